@@ -1,0 +1,42 @@
+# okrsync developer entry points. Every target sets up .venv itself, so a fresh clone needs
+# only python3 (3.11+) and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint typecheck unit demo bench soak clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check okrsync connectors tests benchmarks
+	$(BIN)/ruff format --check okrsync connectors tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy okrsync connectors/okrsync_notion connectors/okrsync_confluence
+
+unit: install
+	$(BIN)/pytest -q -m "not soak"
+
+test: lint typecheck unit
+
+demo: install
+	$(BIN)/okrsync demo --out demo-output
+
+bench: install
+	$(BIN)/python -m benchmarks.run --out benchmarks/results.json
+
+soak: install
+	$(BIN)/pytest -q -m soak tests/reliability
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

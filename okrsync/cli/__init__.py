@@ -1,0 +1,1 @@
+"""The okrsync command line: one module per command group, wired in `main`."""

@@ -1,0 +1,236 @@
+"""The connector boundary: what a connector gets, what it returns, and how one is found.
+
+A connector is the only place that knows a vendor. It flattens vendor values into plain Python
+values in `SourceRecord.fields` (numbers, strings, ISO dates, lists of ids, people as
+`{"id", "name", "email"}` dicts); the mapping decides what they mean. It plans writes purely
+from a `Review` and applies one `Write` at a time, idempotently.
+
+Connectors are registered under the entry-point group `okrsync.connectors`; each entry point
+names a factory `create(context: ConnectorContext) -> Connector`, loaded only when used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field, SecretStr
+
+from okrsync.errors import ConfigError
+from okrsync.model import Frozen, Severity
+
+if TYPE_CHECKING:
+    from okrsync.mapping.schema import Mapping as MappingFile
+    from okrsync.review import Review
+
+ENTRY_POINT_GROUP = "okrsync.connectors"
+
+Collection = Literal["objectives", "key_results", "cycles", "people", "check_ins"]
+COLLECTIONS: tuple[Collection, ...] = ("objectives", "key_results", "cycles", "people", "check_ins")
+
+
+class SourceRecord(Frozen):
+    """One record as a connector read it, before the mapping gives it meaning."""
+
+    collection: Collection
+    external_id: str
+    url: str | None = None
+    updated_at: datetime | None = None
+    fields: dict[str, Any] = {}
+    trashed: bool = Field(default=False, description="Archived/trashed at the source: drop it.")
+
+
+class Problem(Frozen):
+    """Something `check()` found: access, auth, or the mapping against the live schema."""
+
+    severity: Severity
+    subject: str = Field(description="What it is about: a database, page, space or property.")
+    message: str
+    hint: str = ""
+
+
+class FieldInfo(Frozen):
+    name: str
+    type: str = Field(description="The vendor's type name, e.g. 'number', 'relation', 'td'.")
+    options: tuple[str, ...] = Field(default=(), description="Select options, if any.")
+    target: str | None = Field(default=None, description="Relation target collection, if known.")
+    samples: tuple[str, ...] = Field(default=(), description="A few example values as text.")
+
+
+class SourceSchema(Frozen):
+    """What `describe()` found, per collection locator, for `okrsync mapping infer`."""
+
+    connector: str
+    collections: dict[str, tuple[FieldInfo, ...]] = Field(
+        description="Locator name (database title, CQL label, ...) to its fields."
+    )
+    titles: dict[str, str] = Field(default={}, description="Locator name to a human title.")
+
+
+WriteKind = Literal["properties", "page", "schema", "comment"]
+
+
+class Write(Frozen):
+    """One idempotent write, planned purely from a review.
+
+    `target` is a stable key for the thing written (e.g. `notion:page:<id>` or
+    `confluence:review:<space>:<cycle>`); the executor keeps `content_hash` per target in the
+    ledger and skips a write whose hash did not change. `payload` is JSON-able and holds
+    everything `apply()` needs; `changes` is the human view for `--dry-run` (field -> new value,
+    and `before` the old values when known).
+    """
+
+    target: str
+    kind: WriteKind
+    description: str
+    payload: dict[str, Any]
+    changes: dict[str, Any] = {}
+    before: dict[str, Any] = {}
+    content_hash: str = ""
+
+    def with_hash(self) -> Write:
+        """Return this write with `content_hash` computed from its payload."""
+        return self.model_copy(update={"content_hash": content_hash(self.payload)})
+
+
+class WriteResult(Frozen):
+    target: str
+    status: Literal["applied", "unchanged", "failed"]
+    remote_version: str | None = None
+    error: str | None = None
+    subject: str | None = Field(default=None, description="Page or record the failure is about.")
+
+
+class ConnectorStats(BaseModel):
+    """Counters a connector keeps for summaries, metrics and benchmarks (mutable on purpose)."""
+
+    requests: int = 0
+    rate_limited: int = 0
+    retries: int = 0
+    errors: int = 0
+    by_endpoint: dict[str, int] = {}
+
+
+class Writeback(Frozen):
+    """What a source writes back; from okrsync.toml `[sources.<name>.writeback]`."""
+
+    pages: bool = Field(default=True, description="Score, health and warnings on each OKR page.")
+    reviews: bool = Field(default=True, description="A review page per cycle.")
+    per_team: bool = Field(default=False, description="Also a review page per team and cycle.")
+    review_title: str = Field(default="OKR Review {cycle}", description="{cycle}, {team}.")
+    team_review_title: str = "OKR Review {cycle} - {team}"
+
+
+class ConnectorContext(Frozen):
+    """Everything a connector factory gets. Secrets are read through `secret()`, never stored."""
+
+    source: str = Field(description="The source's name in okrsync.toml.")
+    options: dict[str, Any] = Field(description="Connector-specific options, validated by it.")
+    mapping: Any = Field(description="The source's okrsync.mapping.schema.Mapping.")
+    writeback: Writeback = Writeback()
+    env: Mapping[str, str] = Field(default_factory=lambda: dict(os.environ), repr=False)
+    clock: Callable[[], datetime] = Field(default=lambda: datetime.now(UTC), repr=False)
+    sleep: Callable[[float], None] | None = Field(default=None, repr=False)
+
+    def secret(self, variable: str | None, *, what: str) -> SecretStr:
+        """Read a credential from the environment variable named in the options."""
+        if not variable:
+            raise ConfigError(
+                f"source {self.source!r}: no environment variable named for the {what}",
+                hint=f"set the option naming the variable that holds the {what}",
+            )
+        value = self.env.get(variable)
+        if not value:
+            raise ConfigError(
+                f"source {self.source!r}: environment variable {variable} is not set "
+                f"(it should hold the {what})",
+                hint=f"export {variable}=... before running okrsync",
+            )
+        return SecretStr(value)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    name: ClassVar[str]
+
+    def check(self) -> list[Problem]:
+        """Auth, access to every configured location, and the mapping against the live schema."""
+        ...
+
+    def describe(self) -> SourceSchema:
+        """The live schema, for drafting a mapping."""
+        ...
+
+    def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
+        """Records changed since `since` (all when None). Trashed records come with trashed=True.
+
+        Raises AuthError / TransientError / ConfigError; per-record problems are yielded as
+        records and reported by the mapping, never raised.
+        """
+        ...
+
+    def cursor(self) -> datetime | None:
+        """The cursor to store after a complete pull (None if the pull saw nothing)."""
+        ...
+
+    def plan(self, review: Review) -> list[Write]:
+        """Pure: the exact writes that put the review into the workspace, hashes included."""
+        ...
+
+    def apply(self, write: Write) -> WriteResult:
+        """Apply one write idempotently; 'unchanged' when the remote marker already matches."""
+        ...
+
+    def stats(self) -> ConnectorStats: ...
+
+    def close(self) -> None: ...
+
+
+ConnectorFactory = Callable[[ConnectorContext], Connector]
+
+
+def content_hash(payload: Any) -> str:
+    """Stable SHA-256 of a JSON-able value (keys sorted, dates as ISO strings)."""
+
+    def default(value: Any) -> str:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, BaseModel):
+            return json.dumps(value.model_dump(mode="json"), sort_keys=True)
+        raise TypeError(f"not JSON-able: {type(value).__name__}")
+
+    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=default)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def available_connectors() -> list[str]:
+    """Names of every installed connector."""
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def load_connector(name: str) -> ConnectorFactory:
+    """Load the factory registered under `name`; ConfigError naming the installed ones if absent."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        factory = ep.load()
+        if not callable(factory):
+            raise ConfigError(f"connector {name!r}: entry point {ep.value} is not callable")
+        return factory  # type: ignore[no-any-return]
+    known = ", ".join(available_connectors()) or "none"
+    raise ConfigError(
+        f"unknown connector {name!r} (installed: {known})",
+        hint="use one of the installed connector names, or install the package that provides it",
+    )
+
+
+def mapping_of(context: ConnectorContext) -> MappingFile:
+    """The context's mapping with its real type (pydantic cannot hold the forward type)."""
+    from okrsync.mapping.schema import Mapping as MappingFile
+
+    if not isinstance(context.mapping, MappingFile):
+        raise ConfigError(f"source {context.source!r}: no mapping loaded")
+    return context.mapping

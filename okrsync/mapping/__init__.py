@@ -1,0 +1,1 @@
+"""Mapping files: which source field feeds which canonical field, and how values are read."""

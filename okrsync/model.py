@@ -1,0 +1,168 @@
+"""The canonical OKR model every connector maps into and every computation reads.
+
+All models are frozen and reject unknown keys, so a workspace is plain immutable data that can
+be passed between the pure stages of the pipeline (see DESIGN.md). The JSON form of a whole
+workspace is `Workspace.model_dump(mode="json")`; its format is versioned by `Workspace.version`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+WORKSPACE_FORMAT_VERSION: Final = 1
+
+Level = Literal["company", "department", "team", "individual"]
+LEVELS: tuple[Level, ...] = ("company", "department", "team", "individual")
+ObjectiveKind = Literal["committed", "aspirational"]
+KeyResultKind = Literal["increase", "decrease", "at_least", "at_most", "milestone"]
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+class Frozen(BaseModel):
+    """Base for every value object: immutable, strict about unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(Frozen):
+    """Where a canonical record came from, so results can be written back next to it."""
+
+    connector: str
+    external_id: str
+    url: str | None = None
+    updated_at: datetime | None = None
+
+
+class Cycle(Frozen):
+    """An OKR period, such as a quarter; `end` is inclusive."""
+
+    id: str
+    name: str
+    start: date
+    end: date
+    source: SourceRef | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cycle:
+        if self.end < self.start:
+            raise ValueError(f"cycle {self.id!r} ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def days(self) -> int:
+        """Number of days in the cycle, both ends included."""
+        return (self.end - self.start).days + 1
+
+
+class Person(Frozen):
+    id: str
+    name: str = ""
+    email: str | None = None
+
+
+class Objective(Frozen):
+    """A qualitative goal. `parents` are the ids of the objectives it aligns to."""
+
+    id: str
+    title: str
+    description: str = ""
+    level: Level = "team"
+    team: str | None = None
+    owners: tuple[str, ...] = ()
+    cycle: str | None = None
+    parents: tuple[str, ...] = ()
+    kind: ObjectiveKind = "aspirational"
+    status: str | None = None
+    ignore_rules: tuple[str, ...] = Field(
+        default=(),
+        description="Rule codes or families silenced on this objective from the workspace itself.",
+    )
+    source: SourceRef | None = None
+
+
+class KeyResult(Frozen):
+    """A measurable result of an objective.
+
+    `kind` None means "infer from start and target" (see scoring). Numbers are in the KR's own
+    unit; percentages are stored as the number shown to people (27 for 27%), with `unit` "%".
+    """
+
+    id: str
+    objective: str
+    title: str
+    kind: KeyResultKind | None = None
+    start: float | None = None
+    target: float | None = None
+    current: float | None = None
+    unit: str | None = None
+    weight: float = Field(default=1.0, ge=0)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    owners: tuple[str, ...] = ()
+    due: date | None = None
+    done: bool | None = None
+    updated_at: datetime | None = None
+    ignore_rules: tuple[str, ...] = ()
+    source: SourceRef | None = None
+
+
+class CheckIn(Frozen):
+    """One observed value of a key result, from the workspace or from okrsync's own history."""
+
+    key_result: str
+    at: datetime
+    value: float | None = None
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    note: str = ""
+
+
+class Workspace(Frozen):
+    """A whole workspace in canonical form; this is also the documented JSON exchange format."""
+
+    version: Literal[1] = WORKSPACE_FORMAT_VERSION
+    cycles: tuple[Cycle, ...] = ()
+    objectives: tuple[Objective, ...] = ()
+    key_results: tuple[KeyResult, ...] = ()
+    people: tuple[Person, ...] = ()
+    check_ins: tuple[CheckIn, ...] = ()
+
+    def cycle_by_id(self) -> dict[str, Cycle]:
+        return {c.id: c for c in self.cycles}
+
+    def objective_by_id(self) -> dict[str, Objective]:
+        return {o.id: o for o in self.objectives}
+
+    def key_results_by_objective(self) -> dict[str, list[KeyResult]]:
+        grouped: dict[str, list[KeyResult]] = {o.id: [] for o in self.objectives}
+        for kr in self.key_results:
+            grouped.setdefault(kr.objective, []).append(kr)
+        return grouped
+
+    def check_ins_by_key_result(self) -> dict[str, list[CheckIn]]:
+        """Check-ins per key result, oldest first."""
+        grouped: dict[str, list[CheckIn]] = {}
+        for ci in sorted(self.check_ins, key=lambda c: c.at):
+            grouped.setdefault(ci.key_result, []).append(ci)
+        return grouped
+
+    def person_by_id(self) -> dict[str, Person]:
+        return {p.id: p for p in self.people}
+
+
+class Finding(Frozen):
+    """One problem found in a workspace, by a rule or by the mapping.
+
+    `subject` is the id of the objective, key result, cycle or team it is about (for mapping
+    findings, the source record's external id); `code` is the stable rule code.
+    """
+
+    code: str
+    severity: Severity
+    subject: str
+    message: str
+    hint: str = ""
+    family: str = ""
+    name: str = ""

@@ -1,0 +1,119 @@
+"""The sandbox boundary: local emulators of the vendor APIs, found through entry points.
+
+Each connector ships an emulator (real HTTP on loopback) registered under the entry-point group
+`okrsync.sandboxes` as a factory `create_sandbox(port: int = 0) -> Sandbox`. The demo,
+`okrsync sandbox serve`, the end-to-end tests, the benchmarks and the reliability suite use
+emulators only through this protocol, so the core never imports a connector package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import Field
+
+from okrsync.errors import ConfigError
+from okrsync.model import Frozen, Workspace
+
+SANDBOX_ENTRY_POINT_GROUP = "okrsync.sandboxes"
+
+FaultKind = Literal[
+    "429",  # rate_limited with Retry-After
+    "500",
+    "502",
+    "503",
+    "504",
+    "slow",  # answer after `slow_seconds` (past the client timeout when configured so)
+    "reset",  # drop the connection before doing anything
+    "conflict",  # 409 (Notion conflict_error, Confluence version conflict)
+    "applied_then_reset",  # do the write, then drop the connection before answering
+    "human_edit",  # Confluence: a person edits the page between okrsync's read and write
+]
+
+
+class FaultPlan(Frozen):
+    """Seeded fault injection for an emulator; the same seed gives the same faults."""
+
+    seed: int = 0
+    rates: dict[FaultKind, float] = Field(
+        default={}, description="Probability per eligible request of each fault."
+    )
+    methods: tuple[str, ...] = Field(
+        default=(), description="Only requests with these HTTP methods are eligible (all if empty)."
+    )
+    paths: tuple[str, ...] = Field(
+        default=(), description="Only paths containing one of these are eligible (all if empty)."
+    )
+    retry_after: float = Field(default=1.0, description="Seconds sent in Retry-After with 429s.")
+    slow_seconds: float = 2.0
+
+
+class SeedResult(Frozen):
+    """What seeding a sandbox produced: enough to write an okrsync.toml source for it."""
+
+    connector: str
+    options: dict[str, Any] = Field(description="Connector options for okrsync.toml.")
+    mapping: Path = Field(description="The mapping file that reads the seeded workspace.")
+    env: dict[str, str] = Field(description="Environment variables holding sandbox credentials.")
+    ids: dict[str, str] = Field(default={}, description="Canonical id -> sandbox page id.")
+
+
+class RequestLogEntry(Frozen):
+    at: float
+    method: str
+    path: str
+    status: int
+    fault: str | None = None
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    name: str
+
+    @property
+    def base_url(self) -> str:
+        """Where the emulator listens once started, e.g. http://127.0.0.1:PORT."""
+        ...
+
+    def start(self) -> None:
+        """Start serving in a background thread (idempotent)."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def seed(self, workspace: Workspace) -> SeedResult:
+        """Lay out `workspace` the way real users keep OKRs (the shipped mapping's layout)."""
+        ...
+
+    def set_faults(self, plan: FaultPlan | None) -> None: ...
+
+    def set_rate_limit(self, requests_per_second: float | None) -> None: ...
+
+    def request_log(self) -> list[RequestLogEntry]: ...
+
+    def save(self, path: Path) -> None:
+        """Write the emulator's whole state as JSON."""
+        ...
+
+    def load(self, path: Path) -> None: ...
+
+    def render_html(self) -> dict[str, str]:
+        """Every stored page as a plain HTML view: page title -> HTML."""
+        ...
+
+
+SandboxFactory = Callable[..., Sandbox]
+
+
+def available_sandboxes() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=SANDBOX_ENTRY_POINT_GROUP))
+
+
+def load_sandbox(name: str) -> SandboxFactory:
+    for ep in entry_points(group=SANDBOX_ENTRY_POINT_GROUP, name=name):
+        return ep.load()  # type: ignore[no-any-return]
+    known = ", ".join(available_sandboxes()) or "none"
+    raise ConfigError(f"no sandbox named {name!r} (installed: {known})")
