@@ -1,0 +1,1 @@
+"""The demo: a realistic company synced through both sandboxes."""
