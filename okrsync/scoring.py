@@ -1,0 +1,506 @@
+"""The scoring arithmetic: key result progress, objective scores, roll-up, health and grades.
+
+Everything here is pure: `evaluate(workspace, at, settings)` reads a `Workspace` and a date and
+returns an `Evaluation`, with no clock and no I/O, so the numbers can be checked by hand. The
+semantics are the defaults in DESIGN.md ("Scoring semantics") and issue 2:
+
+- key result kinds `increase`, `decrease`, `at_least`, `at_most`, `milestone`; a missing kind is
+  inferred from start and target;
+- score = progress clamped to [0, 1], the unrounded value is kept and attainment above 100 % is
+  reported separately; the grade is the score rounded half up to the grade step (0.1);
+- objective score = weighted mean of its key results, or rolled up along the alignment graph;
+- health during a cycle compares the score with the pace (elapsed share x bar), after the cycle
+  it grades the result.
+
+The small public functions below are the building blocks of `evaluate` and are tested on their
+own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+from okrsync.evaluation import (
+    CycleStatus,
+    Evaluation,
+    Health,
+    KeyResultScore,
+    ObjectiveScore,
+    ScoringSettings,
+    Unscored,
+)
+from okrsync.model import CheckIn, Cycle, Frozen, KeyResult, KeyResultKind, Objective, Workspace
+
+# Float noise (0.1 + 0.2 = 0.30000000000000004) is removed at this many decimals before a value
+# is compared with a threshold or rounded to a grade, so that 0.25 -> 0.3 and a gap of 0.1 is
+# "on track" however the float arithmetic came out.
+_NOISE_DECIMALS = 9
+_QUANTUM = Decimal(1).scaleb(-_NOISE_DECIMALS)
+_LARGE = Decimal(10) ** 15
+
+DEFAULT_SETTINGS: Final = ScoringSettings()
+"""The defaults of DESIGN.md; immutable, so safe as an argument default."""
+
+
+class KeyResultProgress(Frozen):
+    """What `kr_progress` found for one key result: the raw progress or why there is none."""
+
+    progress: float | None
+    band_share: float | None = None
+    unscored: Unscored | None = None
+
+
+def denoise(value: float) -> Decimal:
+    """The value as a Decimal with float noise beyond `_NOISE_DECIMALS` places removed.
+
+    Values too large to carry that many decimals (and infinities) are returned as they are.
+    """
+    exact = Decimal(repr(value))
+    if not exact.is_finite() or abs(exact) >= _LARGE:
+        return exact
+    return exact.quantize(_QUANTUM, ROUND_HALF_UP)
+
+
+def finite(value: float | None) -> float | None:
+    """`value` when it is a finite number, else None: NaN or infinity count as missing."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def infer_kind(kr: KeyResult) -> KeyResultKind | None:
+    """The kind to score `kr` with: the mapped kind, else inferred from start and target.
+
+    start < target is `increase`, start > target is `decrease` (a missing start counts as 0,
+    as it does for scoring an increase); with no numbers at all but `done` set, `milestone`.
+    start == target stays `increase`: the scorer reports it as `start_equals_target`. None when
+    there is nothing to infer from.
+    """
+    if kr.kind is not None:
+        return kr.kind
+    target = finite(kr.target)
+    if target is not None:
+        start = finite(kr.start)
+        return "decrease" if (0.0 if start is None else start) > target else "increase"
+    if kr.done is not None and finite(kr.start) is None and finite(kr.current) is None:
+        return "milestone"
+    return None
+
+
+def latest_value(kr: KeyResult, check_ins: Sequence[CheckIn]) -> float | None:
+    """The latest observed value: `current`, else the newest check-in with a finite value."""
+    current = finite(kr.current)
+    if current is not None:
+        return current
+    for ci in reversed(check_ins):
+        value = finite(ci.value)
+        if value is not None:
+            return value
+    return None
+
+
+def holds(kind: KeyResultKind, value: float, target: float) -> bool:
+    """Whether `value` keeps an at_least / at_most band whose limit is `target`."""
+    if kind == "at_least":
+        return denoise(value) >= denoise(target)
+    return denoise(value) <= denoise(target)
+
+
+def kr_progress(
+    kr: KeyResult, kind: KeyResultKind | None, check_ins: Sequence[CheckIn] = ()
+) -> KeyResultProgress:
+    """Unclamped progress of one key result scored as `kind`.
+
+    `check_ins` are the key result's observed values, oldest first, already limited to the
+    period that counts (see `evaluate`); they feed the latest value when `current` is missing
+    and the band share of at_least / at_most key results. NaN and infinite numbers count as
+    missing.
+    """
+    target = finite(kr.target)
+    if kind is None:
+        return KeyResultProgress(progress=None, unscored="missing_target")
+    if kind == "milestone":
+        current = finite(kr.current)
+        if kr.done is not None:
+            return KeyResultProgress(progress=1.0 if kr.done else 0.0)
+        if current is not None and target is not None:
+            return KeyResultProgress(progress=1.0 if holds("at_least", current, target) else 0.0)
+        return KeyResultProgress(progress=0.0)
+    if target is None:
+        return KeyResultProgress(progress=None, unscored="missing_target")
+    if kind in ("at_least", "at_most"):
+        latest = latest_value(kr, check_ins)
+        if latest is None:
+            return KeyResultProgress(progress=None, unscored="missing_current")
+        observed = [v for v in (finite(ci.value) for ci in check_ins) if v is not None]
+        if finite(kr.current) is not None:
+            observed.append(latest)
+        held = sum(1 for v in observed if holds(kind, v, target))
+        return KeyResultProgress(
+            progress=1.0 if holds(kind, latest, target) else 0.0,
+            band_share=held / len(observed),
+        )
+    start = finite(kr.start)
+    if start is None and kind == "decrease":
+        return KeyResultProgress(progress=None, unscored="missing_start")
+    start = 0.0 if start is None else start
+    if denoise(start) == denoise(target):
+        return KeyResultProgress(progress=None, unscored="start_equals_target")
+    current = latest_value(kr, check_ins)
+    if current is None:
+        return KeyResultProgress(progress=None, unscored="missing_current")
+    if kind == "increase":
+        progress = (current - start) / (target - start)
+    else:
+        progress = (start - current) / (start - target)
+    if not math.isfinite(progress):  # only when the numbers overflow a float
+        return KeyResultProgress(progress=None, unscored="missing_current")
+    return KeyResultProgress(progress=progress)
+
+
+def clamp_score(progress: float) -> float:
+    """Progress clamped to [0, 1]: the score OKR practice grades."""
+    return min(1.0, max(0.0, progress))
+
+
+def attainment_over(progress: float) -> float | None:
+    """How far progress went past 1.0 (0.3 for 130 %), or None when it did not."""
+    return progress - 1.0 if progress > 1.0 else None
+
+
+def grade(score: float, step: float = 0.1) -> float:
+    """`score` rounded half up to a multiple of `step`, exactly: 0.25 -> 0.3, 0.35 -> 0.4.
+
+    Decimal arithmetic on the denoised value avoids the binary-float surprises of `round()`
+    (which gives 0.2 for 0.25 and 0.3 for 0.35).
+    """
+    step_d = Decimal(repr(step))
+    steps = (denoise(score) / step_d).quantize(Decimal(1), ROUND_HALF_UP)
+    return float(steps * step_d)
+
+
+def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """Weighted mean of (value, weight) pairs, leaving out weight 0; None when nothing counts.
+
+    `math.fsum` is correctly rounded, so the result does not depend on the order of the pairs.
+    """
+    counted = [(v, w) for v, w in pairs if w > 0]
+    total = math.fsum(w for _, w in counted)
+    if not counted or total <= 0:
+        return None
+    return math.fsum(v * w for v, w in counted) / total
+
+
+def cycle_status(cycle: Cycle, at: date) -> CycleStatus:
+    """Phase of `cycle` on `at` and the elapsed share (days since start / cycle days).
+
+    The cycle's end date is inclusive: Q3 (2025-07-01..2025-09-30) has 92 days and on
+    2025-08-15 the elapsed share is 45/92. Before the start the share is 0, after the end 1.
+    """
+    if at < cycle.start:
+        return CycleStatus(id=cycle.id, phase="before", elapsed_share=0.0)
+    if at > cycle.end:
+        return CycleStatus(id=cycle.id, phase="after", elapsed_share=1.0)
+    return CycleStatus(
+        id=cycle.id, phase="during", elapsed_share=(at - cycle.start).days / cycle.days
+    )
+
+
+def pace_health(gap: float, settings: ScoringSettings) -> Health:
+    """Health during a cycle from the gap between the expected and the actual score."""
+    gap_d = denoise(gap)
+    if gap_d <= denoise(settings.on_track_gap):
+        return "on_track"
+    if gap_d <= denoise(settings.at_risk_gap):
+        return "at_risk"
+    return "off_track"
+
+
+def final_health(graded: float, settings: ScoringSettings) -> Health:
+    """Health after a cycle from the grade: green, yellow or red."""
+    if denoise(graded) >= denoise(settings.green_from):
+        return "green"
+    if denoise(graded) >= denoise(settings.yellow_from):
+        return "yellow"
+    return "red"
+
+
+def objective_bar(objective: Objective | None, settings: ScoringSettings) -> float:
+    """The score an objective is expected to reach by the end: committed 1.0, aspirational 0.7."""
+    if objective is not None and objective.kind == "committed":
+        return settings.committed_bar
+    return settings.aspirational_bar
+
+
+class HealthResult(Frozen):
+    """Health of one scored item plus the pace figures it was judged by."""
+
+    health: Health
+    expected: float | None = None
+    gap: float | None = None
+
+
+def health(
+    score: float | None, status: CycleStatus | None, bar: float, settings: ScoringSettings
+) -> HealthResult:
+    """Health of a score in a cycle's phase, with the expected score and the gap.
+
+    Without a cycle or a score there is no health (`no_data`); before the cycle `not_started`;
+    during it the pace bands; after it the grade bands (expected is then the full bar).
+    """
+    if status is None or status.phase == "unknown" or status.elapsed_share is None:
+        return HealthResult(health="no_data")
+    expected = status.elapsed_share * bar
+    if status.phase == "before":
+        return HealthResult(health="not_started", expected=expected)
+    if score is None:
+        return HealthResult(health="no_data", expected=expected)
+    gap = expected - score
+    if status.phase == "during":
+        return HealthResult(health=pace_health(gap, settings), expected=expected, gap=gap)
+    return HealthResult(
+        health=final_health(grade(score, settings.grade_step), settings),
+        expected=expected,
+        gap=gap,
+    )
+
+
+def children_by_parent(objectives: Sequence[Objective]) -> dict[str, list[str]]:
+    """Alignment edges parent id -> ids of the objectives aligned to it.
+
+    Parents that are not objectives of the workspace (dangling) are left out; a child listed
+    twice under one parent counts once. Children keep workspace order.
+    """
+    known = {o.id for o in objectives}
+    children: dict[str, list[str]] = {o.id: [] for o in objectives}
+    for child in objectives:
+        for parent in dict.fromkeys(child.parents):
+            if parent in known and child.id not in children[parent]:
+                children[parent].append(child.id)
+    return children
+
+
+def rollup_order(nodes: Sequence[str], edges: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """Strongly connected components of the alignment graph, children before parents.
+
+    An iterative Tarjan: it terminates on any graph (loops, self-loops, long chains) without
+    recursion. Edges inside one component are alignment loops; `evaluate` ignores them, so a
+    loop cannot make a score depend on itself and the result does not depend on visiting order.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, child_pos = work.pop()
+            if child_pos == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            successors = edges.get(node, ())
+            descended = False
+            while child_pos < len(successors):
+                child = successors[child_pos]
+                child_pos += 1
+                if child not in index:
+                    work.append((node, child_pos))
+                    work.append((child, 0))
+                    descended = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if descended:
+                continue
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return components
+
+
+def score_key_result(
+    kr: KeyResult,
+    check_ins: Sequence[CheckIn],
+    status: CycleStatus | None,
+    bar: float,
+    settings: ScoringSettings,
+) -> KeyResultScore:
+    """The full result of one key result: kind, progress, score, grade, band share, health."""
+    kind = infer_kind(kr)
+    found = kr_progress(kr, kind, check_ins)
+    if found.progress is None:
+        judged = health(None, status, bar, settings)
+        return KeyResultScore(
+            id=kr.id,
+            kind=kind,
+            progress=None,
+            score=None,
+            grade=None,
+            health=judged.health,
+            expected=judged.expected,
+            unscored=found.unscored,
+        )
+    score = clamp_score(found.progress)
+    judged = health(score, status, bar, settings)
+    return KeyResultScore(
+        id=kr.id,
+        kind=kind,
+        progress=found.progress,
+        score=score,
+        grade=grade(score, settings.grade_step),
+        attainment_over=attainment_over(found.progress),
+        band_share=found.band_share,
+        health=judged.health,
+        expected=judged.expected,
+        gap=judged.gap,
+        unscored=None if status is not None else "no_cycle",
+    )
+
+
+def _counting_check_ins(
+    check_ins: Sequence[CheckIn], cycle: Cycle | None, at: date
+) -> list[CheckIn]:
+    """Check-ins observed up to `at` and, when the cycle is known, not before it started."""
+    return [
+        ci
+        for ci in check_ins
+        if ci.at.date() <= at and (cycle is None or ci.at.date() >= cycle.start)
+    ]
+
+
+def evaluate(
+    workspace: Workspace, at: date, settings: ScoringSettings = DEFAULT_SETTINGS
+) -> Evaluation:
+    """Score every key result and objective of `workspace` as of `at` (pure).
+
+    Key results are scored by kind and judged against their objective's cycle and bar. An
+    objective's score depends on `settings.rollup`:
+
+    - `key_results`: weighted mean of its own key results (weight 0 shown, not counted);
+    - `children`: mean of the scores of the objectives aligned to it; an objective nobody
+      aligns to (a leaf) falls back to its own key results, else nothing would ever score;
+    - `both`: its own key results (by weight) and its children (weight 1 each) together.
+
+    Alignment loops (and self-loops) are ignored for roll-up and dangling parents are skipped,
+    so roll-up terminates on any graph. Items with no known cycle keep their score but get
+    health `no_data` and `unscored="no_cycle"`.
+    """
+    cycles = workspace.cycle_by_id()
+    statuses = {c.id: cycle_status(c, at) for c in workspace.cycles}
+    objectives = workspace.objective_by_id()
+    check_ins = workspace.check_ins_by_key_result()
+
+    kr_scores: dict[str, KeyResultScore] = {}
+    for kr in workspace.key_results:
+        objective = objectives.get(kr.objective)
+        cycle_id = objective.cycle if objective is not None else None
+        cycle = cycles.get(cycle_id) if cycle_id is not None else None
+        kr_scores[kr.id] = score_key_result(
+            kr,
+            _counting_check_ins(check_ins.get(kr.id, []), cycle, at),
+            statuses.get(cycle.id) if cycle is not None else None,
+            objective_bar(objective, settings),
+            settings,
+        )
+
+    by_objective = workspace.key_results_by_objective()
+    ordered = list(objectives.values())
+    children = children_by_parent(ordered)
+    results: dict[str, ObjectiveScore] = {}
+    for component in rollup_order([o.id for o in ordered], children):
+        inside = set(component)
+        for objective_id in component:
+            objective = objectives[objective_id]
+            own = [
+                (kr_scores[kr.id], kr.weight)
+                for kr in by_objective.get(objective_id, [])
+                if kr_scores[kr.id].score is not None and kr.weight > 0
+            ]
+            kids = [
+                results[child]
+                for child in children[objective_id]
+                if child not in inside and results[child].score is not None
+            ]
+            if settings.rollup == "key_results" or (settings.rollup == "children" and not kids):
+                kids = []
+            elif settings.rollup == "children":
+                own = []
+            progress_pairs = [(s.progress or 0.0, w) for s, w in own] + [
+                (k.progress or 0.0, 1.0) for k in kids
+            ]
+            score_pairs = [(s.score or 0.0, w) for s, w in own] + [
+                (k.score or 0.0, 1.0) for k in kids
+            ]
+            results[objective_id] = _objective_result(
+                objective,
+                weighted_mean(progress_pairs),
+                weighted_mean(score_pairs),
+                len(own),
+                tuple(k.id for k in kids),
+                statuses.get(objective.cycle) if objective.cycle is not None else None,
+                settings,
+            )
+
+    return Evaluation(
+        at=at,
+        settings=settings,
+        cycles=statuses,
+        objectives={o.id: results[o.id] for o in ordered},
+        key_results=kr_scores,
+    )
+
+
+def _objective_result(
+    objective: Objective,
+    progress: float | None,
+    score: float | None,
+    counted: int,
+    rolled_up: tuple[str, ...],
+    status: CycleStatus | None,
+    settings: ScoringSettings,
+) -> ObjectiveScore:
+    """Assemble one objective's result from its mean, its cycle's status and its bar."""
+    bar = objective_bar(objective, settings)
+    judged = health(score, status, bar, settings)
+    unscored: Unscored | None = None
+    if score is None:
+        unscored = "no_key_results"
+    elif status is None:
+        unscored = "no_cycle"
+    return ObjectiveScore(
+        id=objective.id,
+        progress=progress,
+        score=score,
+        grade=grade(score, settings.grade_step) if score is not None else None,
+        health=judged.health,
+        expected=judged.expected,
+        gap=judged.gap if score is not None else None,
+        bar=bar,
+        miss=(
+            objective.kind == "committed"
+            and status is not None
+            and status.phase == "after"
+            and score is not None
+            and denoise(score) < 1
+        ),
+        counted_key_results=counted,
+        rolled_up_children=rolled_up,
+        unscored=unscored,
+    )
