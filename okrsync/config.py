@@ -1,0 +1,478 @@
+"""okrsync.toml: the operator's config file, validated in full before any network call.
+
+`load_config(path)` reads the TOML, checks every key (unknown keys, types, https base URLs,
+credentials only by environment-variable name, mapping files that exist, each connector's own
+options model when it exposes one) and raises one `ConfigError` listing every problem with the
+file, the key and the fix. The result is a frozen `Config` with absolute paths, which the sync
+engine, the daemon and the CLI share. `export_config_schema()` gives the JSON Schema of the file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import re
+import sys
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from platformdirs import user_state_dir
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from okrsync.connector import ConnectorFactory, Writeback, load_connector
+from okrsync.errors import ConfigError
+from okrsync.evaluation import ScoringSettings
+from okrsync.model import Frozen
+
+DEFAULT_INTERVAL_SECONDS = 900
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+SECRET_LOOKING = re.compile(r"^(secret_|ntn_|Bearer\s|Basic\s|ATATT|xox[bp]-|ghp_)", re.IGNORECASE)
+SECRET_KEY_WORDS = ("token", "secret", "password", "passwd", "api_key", "apikey", "credential")
+URL_KEYS = ("url", "base_url")
+
+
+class ScheduleSettings(Frozen):
+    """When the daemon runs: every `interval` seconds or on a `cron` expression."""
+
+    interval: int | None = Field(default=None, gt=0, description="Seconds between runs.")
+    cron: str | None = Field(default=None, description="A 5-field cron expression (UTC).")
+    jitter: float = Field(default=0.0, ge=0, description="Random delay added, up to N seconds.")
+    backoff_initial: float = Field(
+        default=60.0, gt=0, description="Delay after the first failed run, in seconds."
+    )
+    backoff_max: float = Field(
+        default=3600.0, gt=0, description="Cap of the exponential backoff, in seconds."
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a valid cron expression (e.g. '*/15 * * * *')")
+        return value
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ScheduleSettings:
+        if self.interval is not None and self.cron is not None:
+            raise ValueError("give either `interval` or `cron`, not both")
+        return self
+
+    @property
+    def every(self) -> int:
+        """The interval in seconds when no cron expression is set."""
+        return self.interval or DEFAULT_INTERVAL_SECONDS
+
+
+class LoggingSettings(Frozen):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: console on a terminal, JSON lines otherwise."
+    )
+
+
+class MetricsSettings(Frozen):
+    port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve /healthz and /metrics on 127.0.0.1:port (daemon only); off if unset.",
+    )
+
+
+class SourceFile(Frozen):
+    """One `[sources.<name>]` table (or `[[sources]]` entry with `name`)."""
+
+    connector: str = Field(
+        description="Installed connector name (notion, confluence) or 'package.module:factory'."
+    )
+    options: dict[str, Any] = Field(
+        default={},
+        description="Connector options. Credentials only by env var name: keys ending in _env.",
+    )
+    mapping: str = Field(description="Mapping file, relative to this config file.")
+    writeback: Writeback = Writeback()
+    enabled: bool = True
+    full_refresh_hours: float = Field(
+        default=24.0, gt=0, description="Re-read everything this often, even when incremental."
+    )
+
+
+class NamedSourceFile(SourceFile):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class ConfigFile(Frozen):
+    """The shape of okrsync.toml, as written by people (and as its JSON Schema shows)."""
+
+    sources: dict[str, SourceFile] | list[NamedSourceFile]
+    scoring: ScoringSettings = ScoringSettings()
+    rules: dict[str, Any] = Field(default={}, description="Rule selection and thresholds.")
+    state_path: str | None = Field(
+        default=None,
+        description="SQLite state file, relative to this file; default: the user state dir.",
+    )
+    schedule: ScheduleSettings = ScheduleSettings()
+    logging: LoggingSettings = LoggingSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+
+class SourceConfig(Frozen):
+    """A source after resolution: its name, absolute mapping path, and raw options."""
+
+    name: str
+    connector: str
+    options: dict[str, Any] = {}
+    mapping: Path
+    writeback: Writeback = Writeback()
+    enabled: bool = True
+    full_refresh_hours: float = 24.0
+
+    def env_names(self) -> list[str]:
+        """Environment variables this source reads its credentials from."""
+        return env_names(self.options)
+
+
+class Config(BaseModel):
+    """The validated config the engine runs on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    path: Path
+    sources: tuple[SourceConfig, ...]
+    scoring: ScoringSettings = ScoringSettings()
+    rules: Any = Field(default=None, description="okrsync.rules.RuleSettings (or a dict).")
+    state_path: Path
+    schedule: ScheduleSettings = ScheduleSettings()
+    logging: LoggingSettings = LoggingSettings()
+    metrics: MetricsSettings = MetricsSettings()
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called `name`, or a ConfigError listing the configured ones."""
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources)
+        raise ConfigError(
+            f"{self.path}: no source named {name!r} (configured: {known})",
+            hint="pass one of the configured source names to --source",
+        )
+
+    def selected(self, name: str | None = None) -> list[SourceConfig]:
+        """The sources a run covers: the named one, or every enabled one."""
+        if name is not None:
+            return [self.source(name)]
+        return [s for s in self.sources if s.enabled]
+
+    def secret_env_names(self) -> list[str]:
+        """Every environment variable named by a *_env option, for log redaction."""
+        return sorted({n for s in self.sources for n in s.env_names()})
+
+
+def env_names(options: Mapping[str, Any]) -> list[str]:
+    """Values of every `*_env` option, recursively: the variables holding credentials."""
+    found: list[str] = []
+    for key, value in options.items():
+        if isinstance(value, Mapping):
+            found.extend(env_names(value))
+        elif str(key).endswith("_env") and isinstance(value, str):
+            found.append(value)
+    return found
+
+
+def default_state_path() -> Path:
+    """Where the state store lives when the config does not say."""
+    return Path(user_state_dir("okrsync")) / "state.db"
+
+
+def missing_env(config: Config, env: Mapping[str, str], source: str | None = None) -> list[str]:
+    """One message per credential variable that is named in the config but not set."""
+    problems = []
+    for src in config.selected(source):
+        for name in src.env_names():
+            if not env.get(name):
+                problems.append(
+                    f"sources.{src.name}: environment variable {name} is not set "
+                    f"(fix: export {name}=... before running okrsync)"
+                )
+    return problems
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate okrsync.toml; raise one ConfigError listing every problem."""
+    path = Path(path).expanduser().absolute()
+    try:
+        raw_text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found",
+            hint="create one with `okrsync init`, or pass the right path to --config",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    try:
+        data = tomllib.loads(raw_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}", hint="fix the syntax at the line shown"
+        ) from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    """Validate parsed TOML `data` from `path` (used by load_config and by tests)."""
+    problems: list[str] = []
+    base = path.parent
+    file: ConfigFile | None = None
+    try:
+        file = ConfigFile.model_validate({**data, "sources": {}})
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(exc))
+    sources = _resolve_sources(data.get("sources"), base, problems)
+    rules = _validate_rules(data.get("rules", {}), problems)
+    if problems or file is None:
+        raise ConfigError(f"{path}: invalid config", problems=problems, hint=_HINT)
+    state_path = _resolve_path(file.state_path, base) if file.state_path else default_state_path()
+    return Config(
+        path=path,
+        sources=tuple(sources),
+        scoring=file.scoring,
+        rules=rules,
+        state_path=state_path,
+        schedule=file.schedule,
+        logging=file.logging,
+        metrics=file.metrics,
+    )
+
+
+_HINT = "correct the keys listed above; `okrsync schema config` prints every allowed key"
+
+
+def _resolve_path(value: str, base: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _source_entries(raw: Any, problems: list[str]) -> list[tuple[str, Any]]:
+    """(name, table) pairs from `[sources.<name>]` tables or a `[[sources]]` list."""
+    if isinstance(raw, dict):
+        return list(raw.items())
+    if isinstance(raw, list):
+        entries = []
+        for i, item in enumerate(raw):
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str) or not name:
+                problems.append(f"sources[{i}].name: required key is missing (fix: add it)")
+                name = f"#{i + 1}"
+            entries.append((name, item))
+        return entries
+    if raw is None:
+        problems.append("sources: no source configured (fix: add a [sources.<name>] table)")
+    else:
+        problems.append("sources: must be tables [sources.<name>] or a [[sources]] list")
+    return []
+
+
+def _resolve_sources(raw: Any, base: Path, problems: list[str]) -> list[SourceConfig]:
+    entries = _source_entries(raw, problems)
+    if isinstance(raw, dict | list) and not entries:
+        problems.append("sources: no source configured (fix: add a [sources.<name>] table)")
+    seen: set[str] = set()
+    resolved = []
+    for name, table in entries:
+        key = f"sources.{name}"
+        if name in seen:
+            problems.append(f"{key}: the name {name!r} is used twice (fix: rename one)")
+        seen.add(name)
+        if not isinstance(table, dict):
+            problems.append(f"{key}: must be a table with connector, mapping and options")
+            continue
+        if isinstance(table.get("options"), dict):
+            problems.extend(check_options(f"{key}.options", table["options"]))
+        model = NamedSourceFile if isinstance(raw, list) else SourceFile
+        try:
+            src = model.model_validate(table)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(exc, prefix=key))
+            continue
+        mapping = _resolve_path(src.mapping, base)
+        if not mapping.is_file():
+            problems.append(
+                f"{key}.mapping: file {mapping} not found (fix: the path is relative to the "
+                "config file; `okrsync init` writes a mapping template)"
+            )
+        problems.extend(_check_connector_options(key, src.connector, src.options))
+        resolved.append(
+            SourceConfig(
+                name=name,
+                connector=src.connector,
+                options=src.options,
+                mapping=mapping,
+                writeback=src.writeback,
+                enabled=src.enabled,
+                full_refresh_hours=src.full_refresh_hours,
+            )
+        )
+    return resolved
+
+
+def check_options(prefix: str, options: Mapping[str, Any]) -> list[str]:
+    """Refuse http base URLs (except loopback) and credentials written into the file."""
+    problems: list[str] = []
+    for key, value in options.items():
+        where = f"{prefix}.{key}"
+        if isinstance(value, Mapping):
+            problems.extend(check_options(where, value))
+            continue
+        lowered = str(key).lower()
+        if lowered.endswith("_env"):
+            if not isinstance(value, str) or not ENV_NAME.match(value):
+                problems.append(
+                    f"{where}: must be the NAME of an environment variable, like "
+                    '"NOTION_TOKEN" (fix: put the secret in that variable, not in the file)'
+                )
+            continue
+        if isinstance(value, str) and (
+            any(word in lowered for word in SECRET_KEY_WORDS) or SECRET_LOOKING.match(value)
+        ):
+            problems.append(
+                f"{where}: looks like a credential written into the config file (fix: remove "
+                f'it, export it as an environment variable and set {key}_env = "VARIABLE")'
+            )
+            continue
+        if (lowered in URL_KEYS or lowered.endswith("_url")) and isinstance(value, str):
+            problem = check_url(value)
+            if problem:
+                problems.append(f"{where}: {problem}")
+    return problems
+
+
+def check_url(url: str) -> str | None:
+    """Why `url` is not acceptable as a base URL, or None: https, or http on loopback only."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"{url!r} is not a URL"
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return None
+    if parts.scheme == "http" and _is_loopback(host):
+        return None
+    if parts.scheme == "http":
+        return (
+            f"{url!r} uses http; credentials would travel unencrypted "
+            "(fix: use https://; plain http is allowed only for 127.0.0.1/localhost sandboxes)"
+        )
+    return f"{url!r} is not an https URL (fix: write it as https://host/...)"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_connector_options(key: str, connector: str, options: dict[str, Any]) -> list[str]:
+    """Validate options with the connector's own `options_model`, when it has one."""
+    try:
+        factory = resolve_connector(connector)
+    except ConfigError as exc:
+        return [f"{key}.connector: {exc.message} (fix: {exc.hint})"]
+    module = sys.modules.get(getattr(factory, "__module__", "") or "")
+    model = getattr(module, "options_model", None) if module else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    try:
+        model.model_validate(options)
+    except ValidationError as exc:
+        return _pydantic_problems(exc, prefix=f"{key}.options")
+    return []
+
+
+def resolve_connector(spec: str) -> ConnectorFactory:
+    """An installed connector by name, or a factory given as 'package.module:function'."""
+    if ":" not in spec:
+        return load_connector(spec)
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(
+            f"cannot import connector module {module_name!r} ({exc})",
+            hint="install the package that provides it, or use an installed connector name",
+        ) from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise ConfigError(
+            f"{spec!r}: {module_name} has no callable {attr!r}",
+            hint="name the connector factory as 'package.module:function'",
+        )
+    return factory  # type: ignore[no-any-return]
+
+
+def _validate_rules(raw: Any, problems: list[str]) -> Any:
+    """`[rules]` validated by okrsync.rules.RuleSettings when that model exists."""
+    try:
+        module = importlib.import_module("okrsync.rules")
+    except ImportError:
+        return raw
+    model = getattr(module, "RuleSettings", None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return raw
+    try:
+        return model.model_validate(raw if isinstance(raw, dict) else {})
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(exc, prefix="rules"))
+        return None
+
+
+def _pydantic_problems(exc: ValidationError, prefix: str = "") -> list[str]:
+    """One line per pydantic error: the dotted key, what is wrong, and how to fix it."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err["loc"]]
+        # Union branches add their type names to the location; keep only real keys.
+        loc = [p for p in loc if not p.startswith(("dict[", "list[")) and p != "function-after"]
+        key = ".".join([prefix, *loc] if prefix else loc) or "(top level)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            fix = "remove it or check its spelling"
+            msg = "unknown key"
+        elif kind == "missing":
+            fix = "add it"
+            msg = "required key is missing"
+        else:
+            fix = "see `okrsync schema config` for the allowed values"
+            msg = err["msg"]
+        problems.append(f"{key}: {msg} (fix: {fix})")
+    return list(dict.fromkeys(problems))
+
+
+def export_config_schema() -> dict[str, Any]:
+    """JSON Schema of okrsync.toml, for `okrsync schema config` and editors."""
+    schema = ConfigFile.model_json_schema()
+    schema["title"] = "okrsync.toml"
+    try:
+        module = importlib.import_module("okrsync.rules")
+        model = getattr(module, "RuleSettings", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            schema.setdefault("properties", {})["rules"] = model.model_json_schema()
+    except ImportError:
+        pass
+    return schema

@@ -1,0 +1,430 @@
+"""The SQLite state store: runs, key-result value history, the write ledger, cursors, the record
+cache and the previous scores, one file per deployment.
+
+The file and its -wal/-shm companions are created 0600 whatever the umask, because they hold
+the workspace's contents. The schema is versioned with `PRAGMA user_version` and migrated
+forward on open; a file written by a newer okrsync is refused with a StateError rather than
+damaged. Every method commits on its own, so a write's ledger entry is durable as soon as
+`record_write` returns, and never before the caller confirmed the remote write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from okrsync.connector import SourceRecord
+from okrsync.errors import StateError
+from okrsync.model import CheckIn, Frozen
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE runs (
+        id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        started TEXT NOT NULL,
+        ended TEXT,
+        outcome TEXT,
+        counts TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (id, source)
+    );
+    CREATE TABLE kr_values (
+        source TEXT NOT NULL,
+        key_result TEXT NOT NULL,
+        at TEXT NOT NULL,
+        value REAL,
+        confidence REAL
+    );
+    CREATE INDEX kr_values_by_kr ON kr_values (source, key_result, at);
+    CREATE TABLE ledger (
+        source TEXT NOT NULL,
+        target TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        remote_version TEXT,
+        written_at TEXT NOT NULL,
+        PRIMARY KEY (source, target)
+    );
+    CREATE TABLE cursors (
+        source TEXT PRIMARY KEY,
+        cursor TEXT,
+        full_refresh_at TEXT
+    );
+    CREATE TABLE records (
+        source TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        record TEXT NOT NULL,
+        updated_at TEXT,
+        PRIMARY KEY (source, collection, external_id)
+    );
+    CREATE TABLE scores (
+        source TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        score REAL,
+        previous REAL,
+        changed_at TEXT NOT NULL,
+        PRIMARY KEY (source, subject)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class RunRecord(Frozen):
+    id: str
+    source: str
+    started: datetime
+    ended: datetime | None = None
+    outcome: str | None = None
+    counts: dict[str, Any] = {}
+
+
+class LedgerEntry(Frozen):
+    target: str
+    content_hash: str
+    remote_version: str | None = None
+    written_at: datetime
+
+
+class CursorState(Frozen):
+    cursor: datetime | None = None
+    full_refresh_at: datetime | None = None
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` (and its folder) readable by the owner only, or tighten it if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+
+
+class StateStore:
+    """One open state database. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        """Open (creating and migrating) the store at `path`.
+
+        `readonly=True` copies the file into memory (or starts empty when it does not exist),
+        so a dry run or a lint can use the same code and leave the file untouched.
+        """
+        self.path = path
+        self.readonly = readonly
+        try:
+            self._conn = self._connect(path, readonly)
+            self._migrate()
+            if not readonly:
+                self._tighten_companions()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(
+                f"state store {path} cannot be opened: {exc}",
+                hint="move the file aside; the next run re-reads everything and finds its pages "
+                "again by their markers",
+            ) from None
+
+    @staticmethod
+    def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+        if readonly:
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            if path.exists():
+                source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+            return memory
+        _private_file(path)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def _tighten_companions(self) -> None:
+        """SQLite gives -wal/-shm the database's mode; make sure even if it did not."""
+        for suffix in ("-wal", "-shm"):
+            companion = Path(f"{self.path}{suffix}")
+            if companion.exists():
+                companion.chmod(FILE_MODE)
+
+    def _migrate(self) -> None:
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"state store {self.path} has schema version {version}, newer than this "
+                f"okrsync understands ({SCHEMA_VERSION})",
+                hint="upgrade okrsync, or point state_path at a new file",
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self._transaction() as conn:
+                for statement in _statements(MIGRATIONS[number]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def integrity_ok(self) -> bool:
+        """True when SQLite's integrity check passes."""
+        return bool(self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # runs
+
+    def start_run(self, run_id: str, source: str, started: datetime) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO runs (id, source, started) VALUES (?, ?, ?)",
+                (run_id, source, _iso(started)),
+            )
+
+    def finish_run(
+        self, run_id: str, source: str, ended: datetime, outcome: str, counts: Mapping[str, Any]
+    ) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET ended = ?, outcome = ?, counts = ? WHERE id = ? AND source = ?",
+                (_iso(ended), outcome, json.dumps(dict(counts), sort_keys=True), run_id, source),
+            )
+
+    def runs(self, source: str | None = None, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        sql = "SELECT id, source, started, ended, outcome, counts FROM runs"
+        args: tuple[Any, ...] = ()
+        if source is not None:
+            sql += " WHERE source = ?"
+            args = (source,)
+        sql += " ORDER BY started DESC, rowid DESC LIMIT ?"
+        rows = self._conn.execute(sql, (*args, limit)).fetchall()
+        return [
+            RunRecord(
+                id=r[0],
+                source=r[1],
+                started=_dt(r[2]) or datetime.min,
+                ended=_dt(r[3]),
+                outcome=r[4],
+                counts=json.loads(r[5] or "{}"),
+            )
+            for r in rows
+        ]
+
+    # key-result value history
+
+    def record_values(self, source: str, observations: Iterable[CheckIn]) -> int:
+        """Append each observation whose value or confidence differs from the latest stored.
+
+        Returns how many were appended. Notion keeps only the current value, so this history
+        is what trends, stale check-ins and band shares are computed from.
+        """
+        added = 0
+        with self._transaction() as conn:
+            for obs in observations:
+                last = conn.execute(
+                    "SELECT value, confidence FROM kr_values WHERE source = ? AND key_result = ? "
+                    "ORDER BY at DESC, rowid DESC LIMIT 1",
+                    (source, obs.key_result),
+                ).fetchone()
+                if last is not None and (last[0], last[1]) == (obs.value, obs.confidence):
+                    continue
+                conn.execute(
+                    "INSERT INTO kr_values (source, key_result, at, value, confidence) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (source, obs.key_result, _iso(obs.at), obs.value, obs.confidence),
+                )
+                added += 1
+        return added
+
+    def history(self, source: str) -> list[CheckIn]:
+        """Every recorded value of every key result of `source`, oldest first."""
+        rows = self._conn.execute(
+            "SELECT key_result, at, value, confidence FROM kr_values WHERE source = ? "
+            "ORDER BY at, rowid",
+            (source,),
+        ).fetchall()
+        return [
+            CheckIn(key_result=r[0], at=datetime.fromisoformat(r[1]), value=r[2], confidence=r[3])
+            for r in rows
+        ]
+
+    # the write ledger
+
+    def ledger(self, source: str) -> dict[str, LedgerEntry]:
+        rows = self._conn.execute(
+            "SELECT target, content_hash, remote_version, written_at FROM ledger WHERE source = ?",
+            (source,),
+        ).fetchall()
+        return {
+            r[0]: LedgerEntry(
+                target=r[0],
+                content_hash=r[1],
+                remote_version=r[2],
+                written_at=datetime.fromisoformat(r[3]),
+            )
+            for r in rows
+        }
+
+    def record_write(
+        self,
+        source: str,
+        target: str,
+        content_hash: str,
+        remote_version: str | None,
+        written_at: datetime,
+    ) -> None:
+        """Remember a confirmed write (committed before returning)."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO ledger (source, target, content_hash, remote_version, written_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, target) DO UPDATE SET "
+                "content_hash = excluded.content_hash, remote_version = excluded.remote_version,"
+                " written_at = excluded.written_at",
+                (source, target, content_hash, remote_version, _iso(written_at)),
+            )
+
+    # cursors and the record cache
+
+    def cursor(self, source: str) -> CursorState:
+        row = self._conn.execute(
+            "SELECT cursor, full_refresh_at FROM cursors WHERE source = ?", (source,)
+        ).fetchone()
+        if row is None:
+            return CursorState()
+        return CursorState(cursor=_dt(row[0]), full_refresh_at=_dt(row[1]))
+
+    def cached_records(self, source: str) -> list[SourceRecord]:
+        rows = self._conn.execute(
+            "SELECT record FROM records WHERE source = ? ORDER BY collection, external_id",
+            (source,),
+        ).fetchall()
+        return [SourceRecord.model_validate_json(r[0]) for r in rows]
+
+    def save_pull(
+        self,
+        source: str,
+        records: Iterable[SourceRecord],
+        *,
+        full: bool,
+        cursor: datetime | None,
+        full_refresh_at: datetime | None,
+    ) -> None:
+        """Store a complete pull and its cursor in one transaction.
+
+        A full pull replaces the cache; an incremental one upserts its records and deletes the
+        trashed ones. `cursor` None keeps the stored cursor; `full_refresh_at` None keeps the
+        stored time of the last full refresh.
+        """
+        with self._transaction() as conn:
+            if full:
+                conn.execute("DELETE FROM records WHERE source = ?", (source,))
+            for rec in records:
+                key = (source, rec.collection, rec.external_id)
+                if rec.trashed:
+                    conn.execute(
+                        "DELETE FROM records WHERE source = ? AND collection = ? "
+                        "AND external_id = ?",
+                        key,
+                    )
+                    continue
+                conn.execute(
+                    "INSERT OR REPLACE INTO records "
+                    "(source, collection, external_id, record, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (*key, rec.model_dump_json(), _iso(rec.updated_at)),
+                )
+            old = conn.execute(
+                "SELECT cursor, full_refresh_at FROM cursors WHERE source = ?", (source,)
+            ).fetchone()
+            new_cursor = _iso(cursor) if cursor is not None else (old[0] if old else None)
+            new_full = (
+                _iso(full_refresh_at) if full_refresh_at is not None else (old[1] if old else None)
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO cursors (source, cursor, full_refresh_at) VALUES (?, ?, ?)",
+                (source, new_cursor, new_full),
+            )
+
+    # scores
+
+    def previous_scores(self, source: str) -> dict[str, float]:
+        """Per objective or KR: the score it had before its latest change."""
+        rows = self._conn.execute(
+            "SELECT subject, previous FROM scores WHERE source = ? AND previous IS NOT NULL",
+            (source,),
+        ).fetchall()
+        return {r[0]: float(r[1]) for r in rows}
+
+    def save_scores(self, source: str, scores: Mapping[str, float | None], at: datetime) -> int:
+        """Store current scores; a score that changed keeps its old value as `previous`.
+
+        Keeping "the value before the last change" (rather than "the value at the last run")
+        makes the change shown in reviews stable, so an unchanged workspace plans no writes.
+        Returns how many scores changed.
+        """
+        changed = 0
+        with self._transaction() as conn:
+            for subject, score in scores.items():
+                row = conn.execute(
+                    "SELECT score FROM scores WHERE source = ? AND subject = ?", (source, subject)
+                ).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO scores (source, subject, score, previous, changed_at) "
+                        "VALUES (?, ?, ?, NULL, ?)",
+                        (source, subject, score, _iso(at)),
+                    )
+                elif row[0] != score:
+                    conn.execute(
+                        "UPDATE scores SET previous = score, score = ?, changed_at = ? "
+                        "WHERE source = ? AND subject = ?",
+                        (score, _iso(at), source, subject),
+                    )
+                    changed += 1
+        return changed
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (no semicolons inside our DDL)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
