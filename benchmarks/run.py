@@ -1,0 +1,50 @@
+"""`make bench`: run every benchmark in its own process and collect the JSON they print.
+
+Each benchmark module prints one JSON object per measurement on stdout. The collected results
+go to the --out file (benchmarks/results.json); BENCHMARKS.md quotes them with this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS: tuple[tuple[str, ...], ...] = (
+    ("benchmarks.compute", "--key-results", "1000"),
+    ("benchmarks.compute", "--key-results", "10000"),
+    ("benchmarks.compute", "--key-results", "100000"),
+)
+
+
+def run(command: tuple[str, ...]) -> list[dict[str, object]]:
+    proc = subprocess.run(
+        [sys.executable, "-m", *command], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        return [{"benchmark": command[0], "args": list(command[1:]), "error": proc.stderr[-2000:]}]
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results.json"))
+    parser.add_argument("--only", help="run only benchmarks whose module contains this text")
+    args = parser.parse_args(argv)
+    results: list[dict[str, object]] = []
+    for command in BENCHMARKS:
+        if args.only and args.only not in command[0]:
+            continue
+        print("running", " ".join(command), file=sys.stderr, flush=True)
+        for result in run(command):
+            print(json.dumps(result), flush=True)
+            results.append(result)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    failed = [r for r in results if "error" in r]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

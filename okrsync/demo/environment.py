@@ -1,0 +1,116 @@
+"""The demo environment: both sandboxes on loopback, seeded with Northwind, and a config for them.
+
+Used by `okrsync demo` (which then syncs twice) and `okrsync sandbox serve` (which keeps the
+sandboxes running so a person can point their own config at them). Sandboxes are found through
+the `okrsync.sandboxes` entry points, so the core never imports a connector package.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from okrsync.demo.company import demo_company
+from okrsync.model import Workspace
+from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
+
+DEMO_SOURCES = ("notion", "confluence")
+
+
+@dataclass
+class DemoEnvironment:
+    """Running sandboxes, what seeding them produced, and the config that reads them."""
+
+    workspace: Workspace
+    sandboxes: dict[str, Sandbox]
+    seeds: dict[str, SeedResult]
+    config_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        for sandbox in self.sandboxes.values():
+            sandbox.stop()
+
+    def save_state(self, out: Path) -> list[Path]:
+        """Write each sandbox's whole state as JSON, and Confluence pages as plain HTML views."""
+        written = []
+        for name, sandbox in self.sandboxes.items():
+            path = out / f"{name}-sandbox.json"
+            sandbox.save(path)
+            written.append(path)
+            views = sandbox.render_html()
+            if views:
+                folder = out / f"{name}-pages"
+                folder.mkdir(exist_ok=True)
+                for title, body in sorted(views.items()):
+                    page = folder / f"{_file_name(title)}.html"
+                    page.write_text(body, encoding="utf-8")
+                    written.append(page)
+        return written
+
+
+def _file_name(title: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_ " else "-" for ch in title).strip()
+    return cleaned.replace(" ", "-")[:80] or "page"
+
+
+def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
+    """The okrsync.toml content for the seeded sandboxes (every source writes back)."""
+    sources: dict[str, Any] = {}
+    for name, seed in seeds.items():
+        sources[name] = {
+            "connector": seed.connector,
+            "mapping": str(seed.mapping.resolve()),
+            "options": seed.options,
+            "writeback": {"pages": True, "reviews": True},
+        }
+    return {
+        "state_path": str((out / "state.db").resolve()),
+        "sources": sources,
+        "schedule": {"interval": 300, "jitter": 10},
+        "logging": {"level": "info", "format": "auto"},
+    }
+
+
+def start_demo_environment(
+    out: Path,
+    *,
+    today: date,
+    ports: dict[str, int] | None = None,
+    sources: tuple[str, ...] = DEMO_SOURCES,
+) -> DemoEnvironment:
+    """Start and seed the sandboxes, write `out/okrsync.toml`, export the sandbox credentials.
+
+    The credentials are sandbox-only values; they go into this process's environment because
+    okrsync reads every secret from environment variables, as it does in production.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    workspace = demo_company(today)
+    sandboxes: dict[str, Sandbox] = {}
+    seeds: dict[str, SeedResult] = {}
+    env: dict[str, str] = {}
+    try:
+        for name in sources:
+            sandbox = load_sandbox(name)(port=(ports or {}).get(name, 0))
+            sandbox.start()
+            sandboxes[name] = sandbox
+            seeds[name] = sandbox.seed(workspace)
+            env.update(seeds[name].env)
+    except BaseException:
+        for sandbox in sandboxes.values():
+            sandbox.stop()
+        raise
+    os.environ.update(env)
+    config_path = out / "okrsync.toml"
+    document = config_document(seeds, out)
+    header = (
+        "# okrsync config for the demo sandboxes, written by `okrsync demo`.\n"
+        "# Credentials are read from the environment variables named by the *_env options.\n"
+    )
+    config_path.write_text(header + tomli_w.dumps(document), encoding="utf-8")
+    return DemoEnvironment(workspace, sandboxes, seeds, config_path, env)
