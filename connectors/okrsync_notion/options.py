@@ -1,0 +1,138 @@
+"""The Notion connector's options, as read from `[sources.<name>.options]` in okrsync.toml.
+
+Validated once in `create()`, so a typo in a database name or a negative rate is reported before
+any request is made. The token is never an option: `token_env` names the environment variable
+that holds it (read through `ConnectorContext.secret`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+
+from okrsync.connector import Collection
+from okrsync.errors import ConfigError
+from okrsync.model import Frozen
+
+DEFAULT_BASE_URL = "https://api.notion.com"
+DEFAULT_NOTION_VERSION = "2025-09-03"
+
+_ID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+_URL_ID = re.compile(r"([0-9a-fA-F]{32})(?:[?#].*)?$")
+
+
+def normalise_id(value: str) -> str | None:
+    """The dashed form of a Notion id given as an id, a dash-less id or a notion.so URL.
+
+    Returns None when `value` is not an id (then it is a title to look up).
+    """
+    text = value.strip()
+    if _ID.match(text):
+        raw = text.replace("-", "").lower()
+    else:
+        found = _URL_ID.search(text)
+        if not found or not text.startswith(("http://", "https://")):
+            return None
+        raw = found.group(1).lower()
+    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+
+
+class NotionOptions(Frozen):
+    """Where the Notion workspace is and how hard okrsync may talk to it."""
+
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL, description="API root; the sandbox emulator sets its own."
+    )
+    token_env: str = Field(
+        default="NOTION_TOKEN",
+        description="Environment variable holding the integration token (secret_... / ntn_...).",
+    )
+    notion_version: str = Field(default=DEFAULT_NOTION_VERSION, description="Notion-Version.")
+    databases: dict[Collection, str] = Field(
+        default={},
+        description="Collection -> database id, notion.so URL or exact title. Overrides the "
+        "mapping's `source`. Several collections may name the same database.",
+    )
+    data_sources: dict[Collection, str] = Field(
+        default={},
+        description="Collection -> data source name or id, for databases with several data "
+        "sources.",
+    )
+    review_parent: str | None = Field(
+        default=None, description="Page id (or URL) under which review pages are kept."
+    )
+    requests_per_second: float = Field(
+        default=3.0, gt=0, description="Client-side average rate; Notion allows about 3."
+    )
+    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout.")
+    max_retries: int = Field(
+        default=5, ge=0, description="Retries of one request on transient errors."
+    )
+    max_retry_wait_s: float = Field(
+        default=60.0, gt=0, description="Longest single wait between retries (caps Retry-After)."
+    )
+    full_refresh_every: int | None = Field(
+        default=24, ge=1, description="Do a full re-read every N runs (catches deletions)."
+    )
+    full_refresh_after: float | None = Field(
+        default=24.0,
+        gt=0,
+        description="Do a full re-read when the last one is this many hours old.",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https:// (got {value!r})")
+        return value.rstrip("/")
+
+    @field_validator("review_parent")
+    @classmethod
+    def _page_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        normalised = normalise_id(value)
+        if normalised is None:
+            raise ValueError(
+                f"review_parent must be a page id or notion.so page URL (got {value!r}); open the "
+                "page in Notion, ••• > Copy link, and paste the link"
+            )
+        return normalised
+
+    def full_refresh_due(
+        self, *, runs_since_full: int, last_full: datetime | None, now: datetime
+    ) -> bool:
+        """Whether the next pull should ignore the cursor and re-read everything.
+
+        Incremental queries never return trashed pages, so only a full read notices deletions;
+        the engine asks this before each run and passes `since=None` when it says yes.
+        """
+        if last_full is None:
+            return True
+        if self.full_refresh_every is not None and runs_since_full >= self.full_refresh_every:
+            return True
+        return self.full_refresh_after is not None and now - last_full >= timedelta(
+            hours=self.full_refresh_after
+        )
+
+
+def parse_options(source: str, raw: dict[str, Any]) -> NotionOptions:
+    """Validate raw options, reporting every problem at once as a ConfigError."""
+    try:
+        return NotionOptions.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or '(options)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigError(
+            f"source {source!r}: invalid notion options",
+            problems=problems,
+            hint="fix the listed keys under [sources." + source + ".options] in okrsync.toml",
+        ) from exc
