@@ -1,0 +1,396 @@
+"""Reading Confluence storage format: Page Properties macros, tables and cell values.
+
+Storage format is XML with the `ac:` and `ri:` prefixes undeclared and HTML named entities
+(`&nbsp;`, `&rsquo;`) used freely, so a body is parsed with lxml inside a wrapper element that
+declares the prefixes and an internal DTD that declares the HTML entities. Nothing here uses
+regular expressions over markup. Cell values are flattened into the plain values described in
+docs/architecture.md; page links come back as `PageLink`s because turning a title into a page
+id needs the API (the reader does that).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.entities import name2codepoint
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from lxml import etree
+
+AC_NS = "http://atlassian.com/content"
+RI_NS = "http://atlassian.com/resource/identifier"
+AT_NS = "http://atlassian.com/template"
+NSMAP = {"ac": AC_NS, "ri": RI_NS, "at": AT_NS}
+WRAPPER_TAG = "okrsync-body"
+
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+_ENTITY_DECLS = "".join(
+    f'<!ENTITY {name} "&#{code};">'
+    for name, code in sorted(name2codepoint.items())
+    if name not in _XML_ENTITIES
+)
+_PREFIX = (
+    f"<!DOCTYPE {WRAPPER_TAG} [{_ENTITY_DECLS}]>"
+    f'<{WRAPPER_TAG} xmlns:ac="{AC_NS}" xmlns:ri="{RI_NS}" xmlns:at="{AT_NS}">\n'
+)
+_SUFFIX = f"\n</{WRAPPER_TAG}>"
+
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "pre",
+        "blockquote",
+        "plain-text-body",
+        "rich-text-body",
+        "task",
+    }
+)
+_SKIPPED_TEXT = frozenset(
+    {
+        f"{{{AC_NS}}}parameter",
+        f"{{{AC_NS}}}task-id",
+        f"{{{AC_NS}}}task-status",
+        f"{{{AC_NS}}}placeholder",
+        f"{{{AC_NS}}}emoticon",
+    }
+)
+MACRO = f"{{{AC_NS}}}structured-macro"
+PARAMETER = f"{{{AC_NS}}}parameter"
+NAME_ATTR = f"{{{AC_NS}}}name"
+
+
+class StorageFormatError(ValueError):
+    """A page body that is not well-formed storage format; says where and what."""
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A link to another page, by title (and space) or by id, resolved to an id by the reader."""
+
+    title: str | None = None
+    space: str | None = None
+    page_id: str | None = None
+
+
+@dataclass
+class Table:
+    """A table's header texts and its data rows as header -> flattened value."""
+
+    headers: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class DetailsBlock:
+    """One Page Properties macro: its `id` parameter (if any) and key -> flattened value."""
+
+    macro_id: str | None
+    values: dict[str, Any]
+
+
+@dataclass
+class ParsedPage:
+    """Everything the reader takes from one page body."""
+
+    details: dict[str, Any]
+    blocks: list[DetailsBlock]
+    tables: list[Table]
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=True,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+def parse_storage(body: str) -> etree._Element:
+    """Parse a storage-format body strictly; the wrapper element is returned.
+
+    Raises StorageFormatError naming the line and column within the body.
+    """
+    document = _PREFIX + body + _SUFFIX
+    try:
+        return etree.fromstring(document.encode("utf-8"), _parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position
+        msg = str(exc.msg).split(", line ")[0] if exc.msg else "not well-formed"
+        raise StorageFormatError(
+            f"storage format is not well-formed XML at line {max(line - 1, 1)}, "
+            f"column {column}: {msg}"
+        ) from None
+
+
+def local(tag: object) -> str:
+    """The local name of an element tag ('' for comments and processing instructions)."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def macro_name(element: etree._Element) -> str | None:
+    """The `ac:name` of a structured macro, or None for any other element."""
+    if element.tag != MACRO:
+        return None
+    return element.get(NAME_ATTR)
+
+
+def macro_parameter(element: etree._Element, name: str) -> str | None:
+    """The text of a macro's own `ac:parameter` called `name` (not a nested macro's)."""
+    for child in element:
+        if child.tag == PARAMETER and child.get(NAME_ATTR) == name:
+            return "".join(str(t) for t in child.itertext())
+    return None
+
+
+def _normalise_line(text: str) -> str:
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+def plain_text(element: etree._Element) -> str:
+    """The human-visible text of an element: blocks become lines, whitespace collapsed."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag
+        if not isinstance(tag, str) or tag in _SKIPPED_TEXT:
+            return
+        name = local(tag)
+        if name == "br":
+            parts.append("\n")
+        block = name in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if name in {"td", "th"}:
+            parts.append(" ")
+        if block:
+            parts.append("\n")
+
+    if isinstance(element.tag, str):
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+    lines = (_normalise_line(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _person(user: etree._Element) -> dict[str, Any]:
+    ident = (
+        user.get(f"{{{RI_NS}}}account-id")
+        or user.get(f"{{{RI_NS}}}userkey")
+        or user.get(f"{{{RI_NS}}}username")
+        or ""
+    )
+    name = ""
+    link = user.getparent()
+    if link is not None and local(link.tag) == "link":
+        for child in link:
+            if local(child.tag) in {"plain-text-link-body", "link-body"}:
+                name = plain_text(child)
+    if not name:
+        name = user.get(f"{{{RI_NS}}}username") or ""
+    return {"id": ident, "name": name, "email": None}
+
+
+def _page_id_from_href(href: str) -> str | None:
+    parsed = urlparse(href)
+    query = parse_qs(parsed.query)
+    if "pageId" in query:
+        return query["pageId"][0]
+    segments = [s for s in parsed.path.split("/") if s]
+    for index, segment in enumerate(segments[:-1]):
+        if segment == "pages" and segments[index + 1].isdigit():
+            return segments[index + 1]
+    return None
+
+
+def _iter(element: etree._Element, tag: str) -> Iterator[etree._Element]:
+    for node in element.iter(tag):
+        if node is not element:
+            yield node
+
+
+def flatten_cell(cell: etree._Element) -> Any:
+    """Flatten one table cell to a plain value (see the module docstring for the order)."""
+    users = list(_iter(cell, f"{{{RI_NS}}}user"))
+    if users:
+        return [_person(u) for u in users]
+    links: list[PageLink] = []
+    for page in _iter(cell, f"{{{RI_NS}}}page"):
+        links.append(
+            PageLink(
+                title=page.get(f"{{{RI_NS}}}content-title"),
+                space=page.get(f"{{{RI_NS}}}space-key"),
+                page_id=page.get(f"{{{RI_NS}}}content-id"),
+            )
+        )
+    for anchor in _iter(cell, "a"):
+        page_id = _page_id_from_href(anchor.get("href") or "")
+        if page_id:
+            links.append(PageLink(page_id=page_id, title=plain_text(anchor) or None))
+    if links:
+        return links
+    times = [t.get("datetime") for t in _iter(cell, "time") if t.get("datetime")]
+    if len(times) == 1:
+        return times[0]
+    if len(times) >= 2:
+        return {"start": times[0], "end": times[1]}
+    for node in _iter(cell, MACRO):
+        if macro_name(node) == "status":
+            return macro_parameter(node, "title") or ""
+    tasks = list(_iter(cell, f"{{{AC_NS}}}task"))
+    if len(tasks) == 1 and not plain_text(cell).replace(plain_text(tasks[0]), "").strip():
+        status = next(_iter(tasks[0], f"{{{AC_NS}}}task-status"), None)
+        return status is not None and (status.text or "").strip() == "complete"
+    return plain_text(cell)
+
+
+def normalise_key(text: str) -> str:
+    """A Page Properties key or column header as written, trimmed, without a trailing colon."""
+    return _normalise_line(text).rstrip(":").strip()
+
+
+def header_match(a: str, b: str) -> bool:
+    """Whether two header names are the same, ignoring case, accents of width and spacing."""
+    return unicodedata.normalize("NFKC", normalise_key(a)).casefold() == (
+        unicodedata.normalize("NFKC", normalise_key(b)).casefold()
+    )
+
+
+def _own_rows(table: etree._Element) -> list[etree._Element]:
+    rows = []
+    for tr in table.iter("tr"):
+        owner = next(tr.iterancestors("table"), None)
+        if owner is table:
+            rows.append(tr)
+    return rows
+
+
+def _parent_tag(element: etree._Element) -> object:
+    parent = element.getparent()
+    return None if parent is None else parent.tag
+
+
+def _cells(tr: etree._Element) -> list[etree._Element]:
+    return [c for c in tr if local(c.tag) in {"td", "th"}]
+
+
+def _inside_details(element: etree._Element) -> bool:
+    return any(macro_name(a) == "details" for a in element.iterancestors(MACRO))
+
+
+def read_details(root: etree._Element) -> list[DetailsBlock]:
+    """Every Page Properties macro on the page, keys in `th` or `td`, wrappers ignored."""
+    blocks: list[DetailsBlock] = []
+    for macro in root.iter(MACRO):
+        if macro_name(macro) != "details":
+            continue
+        values: dict[str, Any] = {}
+        for table in macro.iter("table"):
+            for tr in _own_rows(table):
+                cells = _cells(tr)
+                if len(cells) < 2:
+                    continue
+                key = normalise_key(plain_text(cells[0]))
+                if key and key not in values:
+                    values[key] = flatten_cell(cells[1])
+        blocks.append(DetailsBlock(macro_id=macro_parameter(macro, "id"), values=values))
+    return blocks
+
+
+def read_tables(root: etree._Element) -> list[Table]:
+    """Tables outside Page Properties macros, with their header row and data rows."""
+    tables: list[Table] = []
+    for table in root.iter("table"):
+        if _inside_details(table):
+            continue
+        rows = _own_rows(table)
+        if not rows:
+            continue
+        header_row = next((r for r in rows if local(_parent_tag(r)) == "thead"), None)
+        if header_row is None:
+            header_row = next(
+                (r for r in rows if all(local(c.tag) == "th" for c in _cells(r)) and _cells(r)),
+                rows[0],
+            )
+        headers = [normalise_key(plain_text(c)) for c in _cells(header_row)]
+        parsed = Table(headers=headers)
+        for tr in rows:
+            if tr is header_row:
+                continue
+            cells = _cells(tr)
+            if cells and all(local(c.tag) == "th" for c in cells):
+                continue
+            row: dict[str, Any] = {}
+            for header, cell in zip(headers, cells, strict=False):
+                if header:
+                    row[header] = flatten_cell(cell)
+            if any(v not in ("", None, []) for v in row.values()):
+                parsed.rows.append(row)
+        tables.append(parsed)
+    return tables
+
+
+def read_page(body: str) -> ParsedPage:
+    """Parse a body and read its Page Properties (first occurrence of a key wins) and tables."""
+    root = parse_storage(body)
+    blocks = read_details(root)
+    merged: dict[str, Any] = {}
+    for block in blocks:
+        for key, value in block.values.items():
+            merged.setdefault(key, value)
+    return ParsedPage(details=merged, blocks=blocks, tables=read_tables(root))
+
+
+def find_table(tables: list[Table], title_header: str | None) -> Table | None:
+    """The key-result table: the first whose header row has the mapping's title column.
+
+    Without a mapping, a table whose first header reads like "Key result" is taken.
+    """
+    for table in tables:
+        if title_header and any(header_match(h, title_header) for h in table.headers):
+            return table
+    if title_header:
+        return None
+    for table in tables:
+        first = table.headers[0] if table.headers else ""
+        if any(header_match(first, name) for name in ("key result", "key results", "kr")):
+            return table
+    return None
+
+
+def slug(text: str) -> str:
+    """A lowercase slug of any-language text: letters and digits kept, runs of others -> '-'."""
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKC", text).casefold():
+        if char.isalnum():
+            out.append(char)
+        elif out and out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-")
