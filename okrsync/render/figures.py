@@ -1,0 +1,111 @@
+"""How the renderers show numbers, health and names: one place, so every format agrees.
+
+These return plain text; each renderer escapes it for its own format (Markdown or HTML).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from okrsync.evaluation import Health
+from okrsync.model import Cycle, Workspace
+from okrsync.review import CycleReview
+
+HEALTH_LABELS: Mapping[str, str] = {
+    "not_started": "Not started",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "green": "Green",
+    "yellow": "Yellow",
+    "red": "Red",
+    "no_data": "No data",
+}
+
+SEVERITY_HEADINGS: Mapping[str, str] = {
+    "error": "Errors",
+    "warning": "Warnings",
+    "info": "Suggestions",
+}
+
+KIND_LABELS: Mapping[str, str] = {
+    "increase": "Increase",
+    "decrease": "Decrease",
+    "at_least": "At least",
+    "at_most": "At most",
+    "milestone": "Milestone",
+}
+
+UNSCORED_LABELS: Mapping[str, str] = {
+    "missing_target": "no target",
+    "missing_current": "no current value",
+    "missing_start": "no baseline",
+    "start_equals_target": "start equals target",
+    "no_key_results": "no key results to score",
+    "no_cycle": "no cycle",
+}
+
+CURRENCY_PREFIXES = ("$", "€", "£", "¥")
+DASH = "–"
+
+
+def health_label(health: Health | str) -> str:
+    """Human label of a health value ("on_track" -> "On track")."""
+    return HEALTH_LABELS.get(health, health)
+
+
+def grade_text(grade: float | None) -> str:
+    """A grade on the 0.0-1.0 scale with one decimal, or a dash when unscored."""
+    return DASH if grade is None else f"{grade:.1f}"
+
+
+def percent_text(share: float | None) -> str:
+    """A share as a whole percentage ("49%"), or a dash."""
+    if share is None or not math.isfinite(share):
+        return DASH
+    return f"{share * 100:.0f}%"
+
+
+def change_text(change: float | None) -> str:
+    """Score change since the last sync with its sign ("+0.10", "-0.05"); empty when none."""
+    if change is None or not math.isfinite(change):
+        return ""
+    if round(change, 2) == 0:
+        return "0.00"
+    return f"{change:+.2f}"
+
+
+def value_text(value: float | None, unit: str | None) -> str:
+    """A key result value with its unit: "24.5%", "$500,000", "4.2 calls/week"."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    number = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if number == "-0":
+        number = "0"
+    if not unit:
+        return number
+    if unit == "%":
+        return f"{number}%"
+    if unit in CURRENCY_PREFIXES:
+        return f"-{unit}{number[1:]}" if number.startswith("-") else f"{unit}{number}"
+    return f"{number} {unit}"
+
+
+def cycle_title(cycle: Cycle | None) -> str:
+    """The cycle's name, or "No cycle" for objectives without one."""
+    return cycle.name or cycle.id if cycle is not None else "No cycle"
+
+
+def review_title(review: CycleReview) -> str:
+    """The title of a review page: "OKR Review Q3 2025", "OKR Review Q3 2025 - Sales"."""
+    title = f"OKR Review {cycle_title(review.cycle)}"
+    return f"{title} - {review.team}" if review.team else title
+
+
+def subject_names(workspace: Workspace) -> dict[str, str]:
+    """Id -> readable name for finding subjects: objective and KR titles, cycle names."""
+    names = {c.id: c.name for c in workspace.cycles}
+    names.update({kr.id: kr.title for kr in workspace.key_results})
+    names.update({o.id: o.title for o in workspace.objectives})
+    return names

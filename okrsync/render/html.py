@@ -1,0 +1,303 @@
+"""Render a review as one self-contained HTML document with inline CSS.
+
+Written for the OKR Master reading it in a browser or attaching it to a mail: headline figures,
+a table of objectives with coloured health labels, each objective's key results with progress
+bars, the alignment tree as nested lists, and the findings by severity with their fix hints.
+
+Every piece of workspace text passes through `esc` (`html.escape` with quotes), the one choke
+point, so a title like ``<script>`` is shown as text and never becomes markup. Numbers that go
+into attributes are formatted by this module, never taken from the workspace.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+from okrsync.model import SEVERITIES, Finding
+from okrsync.render.figures import (
+    DASH,
+    KIND_LABELS,
+    SEVERITY_HEADINGS,
+    UNSCORED_LABELS,
+    change_text,
+    cycle_title,
+    grade_text,
+    health_label,
+    percent_text,
+    review_title,
+    subject_names,
+    value_text,
+)
+from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow, Review
+from okrsync.review_build import build_cycle_reviews
+
+STYLE = """
+:root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --paper: #ffffff; --wash: #f5f7fa; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--wash); color: var(--ink);
+  font: 15px/1.5 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px; }
+section.review { background: var(--paper); border: 1px solid var(--line); border-radius: 8px;
+  padding: 24px 28px; margin-bottom: 32px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 1px solid var(--line);
+  padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 22px 0 6px; }
+.meta, .muted { color: var(--muted); font-size: 13px; }
+.figures { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; padding: 0;
+  list-style: none; }
+.figures li { background: var(--wash); border: 1px solid var(--line); border-radius: 6px;
+  padding: 8px 12px; flex: 1 1 0; min-width: 90px; }
+.figures .value { display: block; font-size: 22px; font-weight: 600; }
+.figures .label { font-size: 12px; color: var(--muted); text-transform: uppercase; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line);
+  vertical-align: top; }
+th { background: var(--wash); font-weight: 600; font-size: 13px; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.health { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
+  font-weight: 600; white-space: nowrap; }
+.h-on_track, .h-green { background: #e3f9e5; color: #0e5814; }
+.h-at_risk, .h-yellow { background: #fff3c4; color: #8d2b0b; }
+.h-off_track, .h-red { background: #ffe3e3; color: #a61b1b; }
+.h-not_started, .h-no_data { background: #e4e7eb; color: #3e4c59; }
+.miss { color: #a61b1b; font-weight: 600; }
+.progress { white-space: nowrap; }
+.bar { width: 80px; height: 8px; background: #e4e7eb; border-radius: 4px; overflow: hidden;
+  display: inline-block; vertical-align: middle; margin-right: 6px; }
+.bar span { display: block; height: 100%; background: #3e7bfa; }
+.objective { border-left: 4px solid var(--line); padding-left: 14px; margin: 18px 0; }
+.tree, .tree ul { list-style: none; padding-left: 18px; margin: 2px 0; }
+.tree { padding-left: 0; }
+.tree li { margin: 3px 0; }
+.tree ul { border-left: 1px dashed var(--line); }
+.level { font-size: 11px; color: var(--muted); text-transform: uppercase; margin-right: 4px; }
+.findings { list-style: none; padding-left: 0; }
+.findings li { margin: 6px 0; }
+.sev { display: inline-block; min-width: 64px; font-size: 11px; font-weight: 700;
+  text-transform: uppercase; }
+.sev-error { color: #a61b1b; } .sev-warning { color: #8d2b0b; } .sev-info { color: #3e4c59; }
+.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px;
+  background: var(--wash); padding: 1px 4px; border-radius: 3px; }
+.hint { display: block; color: var(--muted); font-size: 13px; margin-left: 68px; }
+nav ul { padding-left: 18px; }
+"""
+
+
+def esc(text: object) -> str:
+    """The one escaping choke point: any value as HTML text, quotes included."""
+    return html.escape(str(text), quote=True)
+
+
+def health_badge(health: str) -> str:
+    """A coloured label for a health value."""
+    return f'<span class="health h-{esc(health)}">{esc(health_label(health))}</span>'
+
+
+def progress_bar(score: float | None, progress: float | None) -> str:
+    """A bar filled to the score, with the unclamped progress as a percentage beside it."""
+    if score is None:
+        return DASH
+    width = f"{max(0.0, min(1.0, score)) * 100:.0f}"
+    return f'<span class="bar"><span style="width:{width}%"></span></span>' + esc(
+        percent_text(progress)
+    )
+
+
+def _score(grade: float | None, unscored: str | None) -> str:
+    if grade is None and unscored:
+        label = UNSCORED_LABELS.get(unscored, unscored)
+        return f'{DASH} <span class="muted">({esc(label)})</span>'
+    return esc(grade_text(grade))
+
+
+def _finding_item(finding: Finding, names: Mapping[str, str]) -> str:
+    subject = names.get(finding.subject, finding.subject)
+    hint = f'<span class="hint">Fix: {esc(finding.hint)}</span>' if finding.hint else ""
+    return (
+        f'<li><span class="sev sev-{esc(finding.severity)}">{esc(finding.severity)}</span>'
+        f'<span class="code">{esc(finding.code)}</span> <strong>{esc(subject)}</strong>: '
+        f"{esc(finding.message)}{hint}</li>"
+    )
+
+
+def _objectives_table(rows: Sequence[ObjectiveRow]) -> str:
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("Objective", "Level", "Owner", "Score", "Health", "Expected", "Change")
+    )
+    body = []
+    for row in rows:
+        result = row.result
+        expected = f"{result.expected:.2f}" if result.expected is not None else DASH
+        miss = ' <span class="miss">miss</span>' if result.miss else ""
+        body.append(
+            "<tr>"
+            f'<td><a href="#{esc(_anchor(row.objective.id))}">{esc(row.objective.title)}</a></td>'
+            f"<td>{esc(row.objective.level.capitalize())}</td>"
+            f"<td>{esc(', '.join(row.owners) or DASH)}</td>"
+            f'<td class="num">{_score(result.grade, result.unscored)}</td>'
+            f"<td>{health_badge(result.health)}{miss}</td>"
+            f'<td class="num">{esc(expected)}</td>'
+            f'<td class="num">{esc(change_text(row.change))}</td>'
+            "</tr>"
+        )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _key_results_table(rows: Sequence[KeyResultRow]) -> str:
+    columns = ("Key result", "Owner", "Kind", "Start", "Current", "Target", "Progress", "Score")
+    head = "".join(f"<th>{h}</th>" for h in (*columns, "Health", "Change"))
+    body = []
+    for row in rows:
+        kr, result = row.key_result, row.result
+        band = ""
+        if result.band_share is not None:
+            share = esc(percent_text(result.band_share))
+            band = f'<br><span class="muted">in band {share} of the time</span>'
+        body.append(
+            "<tr>"
+            f"<td>{esc(kr.title)}</td>"
+            f"<td>{esc(', '.join(row.owners) or DASH)}</td>"
+            f"<td>{esc(KIND_LABELS.get(result.kind or '', DASH))}</td>"
+            f'<td class="num">{esc(value_text(kr.start, kr.unit))}</td>'
+            f'<td class="num">{esc(value_text(kr.current, kr.unit))}</td>'
+            f'<td class="num">{esc(value_text(kr.target, kr.unit))}</td>'
+            f'<td class="progress">{progress_bar(result.score, result.progress)}{band}</td>'
+            f'<td class="num">{_score(result.grade, result.unscored)}</td>'
+            f"<td>{health_badge(result.health)}</td>"
+            f'<td class="num">{esc(change_text(row.change))}</td>'
+            "</tr>"
+        )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _anchor(objective_id: str) -> str:
+    return "obj-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in objective_id)
+
+
+def _objective_block(row: ObjectiveRow, names: Mapping[str, str]) -> str:
+    objective, result = row.objective, row.result
+    facts = [f"Owner: {esc(', '.join(row.owners) or DASH)}"]
+    if objective.team:
+        facts.append(f"Team: {esc(objective.team)}")
+    facts += [esc(objective.kind.capitalize()), f"Score {_score(result.grade, result.unscored)}"]
+    facts.append(health_badge(result.health))
+    if objective.parents:
+        facts.append("Aligned to: " + esc(", ".join(names.get(p, p) for p in objective.parents)))
+    parts = [
+        f'<div class="objective" id="{esc(_anchor(objective.id))}">',
+        f"<h3>{esc(objective.title)}</h3>",
+        f'<p class="meta">{" · ".join(facts)}</p>',
+    ]
+    if result.miss:
+        parts.append('<p class="miss">Committed and missed: add a note on what happened.</p>')
+    if objective.description:
+        parts.append(f"<p>{esc(objective.description)}</p>")
+    if row.key_results:
+        parts.append(_key_results_table(row.key_results))
+    else:
+        parts.append('<p class="muted">No key results.</p>')
+    notes = list(row.findings) + [f for kr in row.key_results for f in kr.findings]
+    if notes:
+        items = "".join(_finding_item(f, names) for f in notes)
+        parts.append(f'<ul class="findings">{items}</ul>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _tree(nodes: Sequence[AlignmentNode]) -> str:
+    items = []
+    for node in nodes:
+        if node.cycle_edge:
+            items.append(
+                f'<li>{esc(node.title)} <span class="muted">(alignment loop, not repeated)'
+                "</span></li>"
+            )
+            continue
+        children = f"<ul>{_tree(node.children)}</ul>" if node.children else ""
+        items.append(
+            f'<li><span class="level">{esc(node.level)}</span>{esc(node.title)} '
+            f"<strong>{esc(grade_text(node.grade))}</strong> {health_badge(node.health)}"
+            f"{children}</li>"
+        )
+    return "".join(items)
+
+
+def _figure(value: str, label: str) -> str:
+    return (
+        f'<li><span class="value">{esc(value)}</span><span class="label">{esc(label)}</span></li>'
+    )
+
+
+def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
+    """One cycle review as an HTML `<section>`."""
+    head = review.headline
+    meta = [f"As of {esc(review.at.isoformat())}"]
+    if review.cycle is not None:
+        cycle = review.cycle
+        meta.append(f"{esc(cycle_title(cycle))}: {esc(cycle.start)} to {esc(cycle.end)}")
+    if review.source:
+        meta.append(f"source {esc(review.source)}")
+    meta.append(f"generated {esc(review.generated_at.strftime('%Y-%m-%d %H:%M %Z').strip())}")
+    figures = [
+        _figure(grade_text(head.mean_score), "mean score"),
+        _figure(str(head.objectives), "objectives"),
+        _figure(str(head.key_results), "key results"),
+        _figure(percent_text(head.elapsed_share), "of cycle elapsed"),
+        _figure(percent_text(head.aligned_share), "aligned"),
+        *(
+            _figure(str(head.findings_by_severity.get(s, 0)), SEVERITY_HEADINGS[s].lower())
+            for s in SEVERITIES
+        ),
+    ]
+    health = " ".join(f"{health_badge(h)} {n}" for h, n in head.health_counts.items()) or esc(DASH)
+    parts = [
+        f'<section class="review" id="{esc(review.title_key)}">',
+        f"<h1>{esc(review_title(review))}</h1>",
+        f'<p class="meta">{" · ".join(meta)}</p>',
+        f'<ul class="figures">{"".join(figures)}</ul>',
+        f"<p>Health: {health}</p>",
+        "<h2>Objectives</h2>",
+    ]
+    if review.objectives:
+        parts.append(_objectives_table(review.objectives))
+        parts += [_objective_block(row, names) for row in review.objectives]
+    else:
+        parts.append('<p class="muted">No objectives.</p>')
+    parts += ["<h2>Alignment</h2>", f'<ul class="tree">{_tree(review.alignment)}</ul>']
+    parts.append("<h2>Findings</h2>")
+    if not any(review.findings.values()):
+        parts.append('<p class="muted">No findings.</p>')
+    for severity in SEVERITIES:
+        found = review.findings.get(severity, ())
+        if found:
+            items = "".join(_finding_item(f, names) for f in found)
+            parts.append(f"<h3>{SEVERITY_HEADINGS[severity]} ({len(found)})</h3>")
+            parts.append(f'<ul class="findings">{items}</ul>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def render_html(review: Review, *, per_team: bool = False) -> str:
+    """The whole review as one HTML document: a contents list, then each cycle review."""
+    names = subject_names(review.workspace)
+    reviews = build_cycle_reviews(review, per_team=per_team)
+    title = "OKR Review" + (f" - {review.source}" if review.source else "")
+    body = [render_cycle_review(r, names) for r in reviews]
+    if len(reviews) > 1:
+        links = "".join(
+            f'<li><a href="#{esc(r.title_key)}">{esc(review_title(r))}</a></li>' for r in reviews
+        )
+        body.insert(0, f"<nav><strong>Contents</strong><ul>{links}</ul></nav>")
+    if not reviews:
+        body = ['<section class="review"><p>No objectives in this workspace.</p></section>']
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(body)
+        + "\n</main>\n</body>\n</html>\n"
+    )

@@ -1,0 +1,212 @@
+"""Render a review as Markdown (CommonMark with GitHub tables): one section per cycle review.
+
+Every piece of workspace text goes through `escape` (and `cell` inside tables), so titles,
+names and messages can never open a table cell, a link, emphasis or an HTML tag.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from okrsync.model import SEVERITIES, Finding
+from okrsync.render.figures import (
+    DASH,
+    KIND_LABELS,
+    SEVERITY_HEADINGS,
+    UNSCORED_LABELS,
+    change_text,
+    cycle_title,
+    grade_text,
+    health_label,
+    percent_text,
+    review_title,
+    subject_names,
+    value_text,
+)
+from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow, Review
+from okrsync.review_build import build_cycle_reviews
+
+# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
+# start markup in running text or in a table cell.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def escape(text: str) -> str:
+    """Workspace text made inert in Markdown: markup characters escaped, line breaks flattened."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def cell(text: str) -> str:
+    """Table-cell text: escaped (pipes included) and never empty, so columns stay aligned."""
+    return escape(text) or " "
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A GitHub table; cells must already be escaped with `cell`."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _finding_line(finding: Finding, names: Mapping[str, str]) -> str:
+    subject = names.get(finding.subject, finding.subject)
+    code = " ".join(finding.code.replace("`", "'").split())  # no escapes inside a code span
+    line = f"- **{finding.severity}** `{code}` {escape(subject)}: "
+    line += escape(finding.message)
+    if finding.hint:
+        line += f" *Fix:* {escape(finding.hint)}"
+    return line
+
+
+def _score_text(grade: float | None, unscored: str | None) -> str:
+    if grade is None and unscored:
+        return f"{DASH} ({UNSCORED_LABELS.get(unscored, unscored)})"
+    return grade_text(grade)
+
+
+def _objectives_table(rows: Sequence[ObjectiveRow]) -> list[str]:
+    header = ["Objective", "Level", "Owner", "Score", "Health", "Expected", "Change"]
+    body = [
+        [
+            cell(row.objective.title),
+            cell(row.objective.level.capitalize()),
+            cell(", ".join(row.owners) or DASH),
+            cell(_score_text(row.result.grade, row.result.unscored)),
+            cell(health_label(row.result.health) + (" (miss)" if row.result.miss else "")),
+            cell(f"{row.result.expected:.2f}" if row.result.expected is not None else DASH),
+            cell(change_text(row.change)),
+        ]
+        for row in rows
+    ]
+    return table(header, body)
+
+
+def _key_results_table(rows: Sequence[KeyResultRow]) -> list[str]:
+    header = ["Key result", "Owner", "Kind", "Start", "Current", "Target", "Progress", "Score"]
+    header += ["Health", "Change"]
+    body: list[list[str]] = []
+    for row in rows:
+        kr, result = row.key_result, row.result
+        kind = KIND_LABELS.get(result.kind or "", DASH)
+        progress = percent_text(result.progress)
+        if result.band_share is not None:
+            progress += f" (in band {percent_text(result.band_share)} of the time)"
+        body.append(
+            [
+                cell(kr.title),
+                cell(", ".join(row.owners) or DASH),
+                cell(kind),
+                cell(value_text(kr.start, kr.unit)),
+                cell(value_text(kr.current, kr.unit)),
+                cell(value_text(kr.target, kr.unit)),
+                cell(progress),
+                cell(_score_text(result.grade, result.unscored)),
+                cell(health_label(result.health)),
+                cell(change_text(row.change)),
+            ]
+        )
+    return table(header, body)
+
+
+def _objective_section(row: ObjectiveRow, names: Mapping[str, str]) -> list[str]:
+    objective, result = row.objective, row.result
+    lines = [
+        f"### {escape(objective.title)}",
+        "",
+    ]
+    facts = [
+        f"Owner: {escape(', '.join(row.owners) or DASH)}",
+        f"{objective.kind.capitalize()}",
+        f"Score {grade_text(result.grade)}",
+        health_label(result.health),
+    ]
+    if objective.team:
+        facts.insert(1, f"Team: {escape(objective.team)}")
+    if objective.parents:
+        aligned = ", ".join(names.get(p, p) for p in objective.parents)
+        facts.append(f"Aligned to: {escape(aligned)}")
+    if result.miss:
+        facts.append("**Committed and missed: add a note**")
+    lines += [" · ".join(facts), ""]
+    if objective.description:
+        lines += [escape(objective.description), ""]
+    if row.key_results:
+        lines += [*_key_results_table(row.key_results), ""]
+    else:
+        lines += ["No key results.", ""]
+    notes = list(row.findings) + [f for kr in row.key_results for f in kr.findings]
+    if notes:
+        lines += [_finding_line(f, names) for f in notes] + [""]
+    return lines
+
+
+def _tree_lines(nodes: Sequence[AlignmentNode], depth: int = 0) -> list[str]:
+    lines: list[str] = []
+    for node in nodes:
+        indent = "  " * depth
+        if node.cycle_edge:
+            lines.append(f"{indent}- {escape(node.title)} (alignment loop, not repeated)")
+            continue
+        label = f"{grade_text(node.grade)}, {health_label(node.health)}"
+        lines.append(f"{indent}- {escape(node.title)} ({node.level}; {label})")
+        lines += _tree_lines(node.children, depth + 1)
+    return lines
+
+
+def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
+    """One cycle review (one page) as Markdown."""
+    head = review.headline
+    lines = [f"# {escape(review_title(review))}", ""]
+    meta = [f"As of {review.at.isoformat()}"]
+    if review.source:
+        meta.append(f"source {escape(review.source)}")
+    meta.append(f"generated {review.generated_at.strftime('%Y-%m-%d %H:%M %Z').strip()}")
+    lines += [" · ".join(meta), ""]
+    if review.cycle is not None:
+        cycle = review.cycle
+        elapsed = percent_text(head.elapsed_share)
+        lines.append(
+            f"- **Cycle:** {escape(cycle_title(cycle))}, {cycle.start} to {cycle.end} "
+            f"({elapsed} elapsed)"
+        )
+    lines += [
+        f"- **Objectives:** {head.objectives} · **Key results:** {head.key_results} · "
+        f"**Mean score:** {grade_text(head.mean_score)} · "
+        f"**Aligned:** {percent_text(head.aligned_share)}",
+        "- **Health:** "
+        + (", ".join(f"{health_label(h)} {n}" for h, n in head.health_counts.items()) or DASH),
+        "- **Findings:** "
+        + ", ".join(
+            f"{SEVERITY_HEADINGS[s]} {head.findings_by_severity.get(s, 0)}" for s in SEVERITIES
+        ),
+        "",
+        "## Objectives",
+        "",
+    ]
+    if review.objectives:
+        lines += [*_objectives_table(review.objectives), ""]
+        for row in review.objectives:
+            lines += _objective_section(row, names)
+    else:
+        lines += ["No objectives.", ""]
+    lines += ["## Alignment", ""]
+    lines += [*(_tree_lines(review.alignment) or ["No objectives."]), ""]
+    lines += ["## Findings", ""]
+    if not any(review.findings.values()):
+        lines += ["No findings.", ""]
+    for severity in SEVERITIES:
+        found = review.findings.get(severity, ())
+        if found:
+            lines += [f"### {SEVERITY_HEADINGS[severity]} ({len(found)})", ""]
+            lines += [_finding_line(f, names) for f in found] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_markdown(review: Review, *, per_team: bool = False) -> str:
+    """The whole review as one Markdown document: each cycle (and team) review in turn."""
+    names = subject_names(review.workspace)
+    parts = [render_cycle_review(r, names) for r in build_cycle_reviews(review, per_team=per_team)]
+    if not parts:
+        return "# OKR Review\n\nNo objectives in this workspace.\n"
+    return "\n---\n\n".join(parts)

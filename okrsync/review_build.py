@@ -1,0 +1,294 @@
+"""Cut a `Review` into `CycleReview`s: one per cycle, and one per team and cycle when asked.
+
+A `CycleReview` is everything one review page shows (see `okrsync.review`): headline figures,
+objective rows with their key results and the findings about them, the alignment tree and the
+findings grouped by severity. Building it is pure and deterministic, so a regenerated page is
+byte-identical when nothing changed and the write can be skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from okrsync.evaluation import HEALTHS, Evaluation, KeyResultScore, ObjectiveScore
+from okrsync.model import (
+    LEVELS,
+    SEVERITIES,
+    Cycle,
+    Finding,
+    KeyResult,
+    Objective,
+    Person,
+    Severity,
+    Workspace,
+)
+from okrsync.review import (
+    AlignmentNode,
+    CycleReview,
+    Headline,
+    KeyResultRow,
+    ObjectiveRow,
+    Review,
+)
+
+NO_CYCLE_KEY = "no-cycle"
+
+
+def slug(text: str) -> str:
+    """A stable, URL- and key-safe form of a team name: "Sales & Ops" -> "sales-ops"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "team"
+
+
+def objective_sort_key(objective: Objective) -> tuple[int, str, str]:
+    """Order objectives by level (company first), then title, then id."""
+    level = LEVELS.index(objective.level) if objective.level in LEVELS else len(LEVELS)
+    return (level, objective.title.casefold(), objective.id)
+
+
+def key_result_sort_key(kr: KeyResult) -> tuple[str, str]:
+    """Order key results by title, then id, independent of the order a source returned them."""
+    return (kr.title.casefold(), kr.id)
+
+
+def finding_sort_key(finding: Finding) -> tuple[int, str, str, str]:
+    """Errors first, then by code, subject and message."""
+    return (SEVERITIES.index(finding.severity), finding.code, finding.subject, finding.message)
+
+
+def display_names(ids: Iterable[str], people: Mapping[str, Person]) -> tuple[str, ...]:
+    """Owner ids as people's names; the id itself when the person or the name is unknown."""
+    names: list[str] = []
+    for person_id in ids:
+        person = people.get(person_id)
+        names.append(person.name if person is not None and person.name else person_id)
+    return tuple(names)
+
+
+def score_change(
+    current: float | None, item_id: str, previous: Mapping[str, float]
+) -> float | None:
+    """Score change since the previous sync, None when either side is unknown."""
+    before = previous.get(item_id)
+    if current is None or before is None:
+        return None
+    return current - before
+
+
+def findings_by_subject(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """Findings grouped by their subject id, each group in `finding_sort_key` order."""
+    grouped: dict[str, list[Finding]] = {}
+    for finding in sorted(findings, key=finding_sort_key):
+        grouped.setdefault(finding.subject, []).append(finding)
+    return grouped
+
+
+def group_by_severity(findings: Iterable[Finding]) -> dict[Severity, tuple[Finding, ...]]:
+    """Findings per severity, every severity present (empty when none), errors first."""
+    ordered = sorted(findings, key=finding_sort_key)
+    return {s: tuple(f for f in ordered if f.severity == s) for s in SEVERITIES}
+
+
+def alignment_tree(
+    objectives: Sequence[Objective], evaluation: Evaluation
+) -> tuple[AlignmentNode, ...]:
+    """The alignment tree of a set of objectives, as roots with their children.
+
+    Roots are the objectives none of whose parents is in the set (parents outside the set, or
+    none at all). An objective aligned to two parents in the set appears under both. A child
+    that is already on the path from its root is a loop: it is shown once more with
+    `cycle_edge=True` and not expanded. Objectives that only sit inside loops (so no root
+    reaches them) become roots too, so every objective appears.
+    """
+    ordered = sorted(objectives, key=objective_sort_key)
+    inside = {o.id for o in ordered}
+    by_id = {o.id: o for o in ordered}
+    children: dict[str, list[str]] = {o.id: [] for o in ordered}
+    for child in ordered:
+        for parent in dict.fromkeys(child.parents):
+            if parent in inside:
+                children[parent].append(child.id)
+    seen: set[str] = set()
+
+    def node(objective_id: str, path: frozenset[str]) -> AlignmentNode:
+        objective = by_id[objective_id]
+        result = evaluation.objectives.get(objective_id)
+        seen.add(objective_id)
+        base = {
+            "objective_id": objective_id,
+            "title": objective.title,
+            "level": objective.level,
+            "grade": result.grade if result is not None else None,
+            "health": result.health if result is not None else "no_data",
+        }
+        if objective_id in path:
+            return AlignmentNode.model_validate({**base, "cycle_edge": True})
+        inner = path | {objective_id}
+        return AlignmentNode.model_validate(
+            {**base, "children": tuple(node(c, inner) for c in children[objective_id])}
+        )
+
+    roots = [node(o.id, frozenset()) for o in ordered if not any(p in inside for p in o.parents)]
+    for o in ordered:
+        if o.id not in seen:
+            roots.append(node(o.id, frozenset()))
+    return tuple(roots)
+
+
+def headline(
+    objectives: Sequence[Objective],
+    key_results: Sequence[KeyResult],
+    findings: Sequence[Finding],
+    cycle: Cycle | None,
+    workspace: Workspace,
+    evaluation: Evaluation,
+) -> Headline:
+    """The figures at the top of a review page."""
+    results = [evaluation.objectives[o.id] for o in objectives if o.id in evaluation.objectives]
+    scores = [r.score for r in results if r.score is not None]
+    health_counts = {h: sum(1 for r in results if r.health == h) for h in HEALTHS}
+    known = {o.id for o in workspace.objectives}
+    non_company = [o for o in objectives if o.level != "company"]
+    aligned = [o for o in non_company if any(p in known and p != o.id for p in o.parents)]
+    status = evaluation.cycles.get(cycle.id) if cycle is not None else None
+    return Headline(
+        objectives=len(objectives),
+        key_results=len(key_results),
+        mean_score=sum(scores) / len(scores) if scores else None,
+        health_counts={h: n for h, n in health_counts.items() if n},
+        findings_by_severity={s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES},
+        elapsed_share=status.elapsed_share if status is not None else None,
+        aligned_share=len(aligned) / len(non_company) if non_company else None,
+    )
+
+
+def _key_result_row(
+    kr: KeyResult,
+    result: KeyResultScore,
+    review: Review,
+    people: Mapping[str, Person],
+    about: Mapping[str, list[Finding]],
+) -> KeyResultRow:
+    return KeyResultRow(
+        key_result=kr,
+        result=result,
+        owners=display_names(kr.owners, people),
+        change=score_change(result.score, kr.id, review.previous_scores),
+        findings=tuple(about.get(kr.id, ())),
+    )
+
+
+def _objective_row(
+    objective: Objective,
+    key_results: Sequence[KeyResult],
+    review: Review,
+    people: Mapping[str, Person],
+    about: Mapping[str, list[Finding]],
+) -> ObjectiveRow:
+    evaluation = review.evaluation
+    result = evaluation.objectives.get(objective.id) or ObjectiveScore(
+        id=objective.id, progress=None, score=None, grade=None, health="no_data"
+    )
+    rows = tuple(
+        _key_result_row(kr, evaluation.key_results[kr.id], review, people, about)
+        for kr in sorted(key_results, key=key_result_sort_key)
+        if kr.id in evaluation.key_results
+    )
+    return ObjectiveRow(
+        objective=objective,
+        result=result,
+        owners=display_names(objective.owners, people),
+        change=score_change(result.score, objective.id, review.previous_scores),
+        key_results=rows,
+        findings=tuple(about.get(objective.id, ())),
+    )
+
+
+def _one_review(
+    review: Review,
+    cycle: Cycle | None,
+    team: str | None,
+    objectives: Sequence[Objective],
+    unattached: Sequence[Finding],
+) -> CycleReview:
+    """One review page's content for the given objectives."""
+    workspace = review.workspace
+    people = workspace.person_by_id()
+    by_objective = workspace.key_results_by_objective()
+    ordered = sorted(objectives, key=objective_sort_key)
+    key_results = [kr for o in ordered for kr in by_objective.get(o.id, [])]
+    subjects = {o.id for o in ordered} | {kr.id for kr in key_results}
+    teams = {o.team for o in ordered if o.team}
+    if cycle is not None and team is None:
+        subjects.add(cycle.id)
+    findings = [f for f in review.findings if f.subject in subjects or f.subject in teams] + list(
+        unattached
+    )
+    about = findings_by_subject(findings)
+    key = cycle.id if cycle is not None else NO_CYCLE_KEY
+    return CycleReview(
+        cycle=cycle,
+        team=team,
+        title_key=key if team is None else f"{key}:{slug(team)}",
+        at=review.evaluation.at,
+        generated_at=review.generated_at,
+        headline=headline(ordered, key_results, findings, cycle, workspace, review.evaluation),
+        objectives=tuple(
+            _objective_row(o, by_objective.get(o.id, []), review, people, about) for o in ordered
+        ),
+        alignment=alignment_tree(ordered, review.evaluation),
+        findings=group_by_severity(findings),
+        source=review.source,
+    )
+
+
+def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[CycleReview]:
+    """One `CycleReview` per cycle that has objectives, and per team and cycle when `per_team`.
+
+    Cycles come in order of their start date; objectives without a known cycle form a last
+    review keyed "no-cycle". With `per_team`, each cycle's review is followed by one review per
+    team (by team name) of that cycle, keyed "<cycle id>:<team slug>".
+
+    Findings are attached to the rows of the objectives and key results they are about and
+    listed by severity. A cycle review also lists findings about its cycle and its teams;
+    findings whose subject is in no cycle (for instance a source record that could not be
+    mapped) are listed on every cycle-wide review so they are never lost.
+    """
+    workspace = review.workspace
+    cycles = workspace.cycle_by_id()
+    grouped: dict[str | None, list[Objective]] = {}
+    for objective in workspace.objective_by_id().values():
+        cycle_id = objective.cycle if objective.cycle in cycles else None
+        grouped.setdefault(cycle_id, []).append(objective)
+
+    known_subjects = (
+        {o.id for o in workspace.objectives}
+        | {kr.id for kr in workspace.key_results}
+        | set(cycles)
+        | {o.team for o in workspace.objectives if o.team}
+    )
+    unattached = [f for f in review.findings if f.subject not in known_subjects]
+
+    def order(cycle_id: str | None) -> tuple[int, str, str]:
+        if cycle_id is None:
+            return (1, "", "")
+        return (0, cycles[cycle_id].start.isoformat(), cycle_id)
+
+    reviews: list[CycleReview] = []
+    for cycle_id in sorted(grouped, key=order):
+        cycle = cycles[cycle_id] if cycle_id is not None else None
+        objectives = grouped[cycle_id]
+        reviews.append(_one_review(review, cycle, None, objectives, unattached))
+        if not per_team:
+            continue
+        teams = sorted({o.team for o in objectives if o.team}, key=lambda t: (slug(t), t))
+        used: set[str] = set()
+        for team in teams:
+            members = [o for o in objectives if o.team == team]
+            team_review = _one_review(review, cycle, team, members, ())
+            key = team_review.title_key
+            while key in used:  # two team names with one slug ("Sales", "sales"): keep both
+                key += "-2"
+            used.add(key)
+            reviews.append(team_review.model_copy(update={"title_key": key}))
+    return reviews
