@@ -8,7 +8,8 @@ okrsync writes back. The JSON Schema of this model is exported to `mappings/mapp
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+import difflib
+from typing import Any, Final, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
@@ -37,7 +38,94 @@ ParseMode = Literal[
     "ids",  # relation ids
     "list",
     "suppressions",  # text holding "okrsync: ignore KR002, ALIGN" -> rule codes
+    "confidence",  # 0-1, a 1-10 rating or "70%" -> 0-1 (see values.parse_confidence)
+    "scale_10",  # a 0-10 rating -> 0-1 (7 -> 0.7; also 1 -> 0.1, which "confidence" reads as 1)
 ]
+PARSE_MODES: tuple[str, ...] = get_args(ParseMode)
+
+FieldKind = Literal[
+    "text",
+    "number",
+    "option",
+    "bool",
+    "date",
+    "date_start",
+    "date_end",
+    "datetime",
+    "people",
+    "ids",
+    "ref",
+    "cycle",
+    "confidence",
+    "suppressions",
+]
+"""What a canonical field holds; decides how `parse: auto` reads it and which modes fit."""
+
+FIELD_KINDS: dict[str, dict[str, FieldKind]] = {
+    "objectives": {
+        "title": "text",
+        "description": "text",
+        "level": "option",
+        "team": "text",
+        "owners": "people",
+        "cycle": "cycle",
+        "parents": "ids",
+        "kind": "option",
+        "status": "text",
+        "ignore_rules": "suppressions",
+    },
+    "key_results": {
+        "objective": "ref",
+        "title": "text",
+        "kind": "option",
+        "start": "number",
+        "target": "number",
+        "current": "number",
+        "unit": "text",
+        "weight": "number",
+        "confidence": "confidence",
+        "owners": "people",
+        "due": "date",
+        "done": "bool",
+        "updated_at": "datetime",
+        "ignore_rules": "suppressions",
+    },
+    "cycles": {"name": "text", "start": "date_start", "end": "date_end"},
+    "people": {"name": "text", "email": "text"},
+    "check_ins": {
+        "key_result": "ref",
+        "at": "datetime",
+        "value": "number",
+        "confidence": "confidence",
+        "note": "text",
+    },
+}
+"""The kind of every mappable canonical field, per collection."""
+
+OPTION_SETS: dict[tuple[str, str], str] = {
+    ("objectives", "level"): "level",
+    ("objectives", "kind"): "objective_kind",
+    ("key_results", "kind"): "key_result_kind",
+}
+"""Which canonical option set an `option` field takes (see values.CANONICAL_OPTIONS)."""
+
+ALLOWED_MODES: dict[FieldKind, tuple[str, ...]] = {
+    "text": ("auto", "text", "list"),
+    "number": ("auto", "number", "percent", "fraction"),
+    "option": ("auto", "text"),
+    "bool": ("auto", "bool"),
+    "date": ("auto", "date", "date_range"),
+    "date_start": ("auto", "date", "date_range", "cycle"),
+    "date_end": ("auto", "date", "date_range", "cycle"),
+    "datetime": ("auto", "date"),
+    "people": ("auto", "people"),
+    "ids": ("auto", "ids", "list"),
+    "ref": ("auto", "ids"),
+    "cycle": ("auto", "cycle", "ids"),
+    "confidence": ("auto", "confidence", "scale_10", "number", "percent", "fraction"),
+    "suppressions": ("auto", "suppressions", "list"),
+}
+"""Parse modes that make sense for each kind of field (the loader rejects the others)."""
 
 
 class FieldSpec(Frozen):
@@ -124,6 +212,20 @@ def mappable_fields(collection: str) -> list[str]:
     return [f for f in model.model_fields if f not in _NOT_MAPPABLE and f != "id"]
 
 
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """' — did you mean "x"?' for the closest choice, or "" when nothing is close."""
+    folded = {c.casefold(): c for c in choices}
+    close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
+    return f' — did you mean "{folded[close[0]]}"?' if close else ""
+
+
+def unknown_field_message(collection: str, name: str) -> str:
+    """The message for a field name that is not a canonical field of `collection`."""
+    allowed = mappable_fields(collection)
+    hint = did_you_mean(name, allowed)
+    return f"not a canonical field{hint} (one of: {', '.join(sorted(allowed))})"
+
+
 class Mapping(Frozen):
     version: Literal[1] = MAPPING_FORMAT_VERSION
     connector: str | None = Field(default=None, description="The connector this mapping is for.")
@@ -143,8 +245,7 @@ class Mapping(Frozen):
             for fname in coll.fields:
                 if fname not in allowed:
                     problems.append(
-                        f"collections.{name}.fields.{fname}: not a canonical field "
-                        f"(one of: {', '.join(sorted(allowed))})"
+                        f"collections.{name}.fields.{fname}: {unknown_field_message(name, fname)}"
                     )
             for req in REQUIRED_FIELDS[name]:
                 if req not in coll.fields:
@@ -152,6 +253,10 @@ class Mapping(Frozen):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def output_map(self, collection: str) -> OutputMap:
+        """The output property names for `collection`; the defaults when `outputs` omits it."""
+        return self.outputs.get(collection, OutputMap())  # type: ignore[call-overload,no-any-return]
 
     def source_fields(self, collection: str) -> list[str]:
         """The source fields a collection reads (for filter_properties and schema checks)."""
@@ -162,3 +267,35 @@ class Mapping(Frozen):
         if coll.where:
             names.append(coll.where.field)
         return list(dict.fromkeys(names))
+
+
+def export_json_schema() -> dict[str, Any]:
+    """The JSON Schema of mapping files, as committed in `mappings/mapping.schema.json`.
+
+    Editors (VS Code's YAML extension, IntelliJ) validate and complete mapping files with it.
+    A field spec may also be written as a bare string (the source field name), which the schema
+    allows explicitly.
+    """
+    schema = Mapping.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "okrsync mapping"
+    schema["description"] = (
+        "An okrsync mapping file (YAML): which source field feeds each canonical OKR field."
+    )
+    defs = schema.get("$defs", {})
+    coll = defs.get("CollectionMap", {})
+    fields = coll.get("properties", {}).get("fields")
+    if fields is not None:
+        fields["additionalProperties"] = {
+            "anyOf": [
+                {"$ref": "#/$defs/FieldSpec"},
+                {"type": "string", "description": "Short form: the source field's name."},
+            ]
+        }
+    where = defs.get("Where", {}).get("properties", {})
+    if "equals" in where:
+        where["equals"] = {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "One value or a list of values (compared case-insensitively).",
+        }
+    return schema

@@ -1,0 +1,109 @@
+"""The mapping/data findings: problems in source values, reported per record.
+
+The rule catalogue (`okrsync.rules`) owns the DATA codes' words when it has them: if it offers
+`make_finding(code, subject, message=None, **params)` and knows the code, the finding comes from
+there so `okrsync rules` and the findings agree. Otherwise the table below gives the severity,
+name and hint, so the mapping works on its own (and in tests) with the same codes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, Final, NamedTuple
+
+from okrsync.model import Finding, Severity
+
+UNPARSEABLE: Final = "DATA001"
+MISSING_REQUIRED: Final = "DATA002"
+UNKNOWN_OPTION: Final = "DATA003"
+DANGLING_RELATION: Final = "DATA004"
+DUPLICATE_ID: Final = "DATA005"
+UNREADABLE: Final = "DATA006"
+AMBIGUOUS_RELATION: Final = "DATA007"
+
+
+class DataCode(NamedTuple):
+    name: str
+    severity: Severity
+    hint: str
+
+
+DATA_CODES: Final[dict[str, DataCode]] = {
+    UNPARSEABLE: DataCode(
+        "unparseable-value",
+        "warning",
+        "Fix the value in the workspace, or change `parse` or `values` for this field in the "
+        "mapping file.",
+    ),
+    MISSING_REQUIRED: DataCode(
+        "missing-required-field",
+        "error",
+        "Fill in the field in the workspace, or map it (or a `default`) in the mapping file.",
+    ),
+    UNKNOWN_OPTION: DataCode(
+        "unknown-option-value",
+        "warning",
+        "Add the option to the field's `values` map in the mapping file, or set a `default`.",
+    ),
+    DANGLING_RELATION: DataCode(
+        "dangling-relation",
+        "warning",
+        "Point the relation at a record okrsync reads (check the collection's `source` and "
+        "`where` in the mapping), or remove it.",
+    ),
+    DUPLICATE_ID: DataCode(
+        "duplicate-id",
+        "error",
+        "Give each record its own title or id; okrsync keeps the first and skips the others.",
+    ),
+    UNREADABLE: DataCode(
+        "unreadable-source-value",
+        "warning",
+        "Change the property to a type okrsync reads (text, number, select, date, people, "
+        "relation), or map another field.",
+    ),
+    AMBIGUOUS_RELATION: DataCode(
+        "ambiguous-relation",
+        "warning",
+        "Link the record to a single objective; okrsync uses the first one.",
+    ),
+}
+
+
+FindingMaker = Callable[[str, str, str], Finding]
+
+
+def finding_maker() -> FindingMaker:
+    """A function `(code, subject, message) -> Finding` using the rule catalogue when it can.
+
+    Looked up once per apply run (no module state): `okrsync.rules.make_finding` is used for the
+    codes it knows; any failure there falls back to the local table.
+    """
+    catalogue: Callable[..., Any] | None
+    try:
+        module = importlib.import_module("okrsync.rules")
+        catalogue = getattr(module, "make_finding", None)
+    except ImportError:
+        catalogue = None
+
+    def make(code: str, subject: str, message: str) -> Finding:
+        if catalogue is not None:
+            try:
+                made = catalogue(code, subject, message=message)
+            except (KeyError, ValueError, LookupError, TypeError):
+                made = None
+            if isinstance(made, Finding):
+                return made
+        data = DATA_CODES[code]
+        return Finding(
+            code=code,
+            severity=data.severity,
+            subject=subject,
+            message=message,
+            hint=data.hint,
+            family="data",
+            name=data.name,
+        )
+
+    return make

@@ -1,0 +1,755 @@
+"""Pure parsers that turn flattened source values into canonical values.
+
+Connectors hand over plain values (strings, numbers, ISO dates, lists of ids, people dicts; see
+docs/architecture.md); people type OKR data by hand, so the same number arrives as `27`,
+`"27%"`, `"$500K"`, `"1.234,5"` or `"4.5 stars"`. Each parser here accepts the forms people
+actually write and raises `ValueParseError` saying what it expected otherwise. Nothing here
+reads a clock or any global state: "this year" never enters a parse.
+
+Percent and fraction (`ParsedNumber` modes):
+
+- `number`: the number as written; `"27%"` is 27 with unit `"%"`, `0.27` stays 0.27.
+- `percent`: the result is in percent points. Bare numbers are fractions and are multiplied by
+  100 (`0.27` -> 27; this is what a Notion number property formatted as percent stores), and
+  numbers written with `%` are taken as written (`"27%"` -> 27). The unit is always `"%"`.
+- `fraction`: the result is a fraction. Numbers written with `%` are divided by 100
+  (`"27%"` -> 0.27); bare numbers are taken as written (`0.27` -> 0.27).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Mapping as AnyMapping
+from datetime import UTC, date, datetime
+from typing import Any, Final, Literal, NamedTuple
+
+from okrsync.mapping.schema import Locale
+from okrsync.model import LEVELS, KeyResultKind, Level, ObjectiveKind
+
+NumberMode = Literal["number", "percent", "fraction"]
+ConfidenceScale = Literal["auto", "unit", "ten", "percent"]
+
+_DEFAULT_LOCALE: Final = Locale()
+_MAX_SHOWN: Final = 60
+
+
+class ValueParseError(ValueError):
+    """A value could not be read; the message says what was seen and what was expected."""
+
+    def __init__(self, value: Any, expected: str) -> None:
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{show(value)} is not {expected}")
+
+
+def show(value: Any) -> str:
+    """A short, quoted rendering of a source value for messages (long text is cut)."""
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 4] + '..."'
+
+
+def is_empty(value: Any) -> bool:
+    """True for values that mean "nothing entered": None, blank text, empty list or dict."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | dict | set):
+        return len(value) == 0
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers
+
+
+class ParsedNumber(NamedTuple):
+    """A number read from a value, and the unit written with it (None when none was)."""
+
+    value: float
+    unit: str | None
+
+
+_CURRENCY_SYMBOLS: Final = {"$": "$", "€": "€", "£": "£", "¥": "¥", "₹": "₹", "CHF": "CHF"}
+_CURRENCY_CODES: Final = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "NOK", "DKK")
+_MAGNITUDES: Final = {
+    "k": 1e3,
+    "K": 1e3,
+    "tsd": 1e3,
+    "tsd.": 1e3,
+    "thousand": 1e3,
+    "tausend": 1e3,
+    "M": 1e6,
+    "MM": 1e6,
+    "mio": 1e6,
+    "mio.": 1e6,
+    "million": 1e6,
+    "millionen": 1e6,
+    "B": 1e9,
+    "bn": 1e9,
+    "mrd": 1e9,
+    "mrd.": 1e9,
+    "billion": 1e9,
+    "milliarden": 1e9,
+}
+_PERCENT_WORDS: Final = ("%", "percent", "prozent", "pct", "pct.")
+_SPACES: Final = re.compile(r"[\s\u00a0\u2009\u202f\u2007]+")
+_NUMBER_CORE: Final = re.compile(r"[0-9][0-9.,' ]*")
+_PREFIX: Final = re.compile(
+    r"(?P<sign1>[+-]?)(?P<currency>[$€£¥₹]|CHF|USD|EUR|GBP|JPY|CAD|AUD|SEK|NOK|DKK)?(?P<sign2>[+-]?)"
+)
+_EXPECTED_NUMBER: Final = 'a number (like 27, "27%", "$500K", "1.2M", "1,234.5" or "4.5 stars")'
+
+
+def _split_number(text: str) -> tuple[str, str, str]:
+    """Split `text` into prefix, digits-with-separators, suffix (spaces normalised)."""
+    match = _NUMBER_CORE.search(text)
+    if match is None:
+        return text, "", ""
+    core = match.group(0).rstrip(" .,'")
+    end = match.start() + len(core)
+    return text[: match.start()], core, text[end:]
+
+
+def _digits(core: str, locale: Locale, original: Any) -> float:
+    """Read digits with thousands separators and a decimal mark per `locale`."""
+    decimal_mark = locale.decimal
+    group_mark = "," if decimal_mark == "." else "."
+    core = core.replace("'", " ")
+    parts = core.split(" ")
+    if len(parts) > 1 and not all(len(p) == 3 and p.isdigit() for p in parts[1:-1]):
+        raise ValueParseError(original, _EXPECTED_NUMBER + "; spaces may only group thousands")
+    if len(parts) > 1:
+        last = parts[-1]
+        head = last.split(decimal_mark)[0]
+        if len(head) != 3:
+            raise ValueParseError(original, _EXPECTED_NUMBER + "; spaces may only group thousands")
+    core = "".join(parts)
+    if core.count(decimal_mark) > 1:
+        raise ValueParseError(
+            original,
+            f"{_EXPECTED_NUMBER}; it has several {decimal_mark!r} decimal marks "
+            f"(set locale.decimal to {group_mark!r} if that is how your source writes numbers)",
+        )
+    integer, _, fraction = core.partition(decimal_mark)
+    if group_mark in fraction:
+        raise ValueParseError(
+            original,
+            f"{_EXPECTED_NUMBER}; {group_mark!r} after the decimal mark {decimal_mark!r} (set "
+            f"locale.decimal to {group_mark!r} if your source writes numbers like 1.234,5)",
+        )
+    if group_mark in integer:
+        groups = integer.split(group_mark)
+        if not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
+            raise ValueParseError(
+                original,
+                f"{_EXPECTED_NUMBER}; {group_mark!r} separates thousands here, so groups of 3 "
+                f"digits must follow it (set locale.decimal to {group_mark!r} if your source "
+                f"writes decimals with {group_mark!r})",
+            )
+        integer = "".join(groups)
+    if not integer.isdigit() or (fraction and not fraction.isdigit()):
+        raise ValueParseError(original, _EXPECTED_NUMBER)
+    return float(f"{integer}.{fraction}" if fraction else integer)
+
+
+def _read_suffix(suffix: str, has_currency: bool) -> tuple[float, str | None, bool]:
+    """Interpret what follows the digits: magnitude, percent sign, currency or a unit word.
+
+    Returns (multiplier, unit, is_percent).
+    """
+    rest = suffix.strip()
+    multiplier = 1.0
+    if rest:
+        word, _, after = rest.partition(" ")
+        glued = suffix[:1] not in (" ", "")
+        key = word if word in ("K", "M", "MM", "B", "k") else word.lower()
+        # "m" directly after the digits is million only with a currency ("$1.2m"), else a unit.
+        if word == "m" and glued and has_currency:
+            key = "M"
+        if key in _MAGNITUDES and (glued or len(word) > 1 or not after):
+            multiplier = _MAGNITUDES[key]
+            rest = after.strip()
+    if not rest:
+        return multiplier, None, False
+    if rest.lower() in _PERCENT_WORDS:
+        return multiplier, "%", True
+    for symbol in _CURRENCY_SYMBOLS:
+        if rest == symbol:
+            return multiplier, _CURRENCY_SYMBOLS[symbol], False
+    if rest.upper() in _CURRENCY_CODES and rest.isupper():
+        return multiplier, rest, False
+    if len(rest) > 30 or not re.fullmatch(r"[^\W\d_][\w/.\-² ]*", rest):
+        raise ValueParseError(suffix, "a unit after the number (like %, k, M, stars, users)")
+    return multiplier, rest, False
+
+
+def parse_number(
+    value: Any, locale: Locale = _DEFAULT_LOCALE, mode: NumberMode = "number"
+) -> ParsedNumber:
+    """Read a number and the unit written with it.
+
+    Accepts ints and floats, and text such as "27%", "$500K", "€1.2M", "1.2M", "1,234.5",
+    "1.234,5" (with `locale.decimal` ","), "4.5 stars", "-3", "1 234", "12k", "USD 500".
+    A one-item list (a rollup of one value) is read as its item. See the module docstring for
+    `mode`. Raises ValueParseError for anything else, including bools and empty text.
+    """
+    if isinstance(value, list | tuple) and len(value) == 1:
+        return parse_number(value[0], locale, mode)
+    if isinstance(value, bool):
+        raise ValueParseError(value, _EXPECTED_NUMBER + ", not a checkbox")
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueParseError(value, "a finite number")
+        return _apply_mode(float(value), None, False, mode)
+    if not isinstance(value, str):
+        raise ValueParseError(value, _EXPECTED_NUMBER)
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+    text = text.replace("\u2212", "-").replace("\u2013", "-")
+    if not text:
+        raise ValueParseError(value, _EXPECTED_NUMBER)
+    prefix, core, suffix = _split_number(text)
+    if not core:
+        raise ValueParseError(value, _EXPECTED_NUMBER)
+    prefix_match = _PREFIX.fullmatch(prefix.replace(" ", ""))
+    if prefix_match is None or (prefix_match["sign1"] and prefix_match["sign2"]):
+        raise ValueParseError(value, _EXPECTED_NUMBER)
+    sign = -1.0 if "-" in prefix_match["sign1"] + prefix_match["sign2"] else 1.0
+    currency = prefix_match["currency"] or None
+    number = _digits(core, locale, value)
+    multiplier, unit, is_percent = _read_suffix(suffix, currency is not None)
+    if currency is not None:
+        if unit is not None:
+            raise ValueParseError(value, _EXPECTED_NUMBER + " with one unit")
+        unit = currency
+    result = sign * number * multiplier
+    if result in (float("inf"), float("-inf")):
+        raise ValueParseError(value, "a number of a sensible size")
+    return _apply_mode(result, unit, is_percent, mode)
+
+
+def _apply_mode(
+    number: float, unit: str | None, is_percent: bool, mode: NumberMode
+) -> ParsedNumber:
+    """Convert between percent points and fractions as the mode asks (module docstring)."""
+    if mode == "percent":
+        return ParsedNumber(number if is_percent else _tidy(number * 100), "%")
+    if mode == "fraction":
+        return ParsedNumber(_tidy(number / 100) if is_percent else number, None)
+    return ParsedNumber(_tidy(number), unit)
+
+
+def _tidy(number: float) -> float:
+    """Drop binary noise from scaling (0.27 * 100 is 27.000000000000004)."""
+    return float(f"{number:.12g}")
+
+
+# --------------------------------------------------------------------------------------------
+# Confidence
+
+
+def parse_confidence(
+    value: Any, locale: Locale = _DEFAULT_LOCALE, scale: ConfidenceScale = "auto"
+) -> float:
+    """Read a confidence and normalise it to 0-1.
+
+    `scale` "unit" takes 0-1 as is, "ten" divides a 0-10 rating by 10, "percent" divides by 100.
+    "auto" reads "70%" as 0.7, numbers up to 1 as 0-1, above 1 up to 10 as a 0-10 rating and
+    above 10 up to 100 as percent. A rating of exactly 1 on a 1-10 scale is therefore ambiguous
+    under "auto": map it with `parse: scale_10` when the source uses a 1-10 scale.
+    """
+    number = parse_number(value, locale)
+    expected = "a confidence (0-1, a 1-10 rating, or a percentage like 70%)"
+    x = number.value
+    if x < 0:
+        raise ValueParseError(value, expected)
+    if number.unit == "%" or scale == "percent":
+        result = x / 100
+    elif scale == "ten":
+        result = x / 10
+    elif scale == "unit" or x <= 1:
+        result = x
+    elif x <= 10:
+        result = x / 10
+    else:
+        result = x / 100
+    if result > 1:
+        raise ValueParseError(value, expected)
+    return _tidy(result)
+
+
+# --------------------------------------------------------------------------------------------
+# Booleans
+
+_TRUE: Final = frozenset(
+    {"yes", "y", "ja", "j", "true", "wahr", "x", "✓", "✔", "☑", "✅", "1", "on", "done", "erledigt"}
+)
+_FALSE: Final = frozenset(
+    {"no", "n", "nein", "false", "falsch", "0", "off", "✗", "✘", "☐", "❌", "-", "open", "offen"}
+)
+
+
+def parse_bool(value: Any) -> bool:
+    """Read a checkbox, 1/0, or yes/no/ja/nein/true/false/x/✓ (case-insensitive)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+    raise ValueParseError(value, "yes or no (a checkbox, true/false, yes/no, ja/nein, x, ✓, 1/0)")
+
+
+# --------------------------------------------------------------------------------------------
+# Dates
+
+_MONTHS: Final = {
+    **{m.lower(): i for i, m in enumerate(calendar.month_name) if m},
+    **{m.lower(): i for i, m in enumerate(calendar.month_abbr) if m},
+    "sept": 9,
+    "januar": 1,
+    "jänner": 1,
+    "jän": 1,
+    "februar": 2,
+    "märz": 3,
+    "mär": 3,
+    "maerz": 3,
+    "mai": 5,
+    "juni": 6,
+    "juli": 7,
+    "okt": 10,
+    "oktober": 10,
+    "dez": 12,
+    "dezember": 12,
+}
+_EXPECTED_DATE: Final = 'a date (like 2025-07-01, 01.07.2025, 07/01/2025 or "1 Jul 2025")'
+_ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?P<time>[T ].+)?")
+_DOTTED: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
+_SLASHED: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
+_YMD_SLASHED: Final = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+_DAY_MONTH_YEAR: Final = re.compile(r"(\d{1,2})\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})")
+_MONTH_DAY_YEAR: Final = re.compile(r"([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+
+
+def _make_date(year: int, month: int, day: int, value: Any) -> date:
+    if year < 100:
+        year += 2000
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise ValueParseError(value, f"{_EXPECTED_DATE} ({exc})") from None
+
+
+def _month(name: str, value: Any) -> int:
+    month = _MONTHS.get(name.lower().rstrip("."))
+    if month is None:
+        raise ValueParseError(value, _EXPECTED_DATE + f"; {name!r} is not a month name")
+    return month
+
+
+def parse_date(value: Any, locale: Locale = _DEFAULT_LOCALE) -> date:
+    """Read a calendar date.
+
+    Accepts date and datetime objects, ISO dates and datetimes (the date as written, whatever the
+    offset), "01.07.2025" (always day first), "07/01/2025" (month first unless
+    `locale.day_first`), "2025/07/01", "1 Jul 2025", "1. Juli 2025", "Jul 1, 2025", and a
+    `{start, end}` dict (its start).
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, AnyMapping) and "start" in value:
+        return parse_date(value["start"], locale)
+    if not isinstance(value, str):
+        raise ValueParseError(value, _EXPECTED_DATE)
+    text = " ".join(value.split())
+    if m := _ISO_DATE.fullmatch(text):
+        if m["time"]:
+            return parse_datetime(text).date()
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), value)
+    if m := _DOTTED.fullmatch(text):
+        return _make_date(int(m[3]), int(m[2]), int(m[1]), value)
+    if m := _YMD_SLASHED.fullmatch(text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), value)
+    if m := _SLASHED.fullmatch(text):
+        first, second = int(m[1]), int(m[2])
+        day, month = (first, second) if locale.day_first else (second, first)
+        return _make_date(int(m[3]), month, day, value)
+    if m := _DAY_MONTH_YEAR.fullmatch(text):
+        return _make_date(int(m[3]), _month(m[2], value), int(m[1]), value)
+    if m := _MONTH_DAY_YEAR.fullmatch(text):
+        return _make_date(int(m[3]), _month(m[1], value), int(m[2]), value)
+    raise ValueParseError(value, _EXPECTED_DATE)
+
+
+def parse_datetime(value: Any, locale: Locale = _DEFAULT_LOCALE) -> datetime:
+    """Read a point in time; a date alone means its midnight UTC, a naive time is UTC."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, AnyMapping) and "start" in value:
+        return parse_datetime(value["start"], locale)
+    match = _ISO_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, str) and match is not None and match["time"]:
+        text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueParseError(value, "an ISO date-time (like 2025-07-01T09:30:00Z)") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    day = parse_date(value, locale)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+_RANGE_SEPARATORS: Final = re.compile(r"\s*(?:\.\.|–|—|→|\s-\s|\sto\s|\sbis\s|\suntil\s)\s*", re.I)
+
+
+def parse_date_range(value: Any, locale: Locale = _DEFAULT_LOCALE) -> tuple[date, date]:
+    """Read an inclusive date range.
+
+    Accepts a `{start, end}` dict (a missing end means the one day), text with two dates joined
+    by "..", "–", " - ", " to " or " bis ", or a cycle name such as "Q3 2025" (its dates).
+    """
+    expected = 'a date range (like {start, end}, "2025-07-01..2025-09-30" or "Q3 2025")'
+    if isinstance(value, AnyMapping):
+        if is_empty(value.get("start")):
+            raise ValueParseError(value, expected)
+        start = parse_date(value["start"], locale)
+        end = start if is_empty(value.get("end")) else parse_date(value["end"], locale)
+    elif isinstance(value, str):
+        parts = _RANGE_SEPARATORS.split(value.strip())
+        if len(parts) == 2:
+            start, end = parse_date(parts[0], locale), parse_date(parts[1], locale)
+        else:
+            try:
+                period = parse_cycle(value)
+            except ValueParseError:
+                raise ValueParseError(value, expected) from None
+            start, end = period.start, period.end
+    else:
+        raise ValueParseError(value, expected)
+    if end < start:
+        raise ValueParseError(value, expected + " whose end is not before its start")
+    return start, end
+
+
+# --------------------------------------------------------------------------------------------
+# Cycles
+
+
+class Period(NamedTuple):
+    """A cycle resolved from its name: a stable id, a display name and inclusive dates."""
+
+    id: str
+    name: str
+    start: date
+    end: date
+
+
+_EXPECTED_CYCLE: Final = (
+    'a cycle name (like "Q3 2025", "2025-Q3", "Q3/25", "H1 2026", "2026-H1", "2025", '
+    '"Quartal 3 2025" or "3. Quartal 2025")'
+)
+_YEAR: Final = r"(\d{4}|'?\d{2})"
+_CYCLE_PATTERNS: Final = (
+    # (pattern, period kind group, number group, year group)
+    (re.compile(rf"([QH])\s*([1-4])\s*[-/ ]?\s*{_YEAR}", re.I), 1, 2, 3),
+    (re.compile(rf"{_YEAR}\s*[-/ ]?\s*([QH])\s*([1-4])", re.I), 2, 3, 1),
+    (re.compile(rf"(Quartal|Halbjahr)\s*([1-4])\s*[-/ ]?\s*{_YEAR}", re.I), 1, 2, 3),
+    (re.compile(rf"([1-4])\s*\.\s*(Quartal|Halbjahr)\s*[-/ ]?\s*{_YEAR}", re.I), 2, 1, 3),
+    (re.compile(rf"{_YEAR}\s*[-/ ]?\s*(Quartal|Halbjahr)\s*([1-4])", re.I), 2, 3, 1),
+    (re.compile(rf"([1-4])(?:st|nd|rd|th)?\s+(quarter|half)\s*(?:of\s+)?{_YEAR}", re.I), 2, 1, 3),
+)
+
+
+def _year(text: str) -> int:
+    digits = text.lstrip("'")
+    return int(digits) + 2000 if len(digits) == 2 else int(digits)
+
+
+def _last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_of(kind: Literal["Q", "H", "Y"], number: int, year: int) -> Period:
+    """The Period of quarter/half `number` of `year` (or the whole year for "Y")."""
+    if kind == "Y":
+        return Period(str(year), str(year), date(year, 1, 1), date(year, 12, 31))
+    months = 3 if kind == "Q" else 6
+    first = (number - 1) * months + 1
+    return Period(
+        f"{year}-{kind}{number}",
+        f"{kind}{number} {year}",
+        date(year, first, 1),
+        _last_day(year, first + months - 1),
+    )
+
+
+def parse_cycle(value: Any) -> Period:
+    """Resolve a cycle name to its Period.
+
+    Quarters ("Q3 2025", "2025-Q3", "2025 Q3", "Q3/25", "Q3-2025", "Quartal 3 2025",
+    "3. Quartal 2025", "3rd quarter 2025"), halves ("H1 2026", "2026-H1", "1. Halbjahr 2026")
+    and whole calendar years ("2025") resolve to ids "2025-Q3", "2026-H1", "2025" and
+    inclusive calendar dates. Fiscal years that do not start in January cannot be read from a
+    name: give such cycles their dates in a cycles collection.
+    """
+    if isinstance(value, list | tuple) and len(value) == 1:
+        return parse_cycle(value[0])
+    if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2200:
+        return period_of("Y", 1, value)
+    if not isinstance(value, str):
+        raise ValueParseError(value, _EXPECTED_CYCLE)
+    text = " ".join(value.split())
+    if m := re.fullmatch(r"(\d{4})", text):
+        return period_of("Y", 1, int(m[1]))
+    for pattern, kind_group, number_group, year_group in _CYCLE_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        word = m[kind_group].lower()
+        kind: Literal["Q", "H"] = "H" if word in ("h", "halbjahr", "half") else "Q"
+        number = int(m[number_group])
+        if kind == "H" and number > 2:
+            raise ValueParseError(value, _EXPECTED_CYCLE + "; a year has two halves")
+        return period_of(kind, number, _year(m[year_group]))
+    raise ValueParseError(value, _EXPECTED_CYCLE)
+
+
+# --------------------------------------------------------------------------------------------
+# People, ids, text, lists
+
+
+class PersonValue(NamedTuple):
+    """A person as seen in a value. `id` is None when only a name or email was written."""
+
+    id: str | None
+    name: str
+    email: str | None
+
+
+_EMAIL: Final = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+_NAME_WITH_EMAIL: Final = re.compile(r"(.*?)\s*<([^<>]+@[^<>]+)>")
+
+
+def parse_people(value: Any) -> tuple[PersonValue, ...]:
+    """Read people: `{id, name, email}` dicts (one or a list), or names/emails as text.
+
+    Text may list several people separated by commas, semicolons or new lines, each a name, an
+    email, or "Name <email>".
+    """
+    expected = 'people (a people property, or names/emails like "Ada Lovelace, bob@example.com")'
+    if isinstance(value, AnyMapping):
+        return (_person_from_dict(value, expected),)
+    if isinstance(value, list | tuple):
+        people: list[PersonValue] = []
+        for item in value:
+            people.extend(parse_people(item))
+        return tuple(people)
+    if not isinstance(value, str):
+        raise ValueParseError(value, expected)
+    people = []
+    for part in re.split(r"[,;\n]", value):
+        text = " ".join(part.split())
+        if not text:
+            continue
+        if m := _NAME_WITH_EMAIL.fullmatch(text):
+            people.append(PersonValue(None, m[1].strip() or m[2], m[2].strip()))
+        elif _EMAIL.fullmatch(text):
+            people.append(PersonValue(None, text, text))
+        else:
+            people.append(PersonValue(None, text.lstrip("@"), None))
+    return tuple(people)
+
+
+def _person_from_dict(value: AnyMapping[str, Any], expected: str) -> PersonValue:
+    raw_id = value.get("id")
+    name = value.get("name") or ""
+    email = value.get("email") or None
+    if raw_id is None and not name and not email:
+        raise ValueParseError(value, expected)
+    if not isinstance(name, str) or (email is not None and not isinstance(email, str)):
+        raise ValueParseError(value, expected)
+    return PersonValue(str(raw_id) if raw_id is not None else None, name, email)
+
+
+def parse_ids(value: Any) -> tuple[str, ...]:
+    """Read relation ids: a list of ids, one id, or text listing ids separated by commas."""
+    if isinstance(value, list | tuple):
+        ids: list[str] = []
+        for item in value:
+            ids.extend(parse_ids(item))
+        return tuple(dict.fromkeys(ids))
+    if isinstance(value, AnyMapping) and "id" in value:
+        return (str(value["id"]),)
+    if isinstance(value, str):
+        return tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (str(value),)
+    raise ValueParseError(value, "relation ids (a relation property or page links)")
+
+
+def parse_text(value: Any) -> str:
+    """Read plain text; lists are joined with ", ", people become their names."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, AnyMapping):
+        if "name" in value:
+            return str(value["name"])
+        if "start" in value:
+            return "..".join(str(value[k]) for k in ("start", "end") if value.get(k))
+    if isinstance(value, list | tuple):
+        return ", ".join(t for t in (parse_text(v) for v in value) if t)
+    raise ValueParseError(value, "text")
+
+
+def parse_list(value: Any) -> tuple[str, ...]:
+    """Read a list of strings (multi-select, labels); text is split at commas."""
+    if isinstance(value, list | tuple):
+        return tuple(t for t in (parse_text(v) for v in value) if t)
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    return (parse_text(value),)
+
+
+# --------------------------------------------------------------------------------------------
+# Options (canonical enums) and suppressions
+
+_LEVEL_SYNONYMS: Final[dict[str, Level]] = {
+    "company": "company",
+    "org": "company",
+    "organisation": "company",
+    "organization": "company",
+    "unternehmen": "company",
+    "firma": "company",
+    "gesamtunternehmen": "company",
+    "department": "department",
+    "dept": "department",
+    "division": "department",
+    "abteilung": "department",
+    "bereich": "department",
+    "team": "team",
+    "squad": "team",
+    "individual": "individual",
+    "personal": "individual",
+    "person": "individual",
+    "individuell": "individual",
+    "persönlich": "individual",
+    "mitarbeiter": "individual",
+}
+_OBJECTIVE_KIND_SYNONYMS: Final[dict[str, ObjectiveKind]] = {
+    "committed": "committed",
+    "commit": "committed",
+    "commitment": "committed",
+    "verbindlich": "committed",
+    "verpflichtend": "committed",
+    "aspirational": "aspirational",
+    "stretch": "aspirational",
+    "ambitious": "aspirational",
+    "moonshot": "aspirational",
+    "roofshot": "aspirational",
+    "ambitioniert": "aspirational",
+    "ambitiös": "aspirational",
+    "anspruchsvoll": "aspirational",
+}
+_KR_KIND_SYNONYMS: Final[dict[str, KeyResultKind]] = {
+    "increase": "increase",
+    "grow": "increase",
+    "raise": "increase",
+    "steigern": "increase",
+    "erhöhen": "increase",
+    "decrease": "decrease",
+    "reduce": "decrease",
+    "lower": "decrease",
+    "senken": "decrease",
+    "reduzieren": "decrease",
+    "at least": "at_least",
+    "at_least": "at_least",
+    "minimum": "at_least",
+    "keep above": "at_least",
+    "mindestens": "at_least",
+    "at most": "at_most",
+    "at_most": "at_most",
+    "maximum": "at_most",
+    "keep below": "at_most",
+    "höchstens": "at_most",
+    "milestone": "milestone",
+    "binary": "milestone",
+    "done/not done": "milestone",
+    "meilenstein": "milestone",
+}
+OPTION_SYNONYMS: Final[dict[str, dict[str, str]]] = {
+    "level": dict(_LEVEL_SYNONYMS),
+    "objective_kind": dict(_OBJECTIVE_KIND_SYNONYMS),
+    "key_result_kind": dict(_KR_KIND_SYNONYMS),
+}
+CANONICAL_OPTIONS: Final[dict[str, tuple[str, ...]]] = {
+    "level": LEVELS,
+    "objective_kind": ("committed", "aspirational"),
+    "key_result_kind": ("increase", "decrease", "at_least", "at_most", "milestone"),
+}
+
+
+def option_key(value: str) -> str:
+    """How option names and value-map keys are compared: trimmed, case-folded, spaces collapsed."""
+    return " ".join(value.split()).casefold()
+
+
+def parse_option(value: Any, options: str) -> str:
+    """Read a canonical option (`options` is "level", "objective_kind" or "key_result_kind").
+
+    Canonical names and common English and German synonyms are recognised ("Bereich" ->
+    department, "Stretch" -> aspirational, "Mindestens" -> at_least); a value map in the mapping
+    handles any other vocabulary.
+    """
+    canonical = CANONICAL_OPTIONS[options]
+    if isinstance(value, list | tuple) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, str):
+        key = option_key(value)
+        found = OPTION_SYNONYMS[options].get(key) or OPTION_SYNONYMS[options].get(
+            key.replace("_", " ")
+        )
+        if found:
+            return found
+    raise ValueParseError(value, f"one of {', '.join(canonical)}")
+
+
+_SUPPRESSION: Final = re.compile(r"okrsync\s*[:\-]?\s*ignore\b:?(?P<rest>[^\n.;]*)", re.I)
+_CODE: Final = re.compile(r"[A-Za-z]+[0-9]+")
+_FAMILY: Final = re.compile(r"[A-Za-z][A-Za-z_\-]*")
+
+
+def parse_suppressions(value: Any) -> tuple[str, ...]:
+    """Read rule suppressions written in the workspace: "okrsync: ignore KR002, OBJ001".
+
+    Case-insensitive, anywhere in the text (several such notes may appear). Codes are returned
+    upper-case ("KR002"), family names lower-case ("alignment"). A family name is only taken as
+    the first word of a comma-separated item, so "okrsync: ignore KR002 because it is a KPI"
+    yields only KR002. Text without such a note yields ().
+    """
+    text = parse_text(value) if not isinstance(value, str) else value
+    found: list[str] = []
+    for match in _SUPPRESSION.finditer(text):
+        for item in match["rest"].split(","):
+            for position, word in enumerate(item.split()):
+                word = word.strip("()[]\"'")
+                if _CODE.fullmatch(word):
+                    found.append(word.upper())
+                elif position == 0 and _FAMILY.fullmatch(word) and word.lower() != "and":
+                    found.append(word.lower())
+                elif word.lower() != "and":
+                    break
+    return tuple(dict.fromkeys(found))
