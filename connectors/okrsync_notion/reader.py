@@ -1,0 +1,340 @@
+"""Reading Notion: databases to data sources, queries to flat `SourceRecord`s.
+
+Since API version 2025-09-03 a database is a container of data sources and rows are queried per
+data source. `Resolver` turns each configured collection (a database id, URL or title) into one
+data source, choosing by the configured name or id when a database holds several and refusing to
+guess otherwise. `Reader.pull` then queries each data source once (several collections may share
+one), 100 rows per request, cut to the mapped properties with `filter_properties`, and completes
+every relation or people value that Notion cut at 25 references from the page-property endpoint.
+
+Incremental reads filter on `last_edited_time` from one minute before the cursor: Notion rounds
+that timestamp down to the minute, so an edit made later in the minute of the last pull carries
+the same timestamp as what that pull saw. The overlap brings those pages back; de-duplication by
+page id keeps each one once. Trashed pages never appear in queries, which is why a periodic full
+read (`NotionOptions.full_refresh_due`) is what notices deletions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from okrsync.connector import COLLECTIONS, Collection, SourceRecord
+from okrsync.errors import ConfigError, RecordError
+from okrsync.mapping.schema import Mapping as MappingFile
+
+from .client import NotionApi, NotionRecordError
+from .options import NotionOptions, normalise_id
+from .properties import (
+    flatten_property_items,
+    flatten_value,
+    plain_text,
+    title_of,
+    truncated,
+    unreadable,
+)
+
+OVERLAP: Final = timedelta(minutes=1)
+PSEUDO_PREFIX: Final = "@"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One resolved Notion data source and its schema (property name -> schema object)."""
+
+    id: str
+    name: str
+    database_id: str
+    database_title: str
+    url: str | None
+    properties: dict[str, dict[str, Any]]
+    several: bool = False
+
+    @property
+    def label(self) -> str:
+        """How users know it: the database title, plus the data source name when it has several."""
+        if self.several and self.name and self.name != self.database_title:
+            return f"{self.database_title} / {self.name}"
+        return self.database_title or self.name or self.id
+
+    def title_property(self) -> tuple[str, dict[str, Any]] | None:
+        for name, prop in self.properties.items():
+            if prop.get("type") == "title":
+                return name, prop
+        return None
+
+
+def output_names(mapping: MappingFile, collection: str) -> list[str]:
+    """The output property names the mapping writes on `collection` (empty when none)."""
+    outputs = mapping.outputs.get(collection)  # type: ignore[call-overload]
+    if outputs is None:
+        return []
+    names = [outputs.score, outputs.health, outputs.warnings, outputs.last_synced]
+    return [n for n in names if n]
+
+
+def since_filter(since: datetime) -> dict[str, Any]:
+    """The query filter for pages edited on or after `since` minus the one-minute overlap."""
+    moment = since if since.tzinfo else since.replace(tzinfo=UTC)
+    start = (moment - OVERLAP).astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return {"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": start}}
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class Resolver:
+    """Finds the data source behind each configured collection (cached for the connector's life)."""
+
+    def __init__(self, api: NotionApi, options: NotionOptions, mapping: MappingFile) -> None:
+        self._api = api
+        self._options = options
+        self._mapping = mapping
+        self._by_collection: dict[str, DataSource] = {}
+        self._databases: dict[str, dict[str, Any]] = {}
+
+    def collections(self) -> list[Collection]:
+        """Collections the mapping reads, in the canonical order."""
+        return [c for c in COLLECTIONS if c in self._mapping.collections]
+
+    def locator(self, collection: Collection) -> str:
+        configured = self._options.databases.get(collection)
+        if configured:
+            return configured
+        coll = self._mapping.collections.get(collection)
+        if coll is not None and coll.source:
+            return coll.source
+        raise ConfigError(
+            f"collection {collection!r}: no Notion database configured",
+            hint=f"set databases.{collection} in the source's options (database id, link or "
+            f"title), or `source:` under collections.{collection} in the mapping",
+        )
+
+    def resolve(self, collection: Collection) -> DataSource:
+        """The data source that holds `collection`, raising ConfigError with the fix if none."""
+        if collection in self._by_collection:
+            return self._by_collection[collection]
+        locator = self.locator(collection)
+        database_id = normalise_id(locator) or self._database_by_title(locator, collection)
+        database = self._database(database_id, collection, locator)
+        source_ref = self._options.data_sources.get(collection)
+        data_source_id = self._choose(database, source_ref, collection)
+        schema = self._api.retrieve_data_source(data_source_id)
+        resolved = DataSource(
+            id=data_source_id,
+            name=plain_text(schema.get("title")) or _source_name(database, data_source_id),
+            database_id=database_id,
+            database_title=plain_text(database.get("title")),
+            url=database.get("url"),
+            properties=dict(schema.get("properties") or {}),
+            several=len(database.get("data_sources") or []) > 1,
+        )
+        self._by_collection[collection] = resolved
+        return resolved
+
+    def refresh(self, collection: Collection) -> DataSource:
+        """Forget the cached schema of `collection` (after adding properties) and resolve again."""
+        self._by_collection.pop(collection, None)
+        return self.resolve(collection)
+
+    def _database(self, database_id: str, collection: str, locator: str) -> dict[str, Any]:
+        if database_id in self._databases:
+            return self._databases[database_id]
+        try:
+            database = self._api.retrieve_database(database_id)
+        except NotionRecordError as exc:
+            if exc.code != "object_not_found":
+                raise
+            raise ConfigError(
+                f"collection {collection!r}: database {locator!r} is not shared with the "
+                "integration (or does not exist)",
+                hint="open the database in Notion, ••• > Connections > add your integration",
+            ) from exc
+        self._databases[database_id] = database
+        return database
+
+    def _database_by_title(self, title: str, collection: str) -> str:
+        wanted = title.strip().casefold()
+        found: dict[str, str] = {}
+        for item in self._api.search(title, "data_source"):
+            names = {plain_text(item.get("title")).strip().casefold()}
+            parent = item.get("parent") or {}
+            database_id = parent.get("database_id")
+            if database_id and wanted in names:
+                found[str(database_id)] = plain_text(item.get("title"))
+        if not found:
+            raise ConfigError(
+                f"collection {collection!r}: no database titled {title!r} is shared with the "
+                "integration",
+                hint="check the title, or open the database in Notion, ••• > Connections > add "
+                "your integration; a database id or link also works",
+            )
+        if len(found) > 1:
+            raise ConfigError(
+                f"collection {collection!r}: several databases are titled {title!r}",
+                problems=[f"{name}: {db_id}" for db_id, name in found.items()],
+                hint=f"set databases.{collection} to one of these ids",
+            )
+        return next(iter(found))
+
+    def _choose(self, database: dict[str, Any], wanted: str | None, collection: str) -> str:
+        sources: list[dict[str, Any]] = list(database.get("data_sources") or [])
+        title = plain_text(database.get("title")) or str(database.get("id"))
+        listing = [f"{s.get('name') or '(unnamed)'}: {s.get('id')}" for s in sources]
+        if not sources:
+            raise ConfigError(
+                f"collection {collection!r}: database {title!r} has no data source",
+                hint="add a data source (a table) to the database in Notion",
+            )
+        if wanted:
+            wanted_id = normalise_id(wanted)
+            for source in sources:
+                if wanted_id and normalise_id(str(source.get("id"))) == wanted_id:
+                    return str(source["id"])
+                if str(source.get("name", "")).strip().casefold() == wanted.strip().casefold():
+                    return str(source["id"])
+            raise ConfigError(
+                f"collection {collection!r}: database {title!r} has no data source {wanted!r}",
+                problems=listing,
+                hint=f"set data_sources.{collection} to one of the names or ids listed",
+            )
+        if len(sources) > 1:
+            raise ConfigError(
+                f"collection {collection!r}: database {title!r} has {len(sources)} data sources",
+                problems=listing,
+                hint=f"set data_sources.{collection} in the source's options to the name or id "
+                "of the one holding the OKRs",
+            )
+        return str(sources[0]["id"])
+
+
+def _source_name(database: dict[str, Any], data_source_id: str) -> str:
+    for source in database.get("data_sources") or []:
+        if source.get("id") == data_source_id:
+            return str(source.get("name") or "")
+    return ""
+
+
+@dataclass
+class PullState:
+    """What the last pull saw, for `cursor()`."""
+
+    since: datetime | None = None
+    latest: datetime | None = None
+    complete: bool = False
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class Reader:
+    """Pulls records from every configured collection through one `Resolver`."""
+
+    def __init__(self, api: NotionApi, resolver: Resolver, mapping: MappingFile) -> None:
+        self._api = api
+        self._resolver = resolver
+        self._mapping = mapping
+        self.state = PullState()
+
+    def groups(self) -> list[tuple[DataSource, list[Collection]]]:
+        """Data sources to query, each with the collections it serves (queried once)."""
+        grouped: dict[str, tuple[DataSource, list[Collection]]] = {}
+        for collection in self._resolver.collections():
+            source = self._resolver.resolve(collection)
+            grouped.setdefault(source.id, (source, []))[1].append(collection)
+        return list(grouped.values())
+
+    def wanted_properties(self, source: DataSource, collections: Sequence[Collection]) -> list[str]:
+        """Property ids to ask for: mapped source fields, outputs and the title."""
+        names: list[str] = []
+        for collection in collections:
+            names.extend(self._mapping.source_fields(collection))
+            names.extend(output_names(self._mapping, collection))
+        title = source.title_property()
+        if title:
+            names.append(title[0])
+        ids = [
+            str(source.properties[n]["id"])
+            for n in dict.fromkeys(names)
+            if not n.startswith(PSEUDO_PREFIX) and n in source.properties
+        ]
+        return list(dict.fromkeys(ids))
+
+    def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
+        """Records of every collection; see the module docstring for the incremental rules."""
+        self.state = PullState(since=since)
+        query_filter = since_filter(since) if since is not None else None
+        for source, collections in self.groups():
+            seen: set[str] = set()
+            properties = self.wanted_properties(source, collections)
+            for page in self._api.query_data_source(
+                source.id, filter_properties=properties, filter=query_filter
+            ):
+                page_id = str(page.get("id"))
+                if page_id in seen:
+                    continue
+                seen.add(page_id)
+                edited = parse_time(page.get("last_edited_time"))
+                if edited is not None and (self.state.latest is None or edited > self.state.latest):
+                    self.state.latest = edited
+                fields = self.fields_of(page)
+                for collection in collections:
+                    self.state.records += 1
+                    yield SourceRecord(
+                        collection=collection,
+                        external_id=page_id,
+                        url=page.get("url"),
+                        updated_at=edited,
+                        fields=fields,
+                        trashed=bool(
+                            page.get("in_trash") or page.get("archived") or page.get("is_archived")
+                        ),
+                    )
+        self.state.complete = True
+
+    def cursor(self) -> datetime | None:
+        """The newest `last_edited_time` seen, else the `since` the pull started from.
+
+        Notion's timestamps are rounded down to the minute and come from Notion's clock, so the
+        newest one seen is a safe cursor: the next pull overlaps it by a minute. When nothing
+        came back, the old cursor stays (moving it to the local clock's "now" could skip edits
+        if the local clock runs ahead of Notion's). A first pull that saw nothing returns None,
+        so the next pull is a full one again (cheap: the source is empty).
+        """
+        if not self.state.complete:
+            return None
+        return self.state.latest if self.state.latest is not None else self.state.since
+
+    def fields_of(self, page: dict[str, Any]) -> dict[str, Any]:
+        """Flattened properties of one page plus the pseudo-fields @id, @title, @url, @parent."""
+        page_id = str(page.get("id"))
+        properties: dict[str, dict[str, Any]] = page.get("properties") or {}
+        fields: dict[str, Any] = {}
+        for name, prop in properties.items():
+            if truncated(prop):
+                fields[name] = self._complete(page_id, name, prop)
+            else:
+                fields[name] = flatten_value(prop)
+        parent = page.get("parent") or {}
+        parent_type = parent.get("type")
+        fields["@id"] = page_id
+        fields["@title"] = title_of(properties)
+        fields["@url"] = page.get("url")
+        fields["@parent"] = parent.get(parent_type) if isinstance(parent_type, str) else None
+        return fields
+
+    def _complete(self, page_id: str, name: str, prop: dict[str, Any]) -> Any:
+        """The full relation/people list from the page-property endpoint (past 25 entries)."""
+        try:
+            items = self._api.property_items(page_id, str(prop["id"]))
+        except RecordError as exc:
+            self.state.problems.append(f"page {page_id} property {name!r}: {exc.message}")
+            return unreadable(str(prop.get("type")), {"error": exc.message, "partial": prop})
+        return flatten_property_items(str(prop["type"]), items)
