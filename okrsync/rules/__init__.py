@@ -1,0 +1,37 @@
+"""The rule catalogue: checks with stable codes that coach OKRs like a linter.
+
+Public API: `catalogue()`, `get_rule(code)`, `check(workspace, evaluation, settings)`,
+`make_finding(code, subject, message=None, **params)` for other stages (the mapping engine),
+`filter_findings` to put those findings through the same settings, `fails` for exit codes,
+`parse_suppressions(text)` for `okrsync: ignore ...` notes, and `render_rules_markdown()`.
+"""
+
+from okrsync.rules.catalogue import FAMILIES, Family, Hit, NoThresholds, Rule, Thresholds
+from okrsync.rules.docs import render_rule_markdown, render_rules_markdown
+from okrsync.rules.engine import check, fails, filter_findings, finding_sort_key, make_finding
+from okrsync.rules.registry import catalogue, get_rule, is_known_selector, select_rules
+from okrsync.rules.settings import FailOn, RuleSettings
+from okrsync.rules.suppressions import parse_suppressions
+
+__all__ = [
+    "FAMILIES",
+    "FailOn",
+    "Family",
+    "Hit",
+    "NoThresholds",
+    "Rule",
+    "RuleSettings",
+    "Thresholds",
+    "catalogue",
+    "check",
+    "fails",
+    "filter_findings",
+    "finding_sort_key",
+    "get_rule",
+    "is_known_selector",
+    "make_finding",
+    "parse_suppressions",
+    "render_rule_markdown",
+    "render_rules_markdown",
+    "select_rules",
+]

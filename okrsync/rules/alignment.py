@@ -1,0 +1,259 @@
+"""Rules about alignment (ALNxxx): how objectives connect to the ones they support."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Final
+
+from pydantic import Field
+
+from okrsync.model import LEVELS, Objective
+from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
+from okrsync.rules.context import Context
+
+_RANK: Final = {level: i for i, level in enumerate(LEVELS)}
+
+
+def _orphan(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        if o.level != "company" and not o.parents:
+            yield Hit(o.id, f"{o.level} objective {o.title!r} is aligned to no objective")
+
+
+def _unsupported_company(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        if o.level == "company" and not ctx.children.get(o.id):
+            yield Hit(o.id, f"company objective {o.title!r} has no objective aligned to it")
+
+
+def _cycle_contains(ctx: Context, outer_id: str, inner_id: str) -> bool:
+    outer, inner = ctx.cycles.get(outer_id), ctx.cycles.get(inner_id)
+    if outer is None or inner is None:
+        return False
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _parent_other_cycle(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        for parent_id in dict.fromkeys(o.parents):
+            parent = ctx.objectives.get(parent_id)
+            if parent is None or parent.cycle is None or o.cycle is None:
+                continue
+            if parent.cycle != o.cycle and not _cycle_contains(ctx, parent.cycle, o.cycle):
+                yield Hit(
+                    o.id,
+                    f"objective {o.title!r} ({ctx.cycle_label(o.cycle)}) is aligned to "
+                    f"{parent_id} in cycle {ctx.cycle_label(parent.cycle)}",
+                )
+
+
+def alignment_loops(
+    objectives: Mapping[str, Objective],
+) -> list[list[str]]:
+    """Every set of objectives that reach themselves through their parents, each sorted.
+
+    Tarjan's strongly connected components, written iteratively so that deep alignment
+    chains cannot exhaust the recursion limit; linear in objectives plus parent links.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    loops: list[list[str]] = []
+
+    def edges(node: str) -> Sequence[str]:
+        return [p for p in dict.fromkeys(objectives[node].parents) if p in objectives]
+
+    for root in objectives:
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(edges(root)))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            advanced = False
+            for succ in successors:
+                if succ not in index:
+                    index[succ] = low[succ] = len(index)
+                    stack.append(succ)
+                    on_stack.add(succ)
+                    work.append((succ, iter(edges(succ))))
+                    advanced = True
+                    break
+                if succ in on_stack:
+                    low[node] = min(low[node], index[succ])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in objectives[node].parents:
+                    loops.append(sorted(component))
+    return loops
+
+
+def _loops(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for loop in alignment_loops(ctx.objectives):
+        path = " -> ".join([*loop, loop[0]]) if len(loop) > 1 else f"{loop[0]} -> {loop[0]}"
+        for member in loop:
+            yield Hit(member, f"objective {member} is part of an alignment loop ({path})")
+
+
+def _dangling(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        for parent_id in dict.fromkeys(o.parents):
+            if parent_id not in ctx.objectives:
+                yield Hit(
+                    o.id,
+                    f"objective {o.title!r} is aligned to {parent_id!r}, which is "
+                    "not in the workspace",
+                )
+
+
+def _level_inversion(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        for parent_id in dict.fromkeys(o.parents):
+            parent = ctx.objectives.get(parent_id)
+            if parent is not None and _RANK[parent.level] > _RANK[o.level]:
+                yield Hit(
+                    o.id,
+                    f"{o.level} objective {o.title!r} is aligned to "
+                    f"{parent.level} objective {parent_id}",
+                )
+
+
+class TooManyParentsThresholds(Thresholds):
+    max_parents: int = Field(default=2, ge=1, description="Most objectives one may align to.")
+
+
+def _too_many_parents(ctx: Context, t: TooManyParentsThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        count = len(dict.fromkeys(o.parents))
+        if count > t.max_parents:
+            yield Hit(
+                o.id,
+                f"objective {o.title!r} is aligned to {count} objectives, more "
+                f"than {t.max_parents}",
+            )
+
+
+RULES: Final[tuple[Rule, ...]] = (
+    Rule(
+        code="ALN001",
+        name="orphan-objective",
+        family="alignment",
+        severity="warning",
+        summary="A non-company objective is aligned to no other objective.",
+        explanation=(
+            'Alignment is Doerr\'s second superpower in "Measure What Matters": every team '
+            "should see how its objectives support the company's. An unaligned objective may "
+            "be valid local work, but it should be a conscious choice; Niven and Lamorte "
+            "recommend that most team OKRs link upward."
+        ),
+        hint='Set "Aligned to" to the objective this one supports, or ignore ALN001 on it '
+        "with a note saying why it stands alone.",
+        check=_orphan,
+    ),
+    Rule(
+        code="ALN002",
+        name="unsupported-company-objective",
+        family="alignment",
+        severity="warning",
+        summary="A company objective has no objective aligned to it.",
+        explanation=(
+            "A company objective that no department or team supports is unlikely to move: "
+            "Doerr and Google's playbook describe alignment as a two-way conversation in "
+            "which teams pick up the company's objectives. Nobody aligning to one is an early "
+            "sign that it lacks an owner in practice."
+        ),
+        hint="Find the teams that should contribute and align their objectives to it, or drop it.",
+        check=_unsupported_company,
+    ),
+    Rule(
+        code="ALN003",
+        name="parent-in-other-cycle",
+        family="alignment",
+        severity="warning",
+        summary="An objective is aligned to an objective of another cycle.",
+        explanation=(
+            "Alignment links work of the same period; a link into last quarter usually comes "
+            "from copying a page forward. Links to a longer cycle that contains this one (an "
+            "annual company objective above quarterly team objectives) are fine and not "
+            "flagged, a practice described by Niven and Lamorte."
+        ),
+        hint="Align to the parent objective of the current cycle.",
+        check=_parent_other_cycle,
+    ),
+    Rule(
+        code="ALN004",
+        name="alignment-loop",
+        family="alignment",
+        severity="error",
+        summary="Objectives are aligned to each other in a loop.",
+        explanation=(
+            "Alignment forms a tree (or at most a directed acyclic graph) from company to "
+            "individual objectives; a loop has no top, makes roll-ups meaningless and is "
+            "always a data error. okrsync's roll-up stops at loops, but the scores of the "
+            "objectives in one are not trustworthy."
+        ),
+        hint='Remove one of the "Aligned to" links so that the chain ends at a higher-level '
+        "objective.",
+        check=_loops,
+    ),
+    Rule(
+        code="ALN005",
+        name="dangling-parent",
+        family="alignment",
+        severity="error",
+        summary="An objective is aligned to an objective that is not in the workspace.",
+        explanation=(
+            "The parent was deleted, archived, or lives in a database the integration cannot "
+            "read. The alignment tree and roll-ups silently lose this branch, so the link "
+            "needs fixing or the parent needs sharing with okrsync."
+        ),
+        hint="Re-link the objective to an existing parent, or give okrsync access to the "
+        "parent's database or space.",
+        check=_dangling,
+    ),
+    Rule(
+        code="ALN006",
+        name="level-inversion",
+        family="alignment",
+        severity="warning",
+        summary="An objective is aligned to an objective of a lower level (e.g. company -> team).",
+        explanation=(
+            "Alignment runs upward: individual to team to department to company (Doerr; Niven "
+            "and Lamorte). A company objective aligned to a team objective turns the hierarchy "
+            "upside down, usually because the link was set in the wrong direction."
+        ),
+        hint="Reverse the link: the lower-level objective should be aligned to the "
+        "higher-level one.",
+        check=_level_inversion,
+    ),
+    Rule(
+        code="ALN007",
+        name="too-many-parents",
+        family="alignment",
+        severity="info",
+        summary="An objective is aligned to more than 2 objectives.",
+        explanation=(
+            "An objective that claims to support many parents is usually too broad or is being "
+            "linked everywhere to look aligned. Castro's guides favour a clear primary link "
+            "so that roll-ups and accountability stay readable."
+        ),
+        hint="Keep the one or two parents this objective mainly supports.",
+        thresholds=TooManyParentsThresholds,
+        check=_too_many_parents,
+    ),
+)

@@ -1,0 +1,134 @@
+"""The indexes every check reads, built once per `check()` call in linear time.
+
+Rules run over workspaces of 100 000 key results, so lookups (objective by id, key results
+by objective, children by parent, the latest check-in per key result) are computed here
+once instead of in each rule. `Context` is a frozen dataclass rather than a pydantic model on
+purpose: it only holds derived views of already validated data, and copying 100 000 records
+through validation again would cost more than every rule together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from okrsync.evaluation import Evaluation, Phase
+from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
+
+
+def instant(moment: datetime) -> datetime:
+    """`moment` as an aware datetime (naive values are read as UTC) so any two compare."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A workspace, its evaluation and the lookups the checks share."""
+
+    workspace: Workspace
+    evaluation: Evaluation
+    cycles: Mapping[str, Cycle]
+    objectives: Mapping[str, Objective]
+    key_results: Mapping[str, KeyResult]
+    key_results_by_objective: Mapping[str, Sequence[KeyResult]]
+    children: Mapping[str, Sequence[str]]
+    last_check_in: Mapping[str, CheckIn]
+    last_confidence: Mapping[str, float]
+
+    @property
+    def at(self) -> date:
+        """The day the workspace is judged at (the evaluation's date)."""
+        return self.evaluation.at
+
+    def cycle(self, cycle_id: str | None) -> Cycle | None:
+        """The cycle with that id, or None when it is missing or unknown."""
+        return None if cycle_id is None else self.cycles.get(cycle_id)
+
+    def cycle_label(self, cycle_id: str) -> str:
+        """The cycle's name for messages (its id when the cycle is unknown)."""
+        cycle = self.cycles.get(cycle_id)
+        return f"{cycle.name} ({cycle_id})" if cycle and cycle.name != cycle_id else cycle_id
+
+    def cycle_of_key_result(self, key_result: KeyResult) -> Cycle | None:
+        """The cycle of the key result's objective, if both are known."""
+        objective = self.objectives.get(key_result.objective)
+        return None if objective is None else self.cycle(objective.cycle)
+
+    def phase(self, cycle: Cycle | None) -> Phase:
+        """Where `at` falls relative to the cycle; the evaluation's answer wins when present."""
+        if cycle is None:
+            return "unknown"
+        status = self.evaluation.cycles.get(cycle.id)
+        if status is not None:
+            return status.phase
+        if self.at < cycle.start:
+            return "before"
+        if self.at > cycle.end:
+            return "after"
+        return "during"
+
+    def elapsed_share(self, cycle: Cycle) -> float:
+        """Share of the cycle's days elapsed at `at`, in [0, 1] (days elapsed / cycle days)."""
+        status = self.evaluation.cycles.get(cycle.id)
+        if status is not None and status.elapsed_share is not None:
+            return status.elapsed_share
+        elapsed = (self.at - cycle.start).days / cycle.days
+        return min(1.0, max(0.0, elapsed))
+
+    def last_activity(self, key_result: KeyResult) -> datetime | None:
+        """The latest sign of life of a key result: its newest check-in or its last edit."""
+        moments = [instant(key_result.updated_at)] if key_result.updated_at else []
+        latest = self.last_check_in.get(key_result.id)
+        if latest is not None:
+            moments.append(instant(latest.at))
+        return max(moments) if moments else None
+
+    def confidence(self, key_result: KeyResult) -> float | None:
+        """The key result's confidence as written on it, else the latest check-in's."""
+        if key_result.confidence is not None:
+            return key_result.confidence
+        return self.last_confidence.get(key_result.id)
+
+    def days_since(self, moment: datetime) -> int:
+        """Whole days from `moment`'s date to `at`."""
+        return (self.at - moment.date()).days
+
+
+def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
+    """Index the workspace in one pass over each collection."""
+    by_objective: dict[str, list[KeyResult]] = {o.id: [] for o in workspace.objectives}
+    for kr in workspace.key_results:
+        by_objective.setdefault(kr.objective, []).append(kr)
+    children: dict[str, list[str]] = {}
+    for objective in workspace.objectives:
+        for parent in dict.fromkeys(objective.parents):
+            children.setdefault(parent, []).append(objective.id)
+    last: dict[str, CheckIn] = {}
+    confidence_at: dict[str, tuple[datetime, float]] = {}
+    for ci in workspace.check_ins:
+        moment = instant(ci.at)
+        seen = last.get(ci.key_result)
+        if seen is None or instant(seen.at) < moment:
+            last[ci.key_result] = ci
+        if ci.confidence is not None:
+            known = confidence_at.get(ci.key_result)
+            if known is None or known[0] < moment:
+                confidence_at[ci.key_result] = (moment, ci.confidence)
+    return Context(
+        workspace=workspace,
+        evaluation=evaluation,
+        cycles={c.id: c for c in workspace.cycles},
+        objectives={o.id: o for o in workspace.objectives},
+        key_results={kr.id: kr for kr in workspace.key_results},
+        key_results_by_objective=by_objective,
+        children=children,
+        last_check_in=last,
+        last_confidence={k: v for k, (_, v) in confidence_at.items()},
+    )
+
+
+def id_list(ids: Sequence[str], limit: int = 6) -> str:
+    """Ids for a message, shortened to `limit` with a count of the rest."""
+    shown = ", ".join(ids[:limit])
+    return f"{shown} and {len(ids) - limit} more" if len(ids) > limit else shown

@@ -1,0 +1,186 @@
+"""Mapping and data rules (DATAxxx): values that could not be read or do not fit together.
+
+Most of these are reported by the mapping engine while it reads source records, through
+`okrsync.rules.make_finding(code, subject, **params)`; the message templates below name the
+parameters it passes. `check()` itself reports the two that need the whole workspace:
+references to records that are not there (DATA004) and suppressions naming unknown rules
+(DATA008).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Final
+
+from okrsync.rules.catalogue import Hit, NoThresholds, Rule
+from okrsync.rules.context import Context
+
+
+def _dangling(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        if o.cycle is not None and o.cycle not in ctx.cycles:
+            yield Hit(
+                o.id,
+                f"objective {o.title!r} refers to cycle {o.cycle!r}, which is not in the workspace",
+            )
+    for kr in ctx.workspace.key_results:
+        if kr.objective not in ctx.objectives:
+            yield Hit(
+                kr.id,
+                f"key result {kr.title!r} refers to objective {kr.objective!r}, "
+                "which is not in the workspace",
+            )
+    reported: set[str] = set()
+    for ci in ctx.workspace.check_ins:
+        if ci.key_result not in ctx.key_results and ci.key_result not in reported:
+            reported.add(ci.key_result)
+            yield Hit(
+                ci.key_result,
+                f"check-ins refer to key result {ci.key_result!r}, which is not in the workspace",
+            )
+
+
+def unknown_suppressions_check(
+    is_known: Callable[[str], bool],
+) -> Callable[[Context, NoThresholds], Iterator[Hit]]:
+    """The DATA008 check, given the registry's test for a known code or family.
+
+    Passed in rather than imported because the registry is built from this module.
+    """
+
+    def check(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+        for kind, records in (
+            ("objective", ctx.workspace.objectives),
+            ("key result", ctx.workspace.key_results),
+        ):
+            for record in records:
+                unknown = [s for s in record.ignore_rules if not is_known(s)]
+                if unknown:
+                    yield Hit(
+                        record.id,
+                        f"{kind} {record.id} ignores unknown rule(s) {', '.join(unknown)}",
+                    )
+
+    return check
+
+
+RULES: Final[tuple[Rule, ...]] = (
+    Rule(
+        code="DATA001",
+        name="unparseable-value",
+        family="data",
+        severity="warning",
+        summary="A source value could not be read as the type its canonical field needs.",
+        explanation=(
+            "The mapping says which source field feeds each canonical field and how to parse "
+            'it. A value like "about 20" in a number field cannot be read; okrsync keeps the '
+            "rest of the record and leaves that field empty, so scores depending on it may be "
+            "missing. Good OKR data hygiene (Niven and Lamorte) keeps measures machine-readable."
+        ),
+        hint="Fix the value in the source, or adjust the field's `parse` mode or value map in "
+        "the mapping file.",
+        message="{collection} field {field!r} holds {value!r}, which cannot be read as {expected}",
+    ),
+    Rule(
+        code="DATA002",
+        name="missing-required-field",
+        family="data",
+        severity="error",
+        summary="A source record lacks a field the canonical model requires (such as a title).",
+        explanation=(
+            "Some canonical fields cannot be defaulted: an objective needs a title, a key "
+            "result needs its objective. The record is skipped and reported so that the rest "
+            "of the workspace still loads."
+        ),
+        hint="Fill the field in the source, or give the mapping a `default` for it.",
+        message="{collection} record has no value for required field {field!r}",
+    ),
+    Rule(
+        code="DATA003",
+        name="unknown-option-value",
+        family="data",
+        severity="warning",
+        summary="A select value is not in the mapping's value map (e.g. an unknown level).",
+        explanation=(
+            'Value maps translate the workspace\'s own words ("Bereich", "Stretch") into '
+            "canonical values. A new option added to the source after the mapping was written "
+            "falls back to the default, which may silently change a level or a kind."
+        ),
+        hint="Add the option to the field's `values` map in the mapping file.",
+        message="{collection} field {field!r} has option {value!r}, which the mapping does not "
+        "know; known: {known}",
+    ),
+    Rule(
+        code="DATA004",
+        name="dangling-relation",
+        family="data",
+        severity="warning",
+        summary="A record refers to a cycle, objective or key result that is not in the workspace.",
+        explanation=(
+            "Relations are resolved to canonical ids; one that points nowhere usually means the "
+            "target was deleted or lives in a database or space okrsync cannot read. A key "
+            "result without its objective cannot be scored into anything."
+        ),
+        hint="Re-link the record, or share the missing database or space with okrsync.",
+        message="{collection} field {field!r} refers to {target!r}, which is not in the workspace",
+        check=_dangling,
+    ),
+    Rule(
+        code="DATA005",
+        name="duplicate-id",
+        family="data",
+        severity="error",
+        summary="Two source records map to the same canonical id.",
+        explanation=(
+            "Canonical ids are the source's external ids; a duplicate means two collections "
+            "overlap or a key result row title repeats on one Confluence page. Only the first "
+            "record is kept, so the other's data is lost until the duplicate is resolved."
+        ),
+        hint="Rename one of the records (for table rows: make key result titles unique on the "
+        "page), or narrow the collections with `where`.",
+        message="{collection} id {id!r} appears more than once",
+    ),
+    Rule(
+        code="DATA006",
+        name="unreadable-value",
+        family="data",
+        severity="warning",
+        summary="The connector could not read a vendor value (an unsupported property type).",
+        explanation=(
+            "Connectors flatten vendor values; types they do not understand arrive as "
+            '"unreadable" with the raw text, so the field is left empty instead of failing '
+            "the whole sync."
+        ),
+        hint="Map the canonical field to a supported property type (number, text, select, "
+        "date), or use a formula that returns one.",
+        message="{collection} field {field!r} has an unsupported {vendor_type} value",
+    ),
+    Rule(
+        code="DATA007",
+        name="invalid-record",
+        family="data",
+        severity="error",
+        summary="A record's values do not form a valid canonical record (e.g. end before start).",
+        explanation=(
+            "Values that parse individually can still contradict each other: a cycle that ends "
+            "before it starts, a confidence above 10, a negative weight. The record is skipped "
+            "and reported with the field at fault."
+        ),
+        hint="Correct the value named in the message in the source.",
+        message="{collection} record is invalid: {problem}",
+    ),
+    Rule(
+        code="DATA008",
+        name="unknown-suppression",
+        family="data",
+        severity="warning",
+        summary="An `okrsync: ignore` note names a rule code or family that does not exist.",
+        explanation=(
+            "Suppressions in the workspace silence one rule on one OKR. A misspelt code "
+            "silences nothing, so the warning it was meant to hide keeps appearing and the "
+            "note misleads readers."
+        ),
+        hint="Use a code from `okrsync rules` (such as KR002) or a family name (such as "
+        "alignment).",
+    ),
+)

@@ -1,0 +1,137 @@
+"""Running the catalogue: `check()` turns a workspace and its evaluation into findings.
+
+Everything here is pure and deterministic: the same workspace, evaluation and settings give
+the same list, sorted by severity (errors first), then code, subject and message. Mapping
+findings from other stages go through `filter_findings` so that select, ignore, severity
+overrides and per-OKR suppressions treat them exactly like the rules' own findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from okrsync.evaluation import Evaluation
+from okrsync.model import SEVERITIES, Finding, KeyResult, Objective, Workspace
+from okrsync.rules.context import build_context
+from okrsync.rules.registry import catalogue, get_rule, rules_by_code, select_rules
+from okrsync.rules.settings import FailOn, RuleSettings
+
+_SEVERITY_RANK: Final = {severity: i for i, severity in enumerate(SEVERITIES)}
+_DEFAULT_SETTINGS: Final = RuleSettings()
+
+
+def finding_sort_key(finding: Finding) -> tuple[int, str, str, str]:
+    """Errors first, then by code, subject and message: the order every listing uses."""
+    return (_SEVERITY_RANK[finding.severity], finding.code, finding.subject, finding.message)
+
+
+def suppressed_codes(workspace: Workspace) -> dict[str, frozenset[str]]:
+    """Objective or key result id -> the codes its `ignore_rules` silence (unknown ones skipped)."""
+    silenced: dict[str, frozenset[str]] = {}
+    records: list[Objective | KeyResult] = [*workspace.objectives, *workspace.key_results]
+    for record in records:
+        if record.ignore_rules:
+            codes = {r.code for s in record.ignore_rules for r in select_rules(s)}
+            silenced[record.id] = silenced.get(record.id, frozenset()) | codes
+    return silenced
+
+
+def _keep(finding: Finding, silenced: Mapping[str, frozenset[str]]) -> bool:
+    codes = silenced.get(finding.subject)
+    return codes is None or finding.code not in codes
+
+
+def check(
+    workspace: Workspace,
+    evaluation: Evaluation,
+    settings: RuleSettings = _DEFAULT_SETTINGS,
+) -> list[Finding]:
+    """Run every enabled rule over the workspace; findings sorted, suppressions applied.
+
+    Linear in the size of the workspace except for near-duplicate titles, which are compared
+    only within one cycle and team (or owner), so it scales to 100 000 key results.
+    """
+    ctx = build_context(workspace, evaluation)
+    silenced = suppressed_codes(workspace)
+    findings: list[Finding] = []
+    for rule in catalogue():
+        if rule.check is None or not settings.enabled(rule):
+            continue
+        thresholds = settings.thresholds_for(rule)
+        severity = settings.severity_of(rule)
+        for hit in rule.check(ctx, thresholds):
+            finding = Finding(
+                code=rule.code,
+                severity=severity,
+                subject=hit.subject,
+                message=hit.message,
+                hint=rule.hint,
+                family=rule.family,
+                name=rule.name,
+            )
+            if _keep(finding, silenced):
+                findings.append(finding)
+    findings.sort(key=finding_sort_key)
+    return findings
+
+
+def filter_findings(
+    findings: Iterable[Finding],
+    settings: RuleSettings = _DEFAULT_SETTINGS,
+    workspace: Workspace | None = None,
+) -> list[Finding]:
+    """Apply settings (and, given a workspace, its suppressions) to findings made elsewhere.
+
+    Findings with a code outside the catalogue are kept unchanged: they are not ours to drop.
+    """
+    known = rules_by_code()
+    silenced = suppressed_codes(workspace) if workspace is not None else {}
+    kept: list[Finding] = []
+    for finding in findings:
+        rule = known.get(finding.code)
+        if rule is not None:
+            if not settings.enabled(rule):
+                continue
+            severity = settings.severity_of(rule)
+            if severity != finding.severity:
+                finding = finding.model_copy(update={"severity": severity})
+        if _keep(finding, silenced):
+            kept.append(finding)
+    kept.sort(key=finding_sort_key)
+    return kept
+
+
+def fails(findings: Iterable[Finding], fail_on: FailOn) -> bool:
+    """True when any finding is at least as severe as `fail_on` (never: always False)."""
+    if fail_on == "never":
+        return False
+    limit = _SEVERITY_RANK[fail_on]
+    return any(_SEVERITY_RANK[f.severity] <= limit for f in findings)
+
+
+def make_finding(code: str, subject: str, message: str | None = None, **params: Any) -> Finding:
+    """A finding for a catalogue rule, with severity, hint, family and name filled in.
+
+    Without `message`, the rule's message template is filled from `params` (for DATA001:
+    collection, field, value, expected); if a parameter is missing, the rule's summary is used
+    with the given parameters appended, so a finding is never lost to a formatting slip.
+    Unknown codes raise ConfigError naming the closest codes.
+    """
+    rule = get_rule(code)
+    if message is None:
+        template = rule.message or rule.summary
+        try:
+            message = template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            extra = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
+            message = f"{rule.summary} ({extra})" if extra else rule.summary
+    return Finding(
+        code=rule.code,
+        severity=rule.severity,
+        subject=subject,
+        message=message,
+        hint=rule.hint,
+        family=rule.family,
+        name=rule.name,
+    )

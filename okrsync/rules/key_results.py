@@ -1,0 +1,657 @@
+"""Rules about key results (KRxxx): measurable outcomes, baselines, check-ins and ambition."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from pydantic import Field
+
+from okrsync.model import KeyResult
+from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
+from okrsync.rules.context import Context
+
+_SCORED_KINDS: Final = ("increase", "decrease", None)
+
+# -- KR001 -------------------------------------------------------------------------------------
+
+
+def _not_measurable(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if kr.kind != "milestone" and kr.target is None and kr.done is None:
+            yield Hit(kr.id, f"key result {kr.title!r} has no target and is not a milestone")
+
+
+# -- KR002 -------------------------------------------------------------------------------------
+
+ENGLISH_TASK_VERBS: Final = frozenset(
+    [
+        "launch",
+        "implement",
+        "create",
+        "build",
+        "develop",
+        "write",
+        "migrate",
+        "hold",
+        "organize",
+        "organise",
+        "conduct",
+        "introduce",
+        "deploy",
+        "design",
+        "establish",
+        "publish",
+        "release",
+        "prepare",
+        "complete",
+        "finish",
+        "start",
+        "define",
+        "draft",
+        "plan",
+        "host",
+        "install",
+        "update",
+        "upgrade",
+        "refactor",
+        "document",
+        "redesign",
+        "schedule",
+        "attend",
+        "research",
+        "investigate",
+        "explore",
+        "analyze",
+        "analyse",
+        "evaluate",
+        "set",
+        "roll",
+        "do",
+        "make",
+        "add",
+        "fix",
+        "ship",
+        "perform",
+        "send",
+        "run",
+        "rebuild",
+        "rewrite",
+        "integrate",
+        "setup",
+        "rollout",
+        "kick",
+        "kickoff",
+        "deliver",
+        "train",
+    ]
+)
+GERMAN_TASK_VERBS: Final = frozenset(
+    [
+        "einführen",
+        "erstellen",
+        "umsetzen",
+        "durchführen",
+        "implementieren",
+        "entwickeln",
+        "schreiben",
+        "migrieren",
+        "organisieren",
+        "veranstalten",
+        "abhalten",
+        "starten",
+        "launchen",
+        "aufbauen",
+        "einrichten",
+        "planen",
+        "vorbereiten",
+        "definieren",
+        "dokumentieren",
+        "überarbeiten",
+        "bauen",
+        "veröffentlichen",
+        "ausrollen",
+        "konzipieren",
+        "erarbeiten",
+        "abschließen",
+        "realisieren",
+        "etablieren",
+        "aufsetzen",
+        "installieren",
+        "durchführen",
+        "anlegen",
+        "erstellen",
+        "konzeptionieren",
+    ]
+)
+_WORD_RE: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+
+
+class TaskThresholds(Thresholds):
+    extra_verbs: tuple[str, ...] = Field(
+        default=(),
+        description="More activity verbs (any language) that mark a key result as a task.",
+    )
+
+
+def task_verb(title: str, extra_verbs: frozenset[str] = frozenset()) -> str | None:
+    """The activity verb that makes `title` read like a task, or None.
+
+    English imperatives lead the sentence ("Launch the new site"); German infinitives usually
+    close it ("Onboarding-Prozess einführen") but may lead it too.
+    """
+    words: list[str] = [w.casefold() for w in _WORD_RE.findall(title)]
+    if not words:
+        return None
+    first, last = words[0], words[-1]
+    if first in ENGLISH_TASK_VERBS or first in extra_verbs:
+        return first
+    for word in (first, last):
+        if word in GERMAN_TASK_VERBS or word in extra_verbs:
+            return word
+    return None
+
+
+def _task(ctx: Context, t: TaskThresholds) -> Iterator[Hit]:
+    extra = frozenset(v.casefold() for v in t.extra_verbs)
+    for kr in ctx.workspace.key_results:
+        verb = task_verb(kr.title, extra)
+        if verb is not None:
+            yield Hit(kr.id, f"key result {kr.title!r} reads like a task ({verb!r})")
+
+
+# -- KR003, KR004 -----------------------------------------------------------------------------
+
+
+def _missing_baseline(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if kr.start is None and kr.target is not None and kr.kind in _SCORED_KINDS:
+            yield Hit(kr.id, f"key result {kr.title!r} has a target but no start value")
+
+
+def _start_equals_target(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        result = ctx.evaluation.key_results.get(kr.id)
+        if result is not None and result.unscored == "start_equals_target":
+            level = "" if kr.target is None else f" ({kr.target:g})"
+            yield Hit(kr.id, f"key result {kr.title!r} starts at its target{level}")
+
+
+# -- KR005, KR006 -----------------------------------------------------------------------------
+
+
+class NeverCheckedInThresholds(Thresholds):
+    grace_days: int = Field(
+        default=7, ge=0, description="Days into the cycle before a first check-in is expected."
+    )
+
+
+def _never_checked_in(ctx: Context, t: NeverCheckedInThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if kr.id in ctx.last_check_in or kr.current is not None or kr.done is True:
+            continue
+        cycle = ctx.cycle_of_key_result(kr)
+        if cycle is None or ctx.phase(cycle) not in ("during", "after"):
+            continue
+        if (ctx.at - cycle.start).days >= t.grace_days:
+            yield Hit(kr.id, f"key result {kr.title!r} has no current value and no check-in")
+
+
+class StaleThresholds(Thresholds):
+    days: int = Field(default=14, ge=1, description="Days without a check-in or an update.")
+
+
+def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if kr.done is True:
+            continue
+        cycle = ctx.cycle_of_key_result(kr)
+        if cycle is None or ctx.phase(cycle) != "during":
+            continue
+        last = ctx.last_activity(kr)
+        if last is None:
+            continue
+        idle = ctx.days_since(last)
+        if idle > t.days:
+            yield Hit(
+                kr.id,
+                f"key result {kr.title!r} was last checked in or updated {idle} "
+                f"days ago ({last.date()}), more than {t.days}",
+            )
+
+
+# -- KR007 -------------------------------------------------------------------------------------
+
+
+def _no_owner(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if not kr.owners:
+            yield Hit(kr.id, f"key result {kr.title!r} has no owner")
+
+
+# -- KR008 -------------------------------------------------------------------------------------
+
+_PERCENT_UNITS: Final = frozenset({"%", "percent", "pct", "prozent", "percentage"})
+_CURRENCY_UNITS: Final = {
+    "$": "USD",
+    "usd": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "£": "GBP",
+    "gbp": "GBP",
+    "chf": "CHF",
+}
+_TITLE_UNIT_RES: Final = (
+    ("%", re.compile(r"%|\bper\s?cent\b|\bprozent\b", re.IGNORECASE)),
+    ("USD", re.compile(r"\$|\busd\b", re.IGNORECASE)),
+    ("EUR", re.compile(r"€|\beur(?:o|os)?\b", re.IGNORECASE)),
+    ("GBP", re.compile(r"£|\bgbp\b", re.IGNORECASE)),
+    ("CHF", re.compile(r"\bchf\b", re.IGNORECASE)),
+)
+
+
+class UnitMismatchThresholds(Thresholds):
+    max_percent: float = Field(
+        default=100, gt=0, description="Largest plausible start or target of a % key result."
+    )
+
+
+def unit_category(unit: str | None) -> str | None:
+    """'%' or a currency code for units okrsync can compare with a title, else None."""
+    if unit is None:
+        return None
+    key = unit.strip().casefold()
+    if key in _PERCENT_UNITS:
+        return "%"
+    return _CURRENCY_UNITS.get(key)
+
+
+def title_units(title: str) -> list[str]:
+    """The unit categories a title mentions ('%', 'USD', 'EUR', ...)."""
+    return [name for name, pattern in _TITLE_UNIT_RES if pattern.search(title)]
+
+
+def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        unit = unit_category(kr.unit)
+        if unit is None:
+            continue
+        mentioned = title_units(kr.title)
+        if mentioned and unit not in mentioned:
+            yield Hit(
+                kr.id,
+                f"key result {kr.title!r} mentions {', '.join(mentioned)} but its "
+                f"unit is {kr.unit!r}",
+            )
+        elif unit == "%":
+            values = [v for v in (kr.start, kr.target) if v is not None]
+            if values and max(values) > t.max_percent:
+                yield Hit(
+                    kr.id,
+                    f"key result {kr.title!r} is in % but its start or target is "
+                    f"{max(values):g}, above {t.max_percent:g}",
+                )
+
+
+# -- KR009, KR010 -----------------------------------------------------------------------------
+
+
+class HitEarlyThresholds(Thresholds):
+    before_share: float = Field(
+        default=0.5, gt=0, le=1, description="Share of the cycle before which 1.0 is too early."
+    )
+
+
+def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        result = ctx.evaluation.key_results.get(kr.id)
+        if result is None or result.score is None or result.score < 1:
+            continue
+        cycle = ctx.cycle_of_key_result(kr)
+        if cycle is None or ctx.phase(cycle) != "during":
+            continue
+        share = ctx.elapsed_share(cycle)
+        if share < t.before_share:
+            yield Hit(
+                kr.id,
+                f"key result {kr.title!r} reached its target with only {share:.0%} "
+                "of the cycle elapsed",
+            )
+
+
+class OverachievedThresholds(Thresholds):
+    over: float = Field(
+        default=0.3, gt=0, description="Attainment beyond 100% (0.3 = 130%) that flags it."
+    )
+
+
+def _overachieved(ctx: Context, t: OverachievedThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        result = ctx.evaluation.key_results.get(kr.id)
+        over = None if result is None else result.attainment_over
+        if over is not None and over >= t.over:
+            yield Hit(kr.id, f"key result {kr.title!r} is at {1 + over:.0%} of its target")
+
+
+# -- KR011 -------------------------------------------------------------------------------------
+
+_KEEP_RE: Final = re.compile(
+    r"\b(maintain|maintaining|keep|keeping|stay|staying|sustain|remain|hold\s+at|"
+    r"halten|beibehalten|aufrechterhalten|bleiben)\b",
+    re.IGNORECASE,
+)
+
+
+def _kpi(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if kr.kind in ("at_least", "at_most"):
+            yield Hit(kr.id, f"key result {kr.title!r} keeps a KPI in a band ({kr.kind})")
+            continue
+        match = _KEEP_RE.search(kr.title)
+        if match:
+            yield Hit(
+                kr.id, f"key result {kr.title!r} reads like a KPI to keep ({match.group(0)!r})"
+            )
+
+
+# -- KR012 -------------------------------------------------------------------------------------
+
+
+class ConfidenceThresholds(Thresholds):
+    high: float = Field(default=0.8, ge=0, le=1, description="Confidence that is high.")
+    low: float = Field(default=0.3, ge=0, le=1, description="Confidence that is low.")
+
+
+def _confidence(ctx: Context, t: ConfidenceThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        confidence = ctx.confidence(kr)
+        result = ctx.evaluation.key_results.get(kr.id)
+        if confidence is None or result is None:
+            continue
+        if confidence >= t.high and result.health == "off_track":
+            yield Hit(
+                kr.id, f"key result {kr.title!r} has confidence {confidence:.0%} but is off track"
+            )
+        elif confidence <= t.low and result.health == "on_track":
+            yield Hit(
+                kr.id, f"key result {kr.title!r} has confidence {confidence:.0%} but is on track"
+            )
+
+
+# -- KR013, KR014, KR015 ----------------------------------------------------------------------
+
+
+def _due_outside(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if kr.due is None:
+            continue
+        cycle = ctx.cycle_of_key_result(kr)
+        if cycle is not None and not cycle.start <= kr.due <= cycle.end:
+            yield Hit(
+                kr.id,
+                f"key result {kr.title!r} is due {kr.due}, outside cycle "
+                f"{ctx.cycle_label(cycle.id)} ({cycle.start}..{cycle.end})",
+            )
+
+
+def contradicts_kind(kr: KeyResult) -> bool:
+    """True when start and target point the other way than the stated kind."""
+    if kr.start is None or kr.target is None:
+        return False
+    if kr.kind == "increase":
+        return kr.target < kr.start
+    if kr.kind == "decrease":
+        return kr.target > kr.start
+    return False
+
+
+def _kind_contradiction(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        if contradicts_kind(kr):
+            yield Hit(
+                kr.id,
+                f"key result {kr.title!r} is {kr.kind} but goes from {kr.start:g} to {kr.target:g}",
+            )
+
+
+def _kr_off_track(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for kr in ctx.workspace.key_results:
+        result = ctx.evaluation.key_results.get(kr.id)
+        if result is not None and result.health == "off_track":
+            detail = ""
+            if result.score is not None and result.expected is not None:
+                detail = f" (score {result.score:.2f}, expected {result.expected:.2f})"
+            yield Hit(kr.id, f"key result {kr.title!r} is off track{detail}")
+
+
+RULES: Final[tuple[Rule, ...]] = (
+    Rule(
+        code="KR001",
+        name="key-result-not-measurable",
+        family="key_results",
+        severity="error",
+        summary="A key result has no target value and is not a milestone.",
+        explanation=(
+            'Doerr\'s rule in "Measure What Matters" is "it\'s not a key result unless it has a '
+            'number": a key result must be verifiable at the end of the cycle without debate. '
+            "Without a target (or a done/not-done milestone) it cannot be scored, and okrsync "
+            "leaves it unscored."
+        ),
+        hint="Add a target value (and a start value), or mark the key result as a milestone.",
+        check=_not_measurable,
+    ),
+    Rule(
+        code="KR002",
+        name="key-result-is-a-task",
+        family="key_results",
+        severity="warning",
+        summary="A key result reads like a task or activity (launch, implement, einführen...).",
+        explanation=(
+            "Key results describe outcomes, not the work done to reach them. Wodtke's "
+            '"Radical Focus" and Castro\'s guides contrast value-based key results ("activation '
+            'rate from 20% to 35%") with activity-based ones ("launch onboarding emails"), '
+            "which can be completed without changing anything for customers. Titles starting "
+            "with an activity verb in English, or starting or ending with one in German, are "
+            "flagged."
+        ),
+        hint='Ask "why are we doing this?" and measure that outcome instead; keep the '
+        "activity in the plan.",
+        thresholds=TaskThresholds,
+        check=_task,
+    ),
+    Rule(
+        code="KR003",
+        name="missing-baseline",
+        family="key_results",
+        severity="warning",
+        summary="A key result has a target but no start value (baseline).",
+        explanation=(
+            'Progress is measured from a baseline: without one, "reach 27%" could be a stretch '
+            'or already achieved. Niven and Lamorte ("Objectives and Key Results") recommend '
+            "a baseline for every metric key result, and okrsync assumes 0 for an increase and "
+            "cannot score a decrease without it."
+        ),
+        hint="Record the value at the start of the cycle as the start value.",
+        check=_missing_baseline,
+    ),
+    Rule(
+        code="KR004",
+        name="start-equals-target",
+        family="key_results",
+        severity="error",
+        summary="A key result's start value equals its target, so progress is undefined.",
+        explanation=(
+            "Progress is (current - start) / (target - start); with start equal to target the "
+            "key result asks for no change at all and cannot be scored. If the intent is to "
+            "hold a level, it is a health metric (at least / at most), which Doerr and Castro "
+            "keep apart from key results."
+        ),
+        hint="Set the real baseline as start, or make the key result an at-least / at-most kind.",
+        check=_start_equals_target,
+    ),
+    Rule(
+        code="KR005",
+        name="never-checked-in",
+        family="key_results",
+        severity="warning",
+        summary="A key result has no current value and no check-in a week into the cycle.",
+        explanation=(
+            "OKRs work through a regular cadence: Wodtke's Monday commitments in \"Radical "
+            "Focus\" and Doerr's continuous tracking both rest on updating progress at least "
+            "every week or two. A key result never updated is either forgotten or not measured."
+        ),
+        hint="Enter the current value (or a check-in) and agree who updates it and when.",
+        thresholds=NeverCheckedInThresholds,
+        check=_never_checked_in,
+    ),
+    Rule(
+        code="KR006",
+        name="stale-check-in",
+        family="key_results",
+        severity="warning",
+        summary="A key result was not checked in or updated for more than 14 days.",
+        explanation=(
+            'Weekly or bi-weekly check-ins are the heartbeat of OKRs (Wodtke, "Radical Focus"; '
+            "Google's re:Work guide). A value older than two weeks makes the score and the "
+            "health shown on the OKR misleading and hides problems until it is too late to act."
+        ),
+        hint="Update the current value and confidence; set a recurring check-in.",
+        thresholds=StaleThresholds,
+        check=_stale,
+    ),
+    Rule(
+        code="KR007",
+        name="key-result-without-owner",
+        family="key_results",
+        severity="info",
+        summary="A key result has no owner.",
+        explanation=(
+            "Doerr and Castro recommend that each key result has one person who tracks it and "
+            "reports on it, even when the objective's owner is accountable overall; key "
+            "results without an owner are the ones that go stale."
+        ),
+        hint="Name the person who updates this key result.",
+        check=_no_owner,
+    ),
+    Rule(
+        code="KR008",
+        name="unit-mismatch",
+        family="key_results",
+        severity="warning",
+        summary="A key result's unit contradicts its title, or a % key result goes above 100.",
+        explanation=(
+            'When the title says "%" but the unit is "$" (or a percentage target is 250), the '
+            "numbers were typed into the wrong fields or scaled twice, and every score built on "
+            "them is wrong. Niven and Lamorte stress unambiguous measures with explicit units."
+        ),
+        hint="Make the unit match the title, and write percentages as the number shown "
+        "(27 for 27%).",
+        thresholds=UnitMismatchThresholds,
+        check=_unit_mismatch,
+    ),
+    Rule(
+        code="KR009",
+        name="target-hit-early",
+        family="key_results",
+        severity="info",
+        summary="A key result reached its target before half the cycle elapsed.",
+        explanation=(
+            "Google's OKR grading treats 0.6-0.7 on aspirational OKRs as the sweet spot; "
+            "reaching 1.0 early suggests the target was set too low (a sandbagged key result) "
+            'or was already within reach when written (Doerr, "Measure What Matters").'
+        ),
+        hint="Raise the target for the rest of the cycle, or set a more ambitious one next cycle.",
+        thresholds=HitEarlyThresholds,
+        check=_hit_early,
+    ),
+    Rule(
+        code="KR010",
+        name="far-overachieved",
+        family="key_results",
+        severity="info",
+        summary="A key result went 30% or more beyond its target.",
+        explanation=(
+            "Large overachievement means the target did not stretch: Google's playbook expects "
+            "aspirational OKRs to land around 0.7, and consistent scores above 1.0 point to "
+            "sandbagging. okrsync clamps the score to 1.0 but reports the attainment."
+        ),
+        hint="Calibrate next cycle's target from this result; check that the baseline was right.",
+        thresholds=OverachievedThresholds,
+        check=_overachieved,
+    ),
+    Rule(
+        code="KR011",
+        name="kpi-as-key-result",
+        family="key_results",
+        severity="info",
+        summary="A key result keeps a KPI in a band (at least / at most, maintain, keep, stay).",
+        explanation=(
+            "Castro's guides and Wodtke's \"Radical Focus\" separate health metrics, which must "
+            "stay in a band, from key results, which describe the change this cycle is for. "
+            "Keeping a KPI as a key result is fine as a counter-measure, but a set of them "
+            "means business as usual, not objectives."
+        ),
+        hint="Move the KPI to a health metric list, or state the improvement you want this cycle.",
+        check=_kpi,
+    ),
+    Rule(
+        code="KR012",
+        name="confidence-contradicts-progress",
+        family="key_results",
+        severity="warning",
+        summary="Confidence is high (>= 0.8) while off track, or low (<= 0.3) while on track.",
+        explanation=(
+            "Confidence ratings (Wodtke's 1-10 confidence in \"Radical Focus\") are the owner's "
+            "forecast; when they contradict measured progress, either the forecast knows "
+            "something the numbers do not, which deserves a note, or the confidence was not "
+            "updated at the last check-in."
+        ),
+        hint="Update the confidence, or add a note explaining why it differs from progress.",
+        thresholds=ConfidenceThresholds,
+        check=_confidence,
+    ),
+    Rule(
+        code="KR013",
+        name="due-outside-cycle",
+        family="key_results",
+        severity="warning",
+        summary="A key result's due date lies outside its objective's cycle.",
+        explanation=(
+            "Key results are time-boxed to the cycle (Doerr, Grove). A due date outside it "
+            "means the key result belongs to another cycle or the date is a typo, and health "
+            "against the cycle's pace will be misleading."
+        ),
+        hint="Move the due date into the cycle, or move the key result to the right cycle.",
+        check=_due_outside,
+    ),
+    Rule(
+        code="KR014",
+        name="kind-contradicts-values",
+        family="key_results",
+        severity="error",
+        summary="An increase key result has target below start, or a decrease the reverse.",
+        explanation=(
+            "The kind says which way progress goes; with start and target pointing the other "
+            "way every step forward counts as negative progress. Usually the kind select or the "
+            "start and target fields were swapped."
+        ),
+        hint="Fix the kind (increase or decrease), or swap start and target.",
+        check=_kind_contradiction,
+    ),
+    Rule(
+        code="KR015",
+        name="key-result-off-track",
+        family="key_results",
+        severity="info",
+        summary="A key result is far behind the pace of the cycle (off track).",
+        explanation=(
+            "The key results behind an off-track objective are where the conversation at the "
+            'weekly check-in (Wodtke, "Radical Focus") should start; flagging them on the key '
+            "result itself tells the owner directly."
+        ),
+        hint="Agree on the next step for this key result at the next check-in.",
+        check=_kr_off_track,
+    ),
+)

@@ -1,0 +1,489 @@
+"""Rules about objectives (OBJxxx): focus, shape, ownership and how each objective is going."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from pydantic import Field
+
+from okrsync.model import Objective
+from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
+from okrsync.rules.context import Context, id_list
+
+# -- OBJ001 -----------------------------------------------------------------------------------
+
+
+class TooManyObjectivesThresholds(Thresholds):
+    max_per_team: int = Field(default=3, ge=1, description="Objectives per team per cycle.")
+    max_per_owner: int = Field(default=3, ge=1, description="Objectives per owner per cycle.")
+    max_company: int = Field(default=5, ge=1, description="Company objectives per cycle.")
+
+
+def _too_many_objectives(ctx: Context, t: TooManyObjectivesThresholds) -> Iterator[Hit]:
+    company: dict[str, list[str]] = {}
+    teams: dict[tuple[str, str], list[str]] = {}
+    owners: dict[tuple[str, str], list[str]] = {}
+    for o in ctx.workspace.objectives:
+        if o.cycle is None:
+            continue
+        if o.level == "company":
+            company.setdefault(o.cycle, []).append(o.id)
+            continue
+        if o.team:
+            teams.setdefault((o.cycle, o.team), []).append(o.id)
+        for owner in dict.fromkeys(o.owners):
+            owners.setdefault((o.cycle, owner), []).append(o.id)
+    for cycle_id, ids in company.items():
+        if len(ids) > t.max_company:
+            yield Hit(
+                cycle_id,
+                f"{len(ids)} company objectives in cycle {ctx.cycle_label(cycle_id)}, more than "
+                f"{t.max_company}: {id_list(ids)}",
+            )
+    for (cycle_id, team), ids in teams.items():
+        if len(ids) > t.max_per_team:
+            yield Hit(
+                team,
+                f"team {team!r} has {len(ids)} objectives in cycle {ctx.cycle_label(cycle_id)}, "
+                f"more than {t.max_per_team}: {id_list(ids)}",
+            )
+    for (cycle_id, owner), ids in owners.items():
+        if len(ids) > t.max_per_owner:
+            yield Hit(
+                owner,
+                f"owner {owner!r} owns {len(ids)} objectives in cycle {ctx.cycle_label(cycle_id)}, "
+                f"more than {t.max_per_owner}: {id_list(ids)}",
+            )
+
+
+# -- OBJ002, OBJ003, OBJ004 --------------------------------------------------------------------
+
+
+class TooFewKeyResultsThresholds(Thresholds):
+    min_key_results: int = Field(default=2, ge=1, description="Fewest key results expected.")
+
+
+def _too_few_key_results(ctx: Context, t: TooFewKeyResultsThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        count = len(ctx.key_results_by_objective.get(o.id, ()))
+        if 0 < count < t.min_key_results:
+            yield Hit(
+                o.id,
+                f"objective {o.title!r} has {count} key result(s), fewer than {t.min_key_results}",
+            )
+
+
+class TooManyKeyResultsThresholds(Thresholds):
+    max_key_results: int = Field(default=5, ge=1, description="Most key results expected.")
+
+
+def _too_many_key_results(ctx: Context, t: TooManyKeyResultsThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        count = len(ctx.key_results_by_objective.get(o.id, ()))
+        if count > t.max_key_results:
+            yield Hit(
+                o.id,
+                f"objective {o.title!r} has {count} key results, more than {t.max_key_results}",
+            )
+
+
+def _no_key_results(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        if not ctx.key_results_by_objective.get(o.id):
+            yield Hit(o.id, f"objective {o.title!r} has no key results")
+
+
+# -- OBJ005 ------------------------------------------------------------------------------------
+
+
+def _no_owner(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        if not o.owners:
+            yield Hit(o.id, f"objective {o.title!r} has no owner")
+
+
+# -- OBJ006 ------------------------------------------------------------------------------------
+
+_METRIC_RE: Final = re.compile(
+    r"\d\s*%|%\s*\d|\bper\s?cent\b|\bprozent\b"
+    r"|[$€£]\s*\d|\d\s*[$€£]|\b\d+(?:[.,]\d+)?\s*(?:k|m|mio|bn|x|usd|eur)\b"
+    r"|\bfrom\s+\S*\d\S*\s+to\s+\S*\d|\bvon\s+\S*\d\S*\s+auf\s+\S*\d",
+    re.IGNORECASE,
+)
+_NUMBER_RE: Final = re.compile(r"\d[\d,.']*")
+
+
+class MetricTitleThresholds(Thresholds):
+    plain_number_from: int = Field(
+        default=100,
+        ge=1,
+        description="A bare number this large (other than a year) also counts as a metric.",
+    )
+
+
+def metric_in_title(title: str, plain_number_from: int) -> str | None:
+    """The metric-like fragment of a title (a percentage, an amount, "from X to Y"), if any."""
+    match = _METRIC_RE.search(title)
+    if match:
+        return str(match.group(0))
+    tokens: list[str] = _NUMBER_RE.findall(title)
+    for token in tokens:
+        digits = re.sub(r"[,.']", "", token.rstrip(",.'"))
+        if not digits.isdigit():
+            continue
+        value = int(digits)
+        is_year = len(digits) == 4 and 1900 <= value <= 2100
+        if value >= plain_number_from and not is_year:
+            return token.rstrip(",.'")
+    return None
+
+
+def _metric_title(ctx: Context, t: MetricTitleThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        fragment = metric_in_title(o.title, t.plain_number_from)
+        if fragment is not None:
+            yield Hit(o.id, f"objective {o.title!r} reads like a metric ({fragment!r})")
+
+
+# -- OBJ007 ------------------------------------------------------------------------------------
+
+_FULL_COMPARE_UP_TO: Final = 200  # objectives in one group compared pairwise
+_WINDOW: Final = 40  # beyond that, neighbours in sorted title order only
+
+
+class DuplicateThresholds(Thresholds):
+    similarity: float = Field(
+        default=0.85,
+        gt=0,
+        le=1,
+        description="difflib ratio from which two titles in one cycle and team count as one.",
+    )
+
+
+def normalise_title(title: str) -> str:
+    """Lower case, punctuation dropped, whitespace collapsed: the form duplicates compare in."""
+    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
+
+
+def _near_duplicates(
+    items: list[tuple[str, str]], similarity: float
+) -> Iterator[tuple[str, str, float]]:
+    """(later id, earlier id, ratio) for titles at least `similarity` alike.
+
+    Length and quick-ratio bounds reject most pairs before the full ratio is computed; very
+    large groups are compared only within a window of their sorted titles to stay near-linear.
+    """
+    items = sorted(items, key=lambda item: (item[1], item[0]))
+    window = len(items) if len(items) <= _FULL_COMPARE_UP_TO else _WINDOW
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    reported: set[str] = set()
+    for j, (later_id, later_title) in enumerate(items):
+        matcher.set_seq2(later_title)
+        for earlier_id, earlier_title in items[max(0, j - window) : j]:
+            if later_id in reported:
+                break
+            matcher.set_seq1(earlier_title)
+            if matcher.real_quick_ratio() < similarity or matcher.quick_ratio() < similarity:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= similarity:
+                reported.add(later_id)
+                yield later_id, earlier_id, ratio
+
+
+def _duplicates(ctx: Context, t: DuplicateThresholds) -> Iterator[Hit]:
+    first_by_title: dict[tuple[str, str], str] = {}
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for o in sorted(ctx.workspace.objectives, key=lambda o: o.id):
+        if o.cycle is None:
+            continue
+        title = normalise_title(o.title)
+        earlier = first_by_title.setdefault((o.cycle, title), o.id)
+        if earlier != o.id:
+            yield Hit(o.id, f"objective {o.title!r} duplicates {earlier} in the same cycle")
+            continue
+        owner = o.team or (o.owners[0] if o.owners else "")
+        groups.setdefault((o.cycle, owner), []).append((o.id, title))
+    for items in groups.values():
+        for later, earlier, ratio in _near_duplicates(items, t.similarity):
+            title = ctx.objectives[later].title
+            yield Hit(
+                later,
+                f"objective {title!r} is {ratio:.0%} like {earlier} "
+                f"({ctx.objectives[earlier].title!r}) in the same cycle",
+            )
+
+
+# -- OBJ008 to OBJ011 -------------------------------------------------------------------------
+
+
+def _committed_miss(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        result = ctx.evaluation.objectives.get(o.id)
+        if result is not None and result.miss:
+            score = "no score" if result.score is None else f"{result.score:.2f}"
+            yield Hit(o.id, f"committed objective {o.title!r} ended below 1.0 ({score})")
+
+
+def _health_hits(ctx: Context, health: str) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        result = ctx.evaluation.objectives.get(o.id)
+        if result is None or result.health != health:
+            continue
+        detail = ""
+        if result.score is not None and result.expected is not None:
+            detail = f": score {result.score:.2f} where {result.expected:.2f} was expected by now"
+        yield Hit(o.id, f"objective {o.title!r} is {health.replace('_', ' ')}{detail}")
+
+
+def _off_track(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    return _health_hits(ctx, "off_track")
+
+
+def _at_risk(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    return _health_hits(ctx, "at_risk")
+
+
+def _zero_total_weight(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        krs = ctx.key_results_by_objective.get(o.id, ())
+        if krs and all(kr.weight == 0 for kr in krs):
+            yield Hit(o.id, f"all {len(krs)} key results of {o.title!r} have weight 0")
+
+
+# -- OBJ012, OBJ013 ---------------------------------------------------------------------------
+
+
+def _no_cycle(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        if o.cycle is None:
+            yield Hit(o.id, f"objective {o.title!r} belongs to no cycle")
+
+
+class LongTitleThresholds(Thresholds):
+    max_chars: int = Field(default=100, ge=10, description="Longest objective title, in chars.")
+
+
+def _long_title(ctx: Context, t: LongTitleThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        if len(o.title) > t.max_chars:
+            yield Hit(
+                o.id,
+                f"objective title has {len(o.title)} characters, more than "
+                f"{t.max_chars}: {_short(o)}",
+            )
+
+
+def _short(o: Objective) -> str:
+    return repr(o.title[:60] + "...")
+
+
+RULES: Final[tuple[Rule, ...]] = (
+    Rule(
+        code="OBJ001",
+        name="too-many-objectives",
+        family="objectives",
+        severity="warning",
+        summary="A team or owner has more than 3 objectives in a cycle (company: more than 5).",
+        explanation=(
+            'OKRs are a focusing tool: John Doerr\'s "Measure What Matters" calls focus the '
+            "first superpower and recommends three to five objectives per cycle, and Christina "
+            'Wodtke\'s "Radical Focus" argues for a single objective per team. Each extra '
+            "objective dilutes attention and makes it likely that all of them get half the "
+            "effort. Company objectives may be a few more because they frame everyone's work."
+        ),
+        hint="Keep the three objectives that matter most this cycle; move the rest to the "
+        "backlog or turn them into key results of a kept objective.",
+        thresholds=TooManyObjectivesThresholds,
+        check=_too_many_objectives,
+    ),
+    Rule(
+        code="OBJ002",
+        name="too-few-key-results",
+        family="objectives",
+        severity="warning",
+        summary="An objective has fewer than 2 key results.",
+        explanation=(
+            "A single key result tends to become the objective itself and can be met in ways "
+            "that miss the intent. Google's OKR playbook and Doerr's \"Measure What Matters\" "
+            "ask for two to five key results per objective, ideally pairing a quantity measure "
+            "with a quality counter-measure so that one cannot be gamed at the other's expense."
+        ),
+        hint="Add a second key result, for example a quality measure that balances the first.",
+        thresholds=TooFewKeyResultsThresholds,
+        check=_too_few_key_results,
+    ),
+    Rule(
+        code="OBJ003",
+        name="too-many-key-results",
+        family="objectives",
+        severity="warning",
+        summary="An objective has more than 5 key results.",
+        explanation=(
+            "Doerr and Google's OKR playbook cap key results at about five per objective; more "
+            "usually means tasks or a to-do list were written as key results, and nobody can "
+            'keep more than a handful of measures in mind week by week (Wodtke, "Radical '
+            'Focus").'
+        ),
+        hint="Keep the 3-5 key results that best prove the objective; move activities to a "
+        "plan or backlog.",
+        thresholds=TooManyKeyResultsThresholds,
+        check=_too_many_key_results,
+    ),
+    Rule(
+        code="OBJ004",
+        name="objective-without-key-results",
+        family="objectives",
+        severity="warning",
+        summary="An objective has no key results, so its progress cannot be measured.",
+        explanation=(
+            "An objective without key results is a wish: Doerr's definition of an OKR is an "
+            "objective plus the key results that measure how we get there, and Andy Grove's "
+            'original question "how will I know I am getting there?" has no answer without '
+            "them. okrsync cannot score it except by roll-up."
+        ),
+        hint="Add two to five measurable key results, or remove the objective.",
+        check=_no_key_results,
+    ),
+    Rule(
+        code="OBJ005",
+        name="objective-without-owner",
+        family="objectives",
+        severity="warning",
+        summary="An objective has no owner.",
+        explanation=(
+            "Every OKR guide (Doerr, Google's playbook, Felipe Castro's OKR guides) insists on "
+            "one accountable owner per objective; shared or missing ownership means no one "
+            "drives the check-ins or answers for the result at the review."
+        ),
+        hint="Set one owner who is accountable for the objective.",
+        check=_no_owner,
+    ),
+    Rule(
+        code="OBJ006",
+        name="objective-phrased-as-metric",
+        family="objectives",
+        severity="warning",
+        summary="An objective's title contains a number, percentage or amount.",
+        explanation=(
+            "Objectives are qualitative and inspiring; the numbers belong in the key results. "
+            "Doerr describes objectives as significant, concrete, action-oriented and "
+            "inspirational, and Castro's guides warn that a metric written as the objective "
+            'leaves nothing for the key results to measure and loses the "why".'
+        ),
+        hint="Rewrite the objective as the qualitative outcome you want and move the number "
+        "into a key result.",
+        thresholds=MetricTitleThresholds,
+        check=_metric_title,
+    ),
+    Rule(
+        code="OBJ007",
+        name="duplicate-objective",
+        family="objectives",
+        severity="warning",
+        summary="Two objectives in one cycle have the same or nearly the same title.",
+        explanation=(
+            "Duplicates split effort and reporting: the same intent is tracked twice, scores "
+            "disagree, and alignment points at either copy. They usually come from copying "
+            "last cycle's page or from two people writing the same goal, which Niven and "
+            'Lamorte ("Objectives and Key Results") name among common mistakes. Titles are '
+            "compared case- and punctuation-insensitively, near duplicates by difflib ratio "
+            "within one cycle and team (or owner)."
+        ),
+        hint="Merge the two objectives, or make their titles say how they differ.",
+        thresholds=DuplicateThresholds,
+        check=_duplicates,
+    ),
+    Rule(
+        code="OBJ008",
+        name="committed-miss",
+        family="objectives",
+        severity="warning",
+        summary="A committed objective ended the cycle below 1.0.",
+        explanation=(
+            "Google's OKR playbook distinguishes committed OKRs, which are expected to be met "
+            "in full (1.0), from aspirational ones, where 0.6-0.7 is success. A committed "
+            "miss is an exception that needs a note: what went wrong and whether the plan or "
+            "the commitment process needs changing."
+        ),
+        hint="Write a short note on the objective explaining the miss and what changes next cycle.",
+        check=_committed_miss,
+    ),
+    Rule(
+        code="OBJ009",
+        name="objective-off-track",
+        family="objectives",
+        severity="warning",
+        summary="An objective's score is far behind the pace of the cycle (off track).",
+        explanation=(
+            "Health compares the score with the share of the cycle that has elapsed times the "
+            "objective's bar (1.0 committed, 0.7 aspirational). Off track means the gap is "
+            'beyond the at-risk band; Wodtke\'s weekly check-in ritual in "Radical Focus" is '
+            "meant to surface this early, while there is still time to act."
+        ),
+        hint="Discuss it at the next check-in: change the approach, get help, or lower the "
+        "confidence and say why.",
+        check=_off_track,
+    ),
+    Rule(
+        code="OBJ010",
+        name="objective-at-risk",
+        family="objectives",
+        severity="info",
+        summary="An objective is somewhat behind the pace of the cycle (at risk).",
+        explanation=(
+            "At risk means the score trails the expected pace by more than the on-track band "
+            'but not yet by the off-track margin. Doerr\'s "Measure What Matters" recommends '
+            "regular tracking exactly so that such drifts are caught and corrected mid-cycle."
+        ),
+        hint="Look at the key results that lag and decide at the next check-in what to change.",
+        check=_at_risk,
+    ),
+    Rule(
+        code="OBJ011",
+        name="zero-total-weight",
+        family="objectives",
+        severity="error",
+        summary="Every key result of an objective has weight 0, so it has no score.",
+        explanation=(
+            "The objective score is the weighted mean of its key results and zero-weight key "
+            "results are shown but not counted. With all weights at zero nothing is counted, "
+            "so the objective cannot be scored; this is almost always a data entry mistake."
+        ),
+        hint="Give the key results positive weights (1 each when they count equally).",
+        check=_zero_total_weight,
+    ),
+    Rule(
+        code="OBJ012",
+        name="objective-without-cycle",
+        family="objectives",
+        severity="warning",
+        summary="An objective belongs to no cycle, so it has no pace and no deadline.",
+        explanation=(
+            "OKRs are time-boxed: Doerr and Grove set them per quarter so that they are "
+            "reviewed, graded and reset on a cadence. Without a cycle okrsync cannot compute "
+            "health, and the objective never gets graded or retired."
+        ),
+        hint="Set the objective's cycle (quarter) in its page or row.",
+        check=_no_cycle,
+    ),
+    Rule(
+        code="OBJ013",
+        name="objective-title-too-long",
+        family="objectives",
+        severity="info",
+        summary="An objective's title is longer than 100 characters.",
+        explanation=(
+            "Objectives should be short and memorable so that people can recall them without "
+            'looking them up; Wodtke ("Radical Focus") and Castro\'s guides advise a single '
+            "inspiring sentence. Long titles usually mix the objective with its key results "
+            "or its plan."
+        ),
+        hint="Shorten the title to one crisp sentence; put details in the description.",
+        thresholds=LongTitleThresholds,
+        check=_long_title,
+    ),
+)

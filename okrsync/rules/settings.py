@@ -1,0 +1,122 @@
+"""RuleSettings: which rules run, how severe they are and their thresholds (`[rules]` in config).
+
+Every selector, code and threshold is validated against the catalogue when the settings are
+built, so a typo in okrsync.toml is reported before any run, with the rule, the key and the
+closest known names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from okrsync.model import Frozen, Severity
+from okrsync.rules.catalogue import Rule, Thresholds
+from okrsync.rules.registry import (
+    get_rule,
+    is_known_selector,
+    rules_by_code,
+    select_rules,
+    unknown_selector_problem,
+)
+
+FailOn = Literal["error", "warning", "info", "never"]
+
+
+def _threshold_problems(rule: Rule, values: dict[str, Any]) -> list[str]:
+    """Every problem with the thresholds given for one rule, naming the rule and the key."""
+    try:
+        rule.thresholds.model_validate(values)
+    except ValidationError as exc:
+        valid = ", ".join(rule.thresholds.model_fields) or "none"
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(all)"
+            what = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(
+                f"thresholds.{rule.code}.{key}: {what} "
+                f"(rule {rule.code} {rule.name}; valid keys: {valid})"
+            )
+        return problems
+    return []
+
+
+class RuleSettings(Frozen):
+    """How `okrsync.rules.check` runs; embedded in okrsync.toml as `[rules]`.
+
+    Selectors are codes (`KR002`), rule names (`missing-baseline`), families (`alignment`,
+    `key_results`), code prefixes (`KR`, `KR01`) or `ALL`, matched case-insensitively. A rule
+    runs when a `select` selector names it and no `ignore` selector does.
+    """
+
+    select: tuple[str, ...] = Field(
+        default=("ALL",),
+        description="Rules to run: codes, names, families, code prefixes or ALL.",
+    )
+    ignore: tuple[str, ...] = Field(
+        default=(),
+        description="Rules never to run, in the same notation as `select`; wins over select.",
+    )
+    severity: dict[str, Severity] = Field(
+        default={},
+        description="Severity per rule code (or name), replacing the rule's default.",
+    )
+    thresholds: dict[str, dict[str, Any]] = Field(
+        default={},
+        description="Thresholds per rule code (or name), e.g. {OBJ001 = {max_per_team = 4}}; "
+        "keys are checked against the rule's thresholds (see `okrsync rules CODE`).",
+    )
+    fail_on: FailOn = Field(
+        default="error",
+        description="Lowest severity that makes `okrsync lint` exit non-zero, or never.",
+    )
+
+    @field_validator("severity", "thresholds", mode="before")
+    @classmethod
+    def _codes_upper(cls, value: Any) -> Any:
+        """Accept names and any case for rule keys, stored as the canonical code."""
+        if not isinstance(value, dict):
+            return value
+        normalised: dict[str, Any] = {}
+        for key, item in value.items():
+            rules = select_rules(str(key))
+            code = rules[0].code if len(rules) == 1 else str(key)
+            normalised[code] = item
+        return normalised
+
+    @model_validator(mode="after")
+    def _check_against_catalogue(self) -> RuleSettings:
+        problems: list[str] = []
+        for where, selectors in (("select", self.select), ("ignore", self.ignore)):
+            problems.extend(
+                f"{where}: {unknown_selector_problem(s)}"
+                for s in selectors
+                if not is_known_selector(s)
+            )
+        known = rules_by_code()
+        for code in self.severity:
+            if code not in known:
+                problems.append(f"severity: {unknown_selector_problem(code)}")
+        for code, values in self.thresholds.items():
+            if code not in known:
+                problems.append(f"thresholds: {unknown_selector_problem(code)}")
+                continue
+            problems.extend(_threshold_problems(known[code], values))
+        if problems:
+            raise ValueError("invalid rule settings: " + "; ".join(problems))
+        return self
+
+    def enabled(self, rule: Rule) -> bool:
+        """True when the rule is selected and not ignored."""
+        selected = any(rule in select_rules(s) for s in self.select)
+        return selected and not any(rule in select_rules(s) for s in self.ignore)
+
+    def severity_of(self, rule: Rule) -> Severity:
+        """The rule's severity after overrides."""
+        return self.severity.get(rule.code, rule.severity)
+
+    def thresholds_for(self, rule: Rule | str) -> Thresholds:
+        """The rule's validated thresholds: defaults with this configuration's values applied."""
+        resolved = get_rule(rule) if isinstance(rule, str) else rule
+        return resolved.thresholds.model_validate(self.thresholds.get(resolved.code, {}))

@@ -1,0 +1,43 @@
+"""Per-OKR suppressions written in the workspace itself: `okrsync: ignore KR002, alignment`.
+
+The mapping engine reads a notes field with `parse_suppressions` into `ignore_rules` on the
+objective or key result; `check()` then drops that OKR's findings for the listed codes or
+families. Free text may follow the list ("okrsync: ignore KR002 because the rollout is the
+outcome"): the list ends at the first word that is neither code-like nor a family or rule name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from okrsync.rules.registry import is_known_selector
+
+_DIRECTIVE_RE: Final = re.compile(r"okrsync\s*:\s*ignore\b(?P<rest>[^\n]*)", re.IGNORECASE)
+_CODE_LIKE_RE: Final = re.compile(r"^[A-Za-z]{2,4}\d{1,3}$")
+_STOP_RE: Final = re.compile(r"--|#|\(|;|\.\s|\.$")
+
+
+def _normalise(token: str) -> str:
+    return token.upper() if _CODE_LIKE_RE.match(token) else token.casefold()
+
+
+def parse_suppressions(text: str) -> tuple[str, ...]:
+    """The rule codes and families a text silences, in order, without duplicates.
+
+    Accepts one directive per line, any case, codes separated by commas or spaces:
+    "okrsync: ignore KR002, OBJ001", "okrsync:ignore kr002 alignment". Codes come back upper
+    case (KR002), families and names lower case. Unknown code-like tokens (KR999) are kept so
+    that `check()` can report them (DATA008) instead of silently ignoring a typo.
+    """
+    found: list[str] = []
+    for match in _DIRECTIVE_RE.finditer(text):
+        rest = _STOP_RE.split(match.group("rest"), maxsplit=1)[0]
+        for raw in re.split(r"[\s,]+", rest.strip(" :")):
+            token = raw.strip()
+            if not token:
+                continue
+            if not (_CODE_LIKE_RE.match(token) or is_known_selector(token)):
+                break
+            found.append(_normalise(token))
+    return tuple(dict.fromkeys(found))
