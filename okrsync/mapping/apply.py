@@ -27,6 +27,7 @@ from okrsync.mapping.findings import (
     AMBIGUOUS_RELATION,
     DANGLING_RELATION,
     DUPLICATE_ID,
+    INVALID_RECORD,
     MISSING_REQUIRED,
     UNKNOWN_OPTION,
     UNPARSEABLE,
@@ -442,7 +443,9 @@ def _build(
             bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
             bad &= set(data) - {"id", "title", "objective", "key_result", "name"}
             if not bad:
-                findings.append(report(UNPARSEABLE, subject, f"{who}: {_short(exc)}"))
+                findings.append(
+                    report(INVALID_RECORD, subject, f"{who}: {_short(exc)}; it is skipped")
+                )
                 return None
             for name in sorted(bad):
                 message = next(e["msg"] for e in exc.errors() if e["loc"] and e["loc"][0] == name)

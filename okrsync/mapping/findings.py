@@ -20,7 +20,8 @@ UNKNOWN_OPTION: Final = "DATA003"
 DANGLING_RELATION: Final = "DATA004"
 DUPLICATE_ID: Final = "DATA005"
 UNREADABLE: Final = "DATA006"
-AMBIGUOUS_RELATION: Final = "DATA007"
+INVALID_RECORD: Final = "DATA007"
+AMBIGUOUS_RELATION: Final = "DATA008"
 
 
 class DataCode(NamedTuple):
@@ -62,6 +63,11 @@ DATA_CODES: Final[dict[str, DataCode]] = {
         "warning",
         "Change the property to a type okrsync reads (text, number, select, date, people, "
         "relation), or map another field.",
+    ),
+    INVALID_RECORD: DataCode(
+        "invalid-record",
+        "error",
+        "Fix the values named in the message in the workspace; okrsync skips the record until then.",
     ),
     AMBIGUOUS_RELATION: DataCode(
         "ambiguous-relation",
