@@ -67,7 +67,7 @@ DATA_CODES: Final[dict[str, DataCode]] = {
     INVALID_RECORD: DataCode(
         "invalid-record",
         "error",
-        "Fix the values named in the message in the workspace; okrsync skips the record until then.",
+        "Fix the values named in the message; okrsync skips the record until then.",
     ),
     AMBIGUOUS_RELATION: DataCode(
         "ambiguous-relation",
