@@ -102,7 +102,7 @@ class FakeConnector:
             stamp = record.updated_at
             if stamp is not None and (latest is None or stamp > latest):
                 latest = stamp
-            if since is not None and stamp is not None and stamp < since:
+            if since is not None and stamp is not None and stamp <= since:
                 continue
             yield record
         self._cursor = latest
