@@ -1,9 +1,18 @@
-"""The Notion sandbox emulator (built by its issue)."""
+"""The Notion sandbox emulator: a local Notion API over HTTP for tests, demos and benchmarks.
+
+`create_sandbox()` is the `okrsync.sandboxes` entry point. The real `notion_client.Client`
+talks to it unchanged through `base_url`; see docs/sandbox-notion.md for what it emulates.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from .server import DEFAULT_TOKEN, TOKEN_ENV, NotionSandbox
+from .store import NotionStore
 
 
-def create_sandbox(port: int = 0) -> Any:
-    raise NotImplementedError("the notion sandbox is being built")
+def create_sandbox(port: int = 0) -> NotionSandbox:
+    """A new, empty, not yet started Notion emulator on 127.0.0.1 (`port` 0: any free port)."""
+    return NotionSandbox(port)
+
+
+__all__ = ["DEFAULT_TOKEN", "TOKEN_ENV", "NotionSandbox", "NotionStore", "create_sandbox"]

@@ -1,0 +1,233 @@
+"""Lay a canonical workspace out as the widespread Notion OKR template.
+
+The layout is the one `mappings/notion-okr-template.yaml` reads (docs/architecture.md, "The
+shipped layouts"): databases Objectives, Key Results and Quarters under a root page, output
+properties Score / Health / Warnings / Last synced on both OKR databases, and a page
+"OKR Reviews" under which review pages are written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from okrsync.model import KeyResult, Objective, Workspace
+from okrsync.sandbox import SeedResult
+
+from .shapes import JSON
+
+if TYPE_CHECKING:
+    from .server import NotionSandbox
+
+MAPPING_PATH: Final = Path(__file__).resolve().parents[3] / "mappings" / "notion-okr-template.yaml"
+KIND_NAMES: Final = {
+    "increase": "Increase",
+    "decrease": "Decrease",
+    "at_least": "At least",
+    "at_most": "At most",
+    "milestone": "Milestone",
+}
+LEVEL_NAMES: Final = ("Company", "Department", "Team", "Individual")
+HEALTH_NAMES: Final = ("On track", "At risk", "Off track", "Not started", "Done")
+
+
+def _options(names: tuple[str, ...] | list[str]) -> JSON:
+    return {"options": [{"name": name} for name in names]}
+
+
+def _outputs() -> JSON:
+    return {
+        "Score": {"number": {"format": "number"}},
+        "Health": {"select": _options(HEALTH_NAMES)},
+        "Warnings": {"rich_text": {}},
+        "Last synced": {"date": {}},
+    }
+
+
+def text(value: str) -> JSON:
+    """A title or rich_text value in request form (split at Notion's 2000-character limit)."""
+    chunks = [value[i : i + 2000] for i in range(0, len(value), 2000)] or []
+    return {"rich_text": [{"type": "text", "text": {"content": c}} for c in chunks]}
+
+
+def title(value: str) -> JSON:
+    return {"title": text(value)["rich_text"]}
+
+
+def _select(name: str | None) -> JSON:
+    return {"select": {"name": name} if name else None}
+
+
+def _number(value: float | None) -> JSON:
+    return {"number": value}
+
+
+def _ignore_note(codes: tuple[str, ...], extra: str = "") -> JSON:
+    lines = [extra] if extra else []
+    if codes:
+        lines.append("okrsync: ignore " + ", ".join(codes))
+    return text("\n".join(lines))
+
+
+def seed_workspace(sandbox: NotionSandbox, workspace: Workspace) -> SeedResult:
+    """Create the template databases and one page per cycle, objective and key result."""
+    store = sandbox.store
+    ids: dict[str, str] = {}
+    with store.lock:
+        root = store.create_page({"workspace": True}, {"title": title("OKRs")["title"]})
+        reviews = store.create_page({"page_id": root}, {"title": title("OKR Reviews")["title"]})
+        for person in workspace.people:
+            ids[person.id] = store.create_user(person.name or person.id, email=person.email)
+
+        quarters_db, quarters = store.create_database(
+            "Quarters",
+            parent_page_id=root,
+            properties={"Name": {"title": {}}, "Dates": {"date": {}}},
+        )
+        krs_db, krs = store.create_database(
+            "Key Results",
+            parent_page_id=root,
+            properties={
+                "Key Result": {"title": {}},
+                "Owner": {"people": {}},
+                "Kind": {"select": _options(list(KIND_NAMES.values()))},
+                "Start Value": {"number": {"format": "number"}},
+                "Current Value": {"number": {"format": "number"}},
+                "Target Value": {"number": {"format": "number"}},
+                "Weight": {"number": {"format": "number"}},
+                "Unit": {
+                    "select": _options(sorted({k.unit for k in workspace.key_results if k.unit}))
+                },
+                "Confidence": {"number": {"format": "number"}},
+                "Due": {"date": {}},
+                "Done": {"checkbox": {}},
+                "Notes": {"rich_text": {}},
+                **_outputs(),
+            },
+        )
+        statuses = sorted({o.status for o in workspace.objectives if o.status})
+        objectives_db, objectives = store.create_database(
+            "Objectives",
+            parent_page_id=root,
+            properties={
+                "Objective": {"title": {}},
+                "Owner": {"people": {}},
+                "Team": {
+                    "select": _options(sorted({o.team for o in workspace.objectives if o.team}))
+                },
+                "Level": {"select": _options(LEVEL_NAMES)},
+                "Quarter": {"relation": {"data_source_id": quarters, "single_property": {}}},
+                "Type": {"select": _options(("Committed", "Aspirational"))},
+                "Key Results": {
+                    "relation": {
+                        "data_source_id": krs,
+                        "type": "dual_property",
+                        "dual_property": {"synced_property_name": "Objective"},
+                    }
+                },
+                "Status": {"status": {}},
+                "Notes": {"rich_text": {}},
+                **_outputs(),
+            },
+        )
+        store.update_data_source(
+            objectives,
+            properties={
+                "Aligned to": {"relation": {"data_source_id": objectives, "single_property": {}}}
+            },
+        )
+        status_config = store.data_sources[objectives]["properties"]["Status"]["status"]
+        known = {o["name"] for o in status_config["options"]}
+        for name in statuses:
+            if name not in known:
+                status_config["options"].append(
+                    {"id": store.ids.uuid(), "name": name, "color": "default", "description": None}
+                )
+                status_config["groups"][1]["option_ids"].append(status_config["options"][-1]["id"])
+
+        for cycle in workspace.cycles:
+            ids[cycle.id] = store.create_page(
+                {"data_source_id": quarters},
+                {
+                    "Name": title(cycle.name),
+                    "Dates": {
+                        "date": {"start": cycle.start.isoformat(), "end": cycle.end.isoformat()}
+                    },
+                },
+            )
+        for objective in workspace.objectives:
+            ids[objective.id] = store.create_page(
+                {"data_source_id": objectives},
+                _objective_properties(objective, ids),
+                children=(
+                    [{"paragraph": text(objective.description[:2000])}]
+                    if objective.description
+                    else None
+                ),
+            )
+        for objective in workspace.objectives:
+            parents = [ids[p] for p in objective.parents if p in ids]
+            if parents:
+                store.update_page(
+                    ids[objective.id],
+                    {"Aligned to": {"relation": [{"id": p} for p in parents]}},
+                    by=store.bot_id,
+                )
+        for kr in workspace.key_results:
+            ids[kr.id] = store.create_page({"data_source_id": krs}, _key_result_properties(kr, ids))
+    return SeedResult(
+        connector="notion",
+        options={
+            "base_url": sandbox.base_url,
+            "token_env": "OKRSYNC_SANDBOX_NOTION_TOKEN",
+            "databases": {
+                "objectives": objectives_db,
+                "key_results": krs_db,
+                "cycles": quarters_db,
+            },
+            "review_parent": reviews,
+        },
+        mapping=MAPPING_PATH,
+        env={"OKRSYNC_SANDBOX_NOTION_TOKEN": sandbox.token},
+        ids=ids,
+    )
+
+
+def _people(owners: tuple[str, ...], ids: dict[str, str]) -> JSON:
+    return {"people": [{"id": ids[o]} for o in owners if o in ids]}
+
+
+def _objective_properties(objective: Objective, ids: dict[str, str]) -> JSON:
+    properties: dict[str, Any] = {
+        "Objective": title(objective.title),
+        "Owner": _people(objective.owners, ids),
+        "Team": _select(objective.team),
+        "Level": _select(objective.level.capitalize()),
+        "Type": _select(objective.kind.capitalize()),
+        "Notes": _ignore_note(objective.ignore_rules),
+    }
+    if objective.cycle and objective.cycle in ids:
+        properties["Quarter"] = {"relation": [{"id": ids[objective.cycle]}]}
+    if objective.status:
+        properties["Status"] = {"status": {"name": objective.status}}
+    return properties
+
+
+def _key_result_properties(kr: KeyResult, ids: dict[str, str]) -> JSON:
+    properties: dict[str, Any] = {
+        "Key Result": title(kr.title),
+        "Owner": _people(kr.owners, ids),
+        "Kind": _select(KIND_NAMES[kr.kind] if kr.kind else None),
+        "Start Value": _number(kr.start),
+        "Current Value": _number(kr.current),
+        "Target Value": _number(kr.target),
+        "Weight": _number(kr.weight),
+        "Unit": _select(kr.unit),
+        "Confidence": _number(round(kr.confidence * 10, 6) if kr.confidence is not None else None),
+        "Due": {"date": {"start": kr.due.isoformat()} if kr.due else None},
+        "Done": {"checkbox": bool(kr.done)},
+        "Notes": _ignore_note(kr.ignore_rules),
+    }
+    if kr.objective in ids:
+        properties["Objective"] = {"relation": [{"id": ids[kr.objective]}]}
+    return properties

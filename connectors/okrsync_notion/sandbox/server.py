@@ -1,0 +1,334 @@
+"""The emulator's HTTP side: a threaded loopback server speaking Notion's REST API.
+
+Per request, in order: record arrival (early-retry watch), fault injection, rate limit, auth
+(`Authorization: Bearer <token>`), `Notion-Version`, then the route. Every answer carries a
+`request_id`; every request is logged with its status and fault and counted per endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+from okrsync.model import Workspace
+from okrsync.sandbox import FaultKind, FaultPlan, RequestLogEntry, SeedResult
+
+from .faults import FaultInjector, RateLimiter, RetryWatch, retry_after_header
+from .routes import Request, dispatch, route
+from .shapes import JSON, ApiError
+from .store import NotionStore
+
+DEFAULT_TOKEN: Final = "secret_sandbox_token"  # noqa: S105 (a sandbox-only token)
+TOKEN_ENV: Final = "OKRSYNC_SANDBOX_NOTION_TOKEN"  # noqa: S105 (a variable name)
+_FAULT_ERRORS: Final[dict[str, tuple[int, str, str]]] = {
+    "500": (500, "internal_server_error", "Unexpected error occurred."),
+    "502": (502, "bad_gateway", "Bad gateway."),
+    "503": (503, "service_unavailable", "Notion is unavailable, please try again later."),
+    "504": (504, "gateway_timeout", "Gateway timeout."),
+    "conflict": (409, "conflict_error", "Conflict occurred while saving. Please try again."),
+}
+
+
+class _DropConnection(Exception):
+    """Close the socket without an answer (the `reset` and `applied_then_reset` faults)."""
+
+
+class NotionSandbox:
+    """A local Notion API (real HTTP on 127.0.0.1) over a `NotionStore`.
+
+    Implements `okrsync.sandbox.Sandbox`. `clock` drives page timestamps; `monotonic` drives
+    the rate limiter and the Retry-After watch (both injectable so tests never sleep).
+    """
+
+    name = "notion"
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        token: str = DEFAULT_TOKEN,
+        clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        seed: int | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.store = NotionStore(clock=clock, seed=seed)
+        self.token = token
+        self.monotonic = monotonic
+        self._host = host
+        self._port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._faults: FaultInjector | None = None
+        self._limiter: RateLimiter | None = None
+        self.retry_watch = RetryWatch(monotonic)
+        self._log: list[RequestLogEntry] = []
+        self._counts: Counter[str] = Counter()
+        self._fault_counts: Counter[str] = Counter()
+        self._rate_limited = 0
+
+    # ----------------------------------------------------------------- lifecycle
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            return f"http://{self._host}:{self._port}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        """Start serving in a daemon thread (idempotent)."""
+        with self._lock:
+            if self._server is not None:
+                return
+            server = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
+            server.daemon_threads = True
+            self._server = server
+            self._thread = threading.Thread(
+                target=server.serve_forever, name="notion-sandbox", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> NotionSandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------- configuration
+
+    def set_faults(self, plan: FaultPlan | None) -> None:
+        self._faults = FaultInjector(plan) if plan is not None else None
+
+    def set_rate_limit(
+        self, requests_per_second: float | None, *, burst: float | None = None
+    ) -> None:
+        """Limit the average rate (Notion: 3 rps, bursts allowed); None turns it off."""
+        self._limiter = (
+            RateLimiter(requests_per_second, burst=burst, monotonic=self.monotonic)
+            if requests_per_second
+            else None
+        )
+
+    # ----------------------------------------------------------------- observation
+
+    def request_log(self) -> list[RequestLogEntry]:
+        with self._lock:
+            return list(self._log)
+
+    def reset_log(self) -> None:
+        """Forget logged requests, counters and the early-retry count."""
+        with self._lock:
+            self._log.clear()
+            self._counts.clear()
+            self._fault_counts.clear()
+            self._rate_limited = 0
+        self.retry_watch.reset()
+
+    def stats(self) -> dict[str, Any]:
+        """Requests per endpoint, faults per kind, limiter 429s and early retries."""
+        with self._lock:
+            return {
+                "requests": sum(self._counts.values()),
+                "per_endpoint": dict(self._counts),
+                "faults": dict(self._fault_counts),
+                "rate_limited": self._rate_limited,
+                "early_retries": self.retry_watch.early_retries,
+            }
+
+    def _record(
+        self, method: str, path: str, endpoint: str, status: int, fault: str | None
+    ) -> None:
+        with self._lock:
+            self._log.append(
+                RequestLogEntry(
+                    at=time.time(), method=method, path=path, status=status, fault=fault
+                )
+            )
+            self._counts[endpoint] += 1
+            if fault is not None:
+                self._fault_counts[fault] += 1
+            if status == 429 and fault is None:
+                self._rate_limited += 1
+
+    # ----------------------------------------------------------------- state
+
+    def seed(self, workspace: Workspace) -> SeedResult:
+        from .seed import seed_workspace
+
+        return seed_workspace(self, workspace)
+
+    def save(self, path: Path) -> None:
+        path.write_text(
+            json.dumps(self.store.to_json(), indent=1, sort_keys=True), encoding="utf-8"
+        )
+
+    def load(self, path: Path) -> None:
+        self.store.load_json(json.loads(path.read_text(encoding="utf-8")))
+
+    def render_html(self) -> dict[str, str]:
+        from .render import render_pages
+
+        return render_pages(self.store)
+
+    # ----------------------------------------------------------------- one request
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
+    ) -> tuple[int, dict[str, str], JSON, FaultKind | None, str, bool]:
+        """Answer a request: (status, headers, body, fault, endpoint, drop after applying)."""
+        parts = urlsplit(raw_path)
+        path = parts.path
+        try:
+            endpoint = route(method, path)[0]
+        except ApiError:
+            endpoint = f"{method} (unknown)"
+        self.retry_watch.arrived()
+        fault = self._faults.draw(method, path) if self._faults is not None else None
+        request_id = str(uuid.uuid4())
+        try:
+            if fault == "reset":
+                raise _DropConnection
+            if fault == "slow" and self._faults is not None:
+                time.sleep(self._faults.plan.slow_seconds)
+            if fault == "429" and self._faults is not None:
+                wait = self._faults.plan.retry_after
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    "You have been rate limited. Please try again in a few minutes.",
+                    headers={"Retry-After": retry_after_header(wait)},
+                )
+            if fault in _FAULT_ERRORS:
+                raise ApiError(*_FAULT_ERRORS[str(fault)])
+            if self._limiter is not None:
+                decision = self._limiter.take()
+                if not decision.allowed:
+                    raise ApiError(
+                        429,
+                        "rate_limited",
+                        "You have been rate limited. Please try again in a few minutes.",
+                        headers={"Retry-After": retry_after_header(decision.retry_after)},
+                    )
+            self._check_auth(headers)
+            body = self._parse_body(method, raw_body)
+            request = Request(
+                method=method,
+                path=path,
+                query=parse_qs(parts.query, keep_blank_values=True),
+                body=body,
+                base_url=self.base_url,
+            )
+            answer = dispatch(self.store, request)
+            answer["request_id"] = request_id
+            return 200, {}, answer, fault, endpoint, fault == "applied_then_reset"
+        except ApiError as error:
+            if error.status == 429:
+                self.retry_watch.sent(float(error.headers.get("Retry-After", "0")))
+            return error.status, error.headers, error.body(request_id), fault, endpoint, False
+
+    def _check_auth(self, headers: dict[str, str]) -> None:
+        authorization = headers.get("authorization", "")
+        if authorization != f"Bearer {self.token}":
+            raise ApiError(401, "unauthorized", "API token is invalid.")
+        if not headers.get("notion-version"):
+            raise ApiError(
+                400,
+                "missing_version",
+                "Notion-Version header failed validation: Notion-Version header should be "
+                "defined, instead was `undefined`.",
+            )
+
+    @staticmethod
+    def _parse_body(method: str, raw_body: bytes) -> JSON:
+        if method in ("GET", "DELETE") or not raw_body.strip():
+            return {}
+        try:
+            body = json.loads(raw_body)
+        except ValueError as exc:
+            raise ApiError(400, "invalid_json", "Error parsing JSON body.") from exc
+        if not isinstance(body, dict):
+            raise ApiError(400, "invalid_json", "Error parsing JSON body.")
+        return body
+
+
+def _make_handler(sandbox: NotionSandbox) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "okrsync-notion-sandbox"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Silence the default stderr access log (the sandbox keeps its own)."""
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw_body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, extra, body, fault, endpoint, drop = sandbox.handle(
+                self.command, self.path, headers, raw_body
+            )
+            path = urlsplit(self.path).path
+            if fault == "reset" or drop:
+                sandbox._record(self.command, path, endpoint, 0, fault)
+                self._drop()
+                return
+            payload = json.dumps(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+            sandbox._record(self.command, path, endpoint, status, fault)
+
+        def _drop(self) -> None:
+            """Reset the TCP connection with no response at all."""
+            self.close_connection = True
+            try:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        def do_GET(self) -> None:
+            self._serve()
+
+        def do_POST(self) -> None:
+            self._serve()
+
+        def do_PATCH(self) -> None:
+            self._serve()
+
+        def do_DELETE(self) -> None:
+            self._serve()
+
+        def do_PUT(self) -> None:
+            self._serve()
+
+    return Handler
