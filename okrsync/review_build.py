@@ -37,7 +37,7 @@ NO_CYCLE_KEY = "no-cycle"
 
 def slug(text: str) -> str:
     """A stable, URL- and key-safe form of a team name: "Sales & Ops" -> "sales-ops"."""
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "team"
+    return re.sub(r"[\W_]+", "-", text.casefold()).strip("-") or "team"
 
 
 def objective_sort_key(objective: Objective) -> tuple[int, str, str]:

@@ -29,7 +29,7 @@ from okrsync.review_build import build_cycle_reviews
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
 # start markup in running text or in a table cell.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~&])")
 
 
 def escape(text: str) -> str:
@@ -51,8 +51,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _finding_line(finding: Finding, names: Mapping[str, str]) -> str:
     subject = names.get(finding.subject, finding.subject)
-    code = " ".join(finding.code.replace("`", "'").split())  # no escapes inside a code span
-    line = f"- **{finding.severity}** `{code}` {escape(subject)}: "
+    line = f"- **{finding.severity}** {escape(finding.code)} · {escape(subject)}: "
     line += escape(finding.message)
     if finding.hint:
         line += f" *Fix:* {escape(finding.hint)}"

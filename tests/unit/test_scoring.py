@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ Q3 = Cycle(id="q3", name="Q3 2025", start=date(2025, 7, 1), end=date(2025, 9, 30
 HUNDRED = Cycle(id="c100", name="100 days", start=date(2025, 1, 1), end=date(2025, 4, 10))
 
 
-def kr(id: str = "k", objective: str = "o", **fields: object) -> KeyResult:
+def kr(id: str = "k", objective: str = "o", **fields: Any) -> KeyResult:
     return KeyResult.model_validate({"id": id, "objective": objective, "title": id, **fields})
 
 
@@ -78,7 +79,7 @@ def test_sales_example_holds() -> None:
         ({"current": 3}, None),
     ],
 )
-def test_infer_kind(fields: dict[str, object], expected: str | None) -> None:
+def test_infer_kind(fields: dict[str, Any], expected: str | None) -> None:
     assert infer_kind(kr(**fields)) == expected
 
 
@@ -174,7 +175,7 @@ def test_band_share_counts_only_check_ins_up_to_the_date_and_inside_the_cycle() 
         ({}, 0.0),
     ],
 )
-def test_milestone(fields: dict[str, object], progress: float) -> None:
+def test_milestone(fields: dict[str, Any], progress: float) -> None:
     assert kr_progress(kr(kind="milestone", **fields), "milestone").progress == progress
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from okrsync.evaluation import ScoringSettings
+from okrsync.evaluation import KeyResultScore, ObjectiveScore, ScoringSettings
 from okrsync.model import Cycle, KeyResult, KeyResultKind, Objective, Workspace
 from okrsync.scoring import evaluate
 
@@ -61,7 +61,8 @@ def test_scores_always_in_unit_interval_or_none(krs: list[KeyResult], at: date, 
         key_results=tuple(krs),
     )
     ev = evaluate(ws, at, ScoringSettings.model_validate({"rollup": mode}))
-    for result in [*ev.key_results.values(), *ev.objectives.values()]:
+    results: list[KeyResultScore | ObjectiveScore] = [*ev.key_results.values()]
+    for result in [*results, *ev.objectives.values()]:
         assert result.score is None or 0.0 <= result.score <= 1.0
         assert result.grade is None or 0.0 <= result.grade <= 1.0
         assert (result.score is None) == (result.grade is None)
