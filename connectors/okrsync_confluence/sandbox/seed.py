@@ -1,0 +1,522 @@
+"""Lay out a canonical workspace the way people keep OKRs in Confluence.
+
+The layout is the shipped one (docs/architecture.md, "The shipped layouts", Confluence): a
+space `OKR` with a home page, a parent page "Objectives" holding one page per objective
+(labelled `okr`) and a parent page "OKR Reviews" for okrsync's review pages. Each objective
+page carries a Page Properties (`details`) macro with Owner, Team, Level, Quarter, Type,
+Aligned to, Status and Notes, and a key-results table whose header row reads
+`Key Result | Owner | Kind | Start | Current | Target | Unit | Confidence | Due`.
+
+Pages deliberately differ in the ways real pages do (keys in `th` or `td`, `<strong>` and
+`<p>` inside cells, wrapper `div`s, `colgroup`s, Cloud editor attributes, the header row in
+`thead` or in the first `tbody` row, thousands separators), so a reader is exercised on all
+of them. Every body is built from escaped text and passes the store's XML check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from datetime import date
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from okrsync.model import KeyResult, Objective, Person, Workspace
+from okrsync.sandbox import SeedResult
+
+from .store import User
+
+if TYPE_CHECKING:
+    from . import ConfluenceSandbox
+
+SPACE_KEY: Final = "OKR"
+SPACE_NAME: Final = "OKRs"
+OKR_LABEL: Final = "okr"
+USER_ENV: Final = "OKRSYNC_SANDBOX_CONFLUENCE_USER"
+TOKEN_ENV: Final = "OKRSYNC_SANDBOX_CONFLUENCE_TOKEN"  # noqa: S105 - the name of a variable
+MAPPING: Final = Path(__file__).parents[3] / "mappings" / "confluence-okr-pages.yaml"
+KR_HEADER: Final = (
+    "Key Result",
+    "Owner",
+    "Kind",
+    "Start",
+    "Current",
+    "Target",
+    "Unit",
+    "Confidence",
+    "Due",
+)
+KIND_NAMES: Final = {
+    "increase": "Increase",
+    "decrease": "Decrease",
+    "at_least": "At least",
+    "at_most": "At most",
+    "milestone": "Milestone",
+}
+STATUS_COLOURS: Final = {
+    "on track": "Green",
+    "done": "Blue",
+    "complete": "Blue",
+    "at risk": "Yellow",
+    "off track": "Red",
+    "blocked": "Red",
+}
+CURRENCIES: Final = frozenset({"$", "€", "£"})
+_XML_FORBIDDEN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+VARIANTS: Final = 4
+
+
+def text(value: str) -> str:
+    """Workspace text as storage-format text: XML-forbidden characters dropped, then escaped."""
+    return escape(_XML_FORBIDDEN.sub("", value), quote=True)
+
+
+def slug(title: str) -> str:
+    """The slug in a key result's canonical id `<page id>#kr-<slug>`."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "untitled"
+
+
+def account_id_for(person_id: str) -> str:
+    """A stable Cloud-style account id for a canonical person id."""
+    return f"712020:{uuid.uuid5(uuid.NAMESPACE_URL, 'okrsync-person:' + person_id)}"
+
+
+def user_key_for(person_id: str) -> str:
+    """A stable Data Center-style user key (32 hex digits) for a canonical person id."""
+    return hashlib.sha256(person_id.encode()).hexdigest()[:32]
+
+
+def format_number(value: float | None, unit: str | None, *, separators: bool = False) -> str:
+    """A number as people type it: 27% or $500K or 1,200, empty when missing."""
+    if value is None:
+        return ""
+    if unit in CURRENCIES:
+        for threshold, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+            if abs(value) >= threshold and (value / threshold * 10).is_integer():
+                return f"{unit}{_plain(value / threshold)}{suffix}"
+        return f"{unit}{_plain(value, separators=separators)}"
+    shown = _plain(value, separators=separators)
+    return f"{shown}%" if unit == "%" else shown
+
+
+def _plain(value: float, *, separators: bool = False) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}" if separators else str(int(value))
+    return f"{value:,.6g}" if separators else f"{value:.6g}"
+
+
+class _PageWriter:
+    """Builds the storage body of one objective page in one of the variants."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        deployment: str,
+        titles: dict[str, str],
+        variant: int,
+    ) -> None:
+        self.workspace = workspace
+        self.deployment = deployment
+        self.titles = titles
+        self.variant = variant
+        self.people = workspace.person_by_id()
+        self.cycles = workspace.cycle_by_id()
+
+    def mention(self, person_id: str) -> str:
+        if self.deployment == "cloud":
+            return (
+                f'<ac:link><ri:user ri:account-id="{text(account_id_for(person_id))}" /></ac:link>'
+            )
+        return f'<ac:link><ri:user ri:userkey="{text(user_key_for(person_id))}" /></ac:link>'
+
+    def mentions(self, person_ids: tuple[str, ...]) -> str:
+        joined = ", ".join(self.mention(p) for p in person_ids)
+        return f"<p>{joined}</p>" if self.variant == 1 and joined else joined
+
+    def page_link(self, objective_id: str) -> str:
+        title = self.titles.get(objective_id, objective_id)
+        if self.variant == 2:
+            return (
+                f'<ac:link><ri:page ri:space-key="{SPACE_KEY}" ri:content-title="{text(title)}" />'
+                f"<ac:plain-text-link-body><![CDATA[{_cdata(title)}]]></ac:plain-text-link-body>"
+                "</ac:link>"
+            )
+        return f'<ac:link><ri:page ri:content-title="{text(title)}" /></ac:link>'
+
+    def lozenge(self, status: str | None) -> str:
+        if not status:
+            return ""
+        colour = STATUS_COLOURS.get(status.strip().lower(), "Grey")
+        subtle = '<ac:parameter ac:name="subtle">true</ac:parameter>' if self.variant == 3 else ""
+        return (
+            '<ac:structured-macro ac:name="status" ac:schema-version="1">'
+            f'<ac:parameter ac:name="colour">{colour}</ac:parameter>'
+            f'<ac:parameter ac:name="title">{text(status)}</ac:parameter>{subtle}'
+            "</ac:structured-macro>"
+        )
+
+    def key_cell(self, key: str) -> str:
+        return [
+            f"<th>{text(key)}</th>",
+            f"<td><strong>{text(key)}</strong></td>",
+            f"<th><p><strong>{text(key)}</strong></p></th>",
+            f"<td>{text(key)}</td>",
+        ][self.variant]
+
+    def value_cell(self, value: str) -> str:
+        if self.variant == 2:
+            return f"<td><p>{value}</p></td>"
+        return f"<td>{value}</td>"
+
+    def table(self, rows: str, columns: int, widths: tuple[int, ...] = ()) -> str:
+        colgroup = ""
+        if self.variant in (1, 2):
+            cols = widths or tuple(120 for _ in range(columns))
+            colgroup = (
+                "<colgroup>"
+                + "".join(f'<col style="width: {w}.0px;" />' for w in cols)
+                + "</colgroup>"
+            )
+        attributes = (
+            ' data-layout="default" ac:local-id="' + self._local_id(rows) + '"'
+            if self.variant == 2
+            else ""
+        )
+        table = f"<table{attributes}>{colgroup}<tbody>{rows}</tbody></table>"
+        if self.variant == 1:
+            return f'<div class="table-wrap">{table}</div>'
+        return table
+
+    def _local_id(self, seed: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_OID, seed))
+
+    def properties(self, objective: Objective) -> str:
+        cycle = self.cycles.get(objective.cycle or "")
+        notes = ""
+        if objective.ignore_rules:
+            notes = text("okrsync: ignore " + " ".join(objective.ignore_rules))
+        pairs = [
+            ("Owner", self.mentions(objective.owners)),
+            ("Team", text(objective.team or "")),
+            ("Level", objective.level.capitalize()),
+            ("Quarter", text(cycle.name if cycle else "")),
+            ("Type", objective.kind.capitalize()),
+            ("Aligned to", ", ".join(self.page_link(p) for p in objective.parents)),
+            ("Status", self.lozenge(objective.status)),
+            ("Notes", notes),
+        ]
+        rows = "".join(f"<tr>{self.key_cell(k)}{self.value_cell(v)}</tr>" for k, v in pairs)
+        attributes = ' ac:schema-version="1"'
+        if self.variant == 2:
+            attributes += f' ac:macro-id="{self._local_id(objective.id)}"'
+        parameter = '<ac:parameter ac:name="id">okr</ac:parameter>' if self.variant == 3 else ""
+        return (
+            f'<ac:structured-macro ac:name="details"{attributes}>{parameter}'
+            f"<ac:rich-text-body>{self.table(rows, 2, (180, 420))}</ac:rich-text-body>"
+            "</ac:structured-macro>"
+        )
+
+    def kr_row(self, kr: KeyResult) -> str:
+        separators = self.variant == 2
+        confidence = "" if kr.confidence is None else _plain(round(kr.confidence * 10, 1))
+        due = f'<time datetime="{kr.due.isoformat()}" />' if kr.due else ""
+        cells = [
+            text(kr.title),
+            self.mentions(kr.owners),
+            KIND_NAMES.get(kr.kind or "", ""),
+            format_number(kr.start, kr.unit, separators=separators),
+            format_number(kr.current, kr.unit, separators=separators),
+            format_number(kr.target, kr.unit, separators=separators),
+            text(kr.unit or ""),
+            confidence,
+            due,
+        ]
+        return "<tr>" + "".join(self.value_cell(c) for c in cells) + "</tr>"
+
+    def key_results(self, key_results: list[KeyResult]) -> str:
+        rows = "".join(self.kr_row(kr) for kr in key_results)
+        if self.variant == 0:
+            header = "".join(f"<th>{h}</th>" for h in KR_HEADER)
+            return f"<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+        header = "<tr>" + "".join(self.key_cell(h) for h in KR_HEADER) + "</tr>"
+        return self.table(header + rows, len(KR_HEADER))
+
+    def body(self, objective: Objective, key_results: list[KeyResult]) -> str:
+        parts = []
+        if self.variant == 3:
+            parts.append(
+                '<ac:structured-macro ac:name="info" ac:schema-version="1"><ac:rich-text-body>'
+                "<p>This page is read by okrsync. Keep the tables below in shape.</p>"
+                "</ac:rich-text-body></ac:structured-macro>"
+            )
+        if objective.description:
+            parts.append(f"<p>{text(objective.description)}</p>")
+        parts.append(self.properties(objective))
+        parts.append("<h2>Key results</h2>")
+        parts.append(self.key_results(key_results))
+        if self.variant == 3:
+            parts.append(
+                '<ac:structured-macro ac:name="expand" ac:schema-version="1">'
+                '<ac:parameter ac:name="title">Meeting notes</ac:parameter><ac:rich-text-body>'
+                "<ac:task-list><ac:task><ac:task-id>1</ac:task-id>"
+                "<ac:task-status>incomplete</ac:task-status>"
+                "<ac:task-body>Review the key results at the next check-in</ac:task-body>"
+                "</ac:task></ac:task-list></ac:rich-text-body></ac:structured-macro>"
+            )
+        return "".join(parts)
+
+
+def _cdata(value: str) -> str:
+    return _XML_FORBIDDEN.sub("", value).replace("]]>", "]]]]><![CDATA[>")
+
+
+def _ordered(objectives: tuple[Objective, ...]) -> list[Objective]:
+    levels = {"company": 0, "department": 1, "team": 2, "individual": 3}
+    return sorted(objectives, key=lambda o: levels.get(o.level, 4))
+
+
+def _unique_titles(objectives: list[Objective]) -> dict[str, str]:
+    titles: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for objective in objectives:
+        title = _XML_FORBIDDEN.sub("", objective.title).strip() or objective.id
+        count = seen.get(title.lower(), 0) + 1
+        seen[title.lower()] = count
+        titles[objective.id] = title if count == 1 else f"{title} ({count})"
+    return titles
+
+
+def _add_people(sandbox: ConfluenceSandbox, people: tuple[Person, ...]) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for person in people:
+        account_id = account_id_for(person.id)
+        if account_id not in sandbox.store.users:
+            sandbox.store.add_user(
+                User(
+                    account_id=account_id,
+                    display_name=person.name or person.id,
+                    email=person.email,
+                    username=slug(person.name or person.id).replace("-", "."),
+                    user_key=user_key_for(person.id),
+                )
+            )
+        ids[person.id] = account_id if sandbox.deployment == "cloud" else user_key_for(person.id)
+    return ids
+
+
+HOME_BODY: Final = (
+    "<p>Our objectives and key results live under <strong>Objectives</strong>, one page per "
+    "objective. okrsync writes its reviews under <strong>OKR Reviews</strong>.</p>"
+)
+OBJECTIVES_BODY: Final = (
+    "<p>One page per objective, labelled <code>okr</code>.</p>"
+    '<ac:structured-macro ac:name="detailssummary" ac:schema-version="2">'
+    '<ac:parameter ac:name="cql">label = &quot;okr&quot; and space = currentSpace()</ac:parameter>'
+    "</ac:structured-macro>"
+)
+REVIEWS_BODY: Final = "<p>okrsync writes one review page per cycle here.</p>"
+RITUALS_BODY: Final = (
+    "<p>How we run OKRs: draft in the last two weeks of the quarter, check in weekly, grade at "
+    "the end. This page has no <code>okr</code> label, so okrsync does not read it.</p>"
+)
+
+
+def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResult:
+    """Create the OKR space for `workspace` and return what okrsync needs to read it."""
+    sandbox.start()
+    store = sandbox.store
+    ids = _add_people(sandbox, workspace.people)
+    for cycle in workspace.cycles:
+        ids[cycle.id] = cycle.name
+    with store.locked():
+        if SPACE_KEY not in store.spaces:
+            sandbox.create_space(SPACE_KEY, SPACE_NAME)
+        space = store.space(SPACE_KEY)
+        home_id = space.homepage_id
+        if home_id is not None:
+            home = store.pages[home_id]
+            if home.body != HOME_BODY:
+                store.update_page(home_id, version=home.version + 1, body=HOME_BODY)
+        objectives_page = _page_once(sandbox, "Objectives", OBJECTIVES_BODY, home_id)
+        reviews_page = _page_once(sandbox, "OKR Reviews", REVIEWS_BODY, home_id)
+        _page_once(sandbox, "How we run OKRs", RITUALS_BODY, home_id)
+        ordered = _ordered(workspace.objectives)
+        titles = _unique_titles(ordered)
+        by_objective = workspace.key_results_by_objective()
+        for index, objective in enumerate(ordered):
+            writer = _PageWriter(workspace, sandbox.deployment, titles, index % VARIANTS)
+            key_results = by_objective.get(objective.id, [])
+            page = sandbox.create_page(
+                SPACE_KEY,
+                titles[objective.id],
+                writer.body(objective, key_results),
+                objectives_page,
+                labels=(OKR_LABEL,),
+            )
+            ids[objective.id] = page.id
+            for kr in key_results:
+                ids[kr.id] = f"{page.id}#kr-{slug(kr.title)}"
+    return SeedResult(
+        connector="confluence",
+        options={
+            "url": sandbox.url,
+            "deployment": sandbox.deployment,
+            "username_env": USER_ENV,
+            "token_env": TOKEN_ENV,
+            "space": SPACE_KEY,
+            "objectives": {"cql": f"label = {OKR_LABEL} AND space = {SPACE_KEY}"},
+            "review_parent": reviews_page,
+        },
+        mapping=MAPPING,
+        env={USER_ENV: sandbox.username, TOKEN_ENV: sandbox.token},
+        ids=ids,
+    )
+
+
+def _page_once(sandbox: ConfluenceSandbox, title: str, body: str, parent_id: str | None) -> str:
+    existing = sandbox.store.find_by_title(SPACE_KEY, title)
+    if existing:
+        return existing[0].id
+    return sandbox.create_page(SPACE_KEY, title, body, parent_id).id
+
+
+def demo_workspace() -> Workspace:
+    """A small workspace with a company objective and two aligned team objectives.
+
+    For `okrsync sandbox serve` style demos and tests that need something to seed; the
+    figures exercise percentages, currency, plain counts, milestones and escaping.
+    """
+    from okrsync.model import Cycle
+
+    people = (
+        Person(id="p-ana", name="Ana Lima", email="ana@example.com"),
+        Person(id="p-ben", name="Ben O'Neil", email="ben@example.com"),
+        Person(id="p-chen", name="Chen Wei", email=None),
+    )
+    cycle = Cycle(id="q3-2025", name="Q3 2025", start=date(2025, 7, 1), end=date(2025, 9, 30))
+    objectives = (
+        Objective(
+            id="o-company",
+            title="Become the default OKR tool for SMEs",
+            level="company",
+            owners=("p-ana",),
+            cycle=cycle.id,
+            kind="aspirational",
+            status="On track",
+            description="Growth & retention <together>.",
+        ),
+        Objective(
+            id="o-sales",
+            title="Grow revenue in the DACH region",
+            level="team",
+            team="Sales",
+            owners=("p-ben",),
+            cycle=cycle.id,
+            parents=("o-company",),
+            kind="committed",
+            status="At risk",
+        ),
+        Objective(
+            id="o-product",
+            title="Ship a delightful onboarding",
+            level="team",
+            team="Product",
+            owners=("p-chen", "p-ana"),
+            cycle=cycle.id,
+            parents=("o-company",),
+            status="Off track",
+            ignore_rules=("OBJ003",),
+        ),
+        Objective(
+            id="o-support",
+            title="Answer every ticket within a day",
+            level="team",
+            team="Support",
+            owners=("p-ben",),
+            cycle=cycle.id,
+            parents=("o-company",),
+            kind="committed",
+        ),
+    )
+    key_results = (
+        KeyResult(
+            id="kr-nps",
+            objective="o-company",
+            title="Raise NPS from 20 to 45",
+            start=20,
+            current=31,
+            target=45,
+            owners=("p-ana",),
+            confidence=0.7,
+            due=date(2025, 9, 30),
+        ),
+        KeyResult(
+            id="kr-churn",
+            objective="o-company",
+            title="Cut churn to 3%",
+            kind="decrease",
+            start=6,
+            current=5,
+            target=3,
+            unit="%",
+            owners=("p-ana",),
+        ),
+        KeyResult(
+            id="kr-arr",
+            objective="o-sales",
+            title="New ARR of $500K",
+            kind="increase",
+            start=0,
+            current=180_000,
+            target=500_000,
+            unit="$",
+            owners=("p-ben",),
+            confidence=0.5,
+            due=date(2025, 9, 30),
+        ),
+        KeyResult(
+            id="kr-deals",
+            objective="o-sales",
+            title="Close 1,200 deals",
+            start=0,
+            current=450,
+            target=1200,
+            owners=("p-ben",),
+        ),
+        KeyResult(
+            id="kr-activation",
+            objective="o-product",
+            title="Activation at 27% -> 40%",
+            start=27,
+            current=29,
+            target=40,
+            unit="%",
+            owners=("p-chen",),
+            confidence=0.3,
+        ),
+        KeyResult(
+            id="kr-wizard",
+            objective="o-product",
+            title="Ship the setup wizard",
+            kind="milestone",
+            start=0,
+            current=0,
+            target=1,
+            owners=("p-chen",),
+            due=date(2025, 8, 15),
+        ),
+        KeyResult(
+            id="kr-first-response",
+            objective="o-support",
+            title="First response in 4 hours",
+            kind="at_most",
+            start=9,
+            current=5,
+            target=4,
+            unit="h",
+            owners=("p-ben",),
+        ),
+    )
+    return Workspace(cycles=(cycle,), objectives=objectives, key_results=key_results, people=people)
