@@ -1,14 +1,37 @@
-"""okrsync's Notion connector (filled in by its issue)."""
+"""okrsync's Notion connector: OKR databases in, scores, health, warnings and reviews out.
+
+`create(context)` is the factory registered under the `okrsync.connectors` entry point
+`notion`. See docs/notion.md for connecting a real workspace.
+"""
 
 from __future__ import annotations
 
-from okrsync.connector import Connector, ConnectorContext
+from okrsync.connector import ConnectorContext, mapping_of
 from okrsync.errors import ConfigError
 
+from .client import NotionApi
+from .connector import NotionConnector
+from .options import NotionOptions, parse_options
 
-def create(context: ConnectorContext) -> Connector:
-    """Entry point for the okrsync.connectors group."""
-    raise ConfigError(
-        f"source {context.source!r}: the notion connector is not available in this build",
-        hint="upgrade okrsync",
+__all__ = ["NotionConnector", "NotionOptions", "create"]
+
+
+def create(context: ConnectorContext) -> NotionConnector:
+    """Validate the options and build the connector; the token is read from the environment.
+
+    A missing token does not stop creation, so `check()` can report it as a problem; every
+    other call then raises the ConfigError that names the variable to set.
+    """
+    options = parse_options(context.source, context.options)
+    mapping = mapping_of(context)
+    try:
+        token = context.secret(options.token_env, what="Notion integration token")
+    except ConfigError as exc:
+        return NotionConnector(context, options, mapping, api=None, token_error=exc)
+    api = NotionApi(
+        options,
+        token.get_secret_value(),
+        clock=context.clock,
+        sleep=context.sleep,
     )
+    return NotionConnector(context, options, mapping, api=api)

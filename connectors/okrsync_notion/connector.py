@@ -1,0 +1,281 @@
+"""`NotionConnector`: okrsync's Connector protocol over Notion databases.
+
+Reading lives in `reader.py`, writing in `writer.py`, the schema checks in `schema_check.py`
+and all HTTP in `client.py`; this class wires them to one context (options, mapping, clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from okrsync.connector import (
+    Collection,
+    ConnectorContext,
+    ConnectorStats,
+    FieldInfo,
+    Problem,
+    SourceRecord,
+    SourceSchema,
+    Write,
+    WriteResult,
+)
+from okrsync.errors import AuthError, ConfigError, RecordError
+from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.review import Review
+
+from .client import NotionApi
+from .options import NotionOptions
+from .properties import flatten_value, plain_text
+from .reader import DataSource, Reader, Resolver
+from .schema_check import (
+    MissingOutput,
+    field_infos,
+    mapped_property_problems,
+    output_problems,
+)
+from .writer import Writer, plan_page_writes, plan_review_writes
+
+SAMPLE_ROWS = 3
+
+
+class NotionConnector:
+    """Reads OKR databases from Notion and writes scores, health, warnings and review pages."""
+
+    name: ClassVar[str] = "notion"
+
+    def __init__(
+        self,
+        context: ConnectorContext,
+        options: NotionOptions,
+        mapping: MappingFile,
+        api: NotionApi | None,
+        token_error: ConfigError | None = None,
+    ) -> None:
+        self.context = context
+        self.options = options
+        self.mapping = mapping
+        self._api = api
+        self._token_error = token_error
+        self._stats = api.stats if api is not None else ConnectorStats()
+        self._resolver = Resolver(api, options, mapping) if api is not None else None
+        self._reader = (
+            Reader(api, self._resolver, mapping)
+            if api is not None and self._resolver is not None
+            else None
+        )
+        self._writer = Writer(api, max_attempts=options.max_retries + 1) if api else None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _need(self) -> tuple[NotionApi, Resolver, Reader, Writer]:
+        if (
+            self._api is None
+            or self._resolver is None
+            or self._reader is None
+            or self._writer is None
+        ):
+            raise self._token_error or ConfigError("notion connector: no token")
+        return self._api, self._resolver, self._reader, self._writer
+
+    def stats(self) -> ConnectorStats:
+        return self._stats
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
+
+    def full_refresh_due(self, *, runs_since_full: int, last_full: datetime | None) -> bool:
+        """Whether the engine should pass `since=None` this run (see NotionOptions)."""
+        return self.options.full_refresh_due(
+            runs_since_full=runs_since_full, last_full=last_full, now=self.context.clock()
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
+        """Every mapped record (changed since `since` minus one minute, when given)."""
+        _, _, reader, _ = self._need()
+        return reader.pull(since)
+
+    def cursor(self) -> datetime | None:
+        """See `Reader.cursor`: the newest last_edited_time seen, else the old cursor."""
+        if self._reader is None:
+            return None
+        return self._reader.cursor()
+
+    def describe(self) -> SourceSchema:
+        """The schema of every configured database, or of every shared one if none is."""
+        api, resolver, _, _ = self._need()
+        sources: list[DataSource] = []
+        configured = [c for c in resolver.collections() if self._has_locator(resolver, c)]
+        if configured:
+            seen: set[str] = set()
+            for collection in configured:
+                source = resolver.resolve(collection)
+                if source.id not in seen:
+                    seen.add(source.id)
+                    sources.append(source)
+        else:
+            sources = self._all_shared(api)
+        targets = {s.id: s.label for s in sources} | {s.database_id: s.label for s in sources}
+        collections: dict[str, tuple[FieldInfo, ...]] = {}
+        titles: dict[str, str] = {}
+        for source in sources:
+            samples = self._samples(api, source)
+            collections[source.label] = field_infos(source, targets, samples)
+            titles[source.label] = source.database_title or source.label
+        return SourceSchema(connector=self.name, collections=collections, titles=titles)
+
+    @staticmethod
+    def _has_locator(resolver: Resolver, collection: Collection) -> bool:
+        try:
+            resolver.locator(collection)
+        except ConfigError:
+            return False
+        return True
+
+    def _all_shared(self, api: NotionApi) -> list[DataSource]:
+        sources: list[DataSource] = []
+        for item in api.search("", "data_source"):
+            schema = api.retrieve_data_source(str(item["id"]))
+            parent = schema.get("parent") or {}
+            title = plain_text(schema.get("title"))
+            sources.append(
+                DataSource(
+                    id=str(schema["id"]),
+                    name=title,
+                    database_id=str(parent.get("database_id") or ""),
+                    database_title=title,
+                    url=schema.get("url"),
+                    properties=dict(schema.get("properties") or {}),
+                )
+            )
+        return sources
+
+    def _samples(self, api: NotionApi, source: DataSource) -> dict[str, list[str]]:
+        """A few values per property from the first rows, to help `mapping infer` guess."""
+        samples: dict[str, list[str]] = {}
+        rows = api.query_data_source(source.id, page_size=SAMPLE_ROWS)
+        for count, page in enumerate(rows):
+            if count >= SAMPLE_ROWS:
+                break
+            for name, prop in (page.get("properties") or {}).items():
+                value = flatten_value(prop)
+                if value in (None, "", []):
+                    continue
+                samples.setdefault(name, []).append(str(value)[:80])
+        return samples
+
+    def check(self) -> list[Problem]:
+        """Token, access to each database, mapped and output properties against the schema."""
+        if self._token_error is not None:
+            return [
+                Problem(
+                    severity="error",
+                    subject="token",
+                    message=self._token_error.message,
+                    hint=self._token_error.hint,
+                )
+            ]
+        api, resolver, _, _ = self._need()
+        try:
+            api.me()
+        except AuthError as exc:
+            return [Problem(severity="error", subject="token", message=exc.message, hint=exc.hint)]
+        problems: list[Problem] = []
+        for collection in resolver.collections():
+            try:
+                source = resolver.resolve(collection)
+            except (ConfigError, RecordError, AuthError) as exc:
+                problems.append(
+                    Problem(
+                        severity="error",
+                        subject=f"collection {collection}",
+                        message=exc.message,
+                        hint=exc.hint,
+                    )
+                )
+                continue
+            problems.extend(mapped_property_problems(self.mapping, collection, source))
+            problems.extend(output_problems(self.mapping, collection, source)[0])
+        if self.context.writeback.reviews and self.options.review_parent:
+            problems.extend(self._check_review_parent(api))
+        return problems
+
+    def _check_review_parent(self, api: NotionApi) -> list[Problem]:
+        parent = self.options.review_parent or ""
+        try:
+            api.retrieve_page(parent)
+        except RecordError as exc:
+            return [
+                Problem(
+                    severity="error",
+                    subject=f"review_parent {parent}",
+                    message=f"the review parent page cannot be opened: {exc.message}",
+                    hint="open the page in Notion, ••• > Connections > add your integration",
+                )
+            ]
+        return []
+
+    def missing_outputs(self) -> list[MissingOutput]:
+        """Output properties the mapping writes that the databases do not have yet."""
+        _, resolver, _, _ = self._need()
+        missing: list[MissingOutput] = []
+        for collection in resolver.collections():
+            missing.extend(
+                output_problems(self.mapping, collection, resolver.resolve(collection))[1]
+            )
+        return missing
+
+    def add_missing_outputs(
+        self, missing: Iterable[MissingOutput | Mapping[str, Any]] | None = None
+    ) -> list[MissingOutput]:
+        """Add output properties to the data source schemas (`data_sources.update`).
+
+        `missing` defaults to `missing_outputs()`; dicts with the same keys are accepted.
+        Returns what was added. Properties that exist by now are left alone.
+        """
+        api, resolver, _, _ = self._need()
+        wanted = [
+            m if isinstance(m, MissingOutput) else MissingOutput.model_validate(dict(m))
+            for m in (missing if missing is not None else self.missing_outputs())
+        ]
+        by_source: dict[str, list[MissingOutput]] = {}
+        for item in wanted:
+            by_source.setdefault(item.data_source_id, []).append(item)
+        added: list[MissingOutput] = []
+        for data_source_id, items in by_source.items():
+            current = api.retrieve_data_source(data_source_id).get("properties") or {}
+            todo = [i for i in items if i.property not in current]
+            if not todo:
+                continue
+            api.update_data_source(data_source_id, {i.property: i.definition() for i in todo})
+            added.extend(todo)
+        for collection in {i.collection for i in wanted}:
+            resolver.refresh(collection)
+        return added
+
+    # ------------------------------------------------------------------ writing
+
+    def plan(self, review: Review) -> list[Write]:
+        """Pure: output property writes, then one write per review page."""
+        writes = plan_page_writes(review, self.mapping, self.context.writeback)
+        writeback = self.context.writeback
+        if writeback.reviews and self.options.review_parent:
+            from okrsync.review_build import build_cycle_reviews
+
+            reviews = build_cycle_reviews(review, per_team=writeback.per_team)
+            writes += plan_review_writes(
+                reviews,
+                source=review.source or self.context.source,
+                parent=self.options.review_parent,
+                writeback=writeback,
+            )
+        return writes
+
+    def apply(self, write: Write) -> WriteResult:
+        """Apply one write; a bad page becomes a failed result, auth/transient errors raise."""
+        _, _, _, writer = self._need()
+        return writer.apply(write)

@@ -1,0 +1,194 @@
+"""The mapping against the live Notion schema: what `check()` reports and what setup adds.
+
+Kept apart from the connector so the rules ("a relation cannot feed a number", "Score must be a
+number property") are plain functions over a data source's schema, testable without Notion.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from okrsync.connector import Collection, FieldInfo, Problem
+from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.model import Frozen
+
+from .blocks import HEALTH_COLOURS, HEALTH_NAMES
+from .reader import PSEUDO_PREFIX, DataSource
+
+NEVER_READABLE: Final = frozenset({"button", "files"})
+PEOPLE_LIKE: Final = frozenset({"people", "created_by", "last_edited_by"})
+TIME_LIKE: Final = frozenset({"date", "created_time", "last_edited_time"})
+
+_NUMBER_FIELDS: Final = frozenset({"start", "target", "current", "weight", "confidence", "value"})
+_ID_FIELDS: Final = frozenset({"objective", "parents", "key_result"})
+_DATE_FIELDS: Final = frozenset({"due", "at", "updated_at", "end"})
+_PERSON_FIELDS: Final = frozenset({"owners"})
+
+# canonical field group -> Notion types that can never feed it
+_INCOMPATIBLE: Final[dict[str, frozenset[str]]] = {
+    "number": NEVER_READABLE
+    | PEOPLE_LIKE
+    | TIME_LIKE
+    | {"relation", "checkbox", "multi_select", "url", "email", "phone_number"},
+    "ids": NEVER_READABLE | PEOPLE_LIKE | TIME_LIKE | {"number", "checkbox"},
+    "date": NEVER_READABLE | PEOPLE_LIKE | {"relation", "checkbox", "multi_select"},
+    "people": NEVER_READABLE | TIME_LIKE | {"number", "checkbox"},
+    "text": NEVER_READABLE,
+}
+
+OUTPUT_TYPES: Final[dict[str, str]] = {
+    "score": "number",
+    "health": "select",
+    "warnings": "rich_text",
+    "last_synced": "date",
+}
+
+
+def field_group(collection: str, canonical: str) -> str:
+    """Which kind of value a canonical field needs."""
+    if canonical in _NUMBER_FIELDS:
+        return "number"
+    if canonical in _ID_FIELDS:
+        return "ids"
+    if canonical in _DATE_FIELDS or (collection == "cycles" and canonical == "start"):
+        return "date"
+    if canonical in _PERSON_FIELDS:
+        return "people"
+    return "text"
+
+
+class MissingOutput(Frozen):
+    """An output property the mapping writes that the data source does not have yet."""
+
+    collection: Collection
+    data_source_id: str
+    database: str
+    property: str
+    type: str
+
+    def definition(self) -> dict[str, Any]:
+        """The `data_sources.update` property definition that adds it."""
+        if self.type == "number":
+            return {"number": {"format": "number"}}
+        if self.type == "select":
+            options = [{"name": HEALTH_NAMES[h], "color": HEALTH_COLOURS[h]} for h in HEALTH_NAMES]
+            return {"select": {"options": options}}
+        return {self.type: {}}
+
+
+def mapped_property_problems(
+    mapping: MappingFile, collection: Collection, source: DataSource
+) -> list[Problem]:
+    """Mapped properties that are missing or of a type that cannot feed their field."""
+    coll = mapping.collections.get(collection)
+    if coll is None:
+        return []
+    problems: list[Problem] = []
+    available = ", ".join(sorted(source.properties)) or "none"
+    specs = list(coll.fields.items())
+    specs_where = [("where", coll.where.field)] if coll.where is not None else []
+    wanted = [(canonical, spec.field) for canonical, spec in specs if spec.field] + specs_where
+    for canonical, name in wanted:
+        if name is None or name.startswith(PSEUDO_PREFIX):
+            continue
+        prop = source.properties.get(name)
+        if prop is None:
+            problems.append(
+                Problem(
+                    severity="error",
+                    subject=f"{source.label} / {name}",
+                    message=f"collections.{collection}.fields.{canonical} reads property "
+                    f"{name!r}, which database {source.label!r} does not have",
+                    hint=f"use one of: {available}; or add the property in Notion",
+                )
+            )
+            continue
+        kind = str(prop.get("type"))
+        group = "text" if canonical == "where" else field_group(collection, canonical)
+        if kind in _INCOMPATIBLE[group]:
+            problems.append(
+                Problem(
+                    severity="error",
+                    subject=f"{source.label} / {name}",
+                    message=f"property {name!r} is a {kind} property, which cannot feed "
+                    f"{collection}.{canonical} (needs a {group} value)",
+                    hint=f"map {collection}.{canonical} to a property of a fitting type",
+                )
+            )
+    return problems
+
+
+def output_problems(
+    mapping: MappingFile, collection: Collection, source: DataSource
+) -> tuple[list[Problem], list[MissingOutput]]:
+    """Output properties that are missing (fixable by setup) or of the wrong type."""
+    if collection not in ("objectives", "key_results"):
+        return [], []
+    outputs = mapping.outputs.get(collection)
+    if outputs is None:
+        return [], []
+    problems: list[Problem] = []
+    missing: list[MissingOutput] = []
+    for kind, wanted_type in OUTPUT_TYPES.items():
+        name = getattr(outputs, kind)
+        if not name:
+            continue
+        prop = source.properties.get(name)
+        if prop is None:
+            missing.append(
+                MissingOutput(
+                    collection=collection,
+                    data_source_id=source.id,
+                    database=source.label,
+                    property=name,
+                    type=wanted_type,
+                )
+            )
+            problems.append(
+                Problem(
+                    severity="warning",
+                    subject=f"{source.label} / {name}",
+                    message=f"output property {name!r} ({wanted_type}) is missing in "
+                    f"database {source.label!r}",
+                    hint=f"`okrsync mapping infer --apply` adds it as a {wanted_type} property",
+                )
+            )
+        elif prop.get("type") != wanted_type:
+            problems.append(
+                Problem(
+                    severity="error",
+                    subject=f"{source.label} / {name}",
+                    message=f"output property {name!r} is a {prop.get('type')} property; "
+                    f"okrsync writes a {wanted_type} there",
+                    hint=f"change its type to {wanted_type} in Notion, or name another "
+                    f"property in outputs.{collection}.{kind}",
+                )
+            )
+    return problems, missing
+
+
+def field_infos(
+    source: DataSource, targets: dict[str, str], samples: dict[str, list[str]]
+) -> tuple[FieldInfo, ...]:
+    """The schema of one data source as `FieldInfo`s (relation targets named when known)."""
+    infos: list[FieldInfo] = []
+    for name, prop in source.properties.items():
+        kind = str(prop.get("type"))
+        body = prop.get(kind) or {}
+        options: tuple[str, ...] = ()
+        if kind in ("select", "multi_select", "status") and isinstance(body, dict):
+            options = tuple(str(o.get("name")) for o in body.get("options") or [])
+        target = None
+        if kind == "relation" and isinstance(body, dict):
+            related = str(body.get("data_source_id") or body.get("database_id") or "")
+            target = targets.get(related, related or None)
+        infos.append(
+            FieldInfo(
+                name=name,
+                type=kind,
+                options=options,
+                target=target,
+                samples=tuple(samples.get(name, [])[:3]),
+            )
+        )
+    return tuple(infos)

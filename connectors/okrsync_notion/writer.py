@@ -1,0 +1,455 @@
+"""Writing back to Notion: the pure plan and the idempotent apply.
+
+`plan_page_writes` and `plan_review_writes` turn a review into `Write`s without any I/O:
+
+- per objective and key result page, the mapping's output properties (Score: the grade as a
+  number, Health: a readable select name, Warnings: the findings on that page one per line,
+  Last synced: the review's time). Last synced is not hashed, and a page whose pulled output
+  values already equal the planned ones gets no write at all, so an unchanged OKR is never
+  rewritten just to move a date (even when the state store was lost);
+- per `CycleReview` a review page under the configured parent, identified by a marker
+  paragraph `okrsync:review:<source>:<title_key> hash=<hash>` as its first block.
+
+`Writer.apply` performs one write. Property writes compare the page's current outputs first and
+answer "unchanged" when they already match. Review pages are found by their marker (never by
+title alone), skipped when the hash matches, and otherwise regenerated in place below the cut
+line, keeping the notes section people write in. The hash in the marker is written last, so an
+interrupted regeneration is redone by the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from okrsync.connector import Write, Writeback, WriteResult, content_hash
+from okrsync.errors import RecordError
+from okrsync.evaluation import Health
+from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.mapping.schema import OutputMap
+from okrsync.model import SEVERITIES, Finding
+from okrsync.review import CycleReview, Review
+
+from .blocks import (
+    GENERATED_LINE,
+    HEALTH_NAMES,
+    Block,
+    append_batches,
+    block_text,
+    children_of,
+    left_out,
+    marker_block,
+    review_blocks,
+    skeleton_blocks,
+)
+from .client import NotionApi, NotionTransientError
+from .properties import (
+    date_payload,
+    fit_lines,
+    flatten_value,
+    number_payload,
+    rich_text_payload,
+    select_payload,
+    title_payload,
+)
+
+MARKER_PREFIX: Final = "okrsync:review:"
+PENDING: Final = "pending"
+SCORE_TOLERANCE: Final = 1e-9
+CREATE_ATTEMPTS: Final = 3
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+def warning_lines(findings: Iterable[Finding]) -> list[str]:
+    """One line per finding, most severe first: `⚠ KR002 message`."""
+    order = {sev: i for i, sev in enumerate(SEVERITIES)}
+    ranked = sorted(findings, key=lambda f: (order.get(f.severity, 9), f.code, f.message))
+    return [f"⚠ {f.code} {f.message}" for f in ranked]
+
+
+def output_values(
+    grade: float | None, health: Health, findings: Sequence[Finding]
+) -> dict[str, Any]:
+    """The plain values okrsync writes: score, health name, warnings text."""
+    return {
+        "score": None if grade is None else round(grade, 4),
+        "health": HEALTH_NAMES[health],
+        "warnings": fit_lines(warning_lines(findings)),
+    }
+
+
+def _same(kind: str, pulled: Any, planned: Any) -> bool:
+    if kind == "score":
+        if pulled is None or planned is None:
+            return pulled is None and planned is None
+        if not isinstance(pulled, int | float):
+            return False
+        return abs(float(pulled) - float(planned)) <= SCORE_TOLERANCE
+    if kind == "warnings":
+        return (pulled or "") == (planned or "")
+    return bool(pulled == planned)
+
+
+def _outputs_by_kind(outputs: OutputMap) -> dict[str, str]:
+    named = {"score": outputs.score, "health": outputs.health, "warnings": outputs.warnings}
+    return {kind: name for kind, name in named.items() if name}
+
+
+def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback) -> list[Write]:
+    """Output property writes for every objective and key result page that needs one."""
+    if not writeback.pages:
+        return []
+    pulled: dict[tuple[str, str], dict[str, Any]] = {
+        (r.collection, r.external_id): r.fields for r in review.source_records
+    }
+    by_subject: dict[str, list[Finding]] = {}
+    for finding in review.findings:
+        by_subject.setdefault(finding.subject, []).append(finding)
+    synced = review.generated_at
+    writes: list[Write] = []
+    evaluation = review.evaluation
+    objective_outputs = mapping.outputs.get("objectives")
+    if objective_outputs is not None:
+        for objective in review.workspace.objectives:
+            result = evaluation.objectives.get(objective.id)
+            if result is None:
+                continue
+            page_id = objective.source.external_id if objective.source else objective.id
+            values = output_values(result.grade, result.health, by_subject.get(objective.id, []))
+            write = _page_write(
+                "objectives",
+                page_id,
+                objective.title,
+                values,
+                objective_outputs,
+                pulled.get(("objectives", page_id)),
+                synced,
+            )
+            if write is not None:
+                writes.append(write)
+    kr_outputs = mapping.outputs.get("key_results")
+    if kr_outputs is not None:
+        for kr in review.workspace.key_results:
+            kr_result = evaluation.key_results.get(kr.id)
+            if kr_result is None:
+                continue
+            page_id = kr.source.external_id if kr.source else kr.id
+            values = output_values(kr_result.grade, kr_result.health, by_subject.get(kr.id, []))
+            write = _page_write(
+                "key_results",
+                page_id,
+                kr.title,
+                values,
+                kr_outputs,
+                pulled.get(("key_results", page_id)),
+                synced,
+            )
+            if write is not None:
+                writes.append(write)
+    return writes
+
+
+def _page_write(
+    collection: str,
+    page_id: str,
+    title: str,
+    values: dict[str, Any],
+    outputs: OutputMap,
+    pulled: dict[str, Any] | None,
+    synced: datetime,
+) -> Write | None:
+    names = _outputs_by_kind(outputs)
+    if not names:
+        return None
+    before = {names[k]: pulled.get(names[k]) for k in names} if pulled is not None else {}
+    if pulled is not None and all(
+        names[k] in pulled and _same(k, pulled[names[k]], values[k]) for k in names
+    ):
+        return None
+    builders = {
+        "score": number_payload,
+        "health": select_payload,
+        "warnings": rich_text_payload,
+    }
+    properties = {names[k]: builders[k](values[k]) for k in names}  # type: ignore[operator]
+    expected = {names[k]: values[k] for k in names}
+    payload: dict[str, Any] = {
+        "page_id": page_id,
+        "collection": collection,
+        "properties": properties,
+        "expected": expected,
+        "kinds": {names[k]: k for k in names},
+        "always": {outputs.last_synced: date_payload(synced)} if outputs.last_synced else {},
+    }
+    hashed = {k: payload[k] for k in ("page_id", "properties")}
+    return Write(
+        target=f"notion:page:{page_id}",
+        kind="properties",
+        description=f"outputs on {collection[:-1].replace('_', ' ')} {title!r}",
+        payload=payload,
+        changes=expected,
+        before=before,
+        content_hash=content_hash(hashed),
+    )
+
+
+def review_title(review: CycleReview, writeback: Writeback) -> str:
+    cycle = review.cycle.name if review.cycle is not None else "no cycle"
+    template = writeback.team_review_title if review.team else writeback.review_title
+    try:
+        return template.format(cycle=cycle, team=review.team or "")
+    except (KeyError, IndexError, ValueError):
+        return f"OKR Review {cycle}" + (f" - {review.team}" if review.team else "")
+
+
+def marker_key(source: str, title_key: str) -> str:
+    return f"{MARKER_PREFIX}{source}:{title_key}"
+
+
+def marker_text(key: str, digest: str) -> str:
+    return f"{key} hash={digest}"
+
+
+def parse_marker(text: str) -> tuple[str, str] | None:
+    """(key, hash) of a marker paragraph's text, or None when it is not one."""
+    if not text.startswith(MARKER_PREFIX) or " hash=" not in text:
+        return None
+    key, _, digest = text.rpartition(" hash=")
+    return key, digest.strip()
+
+
+def plan_review_writes(
+    reviews: Sequence[CycleReview], *, source: str, parent: str, writeback: Writeback
+) -> list[Write]:
+    """One page write per cycle review, with the hash of its title and blocks."""
+    writes: list[Write] = []
+    for review in reviews:
+        title = review_title(review, writeback)
+        blocks = review_blocks(review)
+        digest = content_hash({"title": title, "blocks": blocks})
+        key = marker_key(source, review.title_key)
+        writes.append(
+            Write(
+                target=f"notion:review:{source}:{review.title_key}",
+                kind="page",
+                description=f"review page {title!r}",
+                payload={
+                    "parent": parent,
+                    "title": title,
+                    "marker": key,
+                    "hash": digest,
+                    "blocks": blocks,
+                },
+                changes={"title": title, "blocks": len(blocks)},
+                content_hash=digest,
+            )
+        )
+    return writes
+
+
+# ----------------------------------------------------------------------------- applying
+
+
+class Writer:
+    """Applies planned writes through one `NotionApi`."""
+
+    def __init__(self, api: NotionApi, max_attempts: int = CREATE_ATTEMPTS) -> None:
+        self._api = api
+        self._max_attempts = max_attempts
+
+    def apply(self, write: Write) -> WriteResult:
+        """Apply one write; record-level failures come back as `failed`, never raised.
+
+        AuthError and TransientError (after the retries) are raised: they stop the run.
+        """
+        try:
+            if write.kind == "properties":
+                return self._apply_properties(write)
+            if write.kind == "page":
+                return self._apply_review(write)
+        except RecordError as exc:
+            return WriteResult(
+                target=write.target,
+                status="failed",
+                error=str(exc),
+                subject=exc.subject or write.payload.get("page_id"),
+            )
+        return WriteResult(
+            target=write.target, status="failed", error=f"unsupported write kind {write.kind!r}"
+        )
+
+    # -------------------------------------------------------------- properties
+
+    def _apply_properties(self, write: Write) -> WriteResult:
+        payload = write.payload
+        page_id = str(payload["page_id"])
+        try:
+            page = self._api.retrieve_page(page_id)
+            if self._matches(page, payload):
+                return WriteResult(target=write.target, status="unchanged", subject=page_id)
+            properties = {**payload["properties"], **payload.get("always", {})}
+            updated = self._api.update_page(page_id, properties=properties)
+        except RecordError as exc:
+            return WriteResult(
+                target=write.target, status="failed", error=str(exc), subject=page_id
+            )
+        return WriteResult(
+            target=write.target,
+            status="applied",
+            remote_version=updated.get("last_edited_time"),
+            subject=page_id,
+        )
+
+    @staticmethod
+    def _matches(page: dict[str, Any], payload: dict[str, Any]) -> bool:
+        current = page.get("properties") or {}
+        kinds: dict[str, str] = payload.get("kinds", {})
+        for name, expected in payload.get("expected", {}).items():
+            prop = current.get(name)
+            if prop is None:
+                return False
+            if not _same(kinds.get(name, ""), flatten_value(prop), expected):
+                return False
+        return True
+
+    # -------------------------------------------------------------- review pages
+
+    def find_review_page(self, parent: str, key: str, title: str) -> tuple[str, Block] | None:
+        """(page id, marker block) of the review page under `parent` carrying `key`."""
+        candidates = [
+            b
+            for b in self._api.list_children(parent)
+            if b.get("type") == "child_page" and not b.get("in_trash") and not b.get("archived")
+        ]
+        candidates.sort(key=lambda b: (b.get("child_page") or {}).get("title") != title)
+        for block in candidates:
+            page_id = str(block["id"])
+            first = self._api.first_child(page_id)
+            if first is None:
+                continue
+            parsed = parse_marker(block_text(first))
+            if parsed is not None and parsed[0] == key:
+                return page_id, first
+        return None
+
+    def _apply_review(self, write: Write) -> WriteResult:
+        payload = write.payload
+        parent = str(payload["parent"])
+        key = str(payload["marker"])
+        digest = str(payload["hash"])
+        title = str(payload["title"])
+        blocks: list[Block] = list(payload["blocks"])
+        found = self.find_review_page(parent, key, title)
+        if found is not None:
+            page_id, marker = found
+            parsed = parse_marker(block_text(marker))
+            if parsed is not None and parsed[1] == digest:
+                return WriteResult(target=write.target, status="unchanged", remote_version=page_id)
+            self._set_marker(str(marker["id"]), marker_text(key, PENDING))
+            self._api.update_page(page_id, properties={"title": title_payload(title)})
+        else:
+            page_id = self._create(parent, key, title)
+            marker_id = self._marker_id(page_id)
+            marker = {"id": marker_id}
+        self._regenerate(page_id, blocks)
+        self._set_marker(str(marker["id"]), marker_text(key, digest))
+        return WriteResult(target=write.target, status="applied", remote_version=page_id)
+
+    def _create(self, parent: str, key: str, title: str) -> str:
+        """Create the page with its skeleton, never twice: look for the marker before retrying.
+
+        Notion has no idempotency keys. When a create fails in a way that may have been applied
+        (connection reset, timeout, 5xx), the page may exist: find it by its marker first.
+        """
+        last: NotionTransientError | None = None
+        for _attempt in range(self._max_attempts):
+            if last is not None:
+                found = self.find_review_page(parent, key, title)
+                if found is not None:
+                    return found[0]
+            try:
+                created = self._api.create_page(
+                    parent={"type": "page_id", "page_id": parent},
+                    properties={"title": title_payload(title)},
+                    children=skeleton_blocks(marker_text(key, PENDING)),
+                    subject=f"review page {title!r}",
+                )
+                return str(created["id"])
+            except NotionTransientError as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def _marker_id(self, page_id: str) -> str:
+        first = self._api.first_child(page_id)
+        if first is None:
+            raise RecordError(
+                f"review page {page_id}: the marker paragraph is missing",
+                subject=page_id,
+                hint="delete the page in Notion; okrsync recreates it",
+            )
+        return str(first["id"])
+
+    def _set_marker(self, block_id: str, text: str) -> None:
+        self._api.update_block(block_id, paragraph=marker_block(text)["paragraph"])
+
+    def _regenerate(self, page_id: str, blocks: list[Block]) -> None:
+        """Replace everything below the cut line with `blocks`; verify, and redo once."""
+        for _attempt in range(2):
+            self._clear_generated(page_id)
+            self._append_tree(page_id, blocks)
+            if self._generated_count(page_id) == len(blocks):
+                return
+        raise RecordError(
+            f"review page {page_id}: the regenerated content does not match what was written",
+            subject=page_id,
+            hint="someone may be editing the page; the next run regenerates it",
+        )
+
+    def _top_level(self, page_id: str) -> list[dict[str, Any]]:
+        return list(self._api.list_children(page_id))
+
+    def _clear_generated(self, page_id: str) -> None:
+        top = self._top_level(page_id)
+        cut = next(
+            (i for i, b in enumerate(top) if block_text(b) == GENERATED_LINE),
+            None,
+        )
+        if cut is None:
+            # The cut line was removed by hand: rebuild everything below the marker.
+            for block in top[1:]:
+                self._api.delete_block(str(block["id"]))
+            self._api.append_children(page_id, skeleton_blocks("")[1:])
+            return
+        for block in top[cut + 1 :]:
+            self._api.delete_block(str(block["id"]))
+
+    def _generated_count(self, page_id: str) -> int:
+        top = self._top_level(page_id)
+        for i, block in enumerate(top):
+            if block_text(block) == GENERATED_LINE:
+                return len(top) - i - 1
+        return -1
+
+    def _append_tree(self, parent_id: str, blocks: Sequence[Block]) -> None:
+        """Append block trees under `parent_id`, deeper levels in follow-up requests."""
+        for batch in append_batches(blocks):
+            response = self._api.append_children(parent_id, batch.payload)
+            created = [r for r in response.get("results", []) if isinstance(r, dict)]
+            for tree, levels, made in zip(batch.trees, batch.levels, created, strict=False):
+                if left_out(tree, levels):
+                    self._append_rest(str(made["id"]), tree, levels)
+
+    def _append_rest(self, block_id: str, tree: Block, levels: int) -> None:
+        """Append the descendants of `tree` that did not travel with it (sent `levels` deep)."""
+        kids = children_of(tree)
+        if levels <= 0:
+            self._append_tree(block_id, kids)
+            return
+        created = list(self._api.list_children(block_id))
+        for kid, made in zip(kids, created, strict=False):
+            if left_out(kid, levels - 1):
+                self._append_rest(str(made["id"]), kid, levels - 1)
