@@ -1,14 +1,20 @@
-"""okrsync's Confluence connector (filled in by its issue)."""
+"""okrsync's Confluence connector: OKR pages in, review pages and outputs back.
+
+`create(context)` is the factory registered under the `okrsync.connectors` entry point.
+"""
 
 from __future__ import annotations
 
-from okrsync.connector import Connector, ConnectorContext
-from okrsync.errors import ConfigError
+from typing import TYPE_CHECKING
+
+from okrsync.connector import ConnectorContext
+
+if TYPE_CHECKING:
+    from okrsync_confluence.connector import ConfluenceConnector
 
 
-def create(context: ConnectorContext) -> Connector:
-    """Entry point for the okrsync.connectors group."""
-    raise ConfigError(
-        f"source {context.source!r}: the confluence connector is not available in this build",
-        hint="upgrade okrsync",
-    )
+def create(context: ConnectorContext) -> ConfluenceConnector:
+    """Entry point for the okrsync.connectors group: validate options, build the connector."""
+    from okrsync_confluence.connector import ConfluenceConnector
+
+    return ConfluenceConnector(context)

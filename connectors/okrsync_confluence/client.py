@@ -1,0 +1,559 @@
+"""HTTP to Confluence through atlassian-python-api, with okrsync's one retry layer.
+
+The SDK's `Confluence(url, cloud=False)` (the `Server` class, REST v1, works on Cloud and Data
+Center; see API-NOTES) provides the session and auth; its own retries are switched off and every
+call goes through `request(..., advanced_mode=True)`, so status handling happens here once:
+429 / 5xx / timeouts / dropped connections are retried with tenacity honouring Retry-After,
+401/403 become AuthError, 404 RecordError naming the resource, 409 `VersionConflict` for the
+writer to re-read and re-merge, other 4xx RecordError with Confluence's own message. Cloud page
+reads and writes use REST v2 (`api/v2/...`) with the same session; CQL, labels and content
+properties use v1 on both deployments.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from atlassian import Confluence
+from pydantic import SecretStr
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+)
+
+from okrsync.connector import ConnectorStats
+from okrsync.errors import AuthError, OkrsyncError, RecordError, TransientError
+from okrsync_confluence.options import ConfluenceOptions
+
+MAX_WAIT_S = 120.0
+
+
+class VersionConflict(TransientError):
+    """409: the page or property changed since it was read; the writer re-reads and retries."""
+
+
+class BadRequest(RecordError):
+    """400: Confluence refused the request (bad CQL, a body it will not store, ...)."""
+
+
+@dataclass
+class PageData:
+    """The parts of a page okrsync uses, the same for v1 and v2 answers."""
+
+    id: str
+    title: str
+    version: int
+    when: datetime | None
+    body: str | None = None
+    parent_id: str | None = None
+    space_key: str | None = None
+    space_id: str | None = None
+    url: str | None = None
+    labels: list[str] | None = None
+    status: str = "current"
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def _parse_when(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    raw = response.headers.get("Retry-After")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _vendor_message(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return (response.text or response.reason or "").strip()[:300]
+    if isinstance(data, dict):
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+            return str(first.get("detail") or first.get("title") or first.get("code") or "")
+        if data.get("message"):
+            return str(data["message"])[:300]
+    return str(data)[:300]
+
+
+def cql_quote(value: str) -> str:
+    """A CQL string literal."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class ConfluenceClient:
+    """One site, one session; deployment-aware page, label, property and search calls."""
+
+    def __init__(
+        self,
+        options: ConfluenceOptions,
+        *,
+        token: SecretStr,
+        username: str | None = None,
+        stats: ConnectorStats | None = None,
+        sleep: Callable[[float], None],
+        clock: Callable[[], datetime],
+        session: requests.Session | None = None,
+    ) -> None:
+        self.options = options
+        self.cloud = options.deployment == "cloud"
+        self.stats = stats or ConnectorStats()
+        self._sleep = sleep
+        self._clock = clock
+        self._last_request: datetime | None = None
+        # The SDK logs every request as a curl line with its headers at DEBUG: never let that
+        # carry the Authorization header into okrsync's logs.
+        logging.getLogger("atlassian.rest_client").setLevel(logging.INFO)
+        auth: dict[str, Any]
+        if self.cloud:
+            auth = {"username": username, "password": token.get_secret_value()}
+        else:
+            auth = {"token": token.get_secret_value()}
+        self.api = Confluence(  # type: ignore[no-untyped-call]
+            url=options.base_url,
+            cloud=False,
+            timeout=options.timeout_s,
+            backoff_and_retry=False,
+            retry_with_header=False,
+            session=session,
+            **auth,
+        )
+        parsed = urlparse(options.base_url)
+        self.origin = f"{parsed.scheme}://{parsed.netloc}"
+        self._space_ids: dict[str, str] = {}
+
+    # --- transport -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the HTTP session."""
+        self.api.close()
+
+    def _throttle(self) -> None:
+        rate = self.options.requests_per_second
+        if not rate:
+            return
+        now = self._clock()
+        if self._last_request is not None:
+            wait = 1.0 / rate - (now - self._last_request).total_seconds()
+            if wait > 0:
+                self._sleep(wait)
+                now = self._clock()
+        self._last_request = now
+
+    def _once(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        endpoint: str,
+    ) -> Any:
+        self._throttle()
+        self.stats.requests += 1
+        key = f"{method} {endpoint}"
+        self.stats.by_endpoint[key] = self.stats.by_endpoint.get(key, 0) + 1
+        absolute = path.startswith(("http://", "https://"))
+        try:
+            response = self.api.request(
+                method,
+                path,
+                params=params,
+                data=body,
+                absolute=absolute,
+                advanced_mode=True,
+            )
+        except requests.Timeout as exc:
+            raise TransientError(
+                f"Confluence did not answer {method} {endpoint} within {self.options.timeout_s}s"
+            ) from exc
+        except requests.ConnectionError as exc:
+            raise TransientError(f"connection to Confluence lost during {method} {endpoint}") from (
+                exc
+            )
+        return self._result(response, method, endpoint)
+
+    def _result(self, response: requests.Response, method: str, endpoint: str) -> Any:
+        status = response.status_code
+        if 200 <= status < 300:
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                return None
+        self.stats.errors += 1
+        message = _vendor_message(response)
+        what = f"{method} {endpoint}"
+        if status in (401, 403):
+            raise AuthError(
+                f"Confluence refused {what} ({status}): {message}",
+                hint="check the account email and API token (Cloud) or the personal access "
+                "token (Data Center), and that the account can see the space and pages",
+            )
+        if status == 404:
+            raise RecordError(
+                f"Confluence has no {endpoint} (404): {message}",
+                subject=endpoint,
+                hint="check the page id or space key in the options; the page may have been "
+                "deleted or the account cannot see it",
+            )
+        if status == 409:
+            raise VersionConflict(f"version conflict on {what}: {message}")
+        if status == 429:
+            self.stats.rate_limited += 1
+            raise TransientError(
+                f"Confluence rate-limited {what}", retry_after=_retry_after(response)
+            )
+        if status >= 500:
+            raise TransientError(
+                f"Confluence failed {what} ({status}): {message}",
+                retry_after=_retry_after(response),
+            )
+        if status == 400:
+            raise BadRequest(f"Confluence rejected {what} (400): {message}", subject=endpoint)
+        raise RecordError(f"Confluence answered {what} with {status}: {message}", subject=endpoint)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        endpoint: str | None = None,
+    ) -> Any:
+        """One request with retries for transient failures only (409 is not retried here)."""
+
+        def retryable(exc: BaseException) -> bool:
+            return isinstance(exc, TransientError) and not isinstance(exc, VersionConflict)
+
+        def wait(state: RetryCallState) -> float:
+            outcome = state.outcome
+            exc = outcome.exception() if outcome is not None else None
+            if isinstance(exc, TransientError) and exc.retry_after is not None:
+                return min(MAX_WAIT_S, exc.retry_after)
+            return float(min(MAX_WAIT_S, 0.5 * 2 ** (state.attempt_number - 1)))
+
+        def before_sleep(_: RetryCallState) -> None:
+            self.stats.retries += 1
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.options.max_retries + 1),
+            retry=retry_if_exception(retryable),
+            wait=wait,
+            sleep=self._sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        label = endpoint or path.split("?")[0]
+        result: Any = retrying(self._once, method, path, params, body, label)
+        return result
+
+    def _next_url(self, data: dict[str, Any]) -> str | None:
+        links = data.get("_links") or {}
+        nxt = links.get("next")
+        if not nxt:
+            return None
+        nxt = str(nxt)
+        if nxt.startswith(("http://", "https://")):
+            return nxt
+        base = str(links.get("base") or self.options.base_url).rstrip("/")
+        base_path = urlparse(base).path.rstrip("/")
+        if base_path and nxt.startswith(base_path + "/"):
+            return self.origin + nxt
+        return base + "/" + nxt.lstrip("/")
+
+    def paginate(
+        self, path: str, params: dict[str, Any] | None, *, endpoint: str
+    ) -> Iterator[dict[str, Any]]:
+        """Every result of a v1 or v2 list, following `_links.next` to the end."""
+        url: str | None = path
+        first = True
+        while url:
+            data = self.call("GET", url, params=params if first else None, endpoint=endpoint)
+            first = False
+            if not isinstance(data, dict):
+                return
+            results = data.get("results") or []
+            yield from results
+            url = self._next_url(data) if results else None
+
+    # --- v1 / v2 paths ---------------------------------------------------------------------
+
+    @staticmethod
+    def v1(resource: str) -> str:
+        return "rest/api/" + resource
+
+    @staticmethod
+    def v2(resource: str) -> str:
+        return "api/v2/" + resource
+
+    def page_url(self, webui: str | None, base: str | None = None) -> str | None:
+        """An absolute page URL from a `_links.webui` path."""
+        if not webui:
+            return None
+        if webui.startswith(("http://", "https://")):
+            return webui
+        return (base or self.options.base_url).rstrip("/") + webui
+
+    # --- reading --------------------------------------------------------------------------
+
+    def _from_v1(self, data: dict[str, Any], base: str | None = None) -> PageData:
+        version = data.get("version") or {}
+        ancestors = data.get("ancestors") or []
+        labels_data = ((data.get("metadata") or {}).get("labels") or {}).get("results")
+        links = data.get("_links") or {}
+        body = ((data.get("body") or {}).get("storage") or {}).get("value")
+        return PageData(
+            id=str(data["id"]),
+            title=str(data.get("title") or ""),
+            version=int(version.get("number") or 0),
+            when=_parse_when(version.get("when")),
+            body=body,
+            parent_id=str(ancestors[-1]["id"]) if ancestors else None,
+            space_key=(data.get("space") or {}).get("key"),
+            url=self.page_url(links.get("webui"), links.get("base") or base),
+            labels=[str(x["name"]) for x in labels_data] if labels_data is not None else None,
+            status=str(data.get("status") or "current"),
+            raw=data,
+        )
+
+    def _from_v2(self, data: dict[str, Any]) -> PageData:
+        version = data.get("version") or {}
+        links = data.get("_links") or {}
+        body = ((data.get("body") or {}).get("storage") or {}).get("value")
+        parent = data.get("parentId")
+        return PageData(
+            id=str(data["id"]),
+            title=str(data.get("title") or ""),
+            version=int(version.get("number") or 0),
+            when=_parse_when(version.get("createdAt")),
+            body=body,
+            parent_id=str(parent) if parent else None,
+            space_id=str(data.get("spaceId")) if data.get("spaceId") else None,
+            url=self.page_url(links.get("webui"), links.get("base")),
+            status=str(data.get("status") or "current"),
+            raw=data,
+        )
+
+    def get_page(self, page_id: str) -> PageData:
+        """A page with its storage body and version (v2 on Cloud, v1 on Data Center)."""
+        if self.cloud:
+            data = self.call(
+                "GET",
+                self.v2(f"pages/{page_id}"),
+                params={"body-format": "storage"},
+                endpoint="v2 pages/{id}",
+            )
+            return self._from_v2(data)
+        data = self.call(
+            "GET",
+            self.v1(f"content/{page_id}"),
+            params={"expand": "body.storage,version,ancestors,space,metadata.labels"},
+            endpoint="v1 content/{id}",
+        )
+        return self._from_v1(data)
+
+    def search(self, cql: str, *, with_body: bool) -> Iterator[PageData]:
+        """Pages matching a CQL query (v1 on both deployments), fully paginated.
+
+        Data Center takes the bodies in the same answer; Cloud reads bodies through v2.
+        """
+        expand = "version,ancestors,space,metadata.labels"
+        if with_body and not self.cloud:
+            expand += ",body.storage"
+        params = {"cql": cql, "expand": expand, "limit": self.options.page_size}
+        for item in self.paginate(self.v1("content/search"), params, endpoint="v1 content/search"):
+            yield self._from_v1(item)
+
+    def children(self, page_id: str) -> Iterator[PageData]:
+        """The direct child pages of a page, fully paginated (without bodies)."""
+        if self.cloud:
+            for item in self.paginate(
+                self.v2(f"pages/{page_id}/children"),
+                {"limit": min(self.options.page_size, 250)},
+                endpoint="v2 pages/{id}/children",
+            ):
+                yield PageData(
+                    id=str(item["id"]),
+                    title=str(item.get("title") or ""),
+                    version=int((item.get("version") or {}).get("number") or 0),
+                    when=_parse_when((item.get("version") or {}).get("createdAt")),
+                    parent_id=page_id,
+                    status=str(item.get("status") or "current"),
+                    raw=item,
+                )
+            return
+        for item in self.paginate(
+            self.v1(f"content/{page_id}/child/page"),
+            {"expand": "version,ancestors,space,metadata.labels", "limit": self.options.page_size},
+            endpoint="v1 content/{id}/child/page",
+        ):
+            yield self._from_v1(item)
+
+    def labels(self, page_id: str) -> list[str]:
+        """The page's labels (v1)."""
+        return [
+            str(item["name"])
+            for item in self.paginate(
+                self.v1(f"content/{page_id}/label"), None, endpoint="v1 content/{id}/label"
+            )
+        ]
+
+    def add_labels(self, page_id: str, names: list[str]) -> None:
+        """Add global labels (adding one that exists is harmless)."""
+        if names:
+            self.call(
+                "POST",
+                self.v1(f"content/{page_id}/label"),
+                body=[{"prefix": "global", "name": n} for n in names],
+                endpoint="v1 content/{id}/label",
+            )
+
+    def get_property(self, page_id: str, key: str) -> tuple[Any, int] | None:
+        """A content property's value and version number, or None when it is not set."""
+        try:
+            data = self.call(
+                "GET",
+                self.v1(f"content/{page_id}/property/{key}"),
+                endpoint="v1 content/{id}/property/{key}",
+            )
+        except RecordError as exc:
+            if isinstance(exc, BadRequest):
+                raise
+            return None
+        return data.get("value"), int((data.get("version") or {}).get("number") or 1)
+
+    def set_property(self, page_id: str, key: str, value: Any) -> None:
+        """Create or update a content property, re-reading its version on a conflict."""
+        for _ in range(self.options.max_conflict_retries + 1):
+            current = self.get_property(page_id, key)
+            try:
+                if current is None:
+                    self.call(
+                        "POST",
+                        self.v1(f"content/{page_id}/property"),
+                        body={"key": key, "value": value},
+                        endpoint="v1 content/{id}/property",
+                    )
+                else:
+                    self.call(
+                        "PUT",
+                        self.v1(f"content/{page_id}/property/{key}"),
+                        body={"key": key, "value": value, "version": {"number": current[1] + 1}},
+                        endpoint="v1 content/{id}/property/{key}",
+                    )
+                return
+            except VersionConflict:
+                continue
+            except BadRequest:
+                # POST of a key that another writer created meanwhile: read and update it.
+                if current is not None:
+                    raise
+        raise VersionConflict(f"content property {key!r} on page {page_id} kept changing")
+
+    def space_id(self, key: str) -> str:
+        """The numeric space id v2 needs for creating pages."""
+        if key not in self._space_ids:
+            data = self.call("GET", self.v2("spaces"), params={"keys": key}, endpoint="v2 spaces")
+            results = (data or {}).get("results") or []
+            if not results:
+                raise RecordError(
+                    f"space {key!r} not found", subject=key, hint="check review_space / space"
+                )
+            self._space_ids[key] = str(results[0]["id"])
+        return self._space_ids[key]
+
+    def current_user(self) -> dict[str, Any]:
+        data = self.call("GET", self.v1("user/current"), endpoint="v1 user/current")
+        return data if isinstance(data, dict) else {}
+
+    def get_space(self, key: str) -> dict[str, Any]:
+        data = self.call("GET", self.v1(f"space/{key}"), endpoint="v1 space/{key}")
+        return data if isinstance(data, dict) else {}
+
+    # --- writing --------------------------------------------------------------------------
+
+    def create_page(self, *, space: str, parent_id: str | None, title: str, body: str) -> PageData:
+        """Create a page (v2 on Cloud, v1 on Data Center)."""
+        if self.cloud:
+            payload: dict[str, Any] = {
+                "spaceId": self.space_id(space),
+                "status": "current",
+                "title": title,
+                "body": {"representation": "storage", "value": body},
+            }
+            if parent_id:
+                payload["parentId"] = parent_id
+            data = self.call("POST", self.v2("pages"), body=payload, endpoint="v2 pages")
+            return self._from_v2(data)
+        v1_payload: dict[str, Any] = {
+            "type": "page",
+            "title": title,
+            "space": {"key": space},
+            "body": {"storage": {"value": body, "representation": "storage"}},
+        }
+        if parent_id:
+            v1_payload["ancestors"] = [{"id": parent_id}]
+        data = self.call("POST", self.v1("content"), body=v1_payload, endpoint="v1 content")
+        return self._from_v1(data)
+
+    def update_page(
+        self, page_id: str, *, title: str, body: str, version: int, message: str = ""
+    ) -> PageData:
+        """PUT a new version (`version` = the stored one + 1); 409 raises VersionConflict."""
+        if self.cloud:
+            payload: dict[str, Any] = {
+                "id": page_id,
+                "status": "current",
+                "title": title,
+                "body": {"representation": "storage", "value": body},
+                "version": {"number": version, "message": message},
+            }
+            data = self.call(
+                "PUT", self.v2(f"pages/{page_id}"), body=payload, endpoint="v2 pages/{id}"
+            )
+            return self._from_v2(data)
+        v1_payload = {
+            "id": page_id,
+            "type": "page",
+            "title": title,
+            "body": {"storage": {"value": body, "representation": "storage"}},
+            "version": {"number": version, "message": message},
+        }
+        data = self.call(
+            "PUT", self.v1(f"content/{page_id}"), body=v1_payload, endpoint="v1 content/{id}"
+        )
+        return self._from_v1(data)
+
+
+def describe_error(exc: OkrsyncError) -> str:
+    """A one-line description of an error for WriteResult.error and Problems."""
+    return str(exc).replace("\n", " ")

@@ -1,0 +1,208 @@
+"""The Confluence connector: okrsync's Connector protocol over a Confluence site.
+
+Wires the validated options, the client (one retry layer), the reader (pull, describe) and the
+writer (plan, apply). Cloud and Data Center differ only inside the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import ClassVar
+
+import requests
+
+from okrsync.connector import (
+    ConnectorContext,
+    ConnectorStats,
+    Problem,
+    SourceRecord,
+    SourceSchema,
+    Write,
+    WriteResult,
+)
+from okrsync.errors import AuthError, ConfigError, OkrsyncError
+from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.review import Review
+from okrsync.review_build import build_cycle_reviews
+from okrsync_confluence.client import ConfluenceClient
+from okrsync_confluence.options import ConfluenceOptions, parse_options
+from okrsync_confluence.reader import ConfluenceReader
+from okrsync_confluence.storage_read import header_match
+from okrsync_confluence.writer import ConfluenceWriter, plan_page_writes, plan_review_writes
+
+
+def _no_sleep_configured(seconds: float) -> None:
+    raise ConfigError(
+        f"the connector needed to wait {seconds:.1f}s but the context has no sleep function",
+        hint="pass ConnectorContext(sleep=time.sleep) (the engine does)",
+    )
+
+
+class ConfluenceConnector:
+    """OKR pages in a Confluence space (Cloud or Data Center) as an okrsync source."""
+
+    name: ClassVar[str] = "confluence"
+
+    def __init__(
+        self, context: ConnectorContext, *, session: requests.Session | None = None
+    ) -> None:
+        self.context = context
+        self.options: ConfluenceOptions = parse_options(context.source, dict(context.options))
+        mapping = context.mapping
+        self.mapping: MappingFile | None = mapping if isinstance(mapping, MappingFile) else None
+        username: str | None = None
+        if self.options.deployment == "cloud":
+            username = context.secret(
+                self.options.username_env, what="Confluence account email"
+            ).get_secret_value()
+        token = context.secret(
+            self.options.token_env,
+            what="Confluence API token"
+            if self.options.deployment == "cloud"
+            else "Confluence personal access token",
+        )
+        self._stats = ConnectorStats()
+        self.client = ConfluenceClient(
+            self.options,
+            token=token,
+            username=username,
+            stats=self._stats,
+            sleep=context.sleep or _no_sleep_configured,
+            clock=context.clock,
+            session=session,
+        )
+        self.reader = ConfluenceReader(self.client, self.options, self.mapping, clock=context.clock)
+        self.writer = ConfluenceWriter(self.client, self.options, context.source)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
+        """Objective pages changed since `since` (all when None) and their key results."""
+        return self.reader.pull(since)
+
+    def cursor(self) -> datetime | None:
+        """The latest page version time seen by the last pull."""
+        return self.reader.latest
+
+    def describe(self) -> SourceSchema:
+        """Page Properties keys and key-result columns found on a sample of OKR pages."""
+        return self.reader.describe()
+
+    def check(self) -> list[Problem]:
+        """Auth, the space and pages named in the options, and the mapped keys seen on pages."""
+        problems: list[Problem] = []
+        try:
+            self.client.current_user()
+        except AuthError as exc:
+            return [
+                Problem(
+                    severity="error", subject=self.options.url, message=exc.message, hint=exc.hint
+                )
+            ]
+        except OkrsyncError as exc:
+            return [
+                Problem(
+                    severity="error",
+                    subject=self.options.url,
+                    message=exc.message,
+                    hint=exc.hint or "check the url option",
+                )
+            ]
+        for what, key in (
+            ("space", self.options.space),
+            ("review space", self.options.review_space),
+        ):
+            if key:
+                try:
+                    self.client.get_space(key)
+                except OkrsyncError as exc:
+                    problems.append(
+                        Problem(
+                            severity="error",
+                            subject=f"space {key}",
+                            message=f"{what} {key!r} is not reachable: {exc.message}",
+                            hint="check the space key",
+                        )
+                    )
+        for what, page_id in (
+            ("objectives parent page", self.options.objectives.parent),
+            ("review_parent page", self.options.review_parent),
+        ):
+            if page_id:
+                try:
+                    self.client.get_page(page_id)
+                except OkrsyncError as exc:
+                    problems.append(
+                        Problem(
+                            severity="error",
+                            subject=f"page {page_id}",
+                            message=f"{what} {page_id} is not reachable: {exc.message}",
+                            hint="check the page id",
+                        )
+                    )
+        if problems:
+            return problems
+        try:
+            schema = self.describe()
+        except OkrsyncError as exc:
+            return [
+                Problem(severity="error", subject="objectives", message=exc.message, hint=exc.hint)
+            ]
+        if not any(f.type != "pseudo" for f in schema.collections.get("objectives", ())):
+            problems.append(
+                Problem(
+                    severity="warning",
+                    subject=schema.titles["objectives"],
+                    message="no objective page with a Page Properties macro was found",
+                    hint="check the objectives locator (label, "
+                    "parent or cql) and that the pages carry a Page Properties "
+                    "macro",
+                )
+            )
+        if self.mapping is not None:
+            for collection in ("objectives", "key_results"):
+                seen = [f.name for f in schema.collections.get(collection, ())]
+                for name in self.mapping.source_fields(collection):
+                    if name.startswith("@") or any(header_match(name, s) for s in seen):
+                        continue
+                    found = ", ".join(s for s in seen if not s.startswith("@")) or "none"
+                    problems.append(
+                        Problem(
+                            severity="warning",
+                            subject=f"{collection}: {name}",
+                            message=f"the mapping reads {name!r} but no sampled page has it "
+                            f"(found: {found})",
+                            hint="rename the key in the mapping to the label your pages use",
+                        )
+                    )
+        return problems
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def plan(self, review: Review) -> list[Write]:
+        """Pure: review pages (and managed outputs on OKR pages when enabled), hashes included."""
+        writes: list[Write] = []
+        writeback = self.context.writeback
+        if writeback.pages and self.options.managed_properties:
+            writes += plan_page_writes(review, self.options, self.mapping)
+        if writeback.reviews:
+            if not self.options.target_space:
+                raise ConfigError(
+                    f"source {self.context.source!r}: review pages need a space",
+                    hint="set review_space (or space) and review_parent in the options, or "
+                    "turn writeback.reviews off",
+                )
+            reviews = build_cycle_reviews(review, per_team=writeback.per_team)
+            writes += plan_review_writes(reviews, self.options, writeback, self.context.source)
+        return writes
+
+    def apply(self, write: Write) -> WriteResult:
+        """Apply one write idempotently ('unchanged' when the remote marker already matches)."""
+        return self.writer.apply(write)
+
+    def stats(self) -> ConnectorStats:
+        return self._stats
+
+    def close(self) -> None:
+        self.client.close()

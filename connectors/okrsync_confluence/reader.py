@@ -1,0 +1,368 @@
+"""Pulling OKR pages out of Confluence as SourceRecords, and describing what they hold.
+
+Objective pages are found by CQL (label, space, ancestor or the user's own query) or as the
+children of a parent page. Each page becomes an `objectives` record: its Page Properties keys
+with flattened values plus the pseudo-fields `@id @title @url @labels @parent`. Key results are
+the rows of the table whose header row holds the mapped title column (or child pages with their
+own Page Properties, by option); a row is a `key_results` record `<page id>#kr-<slug>` with
+`@page` naming its objective page. A page that cannot be parsed still yields its record, with
+`{"unreadable": ..., "raw": ...}` in every mapped field, so the mapping reports it and the other
+pages load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from okrsync.connector import Collection, FieldInfo, SourceRecord, SourceSchema
+from okrsync.errors import OkrsyncError, RecordError
+from okrsync.mapping.schema import Mapping
+from okrsync_confluence.client import BadRequest, ConfluenceClient, PageData, cql_quote
+from okrsync_confluence.options import ConfluenceOptions
+from okrsync_confluence.storage_read import (
+    PageLink,
+    StorageFormatError,
+    Table,
+    find_table,
+    read_page,
+    slug,
+)
+
+INCREMENTAL_OVERLAP = timedelta(minutes=1)
+DEFAULT_KR_TITLE = "Key Result"
+
+
+def _pseudo(page: PageData) -> dict[str, Any]:
+    return {
+        "@id": page.id,
+        "@title": page.title,
+        "@url": page.url,
+        "@labels": list(page.labels or []),
+        "@parent": page.parent_id,
+    }
+
+
+def _value_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "task"
+    if isinstance(value, dict):
+        return "date range" if "start" in value else "unreadable"
+    if isinstance(value, list):
+        if value and isinstance(value[0], PageLink):
+            return "page link"
+        if value and isinstance(value[0], dict):
+            return "mention"
+        return "list"
+    return "text"
+
+
+def _sample(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(
+            v.title or v.page_id or ""
+            if isinstance(v, PageLink)
+            else str(v.get("name") or v)
+            if isinstance(v, dict)
+            else str(v)
+            for v in value
+        )[:80]
+    return str(value)[:80]
+
+
+class ConfluenceReader:
+    """Finds and reads OKR pages for one source; remembers the latest version time seen."""
+
+    def __init__(
+        self,
+        client: ConfluenceClient,
+        options: ConfluenceOptions,
+        mapping: Mapping | None,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self.options = options
+        self.mapping = mapping
+        self._clock = clock
+        self.latest: datetime | None = None
+        self._titles: dict[tuple[str | None, str], str] = {}
+        self._people: dict[str, dict[str, Any]] = {}
+
+    # --- what the mapping names -------------------------------------------------------------
+
+    def kr_title_header(self) -> str | None:
+        """The KR table's title column as the mapping names it (None without a mapping)."""
+        if self.mapping is None:
+            return DEFAULT_KR_TITLE
+        coll = self.mapping.collections.get("key_results")
+        if coll is None:
+            return DEFAULT_KR_TITLE
+        spec = coll.fields.get("title")
+        if spec is None or not spec.field or spec.field.startswith("@"):
+            return DEFAULT_KR_TITLE
+        return spec.field
+
+    def _mapped_fields(self, collection: str) -> list[str]:
+        if self.mapping is None:
+            return []
+        return [f for f in self.mapping.source_fields(collection) if not f.startswith("@")]
+
+    # --- finding pages ----------------------------------------------------------------------
+
+    def base_cql(self) -> str | None:
+        """The CQL selecting objective pages, or None when they are children of a parent."""
+        loc = self.options.objectives
+        if loc.cql:
+            return loc.cql
+        if loc.parent:
+            return None
+        clauses = ["type = page", f"label = {cql_quote(loc.label or '')}"]
+        if self.options.space:
+            clauses.append(f"space = {cql_quote(self.options.space)}")
+        return " and ".join(clauses)
+
+    def list_pages(self, since: datetime | None) -> list[PageData]:
+        """Objective pages (changed since `since`, with a minute of overlap), deduplicated."""
+        threshold = since - INCREMENTAL_OVERLAP if since else None
+        cql = self.base_cql()
+        pages: list[PageData]
+        if cql is None:
+            pages = list(self.client.children(self.options.objectives.parent or ""))
+        elif threshold is None:
+            pages = list(self.client.search(cql, with_body=True))
+        else:
+            stamp = threshold.strftime("%Y/%m/%d %H:%M")
+            try:
+                pages = list(
+                    self.client.search(
+                        f"({cql}) and lastmodified >= {cql_quote(stamp)}", with_body=True
+                    )
+                )
+            except BadRequest:
+                # A server whose CQL lacks lastmodified: read all, filter below.
+                pages = list(self.client.search(cql, with_body=True))
+        seen: set[str] = set()
+        unique: list[PageData] = []
+        for page in pages:
+            if page.id in seen or page.status not in ("current", ""):
+                continue
+            seen.add(page.id)
+            self._titles.setdefault((None, page.title), page.id)
+            if page.space_key:
+                self._titles.setdefault((page.space_key, page.title), page.id)
+            unique.append(page)
+        if threshold is not None:
+            unique = [p for p in unique if p.when is None or p.when >= threshold]
+        return unique
+
+    def _complete(self, page: PageData) -> PageData:
+        if page.body is None:
+            full = self.client.get_page(page.id)
+            full.labels = page.labels
+            full.space_key = full.space_key or page.space_key
+            page = full
+        if page.labels is None:
+            page.labels = self.client.labels(page.id)
+        return page
+
+    # --- values -----------------------------------------------------------------------------
+
+    def _resolve_link(self, link: PageLink) -> str | None:
+        if link.page_id:
+            return link.page_id
+        if not link.title:
+            return None
+        space = link.space or self.options.space
+        for key in ((space, link.title), (None, link.title)):
+            if key in self._titles:
+                return self._titles[key]
+        cql = f"type = page and title = {cql_quote(link.title)}"
+        if space:
+            cql += f" and space = {cql_quote(space)}"
+        found = next(iter(self.client.search(cql, with_body=False)), None)
+        if found is None:
+            return None
+        self._titles[(space, link.title)] = found.id
+        return found.id
+
+    def _person(self, person: dict[str, Any]) -> dict[str, Any]:
+        ident = str(person.get("id") or "")
+        if person.get("name") or not ident:
+            return person
+        if ident not in self._people:
+            param = "accountId" if self.client.cloud else "key"
+            try:
+                data = self.client.call(
+                    "GET", self.client.v1("user"), params={param: ident}, endpoint="v1 user"
+                )
+            except OkrsyncError:
+                data = None
+            data = data if isinstance(data, dict) else {}
+            self._people[ident] = {
+                "id": ident,
+                "name": str(data.get("displayName") or data.get("publicName") or ""),
+                "email": data.get("email") or None,
+            }
+        return dict(self._people[ident])
+
+    def flatten(self, value: Any) -> Any:
+        """Resolve page links to ids and fill mention names; other values pass through."""
+        if isinstance(value, list) and value and isinstance(value[0], PageLink):
+            ids: list[str] = []
+            missing: list[str] = []
+            for link in value:
+                page_id = self._resolve_link(link)
+                if page_id is None:
+                    missing.append(link.title or "?")
+                else:
+                    ids.append(page_id)
+            if missing:
+                return {
+                    "unreadable": "page link",
+                    "raw": "no page titled " + ", ".join(repr(m) for m in missing),
+                }
+            return ids
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return [self._person(p) for p in value]
+        return value
+
+    # --- records ----------------------------------------------------------------------------
+
+    def _unreadable(self, page: PageData, problem: str, collection: str) -> dict[str, Any]:
+        raw = f"page {page.title!r} ({page.id}): {problem}"
+        return {
+            f: {"unreadable": "storage format", "raw": raw} for f in self._mapped_fields(collection)
+        }
+
+    def _seen(self, when: datetime | None) -> None:
+        if when is not None and (self.latest is None or when > self.latest):
+            self.latest = when
+
+    def page_records(self, page: PageData) -> Iterator[SourceRecord]:
+        """The objective record of one page and its key-result records."""
+        self._seen(page.when)
+        fields = _pseudo(page)
+        try:
+            parsed = read_page(page.body or "")
+        except StorageFormatError as exc:
+            fields.update(self._unreadable(page, str(exc), "objectives"))
+            fields["@unreadable"] = {"unreadable": "storage format", "raw": str(exc)}
+            yield self._record("objectives", page.id, page, fields)
+            return
+        for key, value in parsed.details.items():
+            fields[key] = self.flatten(value)
+        yield self._record("objectives", page.id, page, fields)
+        if self.options.key_results == "table":
+            table = find_table(parsed.tables, self.kr_title_header())
+            if table is not None:
+                yield from self._table_records(page, table)
+        else:
+            yield from self._child_records(page)
+
+    def _record(
+        self, collection: Collection, external_id: str, page: PageData, fields: dict[str, Any]
+    ) -> SourceRecord:
+        return SourceRecord(
+            collection=collection,
+            external_id=external_id,
+            url=page.url,
+            updated_at=page.when,
+            fields=fields,
+        )
+
+    def _table_records(self, page: PageData, table: Table) -> Iterator[SourceRecord]:
+        header = self.kr_title_header() or (table.headers[0] if table.headers else "")
+        title_key = next(
+            (h for h in table.headers if h.casefold() == header.casefold()),
+            table.headers[0] if table.headers else "",
+        )
+        used: dict[str, int] = {}
+        for index, row in enumerate(table.rows, start=1):
+            title = row.get(title_key)
+            title_text = title if isinstance(title, str) else ""
+            base = slug(title_text) or f"row-{index}"
+            used[base] = used.get(base, 0) + 1
+            suffix = f"-{used[base]}" if used[base] > 1 else ""
+            fields = {key: self.flatten(value) for key, value in row.items()}
+            fields.update({"@page": page.id, "@title": title_text, "@url": page.url})
+            external_id = f"{page.id}#kr-{base}{suffix}"
+            fields["@id"] = external_id
+            yield self._record("key_results", external_id, page, fields)
+
+    def _child_records(self, page: PageData) -> Iterator[SourceRecord]:
+        for child in self.client.children(page.id):
+            try:
+                full = self._complete(child)
+            except RecordError:
+                continue
+            self._seen(full.when)
+            fields = _pseudo(full)
+            fields["@page"] = page.id
+            try:
+                parsed = read_page(full.body or "")
+            except StorageFormatError as exc:
+                fields.update(self._unreadable(full, str(exc), "key_results"))
+            else:
+                for key, value in parsed.details.items():
+                    fields[key] = self.flatten(value)
+            yield self._record("key_results", full.id, full, fields)
+
+    def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
+        """Every objective page (changed since `since`) and its key results."""
+        for listed in self.list_pages(since):
+            try:
+                page = self._complete(listed)
+            except RecordError as exc:
+                fields = _pseudo(listed)
+                fields.update(self._unreadable(listed, str(exc), "objectives"))
+                yield self._record("objectives", listed.id, listed, fields)
+                continue
+            yield from self.page_records(page)
+
+    # --- describe ---------------------------------------------------------------------------
+
+    def describe(self, sample: int = 10) -> SourceSchema:
+        """Page Properties keys and key-result table columns found on a sample of pages."""
+        objective_fields: dict[str, tuple[str, list[str]]] = {}
+        kr_fields: dict[str, tuple[str, list[str]]] = {}
+        for listed in self.list_pages(None)[:sample]:
+            try:
+                page = self._complete(listed)
+                parsed = read_page(page.body or "")
+            except (StorageFormatError, RecordError):
+                continue
+            for key, value in parsed.details.items():
+                _kind, samples = objective_fields.setdefault(key, (_value_type(value), []))
+                if len(samples) < 3 and _sample(value):
+                    samples.append(_sample(value))
+            table = find_table(parsed.tables, self.kr_title_header())
+            if table is None:
+                table = next((t for t in parsed.tables if len(t.headers) >= 3), None)
+            if table is None:
+                continue
+            for row in table.rows:
+                for key, value in row.items():
+                    _kind, samples = kr_fields.setdefault(key, (_value_type(value), []))
+                    if len(samples) < 3 and _sample(value):
+                        samples.append(_sample(value))
+
+        def infos(
+            found: dict[str, tuple[str, list[str]]], pseudo: list[str]
+        ) -> tuple[FieldInfo, ...]:
+            out = [FieldInfo(name=n, type=t, samples=tuple(s)) for n, (t, s) in found.items()]
+            out += [FieldInfo(name=p, type="pseudo") for p in pseudo]
+            return tuple(out)
+
+        locator = self.base_cql() or f"children of page {self.options.objectives.parent}"
+        return SourceSchema(
+            connector="confluence",
+            collections={
+                "objectives": infos(
+                    objective_fields, ["@id", "@title", "@url", "@labels", "@parent"]
+                ),
+                "key_results": infos(kr_fields, ["@id", "@title", "@page"]),
+            },
+            titles={"objectives": locator, "key_results": f"key-result table on {locator}"},
+        )

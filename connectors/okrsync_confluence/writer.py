@@ -1,0 +1,361 @@
+"""Writing back to Confluence: the pure plan and the idempotent apply.
+
+Planned writes:
+
+- `page` writes: one review page per CycleReview (and per team when asked) under
+  `review_parent`, rendered by `review_page`. The hash of what okrsync rendered (without the
+  notes people keep, and without anything Confluence rewrites) is stored in the content property
+  `okrsync` on the page; `apply` answers "unchanged" when it matches. The page is found again by
+  title under the parent or by that property, never created twice: after a failed create it
+  looks again before creating. A 409 re-reads the page, takes the person's latest notes and
+  retries, up to `max_conflict_retries` times. Updates are PUT by okrsync itself (v2 on Cloud,
+  v1 on Data Center), never through `Server.update_page`, which lowercases bodies to compare
+  them and resets page width.
+- `properties` writes (option `managed_properties`): okrsync's own Page Properties macro
+  (`id` = okrsync-outputs) on each objective page with Score, Health and Warnings, swapped in
+  byte-exactly so the rest of the page stays as people wrote it. Left out of the plan when the
+  values pulled with the records already match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from okrsync.connector import SourceRecord, Write, Writeback, WriteResult
+from okrsync.errors import RecordError, TransientError
+from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.mapping.schema import OutputMap
+from okrsync.model import SEVERITIES, Finding
+from okrsync.review import CycleReview, Review
+from okrsync_confluence.client import ConfluenceClient, PageData, VersionConflict, cql_quote
+from okrsync_confluence.options import ConfluenceOptions
+from okrsync_confluence.review_page import (
+    MANAGED_MACRO_ID,
+    RenderedReview,
+    extract_notes,
+    format_grade,
+    health_label,
+    render_managed_macro,
+    render_review,
+    replace_managed_macro,
+    review_title,
+)
+from okrsync_confluence.storage_read import StorageFormatError, read_page
+
+PROPERTY_KEY: Final = "okrsync"
+VERSION_MESSAGE: Final = "okrsync: regenerated"
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+def warning_lines(findings: Sequence[Finding]) -> list[str]:
+    """One line per finding, most severe first: `KR002 message`."""
+    order = {sev: i for i, sev in enumerate(SEVERITIES)}
+    ranked = sorted(findings, key=lambda f: (order.get(f.severity, 9), f.code, f.message))
+    return [f"{f.code} {f.message}" for f in ranked]
+
+
+def review_target(options: ConfluenceOptions, title_key: str) -> str:
+    """The executor's stable key for a review page."""
+    return f"confluence:review:{options.target_space}:{title_key}"
+
+
+def plan_review_writes(
+    reviews: Sequence[CycleReview],
+    options: ConfluenceOptions,
+    writeback: Writeback,
+    source: str,
+) -> list[Write]:
+    """One page write per CycleReview; the hash is that of the rendered page without notes."""
+    writes: list[Write] = []
+    for cycle_review in reviews:
+        title = review_title(cycle_review, writeback)
+        rendered = render_review(cycle_review, title=title)
+        payload = {
+            "title": title,
+            "title_key": cycle_review.title_key,
+            "before": rendered.before_notes,
+            "after": rendered.after_notes,
+            "labels": list(rendered.labels),
+            "space": options.target_space,
+            "parent": options.review_parent,
+            "source": source,
+        }
+        writes.append(
+            Write(
+                target=review_target(options, cycle_review.title_key),
+                kind="page",
+                description=f"review page {title!r}",
+                payload=payload,
+                changes={"page": title, "objectives": cycle_review.headline.objectives},
+                content_hash=rendered.content_hash,
+            )
+        )
+    return writes
+
+
+def _outputs(mapping: MappingFile | None) -> OutputMap:
+    if mapping is None:
+        return OutputMap()
+    return mapping.outputs.get("objectives", OutputMap())
+
+
+def plan_page_writes(
+    review: Review, options: ConfluenceOptions, mapping: MappingFile | None
+) -> list[Write]:
+    """The managed macro on each objective page whose pulled outputs differ from the plan."""
+    outputs = _outputs(mapping)
+    names = [n for n in (outputs.score, outputs.health, outputs.warnings) if n]
+    if not names:
+        return []
+    pulled: dict[str, SourceRecord] = {
+        r.external_id: r for r in review.source_records if r.collection == "objectives"
+    }
+    by_subject: dict[str, list[Finding]] = {}
+    for finding in review.findings:
+        by_subject.setdefault(finding.subject, []).append(finding)
+    krs = review.workspace.key_results_by_objective()
+    writes: list[Write] = []
+    for objective in review.workspace.objectives:
+        if objective.source is None:
+            continue
+        page_id = objective.source.external_id
+        result = review.evaluation.objectives.get(objective.id)
+        findings = list(by_subject.get(objective.id, []))
+        for kr in krs.get(objective.id, []):
+            findings += by_subject.get(kr.id, [])
+        values: list[tuple[str, str]] = []
+        if outputs.score:
+            values.append((outputs.score, format_grade(result.grade if result else None)))
+        if outputs.health:
+            values.append((outputs.health, health_label(result.health if result else "no_data")[0]))
+        if outputs.warnings:
+            values.append((outputs.warnings, "\n".join(warning_lines(findings))))
+        record = pulled.get(page_id)
+        before = {k: record.fields.get(k) for k, _ in values} if record else {}
+        if record is not None and all((before.get(k) or "") == v for k, v in values):
+            continue
+        payload = {
+            "page_id": page_id,
+            "values": [list(v) for v in values],
+            "health_key": outputs.health,
+        }
+        writes.append(
+            Write(
+                target=f"confluence:page:{page_id}",
+                kind="properties",
+                description=f"outputs on {objective.title!r}",
+                payload=payload,
+                changes=dict(values),
+                before=before,
+            ).with_hash()
+        )
+    return writes
+
+
+# ----------------------------------------------------------------------------- applying
+
+
+class ConfluenceWriter:
+    """Applies one planned write at a time, idempotently."""
+
+    def __init__(self, client: ConfluenceClient, options: ConfluenceOptions, source: str) -> None:
+        self.client = client
+        self.options = options
+        self.source = source
+
+    def apply(self, write: Write) -> WriteResult:
+        """Apply a page or properties write; errors of one write are returned, not raised.
+
+        AuthError and TransientError propagate so the executor can stop or count them.
+        """
+        try:
+            if write.kind == "page":
+                return self._apply_review(write)
+            if write.kind == "properties":
+                return self._apply_managed(write)
+        except RecordError as exc:
+            return WriteResult(
+                target=write.target, status="failed", error=str(exc), subject=exc.subject
+            )
+        raise RecordError(f"unknown write kind {write.kind!r}", subject=write.target)
+
+    # --- review pages -------------------------------------------------------------------------
+
+    def _marker(self, page_id: str) -> dict[str, Any] | None:
+        found = self.client.get_property(page_id, PROPERTY_KEY)
+        if found is None or not isinstance(found[0], dict):
+            return None
+        return found[0]
+
+    def find_review(self, title: str, title_key: str) -> PageData | None:
+        """The existing review page: by title under the parent, else by its okrsync property."""
+        parent = self.options.review_parent
+        if parent:
+            candidates = list(self.client.children(parent))
+        else:
+            cql = f"type = page and title = {cql_quote(title)}"
+            if self.options.target_space:
+                cql += f" and space = {cql_quote(self.options.target_space)}"
+            candidates = list(self.client.search(cql, with_body=False))
+        for page in candidates:
+            if page.title == title:
+                marker = self._marker(page.id)
+                if marker is None or marker.get("title_key") in (None, title_key):
+                    return page
+        for page in candidates:
+            if page.title == title:
+                continue
+            marker = self._marker(page.id)
+            if (
+                marker is not None
+                and marker.get("title_key") == title_key
+                and marker.get("source") == self.source
+            ):
+                return page
+        return None
+
+    def _rendered(self, write: Write) -> RenderedReview:
+        payload = write.payload
+        return RenderedReview(
+            title=str(payload["title"]),
+            before_notes=str(payload["before"]),
+            after_notes=str(payload["after"]),
+            labels=tuple(payload["labels"]),
+            title_key=str(payload["title_key"]),
+        )
+
+    def _finish(self, page_id: str, rendered: RenderedReview, hash_: str) -> None:
+        have = set(self.client.labels(page_id))
+        self.client.add_labels(page_id, [n for n in rendered.labels if n not in have])
+        self.client.set_property(
+            page_id,
+            PROPERTY_KEY,
+            {
+                "kind": "review",
+                "source": self.source,
+                "title_key": rendered.title_key,
+                "hash": hash_,
+            },
+        )
+
+    def _create(self, rendered: RenderedReview, write: Write) -> PageData | None:
+        space = self.options.target_space
+        if not space:
+            raise RecordError(
+                "no space to write the review page to",
+                subject=write.target,
+                hint="set review_space (or space) in the Confluence options",
+            )
+        try:
+            return self.client.create_page(
+                space=space,
+                parent_id=self.options.review_parent,
+                title=rendered.title,
+                body=rendered.body(None),
+            )
+        except TransientError:
+            # The create may have been applied before the connection dropped: look again.
+            found = self.find_review(rendered.title, rendered.title_key)
+            if found is None:
+                raise
+            return None
+
+    def _apply_review(self, write: Write) -> WriteResult:
+        rendered = self._rendered(write)
+        hash_ = write.content_hash or rendered.content_hash
+        existing = self.find_review(rendered.title, rendered.title_key)
+        if existing is None:
+            created = self._create(rendered, write)
+            if created is not None:
+                self._finish(created.id, rendered, hash_)
+                return WriteResult(
+                    target=write.target, status="applied", remote_version=str(created.version)
+                )
+            existing = self.find_review(rendered.title, rendered.title_key)
+            if existing is None:
+                raise TransientError(f"review page {rendered.title!r} vanished after creation")
+        marker = self._marker(existing.id)
+        for _ in range(self.options.max_conflict_retries + 1):
+            page = self.client.get_page(existing.id)
+            if marker is not None and marker.get("hash") == hash_ and page.title == rendered.title:
+                return WriteResult(
+                    target=write.target, status="unchanged", remote_version=str(page.version)
+                )
+            try:
+                notes = extract_notes(page.body or "")
+            except StorageFormatError as exc:
+                raise RecordError(
+                    f"review page {page.title!r} ({page.id}) is not well-formed storage format "
+                    f"({exc}); okrsync will not overwrite it and risk losing the notes on it",
+                    subject=page.id,
+                    hint="repair the page in Confluence, or delete it to have it regenerated",
+                ) from None
+            try:
+                updated = self.client.update_page(
+                    page.id,
+                    title=rendered.title,
+                    body=rendered.body(notes),
+                    version=page.version + 1,
+                    message=VERSION_MESSAGE,
+                )
+            except VersionConflict:
+                marker = None
+                continue
+            self._finish(page.id, rendered, hash_)
+            return WriteResult(
+                target=write.target, status="applied", remote_version=str(updated.version)
+            )
+        raise TransientError(
+            f"review page {rendered.title!r} kept changing while okrsync wrote it "
+            f"({self.options.max_conflict_retries + 1} version conflicts)",
+            hint="someone is editing the page; the next run tries again",
+        )
+
+    # --- managed Page Properties on OKR pages ------------------------------------------------
+
+    def _apply_managed(self, write: Write) -> WriteResult:
+        payload = write.payload
+        page_id = str(payload["page_id"])
+        values = [(str(k), str(v)) for k, v in payload["values"]]
+        health_key = payload.get("health_key")
+        macro = render_managed_macro(values, health_key if isinstance(health_key, str) else None)
+        for _ in range(self.options.max_conflict_retries + 1):
+            page = self.client.get_page(page_id)
+            body = page.body or ""
+            try:
+                parsed = read_page(body)
+                new_body = replace_managed_macro(body, macro)
+            except (StorageFormatError, ValueError) as exc:
+                raise RecordError(
+                    f"page {page.title!r} ({page_id}) is not well-formed storage format ({exc}); "
+                    "okrsync leaves it untouched",
+                    subject=page_id,
+                    hint="repair the page in Confluence; okrsync writes its outputs next run",
+                ) from None
+            current = next(
+                (b.values for b in parsed.blocks if b.macro_id == MANAGED_MACRO_ID), None
+            )
+            if current is not None and all((current.get(k) or "") == v for k, v in values):
+                return WriteResult(
+                    target=write.target, status="unchanged", remote_version=str(page.version)
+                )
+            try:
+                updated = self.client.update_page(
+                    page_id,
+                    title=page.title,
+                    body=new_body,
+                    version=page.version + 1,
+                    message="okrsync: score, health and warnings",
+                )
+            except VersionConflict:
+                continue
+            return WriteResult(
+                target=write.target, status="applied", remote_version=str(updated.version)
+            )
+        raise TransientError(
+            f"page {page_id} kept changing while okrsync wrote its outputs",
+            hint="someone is editing the page; the next run tries again",
+        )
