@@ -204,8 +204,9 @@ RULES: Final[tuple[Rule, ...]] = (
         explanation=(
             "Alignment forms a tree (or at most a directed acyclic graph) from company to "
             "individual objectives; a loop has no top, makes roll-ups meaningless and is "
-            "always a data error. okrsync's roll-up stops at loops, but the scores of the "
-            "objectives in one are not trustworthy."
+            "always a data error (Niven and Lamorte describe alignment as linking to a higher "
+            "level). okrsync's roll-up stops at loops, but the scores of the objectives in one "
+            "are not trustworthy."
         ),
         hint='Remove one of the "Aligned to" links so that the chain ends at a higher-level '
         "objective.",
@@ -219,8 +220,9 @@ RULES: Final[tuple[Rule, ...]] = (
         summary="An objective is aligned to an objective that is not in the workspace.",
         explanation=(
             "The parent was deleted, archived, or lives in a database the integration cannot "
-            "read. The alignment tree and roll-ups silently lose this branch, so the link "
-            "needs fixing or the parent needs sharing with okrsync."
+            "read. The alignment tree and roll-ups silently lose this branch, and the "
+            "transparency Doerr counts among the superpowers of OKRs is lost with it, so the "
+            "link needs fixing or the parent needs sharing with okrsync."
         ),
         hint="Re-link the objective to an existing parent, or give okrsync access to the "
         "parent's database or space.",

@@ -635,7 +635,8 @@ RULES: Final[tuple[Rule, ...]] = (
         explanation=(
             "The kind says which way progress goes; with start and target pointing the other "
             "way every step forward counts as negative progress. Usually the kind select or the "
-            "start and target fields were swapped."
+            "start and target fields were swapped. Doerr's requirement that a key result be "
+            "verifiable only holds when its direction is unambiguous."
         ),
         hint="Fix the kind (increase or decrease), or swap start and target.",
         check=_kind_contradiction,

@@ -451,7 +451,9 @@ RULES: Final[tuple[Rule, ...]] = (
         explanation=(
             "The objective score is the weighted mean of its key results and zero-weight key "
             "results are shown but not counted. With all weights at zero nothing is counted, "
-            "so the objective cannot be scored; this is almost always a data entry mistake."
+            "so the objective cannot be scored; this is almost always a data entry mistake. Niven "
+            "and Lamorte describe weights as a way to express relative importance, never to "
+            "switch a whole objective off."
         ),
         hint="Give the key results positive weights (1 each when they count equally).",
         check=_zero_total_weight,
