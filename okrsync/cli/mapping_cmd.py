@@ -1,0 +1,228 @@
+"""`okrsync mapping validate|infer`: check a mapping file, or draft one from a live schema.
+
+`validate FILE` loads a mapping and prints OK or every problem with its file:line and fix
+(exit 2 on any problem). `infer` asks a configured source's connector for its live schema
+(`describe()`), or reads a saved SourceSchema JSON with `--schema-json`, and prints a commented
+draft mapping; `--apply` then adds the output properties (Score, Health, Warnings, Last synced)
+the workspace lacks, after listing them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from okrsync.connector import Connector, ConnectorContext, SourceSchema
+from okrsync.errors import ConfigError, ExitCode
+from okrsync.mapping.infer import infer_mapping, missing_outputs
+from okrsync.mapping.loader import load_mapping, parse_mapping
+from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
+
+
+def register(subparsers: Any) -> None:
+    """Add `mapping validate` and `mapping infer` to the okrsync command line."""
+    mapping = subparsers.add_parser(
+        "mapping",
+        help="validate a mapping file, or draft one from a source's live schema",
+        description="Mapping files say which source field feeds each canonical OKR field "
+        "(docs/mapping.md).",
+    )
+    sub = mapping.add_subparsers(dest="mapping_command", metavar="SUBCOMMAND")
+
+    validate = sub.add_parser(
+        "validate",
+        help="load a mapping file and list every problem (exit 2 if any)",
+        description="Load a mapping file and print OK, or every problem with file:line and fix.",
+    )
+    validate.add_argument("file", type=Path, help="the mapping file (YAML)")
+    validate.set_defaults(func=validate_command)
+
+    infer = sub.add_parser(
+        "infer",
+        help="draft a commented mapping from a source's live schema",
+        description="Ask the source's connector for its databases/pages and their fields and "
+        "print a draft mapping with a comment on every guess and TODOs where it cannot tell. "
+        "Give --config and --source, or --schema-json with a saved SourceSchema.",
+    )
+    infer.add_argument("--config", type=Path, help="okrsync.toml")
+    infer.add_argument("--source", help="the source's name in okrsync.toml")
+    infer.add_argument(
+        "--schema-json", type=Path, help="a SourceSchema JSON file instead of a live source"
+    )
+    infer.add_argument("--out", type=Path, help="write the draft here instead of printing it")
+    infer.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    infer.add_argument(
+        "--apply",
+        action="store_true",
+        help="also add the missing output properties (Score, Health, Warnings, Last synced) "
+        "to the workspace, after listing them",
+    )
+    infer.set_defaults(func=infer_command)
+    mapping.set_defaults(func=lambda args: _no_subcommand(mapping))
+
+
+def _no_subcommand(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return int(ExitCode.CONFIG)
+
+
+def validate_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """`okrsync mapping validate FILE`: OK (exit 0) or every problem (exit 2)."""
+    out = out or sys.stdout
+    try:
+        mapping = load_mapping(args.file)
+    except ConfigError as exc:
+        print(str(exc), file=out)
+        return int(ExitCode.CONFIG)
+    counts = ", ".join(
+        f"{name} ({len(coll.fields)} fields)" for name, coll in mapping.collections.items()
+    )
+    print(f"OK {args.file}: {counts}", file=out)
+    return int(ExitCode.OK)
+
+
+def read_schema_json(path: Path) -> SourceSchema:
+    """A SourceSchema saved as JSON (as `describe()` returns it); ConfigError naming the path."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"schema file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read schema file {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}:{exc.lineno}: not valid JSON: {exc.msg}", hint="fix the JSON at that line"
+        ) from None
+    try:
+        return SourceSchema.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(
+            f"{path}: not a SourceSchema",
+            problems=problems,
+            hint="give the JSON form of a connector's describe() result",
+        ) from None
+
+
+def placeholder_mapping() -> Mapping:
+    """A minimal mapping for connectors built before a real mapping exists (for describe())."""
+    return Mapping(
+        collections={"objectives": CollectionMap(fields={"title": FieldSpec(field="@title")})}
+    )
+
+
+def _connector(args: argparse.Namespace, mapping: Mapping) -> Connector:
+    from okrsync.config import load_config, resolve_connector
+
+    config = load_config(args.config)
+    src = config.source(args.source)
+    factory = resolve_connector(src.connector)
+    return factory(
+        ConnectorContext(
+            source=src.name, options=src.options, mapping=mapping, writeback=src.writeback
+        )
+    )
+
+
+def _existing_mapping(args: argparse.Namespace) -> Mapping | None:
+    """The source's configured mapping if it exists and loads (describe() then uses it)."""
+    from okrsync.config import load_config
+
+    path = load_config(args.config).source(args.source).mapping
+    if not path.exists():
+        return None
+    try:
+        return load_mapping(path)
+    except ConfigError:
+        return None
+
+
+def infer_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """`okrsync mapping infer`: print or write a draft mapping, optionally add missing outputs."""
+    out = out or sys.stdout
+    if args.schema_json is not None:
+        if args.apply:
+            raise ConfigError(
+                "--apply changes the workspace, so it needs a live source",
+                hint="use --config FILE --source NAME instead of --schema-json",
+            )
+        schema = read_schema_json(args.schema_json)
+        return _emit(infer_mapping(schema), args, out)
+    if args.config is None or args.source is None:
+        raise ConfigError(
+            "mapping infer needs --config and --source (or --schema-json)",
+            hint="okrsync mapping infer --config okrsync.toml --source NAME",
+        )
+    existing = _existing_mapping(args)
+    connector = _connector(args, existing or placeholder_mapping())
+    try:
+        schema = connector.describe()
+    finally:
+        connector.close()
+    draft = infer_mapping(schema)
+    code = _emit(draft, args, out)
+    if code != ExitCode.OK or not args.apply:
+        return code
+    mapping = existing or parse_mapping(draft, source="the draft mapping")
+    return _apply_outputs(args, mapping, schema, out)
+
+
+def _emit(draft: str, args: argparse.Namespace, out: TextIO) -> int:
+    if args.out is None:
+        out.write(draft)
+        return int(ExitCode.OK)
+    if args.out.exists() and not args.force:
+        raise ConfigError(
+            f"{args.out} exists; not overwriting it",
+            hint="pass --force to overwrite, or choose another --out",
+        )
+    args.out.write_text(draft, encoding="utf-8")
+    print(f"wrote a draft mapping to {args.out}; review its TODO lines", file=sys.stderr)
+    return int(ExitCode.OK)
+
+
+def _apply_outputs(
+    args: argparse.Namespace, mapping: Mapping, schema: SourceSchema, out: TextIO
+) -> int:
+    """List the output properties the workspace lacks, then have the connector add them."""
+    connector = _connector(args, mapping)
+    try:
+        lister = getattr(connector, "missing_outputs", None)
+        adder = getattr(connector, "add_missing_outputs", None)
+        missing: list[Any] = list(lister()) if callable(lister) else []
+        if not callable(lister):
+            missing = missing_outputs(mapping, schema)
+        if not missing:
+            print("every output property exists already; nothing to add", file=sys.stderr)
+            return int(ExitCode.OK)
+        print("adding these output properties:", file=sys.stderr)
+        for item in missing:
+            print(f"  {_describe_output(item)}", file=sys.stderr)
+        if not callable(adder):
+            print(
+                f"the {connector.name} connector cannot add properties; add them by hand",
+                file=sys.stderr,
+            )
+            return int(ExitCode.PARTIAL)
+        added = adder(missing)
+        print(f"added {len(added)} output propert{'y' if len(added) == 1 else 'ies'}", file=out)
+        return int(ExitCode.OK)
+    finally:
+        connector.close()
+
+
+def _describe_output(item: Any) -> str:
+    if isinstance(item, tuple) and len(item) == 3:
+        collection, name, vendor_type = item
+        return f"{collection}: {name} ({vendor_type})"
+    collection = getattr(item, "collection", "?")
+    name = getattr(item, "property", item)
+    vendor_type = getattr(item, "type", "")
+    database = getattr(item, "database", "")
+    where = f" in {database}" if database else ""
+    return f"{collection}{where}: {name}" + (f" ({vendor_type})" if vendor_type else "")
