@@ -399,7 +399,10 @@ def read_value(
     elif kind in ("created_time", "last_edited_time"):
         out[kind] = render_time(str(page[kind]))
     elif kind in ("created_by", "last_edited_by"):
-        out[kind] = ctx.user_object(str(page[kind])) or {"object": "user", "id": page[kind]}
+        user = ctx.user_object(str(page[kind])) or {"object": "user", "id": page[kind]}
+        if user.get("type") == "bot":
+            user["bot"] = {}  # property values show bots without their owner details
+        out[kind] = user
     elif kind == "unique_id":
         out[kind] = {"prefix": prop[kind].get("prefix"), "number": page.get("unique_number")}
     elif kind == "formula":

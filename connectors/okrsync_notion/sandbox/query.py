@@ -282,9 +282,10 @@ def _typed_condition(kind: str, value: JSON | None, condition: JSON, now: dateti
                 if sub == "every":
                     return all(results)
                 return not any(results)
-            target = {"checkbox": "checkbox", "string": "rich_text"}.get(sub, sub)
+            target = {"string": "rich_text"}.get(sub, sub)
+            stored_key = {"checkbox": "boolean"}.get(sub, sub)
             sub_value = (
-                {"id": "", "type": target, target: inner.get(sub)}
+                {"id": "", "type": target, target: inner.get(stored_key)}
                 if isinstance(inner, dict)
                 else None
             )

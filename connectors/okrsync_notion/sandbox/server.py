@@ -97,7 +97,10 @@ class NotionSandbox:
             server.daemon_threads = True
             self._server = server
             self._thread = threading.Thread(
-                target=server.serve_forever, name="notion-sandbox", daemon=True
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="notion-sandbox",
+                daemon=True,
             )
             self._thread.start()
 
@@ -248,7 +251,11 @@ class NotionSandbox:
         except ApiError as error:
             if error.status == 429:
                 self.retry_watch.sent(float(error.headers.get("Retry-After", "0")))
-            return error.status, error.headers, error.body(request_id), fault, endpoint, False
+            body = error.body(request_id)
+            if error.code == "object_not_found":
+                body["additional_data"] = {"integration_id": self.store.bot_id}
+                body["request_id"] = body.pop("request_id")
+            return error.status, error.headers, body, fault, endpoint, False
 
     def _check_auth(self, headers: dict[str, str]) -> None:
         authorization = headers.get("authorization", "")

@@ -534,6 +534,16 @@ class NotionStore(ValueContext):
             page["last_edited_by"] = author
             return page
 
+    def set_computed(self, page_id: str, property_key: str, value: JSON) -> None:
+        """Fix the result of a formula (or override a rollup) on one page, e.g.
+        `{"type": "number", "number": 3}`: the emulator does not evaluate formula expressions."""
+        with self.lock:
+            page = self.get_page(page_id)
+            prop = find_property(self.schema_of(page), property_key)
+            if prop is None or prop["type"] not in ("formula", "rollup"):
+                raise schema_entry_error(property_key)
+            page["properties"][prop["id"]] = value
+
     def trash_page(self, page_id: str, *, by: str | None = None) -> JSON:
         """Move a page to the trash (queries stop returning it)."""
         return self.update_page(page_id, by=by, in_trash=True)
