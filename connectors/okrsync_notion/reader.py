@@ -91,6 +91,11 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
+def is_trashed(page: dict[str, Any]) -> bool:
+    """Trashed or archived: 2025-09-03 says `archived`/`in_trash`, 2026-03-11 `in_trash`."""
+    return bool(page.get("in_trash") or page.get("archived") or page.get("is_archived"))
+
+
 class Resolver:
     """Finds the data source behind each configured collection (cached for the connector's life)."""
 
@@ -293,9 +298,7 @@ class Reader:
                         url=page.get("url"),
                         updated_at=edited,
                         fields=fields,
-                        trashed=bool(
-                            page.get("in_trash") or page.get("archived") or page.get("is_archived")
-                        ),
+                        trashed=is_trashed(page),
                     )
         self.state.complete = True
 
