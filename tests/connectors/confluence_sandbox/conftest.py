@@ -1,0 +1,50 @@
+"""Fixtures for the Confluence sandbox contract tests: started emulators and real clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from okrsync_confluence.sandbox import ConfluenceSandbox
+
+CONFLUENCE_FIXTURES = (
+    Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "confluence"
+)
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def sandbox(request: pytest.FixtureRequest) -> Iterator[ConfluenceSandbox]:
+    """A started emulator of each deployment, with an empty space OKR and its home page."""
+    box = ConfluenceSandbox(deployment=request.param)
+    box.start()
+    box.create_space("OKR", "OKRs")
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def cloud() -> Iterator[ConfluenceSandbox]:
+    box = ConfluenceSandbox(deployment="cloud")
+    box.start()
+    box.create_space("OKR", "OKRs")
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def datacenter() -> Iterator[ConfluenceSandbox]:
+    box = ConfluenceSandbox(deployment="datacenter")
+    box.start()
+    box.create_space("OKR", "OKRs")
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def confluence_fixtures() -> Path:
+    if not CONFLUENCE_FIXTURES.is_dir():
+        raise RuntimeError(
+            f"{CONFLUENCE_FIXTURES} is missing: clone with shared/ beside the project"
+        )
+    return CONFLUENCE_FIXTURES
