@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Mapping as AnyMapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Final, Literal, NamedTuple
 
 from okrsync.mapping.schema import Locale
@@ -113,7 +114,7 @@ def _split_number(text: str) -> tuple[str, str, str]:
     return text[: match.start()], core, text[end:]
 
 
-def _digits(core: str, locale: Locale, original: Any) -> float:
+def _digits(core: str, locale: Locale, original: Any) -> Decimal:
     """Read digits with thousands separators and a decimal mark per `locale`."""
     decimal_mark = locale.decimal
     group_mark = "," if decimal_mark == "." else "."
@@ -152,16 +153,18 @@ def _digits(core: str, locale: Locale, original: Any) -> float:
         integer = "".join(groups)
     if not integer.isdigit() or (fraction and not fraction.isdigit()):
         raise ValueParseError(original, _EXPECTED_NUMBER)
-    return float(f"{integer}.{fraction}" if fraction else integer)
+    return Decimal(f"{integer}.{fraction}" if fraction else integer)
 
 
-def _read_suffix(suffix: str, has_currency: bool) -> tuple[float, str | None, bool]:
+def _read_suffix(
+    suffix: str, has_currency: bool, original: Any
+) -> tuple[Decimal, str | None, bool]:
     """Interpret what follows the digits: magnitude, percent sign, currency or a unit word.
 
     Returns (multiplier, unit, is_percent).
     """
     rest = suffix.strip()
-    multiplier = 1.0
+    multiplier = Decimal(1)
     if rest:
         word, _, after = rest.partition(" ")
         glued = suffix[:1] not in (" ", "")
@@ -170,7 +173,7 @@ def _read_suffix(suffix: str, has_currency: bool) -> tuple[float, str | None, bo
         if word == "m" and glued and has_currency:
             key = "M"
         if key in _MAGNITUDES and (glued or len(word) > 1 or not after):
-            multiplier = _MAGNITUDES[key]
+            multiplier = Decimal(_MAGNITUDES[key])
             rest = after.strip()
     if not rest:
         return multiplier, None, False
@@ -182,7 +185,10 @@ def _read_suffix(suffix: str, has_currency: bool) -> tuple[float, str | None, bo
     if rest.upper() in _CURRENCY_CODES and rest.isupper():
         return multiplier, rest, False
     if len(rest) > 30 or not re.fullmatch(r"[^\W\d_][\w/.\-² ]*", rest):
-        raise ValueParseError(suffix, "a unit after the number (like %, k, M, stars, users)")
+        raise ValueParseError(
+            original,
+            f"{_EXPECTED_NUMBER}; {rest!r} after the number is not a unit (like %, k, M, stars)",
+        )
     return multiplier, rest, False
 
 
@@ -203,7 +209,7 @@ def parse_number(
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueParseError(value, "a finite number")
-        return _apply_mode(float(value), None, False, mode)
+        return _apply_mode(Decimal(repr(float(value))), None, False, mode, value)
     if not isinstance(value, str):
         raise ValueParseError(value, _EXPECTED_NUMBER)
     text = _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
@@ -216,33 +222,36 @@ def parse_number(
     prefix_match = _PREFIX.fullmatch(prefix.replace(" ", ""))
     if prefix_match is None or (prefix_match["sign1"] and prefix_match["sign2"]):
         raise ValueParseError(value, _EXPECTED_NUMBER)
-    sign = -1.0 if "-" in prefix_match["sign1"] + prefix_match["sign2"] else 1.0
+    sign = Decimal(-1) if "-" in prefix_match["sign1"] + prefix_match["sign2"] else Decimal(1)
     currency = prefix_match["currency"] or None
     number = _digits(core, locale, value)
-    multiplier, unit, is_percent = _read_suffix(suffix, currency is not None)
+    multiplier, unit, is_percent = _read_suffix(suffix, currency is not None, value)
     if currency is not None:
         if unit is not None:
             raise ValueParseError(value, _EXPECTED_NUMBER + " with one unit")
         unit = currency
-    result = sign * number * multiplier
-    if result in (float("inf"), float("-inf")):
-        raise ValueParseError(value, "a number of a sensible size")
-    return _apply_mode(result, unit, is_percent, mode)
+    return _apply_mode(sign * number * multiplier, unit, is_percent, mode, value)
 
 
 def _apply_mode(
-    number: float, unit: str | None, is_percent: bool, mode: NumberMode
+    number: Decimal, unit: str | None, is_percent: bool, mode: NumberMode, original: Any
 ) -> ParsedNumber:
-    """Convert between percent points and fractions as the mode asks (module docstring)."""
+    """Convert between percent points and fractions as the mode asks (module docstring).
+
+    Decimal arithmetic keeps 0.27 -> 27 exact (float would give 27.000000000000004).
+    """
     if mode == "percent":
-        return ParsedNumber(number if is_percent else _tidy(number * 100), "%")
-    if mode == "fraction":
-        return ParsedNumber(_tidy(number / 100) if is_percent else number, None)
-    return ParsedNumber(_tidy(number), unit)
+        number, unit = (number if is_percent else number * 100), "%"
+    elif mode == "fraction":
+        number, unit = (number / 100 if is_percent else number), None
+    result = float(number)
+    if result in (float("inf"), float("-inf")):
+        raise ValueParseError(original, "a number of a sensible size")
+    return ParsedNumber(result, unit)
 
 
 def _tidy(number: float) -> float:
-    """Drop binary noise from scaling (0.27 * 100 is 27.000000000000004)."""
+    """Drop binary noise from scaling a float (0.7 * 10 / 100 and the like)."""
     return float(f"{number:.12g}")
 
 
@@ -740,7 +749,10 @@ def parse_suppressions(value: Any) -> tuple[str, ...]:
     the first word of a comma-separated item, so "okrsync: ignore KR002 because it is a KPI"
     yields only KR002. Text without such a note yields ().
     """
-    text = parse_text(value) if not isinstance(value, str) else value
+    if isinstance(value, list | tuple):
+        text = "\n".join(parse_text(v) for v in value)
+    else:
+        text = parse_text(value)
     found: list[str] = []
     for match in _SUPPRESSION.finditer(text):
         for item in match["rest"].split(","):
