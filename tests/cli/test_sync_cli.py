@@ -1,0 +1,169 @@
+"""`okrsync sync` and `okrsync lint` as subprocesses, with their documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from okrsync.errors import ExitCode
+from okrsync.lock import run_lock
+from tests.cli.conftest import ROOT, Run, cli_env, okrsync_argv
+from tests.cli.fake_connector import load_vendor, save_vendor
+from tests.unit.test_sync import MAPPING, company
+
+TOKEN = "canary-token-5be1c0ffee"
+
+
+def make_config(tmp_path: Path, *, extra_options: str = "", rules: str = "") -> Path:
+    vendor = tmp_path / "vendor.json"
+    save_vendor(vendor, {"records": company()})
+    (tmp_path / "mapping.yaml").write_text(MAPPING)
+    config = tmp_path / "okrsync.toml"
+    config.write_text(
+        f"""
+state_path = "state.db"
+
+[sources.team]
+connector = "tests.cli.fake_connector:create"
+mapping = "mapping.yaml"
+options = {{ vendor = "{vendor}", token_env = "FAKE_TOKEN" {extra_options} }}
+
+[logging]
+format = "json"
+{rules}
+"""
+    )
+    return config
+
+
+def test_sync_json_then_second_run_has_no_writes(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    first = okrsync("sync", "--config", str(config), "--json", env={"FAKE_TOKEN": TOKEN})
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert {"reads", "writes", "skipped_writes", "findings", "errors", "run_id"} <= set(summary)
+    assert summary["writes"] == 6
+    second = okrsync("sync", "--config", str(config), "--json", env={"FAKE_TOKEN": TOKEN})
+    assert json.loads(second.stdout)["writes"] == 0
+    assert json.loads(second.stdout)["skipped_writes"] == 6
+    # every log line is JSON with the run id, and the token never appears
+    for line in second.stderr.splitlines():
+        assert json.loads(line)["run_id"] == json.loads(second.stdout)["run_id"]
+    assert TOKEN not in first.stderr + second.stderr + first.stdout
+
+
+def test_dry_run_prints_changes_and_writes_nothing(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    result = okrsync("sync", "--config", str(config), "--dry-run", env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode == 0, result.stderr
+    assert "fake:page:k1" in result.stdout
+    assert "Score: ? -> 0.4" in result.stdout
+    assert "6 planned" in result.stdout
+    assert load_vendor(tmp_path / "vendor.json")["applied"] == []
+    assert not (tmp_path / "state.db").exists()
+
+
+def test_config_error_exit_2_names_file_and_key(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path, extra_options=', base_url = "http://example.com"')
+    result = okrsync("sync", "--config", str(config))
+    assert result.returncode == ExitCode.CONFIG
+    assert str(config) in result.stderr
+    assert "sources.team.options.base_url" in result.stderr
+
+
+def test_missing_credential_exit_2(tmp_path: Path, okrsync: Run) -> None:
+    result = okrsync("sync", "--config", str(make_config(tmp_path)))
+    assert result.returncode == ExitCode.CONFIG
+    assert "FAKE_TOKEN" in result.stderr
+
+
+def test_overlapping_run_exits_4(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    with run_lock(tmp_path / "state.db"):
+        result = okrsync("sync", "--config", str(config), env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode == ExitCode.LOCKED
+    assert "state.db.lock" in result.stderr
+    assert load_vendor(tmp_path / "vendor.json")["applied"] == []
+
+
+def test_failed_write_exit_1(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    data = load_vendor(tmp_path / "vendor.json")
+    data["fail_targets"] = ["fake:page:o1"]
+    save_vendor(tmp_path / "vendor.json", data)
+    result = okrsync("sync", "--config", str(config), env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode == ExitCode.PARTIAL
+    assert "fake:page:o1" in result.stdout
+    assert len(load_vendor(tmp_path / "vendor.json")["applied"]) == 5
+
+
+def test_auth_failure_exit_3(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    data = load_vendor(tmp_path / "vendor.json")
+    data["pull_error"] = "auth"
+    save_vendor(tmp_path / "vendor.json", data)
+    result = okrsync("sync", "--config", str(config), env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode == ExitCode.AUTH
+    assert "refused" in result.stdout
+
+
+def test_sigterm_mid_run_exits_5_then_resume_finishes(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    vendor = tmp_path / "vendor.json"
+    data = load_vendor(vendor)
+    data["write_delay"] = 0.3
+    save_vendor(vendor, data)
+    proc = subprocess.Popen(
+        okrsync_argv("sync", "--config", str(config)),
+        env=cli_env({"FAKE_TOKEN": TOKEN}),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait for the first confirmed write
+        if '"event": "write"' in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    code = proc.wait(timeout=20)
+    assert code == ExitCode.INTERRUPTED
+    assert time.monotonic() - started < 10
+    done = load_vendor(vendor)["applied"]
+    assert 1 <= len(done) < 6
+    data = load_vendor(vendor)
+    data["write_delay"] = 0
+    save_vendor(vendor, data)
+    resumed = okrsync("sync", "--config", str(config), "--json", env={"FAKE_TOKEN": TOKEN})
+    assert resumed.returncode == 0, resumed.stderr
+    final = load_vendor(vendor)["applied"]
+    assert sorted(final) == sorted(set(final))  # nothing written twice
+    assert len(final) == 6
+
+
+def test_lint_fail_on_and_formats(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    env = {"FAKE_TOKEN": TOKEN}
+    text = okrsync("lint", "--config", str(config), "--fail-on", "never", env=env)
+    assert text.returncode == 0, text.stderr
+    assert "team:" in text.stdout and "finding(s)" in text.stdout
+    as_json = okrsync(
+        "lint", "--config", str(config), "--format", "json", "--fail-on", "info", env=env
+    )
+    found = json.loads(as_json.stdout)["findings"]["team"]
+    assert as_json.returncode == (ExitCode.FINDINGS if found else 0)
+    markdown = okrsync("lint", "--config", str(config), "--format", "markdown", env=env)
+    assert markdown.stdout.startswith("## team:")
+    assert load_vendor(tmp_path / "vendor.json")["applied"] == []
+    assert not (tmp_path / "state.db").exists()
+
+
+def test_unknown_source_exit_2(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    result = okrsync("sync", "--config", str(config), "--source", "nope", env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode == ExitCode.CONFIG
+    assert "team" in result.stderr
