@@ -1,0 +1,257 @@
+"""Write-back through the real notion-client against the sandbox: outputs and review pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from okrsync_notion import NotionConnector
+from okrsync_notion.blocks import GENERATED_LINE, total_blocks
+from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMIT
+from okrsync_notion.sandbox import NotionSandbox
+from okrsync_notion.writer import parse_marker
+
+from okrsync.connector import Write, Writeback
+from okrsync.mapping.schema import Mapping
+from okrsync.model import Finding
+from okrsync.sandbox import FaultPlan, SeedResult
+
+from .conftest import ConnectorFactory
+from .pipeline import pull_review, small_workspace
+
+GENERATED = datetime(2025, 8, 1, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def seeded(sandbox: NotionSandbox) -> SeedResult:
+    return sandbox.seed(small_workspace())
+
+
+def _connector(
+    make_connector: ConnectorFactory,
+    mapping: Mapping,
+    seeded: SeedResult,
+    *,
+    reviews: bool = False,
+    **options: Any,
+) -> NotionConnector:
+    opts = {**seeded.options, **options}
+    opts.pop("base_url")
+    opts["token_env"] = "NOTION_TEST_TOKEN"
+    if not reviews:
+        opts.pop("review_parent", None)
+    return make_connector(mapping, writeback=Writeback(reviews=reviews), **opts)
+
+
+def _page_values(sandbox: NotionSandbox, page_id: str) -> dict[str, Any]:
+    """The page's properties as the API shows them, flattened by name."""
+    from okrsync_notion.properties import flatten_value
+
+    store = sandbox.store
+    page = store.get_page(page_id)
+    return {name: flatten_value(value) for name, value in store.page_properties(page).items()}
+
+
+def test_outputs_are_written_and_a_second_plan_writes_nothing(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    connector = _connector(make_connector, template_mapping, seeded)
+    review = pull_review(connector, template_mapping, GENERATED)
+    writes = connector.plan(review)
+    assert {w.kind for w in writes} == {"properties"}
+    assert len(writes) == 5  # two objectives, three key results
+    assert all(w.content_hash for w in writes)
+    results = [connector.apply(w) for w in writes]
+    assert [r.status for r in results] == ["applied"] * 5
+
+    k1 = _page_values(sandbox, seeded.ids["k1"])
+    assert k1["Score"] == pytest.approx(0.4)
+    assert k1["Health"] in {"On track", "At risk", "Off track"}
+    assert k1["Last synced"] == GENERATED.isoformat()
+    k3 = _page_values(sandbox, seeded.ids["k3"])
+    assert k3["Health"] == "No data"
+    assert k3["Warnings"].startswith("⚠ ")
+    k3_codes = {f.code for f in review.findings if f.subject == seeded.ids["k3"]}
+    assert k3_codes and all(code in k3["Warnings"] for code in k3_codes)
+
+    # the next run pulls the written values back: nothing left to write, even a day later
+    later = pull_review(connector, template_mapping, GENERATED + timedelta(days=1))
+    assert connector.plan(later) == []
+    # and applying an old write again finds the remote already matching
+    assert connector.apply(writes[0]).status == "unchanged"
+
+
+def test_last_synced_is_not_part_of_the_content_hash(
+    seeded: SeedResult, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    connector = _connector(make_connector, template_mapping, seeded)
+    records = list(connector.pull(None))
+    first = connector.plan(pull_review(connector, template_mapping, GENERATED, records=records))
+    second = connector.plan(
+        pull_review(connector, template_mapping, GENERATED + timedelta(hours=5), records=records)
+    )
+    assert [w.content_hash for w in first] == [w.content_hash for w in second]
+    assert first[0].payload["always"] != second[0].payload["always"]
+
+
+def test_warnings_past_the_limits_end_with_more_and_still_apply(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    connector = _connector(make_connector, template_mapping, seeded)
+    review = pull_review(connector, template_mapping, GENERATED)
+    o1 = seeded.ids["o1"]
+    many = tuple(
+        Finding(code=f"X{i:03d}", severity="warning", subject=o1, message="m" * 2500)
+        for i in range(150)
+    )
+    review = review.model_copy(update={"findings": review.findings + many})
+    (write,) = [w for w in connector.plan(review) if w.payload["page_id"] == o1]
+    items = write.payload["properties"]["Warnings"]["rich_text"]
+    assert len(items) <= RICH_TEXT_ITEMS_LIMIT
+    assert all(len(i["text"]["content"]) <= RICH_TEXT_ITEM_LIMIT for i in items)
+    assert items[-1]["text"]["content"].endswith("more")
+    assert connector.apply(write).status == "applied"
+    written = _page_values(sandbox, o1)["Warnings"]
+    assert written.splitlines()[-1].startswith("+") and written.endswith("more")
+
+
+def test_one_bad_page_does_not_stop_the_others(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    connector = _connector(make_connector, template_mapping, seeded)
+    writes = connector.plan(pull_review(connector, template_mapping, GENERATED))
+    trashed = seeded.ids["k2"]
+    sandbox.store.trash_page(trashed)  # someone deletes a page between pull and write
+    missing = "0e0e0e0e-0e0e-4e0e-8e0e-0e0e0e0e0e0e"
+    ghost = Write(
+        target=f"notion:page:{missing}",
+        kind="properties",
+        description="a page that no longer exists",
+        payload={**writes[0].payload, "page_id": missing},
+    )
+    results = [connector.apply(w) for w in [ghost, *writes]]
+    by_subject = {r.subject: r for r in results}
+    assert by_subject[missing].status == "failed"
+    assert "share the page/database with the integration" in (by_subject[missing].error or "")
+    assert by_subject[trashed].status == "failed"
+    assert "archived" in (by_subject[trashed].error or "")
+    applied = [r for r in results if r.status == "applied"]
+    assert len(applied) == 4
+
+
+def test_a_wrong_output_type_fails_that_page_with_a_message_naming_the_property(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    connector = _connector(make_connector, template_mapping, seeded)
+    writes = connector.plan(pull_review(connector, template_mapping, GENERATED))
+    bad = writes[0].model_copy(
+        update={
+            "payload": {
+                **writes[0].payload,
+                "properties": {"Score": {"number": "high"}},
+                "expected": {"Score": "high"},
+            }
+        }
+    )
+    result = connector.apply(bad)
+    assert result.status == "failed"
+    assert result.subject == writes[0].payload["page_id"]
+    assert "Score" in (result.error or "")
+    assert connector.apply(writes[1]).status == "applied"
+
+
+# ----------------------------------------------------------------------------- review pages
+
+
+def _review_pages(sandbox: NotionSandbox, parent: str) -> list[str]:
+    store = sandbox.store
+    return [b for b in store.live_children(parent) if store.blocks[b]["type"] == "child_page"]
+
+
+def _texts(sandbox: NotionSandbox, page_id: str) -> list[str]:
+    store = sandbox.store
+    out = []
+    for block_id in store.live_children(page_id):
+        content = store.blocks[block_id].get("content") or {}
+        out.append("".join(i.get("plain_text", "") for i in content.get("rich_text") or []))
+    return out
+
+
+def _tree_size(sandbox: NotionSandbox, container: str) -> int:
+    store = sandbox.store
+    return sum(1 + _tree_size(sandbox, child) for child in store.live_children(container))
+
+
+def test_the_review_page_is_created_once_and_updated_in_place(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    parent = seeded.options["review_parent"]
+    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
+    review = pull_review(connector, template_mapping, GENERATED)
+    (page_write,) = [w for w in connector.plan(review) if w.kind == "page"]
+    assert page_write.payload["title"] == "OKR Review Q3 2025"
+    assert connector.apply(page_write).status == "applied"
+    (page_id,) = _review_pages(sandbox, parent)
+    texts = _texts(sandbox, page_id)
+    marker = parse_marker(texts[0])
+    assert marker == ("okrsync:review:okrs:" + seeded.ids["q3"], page_write.content_hash)
+    assert GENERATED_LINE in texts
+    assert _tree_size(sandbox, page_id) == 5 + total_blocks(page_write.payload["blocks"])
+
+    # the same content again: found by its marker, left alone
+    assert connector.apply(page_write).status == "unchanged"
+    assert _review_pages(sandbox, parent) == [page_id]
+
+    # someone writes a note in the kept section; then the OKRs change
+    notes_line = sandbox.store.live_children(page_id)[2]
+    sandbox.store.append_children(
+        page_id, [{"paragraph": {"rich_text": [{"text": {"content": "My note"}}]}}],
+        after=notes_line,
+    )  # fmt: skip
+    sandbox.store.update_page(seeded.ids["k2"], {"Current Value": {"number": 15}})
+    changed = pull_review(connector, template_mapping, GENERATED + timedelta(hours=1))
+    (new_write,) = [w for w in connector.plan(changed) if w.kind == "page"]
+    assert new_write.content_hash != page_write.content_hash
+    assert connector.apply(new_write).status == "applied"
+    assert _review_pages(sandbox, parent) == [page_id]
+    texts = _texts(sandbox, page_id)
+    assert parse_marker(texts[0]) == (marker[0], new_write.content_hash)
+    assert "My note" in texts
+    assert _tree_size(sandbox, page_id) == 6 + total_blocks(new_write.payload["blocks"])
+
+
+def test_a_create_applied_then_reset_is_not_duplicated(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    parent = seeded.options["review_parent"]
+    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
+    review = pull_review(connector, template_mapping, GENERATED)
+    (page_write,) = [w for w in connector.plan(review) if w.kind == "page"]
+    sandbox.set_faults(
+        FaultPlan(rates={"applied_then_reset": 1.0}, methods=("POST",), paths=("/v1/pages",))
+    )
+    result = connector.apply(page_write)
+    sandbox.set_faults(None)
+    assert result.status == "applied"
+    assert len(_review_pages(sandbox, parent)) == 1
+    assert sandbox.stats()["faults"] == {"applied_then_reset": 1}
+    assert connector.apply(page_write).status == "unchanged"
