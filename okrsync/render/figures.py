@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from okrsync.evaluation import Health
+from okrsync.evaluation import Evaluation, Health
 from okrsync.model import Cycle, Workspace
 from okrsync.review import CycleReview
 
@@ -109,3 +109,27 @@ def subject_names(workspace: Workspace) -> dict[str, str]:
     names.update({kr.id: kr.title for kr in workspace.key_results})
     names.update({o.id: o.title for o in workspace.objectives})
     return names
+
+
+def reading_order(reviews: list[CycleReview], evaluation: Evaluation) -> list[CycleReview]:
+    """Reviews in the order a reader wants them in one document: what is running first.
+
+    Running cycles come first, then upcoming ones (soonest first), then finished ones (most
+    recent first), then objectives without a cycle. A cycle's team reviews stay right after it.
+    """
+    phase_rank = {"during": 0, "before": 1, "after": 2}
+
+    def key(review: CycleReview) -> tuple[int, int, str]:
+        cycle = review.cycle
+        if cycle is None:
+            return (3, 0, "")
+        status = evaluation.cycles.get(cycle.id)
+        rank = phase_rank.get(status.phase, 3) if status is not None else 3
+        day = -cycle.end.toordinal() if rank == 2 else cycle.start.toordinal()
+        return (rank, day, cycle.id)
+
+    groups: dict[str, list[CycleReview]] = {}
+    for review in reviews:
+        groups.setdefault(review.title_key.split(":", 1)[0], []).append(review)
+    ordered = sorted(groups.values(), key=lambda group: key(group[0]))
+    return [review for group in ordered for review in group]

@@ -25,6 +25,7 @@ from okrsync.render.figures import (
     grade_text,
     health_label,
     percent_text,
+    reading_order,
     review_title,
     subject_names,
     value_text,
@@ -122,7 +123,7 @@ def _finding_item(finding: Finding, names: Mapping[str, str]) -> str:
     )
 
 
-def _objectives_table(rows: Sequence[ObjectiveRow]) -> str:
+def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
     head = "".join(
         f"<th>{h}</th>"
         for h in ("Objective", "Level", "Owner", "Score", "Health", "Expected", "Change")
@@ -132,9 +133,10 @@ def _objectives_table(rows: Sequence[ObjectiveRow]) -> str:
         result = row.result
         expected = f"{result.expected:.2f}" if result.expected is not None else DASH
         miss = ' <span class="miss">miss</span>' if result.miss else ""
+        link = f'<a href="#{esc(_anchor(row.objective.id, suffix))}">{esc(row.objective.title)}</a>'
         body.append(
             "<tr>"
-            f'<td><a href="#{esc(_anchor(row.objective.id))}">{esc(row.objective.title)}</a></td>'
+            f"<td>{link}</td>"
             f"<td>{esc(row.objective.level.capitalize())}</td>"
             f"<td>{esc(', '.join(row.owners) or DASH)}</td>"
             f'<td class="num">{_score(result.grade, result.unscored)}</td>'
@@ -173,11 +175,12 @@ def _key_results_table(rows: Sequence[KeyResultRow]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _anchor(objective_id: str) -> str:
-    return "obj-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in objective_id)
+def _anchor(objective_id: str, suffix: str) -> str:
+    """The id of an objective's block: unique within one document (see `render_cycle_review`)."""
+    return "obj-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in objective_id) + suffix
 
 
-def _objective_block(row: ObjectiveRow, names: Mapping[str, str]) -> str:
+def _objective_block(row: ObjectiveRow, names: Mapping[str, str], suffix: str) -> str:
     objective, result = row.objective, row.result
     facts = [f"Owner: {esc(', '.join(row.owners) or DASH)}"]
     if objective.team:
@@ -187,7 +190,7 @@ def _objective_block(row: ObjectiveRow, names: Mapping[str, str]) -> str:
     if objective.parents:
         facts.append("Aligned to: " + esc(", ".join(names.get(p, p) for p in objective.parents)))
     parts = [
-        f'<div class="objective" id="{esc(_anchor(objective.id))}">',
+        f'<div class="objective" id="{esc(_anchor(objective.id, suffix))}">',
         f"<h3>{esc(objective.title)}</h3>",
         f'<p class="meta">{" · ".join(facts)}</p>',
     ]
@@ -231,8 +234,13 @@ def _figure(value: str, label: str) -> str:
     )
 
 
-def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
-    """One cycle review as an HTML `<section>`."""
+def render_cycle_review(review: CycleReview, names: Mapping[str, str], *, lead: bool = True) -> str:
+    """One cycle review as an HTML `<section>`.
+
+    The lead review of a document gets the short anchors `#objectives`, `#alignment` and
+    `#findings`; the others get them suffixed with their title key, so ids stay unique.
+    """
+    suffix = "" if lead else f"-{review.title_key}"
     head = review.headline
     meta = [f"As of {esc(review.at.isoformat())}"]
     if review.cycle is not None:
@@ -259,15 +267,19 @@ def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
         f'<p class="meta">{" · ".join(meta)}</p>',
         f'<ul class="figures">{"".join(figures)}</ul>',
         f"<p>Health: {health}</p>",
-        "<h2>Objectives</h2>",
+        f'<h2 id="{esc("objectives" + suffix)}">Objectives</h2>',
     ]
     if review.objectives:
-        parts.append(_objectives_table(review.objectives))
-        parts += [_objective_block(row, names) for row in review.objectives]
+        parts.append(_objectives_table(review.objectives, suffix))
+        parts += [_objective_block(row, names, suffix) for row in review.objectives]
     else:
         parts.append('<p class="muted">No objectives.</p>')
-    parts += ["<h2>Alignment</h2>", f'<ul class="tree">{_tree(review.alignment)}</ul>']
-    parts.append("<h2>Findings</h2>")
+    parts += [
+        f'<h2 id="{esc("alignment" + suffix)}">Alignment</h2>',
+        f'<ul class="tree">{_tree(review.alignment)}</ul>',
+        f'<div class="findings-all" id="{esc("findings" + suffix)}">',
+        "<h2>Findings</h2>",
+    ]
     if not any(review.findings.values()):
         parts.append('<p class="muted">No findings.</p>')
     for severity in SEVERITIES:
@@ -276,16 +288,16 @@ def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
             items = "".join(_finding_item(f, names) for f in found)
             parts.append(f"<h3>{SEVERITY_HEADINGS[severity]} ({len(found)})</h3>")
             parts.append(f'<ul class="findings">{items}</ul>')
-    parts.append("</section>")
+    parts += ["</div>", "</section>"]
     return "\n".join(parts)
 
 
 def render_html(review: Review, *, per_team: bool = False) -> str:
     """The whole review as one HTML document: a contents list, then each cycle review."""
     names = subject_names(review.workspace)
-    reviews = build_cycle_reviews(review, per_team=per_team)
+    reviews = reading_order(build_cycle_reviews(review, per_team=per_team), review.evaluation)
     title = "OKR Review" + (f" - {review.source}" if review.source else "")
-    body = [render_cycle_review(r, names) for r in reviews]
+    body = [render_cycle_review(r, names, lead=i == 0) for i, r in enumerate(reviews)]
     if len(reviews) > 1:
         links = "".join(
             f'<li><a href="#{esc(r.title_key)}">{esc(review_title(r))}</a></li>' for r in reviews

@@ -20,6 +20,7 @@ from okrsync.render.figures import (
     grade_text,
     health_label,
     percent_text,
+    reading_order,
     review_title,
     subject_names,
     value_text,
@@ -203,9 +204,13 @@ def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
 
 
 def render_markdown(review: Review, *, per_team: bool = False) -> str:
-    """The whole review as one Markdown document: each cycle (and team) review in turn."""
+    """The whole review as one Markdown document: each cycle (and team) review in turn.
+
+    Running cycles come first (see `figures.reading_order`).
+    """
     names = subject_names(review.workspace)
-    parts = [render_cycle_review(r, names) for r in build_cycle_reviews(review, per_team=per_team)]
+    reviews = reading_order(build_cycle_reviews(review, per_team=per_team), review.evaluation)
+    parts = [render_cycle_review(r, names) for r in reviews]
     if not parts:
         return "# OKR Review\n\nNo objectives in this workspace.\n"
     return "\n---\n\n".join(parts)
