@@ -135,7 +135,7 @@ def paginate(request: Request, items: Sequence[Any]) -> Response:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
     chunk = list(items[start : start + limit])
     site = request.site
-    links: dict[str, Any] = {"base": site.base}
+    links: dict[str, Any] = {"self": site.origin + request.path, "base": site.base}
     headers: dict[str, str] = {}
     if start + limit < len(items):
         params = {k: v[-1] for k, v in request.query.items() if k not in ("cursor", "limit")}
