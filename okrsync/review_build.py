@@ -33,6 +33,8 @@ from okrsync.review import (
 )
 
 NO_CYCLE_KEY = "no-cycle"
+TREE_NODE_BUDGET = 2000
+TREE_MAX_DEPTH = 50
 
 
 def slug(text: str) -> str:
@@ -99,6 +101,11 @@ def alignment_tree(
     that is already on the path from its root is a loop: it is shown once more with
     `cycle_edge=True` and not expanded. Objectives that only sit inside loops (so no root
     reaches them) become roots too, so every objective appears.
+
+    Two guards keep pathological graphs cheap and the recursion shallow: an objective that
+    already appeared elsewhere is expanded again only while the tree has fewer than
+    `TREE_NODE_BUDGET` nodes (many-parent lattices would otherwise grow exponentially), and
+    nothing below `TREE_MAX_DEPTH` levels is expanded.
     """
     ordered = sorted(objectives, key=objective_sort_key)
     inside = {o.id for o in ordered}
@@ -109,11 +116,14 @@ def alignment_tree(
             if parent in inside:
                 children[parent].append(child.id)
     seen: set[str] = set()
+    size = [0]
 
     def node(objective_id: str, path: frozenset[str]) -> AlignmentNode:
         objective = by_id[objective_id]
         result = evaluation.objectives.get(objective_id)
+        repeated = objective_id in seen
         seen.add(objective_id)
+        size[0] += 1
         base = {
             "objective_id": objective_id,
             "title": objective.title,
@@ -123,6 +133,8 @@ def alignment_tree(
         }
         if objective_id in path:
             return AlignmentNode.model_validate({**base, "cycle_edge": True})
+        if len(path) >= TREE_MAX_DEPTH or (repeated and size[0] >= TREE_NODE_BUDGET):
+            return AlignmentNode.model_validate(base)
         inner = path | {objective_id}
         return AlignmentNode.model_validate(
             {**base, "children": tuple(node(c, inner) for c in children[objective_id])}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from okrsync.model import Cycle, Finding, KeyResult, Objective, Person, Workspace
 from okrsync.review import AlignmentNode, Review
@@ -231,3 +233,47 @@ def test_duplicate_team_slugs_get_distinct_keys() -> None:
     rev = Review(workspace=ws, evaluation=evaluate(ws, AT), generated_at=datetime(2025, 8, 15))
     keys = [r.title_key for r in build_cycle_reviews(rev, per_team=True)]
     assert keys == ["2025-Q3", "2025-Q3:sales", "2025-Q3:sales-2"]
+
+
+@st.composite
+def alignment_graphs(draw: st.DrawFn) -> list[Objective]:
+    n = draw(st.integers(1, 14))
+    ids = [f"o{i}" for i in range(n)]
+    return [
+        objective(i, parents=tuple(draw(st.lists(st.sampled_from([*ids, "outside"]), max_size=3))))
+        for i in ids
+    ]
+
+
+@given(objectives=alignment_graphs())
+@settings(max_examples=150, deadline=None)
+def test_alignment_tree_terminates_and_shows_every_objective(objectives: list[Objective]) -> None:
+    ws = Workspace(cycles=(Q3,), objectives=tuple(objectives))
+    tree = alignment_tree(objectives, evaluate(ws, AT))
+    shown: set[str] = set()
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
+        shown.add(node.objective_id)
+        assert not (node.cycle_edge and node.children)
+        stack.extend(node.children)
+    assert shown == {o.id for o in objectives}
+
+
+def test_alignment_tree_stays_small_on_a_many_parent_lattice() -> None:
+    # 20 layers of 3 objectives, each aligned to all 3 of the layer above: 3**19 paths
+    layers = [[f"l{d}-{i}" for i in range(3)] for d in range(20)]
+    objectives = [
+        objective(oid, parents=tuple(layers[d - 1]) if d else ())
+        for d, layer in enumerate(layers)
+        for oid in layer
+    ]
+    ws = Workspace(cycles=(Q3,), objectives=tuple(objectives))
+    tree = alignment_tree(objectives, evaluate(ws, AT))
+    count, stack = 0, list(tree)
+    while stack:
+        node = stack.pop()
+        count += 1
+        stack.extend(node.children)
+    assert count < 20_000
+    assert [n.objective_id for n in tree] == ["l0-0", "l0-1", "l0-2"]
