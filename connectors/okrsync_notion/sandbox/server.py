@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 import uuid
@@ -42,6 +43,17 @@ _FAULT_ERRORS: Final[dict[str, tuple[int, str, str]]] = {
 
 class _DropConnection(Exception):
     """Close the socket without an answer (the `reset` and `applied_then_reset` faults)."""
+
+
+class _LoopbackServer(ThreadingHTTPServer):
+    """A threaded HTTP server that stays quiet when a client hangs up first (timeouts)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class NotionSandbox:
@@ -93,8 +105,7 @@ class NotionSandbox:
         with self._lock:
             if self._server is not None:
                 return
-            server = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
-            server.daemon_threads = True
+            server = _LoopbackServer((self._host, self._port), _make_handler(self))
             self._server = server
             self._thread = threading.Thread(
                 target=server.serve_forever,
