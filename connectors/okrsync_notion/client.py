@@ -46,13 +46,16 @@ class Throttle:
     """Average-rate limiter: request n may start no earlier than start + n / rate.
 
     Debt does not accumulate while idle beyond one request, so a pause is not followed by a
-    burst that the server would answer with 429s.
+    burst that the server would answer with 429s. Each gap gets a millisecond of slack so that
+    clock granularity never lands a request a hair before the server's bucket has refilled.
     """
+
+    SLACK_S: Final = 0.001
 
     def __init__(
         self, rate: float, clock: Callable[[], datetime], sleep: Callable[[float], None]
     ) -> None:
-        self._interval = 1.0 / rate
+        self._interval = 1.0 / rate + self.SLACK_S
         self._clock = clock
         self._sleep = sleep
         self._next: float | None = None
