@@ -15,6 +15,7 @@ import binascii
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -63,6 +64,12 @@ class _HTTPServer(ThreadingHTTPServer):
     def __init__(self, port: int, sandbox: SandboxServer) -> None:
         self.sandbox = sandbox
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeouts, injected resets) is normal here, not an error."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class SandboxServer:
