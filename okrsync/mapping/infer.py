@@ -640,7 +640,7 @@ def _output_lines(chosen: AnyMapping[str, Choice]) -> list[str]:
     ]
     defaults = OutputMap()
     for collection in ("objectives", "key_results"):
-        if collection not in chosen:
+        if collection not in chosen and collection != "objectives":
             continue
         lines.append(f"  {collection}:")
         for key in OUTPUT_TYPES:
