@@ -46,11 +46,13 @@ OUTPUT_TYPES: Final[dict[str, str]] = {
 
 def field_group(collection: str, canonical: str) -> str:
     """Which kind of value a canonical field needs."""
+    if collection == "cycles" and canonical in ("start", "end"):
+        return "date"
     if canonical in _NUMBER_FIELDS:
         return "number"
     if canonical in _ID_FIELDS:
         return "ids"
-    if canonical in _DATE_FIELDS or (collection == "cycles" and canonical == "start"):
+    if canonical in _DATE_FIELDS:
         return "date"
     if canonical in _PERSON_FIELDS:
         return "people"

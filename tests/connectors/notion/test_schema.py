@@ -1,0 +1,133 @@
+"""describe(), check() and adding missing output properties, against the sandbox."""
+
+from __future__ import annotations
+
+from okrsync_notion.sandbox import NotionSandbox
+from okrsync_notion.schema_check import MissingOutput
+
+from okrsync.connector import Writeback
+from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping, OutputMap
+
+from .conftest import ConnectorFactory
+from .pipeline import small_workspace
+
+
+def test_describe_lists_every_database_with_types_options_and_relation_targets(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    seeded = sandbox.seed(small_workspace())
+    options = {**seeded.options, "token_env": "NOTION_TEST_TOKEN"}
+    options.pop("base_url")
+    schema = make_connector(template_mapping, **options).describe()
+    assert schema.connector == "notion"
+    assert set(schema.collections) == {"Objectives", "Key Results", "Quarters"}
+    fields = {f.name: f for f in schema.collections["Objectives"]}
+    assert fields["Objective"].type == "title"
+    assert fields["Owner"].type == "people"
+    assert set(fields["Level"].options) == {"Company", "Department", "Team", "Individual"}
+    assert fields["Quarter"].target == "Quarters"
+    assert fields["Key Results"].target == "Key Results"
+    assert fields["Aligned to"].target == "Objectives"
+    assert "Grow revenue" in fields["Objective"].samples or (
+        "Win mid-market accounts" in fields["Objective"].samples
+    )
+    kr_fields = {f.name: f.type for f in schema.collections["Key Results"]}
+    assert kr_fields["Current Value"] == "number"
+
+
+def test_describe_without_configured_databases_lists_every_shared_one(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    sandbox.store.create_database("Ziele", properties={"Ziel": {"title": {}}})
+    sandbox.store.create_database("Schlüsselergebnisse", properties={"Name": {"title": {}}})
+    mapping = Mapping(
+        collections={"objectives": CollectionMap(fields={"title": FieldSpec(field="Ziel")})}
+    )
+    schema = make_connector(mapping).describe()
+    assert {"Ziele", "Schlüsselergebnisse"} <= set(schema.collections)
+    assert [f.name for f in schema.collections["Ziele"]] == ["Ziel"]
+
+
+def test_check_is_clean_on_the_seeded_template(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    seeded = sandbox.seed(small_workspace())
+    options = {**seeded.options, "token_env": "NOTION_TEST_TOKEN"}
+    options.pop("base_url")
+    assert make_connector(template_mapping, **options).check() == []
+
+
+def test_check_names_missing_and_mistyped_properties_and_unshared_databases(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    db, _ = sandbox.store.create_database(
+        "Objectives",
+        properties={"Name": {"title": {}}, "Owner": {"number": {}}, "Score": {"rich_text": {}}},
+    )
+    mapping = Mapping(
+        collections={
+            "objectives": CollectionMap(
+                source=db,
+                fields={
+                    "title": FieldSpec(field="Name"),
+                    "owners": FieldSpec(field="Owner"),
+                    "team": FieldSpec(field="Team"),
+                },
+            ),
+            "key_results": CollectionMap(
+                source="0d0d0d0d-0d0d-4d0d-8d0d-0d0d0d0d0d0d",
+                fields={"title": FieldSpec(field="Name"), "objective": FieldSpec(field="O")},
+            ),
+        },
+        outputs={"objectives": OutputMap()},
+    )
+    problems = make_connector(mapping).check()
+    by_subject = {p.subject: p for p in problems}
+    team = by_subject["Objectives / Team"]
+    assert team.severity == "error"
+    assert "collections.objectives.fields.team" in team.message
+    assert "Name" in team.hint and "Owner" in team.hint
+    owner = by_subject["Objectives / Owner"]
+    assert "number" in owner.message and "owners" in owner.message
+    score = by_subject["Objectives / Score"]
+    assert score.severity == "error" and "rich_text" in score.message
+    health = by_subject["Objectives / Health"]
+    assert health.severity == "warning"
+    assert "mapping infer --apply" in health.hint
+    unshared = by_subject["collection key_results"]
+    assert "Connections" in unshared.hint
+
+
+def test_missing_outputs_are_added_to_the_data_source(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    db, source = sandbox.store.create_database("Objectives", properties={"Name": {"title": {}}})
+    mapping = Mapping(
+        collections={
+            "objectives": CollectionMap(source=db, fields={"title": FieldSpec(field="Name")})
+        },
+        outputs={"objectives": OutputMap(last_synced="Zuletzt synchronisiert")},
+    )
+    connector = make_connector(mapping, writeback=Writeback(reviews=False))
+    missing = connector.missing_outputs()
+    assert [(m.property, m.type) for m in missing] == [
+        ("Score", "number"),
+        ("Health", "select"),
+        ("Warnings", "rich_text"),
+        ("Zuletzt synchronisiert", "date"),
+    ]
+    added = connector.add_missing_outputs(missing)
+    assert added == missing
+    schema = sandbox.store.data_sources[source]["properties"]
+    types = {p["name"]: p["type"] for p in schema.values()}
+    assert types["Score"] == "number"
+    assert types["Health"] == "select"
+    assert types["Warnings"] == "rich_text"
+    assert types["Zuletzt synchronisiert"] == "date"
+    health = next(p for p in schema.values() if p["name"] == "Health")
+    assert {o["name"] for o in health["select"]["options"]} >= {"On track", "At risk", "No data"}
+    assert connector.missing_outputs() == []
+    assert connector.check() == []
+    # a second call (or a stale list) adds nothing twice
+    assert connector.add_missing_outputs([m.model_dump() for m in missing]) == []
+    assert isinstance(missing[0], MissingOutput)
