@@ -116,7 +116,7 @@ class SandboxServer:
             self._httpd = _HTTPServer(self._port, self)
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.01},
                 name="confluence-sandbox",
                 daemon=True,
             )

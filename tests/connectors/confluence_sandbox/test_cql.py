@@ -9,7 +9,7 @@ from okrsync_confluence.sandbox.store import Store
 
 @pytest.fixture
 def store() -> Store:
-    """OKR space: Home > Objectives > (Alpha[okr], Beta[okr,q3], Gamma) ; OTHER space: Delta[okr]."""
+    """OKR: Home > Objectives > Beta[okr, q3], Alpha[okr], Gamma; OTHER: Delta[okr]."""
     store = Store(clock=lambda: 1_700_000_000.0)
     store.create_space("OKR", "OKRs")
     store.create_space("OTHER", "Other")
