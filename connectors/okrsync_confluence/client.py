@@ -41,6 +41,10 @@ class VersionConflict(TransientError):
     """409: the page or property changed since it was read; the writer re-reads and retries."""
 
 
+class ConnectionLost(TransientError):
+    """No answer (timeout, reset): a write may or may not have been applied."""
+
+
 class BadRequest(RecordError):
     """400: Confluence refused the request (bad CQL, a body it will not store, ...)."""
 
@@ -190,13 +194,13 @@ class ConfluenceClient:
                 advanced_mode=True,
             )
         except requests.Timeout as exc:
-            raise TransientError(
+            raise ConnectionLost(
                 f"Confluence did not answer {method} {endpoint} within {self.options.timeout_s}s"
             ) from exc
         except requests.ConnectionError as exc:
-            raise TransientError(f"connection to Confluence lost during {method} {endpoint}") from (
-                exc
-            )
+            raise ConnectionLost(
+                f"connection to Confluence lost during {method} {endpoint}"
+            ) from exc
         return self._result(response, method, endpoint)
 
     def _result(self, response: requests.Response, method: str, endpoint: str) -> Any:
@@ -248,11 +252,18 @@ class ConfluenceClient:
         params: dict[str, Any] | None = None,
         body: Any = None,
         endpoint: str | None = None,
+        idempotent: bool = True,
     ) -> Any:
-        """One request with retries for transient failures only (409 is not retried here)."""
+        """One request with retries for transient failures only (409 is not retried here).
+
+        A non-idempotent call (creating a page) is not repeated after a lost connection, since
+        it may have been applied: the caller looks before trying again.
+        """
 
         def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, TransientError) and not isinstance(exc, VersionConflict)
+            if isinstance(exc, VersionConflict) or not isinstance(exc, TransientError):
+                return False
+            return idempotent or not isinstance(exc, ConnectionLost)
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome
@@ -512,7 +523,9 @@ class ConfluenceClient:
             }
             if parent_id:
                 payload["parentId"] = parent_id
-            data = self.call("POST", self.v2("pages"), body=payload, endpoint="v2 pages")
+            data = self.call(
+                "POST", self.v2("pages"), body=payload, endpoint="v2 pages", idempotent=False
+            )
             return self._from_v2(data)
         v1_payload: dict[str, Any] = {
             "type": "page",
@@ -522,7 +535,9 @@ class ConfluenceClient:
         }
         if parent_id:
             v1_payload["ancestors"] = [{"id": parent_id}]
-        data = self.call("POST", self.v1("content"), body=v1_payload, endpoint="v1 content")
+        data = self.call(
+            "POST", self.v1("content"), body=v1_payload, endpoint="v1 content", idempotent=False
+        )
         return self._from_v1(data)
 
     def update_page(

@@ -231,10 +231,10 @@ class ConfluenceReader:
     # --- records ----------------------------------------------------------------------------
 
     def _unreadable(self, page: PageData, problem: str, collection: str) -> dict[str, Any]:
+        """One mapped field carries the problem, so the mapping reports the page once."""
         raw = f"page {page.title!r} ({page.id}): {problem}"
-        return {
-            f: {"unreadable": "storage format", "raw": raw} for f in self._mapped_fields(collection)
-        }
+        fields = self._mapped_fields(collection)[:1] or ["@unreadable"]
+        return {f: {"unreadable": "storage format", "raw": raw} for f in fields}
 
     def _seen(self, when: datetime | None) -> None:
         if when is not None and (self.latest is None or when > self.latest):

@@ -134,6 +134,8 @@ def plan_page_writes(
         if outputs.warnings:
             values.append((outputs.warnings, "\n".join(warning_lines(findings))))
         record = pulled.get(page_id)
+        if record is not None and "@unreadable" in record.fields:
+            continue  # the page does not parse: the mapping reports it, a write would fail
         before = {k: record.fields.get(k) for k, _ in values} if record else {}
         if record is not None and all((before.get(k) or "") == v for k, v in values):
             continue

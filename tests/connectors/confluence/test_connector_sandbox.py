@@ -1,0 +1,386 @@
+"""The Confluence connector through the real atlassian-python-api against the sandbox.
+
+Every test runs on Cloud (v2 pages, basic auth) and Data Center (v1, bearer PAT).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from okrsync_confluence import create
+from okrsync_confluence.review_page import MANAGED_MACRO_ID, NOTES_END, extract_notes
+from okrsync_confluence.sandbox import ConfluenceSandbox
+from okrsync_confluence.storage_read import read_page
+
+from okrsync import rules, scoring
+from okrsync.connector import SourceRecord, Write, Writeback
+from okrsync.errors import AuthError, TransientError
+from okrsync.mapping.apply import apply_mapping
+from okrsync.mapping.loader import load_mapping
+from okrsync.review import Review
+from okrsync.sandbox import FaultPlan
+
+from .site import GRACE, MAPPING, FakeClock, Site, build_site
+
+AT = date(2025, 8, 15)
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def site(request: pytest.FixtureRequest) -> Iterator[Site]:
+    clock = FakeClock()
+    sandbox = ConfluenceSandbox(0, deployment=request.param, clock=clock)
+    sandbox.start()
+    try:
+        yield build_site(sandbox, request.param, clock)
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def cloud_site() -> Iterator[Site]:
+    clock = FakeClock()
+    sandbox = ConfluenceSandbox(0, deployment="cloud", clock=clock)
+    sandbox.start()
+    try:
+        yield build_site(sandbox, "cloud", clock)
+    finally:
+        sandbox.stop()
+
+
+def _by_id(records: list[SourceRecord]) -> dict[str, SourceRecord]:
+    return {r.external_id: r for r in records}
+
+
+def review_of(records: list[SourceRecord], *, previous: dict[str, float] | None = None) -> Review:
+    mapped = apply_mapping(load_mapping(MAPPING), records, connector="confluence")
+    evaluation = scoring.evaluate(mapped.workspace, AT)
+    findings = rules.check(mapped.workspace, evaluation)
+    return Review(
+        workspace=mapped.workspace,
+        evaluation=evaluation,
+        findings=(*mapped.findings, *findings),
+        generated_at=datetime(2025, 8, 15, 9, tzinfo=UTC),
+        previous_scores=previous or {},
+        source="wiki",
+        source_records=tuple(records),
+    )
+
+
+def q3(writes: list[Write]) -> Write:
+    """The Q3 2025 review page write (the unreadable page also gets a 'without cycle' page)."""
+    return next(w for w in writes if w.payload.get("title") == "OKR Review Q3 2025")
+
+
+def puts(site: Site) -> list[str]:
+    return [e.path for e in site.sandbox.request_log() if e.method in ("PUT", "POST")]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def test_pull_reads_every_variant(site: Site) -> None:
+    connector = site.connector()
+    records = list(connector.pull(None))
+    by_id = _by_id(records)
+    company, team = by_id[site.ids["company"]], by_id[site.ids["team"]]
+    assert company.collection == "objectives"
+    assert company.fields["Level"] == "Company"
+    assert company.fields["Status"] == "ON TRACK"
+    assert company.fields["@title"] == "Win the market"
+    assert company.fields["@labels"] == ["okr"]
+    owner = team.fields["Owner"]
+    assert [(p["id"], p["name"]) for p in owner] == [
+        (GRACE.account_id if site.deployment == "cloud" else GRACE.user_key, "Grace Hopper")
+    ]
+    assert team.fields["Quarter"] == "Q3 2025"
+    assert team.fields["Aligned to"] == [site.ids["company"]], "link resolved to the page id"
+    assert sorted(team.fields["@labels"]) == ["growth", "okr"]
+    assert str(team.fields["@url"]).startswith(site.sandbox.base_url)
+    assert team.updated_at is not None
+    kr = by_id[f"{site.ids['team']}#kr-reach-100-paying-customers"]
+    assert kr.collection == "key_results"
+    assert kr.fields["@page"] == site.ids["team"]
+    assert kr.fields["Current"] == "55 customers"
+    assert kr.fields["Owner"][0]["name"] == "Grace Hopper"
+    assert by_id[f"{site.ids['company']}#kr-market-share-20"].fields["Due"] == "2025-09-30"
+    objectives = [r for r in records if r.collection == "objectives"]
+    assert len(objectives) == 5, "the page without the label is not an objective"
+    assert connector.stats().requests > 0
+
+
+def test_unreadable_page_is_reported_and_others_load(site: Site) -> None:
+    records = list(site.connector().pull(None))
+    broken = _by_id(records)[site.ids["broken"]]
+    assert broken.fields["@title"] == "Broken objective"
+    unreadable = [v for v in broken.fields.values() if isinstance(v, dict) and "raw" in v]
+    assert unreadable and all(v["unreadable"] == "storage format" for v in unreadable)
+    assert "Broken objective" in unreadable[0]["raw"]
+    assert "line 1" in unreadable[0]["raw"]
+    mapped = apply_mapping(load_mapping(MAPPING), records, connector="confluence")
+    assert {o.title for o in mapped.workspace.objectives} >= {"Win the market", "Grow revenue"}
+    about_broken = [f for f in mapped.findings if site.ids["broken"] in f.subject]
+    assert about_broken and "storage format" in about_broken[0].message
+
+
+def test_mapping_reads_the_pulled_space(site: Site) -> None:
+    mapped = apply_mapping(
+        load_mapping(MAPPING), list(site.connector().pull(None)), connector="confluence"
+    )
+    objectives = mapped.workspace.objective_by_id()
+    team = objectives[site.ids["team"]]
+    assert team.parents == (site.ids["company"],)
+    assert team.team == "Growth"
+    assert team.ignore_rules == ("OBJ003",)
+    assert objectives[site.ids["company"]].kind == "committed"
+    churn = next(k for k in mapped.workspace.key_results if k.title == "Churn below 2%")
+    assert (churn.start, churn.current, churn.target) == (5, 3, 2)
+
+
+def test_incremental_pull_returns_only_changed_pages(site: Site) -> None:
+    clock = site.clock
+    clock.now += 3600
+    site.sandbox.human_edit(site.ids["company"])
+    connector = site.connector()
+    list(connector.pull(None))
+    cursor = connector.cursor()
+    assert cursor == datetime.fromtimestamp(clock.now, UTC)
+    clock.now += 3600
+    site.sandbox.human_edit(site.ids["team"])
+    again = site.connector()
+    changed = list(again.pull(cursor))
+    pages = [r.external_id for r in changed if r.collection == "objectives"]
+    assert sorted(pages) == sorted([site.ids["company"], site.ids["team"]]), (
+        "the edited page, plus the one edited at the cursor (a minute of overlap); no others"
+    )
+    assert again.cursor() is not None and again.cursor() > cursor  # type: ignore[operator]
+
+
+def test_children_of_a_parent_page_locator(site: Site) -> None:
+    parent = next(p for p in site.sandbox.store.all_pages() if p.title == "Objectives")
+    records = list(site.connector(objectives={"parent": parent.id}).pull(None))
+    titles = {r.fields["@title"] for r in records if r.collection == "objectives"}
+    assert "Not an OKR" in titles and "Grow revenue" in titles
+    assert all(r.fields["@parent"] == parent.id for r in records if r.collection == "objectives")
+
+
+def test_describe_reports_keys_and_columns(site: Site) -> None:
+    schema = site.connector().describe()
+    keys = {f.name: f for f in schema.collections["objectives"]}
+    assert keys["Owner"].type == "mention"
+    assert keys["Aligned to"].type == "page link"
+    assert "Quarter" in keys
+    columns = {f.name for f in schema.collections["key_results"]}
+    assert {"Key Result", "Current", "Target"} <= columns
+
+
+def test_check_reports_wrong_credentials_and_missing_keys(site: Site) -> None:
+    assert site.connector().check() == []
+    bad = site.connector()
+    bad.client.api._session.headers["Authorization"] = "Bearer wrong"
+    bad.client.api._session.auth = None
+    problems = bad.check()
+    assert problems and problems[0].severity == "error"
+    assert site.sandbox.token not in str(problems)
+    missing = site.connector(review_parent="999999").check()
+    assert any("999999" in p.subject for p in missing)
+
+
+def test_auth_error_on_pull_without_secret_in_message(site: Site) -> None:
+    connector = site.connector()
+    connector.client.api._session.headers["Authorization"] = "Bearer nope"
+    connector.client.api._session.auth = None
+    with pytest.raises(AuthError) as info:
+        list(connector.pull(None))
+    assert site.sandbox.token not in str(info.value)
+
+
+def test_rate_limits_and_5xx_are_retried_honouring_retry_after(site: Site) -> None:
+    site.sandbox.set_faults(FaultPlan(seed=3, rates={"429": 0.3, "503": 0.2}, retry_after=2.0))
+    connector = site.connector(max_retries=8)
+    records = list(connector.pull(None))
+    assert len([r for r in records if r.collection == "objectives"]) == 5
+    assert connector.stats().retries > 0
+    assert connector.stats().rate_limited > 0
+    assert 2.0 in site.slept, "Retry-After was honoured"
+
+
+def test_factory_is_registered() -> None:
+    from okrsync.connector import load_connector
+
+    assert load_connector("confluence") is create
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _review_page(site: Site, title: str = "OKR Review Q3 2025") -> str:
+    pages = [p for p in site.sandbox.store.all_pages() if p.title == title]
+    assert len(pages) == 1, f"exactly one {title!r}"
+    return pages[0].id
+
+
+def test_review_page_written_then_unchanged(site: Site) -> None:
+    connector = site.connector()
+    records = list(connector.pull(None))
+    writes = [w for w in connector.plan(review_of(records)) if "Q3 2025" in w.payload["title"]]
+    assert [w.kind for w in writes] == ["page"]
+    assert connector.apply(writes[0]).status == "applied"
+    page_id = _review_page(site)
+    page = site.sandbox.page(page_id)
+    assert page.parent_id == site.ids["reviews"]
+    assert {"okr-review", "2025-q3"} <= set(page.labels)
+    parsed = read_page(page.body)
+    assert parsed.details["Objectives"] == str(
+        len([r for r in records if r.collection == "objectives"]) - 1
+    )
+    assert site.sandbox.store.get_property(page_id, "okrsync").value["hash"] == (
+        writes[0].content_hash
+    )
+    before = len(puts(site))
+    fresh = site.connector()
+    assert writes[0] in fresh.plan(review_of(records)), "plan is pure and stable"
+    assert fresh.apply(writes[0]).status == "unchanged"
+    assert len(puts(site)) == before, "no write for unchanged output"
+    assert site.sandbox.page(page_id).version == page.version
+
+
+def test_regeneration_keeps_human_notes_byte_for_byte(site: Site) -> None:
+    connector = site.connector()
+    records = list(connector.pull(None))
+    connector.apply(q3(connector.plan(review_of(records))))
+    page_id = _review_page(site)
+    body = site.sandbox.page(page_id).body
+    notes = extract_notes(body)
+    assert notes is not None
+    mine = (
+        "<p>Decision: <strong>hire</strong>&nbsp;two &ldquo;SREs&rdquo; 😀</p>\n<ul><li>x</li></ul>"
+    )
+    site.sandbox.human_edit(page_id, body.replace(notes, mine))
+    changed = review_of(records, previous={site.ids["team"]: 0.1})
+    write = connector.plan(changed)[0]
+    assert connector.apply(write).status == "applied"
+    stored = site.sandbox.page(page_id).body
+    assert extract_notes(stored) == mine
+    assert "▲" in stored or "▼" in stored, "the regenerated part changed"
+
+
+def test_version_conflict_from_human_edit_is_merged(site: Site) -> None:
+    connector = site.connector(max_conflict_retries=6)
+    records = list(connector.pull(None))
+    connector.apply(q3(connector.plan(review_of(records))))
+    page_id = _review_page(site)
+    edits: list[int] = []
+
+    def person_adds_a_note(body: str) -> str:
+        edits.append(1)
+        marker = '<ac:structured-macro ac:name="anchor" ac:schema-version="1">'
+        end = body.rindex(marker)
+        return body[:end] + f"<p>note {len(edits)}</p>" + body[end:]
+
+    site.sandbox.set_human_edit(person_adds_a_note)
+    site.sandbox.set_faults(FaultPlan(seed=7, rates={"human_edit": 0.5}, methods=("PUT",)))
+    write = q3(connector.plan(review_of(records, previous={site.ids["team"]: 0.9})))
+    result = connector.apply(write)
+    site.sandbox.set_faults(None)
+    assert result.status == "applied"
+    assert edits, "the race happened"
+    stored = extract_notes(site.sandbox.page(page_id).body) or ""
+    for n in range(1, len(edits) + 1):
+        assert f"<p>note {n}</p>" in stored, "no human edit lost"
+    assert NOTES_END in site.sandbox.page(page_id).body
+
+
+def test_endless_conflicts_give_up_without_overwriting(site: Site) -> None:
+    connector = site.connector(max_conflict_retries=2)
+    records = list(connector.pull(None))
+    connector.apply(q3(connector.plan(review_of(records))))
+    page_id = _review_page(site)
+    version = site.sandbox.page(page_id).version
+    site.sandbox.set_faults(FaultPlan(rates={"conflict": 1.0}, methods=("PUT",)))
+    write = q3(connector.plan(review_of(records, previous={site.ids["team"]: 0.9})))
+    with pytest.raises(TransientError, match="kept changing"):
+        connector.apply(write)
+    site.sandbox.set_faults(None)
+    assert site.sandbox.page(page_id).version == version
+
+
+def test_per_team_pages_and_no_duplicates_after_lost_state(site: Site) -> None:
+    connector = site.connector(writeback=Writeback(per_team=True))
+    review = review_of(list(connector.pull(None)))
+    writes = connector.plan(review)
+    assert len(writes) >= 2
+    for write in writes:
+        assert connector.apply(write).status == "applied"
+    again = site.connector(writeback=Writeback(per_team=True))
+    assert {again.apply(w).status for w in writes} == {"unchanged"}
+    titles = [p.title for p in site.sandbox.store.all_pages()]
+    assert len(titles) == len(set(titles))
+    assert "OKR Review Q3 2025 - Growth" in titles
+
+
+def test_create_lost_in_a_reset_is_found_not_duplicated(cloud_site: Site) -> None:
+    site = cloud_site
+    connector = site.connector()
+    write = q3(connector.plan(review_of(list(connector.pull(None)))))
+    # Only the v2 create is eligible (labels and properties are v1 paths): Confluence creates
+    # the page, then the connection drops before the answer.
+    site.sandbox.set_faults(
+        FaultPlan(rates={"applied_then_reset": 1.0}, methods=("POST",), paths=("api/v2/pages",))
+    )
+    result = connector.apply(write)
+    site.sandbox.set_faults(None)
+    assert result.status == "applied"
+    page_id = _review_page(site)  # exactly one page with the title
+    assert site.sandbox.store.get_property(page_id, "okrsync").value["hash"] == write.content_hash
+    creates = [
+        e for e in site.sandbox.request_log() if e.method == "POST" and "api/v2/pages" in e.path
+    ]
+    assert len(creates) == 1, "the create was not blindly repeated"
+
+
+def test_managed_properties_written_once_rest_untouched(site: Site) -> None:
+    writeback = Writeback(reviews=False)
+    connector = site.connector(writeback=writeback, managed_properties=True)
+    records = list(connector.pull(None))
+    writes = connector.plan(review_of(records))
+    team_write = next(w for w in writes if w.payload["page_id"] == site.ids["team"])
+    original = site.sandbox.page(site.ids["team"]).body
+    assert connector.apply(team_write).status == "applied"
+    body = site.sandbox.page(site.ids["team"]).body
+    assert body.startswith(original), "the page people wrote is untouched"
+    assert body.count(MANAGED_MACRO_ID) == 1
+    assert connector.apply(team_write).status == "unchanged"
+    for write in writes:
+        connector.apply(write)
+    pulled = list(site.connector(writeback=writeback, managed_properties=True).pull(None))
+    team = _by_id(pulled)[site.ids["team"]]
+    assert team.fields["Score"] == team_write.changes["Score"]
+    assert team.fields["Health"] == team_write.changes["Health"]
+    again = site.connector(writeback=writeback, managed_properties=True)
+    left = again.plan(review_of(pulled))
+    assert left == [], f"outputs already in place, nothing to write: {left}"
+
+
+def test_bodies_sent_are_checked_xml(site: Site) -> None:
+    connector = site.connector()
+    records = list(connector.pull(None))
+    nasty = [
+        r.model_copy(update={"fields": {**r.fields, "@title": "<ac:x>]]>&nbsp;\x00 😀"}})
+        if r.external_id == site.ids["team"]
+        else r
+        for r in records
+    ]
+    write = q3(connector.plan(review_of(nasty)))
+    assert connector.apply(write).status == "applied"
+    body = site.sandbox.page(_review_page(site)).body
+    assert "&lt;ac:x&gt;]]&gt;&amp;nbsp; 😀" in body
+
+
+def test_sleep_is_injected_not_real(site: Site) -> None:
+    site.sandbox.set_faults(FaultPlan(seed=1, rates={"429": 1.0}, retry_after=30.0))
+    connector = site.connector(max_retries=2)
+    with pytest.raises(TransientError, match="rate-limited"):
+        list(connector.pull(None))
+    assert site.slept == [30.0, 30.0], "two retries, each waiting the Retry-After given"
