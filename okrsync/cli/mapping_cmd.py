@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import ValidationError
 
@@ -22,6 +23,9 @@ from okrsync.errors import ConfigError, ExitCode
 from okrsync.mapping.infer import infer_mapping, missing_outputs
 from okrsync.mapping.loader import load_mapping, parse_mapping
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
+
+if TYPE_CHECKING:
+    from okrsync.config import SourceConfig
 
 
 def register(subparsers: Any) -> None:
@@ -116,11 +120,53 @@ def placeholder_mapping() -> Mapping:
     )
 
 
-def _connector(args: argparse.Namespace, mapping: Mapping) -> Connector:
-    from okrsync.config import load_config, resolve_connector
+def source_for_infer(config_path: Path, name: str) -> SourceConfig:
+    """The named source from okrsync.toml, even when its mapping file does not exist yet.
 
-    config = load_config(args.config)
-    src = config.source(args.source)
+    `load_config` rightly rejects a config whose mapping files are missing, but drafting that
+    file is what `mapping infer` is for; when those are the only problems, the source's table
+    is validated on its own.
+    """
+    from okrsync.config import SourceConfig, SourceFile, load_config
+
+    try:
+        return load_config(config_path).source(name)
+    except ConfigError as exc:
+        only_missing = bool(exc.problems) and all(
+            ".mapping: file " in p and " not found" in p for p in exc.problems
+        )
+        if not only_missing:
+            raise
+    path = config_path.expanduser().absolute()
+    raw = tomllib.loads(path.read_text(encoding="utf-8")).get("sources")
+    table: Any = None
+    if isinstance(raw, dict):
+        table = raw.get(name)
+    elif isinstance(raw, list):
+        table = next((t for t in raw if isinstance(t, dict) and t.get("name") == name), None)
+        table = {k: v for k, v in table.items() if k != "name"} if table else None
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{path}: no source named {name!r}",
+            hint="pass one of the configured source names to --source",
+        )
+    try:
+        src = SourceFile.model_validate(table)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid source {name!r}: {exc}") from None
+    return SourceConfig(
+        name=name,
+        connector=src.connector,
+        options=src.options,
+        mapping=(path.parent / src.mapping).resolve(),
+        writeback=src.writeback,
+    )
+
+
+def _connector(args: argparse.Namespace, mapping: Mapping) -> Connector:
+    from okrsync.config import resolve_connector
+
+    src = source_for_infer(args.config, args.source)
     factory = resolve_connector(src.connector)
     return factory(
         ConnectorContext(
@@ -131,9 +177,7 @@ def _connector(args: argparse.Namespace, mapping: Mapping) -> Connector:
 
 def _existing_mapping(args: argparse.Namespace) -> Mapping | None:
     """The source's configured mapping if it exists and loads (describe() then uses it)."""
-    from okrsync.config import load_config
-
-    path = load_config(args.config).source(args.source).mapping
+    path = source_for_infer(args.config, args.source).mapping
     if not path.exists():
         return None
     try:
