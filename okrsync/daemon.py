@@ -114,21 +114,19 @@ def run_daemon(
 def stop_on_signals(
     stop_event: threading.Event,
     *,
-    log: Logger | None = None,
     exit_now: Callable[[int], None] = os._exit,
 ) -> Iterator[threading.Event]:
-    """Turn the first SIGTERM/SIGINT into `stop_event`, a second one into an immediate exit."""
+    """Turn the first SIGTERM/SIGINT into `stop_event`, a second one into an immediate exit.
+
+    The handler only sets the event: it must not log, because the signal may arrive while the
+    logger holds its output lock, and logging from the handler would then deadlock.
+    """
 
     def handle(signum: int, frame: FrameType | None) -> None:
         if stop_event.is_set():
             exit_now(int(ExitCode.INTERRUPTED))
             return
         stop_event.set()
-        if log is not None:
-            log.warning(
-                "stop requested; finishing the write in flight",
-                signal=signal.Signals(signum).name,
-            )
 
     previous = {sig: signal.signal(sig, handle) for sig in STOP_SIGNALS}
     try:

@@ -44,7 +44,7 @@ def daemon_command(args: argparse.Namespace) -> int:
         log.info("metrics serving", url=f"http://127.0.0.1:{server.port}/metrics")
     stop = threading.Event()
     try:
-        with stop_on_signals(stop, log=log):
+        with stop_on_signals(stop):
             return run_daemon(config, clock=_utc_now, stop_event=stop, log=log, metrics=metrics)
     finally:
         if server is not None:

@@ -69,7 +69,7 @@ def sync_command(args: argparse.Namespace) -> int:
     log, redactor = _logger(config)
     stop = threading.Event()
     try:
-        with stop_on_signals(stop, log=log):
+        with stop_on_signals(stop):
             summary = run_sync(
                 config,
                 source=args.source,
@@ -136,7 +136,7 @@ def lint_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     log, redactor = _logger(config)
     stop = threading.Event()
-    with stop_on_signals(stop, log=log):
+    with stop_on_signals(stop):
         result = run_lint(config, source=args.source, stop_event=stop, log=log)
     for name in result.findings:
         result.findings[name] = sorted(result.findings[name], key=finding_sort_key)

@@ -1,0 +1,99 @@
+"""`okrsync init`, `okrsync doctor` and `okrsync daemon` as subprocesses."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+import tomllib
+from pathlib import Path
+
+from okrsync.config import load_config
+from okrsync.errors import ExitCode
+from tests.cli.conftest import ROOT, Run, cli_env, okrsync_argv
+from tests.cli.fake_connector import load_vendor, save_vendor
+from tests.cli.test_sync_cli import TOKEN, make_config
+
+
+def test_init_writes_a_valid_config_and_mapping(tmp_path: Path, okrsync: Run) -> None:
+    for connector, mapping in (
+        ("notion", "notion-okr-template.yaml"),
+        ("confluence", "confluence-okr-pages.yaml"),
+    ):
+        target = tmp_path / connector
+        result = okrsync("init", "--dir", str(target), "--connector", connector)
+        assert result.returncode == 0, result.stderr
+        assert (target / mapping).is_file()
+        text = (target / "okrsync.toml").read_text()
+        assert "token_env" in text and "# " in text
+        config = load_config(target / "okrsync.toml")  # validates, options model included
+        assert config.source("okrs").mapping == target / mapping
+        assert tomllib.loads(text)["sources"]["okrs"]["connector"] == connector
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path, okrsync: Run) -> None:
+    assert okrsync("init", "--dir", str(tmp_path)).returncode == 0
+    again = okrsync("init", "--dir", str(tmp_path))
+    assert again.returncode == ExitCode.CONFIG
+    assert "--force" in again.stderr
+    assert okrsync("init", "--dir", str(tmp_path), "--force").returncode == 0
+
+
+def test_doctor_reports_missing_credentials_with_the_fix(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    result = okrsync("doctor", "--config", str(config))
+    assert result.returncode == ExitCode.CONFIG
+    assert "FAKE_TOKEN is not set" in result.stdout
+    assert "export FAKE_TOKEN" in result.stdout
+
+
+def test_doctor_passes_on_a_good_setup(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    result = okrsync("doctor", "--config", str(config), env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode == 0, result.stdout
+    assert "doctor: all checks passed" in result.stdout
+    assert TOKEN not in result.stdout
+
+
+def test_doctor_prints_connector_problems(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    vendor = tmp_path / "vendor.json"
+    data = load_vendor(vendor)
+    data["pull_error"] = "auth"
+    save_vendor(vendor, data)
+    result = okrsync("doctor", "--config", str(config), env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode != 0
+    assert "not shared with the integration" in result.stdout
+    assert "fix: share the database" in result.stdout
+
+
+def test_doctor_on_broken_config_exit_2(tmp_path: Path, okrsync: Run) -> None:
+    config = tmp_path / "okrsync.toml"
+    config.write_text("[sources.x]\nconnector = 'notion'\n")
+    result = okrsync("doctor", "--config", str(config))
+    assert result.returncode == ExitCode.CONFIG
+    assert "sources.x.mapping" in result.stdout
+
+
+def test_daemon_stops_on_sigterm_within_seconds(tmp_path: Path) -> None:
+    config = make_config(tmp_path, rules="\n[schedule]\ninterval = 3600\n")
+    proc = subprocess.Popen(
+        okrsync_argv("daemon", "--config", str(config)),
+        env=cli_env({"FAKE_TOKEN": TOKEN}),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:  # the first run finished and the daemon is waiting
+        lines.append(line)
+        if '"event": "next run"' in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    code = proc.wait(timeout=20)
+    assert code == ExitCode.INTERRUPTED, "".join(lines)
+    assert time.monotonic() - started < 5
+    assert len(load_vendor(tmp_path / "vendor.json")["applied"]) == 6
