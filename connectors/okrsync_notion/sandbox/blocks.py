@@ -15,6 +15,7 @@ from .shapes import JSON, normalize_rich_text, too_long, validation_error
 
 MAX_CHILDREN: Final = 100
 MAX_NESTING: Final = 2
+MAX_BLOCKS_PER_REQUEST: Final = 1000
 TEXT_BLOCKS: Final = frozenset(
     {
         "paragraph",
@@ -163,4 +164,16 @@ def normalize_children(raw: Any, path: str = "body.children", depth: int = 0) ->
         raise validation_error(f"body failed validation: {path} should be an array.")
     if len(raw) > MAX_CHILDREN:
         raise too_long(path, MAX_CHILDREN, len(raw))
-    return [_one_block(item, f"{path}[{i}]", depth) for i, item in enumerate(raw)]
+    specs = [_one_block(item, f"{path}[{i}]", depth) for i, item in enumerate(raw)]
+    if depth == 0:
+        total = _count(specs)
+        if total > MAX_BLOCKS_PER_REQUEST:
+            raise validation_error(
+                f"body failed validation: a request may hold at most {MAX_BLOCKS_PER_REQUEST} "
+                f"blocks, instead was {total}."
+            )
+    return specs
+
+
+def _count(specs: list[BlockSpec]) -> int:
+    return sum(1 + _count(spec.children) for spec in specs)

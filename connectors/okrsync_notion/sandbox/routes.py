@@ -222,16 +222,22 @@ def query_data_source(store: NotionStore, request: Request, args: list[str]) -> 
             if find_property(schema, key) is None:
                 raise validation_error(f"filter_properties: {key} is not a property that exists.")
     want_trash = body.get("in_trash") is True or body.get("archived") is True
-    now = store.clock()
-    views = [
-        _page_view(store, page)
+    candidates = [
+        page
         for page in store.pages.values()
-        if page["parent"].get("data_source_id") == source["id"] and page["in_trash"] == want_trash
+        if page["parent"].get("data_source_id") == source["id"]
+        and page["in_trash"] == want_trash
+        and page["id"] not in store.hidden
     ]
-    if spec is not None:
-        views = [view for view in views if matches(spec, view, now)]
-    views = sort_views(views, sorts)
-    chunk, next_cursor = _paginate_ids([v.page_id for v in views], body.get("start_cursor"), size)
+    if spec is None and not sorts:
+        ordered = [page["id"] for page in candidates]  # creation order, no rendering needed
+    else:
+        now = store.clock()
+        views = [_page_view(store, page) for page in candidates]
+        if spec is not None:
+            views = [view for view in views if matches(spec, view, now)]
+        ordered = [view.page_id for view in sort_views(views, sorts)]
+    chunk, next_cursor = _paginate_ids(ordered, body.get("start_cursor"), size)
     results = [store.page_object(page_id, only=only) for page_id in chunk]
     return _list(results, next_cursor, "page_or_data_source")
 
@@ -386,11 +392,13 @@ def search(store: NotionStore, request: Request, args: list[str]) -> JSON:
     found: list[tuple[str, str, str]] = []  # (last edited, kind, id)
     if wanted in (None, "page"):
         for page in store.pages.values():
-            if not page["in_trash"] and text in store.title_of(page).lower():
+            visible = not page["in_trash"] and store.visible(page["id"])
+            if visible and text in store.title_of(page).lower():
                 found.append((page["last_edited_time"], "page", page["id"]))
     if wanted in (None, "data_source"):
         for source in store.data_sources.values():
-            if not source["in_trash"] and text in str(source["title"]).lower():
+            visible = not source["in_trash"] and store.visible(source["id"])
+            if visible and text in str(source["title"]).lower():
                 found.append((source["last_edited_time"], "data_source", source["id"]))
     sort = body.get("sort") or {}
     descending = sort.get("direction", "descending") == "descending"

@@ -7,7 +7,9 @@ Per request, in order: record arrival (early-retry watch), fault injection, rate
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import socket
 import struct
 import sys
@@ -39,6 +41,10 @@ _FAULT_ERRORS: Final[dict[str, tuple[int, str, str]]] = {
     "504": (504, "gateway_timeout", "Gateway timeout."),
     "conflict": (409, "conflict_error", "Conflict occurred while saving. Please try again."),
 }
+
+
+_READS: Final = frozenset({"POST /v1/data_sources/{id}/query", "POST /v1/search"})
+_PAGE_PATH: Final = re.compile(r"^/v1/(?:pages|blocks)/([^/]+)")
 
 
 class _DropConnection(Exception):
@@ -90,6 +96,7 @@ class NotionSandbox:
         self._counts: Counter[str] = Counter()
         self._fault_counts: Counter[str] = Counter()
         self._rate_limited = 0
+        self.read_only = False
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -248,6 +255,12 @@ class NotionSandbox:
                         headers={"Retry-After": retry_after_header(decision.retry_after)},
                     )
             self._check_auth(headers)
+            if self.read_only and endpoint not in _READS and method != "GET":
+                raise ApiError(
+                    403, "restricted_resource", "Insufficient permissions for this endpoint."
+                )
+            if fault == "human_edit":
+                self._human_edit(method, path)
             body = self._parse_body(method, raw_body)
             request = Request(
                 method=method,
@@ -267,6 +280,13 @@ class NotionSandbox:
                 body["additional_data"] = {"integration_id": self.store.bot_id}
                 body["request_id"] = body.pop("request_id")
             return error.status, error.headers, body, fault, endpoint, False
+
+    def _human_edit(self, method: str, path: str) -> None:
+        """A person edits the page a write is about, just before the write lands."""
+        found = _PAGE_PATH.match(path)
+        if method != "GET" and found is not None:
+            with contextlib.suppress(ApiError):  # the write itself reports a missing page
+                self.store.update_page(found.group(1), None)
 
     def _check_auth(self, headers: dict[str, str]) -> None:
         authorization = headers.get("authorization", "")
@@ -319,6 +339,8 @@ def _make_handler(sandbox: NotionSandbox) -> type[BaseHTTPRequestHandler]:
                 sandbox._record(self.command, path, endpoint, 0, fault)
                 self._drop()
                 return
+            # logged before answering, so a client that has its answer always finds it logged
+            sandbox._record(self.command, path, endpoint, status, fault)
             payload = json.dumps(body).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -327,7 +349,6 @@ def _make_handler(sandbox: NotionSandbox) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
-            sandbox._record(self.command, path, endpoint, status, fault)
 
         def _drop(self) -> None:
             """Reset the TCP connection with no response at all."""

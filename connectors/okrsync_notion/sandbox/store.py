@@ -77,6 +77,7 @@ class NotionStore(ValueContext):
         self.pages: dict[str, JSON] = {}
         self.blocks: dict[str, JSON] = {}
         self.children: dict[str, list[str]] = {}
+        self.hidden: set[str] = set()
         self.bot_id = self.create_user(workspace_name, bot=True)
         self.human_id = self.create_user("Sandbox Editor", email="editor@sandbox.invalid")
 
@@ -131,23 +132,50 @@ class NotionStore(ValueContext):
     # ----------------------------------------------------------------- lookups
 
     def page_exists(self, page_id: str) -> bool:
-        return page_id in self.pages and not self.pages[page_id]["in_trash"]
+        return (
+            page_id in self.pages and not self.pages[page_id]["in_trash"] and self.visible(page_id)
+        )
+
+    def visible(self, object_id: str) -> bool:
+        """Whether the integration can see an object (see `unshare`)."""
+        if object_id in self.hidden:
+            return False
+        page = self.pages.get(object_id)
+        if page is not None and page["parent"]["type"] == "data_source_id":
+            return self.visible(page["parent"]["data_source_id"])
+        source = self.data_sources.get(object_id)
+        if source is not None:
+            return source["database_id"] not in self.hidden
+        return True
+
+    def unshare(self, object_id: str) -> None:
+        """Take a page, database or data source away from the integration: Notion then answers
+        404 object_not_found for it (and for the pages of an unshared database)."""
+        with self.lock:
+            self.hidden.add(normalize_id(object_id))
+
+    def share(self, object_id: str) -> None:
+        with self.lock:
+            self.hidden.discard(normalize_id(object_id))
 
     def get_page(self, page_id: str) -> JSON:
-        page = self.pages.get(normalize_id(page_id))
-        if page is None:
+        normalized = normalize_id(page_id)
+        page = self.pages.get(normalized)
+        if page is None or not self.visible(normalized):
             raise not_found("page", page_id)
         return page
 
     def get_database(self, database_id: str) -> JSON:
-        database = self.databases.get(normalize_id(database_id))
-        if database is None:
+        normalized = normalize_id(database_id)
+        database = self.databases.get(normalized)
+        if database is None or not self.visible(normalized):
             raise not_found("database", database_id)
         return database
 
     def get_data_source(self, data_source_id: str) -> JSON:
-        source = self.data_sources.get(normalize_id(data_source_id))
-        if source is None:
+        normalized = normalize_id(data_source_id)
+        source = self.data_sources.get(normalized)
+        if source is None or not self.visible(normalized):
             raise not_found("data_source", data_source_id)
         return source
 
@@ -874,6 +902,7 @@ class NotionStore(ValueContext):
                 "pages": self.pages,
                 "blocks": self.blocks,
                 "children": self.children,
+                "hidden": sorted(self.hidden),
             }
 
     def load_json(self, state: JSON) -> None:
@@ -891,6 +920,7 @@ class NotionStore(ValueContext):
             self.pages = dict(state["pages"])
             self.blocks = dict(state["blocks"])
             self.children = {k: list(v) for k, v in state["children"].items()}
+            self.hidden = set(state.get("hidden", []))
 
 
 def _schema_view(prop: JSON) -> JSON:

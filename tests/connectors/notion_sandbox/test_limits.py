@@ -206,3 +206,15 @@ def test_create_page_with_children_under_a_page(client: Client, sandbox: NotionS
     assert children[0]["type"] == "heading_1"
     listed = client.blocks.children.list(parent)["results"]
     assert [(b["type"], b["child_page"]["title"]) for b in listed] == [("child_page", "Review Q1")]
+
+
+def test_more_than_1000_blocks_in_one_request_are_refused(client: Client, page_id: str) -> None:
+    def toggle_with(count: int) -> dict[str, Any]:
+        rows = [{"paragraph": {"rich_text": _title("x")}} for _ in range(count)]
+        return {"toggle": {"rich_text": _title("t"), "children": rows}}
+
+    too_many = [toggle_with(99) for _ in range(11)]  # 11 + 11 * 99 = 1100 blocks
+    error = _error(lambda: client.blocks.children.append(page_id, children=too_many))
+    assert error.code == "validation_error" and "1000" in str(error)
+    fine = [toggle_with(99) for _ in range(10)]  # 1000 blocks
+    assert len(client.blocks.children.append(page_id, children=fine)["results"]) == 10

@@ -29,7 +29,8 @@ def page_id(sandbox: NotionSandbox) -> str:
     return sandbox.store.create_page({"data_source_id": source}, {"Name": _title("KR")})
 
 
-def test_authorization_and_version_are_required(sandbox: NotionSandbox, http: httpx.Client) -> None:
+def test_authorization_and_version_are_required(sandbox: NotionSandbox) -> None:
+    http = httpx.Client()  # not the shared one: notion-client sets default headers on that
     url = f"{sandbox.base_url}/v1/users/me"
     version = {"Notion-Version": "2025-09-03"}
     good = {"Authorization": f"Bearer {sandbox.token}", **version}
@@ -41,6 +42,7 @@ def test_authorization_and_version_are_required(sandbox: NotionSandbox, http: ht
     no_version = http.get(url, headers={"Authorization": f"Bearer {sandbox.token}"})
     assert (no_version.status_code, no_version.json()["code"]) == (400, "missing_version")
     assert sandbox.token not in no_version.text + wrong.text
+    http.close()
 
 
 def test_rate_limit_answers_429_with_retry_after_and_counts_early_retries(
@@ -165,3 +167,43 @@ def test_request_log_and_counters(sandbox: NotionSandbox, client: Client, page_i
     assert sandbox.stats()["per_endpoint"] == {"GET /v1/pages/{id}": 2}
     sandbox.reset_log()
     assert sandbox.request_log() == [] and sandbox.stats()["requests"] == 0
+
+
+def test_read_only_integration_gets_restricted_resource(
+    sandbox: NotionSandbox, client: Client, page_id: str
+) -> None:
+    sandbox.read_only = True
+    with pytest.raises(APIResponseError) as caught:
+        client.pages.update(page_id, properties={"Score": {"number": 1}})
+    assert (caught.value.status, caught.value.code) == (403, "restricted_resource")
+    source = client.pages.retrieve(page_id)["parent"]["data_source_id"]
+    assert client.data_sources.query(source)["results"][0]["id"] == page_id  # reads still work
+
+
+def test_unshared_objects_are_not_found(
+    sandbox: NotionSandbox, client: Client, page_id: str
+) -> None:
+    source = client.pages.retrieve(page_id)["parent"]["data_source_id"]
+    database = client.data_sources.retrieve(source)["parent"]["database_id"]
+    sandbox.store.unshare(database)
+    for call in (
+        lambda: client.databases.retrieve(database),
+        lambda: client.data_sources.query(source),
+        lambda: client.pages.retrieve(page_id),
+    ):
+        with pytest.raises(APIResponseError) as caught:
+            call()
+        assert (caught.value.status, caught.value.code) == (404, "object_not_found")
+        assert "shared with your integration" in str(caught.value)
+    sandbox.store.share(database)
+    assert client.pages.retrieve(page_id)["id"] == page_id
+
+
+def test_human_edit_does_not_block_the_write(
+    sandbox: NotionSandbox, client: Client, page_id: str
+) -> None:
+    _faulty(sandbox, "human_edit", methods=("PATCH",))
+    updated = client.pages.update(page_id, properties={"Score": {"number": 0.5}})
+    assert updated["properties"]["Score"]["number"] == 0.5
+    assert sandbox.request_log()[-1].fault == "human_edit"
+    assert sandbox.stats()["faults"] == {"human_edit": 1}
