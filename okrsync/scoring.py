@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
 from okrsync.evaluation import (
     CycleStatus,
@@ -33,7 +33,7 @@ from okrsync.evaluation import (
     ScoringSettings,
     Unscored,
 )
-from okrsync.model import CheckIn, Cycle, Frozen, KeyResult, KeyResultKind, Objective, Workspace
+from okrsync.model import CheckIn, Cycle, KeyResult, KeyResultKind, Objective, Workspace
 
 # Float noise (0.1 + 0.2 = 0.30000000000000004) is removed at this many decimals before a value
 # is compared with a threshold or rounded to a grade, so that 0.25 -> 0.3 and a gap of 0.1 is
@@ -41,12 +41,13 @@ from okrsync.model import CheckIn, Cycle, Frozen, KeyResult, KeyResultKind, Obje
 _NOISE_DECIMALS = 9
 _QUANTUM = Decimal(1).scaleb(-_NOISE_DECIMALS)
 _LARGE = Decimal(10) ** 15
+_TIE_MARGIN = 1e-6
 
 DEFAULT_SETTINGS: Final = ScoringSettings()
 """The defaults of DESIGN.md; immutable, so safe as an argument default."""
 
 
-class KeyResultProgress(Frozen):
+class KeyResultProgress(NamedTuple):
     """What `kr_progress` found for one key result: the raw progress or why there is none."""
 
     progress: float | None
@@ -63,6 +64,11 @@ def denoise(value: float) -> Decimal:
     if not exact.is_finite() or abs(exact) >= _LARGE:
         return exact
     return exact.quantize(_QUANTUM, ROUND_HALF_UP)
+
+
+def near(value: float) -> float:
+    """`value` rounded to `_NOISE_DECIMALS` places, for comparisons that ignore float noise."""
+    return round(value, _NOISE_DECIMALS)
 
 
 def finite(value: float | None) -> float | None:
@@ -104,8 +110,8 @@ def latest_value(kr: KeyResult, check_ins: Sequence[CheckIn]) -> float | None:
 def holds(kind: KeyResultKind, value: float, target: float) -> bool:
     """Whether `value` keeps an at_least / at_most band whose limit is `target`."""
     if kind == "at_least":
-        return denoise(value) >= denoise(target)
-    return denoise(value) <= denoise(target)
+        return near(value) >= near(target)
+    return near(value) <= near(target)
 
 
 def kr_progress(
@@ -146,7 +152,7 @@ def kr_progress(
     if start is None and kind == "decrease":
         return KeyResultProgress(progress=None, unscored="missing_start")
     start = 0.0 if start is None else start
-    if denoise(start) == denoise(target):
+    if near(start) == near(target):
         return KeyResultProgress(progress=None, unscored="start_equals_target")
     current = latest_value(kr, check_ins)
     if current is None:
@@ -173,11 +179,19 @@ def attainment_over(progress: float) -> float | None:
 def grade(score: float, step: float = 0.1) -> float:
     """`score` rounded half up to a multiple of `step`, exactly: 0.25 -> 0.3, 0.35 -> 0.4.
 
-    Decimal arithmetic on the denoised value avoids the binary-float surprises of `round()`
-    (which gives 0.2 for 0.25 and 0.3 for 0.35).
+    Ties (a score halfway between two steps, up to float noise) are decided in Decimal
+    arithmetic on the denoised value, which avoids the binary-float surprises of `round()`
+    (0.2 for 0.25 and 0.3 for 0.35); anything clearly off a tie takes the nearest step, for
+    which floats are exact enough. The result is the Decimal multiple of the step as a float,
+    so grades compare equal to literals like 0.3.
     """
     step_d = Decimal(repr(step))
-    steps = (denoise(score) / step_d).quantize(Decimal(1), ROUND_HALF_UP)
+    quotient = score / step
+    if abs(quotient - math.floor(quotient) - 0.5) > _TIE_MARGIN:
+        # Clearly not a tie: nearest-step rounding in floats is exact, and much faster.
+        steps = Decimal(math.floor(quotient + 0.5))
+    else:
+        steps = (denoise(score) / step_d).quantize(Decimal(1), ROUND_HALF_UP)
     return float(steps * step_d)
 
 
@@ -210,19 +224,19 @@ def cycle_status(cycle: Cycle, at: date) -> CycleStatus:
 
 def pace_health(gap: float, settings: ScoringSettings) -> Health:
     """Health during a cycle from the gap between the expected and the actual score."""
-    gap_d = denoise(gap)
-    if gap_d <= denoise(settings.on_track_gap):
+    gap_n = near(gap)
+    if gap_n <= near(settings.on_track_gap):
         return "on_track"
-    if gap_d <= denoise(settings.at_risk_gap):
+    if gap_n <= near(settings.at_risk_gap):
         return "at_risk"
     return "off_track"
 
 
 def final_health(graded: float, settings: ScoringSettings) -> Health:
     """Health after a cycle from the grade: green, yellow or red."""
-    if denoise(graded) >= denoise(settings.green_from):
+    if near(graded) >= near(settings.green_from):
         return "green"
-    if denoise(graded) >= denoise(settings.yellow_from):
+    if near(graded) >= near(settings.yellow_from):
         return "yellow"
     return "red"
 
@@ -234,7 +248,7 @@ def objective_bar(objective: Objective | None, settings: ScoringSettings) -> flo
     return settings.aspirational_bar
 
 
-class HealthResult(Frozen):
+class HealthResult(NamedTuple):
     """Health of one scored item plus the pace figures it was judged by."""
 
     health: Health
@@ -498,7 +512,7 @@ def _objective_result(
             and status is not None
             and status.phase == "after"
             and score is not None
-            and denoise(score) < 1
+            and near(score) < 1
         ),
         counted_key_results=counted,
         rolled_up_children=rolled_up,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from okrsync.evaluation import KeyResultScore, ObjectiveScore, ScoringSettings
 from okrsync.model import Cycle, KeyResult, KeyResultKind, Objective, Workspace
-from okrsync.scoring import evaluate
+from okrsync.scoring import evaluate, grade
 
 CYCLE = Cycle(id="c", name="C", start=date(2025, 1, 1), end=date(2025, 3, 31))
 KINDS: list[KeyResultKind | None] = [
@@ -138,3 +139,18 @@ def test_rollup_does_not_depend_on_objective_order(ws: Workspace, data: st.DataO
     first = {k: v.score for k, v in evaluate(ws, at, both).objectives.items()}
     second = {k: v.score for k, v in evaluate(shuffled, at, both).objectives.items()}
     assert first == second
+
+
+def reference_grade(score: Decimal, step: Decimal) -> Decimal:
+    """Half-up rounding to the step, done entirely in decimal arithmetic."""
+    return (score / step).quantize(Decimal(1), ROUND_HALF_UP) * step
+
+
+@given(
+    millis=st.integers(0, 1000),
+    step=st.sampled_from(["0.1", "0.05", "0.2", "0.25", "0.5", "1"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_grade_matches_decimal_half_up(millis: int, step: str) -> None:
+    score = Decimal(millis) / 1000
+    assert grade(float(score), float(step)) == float(reference_grade(score, Decimal(step)))
