@@ -87,6 +87,7 @@ class SandboxServer:
         self.deployment: Deployment = deployment
         self._port = port
         self._httpd: _HTTPServer | None = None
+        self._origin: str | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.log = RequestLog()
@@ -101,21 +102,31 @@ class SandboxServer:
 
     @property
     def origin(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the Confluence sandbox is not started")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        """http://127.0.0.1:PORT; the port is bound on first use, so it is known before start."""
+        if self._origin is None:
+            self._bind()
+        assert self._origin is not None
+        return self._origin
+
+    def _bind(self) -> _HTTPServer:
+        with self._lock:
+            if self._httpd is None:
+                self._httpd = _HTTPServer(self._port, self)
+                self._port = int(self._httpd.server_address[1])  # a restart keeps the port
+                self._origin = f"http://127.0.0.1:{self._port}"
+            return self._httpd
 
     @property
     def site(self) -> Site:
         return Site(self.origin, self.deployment)
 
     def start(self) -> None:
+        httpd = self._bind()
         with self._lock:
-            if self._httpd is not None:
+            if self._thread is not None:
                 return
-            self._httpd = _HTTPServer(self._port, self)
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
+                target=httpd.serve_forever,
                 kwargs={"poll_interval": 0.01},
                 name="confluence-sandbox",
                 daemon=True,
@@ -126,7 +137,8 @@ class SandboxServer:
         with self._lock:
             if self._httpd is None:
                 return
-            self._httpd.shutdown()
+            if self._thread is not None:
+                self._httpd.shutdown()
             self._httpd.server_close()
             if self._thread is not None:
                 self._thread.join(timeout=5)

@@ -229,11 +229,17 @@ def unstarted() -> Iterator[ConfluenceSandbox]:
     box.stop()
 
 
-def test_invalid_rate_and_unstarted_url(unstarted: ConfluenceSandbox) -> None:
+def test_invalid_rate_and_lifecycle(unstarted: ConfluenceSandbox) -> None:
     with pytest.raises(ValueError, match="positive"):
         unstarted.set_rate_limit(0)
-    with pytest.raises(RuntimeError, match="not started"):
-        _ = unstarted.base_url
+    url = unstarted.base_url  # known before start: the port is bound on first use
+    assert url.startswith("http://127.0.0.1:")
     unstarted.start()
     unstarted.start()  # idempotent
-    assert unstarted.base_url.startswith("http://127.0.0.1:")
+    assert raw_session(unstarted).get(v1_url(unstarted, "user/current")).ok
+    unstarted.stop()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(url, timeout=2)
+    unstarted.start()  # a restart serves on the same port
+    assert unstarted.base_url == url
+    assert raw_session(unstarted).get(v1_url(unstarted, "user/current")).ok
