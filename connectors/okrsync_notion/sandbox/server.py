@@ -198,8 +198,13 @@ class NotionSandbox:
     # ----------------------------------------------------------------- state
 
     def seed(self, workspace: Workspace) -> SeedResult:
+        """Lay `workspace` out as the Notion OKR template (see seed.py).
+
+        Starts the server first when needed: the result carries its base URL.
+        """
         from .seed import seed_workspace
 
+        self.start()
         return seed_workspace(self, workspace)
 
     def save(self, path: Path) -> None:

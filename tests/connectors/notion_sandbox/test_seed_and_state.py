@@ -261,3 +261,16 @@ def test_factory_and_entry_point_give_a_sandbox() -> None:
         assert not box.base_url.endswith(":0")
     finally:
         box.stop()
+
+
+def test_seeding_before_start_starts_the_server(workspace: Workspace) -> None:
+    box = create_sandbox()
+    try:
+        result = box.seed(workspace)
+        assert result.options["base_url"] == box.base_url
+        assert not box.base_url.endswith(":0")
+        notion = Client(auth=box.token, base_url=result.options["base_url"], retry=False)
+        assert notion.pages.retrieve(result.ids["o1"])["id"] == result.ids["o1"]
+        notion.close()
+    finally:
+        box.stop()
