@@ -221,17 +221,23 @@ def fit_lines(
     a single overlong line is cut with "…". Packing never splits a line across items unless
     that line alone exceeds an item, so the result reads the same in Notion.
     """
-    budget = max_chars * max_items
-    capped = [line if len(line) <= max_chars else line[: max_chars - 1] + "…" for line in lines]
-    text = "\n".join(capped)
-    if len(text) <= budget and _items_needed(capped, max_chars) <= max_items:
-        return text
-    for keep in range(len(capped) - 1, -1, -1):
-        more = f"+{len(capped) - keep} more"
-        candidate = [*capped[:keep], more]
-        if _items_needed(candidate, max_chars) <= max_items:
-            return "\n".join(candidate)
-    return f"+{len(capped)} more"
+    longest = max_chars - 1  # room for the line break in front of it
+    capped = [line if len(line) <= longest else line[: longest - 1] + "…" for line in lines]
+    if _items_needed(capped, max_chars) <= max_items:
+        return "\n".join(capped)
+
+    def fits(keep: int) -> bool:
+        kept = [*capped[:keep], f"+{len(capped) - keep} more"]
+        return _items_needed(kept, max_chars) <= max_items
+
+    low, high = 0, len(capped) - 1  # fits(low) holds for any sane limits; find the largest
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return "\n".join([*capped[:low], f"+{len(capped) - low} more"])
 
 
 def _items_needed(lines: Sequence[str], max_chars: int) -> int:
@@ -240,26 +246,22 @@ def _items_needed(lines: Sequence[str], max_chars: int) -> int:
 
 
 def pack_text(text: str, *, max_chars: int = RICH_TEXT_ITEM_LIMIT) -> list[dict[str, Any]]:
-    """Rich-text items for multi-line text, filling each item with whole lines where it can."""
-    if not text:
-        return []
-    items: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        piece = line if not current else "\n" + line
-        if len(current) + len(piece) <= max_chars:
-            current += piece
-            continue
-        if current:
-            items.append(current)
-            piece = "\n" + line
-        while len(piece) > max_chars:
-            items.append(piece[:max_chars])
-            piece = piece[max_chars:]
-        current = piece
-    if current:
-        items.append(current)
-    return [{"type": "text", "text": {"content": chunk}} for chunk in items]
+    """Rich-text items for multi-line text, each cut at a line break where one fits.
+
+    The items concatenate to exactly `text`; none is empty or longer than `max_chars`.
+    """
+    chunks: list[str] = []
+    rest = text
+    while rest:
+        if len(rest) <= max_chars:
+            chunks.append(rest)
+            break
+        cut = rest.rfind("\n", 1, max_chars + 1)
+        if cut <= 0:
+            cut = max_chars
+        chunks.append(rest[:cut])
+        rest = rest[cut:]
+    return [{"type": "text", "text": {"content": chunk}} for chunk in chunks]
 
 
 def number_payload(value: float | None) -> dict[str, Any]:

@@ -196,3 +196,32 @@ def _tree_size(sandbox: NotionSandbox, container: str) -> int:
 
 def test_the_sandbox_token_constant_matches(sandbox: NotionSandbox) -> None:
     assert sandbox.token == TOKEN
+
+
+def test_conflicts_on_writes_are_retried(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    from .pipeline import small_workspace
+
+    seeded = sandbox.seed(small_workspace())
+    options: dict[str, Any] = {**seeded.options, "token_env": "NOTION_TEST_TOKEN"}
+    options.pop("base_url")
+    options.pop("review_parent")
+    connector = make_connector(template_mapping, writeback=Writeback(reviews=False), **options)
+    writes = connector.plan(pull_review(connector, template_mapping, GENERATED))
+    sandbox.set_faults(FaultPlan(seed=3, rates={"conflict": 0.5}, methods=("PATCH",)))
+    assert [connector.apply(w).status for w in writes] == ["applied"] * len(writes)
+    conflicts = sandbox.stats()["faults"]["conflict"]
+    assert conflicts >= 1
+    assert connector.stats().retries == conflicts
+
+
+def test_a_timed_out_request_is_retried(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    db = _database_with_pages(sandbox, 3)
+    # seed 1 draws 0.13 first, then nothing below 0.2 for a while: exactly one slow answer
+    sandbox.set_faults(FaultPlan(seed=1, rates={"slow": 0.2}, slow_seconds=0.6))
+    connector = make_connector(_objectives(db), timeout_s=0.2)
+    assert len(list(connector.pull(None))) == 3
+    assert connector.stats().retries == 1  # nothing but the slow answer can cause a retry

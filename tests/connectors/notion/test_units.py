@@ -1,0 +1,156 @@
+"""Pure parts of the Notion connector: text limits, progress bars, batching, throttle, ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from okrsync_notion.blocks import (
+    MAX_BLOCKS_PER_APPEND,
+    append_batches,
+    left_out,
+    progress_bar,
+    text_block,
+    total_blocks,
+)
+from okrsync_notion.client import Throttle
+from okrsync_notion.options import NotionOptions, normalise_id
+from okrsync_notion.properties import fit_lines, pack_text
+from okrsync_notion.reader import since_filter
+from okrsync_notion.writer import marker_text, parse_marker, warning_lines
+
+from okrsync.model import Finding
+
+from .conftest import FakeClock
+
+
+def test_short_warnings_are_kept_whole() -> None:
+    lines = ["⚠ KR002 no target", "⚠ OBJ001 too many key results"]
+    assert fit_lines(lines) == "\n".join(lines)
+
+
+def test_overlong_warnings_are_cut_with_a_count_of_what_was_left_out() -> None:
+    lines = [f"⚠ X{i:03d} " + "m" * 2500 for i in range(150)]
+    text = fit_lines(lines)
+    items = pack_text(text)
+    assert len(items) <= 100
+    assert all(len(i["text"]["content"]) <= 2000 for i in items)
+    kept = text.split("\n")
+    assert kept[-1] == f"+{150 - (len(kept) - 1)} more"
+    assert all(line.endswith("…") for line in kept[:-1])
+
+
+@given(st.lists(st.text(alphabet="ab \n⚠", max_size=300), max_size=60), st.integers(5, 50))
+def test_packing_keeps_the_text_and_the_item_limit(lines: list[str], size: int) -> None:
+    text = "\n".join(lines)
+    items = pack_text(text, max_chars=size)
+    assert "".join(i["text"]["content"] for i in items) == text
+    assert all(0 < len(i["text"]["content"]) <= size for i in items)
+
+
+@given(
+    st.lists(st.text(alphabet="ab⚠", max_size=40), max_size=40),
+    st.integers(12, 30),
+    st.integers(1, 6),
+)
+def test_fitted_lines_always_fit_and_count_what_they_drop(
+    lines: list[str], size: int, items: int
+) -> None:
+    text = fit_lines(lines, max_chars=size, max_items=items)
+    assert len(pack_text(text, max_chars=size)) <= items
+    kept = text.split("\n") if lines else []
+    if kept and kept[-1].startswith("+") and kept[-1].endswith(" more") and kept != lines:
+        assert int(kept[-1][1:].split()[0]) == len(lines) - (len(kept) - 1)
+
+
+def test_warning_lines_put_errors_first() -> None:
+    findings = [
+        Finding(code="B1", severity="info", subject="x", message="later"),
+        Finding(code="A1", severity="error", subject="x", message="first"),
+    ]
+    assert warning_lines(findings) == ["⚠ A1 first", "⚠ B1 later"]
+
+
+def test_progress_bars_are_drawn_in_text() -> None:
+    assert progress_bar(0.4) == "▓▓▓▓░░░░░░ 40%"
+    assert progress_bar(1.3) == "▓▓▓▓▓▓▓▓▓▓ 100%"
+    assert progress_bar(None) == "░░░░░░░░░░ n/a"
+
+
+def test_markers_round_trip_and_reject_other_text() -> None:
+    text = marker_text("okrsync:review:okrs:q3:sales", "abc123")
+    assert parse_marker(text) == ("okrsync:review:okrs:q3:sales", "abc123")
+    assert parse_marker("okrsync:review:okrs:q3 hash=pending") == (
+        "okrsync:review:okrs:q3",
+        "pending",
+    )
+    assert parse_marker("Notes") is None
+
+
+def _chain(depth: int) -> dict[str, object]:
+    block = text_block("bulleted_list_item", f"level {depth}")
+    return block if depth == 0 else text_block(
+        "bulleted_list_item", f"level {depth}", children=[_chain(depth - 1)]
+    )  # fmt: skip
+
+
+def test_batches_hold_at_most_100_blocks_and_two_levels() -> None:
+    flat = [text_block("paragraph", str(i)) for i in range(250)]
+    batches = append_batches(flat)
+    assert [b.size for b in batches] == [100, 100, 50]
+
+    deep = _chain(4)  # five levels: the root and four below it
+    (batch,) = append_batches([deep])
+    assert batch.levels == [2] and batch.size == 3
+    assert left_out(deep, 2)
+    assert not left_out(deep, 4)
+
+    wide = text_block("toggle", "many", children=[text_block("paragraph", "x")] * 150)
+    (batch,) = append_batches([wide])
+    assert batch.levels == [0] and batch.size == 1
+    assert total_blocks([wide]) == 151
+    assert all(b.size <= MAX_BLOCKS_PER_APPEND for b in append_batches([wide] * 3))
+
+
+def test_the_throttle_spaces_requests_by_the_rate() -> None:
+    clock = FakeClock(datetime(2025, 1, 1, tzinfo=UTC))
+    throttle = Throttle(2.0, clock.now, clock.sleep)
+    for _ in range(5):
+        throttle.wait()
+    assert clock.sleeps == pytest.approx([0.501] * 4)
+    clock.advance(10)  # idle time does not buy a burst beyond one request
+    throttle.wait()
+    throttle.wait()
+    assert clock.sleeps[-1] == pytest.approx(0.501)
+    throttle.defer(3)
+    assert throttle.wait() == pytest.approx(3)
+
+
+def test_ids_links_and_titles_are_told_apart() -> None:
+    dashed = "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
+    assert normalise_id(dashed) == dashed
+    assert normalise_id(dashed.replace("-", "").upper()) == dashed
+    link = "https://www.notion.so/acme/Objectives-1f2e3d4c5b6a49788a9b0c1d2e3f4a5b?v=123"
+    assert normalise_id(link) == dashed
+    assert normalise_id("Objectives") is None
+
+
+def test_full_refresh_is_due_after_runs_or_hours() -> None:
+    options = NotionOptions(full_refresh_every=3, full_refresh_after=12)
+    now = datetime(2025, 8, 1, 12, tzinfo=UTC)
+    assert options.full_refresh_due(runs_since_full=0, last_full=None, now=now)
+    recent = now - timedelta(hours=1)
+    assert not options.full_refresh_due(runs_since_full=2, last_full=recent, now=now)
+    assert options.full_refresh_due(runs_since_full=3, last_full=recent, now=now)
+    old = now - timedelta(hours=12)
+    assert options.full_refresh_due(runs_since_full=0, last_full=old, now=now)
+
+
+def test_the_incremental_filter_overlaps_by_one_minute() -> None:
+    since = datetime(2025, 8, 1, 10, 5, tzinfo=UTC)
+    assert since_filter(since) == {
+        "timestamp": "last_edited_time",
+        "last_edited_time": {"on_or_after": "2025-08-01T10:04:00Z"},
+    }
