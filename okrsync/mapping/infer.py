@@ -164,6 +164,13 @@ FIELD_WORDS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
 }
 """Source field names (normalised) that suggest each canonical field, best first."""
 
+PSEUDO_GUESSES: Final[dict[tuple[str, str], tuple[int, str]]] = {
+    ("@title", "title"): (25, "the page title"),
+    ("@title", "name"): (25, "the page title"),
+    ("@page", "objective"): (45, "the page the row is on"),
+}
+"""Pseudo-fields (docs/architecture.md) that stand for a canonical field, with a score."""
+
 PROGRESS_WORDS: Final = ("progress", "fortschritt", "completion", "erfüllung", "zielerreichung")
 OUTPUT_TYPES: Final[dict[str, str]] = {
     "score": "number",
@@ -372,10 +379,15 @@ def guess_fields(
         for field in candidates:
             if not _fits(kind, field):
                 continue
+            pseudo = PSEUDO_GUESSES.get((field.name, canonical))
+            if field.name.startswith("@") and pseudo is None:
+                continue  # pseudo-fields only stand for what they are
             score = _name_score(field.name, words)
             reason = f'name "{field.name}"'
             if canonical in ("title", "name") and family(field) == "title":
                 score, reason = 100, "the title property"
+            elif pseudo is not None:
+                score, reason = pseudo
             target_collection = _target_collection(field, relation_to)
             if kind in ("ref", "ids", "cycle") and target_collection is not None:
                 wanted = {
@@ -597,6 +609,7 @@ def infer_mapping(schema: SourceSchema) -> str:
             for f in fields
             if f.name not in {g.field.name for g in guesses.values()}
             and normalise(f.name) not in _OUTPUT_NAMES
+            and not f.name.startswith("@")
         ]
         if unused:
             out.append(f"      # Not mapped: {', '.join(_q(u) for u in unused)}")

@@ -314,3 +314,45 @@ outputs:
         ("key_results", "Warnings", "rich_text"),
         ("key_results", "Last synced", "date"),
     ]
+
+
+def test_a_confluence_schema_uses_the_page_title_and_page() -> None:
+    def pseudo(*names: str) -> tuple[FieldInfo, ...]:
+        return tuple(F(n, "pseudo") for n in names)
+
+    schema = SourceSchema(
+        connector="confluence",
+        collections={
+            "objectives": (
+                *(F(n, "text") for n in ("Owner", "Team", "Level", "Quarter", "Type", "Status")),
+                F("Aligned to", "page_link"),
+                F("Notes", "text", samples=("okrsync: ignore OBJ003",)),
+                *pseudo("@id", "@title", "@url", "@labels", "@parent"),
+            ),
+            "key_results": (
+                *(F(n, "text") for n in ("Key Result", "Owner", "Kind", "Start", "Current")),
+                *(F(n, "text") for n in ("Target", "Unit", "Confidence", "Due")),
+                *pseudo("@id", "@title", "@page"),
+            ),
+        },
+        titles={"objectives": "label = okr", "key_results": "key-result table on label = okr"},
+    )
+    draft = infer_mapping(schema)
+    mapping = parse_mapping(draft, source="draft")
+    objectives = fields_of(mapping, "objectives")
+    assert objectives["title"] == "@title"
+    assert (objectives["owners"], objectives["cycle"], objectives["level"]) == (
+        "Owner",
+        "Quarter",
+        "Level",
+    )
+    assert objectives["parents"] == "Aligned to"
+    assert "description" not in objectives  # "@id" and "@url" are never guessed as content
+    key_results = fields_of(mapping, "key_results")
+    assert (key_results["title"], key_results["objective"]) == ("Key Result", "@page")
+    assert (key_results["start"], key_results["current"], key_results["target"]) == (
+        "Start",
+        "Current",
+        "Target",
+    )
+    assert "@labels" not in draft.split("outputs:")[0]
