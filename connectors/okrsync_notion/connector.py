@@ -234,14 +234,13 @@ class NotionConnector:
     ) -> list[MissingOutput]:
         """Add output properties to the data source schemas (`data_sources.update`).
 
-        `missing` defaults to `missing_outputs()`; dicts with the same keys are accepted.
+        `missing` defaults to `missing_outputs()`; dicts with the same keys and
+        `(collection, property, type)` tuples (okrsync.mapping's form) are accepted too.
         Returns what was added. Properties that exist by now are left alone.
         """
         api, resolver, _, _ = self._need()
-        wanted = [
-            m if isinstance(m, MissingOutput) else MissingOutput.model_validate(dict(m))
-            for m in (missing if missing is not None else self.missing_outputs())
-        ]
+        given = missing if missing is not None else self.missing_outputs()
+        wanted = [self._as_missing(resolver, m) for m in given]
         by_source: dict[str, list[MissingOutput]] = {}
         for item in wanted:
             by_source.setdefault(item.data_source_id, []).append(item)
@@ -256,6 +255,22 @@ class NotionConnector:
         for collection in {i.collection for i in wanted}:
             resolver.refresh(collection)
         return added
+
+    @staticmethod
+    def _as_missing(
+        resolver: Resolver, item: MissingOutput | Mapping[str, Any] | tuple[str, str, str]
+    ) -> MissingOutput:
+        if isinstance(item, MissingOutput):
+            return item
+        if isinstance(item, tuple):
+            collection, name, kind = item
+            data: dict[str, Any] = {"collection": collection, "property": name, "type": kind}
+        else:
+            data = dict(item)
+        if "data_source_id" not in data:
+            source = resolver.resolve(data["collection"])
+            data |= {"data_source_id": source.id, "database": source.label}
+        return MissingOutput.model_validate(data)
 
     # ------------------------------------------------------------------ writing
 

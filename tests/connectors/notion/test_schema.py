@@ -116,7 +116,9 @@ def test_missing_outputs_are_added_to_the_data_source(
         ("Warnings", "rich_text"),
         ("Zuletzt synchronisiert", "date"),
     ]
-    added = connector.add_missing_outputs(missing)
+    added = connector.add_missing_outputs(
+        [*missing[:3], ("objectives", missing[3].property, "date")]
+    )
     assert added == missing
     schema = sandbox.store.data_sources[source]["properties"]
     types = {p["name"]: p["type"] for p in schema.values()}
@@ -130,4 +132,5 @@ def test_missing_outputs_are_added_to_the_data_source(
     assert connector.check() == []
     # a second call (or a stale list) adds nothing twice
     assert connector.add_missing_outputs([m.model_dump() for m in missing]) == []
+    assert connector.add_missing_outputs([("objectives", "Score", "number")]) == []
     assert isinstance(missing[0], MissingOutput)
