@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cmp_to_key
 from typing import Any, Final
@@ -54,19 +54,28 @@ _NUMBER_OPS: Final[dict[str, Callable[[Any, Any], bool]]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class PageView:
-    """What filters and sorts see of one page: full (untruncated) values and rounded times."""
+    """What filters and sorts see of one page: full (untruncated) values and rounded times.
+
+    Values are rendered on first use only (`render` takes a schema property), so a filter on
+    one timestamp does not render every property of every page.
+    """
 
     page_id: str
-    properties: dict[str, JSON]  # by property name, rendered without the 25 cut
     schema: dict[str, JSON]
     created_time: datetime
     last_edited_time: datetime
+    render: Callable[[JSON], JSON]
+    _cache: dict[str, JSON] = field(default_factory=dict)
 
     def value(self, key: str) -> JSON | None:
         prop = find_property(self.schema, key)
-        return None if prop is None else self.properties.get(prop["name"])
+        if prop is None:
+            return None
+        if prop["id"] not in self._cache:
+            self._cache[prop["id"]] = self.render(prop)
+        return self._cache[prop["id"]]
 
 
 def validate_filter(spec: Any, schema: dict[str, JSON], depth: int = 0) -> None:
@@ -310,7 +319,7 @@ def matches(spec: JSON, view: PageView, now: datetime) -> bool:
     prop = find_property(view.schema, spec["property"])
     assert prop is not None  # validate_filter ran first
     condition_key = next(k for k in spec if k not in ("property", "type"))
-    value = view.properties.get(prop["name"])
+    value = view.value(prop["name"])
     return _typed_condition(prop["type"], value, spec[condition_key], now)
 
 
@@ -353,6 +362,8 @@ def validate_sorts(sorts: Any, schema: dict[str, JSON]) -> list[JSON]:
 
 def sort_views(views: list[PageView], sorts: list[JSON]) -> list[PageView]:
     """Sort pages; empty values go last whatever the direction, as in Notion."""
+    if not sorts:
+        return views
 
     def compare(a: PageView, b: PageView) -> int:
         for sort in sorts:

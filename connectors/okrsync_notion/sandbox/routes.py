@@ -195,13 +195,13 @@ def _filter_properties(request: Request) -> list[str] | None:
 
 
 def _page_view(store: NotionStore, page: JSON) -> PageView:
-    properties = store.page_properties(page, truncate=False)
+    schema = store.schema_of(page)
     return PageView(
         page_id=page["id"],
-        properties=properties,
-        schema=store.schema_of(page),
+        schema=schema,
         created_time=floor_minute(parse_time(page["created_time"])),
         last_edited_time=floor_minute(parse_time(page["last_edited_time"])),
+        render=lambda prop: store.property_value(page, schema, prop),
     )
 
 

@@ -724,6 +724,10 @@ class NotionStore(ValueContext):
             truncate=truncate,
         )
 
+    def property_value(self, page: JSON, schema: dict[str, JSON], prop: JSON) -> JSON:
+        """One property of a page with every reference (no 25 cut), for filters and sorts."""
+        return self._render_value(page, schema, prop, truncate=False)
+
     def page_properties(
         self, page: JSON, *, only: Iterable[str] | None = None, truncate: bool = True
     ) -> JSON:
