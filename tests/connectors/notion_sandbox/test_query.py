@@ -222,3 +222,124 @@ def test_data_source_update_adds_and_renames_properties(client: Client, krs: str
         "type": "number",
         "number": None,
     }
+
+
+@pytest.fixture
+def rich(sandbox: NotionSandbox) -> dict[str, str]:
+    """A data source with people, relations, multi-select, formula and rollup columns."""
+    store = sandbox.store
+    root = store.create_page({"workspace": True}, {"title": _title("Root")})
+    _, targets = store.create_database(
+        "Targets", parent_page_id=root, properties={"Name": {"title": {}}, "Size": {"number": {}}}
+    )
+    big = store.create_page(
+        {"data_source_id": targets}, {"Name": _title("big"), "Size": {"number": 9}}
+    )
+    small = store.create_page(
+        {"data_source_id": targets}, {"Name": _title("small"), "Size": {"number": 1}}
+    )
+    _, source = store.create_database(
+        "Rich",
+        parent_page_id=root,
+        properties={
+            "Name": {"title": {}},
+            "Owner": {"people": {}},
+            "Links": {"relation": {"data_source_id": targets, "single_property": {}}},
+            "Tags": {"multi_select": {}},
+            "Flag": {"formula": {"expression": "true"}},
+            "Status": {"status": {}},
+        },
+    )
+    store.update_data_source(
+        source,
+        properties={
+            "Largest": {
+                "rollup": {
+                    "relation_property_name": "Links",
+                    "rollup_property_name": "Size",
+                    "function": "max",
+                }
+            }
+        },
+    )
+    ana = store.create_user("Ana")
+    first = store.create_page(
+        {"data_source_id": source},
+        {
+            "Name": _title("first"),
+            "Owner": {"people": [{"id": ana}]},
+            "Links": {"relation": [{"id": big}, {"id": small}]},
+            "Tags": {"multi_select": [{"name": "a"}, {"name": "b"}]},
+            "Status": {"status": {"name": "Done"}},
+        },
+    )
+    second = store.create_page(
+        {"data_source_id": source},
+        {"Name": _title("second"), "Links": {"relation": [{"id": small}]}},
+    )
+    store.set_computed(first, "Flag", {"type": "boolean", "boolean": True})
+    store.set_computed(second, "Flag", {"type": "boolean", "boolean": False})
+    return {"source": source, "ana": ana, "big": big, "first": first, "second": second}
+
+
+def test_reference_option_formula_and_rollup_filters(client: Client, rich: dict[str, str]) -> None:
+    def names(spec: dict[str, Any]) -> list[str]:
+        results = client.data_sources.query(rich["source"], filter=spec)["results"]
+        return [r["properties"]["Name"]["title"][0]["plain_text"] for r in results]
+
+    assert names({"property": "Owner", "people": {"contains": rich["ana"]}}) == ["first"]
+    assert names({"property": "Owner", "people": {"is_empty": True}}) == ["second"]
+    compact = rich["big"].replace("-", "")  # Notion takes ids with or without dashes
+    assert names({"property": "Links", "relation": {"contains": compact}}) == ["first"]
+    assert names({"property": "Links", "relation": {"does_not_contain": rich["big"]}}) == ["second"]
+    assert names({"property": "Tags", "multi_select": {"contains": "b"}}) == ["first"]
+    assert names({"property": "Status", "status": {"equals": "Done"}}) == ["first"]
+    assert names({"property": "Flag", "formula": {"checkbox": {"equals": True}}}) == ["first"]
+    assert names({"property": "Largest", "rollup": {"number": {"greater_than": 5}}}) == ["first"]
+    assert names({"property": "Name", "title": {"does_not_equal": "first"}}) == ["second"]
+
+
+def test_created_time_and_relative_date_filters(
+    client: Client, sandbox: NotionSandbox, krs: str, clock: FakeClock
+) -> None:
+    clock.advance(days=10)
+    late = sandbox.store.create_page({"data_source_id": krs}, {"Key Result": _title("Late")})
+    spec = {"timestamp": "created_time", "created_time": {"after": "2026-03-05"}}
+    assert [r["id"] for r in client.data_sources.query(krs, filter=spec)["results"]] == [late]
+
+    def due(condition: dict[str, Any]) -> set[str]:
+        spec = {"property": "Due", "date": condition}
+        return set(_titles(client.data_sources.query(krs, filter=spec)))
+
+    # the sandbox clock says 2026-03-12: Churn was due in January, Revenue on 31 March
+    assert due({"past_year": {}}) == {"Churn"}
+    assert due({"next_month": {}}) == {"Revenue"}
+    assert due({"is_empty": True}) == {"NPS", "Late"}
+    sorted_by_time = client.data_sources.query(
+        krs, sorts=[{"timestamp": "created_time", "direction": "descending"}]
+    )
+    assert sorted_by_time["results"][0]["id"] == late
+
+
+def test_filters_nest_at_most_two_levels(client: Client, krs: str) -> None:
+    leaf = {"property": "Done", "checkbox": {"equals": True}}
+    with pytest.raises(APIResponseError) as caught:
+        client.data_sources.query(krs, filter={"and": [{"or": [{"and": [leaf]}]}]})
+    assert caught.value.code == "validation_error"
+    assert client.data_sources.query(krs, filter={"and": [{"or": [leaf]}]})["object"] == "list"
+
+
+def test_property_item_of_a_plain_value_and_bad_cursors(
+    client: Client, rich: dict[str, str]
+) -> None:
+    page = client.pages.retrieve(rich["first"])
+    status = client.pages.properties.retrieve(rich["first"], page["properties"]["Status"]["id"])
+    assert status["object"] == "property_item"
+    assert status["status"]["name"] == "Done"
+    links_id = page["properties"]["Links"]["id"]
+    with pytest.raises(APIResponseError) as caught:
+        client.pages.properties.retrieve(rich["first"], links_id, start_cursor="x")
+    assert caught.value.code == "validation_error"
+    with pytest.raises(APIResponseError) as missing:
+        client.pages.properties.retrieve(rich["first"], "nope")
+    assert missing.value.code == "object_not_found"
