@@ -33,7 +33,9 @@ from okrsync.mapping.findings import (
     UNPARSEABLE,
     UNREADABLE,
     FindingMaker,
+    SuppressionParser,
     finding_maker,
+    suppression_parser,
 )
 from okrsync.mapping.schema import (
     FIELD_KINDS,
@@ -132,7 +134,12 @@ def source_value(record: SourceRecord, name: str) -> Any:
 
 
 def parse_kind(
-    kind: FieldKind, spec: FieldSpec, value: Any, locale: Locale, options: str | None
+    kind: FieldKind,
+    spec: FieldSpec,
+    value: Any,
+    locale: Locale,
+    options: str | None,
+    suppressions: SuppressionParser = parse_suppressions,
 ) -> Any:
     """Read `value` as a canonical field of `kind`, honouring the spec's parse mode.
 
@@ -171,7 +178,7 @@ def parse_kind(
         return tuple(
             c.upper() if any(ch.isdigit() for ch in c) else c.lower() for c in parse_list(value)
         )
-    return parse_suppressions(value)
+    return suppressions(value)
 
 
 def _range_end(kind: FieldKind, mode: str, value: Any, locale: Locale) -> date:
@@ -215,6 +222,7 @@ def read_field(
     kind: FieldKind,
     locale: Locale,
     options: str | None = None,
+    suppressions: SuppressionParser = parse_suppressions,
 ) -> Any:
     """Read one canonical field of `record` per `spec`; `_MISSING` when it has no value.
 
@@ -222,7 +230,7 @@ def read_field(
     the mapped value; a miss -> the value read as is, else `default`, else DATA003.
     Raises FieldProblem.
     """
-    value = _read_field(record, spec, kind, locale, options)
+    value = _read_field(record, spec, kind, locale, options, suppressions)
     return _MISSING if value == () else value
 
 
@@ -232,6 +240,7 @@ def _read_field(
     kind: FieldKind,
     locale: Locale,
     options: str | None = None,
+    suppressions: SuppressionParser = parse_suppressions,
 ) -> Any:
     raw = source_value(record, spec.field) if spec.field else spec.value
     if isinstance(raw, AnyMapping) and "unreadable" in raw:
@@ -242,18 +251,20 @@ def _read_field(
     if is_empty(raw):
         if spec.default is None:
             return _MISSING
-        return _parse_or_problem(kind, spec, spec.default, locale, options, "default")
+        return _parse_or_problem(kind, spec, spec.default, locale, options, "default", suppressions)
     if spec.values:
         mapped = _lookup(spec.values, raw)
         if mapped is not _MISSING:
             if mapped is None:
                 return _MISSING
-            return _parse_or_problem(kind, spec, mapped, locale, options, "value map")
+            return _parse_or_problem(kind, spec, mapped, locale, options, "value map", suppressions)
         try:
-            return parse_kind(kind, spec, raw, locale, options)
+            return parse_kind(kind, spec, raw, locale, options, suppressions)
         except ValueParseError:
             if spec.default is not None:
-                return _parse_or_problem(kind, spec, spec.default, locale, options, "default")
+                return _parse_or_problem(
+                    kind, spec, spec.default, locale, options, "default", suppressions
+                )
             known = ", ".join(f'"{k}"' for k in spec.values)
             raise FieldProblem(
                 UNKNOWN_OPTION,
@@ -261,7 +272,7 @@ def _read_field(
                 f"(it knows {known})",
             ) from None
     try:
-        return parse_kind(kind, spec, raw, locale, options)
+        return parse_kind(kind, spec, raw, locale, options, suppressions)
     except ValueParseError as exc:
         if kind == "option" and options:
             choices = ", ".join(CANONICAL_OPTIONS[options])
@@ -288,10 +299,16 @@ def _lookup(values: dict[str, Any], raw: Any) -> Any:
 
 
 def _parse_or_problem(
-    kind: FieldKind, spec: FieldSpec, value: Any, locale: Locale, options: str | None, what: str
+    kind: FieldKind,
+    spec: FieldSpec,
+    value: Any,
+    locale: Locale,
+    options: str | None,
+    what: str,
+    suppressions: SuppressionParser,
 ) -> Any:
     try:
-        return parse_kind(kind, spec, value, locale, options)
+        return parse_kind(kind, spec, value, locale, options, suppressions)
     except ValueParseError as exc:
         raise FieldProblem(UNPARSEABLE, f"the mapping's {what} {exc}") from None
 
@@ -334,6 +351,7 @@ def read_record(
     record: SourceRecord,
     locale: Locale,
     report: FindingMaker,
+    suppressions: SuppressionParser = parse_suppressions,
 ) -> tuple[ReadRecord | None, list[Finding]]:
     """Read every mapped field of one record; None (and a finding) if a required one is missing."""
     kinds = FIELD_KINDS[collection]
@@ -341,9 +359,8 @@ def read_record(
     problems: list[tuple[str, FieldSpec, FieldProblem]] = []
     for name, spec in coll.fields.items():
         try:
-            value = read_field(
-                record, spec, kinds[name], locale, OPTION_SETS.get((collection, name))
-            )
+            options = OPTION_SETS.get((collection, name))
+            value = read_field(record, spec, kinds[name], locale, options, suppressions)
         except FieldProblem as problem:
             problems.append((name, spec, problem))
             continue
@@ -474,6 +491,7 @@ def apply_mapping(
     `dropped`. The canonical id of every record is its external id.
     """
     report = finding_maker()
+    suppressions = suppression_parser()
     findings: list[Finding] = []
     dropped = 0
     read: dict[str, list[ReadRecord]] = {c: [] for c in _ORDER}
@@ -485,7 +503,9 @@ def apply_mapping(
         if record.trashed or not _matches_where(coll, record):
             dropped += 1
             continue
-        got, problems = read_record(record.collection, coll, record, mapping.locale, report)
+        got, problems = read_record(
+            record.collection, coll, record, mapping.locale, report, suppressions
+        )
         findings.extend(problems)
         if got is None:
             continue

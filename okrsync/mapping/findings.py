@@ -1,4 +1,4 @@
-"""The mapping/data findings: problems in source values, reported per record.
+"""The mapping/data findings (problems in source values, per record), and suppression reading.
 
 The rule catalogue (`okrsync.rules`) owns the DATA codes' words when it has them: if it offers
 `make_finding(code, subject, message=None, **params)` and knows the code, the finding comes from
@@ -12,6 +12,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple
 
+from okrsync.errors import OkrsyncError
+from okrsync.mapping.values import parse_suppressions
 from okrsync.model import Finding, Severity
 
 UNPARSEABLE: Final = "DATA001"
@@ -21,7 +23,9 @@ DANGLING_RELATION: Final = "DATA004"
 DUPLICATE_ID: Final = "DATA005"
 UNREADABLE: Final = "DATA006"
 INVALID_RECORD: Final = "DATA007"
-AMBIGUOUS_RELATION: Final = "DATA008"
+# The catalogue's DATA008 is "unknown suppression", reported by the rules. A key result linked to
+# several objectives has a value its one-objective field cannot hold: an unparseable value.
+AMBIGUOUS_RELATION: Final = UNPARSEABLE
 
 
 class DataCode(NamedTuple):
@@ -59,7 +63,7 @@ DATA_CODES: Final[dict[str, DataCode]] = {
         "Give each record its own title or id; okrsync keeps the first and skips the others.",
     ),
     UNREADABLE: DataCode(
-        "unreadable-source-value",
+        "unreadable-value",
         "warning",
         "Change the property to a type okrsync reads (text, number, select, date, people, "
         "relation), or map another field.",
@@ -68,11 +72,6 @@ DATA_CODES: Final[dict[str, DataCode]] = {
         "invalid-record",
         "error",
         "Fix the values named in the message; okrsync skips the record until then.",
-    ),
-    AMBIGUOUS_RELATION: DataCode(
-        "ambiguous-relation",
-        "warning",
-        "Link the record to a single objective; okrsync uses the first one.",
     ),
 }
 
@@ -97,7 +96,7 @@ def finding_maker() -> FindingMaker:
         if catalogue is not None:
             try:
                 made = catalogue(code, subject, message=message)
-            except (KeyError, ValueError, LookupError, TypeError):
+            except (OkrsyncError, LookupError, ValueError, TypeError):
                 made = None
             if isinstance(made, Finding):
                 return made
@@ -113,3 +112,33 @@ def finding_maker() -> FindingMaker:
         )
 
     return make
+
+
+SuppressionParser = Callable[[Any], tuple[str, ...]]
+
+
+def suppression_parser() -> SuppressionParser:
+    """How `ignore_rules` text is read: the rule catalogue's parser when it has one.
+
+    The catalogue's `okrsync.rules.suppressions.parse_suppressions` knows every family and rule
+    name, so it stops the list exactly where free text begins; without it, the pure
+    `values.parse_suppressions` is used. Lists (multi-selects) are read one item per line.
+    """
+    catalogue: Callable[[str], tuple[str, ...]] | None
+    try:
+        module = importlib.import_module("okrsync.rules.suppressions")
+        catalogue = getattr(module, "parse_suppressions", None)
+    except ImportError:
+        catalogue = None
+    if catalogue is None:
+        return parse_suppressions
+    read = catalogue
+
+    def parse(value: Any) -> tuple[str, ...]:
+        if isinstance(value, list | tuple):
+            text = "\n".join(str(v) for v in value if v is not None)
+        else:
+            text = value if isinstance(value, str) else str(value)
+        return tuple(read(text))
+
+    return parse

@@ -267,7 +267,7 @@ def test_dangling_and_ambiguous_relations() -> None:
         rec("key_results", "k2", **{"Key Result": "Shared", "Objective": ["o2", "o1"]}),
     ]
     result = run(records)
-    assert codes(result.findings) == [("DATA004", "k1"), ("DATA008", "k2")]
+    assert codes(result.findings) == [("DATA004", "k1"), ("DATA001", "k2")]
     assert "its objective gone is not among the objectives" in result.findings[0].message
     assert "okrsync uses the first, o2" in result.findings[1].message
     assert [(kr.id, kr.objective) for kr in result.workspace.key_results] == [("k2", "o2")]
@@ -575,3 +575,21 @@ def test_result_is_plain_frozen_data(mapping_text: str) -> None:
     assert isinstance(parse_mapping(mapping_text), Mapping)
     with pytest.raises(ValueError, match="frozen"):
         result.dropped = 5  # type: ignore[misc]
+
+
+def test_findings_carry_the_catalogue_words() -> None:
+    from okrsync.mapping.findings import DATA_CODES
+    from okrsync.rules import get_rule
+
+    for code, local in DATA_CODES.items():
+        rule = get_rule(code)
+        assert (rule.name, rule.severity) == (local.name, local.severity), code
+    result = run([objective("o1", "Grow", Type="Moonshot-ish")])
+    (finding,) = result.findings
+    rule = get_rule("DATA003")
+    assert (finding.name, finding.hint, finding.severity, finding.family) == (
+        rule.name,
+        rule.hint,
+        rule.severity,
+        "data",
+    )
