@@ -392,6 +392,25 @@ class ConfluenceClient:
         )
         return self._from_v1(data)
 
+    def get_pages(self, page_ids: list[str]) -> dict[str, PageData]:
+        """Many pages with their bodies: v2 `pages?id=...` in chunks on Cloud, one by one on
+        Data Center (whose CQL search already carries the bodies)."""
+        found: dict[str, PageData] = {}
+        if not self.cloud:
+            for page_id in page_ids:
+                found[page_id] = self.get_page(page_id)
+            return found
+        for start in range(0, len(page_ids), 250):
+            chunk = page_ids[start : start + 250]
+            for item in self.paginate(
+                self.v2("pages"),
+                {"id": ",".join(chunk), "body-format": "storage", "limit": len(chunk)},
+                endpoint="v2 pages",
+            ):
+                page = self._from_v2(item)
+                found[page.id] = page
+        return found
+
     def search(self, cql: str, *, with_body: bool) -> Iterator[PageData]:
         """Pages matching a CQL query (v1 on both deployments), fully paginated.
 

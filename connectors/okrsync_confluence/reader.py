@@ -309,9 +309,28 @@ class ConfluenceReader:
                     fields[key] = self.flatten(value)
             yield self._record("key_results", full.id, full, fields)
 
+    def _with_bodies(self, pages: list[PageData]) -> list[PageData]:
+        """Fill in missing bodies in bulk (Cloud: v2 reads many pages per request)."""
+        missing = [p.id for p in pages if p.body is None]
+        if not missing:
+            return pages
+        try:
+            bodies = self.client.get_pages(missing)
+        except RecordError:
+            return pages  # read one by one below, so one bad page names itself
+        out: list[PageData] = []
+        for page in pages:
+            full = bodies.get(page.id)
+            if page.body is None and full is not None:
+                full.labels = page.labels
+                full.space_key = full.space_key or page.space_key
+                page = full
+            out.append(page)
+        return out
+
     def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
         """Every objective page (changed since `since`) and its key results."""
-        for listed in self.list_pages(since):
+        for listed in self._with_bodies(self.list_pages(since)):
             try:
                 page = self._complete(listed)
             except RecordError as exc:

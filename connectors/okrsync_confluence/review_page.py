@@ -115,6 +115,10 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{round(value * 100):d}%"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def review_title(review: CycleReview, writeback: Writeback) -> str:
     """The page title from the configured pattern ({cycle}, {team})."""
     cycle = review.cycle.name if review.cycle else "without cycle"
@@ -136,7 +140,11 @@ def _headline(root: etree._Element, review: CycleReview) -> None:
     head = review.headline
     sw.el(root, "h2", "Headline")
     para = sw.el(root, "p")
-    sw.el(para, "strong", f"{head.objectives} objectives, {head.key_results} key results")
+    sw.el(
+        para,
+        "strong",
+        f"{_count(head.objectives, 'objective')}, {_count(head.key_results, 'key result')}",
+    )
     sw.append_text(para, f". Mean score {format_grade(head.mean_score)}")
     if head.elapsed_share is not None:
         sw.append_text(para, f"; {_percent(head.elapsed_share)} of the cycle elapsed")

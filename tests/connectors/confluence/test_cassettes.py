@@ -70,6 +70,8 @@ def _site(deployment: str) -> Iterator[tuple[str, dict[str, str], str]]:
 @pytest.mark.parametrize("deployment", ["cloud", "datacenter"])
 def test_pull_and_review_write_replay(deployment: str) -> None:
     cassette = CASSETTES / f"pull_and_review_{deployment}.yaml"
+    if RECORD:
+        cassette.unlink(missing_ok=True)  # record from scratch: no stale interactions
     with _site(deployment) as (url, env, reviews), _recorder().use_cassette(str(cassette)):
         options = {
             "url": url,

@@ -16,7 +16,7 @@ from okrsync_confluence.storage_read import read_page
 
 from okrsync import rules, scoring
 from okrsync.connector import SourceRecord, Write, Writeback
-from okrsync.errors import AuthError, TransientError
+from okrsync.errors import AuthError, ConfigError, RecordError, TransientError
 from okrsync.mapping.apply import apply_mapping
 from okrsync.mapping.loader import load_mapping
 from okrsync.review import Review
@@ -384,3 +384,87 @@ def test_sleep_is_injected_not_real(site: Site) -> None:
     with pytest.raises(TransientError, match="rate-limited"):
         list(connector.pull(None))
     assert site.slept == [30.0, 30.0], "two retries, each waiting the Retry-After given"
+
+
+# --------------------------------------------------------------------------- locators, errors
+
+
+def test_key_results_as_child_pages(site: Site) -> None:
+    sandbox = site.sandbox
+    parent = sandbox.create_page(
+        "OKR",
+        "Delight users",
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><th>Quarter</th><td>Q3 2025</td></tr></tbody></table></ac:rich-text-body>"
+        "</ac:structured-macro>",
+        labels=("okr-kr-pages",),
+    )
+    child = sandbox.create_page(
+        "OKR",
+        "NPS to 45",
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><td>Start</td><td>30</td></tr><tr><td>Target</td><td>45</td></tr>"
+        f"<tr><td>Owner</td><td>{site.mention()}</td></tr>"
+        "</tbody></table></ac:rich-text-body></ac:structured-macro>",
+        parent.id,
+    )
+    connector = site.connector(objectives={"label": "okr-kr-pages"}, key_results="child_pages")
+    records = _by_id(list(connector.pull(None)))
+    assert set(records) == {parent.id, child.id}
+    kr = records[child.id]
+    assert kr.collection == "key_results"
+    assert kr.fields["@page"] == parent.id
+    assert kr.fields["@title"] == "NPS to 45"
+    assert kr.fields["Target"] == "45"
+    assert kr.fields["Owner"][0]["name"] == "Grace Hopper"
+
+
+def test_cql_locator(site: Site) -> None:
+    connector = site.connector(objectives={"cql": 'type = page and title ~ "Extra"'})
+    titles = {r.fields["@title"] for r in connector.pull(None)}
+    assert titles == {"Extra objective 0", "Extra objective 1"}
+
+
+def test_bad_cql_is_a_clear_error(site: Site) -> None:
+    connector = site.connector(objectives={"cql": "type = = page"})
+    with pytest.raises(RecordError, match="400"):
+        list(connector.pull(None))
+
+
+def test_missing_page_is_a_record_error_naming_it(site: Site) -> None:
+    connector = site.connector()
+    with pytest.raises(RecordError) as info:
+        connector.client.get_page("999999")
+    assert "404" in str(info.value)
+    assert "page id" in info.value.hint
+
+
+def test_dropped_connections_and_5xx_on_reads_are_retried(site: Site) -> None:
+    site.sandbox.set_faults(FaultPlan(seed=11, rates={"reset": 0.4, "500": 0.2}, methods=("GET",)))
+    connector = site.connector(max_retries=8)
+    records = list(connector.pull(None))
+    site.sandbox.set_faults(None)
+    assert len([r for r in records if r.collection == "objectives"]) == 5
+    assert connector.stats().retries > 0
+
+
+def test_invalid_options_name_every_problem() -> None:
+    from okrsync.connector import ConnectorContext
+
+    context = ConnectorContext(
+        source="wiki",
+        options={"url": "ftp://x", "deployment": "cloud", "objectives": {"label": "a", "cql": "b"}},
+        mapping=None,
+    )
+    with pytest.raises(ConfigError) as info:
+        create(context)
+    text = str(info.value)
+    assert "token_env" in text and "objectives" in text and "wiki" in text
+
+
+def test_missing_secret_names_the_variable(site: Site) -> None:
+    from okrsync.connector import ConnectorContext
+
+    context = ConnectorContext(source="wiki", options=site.options(), mapping=None, env={})
+    with pytest.raises(ConfigError, match=r"CONF_TOKEN|CONF_USER"):
+        create(context)
