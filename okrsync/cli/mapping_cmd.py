@@ -1,10 +1,11 @@
-"""`okrsync mapping validate|infer`: check a mapping file, or draft one from a live schema.
+"""`okrsync mapping validate|infer|check`: check a mapping file, or draft one from a live schema.
 
 `validate FILE` loads a mapping and prints OK or every problem with its file:line and fix
 (exit 2 on any problem). `infer` asks a configured source's connector for its live schema
 (`describe()`), or reads a saved SourceSchema JSON with `--schema-json`, and prints a commented
 draft mapping; `--apply` then adds the output properties (Score, Health, Warnings, Last synced)
-the workspace lacks, after listing them.
+the workspace lacks, after listing them. `check` runs `okrsync doctor`, whose per-source checks
+compare each mapping with the live schema.
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ def register(subparsers: Any) -> None:
         "to the workspace, after listing them",
     )
     infer.set_defaults(func=infer_command)
+
+    check = sub.add_parser(
+        "check",
+        help="check mappings against the live sources (the same checks as `okrsync doctor`)",
+        description="Load okrsync.toml and every mapping, and have each source's connector "
+        "compare its mapping with the live schema; prints each problem with its fix.",
+    )
+    check.add_argument("--config", required=True, type=Path, help="okrsync.toml")
+    check.add_argument("--source", help="only this source")
+    check.set_defaults(func=check_command)
     mapping.set_defaults(func=lambda args: _no_subcommand(mapping))
 
 
@@ -88,6 +99,13 @@ def validate_command(args: argparse.Namespace, out: TextIO | None = None) -> int
     )
     print(f"OK {args.file}: {counts}", file=out)
     return int(ExitCode.OK)
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """`okrsync mapping check`: the doctor's checks, which include the mapping vs live schema."""
+    from okrsync.cli.setup_cmd import doctor_command
+
+    return doctor_command(args)
 
 
 def read_schema_json(path: Path) -> SourceSchema:

@@ -233,3 +233,19 @@ def test_infer_unknown_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )
     assert main(["mapping", "infer", "--config", str(config), "--source", "other"]) == 2
     assert "no source named 'other'" in capsys.readouterr().err
+
+
+def test_check_runs_the_doctor_against_the_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path)
+    (tmp_path / "okr.yaml").write_text(
+        "version: 1\ncollections:\n  objectives:\n    fields: {title: Objective}\n",
+        encoding="utf-8",
+    )
+    assert main(["mapping", "check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "mappings: ok" in out
+    (tmp_path / "okr.yaml").write_text("version: 1\ncollections: {}\n", encoding="utf-8")
+    assert main(["mapping", "check", "--config", str(config)]) == 2
+    assert "`objectives` is required" in capsys.readouterr().out
