@@ -123,6 +123,15 @@ class ConfluenceSandbox:
     def set_rate_limit(self, requests_per_second: float | None) -> None:
         self._server.set_rate_limit(requests_per_second)
 
+    def set_rewrite_macros(self, enabled: bool) -> None:
+        """Store bodies the way Confluence does: structured macros get `ac:macro-id` and
+        `ac:schema-version` when missing (off by default, so stored bodies equal sent ones).
+
+        With it on, a page read back differs from what was written although nothing changed
+        in meaning: the case okrsync's own content hash exists for.
+        """
+        self.store.rewrite_macros = enabled
+
     def set_human_edit(self, edit: HumanEdit | None) -> None:
         """How the `human_edit` fault changes a page body (default: appends a paragraph)."""
         self._server.human_edit = edit

@@ -10,9 +10,11 @@ same faults. Eligibility per kind:
 - every other kind applies to any request the plan's `methods` and `paths` select.
 
 The rate limit is a token bucket refilled at `requests_per_second` (burst of one second's
-worth). A 429 carries `Retry-After`; a request that arrives before a Retry-After it was given
-has expired is an *early retry*: it is counted in `stats()["early_retries"]` and, like
-Confluence, waits longer (the next Retry-After doubles, up to 60 s).
+worth); on Data Center every answer then carries `X-RateLimit-*` headers, as Data Center's
+own rate limiting sends them. A 429 carries `Retry-After`; a request that arrives before
+a Retry-After it was given has expired is an *early retry*: it is counted in
+`stats()["early_retries"]` and, like Confluence, waits longer (the next Retry-After doubles,
+up to 60 s).
 """
 
 from __future__ import annotations
@@ -124,6 +126,16 @@ class RateLimiter:
             wait = (1.0 - self.tokens) / self.requests_per_second
             self.blocked_until = now + wait
             return wait
+
+    def headers(self) -> dict[str, str]:
+        """Data Center's rate-limit headers, describing the bucket after this request."""
+        with self._lock:
+            return {
+                "X-RateLimit-Limit": str(int(self.capacity)),
+                "X-RateLimit-Remaining": str(max(0, math.floor(self.tokens))),
+                "X-RateLimit-Interval-Seconds": "1",
+                "X-RateLimit-FillRate": f"{self.requests_per_second:g}",
+            }
 
 
 def retry_after_header(seconds: float) -> str:

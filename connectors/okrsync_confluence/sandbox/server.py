@@ -232,11 +232,16 @@ class SandboxServer:
 
         if at < self.retry_until:
             self.early_retries += 1
+        limit_headers: dict[str, str] = {}
         if self.limiter is not None:
             wait = self.limiter.admit()
+            if self.deployment == "datacenter":
+                limit_headers = self.limiter.headers()
             if wait is not None:
+                limited = self._too_many(error, wait, at)
+                limited.headers.update(limit_headers)
                 self.log.record(at, method, path, 429, "rate_limit")
-                self._send(handler, self._too_many(error, wait, at), method)
+                self._send(handler, limited, method)
                 return
 
         request = Request(
@@ -252,6 +257,7 @@ class SandboxServer:
                 self._reset(handler)
                 return
             response = outcome
+        response.headers.update(limit_headers)
         self.log.record(at, method, path, response.status, fault)
         self._send(handler, response, method)
 

@@ -13,6 +13,7 @@ the wrapper (no external DTD is ever loaded, no network). An entity that is not 
 
 from __future__ import annotations
 
+import uuid
 from html.entities import name2codepoint
 from typing import Final, Literal
 
@@ -61,13 +62,23 @@ def parse_storage(body: str, *, resolve_entities: bool = False) -> etree._Elemen
     document = _PROLOGUE + body + _EPILOGUE
     parser = _parser("internal" if resolve_entities else False)
     try:
-        return etree.fromstring(document.encode("utf-8"), parser)
+        root = etree.fromstring(document.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position
         raise StorageFormatError(
             f"Error parsing xhtml: {exc.msg.split(',')[0]} (line {max(line - 1, 1)}, "
             f"column {column})"
         ) from exc
+    # Drop the newlines the wrapper added around the body.
+    if root.text is not None and root.text.startswith("\n"):
+        root.text = root.text[1:]
+    if len(root):
+        tail = root[-1].tail
+        if tail is not None and tail.endswith("\n"):
+            root[-1].tail = tail[:-1]
+    elif root.text is not None and root.text.endswith("\n"):
+        root.text = root.text[:-1]
+    return root
 
 
 def check_storage(body: str) -> str | None:
@@ -77,3 +88,38 @@ def check_storage(body: str) -> str | None:
     except StorageFormatError as exc:
         return str(exc)
     return None
+
+
+def add_macro_ids(body: str, seed: str) -> str:
+    """The body as Confluence stores it: every structured macro gets an `ac:macro-id`.
+
+    Confluence rewrites what it is sent: it gives each `ac:structured-macro` a macro id and a
+    schema version when they are missing (and keeps those already there). The ids here are
+    derived from `seed` (page id and version) so runs are repeatable. Everything else is kept
+    as parsed: entity references, CDATA sections, comments; the serialisation is lxml's
+    (empty elements become `<x/>`), which, like Confluence's own, need not match the bytes
+    that were sent. A body that does not parse is returned unchanged (it is rejected anyway).
+    """
+    document = _PROLOGUE + body + _EPILOGUE
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, strip_cdata=False
+    )
+    try:
+        root = etree.fromstring(document.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:
+        return body
+    macro_id = "{" + AC_NS + "}macro-id"
+    schema_version = "{" + AC_NS + "}schema-version"
+    changed = False
+    for index, macro in enumerate(root.iter("{" + AC_NS + "}structured-macro")):
+        if macro.get(macro_id) is None:
+            macro.set(macro_id, str(uuid.uuid5(uuid.NAMESPACE_URL, f"{seed}:{index}")))
+            changed = True
+        if macro.get(schema_version) is None:
+            macro.set(schema_version, "1")
+            changed = True
+    if not changed:
+        return body
+    serialised = etree.tostring(root, encoding="unicode")
+    inner = serialised[serialised.index(">") + 1 : serialised.rindex("</")]
+    return inner.removeprefix("\n").removesuffix("\n")

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from .storage_xml import check_storage
+from .storage_xml import add_macro_ids, check_storage
 
 STATE_FORMAT_VERSION: Final = 1
 FIRST_ID: Final = 65537
@@ -149,6 +149,8 @@ class Store:
         self.pages: dict[str, Page] = {}
         self.label_ids: dict[str, str] = {}
         self.bot_account_id: str = ""
+        self.rewrite_macros = False
+        """When set, stored bodies get macro ids as Confluence adds them (see add_macro_ids)."""
 
     @contextmanager
     def locked(self) -> Iterator[Store]:
@@ -276,8 +278,11 @@ class Store:
             now = self.clock()
             by = author or self.bot_account_id
             siblings = [p for p in self.pages.values() if p.parent_id == parent_id]
+            page_id = self.new_id()
+            if self.rewrite_macros:
+                body = add_macro_ids(body, f"{page_id}:1")
             page = Page(
-                id=self.new_id(),
+                id=page_id,
                 space_key=space.key,
                 parent_id=parent_id,
                 created_at=now,
@@ -315,6 +320,8 @@ class Store:
             self._check_body(new_body)
             if new_title != page.title:
                 self._check_title_free(page.space_key, new_title, except_id=page_id)
+            if self.rewrite_macros:
+                new_body = add_macro_ids(new_body, f"{page_id}:{version}")
             if parent_id is not None and parent_id != page.parent_id:
                 if parent_id == page_id or parent_id in self.ancestor_ids(parent_id):
                     raise BadRequest("A page cannot be moved below itself")

@@ -216,6 +216,8 @@ class _Renderer:
         if name == "detailssummary":
             cql = params.get("cql", "")
             return f'<div class="macro">[Page Properties Report: {escape(cql)}]</div>'
+        if name == "anchor":
+            return ""
         if name in ("code", "noformat"):
             text = macro.find(f"{AC}plain-text-body")
             code = "" if text is None else (text.text or "")

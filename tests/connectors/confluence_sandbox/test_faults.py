@@ -243,3 +243,20 @@ def test_invalid_rate_and_lifecycle(unstarted: ConfluenceSandbox) -> None:
     unstarted.start()  # a restart serves on the same port
     assert unstarted.base_url == url
     assert raw_session(unstarted).get(v1_url(unstarted, "user/current")).ok
+
+
+def test_data_center_sends_rate_limit_headers(datacenter: ConfluenceSandbox) -> None:
+    datacenter.set_rate_limit(5)
+    session = raw_session(datacenter)
+    first = session.get(v1_url(datacenter, "user/current"))
+    assert first.headers["X-RateLimit-Limit"] == "5"
+    assert first.headers["X-RateLimit-FillRate"] == "5"
+    assert first.headers["X-RateLimit-Interval-Seconds"] == "1"
+    assert int(first.headers["X-RateLimit-Remaining"]) <= 4
+
+
+def test_cloud_sends_no_data_center_headers(cloud: ConfluenceSandbox) -> None:
+    cloud.set_rate_limit(5)
+    response = raw_session(cloud).get(v1_url(cloud, "user/current"))
+    assert response.ok
+    assert "X-RateLimit-Limit" not in response.headers

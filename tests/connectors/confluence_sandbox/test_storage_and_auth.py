@@ -8,10 +8,12 @@ import pytest
 import requests
 from atlassian import Confluence
 from okrsync_confluence.sandbox import ConfluenceSandbox
-from okrsync_confluence.sandbox.storage_xml import check_storage
+from okrsync_confluence.sandbox.storage_xml import AC_NS, check_storage, parse_storage
 from requests import HTTPError
 
 from .clients import raw_session, v1_client, v1_url, v2_url
+
+AC = "{" + AC_NS + "}"
 
 MALFORMED = [
     "<p>unclosed",
@@ -157,3 +159,36 @@ def test_token_never_appears_in_the_request_log(sandbox: ConfluenceSandbox) -> N
     v1_client(sandbox).get_current_user()
     assert sandbox.token not in repr(sandbox.request_log())
     assert sandbox.token not in repr(sandbox.stats())
+
+
+# Confluence's own rewriting ------------------------------------------------------------
+
+MACRO_BODY = (
+    '<p>a&nbsp;b</p><ac:structured-macro ac:name="code"><ac:plain-text-body>'
+    "<![CDATA[x < y]]></ac:plain-text-body></ac:structured-macro>"
+    '<ac:structured-macro ac:name="info" ac:macro-id="mine"><ac:rich-text-body><p>i</p>'
+    "</ac:rich-text-body></ac:structured-macro>"
+)
+
+
+def test_bodies_are_stored_as_sent_by_default(sandbox: ConfluenceSandbox) -> None:
+    page = v1_client(sandbox).create_page("OKR", "As sent", MACRO_BODY)
+    assert sandbox.page(page["id"]).body == MACRO_BODY
+
+
+def test_rewriting_adds_macro_ids_and_keeps_existing_ones(sandbox: ConfluenceSandbox) -> None:
+    sandbox.set_rewrite_macros(True)
+    client = v1_client(sandbox)
+    page = client.create_page("OKR", "Rewritten", MACRO_BODY)
+    stored = client.get_page_by_id(page["id"], expand="body.storage")["body"]["storage"]["value"]
+    assert stored != MACRO_BODY
+    root = parse_storage(stored)
+    macros = list(root.iter(f"{AC}structured-macro"))
+    assert [m.get(f"{AC}macro-id") is not None for m in macros] == [True, True]
+    assert macros[1].get(f"{AC}macro-id") == "mine"
+    assert all(m.get(f"{AC}schema-version") == "1" for m in macros)
+    assert "<![CDATA[x < y]]>" in stored
+    assert "a&nbsp;b" in stored
+    # Writing back what was read changes nothing more: ids already there are kept.
+    client.update_page(page["id"], "Rewritten", stored, always_update=True)
+    assert sandbox.page(page["id"]).body == stored
