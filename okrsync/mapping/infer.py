@@ -252,7 +252,10 @@ def family(field: FieldInfo) -> str:
 
 
 def _name_score(name: str, words: Iterable[str]) -> int:
-    """3 for an exact word match (earlier words score higher), 1 for a contained word."""
+    """How well `name` matches `words`: up to 30 for the whole name, up to 10 for a word in it.
+
+    Earlier words in the list score higher, so "Target Value" beats "Value" for `target`.
+    """
     norm = normalise(name)
     best = 0
     for rank, word in enumerate(words):

@@ -18,8 +18,9 @@ from typing import Any, Final, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from okrsync.errors import ConfigError
 from okrsync.mapping.apply import parse_kind
@@ -140,6 +141,10 @@ def to_plain(node: Any) -> Any:
         return {_key(k): to_plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [to_plain(v) for v in node]
+    if isinstance(node, ScalarBoolean):  # an anchored boolean, an int subclass in ruamel
+        return bool(node)
+    if isinstance(node, TaggedScalar):  # `!tag value`: tags mean nothing in a mapping file
+        return to_plain(node.value)
     if isinstance(node, bool) or node is None or isinstance(node, date):
         return node
     if isinstance(node, int):

@@ -209,7 +209,8 @@ def parse_number(
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueParseError(value, "a finite number")
-        return _apply_mode(Decimal(repr(float(value))), None, False, mode, value)
+        exact = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+        return _apply_mode(exact, None, False, mode, value)
     if not isinstance(value, str):
         raise ValueParseError(value, _EXPECTED_NUMBER)
     text = _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()

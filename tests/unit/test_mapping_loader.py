@@ -325,3 +325,23 @@ def test_mapping_model_rejects_unknown_fields_without_the_loader() -> None:
                 }
             }
         )
+
+
+def test_anchored_booleans_and_tags_read_as_plain_values(tmp_path: Path) -> None:
+    text = """\
+version: 1
+collections:
+  objectives:
+    fields:
+      title: !custom Objective
+  key_results:
+    fields:
+      title: KR
+      objective: Objective
+      done: {field: Status, values: {Fertig: &yes true, Offen: false, Geschlossen: *yes}}
+"""
+    mapping = load_mapping(write(tmp_path, text))
+    assert mapping.collections["objectives"].fields["title"].field == "Objective"
+    done = mapping.collections["key_results"].fields["done"].values
+    assert done == {"Fertig": True, "Offen": False, "Geschlossen": True}
+    assert all(type(v) is bool for v in done.values())

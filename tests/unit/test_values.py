@@ -410,3 +410,12 @@ def test_text_from_flattened_values() -> None:
     assert parse_text(True) == "yes"
     with pytest.raises(ValueParseError, match="text"):
         parse_text(object())
+
+
+def test_huge_numbers_are_a_parse_error_not_a_crash() -> None:
+    with pytest.raises(ValueParseError, match="sensible size"):
+        parse_number(10**400)
+    with pytest.raises(ValueParseError, match="sensible size"):
+        parse_number("9" * 400)
+    with pytest.raises(ValueParseError, match="sensible size"):
+        parse_number(1e308, mode="percent")
