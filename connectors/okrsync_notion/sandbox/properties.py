@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Final, Protocol
+from urllib.parse import unquote
 
 from .shapes import (
     JSON,
@@ -19,6 +20,7 @@ from .shapes import (
     IdFactory,
     normalize_id,
     normalize_rich_text,
+    parse_time,
     plain_text,
     too_long,
     validation_error,
@@ -192,8 +194,6 @@ def find_property(schema: dict[str, JSON], key: str) -> JSON | None:
     """Look a schema property up by name or by id (ids may arrive URL-encoded or not)."""
     if key in schema:
         return schema[key]
-    from urllib.parse import unquote
-
     for prop in schema.values():
         if prop["id"] == key or unquote(prop["id"]) == unquote(key):
             return prop
@@ -291,6 +291,9 @@ def write_value(ctx: ValueContext, prop: JSON, raw: Any, path: str) -> Any:
             return None
         if not isinstance(value, dict) or not isinstance(value.get("start"), str):
             raise validation_error(f"{name} is expected to be date.")
+        for bound in ("start", "end"):
+            if value.get(bound) is not None:
+                parse_time(str(value[bound]))  # a 400 naming the bad value
         return {
             "start": value["start"],
             "end": value.get("end"),

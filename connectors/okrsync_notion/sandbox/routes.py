@@ -282,8 +282,7 @@ def patch_page(store: NotionStore, request: Request, args: list[str]) -> JSON:
 
 def get_property_item(store: NotionStore, request: Request, args: list[str]) -> JSON:
     page_id, raw_property = args
-    prop, values = store.full_reference_list(page_id, unquote(raw_property))
-    value = values[0]
+    prop, value = store.property_item_value(page_id, unquote(raw_property))
     kind = prop["type"]
     if kind not in LIST_ITEM_TYPES:
         return {"object": "property_item", "id": prop["id"], "type": kind, kind: value[kind]}

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,8 +48,22 @@ _READS: Final = frozenset({"POST /v1/data_sources/{id}/query", "POST /v1/search"
 _PAGE_PATH: Final = re.compile(r"^/v1/(?:pages|blocks)/([^/]+)")
 
 
-class _DropConnection(Exception):
-    """Close the socket without an answer (the `reset` and `applied_then_reset` faults)."""
+@dataclass
+class Answer:
+    """What to send back: a JSON body, or (body None, status 0) a reset connection."""
+
+    status: int
+    body: JSON | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _rate_limited(seconds: float) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limited",
+        "You have been rate limited. Please try again in a few minutes.",
+        headers={"Retry-After": retry_after_header(seconds)},
+    )
 
 
 class _LoopbackServer(ThreadingHTTPServer):
@@ -224,8 +239,8 @@ class NotionSandbox:
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
-    ) -> tuple[int, dict[str, str], JSON, FaultKind | None, str, bool]:
-        """Answer a request: (status, headers, body, fault, endpoint, drop after applying)."""
+    ) -> Answer:
+        """Answer one request (logged and counted before the answer goes out)."""
         parts = urlsplit(raw_path)
         path = parts.path
         try:
@@ -234,49 +249,53 @@ class NotionSandbox:
             endpoint = f"{method} (unknown)"
         self.retry_watch.arrived()
         fault = self._faults.draw(method, path) if self._faults is not None else None
+        if fault == "reset":
+            answer = Answer(0, None)
+        else:
+            answer = self._answer(method, parts.path, parts.query, headers, raw_body, fault)
+            if fault == "applied_then_reset" and answer.status == 200:
+                answer = Answer(0, None)
+        self._record(method, path, endpoint, answer.status, fault)
+        return answer
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        raw_body: bytes,
+        fault: FaultKind | None,
+    ) -> Answer:
         request_id = str(uuid.uuid4())
         try:
-            if fault == "reset":
-                raise _DropConnection
             if fault == "slow" and self._faults is not None:
                 time.sleep(self._faults.plan.slow_seconds)
             if fault == "429" and self._faults is not None:
-                wait = self._faults.plan.retry_after
-                raise ApiError(
-                    429,
-                    "rate_limited",
-                    "You have been rate limited. Please try again in a few minutes.",
-                    headers={"Retry-After": retry_after_header(wait)},
-                )
+                raise _rate_limited(self._faults.plan.retry_after)
             if fault in _FAULT_ERRORS:
                 raise ApiError(*_FAULT_ERRORS[str(fault)])
             if self._limiter is not None:
                 decision = self._limiter.take()
                 if not decision.allowed:
-                    raise ApiError(
-                        429,
-                        "rate_limited",
-                        "You have been rate limited. Please try again in a few minutes.",
-                        headers={"Retry-After": retry_after_header(decision.retry_after)},
-                    )
+                    raise _rate_limited(decision.retry_after)
             self._check_auth(headers)
-            if self.read_only and endpoint not in _READS and method != "GET":
+            if self.read_only and method != "GET" and route(method, path)[0] not in _READS:
                 raise ApiError(
                     403, "restricted_resource", "Insufficient permissions for this endpoint."
                 )
             if fault == "human_edit":
                 self._human_edit(method, path)
-            body = self._parse_body(method, raw_body)
             request = Request(
                 method=method,
                 path=path,
-                query=parse_qs(parts.query, keep_blank_values=True),
-                body=body,
+                query=parse_qs(query, keep_blank_values=True),
+                body=self._parse_body(method, raw_body),
                 base_url=self.base_url,
             )
-            answer = dispatch(self.store, request)
-            answer["request_id"] = request_id
-            return 200, {}, answer, fault, endpoint, fault == "applied_then_reset"
+            body = dispatch(self.store, request)
+            body["request_id"] = request_id
+            return Answer(200, body)
         except ApiError as error:
             if error.status == 429:
                 self.retry_watch.sent(float(error.headers.get("Retry-After", "0")))
@@ -284,7 +303,7 @@ class NotionSandbox:
             if error.code == "object_not_found":
                 body["additional_data"] = {"integration_id": self.store.bot_id}
                 body["request_id"] = body.pop("request_id")
-            return error.status, error.headers, body, fault, endpoint, False
+            return Answer(error.status, body, error.headers)
 
     def _human_edit(self, method: str, path: str) -> None:
         """A person edits the page a write is about, just before the write lands."""
@@ -336,21 +355,15 @@ def _make_handler(sandbox: NotionSandbox) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw_body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, extra, body, fault, endpoint, drop = sandbox.handle(
-                self.command, self.path, headers, raw_body
-            )
-            path = urlsplit(self.path).path
-            if fault == "reset" or drop:
-                sandbox._record(self.command, path, endpoint, 0, fault)
+            answer = sandbox.handle(self.command, self.path, headers, raw_body)
+            if answer.body is None:
                 self._drop()
                 return
-            # logged before answering, so a client that has its answer always finds it logged
-            sandbox._record(self.command, path, endpoint, status, fault)
-            payload = json.dumps(body).encode("utf-8")
-            self.send_response(status)
+            payload = json.dumps(answer.body).encode("utf-8")
+            self.send_response(answer.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
-            for name, value in extra.items():
+            for name, value in answer.headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)

@@ -29,8 +29,6 @@ from .properties import (
 )
 from .shapes import (
     JSON,
-    REFERENCE_LIMIT,
-    ApiError,
     IdFactory,
     milli_time,
     minute_time,
@@ -879,15 +877,14 @@ class NotionStore(ValueContext):
             "archived": page["in_trash"],
         }
 
-    def full_reference_list(self, page_id: str, property_key: str) -> tuple[JSON, list[Any]]:
-        """A property of a page with every reference (no 25 cut), for the property endpoint."""
+    def property_item_value(self, page_id: str, property_key: str) -> tuple[JSON, JSON]:
+        """(schema property, value with every reference) for the property-item endpoint."""
         page = self.get_page(page_id)
         schema = self.schema_of(page)
         prop = find_property(schema, property_key)
         if prop is None:
             raise not_found("property", property_key)
-        value = self._render_value(page, schema, prop, truncate=False)
-        return prop, [value]
+        return prop, self._render_value(page, schema, prop, truncate=False)
 
     # ----------------------------------------------------------------- persistence
 
@@ -936,6 +933,3 @@ def _schema_view(prop: JSON) -> JSON:
         "type": prop["type"],
         prop["type"]: prop[prop["type"]],
     }
-
-
-__all__ = ["REFERENCE_LIMIT", "ApiError", "NotionStore"]

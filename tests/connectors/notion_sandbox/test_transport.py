@@ -116,6 +116,8 @@ def test_reset_drops_the_connection_without_applying(
         client.pages.update(page_id, properties={"Score": {"number": 1}})
     sandbox.set_faults(None)
     assert client.pages.retrieve(page_id)["properties"]["Score"]["number"] is None
+    dropped = sandbox.request_log()[0]
+    assert (dropped.method, dropped.status, dropped.fault) == ("PATCH", 0, "reset")
 
 
 def test_applied_then_reset_applies_the_write(
