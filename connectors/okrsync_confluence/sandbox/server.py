@@ -90,6 +90,7 @@ class SandboxServer:
         self._origin: str | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._counter_lock = threading.Lock()
         self.log = RequestLog()
         self.injector: FaultInjector | None = None
         self.limiter: RateLimiter | None = None
@@ -230,8 +231,9 @@ class SandboxServer:
             self._send(handler, response, method)
             return
 
-        if at < self.retry_until:
-            self.early_retries += 1
+        with self._counter_lock:
+            if at < self.retry_until:
+                self.early_retries += 1
         limit_headers: dict[str, str] = {}
         if self.limiter is not None:
             wait = self.limiter.admit()
@@ -267,7 +269,8 @@ class SandboxServer:
         return v2.handle(request, self.store)
 
     def _too_many(self, error: Callable[[int, str], Response], wait: float, at: float) -> Response:
-        self.retry_until = max(self.retry_until, at + wait)
+        with self._counter_lock:
+            self.retry_until = max(self.retry_until, at + wait)
         response = error(
             429, "Rate limit exceeded. Retry after the time in the Retry-After header."
         )
