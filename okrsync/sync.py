@@ -212,6 +212,41 @@ def safe_cursor(
     return min(current, held)
 
 
+def output_fields(mapping: MappingFile) -> dict[str, set[str]]:
+    """Per collection, the source fields okrsync itself writes (Score, Health, ...)."""
+    found: dict[str, set[str]] = {}
+    for collection in ("objectives", "key_results"):
+        outputs = mapping.output_map(collection).model_dump().values()
+        found[collection] = {n for n in outputs if isinstance(n, str)}
+    return found
+
+
+def keep_own_edit_times(
+    pulled: Sequence[SourceRecord],
+    cached: Mapping[tuple[str, str], SourceRecord],
+    outputs: Mapping[str, set[str]],
+) -> list[SourceRecord]:
+    """Pulled records whose only change since the cache is okrsync's own outputs keep the
+    cached `updated_at`.
+
+    Writing Score or Health back bumps a page's last-edited time; without this, okrsync's own
+    writes would look like fresh check-ins (hiding stale key results) and would change the
+    review they were planned from, so an unchanged workspace would never settle.
+    """
+    kept: list[SourceRecord] = []
+    for record in pulled:
+        old = cached.get(_record_key(record))
+        if old is None or old.trashed != record.trashed or old.updated_at == record.updated_at:
+            kept.append(record)
+            continue
+        ignore = outputs.get(record.collection, set())
+        same = {k: v for k, v in record.fields.items() if k not in ignore} == {
+            k: v for k, v in old.fields.items() if k not in ignore
+        }
+        kept.append(record.model_copy(update={"updated_at": old.updated_at}) if same else record)
+    return kept
+
+
 def _full_due(src: SourceConfig, store: StateStore, now: datetime) -> bool:
     state = store.cursor(src.name)
     if state.cursor is None or state.full_refresh_at is None:
@@ -272,12 +307,14 @@ def analyse(
         pulled.append(record)
     cursor = connector.cursor()
 
-    merged: dict[tuple[str, str], SourceRecord] = (
-        {} if full_pull else {_record_key(r): r for r in store.cached_records(src.name)}
-    )
+    cached = {_record_key(r): r for r in store.cached_records(src.name)}
+    pulled = keep_own_edit_times(pulled, cached, output_fields(mapping))
+    merged: dict[tuple[str, str], SourceRecord] = {} if full_pull else dict(cached)
     for record in pulled:
         merged[_record_key(record)] = record
-    records = [r for r in merged.values() if not r.trashed]
+    # A canonical order, so the workspace (and every text built from it) does not depend on
+    # the order the vendor returned pages in, or on which of them came from the cache.
+    records = sorted((r for r in merged.values() if not r.trashed), key=_record_key)
 
     result = apply_mapping(mapping, records, connector=connector.name)
     workspace: Workspace = result.workspace

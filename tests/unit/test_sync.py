@@ -15,7 +15,7 @@ from okrsync.connector import SourceRecord
 from okrsync.errors import ConfigError, ExitCode, LockedError
 from okrsync.lock import run_lock
 from okrsync.state import StateStore
-from okrsync.sync import run_lint, run_sync, safe_cursor
+from okrsync.sync import keep_own_edit_times, run_lint, run_sync, safe_cursor
 from tests.cli.fake_connector import load_vendor, save_vendor
 
 FAKE = "tests.cli.fake_connector:create"
@@ -321,3 +321,31 @@ def test_lint_reads_and_checks_without_writing(env: Env) -> None:
     assert "team" in result.findings
     assert env.vendor_data()["applied"] == []
     assert not env.config.state_path.exists()
+
+
+def test_own_output_writes_do_not_count_as_edits() -> None:
+    old = SourceRecord(
+        collection="key_results",
+        external_id="k",
+        updated_at=T0,
+        fields={"Current": 1, "Score": None},
+    )
+    ours = old.model_copy(
+        update={"updated_at": T0 + timedelta(hours=1), "fields": {"Current": 1, "Score": 0.4}}
+    )
+    human = old.model_copy(
+        update={"updated_at": T0 + timedelta(hours=2), "fields": {"Current": 2, "Score": 0.4}}
+    )
+    cached = {("key_results", "k"): old}
+    outputs = {"key_results": {"Score"}}
+    assert keep_own_edit_times([ours], cached, outputs)[0].updated_at == T0
+    assert keep_own_edit_times([human], cached, outputs)[0].updated_at == human.updated_at
+
+
+def test_the_order_records_arrive_in_does_not_change_the_plan(env: Env) -> None:
+    first = env.sync(dry_run=True)
+    data = env.vendor_data()
+    data["records"].reverse()
+    save_vendor(env.vendor, data)
+    second = env.sync(dry_run=True)
+    assert first.sources["team"].write_outcomes == second.sources["team"].write_outcomes
