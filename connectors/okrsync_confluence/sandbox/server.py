@@ -264,9 +264,14 @@ class SandboxServer:
         self._send(handler, response, method)
 
     def _dispatch(self, api: str, request: Request) -> Response:
-        if api == "v1":
-            return v1.handle(request, self.store)
-        return v2.handle(request, self.store)
+        """The route's answer; a bug in the emulator is a 500, never a dropped connection."""
+        try:
+            if api == "v1":
+                return v1.handle(request, self.store)
+            return v2.handle(request, self.store)
+        except Exception as exc:
+            error = v1_error if api == "v1" else v2_error
+            return error(500, f"Sandbox error: {type(exc).__name__}")
 
     def _too_many(self, error: Callable[[int, str], Response], wait: float, at: float) -> Response:
         with self._counter_lock:

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 from . import cql
 from .store import BadRequest, NotFound, Page, Property, Space, Store, StoreError, User, iso
-from .wire import Request, Response, Site, decode_cursor, encode_cursor, v1_error
+from .wire import Request, Response, Site, decode_cursor, encode_cursor, member, v1_error
 
 DEFAULT_EXPAND: Final = frozenset({"space", "history", "version"})
 MAX_LIMIT: Final = 200
@@ -351,9 +351,19 @@ def _body_value(data: dict[str, Any]) -> str | None:
     return value
 
 
+def _parent_of(data: dict[str, Any]) -> str | None:
+    """The parent page id named by `ancestors` (the last one), if any."""
+    ancestors = data.get("ancestors") or []
+    if not isinstance(ancestors, list) or not all(
+        isinstance(a, dict) and "id" in a for a in ancestors
+    ):
+        raise BadRequest("ancestors must be a list of objects with an id")
+    return str(ancestors[-1]["id"]) if ancestors else None
+
+
 def _apply_metadata_properties(page: Page, data: dict[str, Any], store: Store, user: User) -> None:
     """Confluence stores `metadata.properties` sent with content as content properties."""
-    properties = (data.get("metadata") or {}).get("properties") or {}
+    properties = member(data, "metadata").get("properties") or {}
     if not isinstance(properties, dict):
         return
     for key, holder in properties.items():
@@ -371,22 +381,21 @@ def create_content(request: Request, store: Store, _: re.Match[str]) -> Response
     data = request.json_object()
     if data.get("type", "page") != "page":
         raise BadRequest(f"The sandbox only creates pages, not {data.get('type')!r}")
-    space_key = (data.get("space") or {}).get("key")
+    space_key = member(data, "space").get("key")
     if not space_key:
         raise BadRequest("A space key is required to create content")
     title = data.get("title")
     if not isinstance(title, str):
         raise BadRequest("Content title is required")
     body = _body_value(data) or ""
-    ancestors = data.get("ancestors") or []
-    parent_id = str(ancestors[-1]["id"]) if ancestors else None
-    message = str((data.get("version") or {}).get("message") or "")
+    parent_id = _parent_of(data)
+    message = str(member(data, "version").get("message") or "")
     with store.locked():
         page = store.create_page(
             space_key, title, body, parent_id, author=request.user.account_id, message=message
         )
         _apply_metadata_properties(page, data, store, request.user)
-        labels = ((data.get("metadata") or {}).get("labels")) or []
+        labels = (member(data, "metadata").get("labels")) or []
         for label in labels:
             store.set_label(
                 page.id, label.get("name", "") if isinstance(label, dict) else str(label)
@@ -415,14 +424,13 @@ def get_content(request: Request, store: Store, match: re.Match[str]) -> Respons
 
 def update_content(request: Request, store: Store, match: re.Match[str]) -> Response:
     data = request.json_object()
-    version = (data.get("version") or {}).get("number")
+    version = member(data, "version").get("number")
     if not isinstance(version, int):
         raise BadRequest("version.number is required to update content")
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         raise BadRequest("title must be a string")
-    ancestors = data.get("ancestors") or []
-    parent_id = str(ancestors[-1]["id"]) if ancestors else None
+    parent_id = _parent_of(data)
     with store.locked():
         page = store.update_page(
             match["id"],
@@ -431,8 +439,8 @@ def update_content(request: Request, store: Store, match: re.Match[str]) -> Resp
             body=_body_value(data),
             parent_id=parent_id,
             author=request.user.account_id,
-            message=str((data.get("version") or {}).get("message") or ""),
-            minor_edit=bool((data.get("version") or {}).get("minorEdit", False)),
+            message=str(member(data, "version").get("message") or ""),
+            minor_edit=bool(member(data, "version").get("minorEdit", False)),
         )
         _apply_metadata_properties(page, data, store, request.user)
     expand = frozenset({"space", "history", "version", "ancestors", "body.storage"})
@@ -600,7 +608,7 @@ def get_property(request: Request, store: Store, match: re.Match[str]) -> Respon
 
 def update_property(request: Request, store: Store, match: re.Match[str]) -> Response:
     data = request.json_object()
-    version = (data.get("version") or {}).get("number")
+    version = member(data, "version").get("number")
     if not isinstance(version, int):
         raise BadRequest("version.number is required to update a content property")
     if "value" not in data:
@@ -614,7 +622,7 @@ def update_property(request: Request, store: Store, match: re.Match[str]) -> Res
             data["value"],
             version=version,
             author=request.user.account_id,
-            message=str((data.get("version") or {}).get("message") or ""),
+            message=str(member(data, "version").get("message") or ""),
         )
         page = store.page(match["id"], statuses=("any",))
         return Response(200, property_json(page, prop, store, request.site))

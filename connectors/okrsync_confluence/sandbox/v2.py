@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from .store import BadRequest, Page, Property, Space, Store, StoreError, iso
 from .v1 import webui
-from .wire import Request, Response, decode_cursor, encode_cursor, v2_error
+from .wire import Request, Response, decode_cursor, encode_cursor, member, v2_error
 
 DEFAULT_LIMIT: Final = 25
 MAX_LIMIT: Final = 250
@@ -316,7 +316,7 @@ def get_property(request: Request, store: Store, match: re.Match[str]) -> Respon
 
 def update_property(request: Request, store: Store, match: re.Match[str]) -> Response:
     data = request.json_object()
-    version = (data.get("version") or {}).get("number")
+    version = member(data, "version").get("number")
     if not isinstance(version, int) or "value" not in data or not isinstance(data.get("key"), str):
         raise BadRequest("A content property update needs key, value and version.number")
     with store.locked():
@@ -329,7 +329,7 @@ def update_property(request: Request, store: Store, match: re.Match[str]) -> Res
             data["value"],
             version=version,
             author=request.user.account_id,
-            message=str((data.get("version") or {}).get("message") or ""),
+            message=str(member(data, "version").get("message") or ""),
         )
         return Response(
             200, property_json(store.page(match["id"], statuses=("any",)), prop, request)

@@ -165,3 +165,13 @@ def decode_cursor(cursor: str) -> int:
         raise BadRequest(
             "Provided value for 'cursor' is not the correct type. Expected type is Cursor."
         ) from None
+
+
+def member(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """The object under `key` ({} when absent); anything but an object there is a 400."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest(f"{key} must be an object")
+    return value

@@ -323,3 +323,29 @@ def test_missing_page_is_a_v1_404(sandbox: ConfluenceSandbox) -> None:
     body = response.json()
     assert set(body) == {"statusCode", "data", "message", "reason"}
     assert body["message"] == "No content found with id : 999999"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "page", "title": "X", "space": "OKR"},
+        {"type": "page", "title": "X", "space": {"key": "OKR"}, "ancestors": [{}]},
+        {"type": "page", "title": "X", "space": {"key": "OKR"}, "version": 3},
+        {"type": "page", "title": "X", "space": {"key": "OKR"}, "body": {"wiki": {"value": "x"}}},
+        {"type": "blogpost", "title": "X", "space": {"key": "OKR"}},
+        {"type": "page", "space": {"key": "OKR"}},
+        ["not", "an", "object"],
+    ],
+)
+def test_malformed_create_requests_are_400s(sandbox: ConfluenceSandbox, payload: object) -> None:
+    response = raw_session(sandbox).post(v1_url(sandbox, "content"), json=payload)
+    assert response.status_code == 400
+    assert response.json()["statusCode"] == 400
+
+
+def test_a_body_that_is_not_json_is_a_400(sandbox: ConfluenceSandbox) -> None:
+    response = raw_session(sandbox).post(
+        v1_url(sandbox, "content"), data=b"{nope", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "JSON" in response.json()["message"]
