@@ -1,6 +1,7 @@
 """okrsync's Confluence connector: OKR pages in, review pages and outputs back.
 
-`create(context)` is the factory registered under the `okrsync.connectors` entry point.
+`create(context)` is the factory registered under the `okrsync.connectors` entry point;
+`options_model` lets `okrsync.config` validate `[sources.<name>.options]` before any network call.
 """
 
 from __future__ import annotations
@@ -8,9 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from okrsync.connector import ConnectorContext
+from okrsync_confluence.options import ConfluenceOptions
 
 if TYPE_CHECKING:
     from okrsync_confluence.connector import ConfluenceConnector
+
+options_model = ConfluenceOptions
 
 
 def create(context: ConnectorContext) -> ConfluenceConnector:

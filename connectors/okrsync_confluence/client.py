@@ -481,10 +481,13 @@ class ConfluenceClient:
             return None
         return data.get("value"), int((data.get("version") or {}).get("number") or 1)
 
-    def set_property(self, page_id: str, key: str, value: Any) -> None:
-        """Create or update a content property, re-reading its version on a conflict."""
-        for _ in range(self.options.max_conflict_retries + 1):
-            current = self.get_property(page_id, key)
+    def set_property(self, page_id: str, key: str, value: Any, *, new_page: bool = False) -> None:
+        """Create or update a content property, re-reading its version on a conflict.
+
+        `new_page`: the page was just created, so the first attempt creates without reading.
+        """
+        for attempt in range(self.options.max_conflict_retries + 1):
+            current = None if new_page and attempt == 0 else self.get_property(page_id, key)
             try:
                 if current is None:
                     self.call(

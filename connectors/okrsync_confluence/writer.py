@@ -167,6 +167,7 @@ class ConfluenceWriter:
         self.client = client
         self.options = options
         self.source = source
+        self._markers: dict[str, dict[str, Any] | None] = {}
 
     def apply(self, write: Write) -> WriteResult:
         """Apply a page or properties write; errors of one write are returned, not raised.
@@ -188,12 +189,19 @@ class ConfluenceWriter:
 
     def _marker(self, page_id: str) -> dict[str, Any] | None:
         found = self.client.get_property(page_id, PROPERTY_KEY)
-        if found is None or not isinstance(found[0], dict):
-            return None
-        return found[0]
+        marker = found[0] if found is not None and isinstance(found[0], dict) else None
+        self._markers[page_id] = marker
+        return marker
 
-    def find_review(self, title: str, title_key: str) -> PageData | None:
-        """The existing review page: by title under the parent, else by its okrsync property."""
+    def find_review(
+        self, title: str, title_key: str
+    ) -> tuple[PageData, dict[str, Any] | None] | None:
+        """The existing review page and its okrsync marker (content property).
+
+        Found by title under the parent (or in the space), else by a marker naming this review,
+        so a page people renamed is still found. Markers of other pages are remembered for the
+        rest of the run: a parent with many pages is scanned once, not once per write.
+        """
         parent = self.options.review_parent
         if parent:
             candidates = list(self.client.children(parent))
@@ -206,17 +214,17 @@ class ConfluenceWriter:
             if page.title == title:
                 marker = self._marker(page.id)
                 if marker is None or marker.get("title_key") in (None, title_key):
-                    return page
+                    return page, marker
         for page in candidates:
             if page.title == title:
                 continue
-            marker = self._marker(page.id)
+            marker = self._markers[page.id] if page.id in self._markers else self._marker(page.id)
             if (
                 marker is not None
                 and marker.get("title_key") == title_key
                 and marker.get("source") == self.source
             ):
-                return page
+                return page, self._marker(page.id)
         return None
 
     def _rendered(self, write: Write) -> RenderedReview:
@@ -229,19 +237,21 @@ class ConfluenceWriter:
             title_key=str(payload["title_key"]),
         )
 
-    def _finish(self, page_id: str, rendered: RenderedReview, hash_: str) -> None:
-        have = set(self.client.labels(page_id))
+    def _finish(
+        self, page_id: str, rendered: RenderedReview, hash_: str, *, new_page: bool = False
+    ) -> None:
+        """Labels and the marker property, written after the body so that an interrupted
+        write is redone by the next run (the marker still holds the old hash)."""
+        have = set() if new_page else set(self.client.labels(page_id))
         self.client.add_labels(page_id, [n for n in rendered.labels if n not in have])
-        self.client.set_property(
-            page_id,
-            PROPERTY_KEY,
-            {
-                "kind": "review",
-                "source": self.source,
-                "title_key": rendered.title_key,
-                "hash": hash_,
-            },
-        )
+        marker = {
+            "kind": "review",
+            "source": self.source,
+            "title_key": rendered.title_key,
+            "hash": hash_,
+        }
+        self.client.set_property(page_id, PROPERTY_KEY, marker, new_page=new_page)
+        self._markers[page_id] = marker
 
     def _create(self, rendered: RenderedReview, write: Write) -> PageData | None:
         space = self.options.target_space
@@ -268,24 +278,24 @@ class ConfluenceWriter:
     def _apply_review(self, write: Write) -> WriteResult:
         rendered = self._rendered(write)
         hash_ = write.content_hash or rendered.content_hash
-        existing = self.find_review(rendered.title, rendered.title_key)
-        if existing is None:
+        found = self.find_review(rendered.title, rendered.title_key)
+        if found is None:
             created = self._create(rendered, write)
             if created is not None:
-                self._finish(created.id, rendered, hash_)
+                self._finish(created.id, rendered, hash_, new_page=True)
                 return WriteResult(
                     target=write.target, status="applied", remote_version=str(created.version)
                 )
-            existing = self.find_review(rendered.title, rendered.title_key)
-            if existing is None:
+            found = self.find_review(rendered.title, rendered.title_key)
+            if found is None:
                 raise TransientError(f"review page {rendered.title!r} vanished after creation")
-        marker = self._marker(existing.id)
+        existing, marker = found
+        if marker is not None and marker.get("hash") == hash_ and existing.title == rendered.title:
+            return WriteResult(
+                target=write.target, status="unchanged", remote_version=str(existing.version)
+            )
         for _ in range(self.options.max_conflict_retries + 1):
             page = self.client.get_page(existing.id)
-            if marker is not None and marker.get("hash") == hash_ and page.title == rendered.title:
-                return WriteResult(
-                    target=write.target, status="unchanged", remote_version=str(page.version)
-                )
             try:
                 notes = extract_notes(page.body or "")
             except StorageFormatError as exc:
@@ -304,7 +314,6 @@ class ConfluenceWriter:
                     message=VERSION_MESSAGE,
                 )
             except VersionConflict:
-                marker = None
                 continue
             self._finish(page.id, rendered, hash_)
             return WriteResult(
