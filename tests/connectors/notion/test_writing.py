@@ -255,3 +255,29 @@ def test_a_create_applied_then_reset_is_not_duplicated(
     assert len(_review_pages(sandbox, parent)) == 1
     assert sandbox.stats()["faults"] == {"applied_then_reset": 1}
     assert connector.apply(page_write).status == "unchanged"
+
+
+def test_plan_is_pure_and_plans_a_page_per_cycle_and_team(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    opts = {**seeded.options, "token_env": "NOTION_TEST_TOKEN"}
+    opts.pop("base_url")
+    connector = make_connector(
+        template_mapping, writeback=Writeback(reviews=True, per_team=True), **opts
+    )
+    review = pull_review(connector, template_mapping, GENERATED)
+    served = sandbox.stats()["requests"]
+    writes = connector.plan(review)
+    assert sandbox.stats()["requests"] == served  # planning touched nothing
+    pages = [w for w in writes if w.kind == "page"]
+    assert [w.payload["title"] for w in pages] == [
+        "OKR Review Q3 2025",
+        "OKR Review Q3 2025 - Sales",
+    ]
+    markers = [w.payload["marker"] for w in pages]
+    assert len(set(markers)) == 2
+    assert all(m.startswith("okrsync:review:okrs:") for m in markers)
+    assert connector.plan(review) == writes  # deterministic: same review, same writes
