@@ -84,6 +84,10 @@ class ValueContext(Protocol):
 
     def page_exists(self, page_id: str) -> bool: ...
 
+    def page_source(self, page_id: str) -> str | None:
+        """The data source a page belongs to (None for pages under pages)."""
+        ...
+
     def rollup_source(self, page_id: str, property_id: str) -> JSON | None:
         """The rendered value of `property_id` on a related page (for rollups)."""
         ...
@@ -283,6 +287,11 @@ def write_value(ctx: ValueContext, prop: JSON, raw: Any, path: str) -> Any:
                 raise validation_error(f"{name}: user {ref} does not exist.")
             if kind == "relation" and not ctx.page_exists(ref):
                 raise validation_error(f"{name}: related page {ref} does not exist.")
+            target = prop["relation"]["data_source_id"] if kind == "relation" else None
+            if target is not None and ctx.page_source(ref) != target:
+                raise validation_error(
+                    f"{name}: page {ref} is not in the related data source {target}."
+                )
             if ref not in result:
                 result.append(ref)
         return result

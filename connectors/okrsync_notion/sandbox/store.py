@@ -134,6 +134,11 @@ class NotionStore(ValueContext):
             page_id in self.pages and not self.pages[page_id]["in_trash"] and self.visible(page_id)
         )
 
+    def page_source(self, page_id: str) -> str | None:
+        parent = self.pages[page_id]["parent"] if page_id in self.pages else {}
+        source = parent.get("data_source_id")
+        return str(source) if source else None
+
     def visible(self, object_id: str) -> bool:
         """Whether the integration can see an object (see `unshare`)."""
         if object_id in self.hidden:

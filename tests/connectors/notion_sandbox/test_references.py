@@ -149,3 +149,48 @@ def test_dual_relation_updates_the_other_side(
     client.pages.update(kr["id"], properties={"Objective": {"relation": []}})
     assert client.pages.retrieve(objective)["properties"]["Key Results"]["relation"] == []
     assert client.pages.retrieve(kr["id"])["properties"]["Objective"]["has_more"] is False
+
+
+def test_relations_only_accept_pages_of_the_related_data_source(
+    client: Client, sandbox: NotionSandbox, layout: dict[str, str]
+) -> None:
+    from notion_client import APIResponseError
+
+    objective = sandbox.store.create_page(
+        {"data_source_id": layout["objectives"]}, {"Objective": _title("O")}
+    )
+    other_objective = sandbox.store.create_page(
+        {"data_source_id": layout["objectives"]}, {"Objective": _title("P")}
+    )
+    with pytest.raises(APIResponseError) as caught:
+        client.pages.update(
+            objective, properties={"Key Results": {"relation": [{"id": other_objective}]}}
+        )
+    assert caught.value.code == "validation_error" and "Key Results" in str(caught.value)
+
+
+def test_concurrent_writers_all_land(sandbox: NotionSandbox, layout: dict[str, str]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pages = [
+        sandbox.store.create_page({"data_source_id": layout["krs"]}, {"Key Result": _title(str(i))})
+        for i in range(40)
+    ]
+
+    def write(index: int) -> int:
+        notion = Client(auth=sandbox.token, base_url=sandbox.base_url, retry=False)
+        try:
+            for page in pages[index::4]:
+                notion.pages.update(page, properties={"Current Value": {"number": index}})
+            return index
+        finally:
+            notion.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sorted(pool.map(write, range(4))) == [0, 1, 2, 3]
+    values = {
+        page: sandbox.store.property_item_value(page, "Current Value")[1]["number"]
+        for page in pages
+    }
+    assert values == {page: i % 4 for i, page in enumerate(pages)}
+    assert sandbox.stats()["per_endpoint"]["PATCH /v1/pages/{id}"] == 40
