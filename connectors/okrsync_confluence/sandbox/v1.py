@@ -428,8 +428,10 @@ def update_content(request: Request, store: Store, match: re.Match[str]) -> Resp
     if not isinstance(version, int):
         raise BadRequest("version.number is required to update content")
     title = data.get("title")
-    if title is not None and not isinstance(title, str):
-        raise BadRequest("title must be a string")
+    if not isinstance(title, str):
+        raise BadRequest("title is required to update content")
+    if data.get("type") != "page":
+        raise BadRequest("type is required to update content (the sandbox holds pages)")
     parent_id = _parent_of(data)
     with store.locked():
         page = store.update_page(

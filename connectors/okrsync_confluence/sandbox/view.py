@@ -54,6 +54,7 @@ body { font-family: -apple-system, 'Segoe UI', Roboto, sans-serif; max-width: 60
 table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid #c1c7d0; padding: .25rem .5rem; vertical-align: top; }
 th { background: #f4f5f7; text-align: left; }
+td > p, th > p { margin: 0; }
 .lozenge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .75rem;
            font-weight: 700; text-transform: uppercase; }
 .panel { border-left: 4px solid; border-radius: 3px; padding: .5rem 1rem; margin: .75rem 0; }

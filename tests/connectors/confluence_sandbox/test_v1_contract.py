@@ -349,3 +349,20 @@ def test_a_body_that_is_not_json_is_a_400(sandbox: ConfluenceSandbox) -> None:
     )
     assert response.status_code == 400
     assert "JSON" in response.json()["message"]
+
+
+@pytest.mark.parametrize("missing", ["title", "type", "version"])
+def test_update_needs_title_type_and_version(sandbox: ConfluenceSandbox, missing: str) -> None:
+    page = sandbox.create_page("OKR", "Strict v1", "<p/>")
+    update = {
+        "id": page.id,
+        "type": "page",
+        "title": "Strict v1",
+        "version": {"number": 2},
+        "body": {"storage": {"value": "<p>x</p>", "representation": "storage"}},
+    }
+    del update[missing]
+    response = raw_session(sandbox).put(v1_url(sandbox, f"content/{page.id}"), json=update)
+    assert response.status_code == 400
+    assert missing in response.json()["message"]
+    assert sandbox.page(page.id).version == 1
