@@ -399,19 +399,29 @@ def _field_words(name: str, spec: FieldSpec | None) -> str:
 
 
 class _People:
-    """People seen while building one workspace, merged by id (local to one apply call)."""
+    """People seen while building one workspace, merged by id (local to one apply call).
+
+    Indexed by email and by name so that people written as text resolve in constant time.
+    """
 
     def __init__(self) -> None:
         self.by_id: dict[str, Person] = {}
+        self._by_email: dict[str, str] = {}
+        self._by_name: dict[str, str] = {}
 
     def add(self, person: Person) -> None:
         known = self.by_id.get(person.id)
-        if known is None:
-            self.by_id[person.id] = person
-            return
-        self.by_id[person.id] = Person(
-            id=known.id, name=known.name or person.name, email=known.email or person.email
-        )
+        if known is not None:
+            person = Person(
+                id=known.id, name=known.name or person.name, email=known.email or person.email
+            )
+            if person == known:
+                return
+        self.by_id[person.id] = person
+        if person.email:
+            self._by_email.setdefault(person.email.casefold(), person.id)
+        if person.name:
+            self._by_name.setdefault(option_key(person.name), person.id)
 
     def add_value(self, value: PersonValue) -> None:
         if value.id is not None:
@@ -421,14 +431,11 @@ class _People:
         """The id of `value`: its own, a known person with that email or name, or a new one."""
         if value.id is not None:
             return value.id
-        email = (value.email or "").casefold()
+        if value.email and value.email.casefold() in self._by_email:
+            return self._by_email[value.email.casefold()]
         name = option_key(value.name)
-        for person in self.by_id.values():
-            if email and (person.email or "").casefold() == email:
-                return person.id
-        for person in self.by_id.values():
-            if name and option_key(person.name) == name:
-                return person.id
+        if name and name in self._by_name:
+            return self._by_name[name]
         new_id = value.email or value.name
         self.add(Person(id=new_id, name=value.name, email=value.email))
         return new_id
