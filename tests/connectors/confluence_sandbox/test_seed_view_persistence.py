@@ -20,7 +20,7 @@ from okrsync_confluence.sandbox.seed import (
 )
 from okrsync_confluence.sandbox.storage_xml import AC_NS, RI_NS, parse_storage
 
-from okrsync.sandbox import Sandbox
+from okrsync.sandbox import Sandbox, load_sandbox
 
 from .clients import raw_session, v1_client
 
@@ -35,6 +35,13 @@ def test_create_sandbox_implements_the_protocol() -> None:
     assert box.deployment == "datacenter"
     with pytest.raises(ValueError, match="deployment"):
         create_sandbox(deployment="server")  # type: ignore[arg-type]
+
+
+def test_the_entry_point_finds_this_emulator() -> None:
+    factory = load_sandbox("confluence")
+    box = factory(0, deployment="datacenter")
+    assert isinstance(box, ConfluenceSandbox)
+    assert box.deployment == "datacenter"
 
 
 def test_seed_result_describes_the_source(sandbox: ConfluenceSandbox) -> None:
