@@ -56,7 +56,7 @@ def test_array_of_tables_form_is_accepted(tmp_path: Path) -> None:
 name = "okrs"
 connector = "confluence"
 mapping = "mapping.yaml"
-options = { base_url = "https://example.atlassian.net/wiki", token_env = "CONF_TOKEN" }
+options = { url = "https://example.atlassian.net/wiki", token_env = "CONF_TOKEN", username_env = "CONF_USER" }
 """
     config = load_config(write(tmp_path, text))
     assert config.source("okrs").connector == "confluence"
@@ -164,3 +164,16 @@ def test_schema_lists_the_sections() -> None:
     schema = export_config_schema()
     props = schema["properties"]
     assert {"sources", "scoring", "schedule", "logging", "metrics", "state_path"} <= set(props)
+
+
+def test_connector_options_model_is_applied(tmp_path: Path) -> None:
+    text = """
+[sources.wiki]
+connector = "confluence"
+mapping = "mapping.yaml"
+options = { url = "https://example.atlassian.net/wiki", token_env = "CONF_TOKEN", colour = 1 }
+"""
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert any(p.startswith("sources.wiki.options") for p in err.value.problems)
+    assert any("colour" in p for p in err.value.problems)
