@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from okrsync.mapping.schema import Locale
@@ -125,6 +125,7 @@ def test_non_numbers_are_rejected(value: Any) -> None:
         parse_number(value)
 
 
+@settings(deadline=None)  # no timing: the machine may be busy
 @given(st.text())
 def test_number_parser_only_ever_raises_value_parse_error(text: str) -> None:
     try:
@@ -136,6 +137,7 @@ def test_number_parser_only_ever_raises_value_parse_error(text: str) -> None:
         assert abs(result.value) != float("inf")
 
 
+@settings(deadline=None)
 @given(st.text(alphabet="0123456789.,' -+$€%kKMB", max_size=20))
 def test_number_parser_on_number_like_text(text: str) -> None:
     for locale in (Locale(), DE):
@@ -147,6 +149,7 @@ def test_number_parser_on_number_like_text(text: str) -> None:
             assert isinstance(result.value, float)
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
 def test_written_numbers_read_back(number: float) -> None:
     assert parse_number(f"{number:.6f}").value == pytest.approx(number, abs=1e-6)
