@@ -348,16 +348,12 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
         for index, objective in enumerate(ordered):
             writer = _PageWriter(workspace, sandbox.deployment, titles, index % VARIANTS)
             key_results = by_objective.get(objective.id, [])
-            page = sandbox.create_page(
-                SPACE_KEY,
-                titles[objective.id],
-                writer.body(objective, key_results),
-                objectives_page,
-                labels=(OKR_LABEL,),
+            page_id = _write_objective_page(
+                sandbox, titles[objective.id], writer.body(objective, key_results), objectives_page
             )
-            ids[objective.id] = page.id
+            ids[objective.id] = page_id
             for kr in key_results:
-                ids[kr.id] = f"{page.id}#kr-{slug(kr.title)}"
+                ids[kr.id] = f"{page_id}#kr-{slug(kr.title)}"
     return SeedResult(
         connector="confluence",
         options={
@@ -373,6 +369,19 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
         env={USER_ENV: sandbox.username, TOKEN_ENV: sandbox.token},
         ids=ids,
     )
+
+
+def _write_objective_page(sandbox: ConfluenceSandbox, title: str, body: str, parent_id: str) -> str:
+    """Create the objective's page, or on a second seed write a new version of it."""
+    store = sandbox.store
+    existing = store.find_by_title(SPACE_KEY, title)
+    if not existing:
+        return sandbox.create_page(SPACE_KEY, title, body, parent_id, labels=(OKR_LABEL,)).id
+    page = existing[0]
+    if page.body != body or page.parent_id != parent_id:
+        store.update_page(page.id, version=page.version + 1, body=body, parent_id=parent_id)
+    store.set_label(page.id, OKR_LABEL)
+    return page.id
 
 
 def _page_once(sandbox: ConfluenceSandbox, title: str, body: str, parent_id: str | None) -> str:

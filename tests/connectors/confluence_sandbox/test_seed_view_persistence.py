@@ -188,10 +188,24 @@ def test_number_formatting(value: float | None, unit: str | None, shown: str) ->
     assert format_number(value, unit) == shown
 
 
-def test_seeding_twice_adds_no_duplicate_structure(cloud: ConfluenceSandbox) -> None:
-    cloud.seed(demo_workspace().model_copy(update={"objectives": (), "key_results": ()}))
-    cloud.seed(demo_workspace().model_copy(update={"objectives": (), "key_results": ()}))
+def test_seeding_twice_updates_in_place(cloud: ConfluenceSandbox) -> None:
+    workspace = demo_workspace()
+    first = cloud.seed(workspace)
+    count = len(cloud.store.all_pages())
+    changed = workspace.model_copy(
+        update={
+            "key_results": tuple(
+                kr.model_copy(update={"current": 40.0}) if kr.id == "kr-nps" else kr
+                for kr in workspace.key_results
+            )
+        }
+    )
+    second = cloud.seed(changed)
+    assert len(cloud.store.all_pages()) == count
     assert len(cloud.store.find_by_title("OKR", "OKR Reviews")) == 1
+    assert second.ids == first.ids
+    assert cloud.page(first.ids["o-company"]).version == 2
+    assert cloud.page(first.ids["o-sales"]).version == 1
 
 
 # view ----------------------------------------------------------------------------------
