@@ -105,6 +105,7 @@ class Resolver:
         self._mapping = mapping
         self._by_collection: dict[str, DataSource] = {}
         self._databases: dict[str, dict[str, Any]] = {}
+        self._schemas: dict[str, dict[str, Any]] = {}
 
     def collections(self) -> list[Collection]:
         """Collections the mapping reads, in the canonical order."""
@@ -124,30 +125,70 @@ class Resolver:
         )
 
     def resolve(self, collection: Collection) -> DataSource:
-        """The data source that holds `collection`, raising ConfigError with the fix if none."""
+        """The data source that holds `collection`, raising ConfigError with the fix if none.
+
+        A data source given by id in `data_sources` is read directly (one request instead of
+        two); otherwise the database is read first and its data source chosen.
+        """
         if collection in self._by_collection:
             return self._by_collection[collection]
-        locator = self.locator(collection)
-        database_id = normalise_id(locator) or self._database_by_title(locator, collection)
-        database = self._database(database_id, collection, locator)
         source_ref = self._options.data_sources.get(collection)
-        data_source_id = self._choose(database, source_ref, collection)
-        schema = self._api.retrieve_data_source(data_source_id)
-        resolved = DataSource(
-            id=data_source_id,
-            name=plain_text(schema.get("title")) or _source_name(database, data_source_id),
-            database_id=database_id,
-            database_title=plain_text(database.get("title")),
-            url=database.get("url"),
-            properties=dict(schema.get("properties") or {}),
-            several=len(database.get("data_sources") or []) > 1,
-        )
+        direct_id = normalise_id(source_ref) if source_ref else None
+        if direct_id is not None:
+            resolved = self._direct(collection, direct_id)
+        else:
+            locator = self.locator(collection)
+            database_id = normalise_id(locator) or self._database_by_title(locator, collection)
+            database = self._database(database_id, collection, locator)
+            data_source_id = self._choose(database, source_ref, collection)
+            schema = self._schema(data_source_id, collection)
+            resolved = DataSource(
+                id=data_source_id,
+                name=plain_text(schema.get("title")) or _source_name(database, data_source_id),
+                database_id=database_id,
+                database_title=plain_text(database.get("title")),
+                url=database.get("url"),
+                properties=dict(schema.get("properties") or {}),
+                several=len(database.get("data_sources") or []) > 1,
+            )
         self._by_collection[collection] = resolved
         return resolved
 
+    def _direct(self, collection: Collection, data_source_id: str) -> DataSource:
+        schema = self._schema(data_source_id, collection)
+        parent = schema.get("parent") or {}
+        title = plain_text(schema.get("title"))
+        return DataSource(
+            id=str(schema.get("id") or data_source_id),
+            name=title,
+            database_id=str(parent.get("database_id") or ""),
+            database_title=title,
+            url=schema.get("url"),
+            properties=dict(schema.get("properties") or {}),
+        )
+
+    def _schema(self, data_source_id: str, collection: str) -> dict[str, Any]:
+        """A data source object, read once per connector (several collections may share it)."""
+        if data_source_id in self._schemas:
+            return self._schemas[data_source_id]
+        try:
+            schema = self._api.retrieve_data_source(data_source_id)
+        except NotionRecordError as exc:
+            if exc.code != "object_not_found":
+                raise
+            raise ConfigError(
+                f"collection {collection!r}: data source {data_source_id} is not shared with "
+                "the integration (or does not exist)",
+                hint="open the database in Notion, ••• > Connections > add your integration",
+            ) from exc
+        self._schemas[data_source_id] = schema
+        return schema
+
     def refresh(self, collection: Collection) -> DataSource:
         """Forget the cached schema of `collection` (after adding properties) and resolve again."""
-        self._by_collection.pop(collection, None)
+        stale = self._by_collection.pop(collection, None)
+        if stale is not None:
+            self._schemas.pop(stale.id, None)
         return self.resolve(collection)
 
     def _database(self, database_id: str, collection: str, locator: str) -> dict[str, Any]:

@@ -136,8 +136,12 @@ def test_every_property_type_flattens_to_plain_values(
     connector = make_connector(mapping)
     records = list(connector.pull(None))
 
-    # one database serving two collections is queried once and yields a record for each
-    assert connector.stats().by_endpoint["data_sources.query"] == 1
+    # one database serving two collections is read and queried once, a record for each
+    assert connector.stats().by_endpoint == {
+        "databases.retrieve": 1,
+        "data_sources.retrieve": 1,
+        "data_sources.query": 1,
+    }
     assert sorted(r.collection for r in records) == ["key_results", "objectives"]
     assert records[0].fields == records[1].fields
     fields = records[0].fields
@@ -250,6 +254,8 @@ def test_a_database_with_two_data_sources_is_chosen_by_name_never_guessed(
     assert [r.fields["Name"] for r in by_name.pull(None)] == ["new"]
     by_id = make_connector(_objectives_only(db), data_sources={"objectives": first})
     assert [r.fields["Name"] for r in by_id.pull(None)] == ["old"]
+    # a data source given by id is read directly: no databases.retrieve at all
+    assert by_id.stats().by_endpoint == {"data_sources.retrieve": 1, "data_sources.query": 1}
     with pytest.raises(ConfigError, match="no data source 'Nope'"):
         list(make_connector(_objectives_only(db), data_sources={"objectives": "Nope"}).pull(None))
 
