@@ -435,6 +435,7 @@ class NotionStore(ValueContext):
         with self.lock:
             author = by or self.bot_id
             specs = normalize_children(children) if children else []
+            self._resolve_block_mentions(specs)
             stored_parent = self._resolve_parent(parent)
             now = self.now()
             page_id = self.ids.uuid()
@@ -499,8 +500,40 @@ class NotionStore(ValueContext):
             prop = find_property(schema, key)
             if prop is None:
                 raise schema_entry_error(key)
-            changes.append((prop, write_value(self, prop, raw, f"body.properties.{key}")))
+            value = write_value(self, prop, raw, f"body.properties.{key}")
+            if prop["type"] in ("title", "rich_text"):
+                self.resolve_mentions(value)
+            changes.append((prop, value))
         return changes
+
+    def resolve_mentions(self, items: list[JSON]) -> None:
+        """Fill in `plain_text` and `href` of user, page and date mentions, as Notion does;
+        a mention of an unknown user or page is a 400."""
+        for item in items:
+            if item.get("type") != "mention":
+                continue
+            mention = item["mention"]
+            kind = mention.get("type") or next(iter(mention), None)
+            target = mention.get(kind) if isinstance(kind, str) else None
+            if kind == "user" and isinstance(target, dict):
+                user = self.user_object(normalize_id(str(target.get("id"))))
+                if user is None:
+                    raise validation_error(f"Mentioned user {target.get('id')} does not exist.")
+                item["mention"] = {"type": "user", "user": user}
+                item["plain_text"] = f"@{user['name']}"
+            elif kind == "page" and isinstance(target, dict):
+                page_id = normalize_id(str(target.get("id")))
+                if not self.page_exists(page_id):
+                    raise validation_error(f"Mentioned page {target.get('id')} does not exist.")
+                page = self.pages[page_id]
+                item["mention"] = {"type": "page", "page": {"id": page_id}}
+                item["plain_text"] = self.title_of(page) or "Untitled"
+                item["href"] = self.page_url(page)
+            elif kind == "date" and isinstance(target, dict):
+                item["mention"] = {"type": "date", "date": {"end": None, **target}}
+                item["plain_text"] = str(target.get("start", ""))
+            else:
+                raise validation_error(f"Unsupported mention type {kind!r}.")
 
     def _apply_properties(
         self, page: JSON, changes: list[tuple[JSON, Any]], author: str, now: str
@@ -601,6 +634,13 @@ class NotionStore(ValueContext):
         self.children.setdefault(parent_id, []).append(block_id)
         return record
 
+    def _resolve_block_mentions(self, specs: list[BlockSpec]) -> None:
+        """Resolve mentions in validated blocks before any is stored (all or nothing)."""
+        for spec in specs:
+            for items in [spec.content.get("rich_text", []), *spec.content.get("cells", [])]:
+                self.resolve_mentions(items)
+            self._resolve_block_mentions(spec.children)
+
     def _insert_blocks(
         self, parent_id: str, specs: list[BlockSpec], author: str, after: str | None
     ) -> list[str]:
@@ -656,6 +696,7 @@ class NotionStore(ValueContext):
                 if block["in_trash"]:
                     raise validation_error("Can't edit block that is archived.")
             specs = normalize_children(children)
+            self._resolve_block_mentions(specs)
             author = by or self.bot_id
             created = self._insert_blocks(container, specs, author, after)
             self._touch_container(container, author)

@@ -218,3 +218,23 @@ def test_more_than_1000_blocks_in_one_request_are_refused(client: Client, page_i
     assert error.code == "validation_error" and "1000" in str(error)
     fine = [toggle_with(99) for _ in range(10)]  # 1000 blocks
     assert len(client.blocks.children.append(page_id, children=fine)["results"]) == 10
+
+
+def test_mentions_get_their_plain_text(
+    client: Client, sandbox: NotionSandbox, page_id: str
+) -> None:
+    ana = sandbox.store.create_user("Ana Lima", email="ana@example.com")
+    mention = {"type": "mention", "mention": {"type": "user", "user": {"id": ana}}}
+    page_mention = {"type": "mention", "mention": {"type": "page", "page": {"id": page_id}}}
+    appended = client.blocks.children.append(
+        page_id, children=[{"paragraph": {"rich_text": [mention, *_title(" owns "), page_mention]}}]
+    )
+    rich = appended["results"][0]["paragraph"]["rich_text"]
+    assert "".join(item["plain_text"] for item in rich) == "@Ana Lima owns KR"
+    assert rich[0]["mention"]["user"]["name"] == "Ana Lima"
+    assert rich[2]["href"].endswith(page_id.replace("-", ""))
+    unknown = {"type": "mention", "mention": {"type": "user", "user": {"id": page_id}}}
+    error = _error(
+        lambda: client.pages.update(page_id, properties={"Warnings": {"rich_text": [unknown]}})
+    )
+    assert error.code == "validation_error"
