@@ -271,10 +271,34 @@ def _name_score(name: str, words: Iterable[str]) -> int:
 
 
 class Choice(NamedTuple):
-    """A locator chosen for a collection and why."""
+    """A locator chosen for a collection and why; `where` (field, option) for a shared one."""
 
     locator: str
     reason: str
+    where: tuple[str, str] | None = None
+
+
+def discriminator(fields: Iterable[FieldInfo]) -> tuple[str, str, str] | None:
+    """(field, objective option, key-result option) when one database holds both kinds.
+
+    Found as a select whose options name both, such as Type: Objective / Key Result or
+    Typ: Ziel / Schlüsselergebnis.
+    """
+    for field in fields:
+        if family(field) not in ("select", "multi") or len(field.options) < 2:
+            continue
+        kinds: dict[str, str] = {}
+        for option in field.options:
+            for collection in ("key_results", "objectives"):
+                if (
+                    collection not in kinds
+                    and _name_score(option, COLLECTION_WORDS[collection]) >= 20
+                ):
+                    kinds[collection] = option
+                    break
+        if len(kinds) == 2:
+            return field.name, kinds["objectives"], kinds["key_results"]
+    return None
 
 
 def _locator_name(schema: SourceSchema, locator: str) -> str:
@@ -341,6 +365,18 @@ def choose_collections(schema: SourceSchema) -> dict[str, Choice]:
             continue
         chosen[collection] = Choice(locator, f"name and fields (score {score})")
         used.add(locator)
+    for locator, fields in schema.collections.items():
+        found = discriminator(fields)
+        if found is None:
+            continue
+        holders = {chosen[c].locator for c in ("objectives", "key_results") if c in chosen}
+        if holders - {locator}:
+            continue  # objectives or key results clearly live elsewhere
+        field, objective_option, key_result_option = found
+        reason = f'one database for both, told apart by "{field}"'
+        chosen["objectives"] = Choice(locator, reason, (field, objective_option))
+        chosen["key_results"] = Choice(locator, reason, (field, key_result_option))
+        break
     if "objectives" not in chosen:
         rest = [loc for loc in schema.collections if loc not in used]
         if rest:
@@ -367,14 +403,19 @@ def guess_fields(
     collection: str,
     fields: tuple[FieldInfo, ...],
     relation_to: AnyMapping[str, str] | None = None,
+    exclude: Iterable[str] = (),
 ) -> dict[str, Guess]:
     """Guess the source field of each canonical field of `collection`.
 
     `relation_to` maps a collection name to its chosen locator, so a relation pointing at the
     objectives locator is the key result's objective even when it is called something else.
+    Fields named in `exclude` (a `where` discriminator) are never guessed.
     """
     relation_to = relation_to or {}
-    candidates = [f for f in fields if normalise(f.name) not in _OUTPUT_NAMES]
+    skip = set(exclude)
+    candidates = [
+        f for f in fields if normalise(f.name) not in _OUTPUT_NAMES and f.name not in skip
+    ]
     kinds = FIELD_KINDS[collection]
     scored: list[tuple[int, str, FieldInfo, str]] = []
     for canonical, kind in kinds.items():
@@ -428,8 +469,8 @@ def guess_fields(
 def _target_collection(field: FieldInfo, relation_to: AnyMapping[str, str]) -> str | None:
     if field.target is None:
         return None
-    for collection, locator in relation_to.items():
-        if field.target == locator:
+    for collection in ("objectives", "key_results", "cycles", "people", "check_ins"):
+        if relation_to.get(collection) == field.target:
             return collection
     return None
 
@@ -596,8 +637,13 @@ def infer_mapping(schema: SourceSchema) -> str:
         if choice.reason.startswith("TODO"):
             out.append(f"    # {choice.reason}")
         out.append(f"    source: {_q(choice.locator)}{comment}")
+        if choice.where is not None:
+            out.append(
+                f"    where: {{field: {_q(choice.where[0])}, equals: [{_q(choice.where[1])}]}}"
+            )
         out.append("    fields:")
-        guesses = guess_fields(collection, fields, relation_to)
+        exclude = [choice.where[0]] if choice.where else []
+        guesses = guess_fields(collection, fields, relation_to, exclude)
         has_samples = any(f.samples for f in fields)
         for canonical in FIELD_KINDS[collection]:
             guess = guesses.get(canonical)
@@ -611,6 +657,7 @@ def infer_mapping(schema: SourceSchema) -> str:
             f.name
             for f in fields
             if f.name not in {g.field.name for g in guesses.values()}
+            and f.name not in exclude
             and normalise(f.name) not in _OUTPUT_NAMES
             and not f.name.startswith("@")
         ]

@@ -356,3 +356,44 @@ def test_a_confluence_schema_uses_the_page_title_and_page() -> None:
         "Target",
     )
     assert "@labels" not in draft.split("outputs:")[0]
+
+
+def test_one_database_holding_objectives_and_key_results() -> None:
+    schema = SourceSchema(
+        connector="notion",
+        collections={
+            "okrs": (
+                F("Name", "title"),
+                F("Typ", "select", options=("Ziel", "Schlüsselergebnis")),
+                F("Übergeordnet", "relation", target="okrs"),
+                F("Verantwortlich", "people"),
+                F("Quartal", "select", options=("Q1 2026",)),
+                F("Zielwert", "number"),
+                F("Istwert", "number"),
+            ),
+        },
+        titles={"okrs": "OKRs 2026"},
+    )
+    draft = infer_mapping(schema)
+    mapping = parse_mapping(draft, source="draft")
+    objectives = mapping.collections["objectives"]
+    key_results = mapping.collections["key_results"]
+    assert (objectives.source, key_results.source) == ("okrs", "okrs")
+    assert objectives.where is not None and objectives.where.field == "Typ"
+    assert objectives.where.equals == ("Ziel",)
+    assert key_results.where is not None and key_results.where.equals == ("Schlüsselergebnis",)
+    assert fields_of(mapping, "key_results")["objective"] == "Übergeordnet"
+    assert fields_of(mapping, "key_results")["target"] == "Zielwert"
+    assert "kind" not in objectives.fields  # the discriminator is not the objective's type
+    records = [
+        SourceRecord(collection=c, external_id=i, fields={"Name": n, "Typ": t, "Übergeordnet": p})
+        for c in ("objectives", "key_results")
+        for i, n, t, p in (
+            ("a", "Mehr Umsatz", "Ziel", []),
+            ("b", "Quote", "Schlüsselergebnis", ["a"]),
+        )
+    ]
+    result = apply_mapping(mapping, records, connector="notion")
+    assert [o.id for o in result.workspace.objectives] == ["a"]
+    assert [(k.id, k.objective) for k in result.workspace.key_results] == [("b", "a")]
+    assert result.dropped == 2
