@@ -243,12 +243,13 @@ _CURRENCY_UNITS: Final = {
     "gbp": "GBP",
     "chf": "CHF",
 }
-_TITLE_UNIT_RES: Final = (
-    ("%", re.compile(r"%|\bper\s?cent\b|\bprozent\b", re.IGNORECASE)),
-    ("USD", re.compile(r"\$|\busd\b", re.IGNORECASE)),
-    ("EUR", re.compile(r"€|\beur(?:o|os)?\b", re.IGNORECASE)),
-    ("GBP", re.compile(r"£|\bgbp\b", re.IGNORECASE)),
-    ("CHF", re.compile(r"\bchf\b", re.IGNORECASE)),
+_TITLE_UNIT_RE: Final = re.compile(
+    r"(?P<percent>%|\bper\s?cent\b|\bprozent\b)"
+    r"|(?P<USD>\$|\busd\b)"
+    r"|(?P<EUR>€|\beur(?:o|os)?\b)"
+    r"|(?P<GBP>£|\bgbp\b)"
+    r"|(?P<CHF>\bchf\b)",
+    re.IGNORECASE,
 )
 
 
@@ -269,8 +270,12 @@ def unit_category(unit: str | None) -> str | None:
 
 
 def title_units(title: str) -> list[str]:
-    """The unit categories a title mentions ('%', 'USD', 'EUR', ...)."""
-    return [name for name, pattern in _TITLE_UNIT_RES if pattern.search(title)]
+    """The unit categories a title mentions ('%', 'USD', 'EUR', ...), in order of appearance."""
+    found: dict[str, None] = {}
+    for match in _TITLE_UNIT_RE.finditer(title):
+        group = match.lastgroup or ""
+        found["%" if group == "percent" else group] = None
+    return list(found)
 
 
 def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:

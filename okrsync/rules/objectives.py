@@ -150,8 +150,8 @@ def _metric_title(ctx: Context, t: MetricTitleThresholds) -> Iterator[Hit]:
 
 # -- OBJ007 ------------------------------------------------------------------------------------
 
-_FULL_COMPARE_UP_TO: Final = 200  # objectives in one group compared pairwise
-_WINDOW: Final = 40  # beyond that, neighbours in sorted title order only
+_FULL_COMPARE_UP_TO: Final = 12  # objectives in one group compared pairwise
+_WINDOW: Final = 4  # beyond that, this many neighbours in each sorted order
 
 
 class DuplicateThresholds(Thresholds):
@@ -168,30 +168,70 @@ def normalise_title(title: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
 
 
+def char_multiset(title: str) -> frozenset[tuple[str, int]]:
+    """A title's characters as a set of (char, occurrence) pairs.
+
+    The size of the intersection of two such sets is the number of characters the titles share
+    as multisets (difflib's quick_ratio numerator), computed by C-level set intersection.
+    """
+    seen: dict[str, int] = {}
+    pairs = []
+    for char in title:
+        occurrence = seen.get(char, 0)
+        seen[char] = occurrence + 1
+        pairs.append((char, occurrence))
+    return frozenset(pairs)
+
+
+def _candidate_pairs(titles: list[str]) -> list[tuple[int, int]]:
+    """Index pairs (earlier, later) worth comparing, for titles sorted ascending.
+
+    Small groups compare every pair. In large groups near duplicates share most of their text,
+    so they sort close together either by their beginning or by their end: each title is
+    compared with its few predecessors in both orders, a constant number per title.
+    """
+    n = len(titles)
+    if n <= _FULL_COMPARE_UP_TO:
+        return [(i, j) for j in range(n) for i in range(j)]
+    pairs = {(i, j) for j in range(n) for i in range(max(0, j - _WINDOW), j)}
+    by_end = sorted(range(n), key=lambda k: (titles[k][::-1], k))
+    for pos, j in enumerate(by_end):
+        for i in by_end[max(0, pos - _WINDOW) : pos]:
+            pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
+
+
 def _near_duplicates(
     items: list[tuple[str, str]], similarity: float
 ) -> Iterator[tuple[str, str, float]]:
-    """(later id, earlier id, ratio) for titles at least `similarity` alike.
+    """(later id, earlier id, ratio) for titles at least `similarity` alike, one per later id.
 
-    Length and quick-ratio bounds reject most pairs before the full ratio is computed; very
-    large groups are compared only within a window of their sorted titles to stay near-linear.
+    The full difflib ratio is costly, so two upper bounds of it reject most pairs first: the
+    lengths (2 * shorter / total) and the shared character counts (difflib's quick_ratio,
+    from per-title character sets built once).
     """
     items = sorted(items, key=lambda item: (item[1], item[0]))
-    window = len(items) if len(items) <= _FULL_COMPARE_UP_TO else _WINDOW
+    titles = [title for _, title in items]
+    chars = [char_multiset(title) for title in titles]
+    current = -1
     matcher = difflib.SequenceMatcher(autojunk=False)
-    reported: set[str] = set()
-    for j, (later_id, later_title) in enumerate(items):
-        matcher.set_seq2(later_title)
-        for earlier_id, earlier_title in items[max(0, j - window) : j]:
-            if later_id in reported:
-                break
-            matcher.set_seq1(earlier_title)
-            if matcher.real_quick_ratio() < similarity or matcher.quick_ratio() < similarity:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= similarity:
-                reported.add(later_id)
-                yield later_id, earlier_id, ratio
+    reported: set[int] = set()
+    for i, j in _candidate_pairs(titles):
+        if j in reported:
+            continue
+        total = len(titles[i]) + len(titles[j])
+        if total == 0 or 2 * min(len(titles[i]), len(titles[j])) < similarity * total:
+            continue
+        if 2 * len(chars[i] & chars[j]) < similarity * total:
+            continue
+        if current != j:
+            matcher.set_seq2(titles[j])
+            current = j
+        matcher.set_seq1(titles[i])
+        ratio = matcher.ratio()
+        if ratio >= similarity:
+            reported.add(j)
+            yield items[j][0], items[i][0], ratio
 
 
 def _duplicates(ctx: Context, t: DuplicateThresholds) -> Iterator[Hit]:
