@@ -89,6 +89,15 @@ class IdFactory:
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
+    def state(self) -> list[Any]:
+        """The generator's state as JSON, so a loaded workspace goes on with fresh ids."""
+        version, internal, gauss = self._random.getstate()
+        return [version, list(internal), gauss]
+
+    def restore(self, state: list[Any]) -> None:
+        version, internal, gauss = state
+        self._random.setstate((version, tuple(internal), gauss))
+
     def property_id(self) -> str:
         """A short property id like Notion's ("SlqB"); only URL-safe letters here."""
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -1,6 +1,6 @@
 """The emulated Notion workspace: users, databases, data sources, pages and blocks in memory.
 
-The store holds plain JSON-able records (so `to_json`/`from_json` are trivial) and renders them
+The store holds plain JSON-able records (so `to_json`/`load_json` are trivial) and renders them
 into Notion's response shapes. Timestamps are kept at full precision and served rounded down to
 the minute, as Notion serves them. Every public method takes the store's lock, so the threaded
 HTTP server and a test editing "as a human" can use one store at once.
@@ -81,6 +81,22 @@ class NotionStore(ValueContext):
 
     # ----------------------------------------------------------------- time and users
 
+    def new_id(self) -> str:
+        """A fresh object id, never one already in the workspace (even after `load_json`)."""
+        while True:
+            candidate = self.ids.uuid()
+            if not any(
+                candidate in table
+                for table in (
+                    self.users,
+                    self.databases,
+                    self.data_sources,
+                    self.pages,
+                    self.blocks,
+                )
+            ):
+                return candidate
+
     def now(self) -> str:
         """The current time at full precision, as stored."""
         moment = self.clock()
@@ -91,7 +107,7 @@ class NotionStore(ValueContext):
     def create_user(self, name: str, *, email: str | None = None, bot: bool = False) -> str:
         """Add a workspace member (or the integration's bot) and return its id."""
         with self.lock:
-            user_id = self.ids.uuid()
+            user_id = self.new_id()
             self.users[user_id] = {
                 "id": user_id,
                 "name": name,
@@ -231,7 +247,7 @@ class NotionStore(ValueContext):
         with self.lock:
             if parent_page_id is not None:
                 parent_page_id = self.get_page(parent_page_id)["id"]
-            database_id = self.ids.uuid()
+            database_id = self.new_id()
             now = self.now()
             self.databases[database_id] = {
                 "id": database_id,
@@ -264,7 +280,7 @@ class NotionStore(ValueContext):
         """Add a data source to a database (Notion 2025-09-03 allows several per database)."""
         with self.lock:
             database = self.get_database(database_id)
-            source_id = self.ids.uuid()
+            source_id = self.new_id()
             now = self.now()
             self.data_sources[source_id] = {
                 "id": source_id,
@@ -438,7 +454,7 @@ class NotionStore(ValueContext):
             self._resolve_block_mentions(specs)
             stored_parent = self._resolve_parent(parent)
             now = self.now()
-            page_id = self.ids.uuid()
+            page_id = self.new_id()
             page: JSON = {
                 "id": page_id,
                 "parent": stored_parent,
@@ -653,7 +669,7 @@ class NotionStore(ValueContext):
             position = siblings.index(after_id) + 1
         created: list[str] = []
         for spec in specs:
-            block_id = self.ids.uuid()
+            block_id = self.new_id()
             self._add_block_record(block_id, parent_id, spec.type, spec.content, author)
             siblings.pop()  # _add_block_record appended it; place it where it belongs
             siblings.insert(position, block_id)
@@ -950,6 +966,7 @@ class NotionStore(ValueContext):
                 "blocks": self.blocks,
                 "children": self.children,
                 "hidden": sorted(self.hidden),
+                "id_state": self.ids.state(),
             }
 
     def load_json(self, state: JSON) -> None:
@@ -968,6 +985,8 @@ class NotionStore(ValueContext):
             self.blocks = dict(state["blocks"])
             self.children = {k: list(v) for k, v in state["children"].items()}
             self.hidden = set(state.get("hidden", []))
+            if "id_state" in state:
+                self.ids.restore(state["id_state"])
 
 
 def _schema_view(prop: JSON) -> JSON:

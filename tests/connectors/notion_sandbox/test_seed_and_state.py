@@ -274,3 +274,15 @@ def test_seeding_before_start_starts_the_server(workspace: Workspace) -> None:
         notion.close()
     finally:
         box.stop()
+
+
+def test_a_loaded_workspace_never_reuses_ids(tmp_path: Path, workspace: Workspace) -> None:
+    first = NotionSandbox(seed=5)
+    result = first.seed(workspace)
+    first.stop()
+    first.save(tmp_path / "state.json")
+    second = NotionSandbox(seed=5)  # same seed: its generator would start over
+    second.load(tmp_path / "state.json")
+    fresh = second.store.create_page({"page_id": result.options["review_parent"]}, {})
+    assert fresh not in first.store.pages
+    assert fresh not in set(first.store.users) | set(first.store.blocks)
