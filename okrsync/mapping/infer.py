@@ -644,6 +644,12 @@ def infer_mapping(schema: SourceSchema) -> str:
         out.append("    fields:")
         exclude = [choice.where[0]] if choice.where else []
         guesses = guess_fields(collection, fields, relation_to, exclude)
+        if choice.where is not None and "parents" in guesses:
+            parent = guesses["parents"]
+            guesses["parents"] = parent._replace(
+                reason=f"{parent.reason}; TODO: in a shared database this relation may link key "
+                "results to their objective rather than objectives to their parents"
+            )
         has_samples = any(f.samples for f in fields)
         for canonical in FIELD_KINDS[collection]:
             guess = guesses.get(canonical)
@@ -653,10 +659,12 @@ def infer_mapping(schema: SourceSchema) -> str:
         out += progress
         covered = {"current", "start", "target"} if progress else set()
         out += _todo_lines(collection, guesses, covered)
+        used = {g.field.name for g in guesses.values()}
+        used |= {f.name for f in fields if progress and _q(f.name) in progress[0]}
         unused = [
             f.name
             for f in fields
-            if f.name not in {g.field.name for g in guesses.values()}
+            if f.name not in used
             and f.name not in exclude
             and normalise(f.name) not in _OUTPUT_NAMES
             and not f.name.startswith("@")
