@@ -2,10 +2,12 @@
 
 Supported: the fields `label`, `space` (also `space.key`), `ancestor`, `parent`, `title`,
 `type`, `id` (also `content`); the operators `=`, `!=`, `IN (...)`, `NOT IN (...)` and, for
-`title`, `~` / `!~` (contains, case-insensitive); `AND`, `OR`, `NOT`, parentheses; and
-`ORDER BY title|id|created|lastmodified [ASC|DESC]`. Keywords are case-insensitive; values are
-quoted with `"` or `'` or bare words. Anything else is a parse error, which the server answers
-with a 400, as Confluence does for CQL it cannot read.
+`title`, `~` / `!~` (contains, case-insensitive); the date fields `lastmodified` and
+`created` with `=`, `!=`, `>`, `>=`, `<`, `<=` against "yyyy/MM/dd HH:mm", "yyyy-MM-dd HH:mm",
+"yyyy/MM/dd" or "yyyy-MM-dd" (UTC; `=` compares at the precision given); `AND`, `OR`, `NOT`,
+parentheses; and `ORDER BY title|id|created|lastmodified [ASC|DESC]`. Keywords are
+case-insensitive; values are quoted with `"` or `'` or bare words. Anything else is a parse
+error, which the server answers with a 400, as Confluence does for CQL it cannot read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final, Literal
 
 from .store import Page, Store
@@ -20,12 +23,19 @@ from .store import Page, Store
 FIELDS: Final = frozenset(
     {"label", "space", "space.key", "ancestor", "parent", "title", "type", "id", "content"}
 )
+DATE_FIELDS: Final = frozenset({"lastmodified", "created"})
+DATE_FORMATS: Final = (
+    ("%Y/%m/%d %H:%M", 60),
+    ("%Y-%m-%d %H:%M", 60),
+    ("%Y/%m/%d", 86400),
+    ("%Y-%m-%d", 86400),
+)
 ORDER_FIELDS: Final = frozenset({"title", "id", "created", "lastmodified"})
 _TOKEN: Final = re.compile(
     r"""\s*(?:
         (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-      | (?P<op>!=|!~|=|~|\(|\)|,)
-      | (?P<word>[A-Za-z0-9_.\-:~@+]+)
+      | (?P<op>!=|!~|>=|<=|=|~|>|<|\(|\)|,)
+      | (?P<word>[A-Za-z0-9_.\-:~@+/]+)
     )""",
     re.VERBOSE,
 )
@@ -44,7 +54,7 @@ class Token:
 @dataclass(frozen=True)
 class Clause:
     field: str
-    op: Literal["=", "!=", "~", "!~", "in", "not in"]
+    op: Literal["=", "!=", "~", "!~", "in", "not in", ">", ">=", "<", "<="]
     values: tuple[str, ...]
 
 
@@ -182,6 +192,8 @@ class _Parser:
         if token.kind != "word":
             raise self.error(f"expected a field, found {token.text!r}")
         field = token.text.lower()
+        if field in DATE_FIELDS:
+            return self.date_clause(field)
         if field not in FIELDS:
             raise self.error(f"unknown field {token.text!r}")
         if self.peek_word("in", "not"):
@@ -203,6 +215,45 @@ class _Parser:
         if op.text in ("~", "!~") and field != "title":
             raise self.error(f"operator {op.text} is only supported on title")
         return Clause(field, op.text, (self.value(),))  # type: ignore[arg-type]
+
+    def date_clause(self, field: str) -> Clause:
+        op = self.take()
+        if op.kind != "op" or op.text not in ("=", "!=", ">", ">=", "<", "<="):
+            raise self.error(f"expected a comparison after {field}, found {op.text!r}")
+        value = self.value()
+        if parse_date(value) is None:
+            raise self.error(f"{value!r} is not a date (use yyyy/MM/dd HH:mm or yyyy-MM-dd)")
+        return Clause(field, op.text, (value,))  # type: ignore[arg-type]
+
+
+def parse_date(text: str) -> tuple[float, int] | None:
+    """(epoch seconds at the start, length of the period in seconds) of a CQL date, UTC."""
+    for fmt, span in DATE_FORMATS:
+        try:
+            moment = datetime.strptime(text.strip(), fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return moment.timestamp(), span
+    return None
+
+
+def _date_matches(node: Clause, page: Page) -> bool:
+    parsed = parse_date(node.values[0])
+    assert parsed is not None  # checked when parsing
+    start, span = parsed
+    at = page.current.when if node.field == "lastmodified" else page.created_at
+    # The value names a period (the minute or the day written); compare with the whole of it.
+    if node.op == "=":
+        return start <= at < start + span
+    if node.op == "!=":
+        return not start <= at < start + span
+    if node.op == ">":
+        return at >= start + span
+    if node.op == ">=":
+        return at >= start
+    if node.op == "<":
+        return at < start
+    return at < start + span
 
 
 def parse(text: str) -> Query:
@@ -234,6 +285,8 @@ def matches(node: Node, page: Page, store: Store) -> bool:
         return all(results) if node.op == "and" else any(results)
     if isinstance(node, Not):
         return not matches(node.operand, page, store)
+    if node.field in DATE_FIELDS:
+        return _date_matches(node, page)
     have = _values_of(node.field, page, store)
     wanted = {v.lower() for v in node.values}
     if node.op == "~":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from okrsync_confluence.sandbox.cql import BoolOp, Clause, CqlError, Not, parse, search
 from okrsync_confluence.sandbox.store import Store
@@ -109,8 +111,44 @@ def test_quoted_values_keep_spaces_and_escapes(store: Store) -> None:
         "label = okr ORDER BY owner",
         "label = okr )",
         "label = $",
+        "lastmodified >= yesterday",
+        "created ~ 2025/01/01",
+        "lastmodified IN (2025/01/01)",
+        "title > a",
     ],
 )
 def test_errors_say_could_not_parse(cql: str) -> None:
     with pytest.raises(CqlError, match="Could not parse cql"):
         parse(cql)
+
+
+class Clock:
+    def __init__(self, at: str) -> None:
+        self.now = datetime.fromisoformat(at).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_lastmodified_and_created_compare_at_the_precision_written() -> None:
+    clock = Clock("2025-07-01T10:00:30+00:00")
+    store = Store(clock=clock)
+    store.create_space("OKR", "OKRs")
+    old = store.create_page("OKR", "Old", "<p/>", labels=("okr",))
+    clock.now += 3600  # 11:00:30
+    new = store.create_page("OKR", "New", "<p/>", labels=("okr",))
+    clock.now += 86400  # the next day, 11:00:30
+    store.update_page(old.id, version=2, body="<p>touched</p>")
+    assert titles(store, 'lastmodified >= "2025/07/02 11:00"') == ["Old"]
+    assert titles(store, 'lastmodified >= "2025/07/02 11:01"') == []
+    assert titles(store, "lastmodified < 2025-07-02") == ["New"]
+    assert titles(store, 'created = "2025/07/01"') == ["Old", "New"]
+    assert titles(store, 'created = "2025-07-01 10:00"') == ["Old"]
+    assert titles(store, 'created > "2025/07/01 10:00"') == ["New"]
+    assert titles(store, 'created <= "2025/07/01 10:00"') == ["Old"]
+    assert titles(store, 'created != "2025/07/01 11:00"') == ["Old"]
+    assert titles(store, '(label = okr) and lastmodified >= "2025/07/01 10:59" ORDER BY title') == [
+        "New",
+        "Old",
+    ]
+    assert new.id != old.id
