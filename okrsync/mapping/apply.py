@@ -489,13 +489,18 @@ def _number(value: Any) -> float | None:
 
 
 def apply_mapping(
-    mapping: Mapping, records: Iterable[SourceRecord], *, connector: str
+    mapping: Mapping,
+    records: Iterable[SourceRecord | AnyMapping[str, Any]],
+    *,
+    connector: str,
 ) -> MappingResult:
     """Turn source records into a canonical Workspace with the mapping's findings.
 
-    `connector` is written into each record's SourceRef. Records of collections the mapping
-    does not declare are ignored; trashed records and those failing `where` are counted in
-    `dropped`. The canonical id of every record is its external id.
+    Records are SourceRecords or plain dicts of the same shape (`collection`, `external_id`,
+    `url`, `updated_at`, `fields`, `trashed`); a dict that is not one becomes a DATA007
+    finding. `connector` is written into each record's SourceRef. Records of collections the
+    mapping does not declare are ignored; trashed records and those failing `where` are
+    counted in `dropped`. The canonical id of every record is its external id.
     """
     report = finding_maker()
     suppressions = suppression_parser()
@@ -503,7 +508,16 @@ def apply_mapping(
     dropped = 0
     read: dict[str, list[ReadRecord]] = {c: [] for c in _ORDER}
     seen: dict[str, set[str]] = {c: set() for c in _ORDER}
-    for record in records:
+    for position, given in enumerate(records):
+        try:
+            record = _as_record(given)
+        except ValidationError as exc:
+            given_id = given.get("external_id") if isinstance(given, AnyMapping) else None
+            subject = str(given_id or f"record #{position + 1}")
+            findings.append(
+                report(INVALID_RECORD, subject, f"source record {subject}: {_short(exc)}")
+            )
+            continue
         coll = mapping.collections.get(record.collection)
         if coll is None:
             continue
@@ -553,6 +567,10 @@ def apply_mapping(
         check_ins=tuple(check_ins),
     )
     return MappingResult(workspace=workspace, findings=tuple(findings), dropped=dropped)
+
+
+def _as_record(item: SourceRecord | AnyMapping[str, Any]) -> SourceRecord:
+    return item if isinstance(item, SourceRecord) else SourceRecord.model_validate(dict(item))
 
 
 def _cycles(

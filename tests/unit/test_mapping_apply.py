@@ -593,3 +593,24 @@ def test_findings_carry_the_catalogue_words() -> None:
         rule.severity,
         "data",
     )
+
+
+def test_plain_dict_records_are_accepted_and_bad_ones_reported() -> None:
+    records: list[Any] = [
+        {
+            "collection": "objectives",
+            "external_id": "o1",
+            "url": "https://example.test/o1",
+            "updated_at": "2025-08-01T09:30:00Z",
+            "fields": {"Objective": "From a dict"},
+        },
+        {"collection": "objectives", "fields": {"Objective": "No id"}},
+        {"collection": "okrs", "external_id": "x9", "fields": {}},
+    ]
+    result = apply_mapping(parse_mapping(NOTION), records, connector="test")
+    (obj,) = result.workspace.objectives
+    assert obj.title == "From a dict"
+    assert obj.source is not None and obj.source.updated_at == EDITED
+    assert codes(result.findings) == [("DATA007", "record #2"), ("DATA007", "x9")]
+    assert "external_id: Field required" in result.findings[0].message
+    assert "collection: Input should be" in result.findings[1].message
