@@ -101,7 +101,7 @@ class NotionSandbox:
         self.monotonic = monotonic
         self._host = host
         self._port = port
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _LoopbackServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._faults: FaultInjector | None = None
@@ -117,18 +117,23 @@ class NotionSandbox:
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            return f"http://{self._host}:{self._port}"
-        host, port = self._server.server_address[:2]
+        """Where the emulator listens; the port is bound on first use, so the URL is real
+        even before `start()`."""
+        with self._lock:
+            host, port = self._bind().server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def _bind(self) -> _LoopbackServer:
+        if self._server is None:
+            self._server = _LoopbackServer((self._host, self._port), _make_handler(self))
+        return self._server
 
     def start(self) -> None:
         """Start serving in a daemon thread (idempotent)."""
         with self._lock:
-            if self._server is not None:
+            if self._thread is not None:
                 return
-            server = _LoopbackServer((self._host, self._port), _make_handler(self))
-            self._server = server
+            server = self._bind()
             self._thread = threading.Thread(
                 target=server.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -142,7 +147,8 @@ class NotionSandbox:
             server, thread = self._server, self._thread
             self._server = self._thread = None
         if server is not None:
-            server.shutdown()
+            if thread is not None:
+                server.shutdown()
             server.server_close()
         if thread is not None:
             thread.join(timeout=5)
@@ -213,13 +219,9 @@ class NotionSandbox:
     # ----------------------------------------------------------------- state
 
     def seed(self, workspace: Workspace) -> SeedResult:
-        """Lay `workspace` out as the Notion OKR template (see seed.py).
-
-        Starts the server first when needed: the result carries its base URL.
-        """
+        """Lay `workspace` out as the Notion OKR template (see seed.py)."""
         from .seed import seed_workspace
 
-        self.start()
         return seed_workspace(self, workspace)
 
     def save(self, path: Path) -> None:
