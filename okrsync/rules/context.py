@@ -95,6 +95,13 @@ class Context:
         return (self.at - moment.date()).days
 
 
+def _check_in_order(ci: CheckIn) -> tuple[datetime, float, float, str]:
+    """Newest last; ties at the same moment broken by content so input order never matters."""
+    confidence = -1.0 if ci.confidence is None else ci.confidence
+    value = float("-inf") if ci.value is None else ci.value
+    return (instant(ci.at), confidence, value, ci.note)
+
+
 def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
     """Index the workspace in one pass over each collection."""
     by_objective: dict[str, list[KeyResult]] = {o.id: [] for o in workspace.objectives}
@@ -105,16 +112,16 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
         for parent in dict.fromkeys(objective.parents):
             children.setdefault(parent, []).append(objective.id)
     last: dict[str, CheckIn] = {}
-    confidence_at: dict[str, tuple[datetime, float]] = {}
+    confidence_at: dict[str, tuple[tuple[datetime, float, float, str], float]] = {}
     for ci in workspace.check_ins:
-        moment = instant(ci.at)
+        key = _check_in_order(ci)
         seen = last.get(ci.key_result)
-        if seen is None or instant(seen.at) < moment:
+        if seen is None or _check_in_order(seen) < key:
             last[ci.key_result] = ci
         if ci.confidence is not None:
             known = confidence_at.get(ci.key_result)
-            if known is None or known[0] < moment:
-                confidence_at[ci.key_result] = (moment, ci.confidence)
+            if known is None or known[0] < key:
+                confidence_at[ci.key_result] = (key, ci.confidence)
     return Context(
         workspace=workspace,
         evaluation=evaluation,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from okrsync.model import KeyResult
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
@@ -314,6 +314,8 @@ def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
         result = ctx.evaluation.key_results.get(kr.id)
         if result is None or result.score is None or result.score < 1:
             continue
+        if result.kind in ("at_least", "at_most"):
+            continue  # a band KPI scores 1 whenever it holds; that is not a target hit
         cycle = ctx.cycle_of_key_result(kr)
         if cycle is None or ctx.phase(cycle) != "during":
             continue
@@ -367,6 +369,12 @@ def _kpi(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 class ConfidenceThresholds(Thresholds):
     high: float = Field(default=0.8, ge=0, le=1, description="Confidence that is high.")
     low: float = Field(default=0.3, ge=0, le=1, description="Confidence that is low.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ConfidenceThresholds:
+        if self.low >= self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
 
 
 def _confidence(ctx: Context, t: ConfidenceThresholds) -> Iterator[Hit]:

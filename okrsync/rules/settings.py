@@ -32,12 +32,9 @@ def _threshold_problems(rule: Rule, values: dict[str, Any]) -> list[str]:
         valid = ", ".join(rule.thresholds.model_fields) or "none"
         problems = []
         for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"]) or "(all)"
+            where = ".".join([f"thresholds.{rule.code}", *(str(p) for p in error["loc"])])
             what = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            problems.append(
-                f"thresholds.{rule.code}.{key}: {what} "
-                f"(rule {rule.code} {rule.name}; valid keys: {valid})"
-            )
+            problems.append(f"{where}: {what} (rule {rule.code} {rule.name}; valid keys: {valid})")
         return problems
     return []
 
@@ -60,7 +57,8 @@ class RuleSettings(Frozen):
     )
     severity: dict[str, Severity] = Field(
         default={},
-        description="Severity per rule code (or name), replacing the rule's default.",
+        description="Severity per rule code, name, family or prefix, replacing the rule's "
+        "default; an entry for a single rule wins over one for its family.",
     )
     thresholds: dict[str, dict[str, Any]] = Field(
         default={},
@@ -72,17 +70,32 @@ class RuleSettings(Frozen):
         description="Lowest severity that makes `okrsync lint` exit non-zero, or never.",
     )
 
-    @field_validator("severity", "thresholds", mode="before")
+    @field_validator("severity", mode="before")
     @classmethod
-    def _codes_upper(cls, value: Any) -> Any:
-        """Accept names and any case for rule keys, stored as the canonical code."""
+    def _severity_per_code(cls, value: Any) -> Any:
+        """Expand names, families and prefixes to codes; a single rule's entry wins."""
+        if not isinstance(value, dict):
+            return value
+        broad: dict[str, Any] = {}
+        narrow: dict[str, Any] = {}
+        for key, item in value.items():
+            rules = select_rules(str(key))
+            if not rules:
+                narrow[str(key)] = item  # reported as unknown by the catalogue check below
+            for rule in rules:
+                (narrow if len(rules) == 1 else broad)[rule.code] = item
+        return {**broad, **narrow}
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _thresholds_per_code(cls, value: Any) -> Any:
+        """Accept a rule's name or any case for its code; stored under the canonical code."""
         if not isinstance(value, dict):
             return value
         normalised: dict[str, Any] = {}
         for key, item in value.items():
             rules = select_rules(str(key))
-            code = rules[0].code if len(rules) == 1 else str(key)
-            normalised[code] = item
+            normalised[rules[0].code if len(rules) == 1 else str(key)] = item
         return normalised
 
     @model_validator(mode="after")
@@ -100,7 +113,12 @@ class RuleSettings(Frozen):
                 problems.append(f"severity: {unknown_selector_problem(code)}")
         for code, values in self.thresholds.items():
             if code not in known:
-                problems.append(f"thresholds: {unknown_selector_problem(code)}")
+                problem = (
+                    f"{code!r} names several rules; thresholds are set per rule code"
+                    if is_known_selector(code)
+                    else unknown_selector_problem(code)
+                )
+                problems.append(f"thresholds: {problem}")
                 continue
             problems.extend(_threshold_problems(known[code], values))
         if problems:

@@ -811,3 +811,55 @@ def test_data_rules_build_mapping_findings(
     assert finding.message == expected
     assert (finding.code, finding.subject, finding.family) == (code, "rec-1", "data")
     assert finding.hint and finding.name
+
+
+def test_obj007_large_group_finds_titles_that_differ_at_the_start() -> None:
+    titles = [hashlib.sha256(str(i).encode()).hexdigest()[:24] for i in range(300)]
+    many = [objective(f"X{i:03d}", title=t, owners=()) for i, t in enumerate(titles)]
+    twin = objective("X999", title="z" + titles[42][1:], owners=())
+    ws = replace(base_workspace(), objectives=[*many, twin])
+    found = subjects("OBJ007", ws)
+    assert len(found) == 1 and found[0] in ("X042", "X999")
+
+
+def test_kr009_ignores_band_kpis_that_hold() -> None:
+    band = key_result(
+        "T1-1",
+        "T1",
+        kind="at_least",
+        title="Pipeline at least 500",
+        start=None,
+        target=500.0,
+        current=520.0,
+        unit=None,
+    )
+    ws = replace(base_workspace(), key_results=[band])
+    ev = evaluation(ws, at=date(2025, 7, 28))
+    assert ev.key_results["T1-1"].score == 1
+    assert subjects("KR009", ws, ev) == []
+
+
+def test_rules_work_without_scores() -> None:
+    """With an empty evaluation, score-based rules stay quiet and date-based ones still work."""
+    ws = base_workspace()
+    old = stamp(date(2025, 7, 20))
+    stale = replace(
+        ws,
+        key_results=[key_result("T1-1", "T1", updated_at=old)],
+        check_ins=tuple(c for c in ws.check_ins if c.key_result != "T1-1"),
+    )
+    found = check(stale, Evaluation(at=AT))
+    assert [(f.code, f.subject) for f in found] == [("KR006", "T1-1")]
+
+
+def test_check_ins_at_the_same_moment_resolve_independently_of_order() -> None:
+    ws = replace(base_workspace(), key_results=[key_result("T1-1", "T1", confidence=None)])
+    moment = stamp(date(2025, 8, 14))
+    pair = (
+        CheckIn(key_result="T1-1", at=moment, confidence=0.9),
+        CheckIn(key_result="T1-1", at=moment, confidence=0.2),
+    )
+    ev = evaluation(ws, krs={"T1-1": {"health": "off_track"}})
+    forward = replace(ws, check_ins=(*ws.check_ins, *pair))
+    backward = replace(ws, check_ins=(*ws.check_ins, *pair[::-1]))
+    assert subjects("KR012", forward, ev) == subjects("KR012", backward, ev) == ["T1-1"]

@@ -253,3 +253,20 @@ def test_settings_from_toml_shaped_data() -> None:
     assert settings.thresholds_for("OBJ013").model_dump() == {"max_chars": 80}
     rules = {r.code: r for r in catalogue()}
     assert not settings.enabled(rules["ALN001"]) and settings.enabled(rules["KR002"])
+
+
+def test_severity_by_family_with_a_single_rule_winning() -> None:
+    settings = RuleSettings(severity={"ALN004": "error", "alignment": "info"})
+    rules = {r.code: r for r in catalogue()}
+    assert settings.severity_of(rules["ALN004"]) == "error"
+    assert settings.severity_of(rules["ALN001"]) == "info"
+    assert settings.severity_of(rules["KR002"]) == "warning"  # untouched default
+
+
+def test_threshold_models_check_their_own_consistency() -> None:
+    with pytest.raises(ValidationError) as caught:
+        RuleSettings(thresholds={"KR012": {"low": 0.9}})
+    assert "thresholds.KR012" in str(caught.value) and "below high" in str(caught.value)
+    with pytest.raises(ValidationError) as family:
+        RuleSettings(thresholds={"alignment": {"max_parents": 3}})
+    assert "per rule code" in str(family.value)
