@@ -653,6 +653,7 @@ class LintResult(BaseModel):
     """What `okrsync lint` found: the findings per source, and sources it could not read."""
 
     findings: dict[str, list[Finding]] = {}
+    reviews: dict[str, Review] = Field(default={}, description="The review of each source read.")
     errors: dict[str, str] = {}
     exit_code: int = 0
 
@@ -711,6 +712,7 @@ def run_lint(
                     stop_event=stop,
                 )
                 result.findings[src.name] = analysis.findings
+                result.reviews[src.name] = analysis.review
             except OkrsyncError as exc:
                 if isinstance(exc, StateError):
                     raise

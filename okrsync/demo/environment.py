@@ -20,6 +20,7 @@ from okrsync.model import Workspace
 from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
 
 DEMO_SOURCES = ("notion", "confluence")
+SANDBOX_REQUESTS_PER_SECOND = 25.0
 
 
 @dataclass
@@ -63,10 +64,14 @@ def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
     """The okrsync.toml content for the seeded sandboxes (every source writes back)."""
     sources: dict[str, Any] = {}
     for name, seed in seeds.items():
+        options = dict(seed.options)
+        if seed.connector == "notion":
+            # The sandbox does not rate-limit; real Notion needs the default of 3 per second.
+            options.setdefault("requests_per_second", SANDBOX_REQUESTS_PER_SECOND)
         sources[name] = {
             "connector": seed.connector,
             "mapping": str(seed.mapping.resolve()),
-            "options": seed.options,
+            "options": options,
             "writeback": {"pages": True, "reviews": True},
         }
     return {

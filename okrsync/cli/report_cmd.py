@@ -1,0 +1,65 @@
+"""`okrsync report`: evaluate a workspace file and render the review locally."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from okrsync.errors import ConfigError
+from okrsync.render.html import render_html
+from okrsync.render.json import render_json
+from okrsync.render.markdown import render_markdown
+from okrsync.report import review_workspace
+from okrsync.review import Review
+from okrsync.workspace_file import load_workspace
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-08-15") from None
+
+
+def render(review: Review, fmt: str) -> str:
+    """The review in one of the report formats."""
+    if fmt == "json":
+        return json.dumps(render_json(review), indent=2, sort_keys=False) + "\n"
+    if fmt == "markdown":
+        return render_markdown(review)
+    return render_html(review)
+
+
+def _run(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    if args.input is None:
+        raise ConfigError(
+            "okrsync report needs --input WORKSPACE.json",
+            hint="export a workspace, or try examples/acme-workspace.json",
+        )
+    workspace = load_workspace(Path(args.input))
+    review = review_workspace(workspace, at=args.at or now.date(), generated_at=now)
+    text = render(review, args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "report",
+        help="score and check a workspace file and render the review",
+        description="Evaluate a workspace JSON file (see `okrsync schema workspace`) and print "
+        "the review as JSON, Markdown or HTML. Nothing is read from or written to any service.",
+    )
+    parser.add_argument("--input", metavar="WORKSPACE.json", help="a workspace JSON file")
+    parser.add_argument("--at", type=_parse_date, help="evaluate as of this date (default today)")
+    parser.add_argument("--format", choices=("json", "markdown", "html"), default="markdown")
+    parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    parser.set_defaults(func=_run)

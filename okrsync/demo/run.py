@@ -1,0 +1,89 @@
+"""`okrsync demo`: Northwind synced through both sandboxes, twice, with everything left to look at.
+
+The second sync must write nothing: that is what an operator sees on every quiet cron run, and
+the demo shows it. The outputs (review.html, review.md, summary.json, the sandboxes' state and a
+plain HTML view of every Confluence page) land in the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from okrsync.config import load_config
+from okrsync.demo.environment import DemoEnvironment, start_demo_environment
+from okrsync.render.html import render_html
+from okrsync.render.markdown import render_markdown
+from okrsync.review import Review
+from okrsync.sync import SyncSummary, run_lint, run_sync
+
+REVIEW_SOURCE = "notion"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    out: Path
+    summaries: tuple[SyncSummary, SyncSummary]
+    review: Review
+    files: tuple[Path, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return max(s.exit_code for s in self.summaries)
+
+
+def run_demo(out: Path, *, today: date) -> DemoResult:
+    """Seed, sync twice, render the review and save the sandboxes; sandboxes stopped after."""
+    env = start_demo_environment(out, today=today)
+    try:
+        return _sync_and_collect(env, out)
+    finally:
+        env.stop()
+
+
+def _sync_and_collect(env: DemoEnvironment, out: Path) -> DemoResult:
+    config = load_config(env.config_path)
+    first = run_sync(config)
+    second = run_sync(config)
+    lint = run_lint(config, source=REVIEW_SOURCE)
+    review = lint.reviews[REVIEW_SOURCE]
+    files = [env.config_path]
+    html_path = out / "review.html"
+    html_path.write_text(render_html(review), encoding="utf-8")
+    md_path = out / "review.md"
+    md_path.write_text(render_markdown(review), encoding="utf-8")
+    summary_path = out / "summary.json"
+    summary: dict[str, Any] = {
+        "first_run": first.model_dump(mode="json"),
+        "second_run": second.model_dump(mode="json"),
+    }
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    files += [html_path, md_path, summary_path, *env.save_state(out)]
+    return DemoResult(out, (first, second), review, tuple(files))
+
+
+def summary_table(result: DemoResult) -> str:
+    """The short table the demo prints: per run and source, reads, writes and findings."""
+    rows = [("run", "source", "reads", "writes", "skipped", "failed", "findings", "requests")]
+    for label, summary in zip(("first", "second"), result.summaries, strict=True):
+        for name, src in summary.sources.items():
+            requests = src.requests.get("requests", "") if isinstance(src.requests, dict) else ""
+            rows.append(
+                (
+                    label,
+                    name,
+                    str(src.reads),
+                    str(src.writes),
+                    str(src.skipped_writes + src.unchanged_writes),
+                    str(src.failed_writes),
+                    str(src.findings),
+                    str(requests),
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

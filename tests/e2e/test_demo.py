@@ -1,0 +1,60 @@
+"""`okrsync demo` on a fresh folder: exit 0, every promised file, and a second run with 0 writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from lxml import html
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "okrsync.cli.main",
+            "demo",
+            "--out",
+            str(out),
+            "--today",
+            "2026-11-21",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in (
+        "review.html",
+        "review.md",
+        "summary.json",
+        "okrsync.toml",
+        "notion-sandbox.json",
+        "confluence-sandbox.json",
+    ):
+        assert (out / name).is_file(), name
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    first, second = summary["first_run"], summary["second_run"]
+    assert first["exit_code"] == 0 and first["writes"] > 150
+    assert set(first["sources"]) == {"notion", "confluence"}
+    assert second["writes"] == 0 and second["failed_writes"] == 0
+    assert "Second run: 0 writes" in proc.stdout
+
+    page = html.fromstring((out / "review.html").read_text(encoding="utf-8"))
+    assert len(page.xpath("//table//tr")) > 40
+    assert page.get_element_by_id("findings") is not None
+
+    pages = list((out / "confluence-pages").glob("*.html"))
+    reviews = [p for p in pages if p.name.startswith("OKR-Review")]
+    assert len(pages) > 40 and reviews
+    state = json.loads((out / "confluence-sandbox.json").read_text(encoding="utf-8"))
+    assert state  # the whole emulator state was saved
