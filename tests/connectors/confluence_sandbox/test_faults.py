@@ -260,3 +260,14 @@ def test_cloud_sends_no_data_center_headers(cloud: ConfluenceSandbox) -> None:
     response = raw_session(cloud).get(v1_url(cloud, "user/current"))
     assert response.ok
     assert "X-RateLimit-Limit" not in response.headers
+
+
+def test_human_edit_after_a_v2_read(cloud: ConfluenceSandbox) -> None:
+    page = cloud.create_page("OKR", "Read then edited", "<p>first</p>")
+    cloud.set_faults(only("human_edit", methods=("GET",), paths=("/api/v2/pages/",)))
+    read = raw_session(cloud).get(
+        v2_url(cloud, f"pages/{page.id}"), params={"body-format": "storage"}
+    )
+    assert read.json()["version"]["number"] == 1
+    assert cloud.page(page.id).version == 2
+    assert cloud.stats()["faults"] == {"human_edit": 1}

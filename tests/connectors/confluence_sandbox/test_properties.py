@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from okrsync_confluence.sandbox.cql import CqlError, Query, parse
 from okrsync_confluence.sandbox.storage_xml import add_macro_ids, check_storage, parse_storage
-from okrsync_confluence.sandbox.store import Store
+from okrsync_confluence.sandbox.store import Conflict, Store
 from okrsync_confluence.sandbox.view import render_body
 from okrsync_confluence.sandbox.wire import decode_cursor, encode_cursor
 
@@ -115,3 +115,37 @@ def test_view_shows_text_as_text_and_adds_no_markup(text: str, title: str) -> No
 @given(st.integers(min_value=0, max_value=10**9))
 def test_cursor_round_trip(offset: int) -> None:
     assert decode_cursor(encode_cursor(offset)) == offset
+
+
+@given(st.lists(st.tuples(st.sampled_from(["page", "property", "human"]), st.integers(-1, 2))))
+def test_writes_succeed_exactly_when_they_name_the_next_version(
+    steps: list[tuple[str, int]],
+) -> None:
+    store = Store(clock=lambda: 0.0)
+    store.create_space("S", "S")
+    page = store.create_page("S", "T", "<p>0</p>")
+    store.create_property(page.id, "k", 0)
+    expected_page, expected_property = 1, 1
+    for target, delta in steps:
+        if target == "human":
+            store.human_edit(page.id)
+            expected_page += 1
+            continue
+        current = expected_page if target == "page" else expected_property
+        try:
+            if target == "page":
+                store.update_page(page.id, version=current + delta, body=f"<p>{delta}</p>")
+            else:
+                store.update_property(page.id, "k", delta, version=current + delta)
+        except Conflict as exc:
+            assert delta != 1
+            assert exc.message.endswith(f"Current version is: {current}")
+        else:
+            assert delta == 1
+            if target == "page":
+                expected_page += 1
+            else:
+                expected_property += 1
+    assert store.page(page.id).version == expected_page
+    assert [v.number for v in store.page(page.id).versions] == list(range(1, expected_page + 1))
+    assert store.get_property(page.id, "k").version == expected_property
