@@ -64,7 +64,9 @@ def close_matches(selector: str) -> list[str]:
 def unknown_selector_problem(selector: str) -> str:
     """A one-line explanation of an unknown selector, with suggestions when there are any."""
     matches = close_matches(selector)
-    suggestion = f"; did you mean {', '.join(matches)}?" if matches else ""
+    suggestion = (
+        f"; did you mean {', '.join(matches)}?" if matches else "; `okrsync rules` lists them"
+    )
     return f"{selector!r} is not a rule code, name or family{suggestion}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator
 
 from okrsync.model import Frozen, Severity
 from okrsync.rules.catalogue import Rule, Thresholds
@@ -98,32 +98,38 @@ class RuleSettings(Frozen):
             normalised[rules[0].code if len(rules) == 1 else str(key)] = item
         return normalised
 
-    @model_validator(mode="after")
-    def _check_against_catalogue(self) -> RuleSettings:
-        problems: list[str] = []
-        for where, selectors in (("select", self.select), ("ignore", self.ignore)):
-            problems.extend(
-                f"{where}: {unknown_selector_problem(s)}"
-                for s in selectors
-                if not is_known_selector(s)
-            )
-        known = rules_by_code()
-        for code in self.severity:
-            if code not in known:
-                problems.append(f"severity: {unknown_selector_problem(code)}")
-        for code, values in self.thresholds.items():
-            if code not in known:
-                problem = (
-                    f"{code!r} names several rules; thresholds are set per rule code"
-                    if is_known_selector(code)
-                    else unknown_selector_problem(code)
-                )
-                problems.append(f"thresholds: {problem}")
-                continue
-            problems.extend(_threshold_problems(known[code], values))
+    @field_validator("select", "ignore")
+    @classmethod
+    def _known_selectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        problems = [unknown_selector_problem(s) for s in value if not is_known_selector(s)]
         if problems:
-            raise ValueError("invalid rule settings: " + "; ".join(problems))
-        return self
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity_codes(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        known = rules_by_code()
+        problems = [unknown_selector_problem(code) for code in value if code not in known]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _valid_thresholds(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        known = rules_by_code()
+        problems: list[str] = []
+        for code, values in value.items():
+            if code in known:
+                problems.extend(_threshold_problems(known[code], values))
+            elif is_known_selector(code):
+                problems.append(f"{code!r} names several rules; thresholds are set per rule code")
+            else:
+                problems.append(unknown_selector_problem(code))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
     def enabled(self, rule: Rule) -> bool:
         """True when the rule is selected and not ignored."""
