@@ -65,7 +65,11 @@ class NotionConnector:
             if api is not None and self._resolver is not None
             else None
         )
-        self._writer = Writer(api, max_attempts=options.max_retries + 1) if api else None
+        self._writer = (
+            Writer(api, max_attempts=options.max_retries + 1, verify=options.verify_before_write)
+            if api
+            else None
+        )
 
     # ------------------------------------------------------------------ plumbing
 

@@ -76,6 +76,11 @@ class NotionOptions(Frozen):
     max_retry_wait_s: float = Field(
         default=60.0, gt=0, description="Longest single wait between retries (caps Retry-After)."
     )
+    verify_before_write: bool = Field(
+        default=True,
+        description="Read a page before writing its outputs and skip the write when they already "
+        "match (answers 'unchanged'); False halves the requests of a first sync.",
+    )
     full_refresh_every: int | None = Field(
         default=24, ge=1, description="Do a full re-read every N runs (catches deletions)."
     )

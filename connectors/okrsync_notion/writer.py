@@ -256,12 +256,18 @@ def plan_review_writes(
 class Writer:
     """Applies planned writes through one `NotionApi`."""
 
-    def __init__(self, api: NotionApi, max_attempts: int = CREATE_ATTEMPTS) -> None:
+    def __init__(
+        self, api: NotionApi, max_attempts: int = CREATE_ATTEMPTS, *, verify: bool = True
+    ) -> None:
         self._api = api
         self._max_attempts = max_attempts
+        self._verify = verify
 
     def apply(self, write: Write) -> WriteResult:
         """Apply one write; record-level failures come back as `failed`, never raised.
+
+        Property writes read the page first (when `verify`) and answer "unchanged" if its
+        outputs already hold the planned values; otherwise they PATCH, which is idempotent.
 
         AuthError and TransientError (after the retries) are raised: they stop the run.
         """
