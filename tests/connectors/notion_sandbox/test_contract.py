@@ -406,3 +406,48 @@ def test_error_bodies(sandbox: NotionSandbox, client: Client, sdk: Path) -> None
     assert caught.value.status == 404
     assert caught.value.code == "object_not_found"
     assert shape_differences(json.loads(caught.value.body), theirs_404) == []
+
+
+def test_database_and_data_source_create(sandbox: NotionSandbox, client: Client, sdk: Path) -> None:
+    root = _root(sandbox)
+    database = client.databases.create(
+        parent={"type": "page_id", "page_id": root},
+        title=_title("Test Database"),
+        initial_data_source={"properties": {"Name": {"type": "title", "title": {}}}},
+    )
+    theirs = recorded(sdk / "test_databases_create.yaml", "POST", "/v1/databases")
+    assert shape_differences(database, theirs) == []
+    source = client.data_sources.create(
+        parent={"type": "database_id", "database_id": database["id"]},
+        properties={"Name": {"type": "title", "title": {}}, "Score": {"number": {}}},
+        title=_title("Second"),
+        icon={"type": "emoji", "emoji": "⚙️"},
+    )
+    theirs_source = recorded(sdk / "test_data_sources_create.yaml", "POST", "/v1/data_sources")
+    assert (
+        shape_differences({**source, "properties": {}}, {**theirs_source, "properties": {}}) == []
+    )
+    assert (
+        shape_differences(source["properties"]["Name"], theirs_source["properties"]["Name"]) == []
+    )
+    assert source["properties"]["Score"]["type"] == "number"
+    names = [d["name"] for d in client.databases.retrieve(database["id"])["data_sources"]]
+    assert names == ["Test Database", "Second"]
+
+
+def test_block_update_and_restore(sandbox: NotionSandbox, client: Client, sdk: Path) -> None:
+    page = client.pages.create(
+        parent={"page_id": _root(sandbox)}, properties={"title": _title("T")}
+    )
+    block = client.blocks.children.append(
+        page["id"], children=[{"paragraph": {"rich_text": _title("before")}}]
+    )["results"][0]
+    client.blocks.delete(block["id"])
+    restored = client.blocks.update(block["id"], archived=False)
+    theirs = recorded(sdk / "test_blocks_delete.yaml", "PATCH", "/v1/blocks/393abc1e-edcd-8173")
+    assert shape_differences(restored, theirs) == []
+    assert restored["in_trash"] is False
+    changed = client.blocks.update(block["id"], paragraph={"rich_text": _title("after")})
+    assert changed["paragraph"]["rich_text"][0]["plain_text"] == "after"
+    listed = client.blocks.children.list(page["id"])["results"]
+    assert [b["paragraph"]["rich_text"][0]["plain_text"] for b in listed] == ["after"]
