@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -271,3 +272,35 @@ def test_human_edit_after_a_v2_read(cloud: ConfluenceSandbox) -> None:
     assert read.json()["version"]["number"] == 1
     assert cloud.page(page.id).version == 2
     assert cloud.stats()["faults"] == {"human_edit": 1}
+
+
+def test_a_client_that_honours_retry_after_makes_no_early_retries(
+    sandbox: ConfluenceSandbox,
+) -> None:
+    sandbox.set_rate_limit(20)
+    client = v1_client(sandbox)
+    for _ in range(30):
+        assert client.get_current_user()["displayName"] == "okrsync"
+    stats = sandbox.stats()
+    assert stats["by_status"].get(429, 0) >= 1  # the burst ran into the limit ...
+    assert stats["early_retries"] == 0  # ... and every retry waited as told
+
+
+def test_concurrent_writers_of_one_version_get_one_success(sandbox: ConfluenceSandbox) -> None:
+    page = sandbox.create_page("OKR", "Contended", "<p/>")
+
+    def write(n: int) -> int:
+        update = {
+            "type": "page",
+            "title": "Contended",
+            "version": {"number": 2},
+            "body": {"storage": {"value": f"<p>{n}</p>", "representation": "storage"}},
+        }
+        return (
+            raw_session(sandbox).put(v1_url(sandbox, f"content/{page.id}"), json=update).status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(write, range(8)))
+    assert statuses == [200] + [409] * 7
+    assert sandbox.page(page.id).version == 2
