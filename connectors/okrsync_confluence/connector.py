@@ -149,7 +149,7 @@ class ConfluenceConnector:
             return [
                 Problem(severity="error", subject="objectives", message=exc.message, hint=exc.hint)
             ]
-        if not any(f.type != "pseudo" for f in schema.collections.get("objectives", ())):
+        if not any(not f.name.startswith("@") for f in schema.collections.get("objectives", ())):
             problems.append(
                 Problem(
                     severity="warning",

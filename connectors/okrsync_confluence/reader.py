@@ -26,11 +26,13 @@ from okrsync_confluence.storage_read import (
     StorageFormatError,
     Table,
     find_table,
+    header_match,
     read_page,
     slug,
 )
 
 INCREMENTAL_OVERLAP = timedelta(minutes=1)
+OPTION_LIMIT = 6
 DEFAULT_KR_TITLE = "Key Result"
 
 
@@ -42,20 +44,6 @@ def _pseudo(page: PageData) -> dict[str, Any]:
         "@labels": list(page.labels or []),
         "@parent": page.parent_id,
     }
-
-
-def _value_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "task"
-    if isinstance(value, dict):
-        return "date range" if "start" in value else "unreadable"
-    if isinstance(value, list):
-        if value and isinstance(value[0], PageLink):
-            return "page link"
-        if value and isinstance(value[0], dict):
-            return "mention"
-        return "list"
-    return "text"
 
 
 def _sample(value: Any) -> str:
@@ -342,46 +330,123 @@ class ConfluenceReader:
 
     # --- describe ---------------------------------------------------------------------------
 
-    def describe(self, sample: int = 10) -> SourceSchema:
-        """Page Properties keys and key-result table columns found on a sample of pages."""
-        objective_fields: dict[str, tuple[str, list[str]]] = {}
-        kr_fields: dict[str, tuple[str, list[str]]] = {}
-        for listed in self.list_pages(None)[:sample]:
+    def describe(self, sample: int = 25) -> SourceSchema:
+        """Page Properties keys and key-result columns found on a sample of pages.
+
+        Types are named the way `okrsync mapping infer` knows them (user, page_link, status,
+        date, checkbox, text, title, relation), page links point at the objectives, and the
+        key-result title column is typed `title`, so a drafted mapping needs few corrections.
+        """
+        objective_fields: dict[str, _Seen] = {}
+        kr_fields: dict[str, _Seen] = {}
+        title_header = self.kr_title_header()
+        kr_title: str | None = None
+        for listed in self._with_bodies(self.list_pages(None)[:sample]):
             try:
                 page = self._complete(listed)
                 parsed = read_page(page.body or "")
             except (StorageFormatError, RecordError):
                 continue
             for key, value in parsed.details.items():
-                _kind, samples = objective_fields.setdefault(key, (_value_type(value), []))
-                if len(samples) < 3 and _sample(value):
-                    samples.append(_sample(value))
-            table = find_table(parsed.tables, self.kr_title_header())
+                _note(objective_fields, key, parsed.kinds.get(key, "text"), value)
+            if self.options.key_results == "child_pages":
+                for child in list(self.client.children(page.id))[:3]:
+                    try:
+                        child_parsed = read_page(self._complete(child).body or "")
+                    except (StorageFormatError, RecordError):
+                        continue
+                    for key, value in child_parsed.details.items():
+                        _note(kr_fields, key, child_parsed.kinds.get(key, "text"), value)
+                continue
+            table = find_table(parsed.tables, title_header)
             if table is None:
                 table = next((t for t in parsed.tables if len(t.headers) >= 3), None)
             if table is None:
                 continue
+            if kr_title is None and table.headers:
+                kr_title = next(
+                    (h for h in table.headers if title_header and header_match(h, title_header)),
+                    table.headers[0],
+                )
             for row in table.rows:
                 for key, value in row.items():
-                    _kind, samples = kr_fields.setdefault(key, (_value_type(value), []))
-                    if len(samples) < 3 and _sample(value):
-                        samples.append(_sample(value))
-
-        def infos(
-            found: dict[str, tuple[str, list[str]]], pseudo: list[str]
-        ) -> tuple[FieldInfo, ...]:
-            out = [FieldInfo(name=n, type=t, samples=tuple(s)) for n, (t, s) in found.items()]
-            out += [FieldInfo(name=p, type="pseudo") for p in pseudo]
-            return tuple(out)
-
+                    _note(kr_fields, key, table.kinds.get(key, "text"), value)
+        if kr_title in kr_fields:
+            kr_fields[kr_title].kind = "title"
+        objective_pseudo = [
+            FieldInfo(name="@title", type="title", samples=()),
+            FieldInfo(name="@id", type="text"),
+            FieldInfo(name="@url", type="url"),
+            FieldInfo(name="@labels", type="multi_select"),
+            FieldInfo(name="@parent", type="relation"),
+        ]
+        kr_pseudo = [
+            FieldInfo(
+                name="@title",
+                type="title" if self.options.key_results == "child_pages" else "text",
+            ),
+            FieldInfo(name="@id", type="text"),
+            FieldInfo(name="@page", type="relation", target="objectives"),
+        ]
         locator = self.base_cql() or f"children of page {self.options.objectives.parent}"
         return SourceSchema(
             connector="confluence",
             collections={
-                "objectives": infos(
-                    objective_fields, ["@id", "@title", "@url", "@labels", "@parent"]
-                ),
-                "key_results": infos(kr_fields, ["@id", "@title", "@page"]),
+                "objectives": _infos(objective_fields) + tuple(objective_pseudo),
+                "key_results": _infos(kr_fields) + tuple(kr_pseudo),
             },
-            titles={"objectives": locator, "key_results": f"key-result table on {locator}"},
+            titles={"objectives": locator, "key_results": f"key results on {locator}"},
         )
+
+
+class _Seen:
+    """What describe() saw of one key or column: its kind, sample values, lozenge titles."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.samples: list[str] = []
+        self.options: list[str] = []
+        self.distinct: list[str] = []
+        self.count = 0
+
+
+def _note(found: dict[str, _Seen], key: str, kind: str, value: Any) -> None:
+    seen = found.setdefault(key, _Seen(kind))
+    if seen.kind == "text" and kind != "text":
+        seen.kind = kind
+    text = _sample(value)
+    if text and len(seen.samples) < 3 and text not in seen.samples:
+        seen.samples.append(text)
+    if kind == "status" and isinstance(value, str) and value and value not in seen.options:
+        seen.options.append(value)
+    if isinstance(value, str) and value and "\n" not in value and len(value) <= 40:
+        seen.count += 1
+        if value not in seen.distinct and len(seen.distinct) <= OPTION_LIMIT:
+            seen.distinct.append(value)
+
+
+def _options(seen: _Seen) -> tuple[str, ...]:
+    """Lozenge titles, or the values of a text key that reads like a choice (few distinct
+    short values, repeated across pages: Level, Type), so inference can draft value maps."""
+    if seen.options:
+        return tuple(seen.options)
+    if (
+        seen.kind == "text"
+        and 0 < len(seen.distinct) <= OPTION_LIMIT
+        and (seen.count > len(seen.distinct))
+    ):
+        return tuple(seen.distinct)
+    return ()
+
+
+def _infos(found: dict[str, _Seen]) -> tuple[FieldInfo, ...]:
+    return tuple(
+        FieldInfo(
+            name=name,
+            type=seen.kind,
+            options=_options(seen),
+            target="objectives" if seen.kind == "page_link" else None,
+            samples=tuple(seen.samples),
+        )
+        for name, seen in found.items()
+    )

@@ -92,6 +92,7 @@ class Table:
 
     headers: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,6 +101,7 @@ class DetailsBlock:
 
     macro_id: str | None
     values: dict[str, Any]
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class ParsedPage:
     details: dict[str, Any]
     blocks: list[DetailsBlock]
     tables: list[Table]
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 def _parser() -> etree.XMLParser:
@@ -272,6 +275,24 @@ def flatten_cell(cell: etree._Element) -> Any:
     return plain_text(cell)
 
 
+def cell_kind(cell: etree._Element) -> str:
+    """The kind of value a cell holds, named as okrsync's mapping inference knows types:
+    user, page_link, date, status, checkbox or text (the same order as `flatten_cell`)."""
+    if next(_iter(cell, f"{{{RI_NS}}}user"), None) is not None:
+        return "user"
+    if next(_iter(cell, f"{{{RI_NS}}}page"), None) is not None or any(
+        _page_id_from_href(a.get("href") or "") for a in _iter(cell, "a")
+    ):
+        return "page_link"
+    if any(t.get("datetime") for t in _iter(cell, "time")):
+        return "date"
+    if any(macro_name(m) == "status" for m in _iter(cell, MACRO)):
+        return "status"
+    if isinstance(flatten_cell(cell), bool):
+        return "checkbox"
+    return "text"
+
+
 def normalise_key(text: str) -> str:
     """A Page Properties key or column header as written, trimmed, without a trailing colon."""
     return _normalise_line(text).rstrip(":").strip()
@@ -313,6 +334,7 @@ def read_details(root: etree._Element) -> list[DetailsBlock]:
         if macro_name(macro) != "details":
             continue
         values: dict[str, Any] = {}
+        kinds: dict[str, str] = {}
         for table in macro.iter("table"):
             for tr in _own_rows(table):
                 cells = _cells(tr)
@@ -321,7 +343,10 @@ def read_details(root: etree._Element) -> list[DetailsBlock]:
                 key = normalise_key(plain_text(cells[0]))
                 if key and key not in values:
                     values[key] = flatten_cell(cells[1])
-        blocks.append(DetailsBlock(macro_id=macro_parameter(macro, "id"), values=values))
+                    kinds[key] = cell_kind(cells[1])
+        blocks.append(
+            DetailsBlock(macro_id=macro_parameter(macro, "id"), values=values, kinds=kinds)
+        )
     return blocks
 
 
@@ -352,6 +377,9 @@ def read_tables(root: etree._Element) -> list[Table]:
             for header, cell in zip(headers, cells, strict=False):
                 if header:
                     row[header] = flatten_cell(cell)
+                    kind = cell_kind(cell)
+                    if kind != "text" or header not in parsed.kinds:
+                        parsed.kinds[header] = kind
             if any(v not in ("", None, []) for v in row.values()):
                 parsed.rows.append(row)
         tables.append(parsed)
@@ -363,10 +391,12 @@ def read_page(body: str) -> ParsedPage:
     root = parse_storage(body)
     blocks = read_details(root)
     merged: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
     for block in blocks:
         for key, value in block.values.items():
             merged.setdefault(key, value)
-    return ParsedPage(details=merged, blocks=blocks, tables=read_tables(root))
+            kinds.setdefault(key, block.kinds.get(key, "text"))
+    return ParsedPage(details=merged, blocks=blocks, tables=read_tables(root), kinds=kinds)
 
 
 def find_table(tables: list[Table], title_header: str | None) -> Table | None:

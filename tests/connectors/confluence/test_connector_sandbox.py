@@ -168,11 +168,29 @@ def test_children_of_a_parent_page_locator(site: Site) -> None:
 def test_describe_reports_keys_and_columns(site: Site) -> None:
     schema = site.connector().describe()
     keys = {f.name: f for f in schema.collections["objectives"]}
-    assert keys["Owner"].type == "mention"
-    assert keys["Aligned to"].type == "page link"
-    assert "Quarter" in keys
-    columns = {f.name for f in schema.collections["key_results"]}
-    assert {"Key Result", "Current", "Target"} <= columns
+    assert keys["Owner"].type == "user"
+    assert (keys["Aligned to"].type, keys["Aligned to"].target) == ("page_link", "objectives")
+    assert keys["Status"].type == "status" and keys["Status"].options == ("ON TRACK",)
+    assert keys["@title"].type == "title"
+    assert "Q3 2025" in keys["Quarter"].samples
+    columns = {f.name: f for f in schema.collections["key_results"]}
+    assert columns["Key Result"].type == "title"
+    assert columns["Due"].type == "date"
+    assert {"Current", "Target"} <= set(columns)
+
+
+def test_describe_drafts_a_mapping_that_reads_the_space(site: Site) -> None:
+    from okrsync.mapping.infer import infer_mapping
+    from okrsync.mapping.loader import parse_mapping
+
+    connector = site.connector()
+    draft = parse_mapping(infer_mapping(connector.describe()), source="draft")
+    mapped = apply_mapping(draft, list(connector.pull(None)), connector="confluence")
+    team = mapped.workspace.objective_by_id()[site.ids["team"]]
+    assert team.parents == (site.ids["company"],)
+    assert team.cycle is not None
+    titles = {k.title for k in mapped.workspace.key_results}
+    assert {"Reach 100 paying customers", "Churn below 2%", "Market share 20%"} <= titles
 
 
 def test_check_reports_wrong_credentials_and_missing_keys(site: Site) -> None:
@@ -468,3 +486,16 @@ def test_missing_secret_names_the_variable(site: Site) -> None:
     context = ConnectorContext(source="wiki", options=site.options(), mapping=None, env={})
     with pytest.raises(ConfigError, match=r"CONF_TOKEN|CONF_USER"):
         create(context)
+
+
+def test_check_names_a_mapped_key_no_page_has(site: Site) -> None:
+    from okrsync.mapping.loader import parse_mapping
+
+    text = MAPPING.read_text(encoding="utf-8").replace("team: Team", "team: Squad")
+    connector = site.connector()
+    connector.mapping = parse_mapping(text, source="mine.yaml")
+    connector.reader.mapping = connector.mapping
+    problems = connector.check()
+    assert [p.subject for p in problems] == ["objectives: Squad"]
+    assert "Team" in problems[0].message, "the keys that were found are listed"
+    assert problems[0].hint
