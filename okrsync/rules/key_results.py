@@ -125,6 +125,40 @@ GERMAN_TASK_VERBS: Final = frozenset(
         "konzeptionieren",
     ]
 )
+# Words that turn a leading verb into the name of a measure: "Release frequency", "Build time".
+METRIC_NOUNS: Final = frozenset(
+    {
+        "rate",
+        "rates",
+        "frequency",
+        "time",
+        "times",
+        "duration",
+        "adherence",
+        "velocity",
+        "success",
+        "quality",
+        "count",
+        "size",
+        "cost",
+        "costs",
+        "speed",
+        "coverage",
+        "volume",
+        "cadence",
+        "throughput",
+        "failure",
+        "failures",
+        "reliability",
+        "accuracy",
+        "score",
+        "share",
+        "ratio",
+        "latency",
+        "lead",
+        "conversion",
+    }
+)
 _WORD_RE: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
@@ -145,7 +179,8 @@ def task_verb(title: str, extra_verbs: frozenset[str] = frozenset()) -> str | No
     if not words:
         return None
     first, last = words[0], words[-1]
-    if first in ENGLISH_TASK_VERBS or first in extra_verbs:
+    names_a_metric = len(words) > 1 and words[1] in METRIC_NOUNS  # "Build time", "Run rate"
+    if (first in ENGLISH_TASK_VERBS or first in extra_verbs) and not names_a_metric:
         return first
     for word in (first, last):
         if word in GERMAN_TASK_VERBS or word in extra_verbs:

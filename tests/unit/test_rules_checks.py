@@ -354,6 +354,10 @@ def test_kr001_not_measurable() -> None:
         ("Sunset the legacy plan", (), False),
         ("Increase activation from 20% to 35%", (), False),
         ("Time to launch under two weeks", (), False),
+        ("Build time from 20 to 5 minutes", (), False),
+        ("Release frequency from 2 to 4 per month", (), False),
+        ("Run rate from $1M to $2M", (), False),
+        ("Release the mobile app", (), True),
         ("Kundenzufriedenheit von 7 auf 8 steigern", (), False),
     ],
 )
