@@ -197,6 +197,11 @@ class ConfluenceSandbox:
         return self.store.page(page_id, statuses=("any",))
 
 
-def create_sandbox(port: int = 0, *, deployment: Deployment = "cloud") -> ConfluenceSandbox:
-    """Entry point of the `okrsync.sandboxes` group: an emulator, not yet started."""
-    return ConfluenceSandbox(port, deployment=deployment)
+def create_sandbox(
+    port: int = 0, *, deployment: Deployment = "cloud", clock: Clock = time.time
+) -> ConfluenceSandbox:
+    """Entry point of the `okrsync.sandboxes` group: an emulator, not yet started.
+
+    `clock` (epoch seconds) stamps versions and drives the rate limit; tests inject their own.
+    """
+    return ConfluenceSandbox(port, deployment=deployment, clock=clock)

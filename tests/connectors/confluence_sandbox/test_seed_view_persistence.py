@@ -37,6 +37,16 @@ def test_create_sandbox_implements_the_protocol() -> None:
         create_sandbox(deployment="server")  # type: ignore[arg-type]
 
 
+def test_the_injected_clock_stamps_versions() -> None:
+    box = create_sandbox(clock=lambda: 1_751_364_000.0)  # 2025-07-01T10:00:00Z
+    box.create_space("OKR", "OKRs")
+    page = box.create_page("OKR", "Stamped", "<p/>")
+    with box:
+        answer = raw_session(box).get(f"{box.url}/api/v2/pages/{page.id}").json()
+    assert answer["version"]["createdAt"] == "2025-07-01T10:00:00.000Z"
+    assert answer["createdAt"] == "2025-07-01T10:00:00.000Z"
+
+
 def test_the_entry_point_finds_this_emulator() -> None:
     factory = load_sandbox("confluence")
     box = factory(0, deployment="datacenter")
