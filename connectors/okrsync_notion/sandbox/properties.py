@@ -93,7 +93,9 @@ class ValueContext(Protocol):
         ...
 
 
-def _option(ids: IdFactory, raw: JSON, index: int) -> JSON:
+def _option(ids: IdFactory, raw: Any, index: int) -> JSON:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise validation_error("body failed validation: every option needs a name.")
     return {
         "id": str(raw.get("id") or ids.uuid()),
         "name": str(raw["name"]),

@@ -306,6 +306,11 @@ class NotionSandbox:
                 body["additional_data"] = {"integration_id": self.store.bot_id}
                 body["request_id"] = body.pop("request_id")
             return Answer(error.status, body, error.headers)
+        except Exception as unexpected:  # an emulator bug: say so instead of hanging up
+            message = (
+                f"Unexpected error occurred (sandbox: {type(unexpected).__name__}: {unexpected})"
+            )
+            return Answer(500, ApiError(500, "internal_server_error", message).body(request_id))
 
     def _human_edit(self, method: str, path: str) -> None:
         """A person edits the page a write is about, just before the write lands."""

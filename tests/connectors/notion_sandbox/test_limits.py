@@ -238,3 +238,13 @@ def test_mentions_get_their_plain_text(
         lambda: client.pages.update(page_id, properties={"Warnings": {"rich_text": [unknown]}})
     )
     assert error.code == "validation_error"
+
+
+def test_malformed_schema_requests_are_answered_not_dropped(client: Client, source: str) -> None:
+    error = _error(
+        lambda: client.data_sources.update(
+            source, properties={"Bad": {"select": {"options": [{}]}}}
+        )
+    )
+    assert (error.status, error.code) == (400, "validation_error")
+    assert client.data_sources.retrieve(source)["object"] == "data_source"
