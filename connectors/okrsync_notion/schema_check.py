@@ -107,6 +107,18 @@ def mapped_property_problems(
             continue
         kind = str(prop.get("type"))
         group = "text" if canonical == "where" else field_group(collection, canonical)
+        if kind == "rollup":
+            problems.append(
+                Problem(
+                    severity="warning",
+                    subject=f"{source.label} / {name}",
+                    message=f"collections.{collection}.fields.{canonical} reads the rollup "
+                    f"{name!r}; Notion computes rollups from the first 25 related pages only, so "
+                    "on larger relations its value is wrong",
+                    hint="map the related pages' own values (okrsync rolls them up itself), or "
+                    "keep the rollup only where the relation stays under 25 pages",
+                )
+            )
         if kind in _INCOMPATIBLE[group]:
             problems.append(
                 Problem(

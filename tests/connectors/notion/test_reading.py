@@ -218,6 +218,27 @@ def test_a_relation_of_60_references_is_read_in_full(
     assert connector.stats().by_endpoint["pages.properties.retrieve"] == 1
 
 
+def test_more_than_25_people_are_read_in_full(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    store = sandbox.store
+    people = [store.create_user(f"Person {i}", email=f"p{i}@example.com") for i in range(30)]
+    db, source = store.create_database(
+        "Objectives", properties={"Name": {"title": {}}, "Owner": {"people": {}}}
+    )
+    store.create_page(
+        {"data_source_id": source},
+        {**_title("Shared"), "Owner": {"people": [{"id": p} for p in people]}},
+    )
+    connector = make_connector(_objectives_only(db, owners="Owner"))
+    (record,) = list(connector.pull(None))
+    assert [p["id"] for p in record.fields["Owner"]] == people
+    assert record.fields["Owner"][29] == {
+        "id": people[29], "name": "Person 29", "email": "p29@example.com"
+    }  # fmt: skip
+    assert connector.stats().by_endpoint["pages.properties.retrieve"] == 1
+
+
 def test_250_pages_are_read_in_three_pages_of_results(
     sandbox: NotionSandbox, make_connector: ConnectorFactory
 ) -> None:

@@ -98,6 +98,46 @@ def test_check_names_missing_and_mistyped_properties_and_unshared_databases(
     assert "Connections" in unshared.hint
 
 
+def test_check_warns_about_rollups_over_relations(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    store = sandbox.store
+    _, tasks = store.create_database(
+        "Tasks", properties={"Name": {"title": {}}, "Done": {"checkbox": {}}}
+    )
+    db, _ = store.create_database(
+        "Key Results",
+        properties={
+            "Name": {"title": {}},
+            "Tasks": {"relation": {"data_source_id": tasks, "single_property": {}}},
+            "Progress": {
+                "rollup": {
+                    "relation_property_name": "Tasks",
+                    "rollup_property_name": "Done",
+                    "function": "percent_checked",
+                }
+            },
+        },
+    )
+    mapping = Mapping(
+        collections={
+            "objectives": CollectionMap(source=db, fields={"title": FieldSpec(field="Name")}),
+            "key_results": CollectionMap(
+                source=db,
+                fields={
+                    "title": FieldSpec(field="Name"),
+                    "objective": FieldSpec(field="Tasks"),
+                    "current": FieldSpec(field="Progress"),
+                },
+            ),
+        }
+    )
+    (problem,) = make_connector(mapping).check()
+    assert problem.severity == "warning"
+    assert problem.subject == "Key Results / Progress"
+    assert "first 25 related pages" in problem.message
+
+
 def test_missing_outputs_are_added_to_the_data_source(
     sandbox: NotionSandbox, make_connector: ConnectorFactory
 ) -> None:
