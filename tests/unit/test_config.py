@@ -56,7 +56,10 @@ def test_array_of_tables_form_is_accepted(tmp_path: Path) -> None:
 name = "okrs"
 connector = "confluence"
 mapping = "mapping.yaml"
-options = { url = "https://example.atlassian.net/wiki", token_env = "CONF_TOKEN", username_env = "CONF_USER" }
+[sources.options]
+url = "https://example.atlassian.net/wiki"
+token_env = "CONF_TOKEN"
+username_env = "CONF_USER"
 """
     config = load_config(write(tmp_path, text))
     assert config.source("okrs").connector == "confluence"
