@@ -134,6 +134,8 @@ def _level_inversion(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 class TooManyParentsThresholds(Thresholds):
+    """What ALN007 too-many-parents tolerates; set under [rules.thresholds.ALN007]."""
+
     max_parents: int = Field(default=2, ge=1, description="Most objectives one may align to.")
 
 

@@ -16,6 +16,8 @@ from okrsync.rules.context import Context, instant
 
 
 class ShortCycleThresholds(Thresholds):
+    """What CYC001 cycle-too-short tolerates; set under [rules.thresholds.CYC001]."""
+
     min_days: int = Field(default=28, ge=1, description="Fewest days a cycle should last.")
 
 
@@ -28,6 +30,8 @@ def _short(ctx: Context, t: ShortCycleThresholds) -> Iterator[Hit]:
 
 
 class LongCycleThresholds(Thresholds):
+    """What CYC002 cycle-too-long tolerates; set under [rules.thresholds.CYC002]."""
+
     max_days: int = Field(default=366, ge=1, description="Most days a cycle should last.")
 
 
@@ -40,6 +44,8 @@ def _long(ctx: Context, t: LongCycleThresholds) -> Iterator[Hit]:
 
 
 class OverlapThresholds(Thresholds):
+    """What CYC003 overlapping-team-cycles tolerates; set under [rules.thresholds.CYC003]."""
+
     allow_nested: bool = Field(
         default=False,
         description="Accept a cycle that lies wholly inside another (a quarter in a year).",
@@ -81,6 +87,8 @@ def _empty(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 class AlignedShareThresholds(Thresholds):
+    """What PF001 low-alignment-share tolerates; set under [rules.thresholds.PF001]."""
+
     min_share: float = Field(
         default=0.8, ge=0, le=1, description="Share of non-company objectives with a parent."
     )
@@ -106,6 +114,8 @@ def _aligned_share(ctx: Context, t: AlignedShareThresholds) -> Iterator[Hit]:
 
 
 class TeamKeyResultsThresholds(Thresholds):
+    """What PF002 too-many-team-key-results tolerates; set under [rules.thresholds.PF002]."""
+
     max_key_results: int = Field(default=12, ge=1, description="Key results per team per cycle.")
 
 
@@ -140,6 +150,8 @@ def _final_means(ctx: Context, min_objectives: int) -> Iterator[tuple[str, float
 
 
 class TooSafeThresholds(Thresholds):
+    """What PF003 grades-too-safe tolerates; set under [rules.thresholds.PF003]."""
+
     max_mean: float = Field(default=0.85, ge=0, le=1, description="Highest healthy mean score.")
     min_objectives: int = Field(default=3, ge=1, description="Scored objectives needed.")
 
@@ -155,6 +167,8 @@ def _too_safe(ctx: Context, t: TooSafeThresholds) -> Iterator[Hit]:
 
 
 class TooAmbitiousThresholds(Thresholds):
+    """What PF004 grades-too-ambitious tolerates; set under [rules.thresholds.PF004]."""
+
     min_mean: float = Field(default=0.3, ge=0, le=1, description="Lowest healthy mean score.")
     min_objectives: int = Field(default=3, ge=1, description="Scored objectives needed.")
 
@@ -170,6 +184,8 @@ def _too_ambitious(ctx: Context, t: TooAmbitiousThresholds) -> Iterator[Hit]:
 
 
 class SilenceThresholds(Thresholds):
+    """What PF005 team-silence tolerates; set under [rules.thresholds.PF005]."""
+
     days: int = Field(default=14, ge=1, description="Days without any check-in in the team.")
 
 

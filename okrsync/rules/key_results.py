@@ -163,6 +163,8 @@ _WORD_RE: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
 class TaskThresholds(Thresholds):
+    """What KR002 key-result-is-a-task tolerates; set under [rules.thresholds.KR002]."""
+
     extra_verbs: tuple[str, ...] = Field(
         default=(),
         description="More activity verbs (any language) that mark a key result as a task.",
@@ -217,6 +219,8 @@ def _start_equals_target(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 class NeverCheckedInThresholds(Thresholds):
+    """What KR005 never-checked-in tolerates; set under [rules.thresholds.KR005]."""
+
     grace_days: int = Field(
         default=7, ge=0, description="Days into the cycle before a first check-in is expected."
     )
@@ -234,6 +238,8 @@ def _never_checked_in(ctx: Context, t: NeverCheckedInThresholds) -> Iterator[Hit
 
 
 class StaleThresholds(Thresholds):
+    """What KR006 stale-check-in tolerates; set under [rules.thresholds.KR006]."""
+
     days: int = Field(default=14, ge=1, description="Days without a check-in or an update.")
 
 
@@ -289,6 +295,8 @@ _TITLE_UNIT_RE: Final = re.compile(
 
 
 class UnitMismatchThresholds(Thresholds):
+    """What KR008 unit-mismatch tolerates; set under [rules.thresholds.KR008]."""
+
     max_percent: float = Field(
         default=100, gt=0, description="Largest plausible start or target of a % key result."
     )
@@ -339,6 +347,8 @@ def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
 
 
 class HitEarlyThresholds(Thresholds):
+    """What KR009 target-hit-early tolerates; set under [rules.thresholds.KR009]."""
+
     before_share: float = Field(
         default=0.5, gt=0, le=1, description="Share of the cycle before which 1.0 is too early."
     )
@@ -364,6 +374,8 @@ def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
 
 
 class OverachievedThresholds(Thresholds):
+    """What KR010 far-overachieved tolerates; set under [rules.thresholds.KR010]."""
+
     over: float = Field(
         default=0.3, gt=0, description="Attainment beyond 100% (0.3 = 130%) that flags it."
     )
@@ -402,6 +414,8 @@ def _kpi(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 class ConfidenceThresholds(Thresholds):
+    """What KR012 confidence-contradicts-progress tolerates; set under [rules.thresholds.KR012]."""
+
     high: float = Field(default=0.8, ge=0, le=1, description="Confidence that is high.")
     low: float = Field(default=0.3, ge=0, le=1, description="Confidence that is low.")
 

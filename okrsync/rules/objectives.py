@@ -17,6 +17,8 @@ from okrsync.rules.context import Context, id_list
 
 
 class TooManyObjectivesThresholds(Thresholds):
+    """What OBJ001 too-many-objectives tolerates; set under [rules.thresholds.OBJ001]."""
+
     max_per_team: int = Field(default=3, ge=1, description="Objectives per team per cycle.")
     max_per_owner: int = Field(default=3, ge=1, description="Objectives per owner per cycle.")
     max_company: int = Field(default=5, ge=1, description="Company objectives per cycle.")
@@ -63,6 +65,8 @@ def _too_many_objectives(ctx: Context, t: TooManyObjectivesThresholds) -> Iterat
 
 
 class TooFewKeyResultsThresholds(Thresholds):
+    """What OBJ002 too-few-key-results tolerates; set under [rules.thresholds.OBJ002]."""
+
     min_key_results: int = Field(default=2, ge=1, description="Fewest key results expected.")
 
 
@@ -77,6 +81,8 @@ def _too_few_key_results(ctx: Context, t: TooFewKeyResultsThresholds) -> Iterato
 
 
 class TooManyKeyResultsThresholds(Thresholds):
+    """What OBJ003 too-many-key-results tolerates; set under [rules.thresholds.OBJ003]."""
+
     max_key_results: int = Field(default=5, ge=1, description="Most key results expected.")
 
 
@@ -117,6 +123,8 @@ _NUMBER_RE: Final = re.compile(r"\d[\d,.']*")
 
 
 class MetricTitleThresholds(Thresholds):
+    """What OBJ006 objective-phrased-as-metric tolerates; set under [rules.thresholds.OBJ006]."""
+
     plain_number_from: int = Field(
         default=100,
         ge=1,
@@ -155,6 +163,8 @@ _WINDOW: Final = 4  # beyond that, this many neighbours in each sorted order
 
 
 class DuplicateThresholds(Thresholds):
+    """What OBJ007 duplicate-objective tolerates; set under [rules.thresholds.OBJ007]."""
+
     similarity: float = Field(
         default=0.85,
         gt=0,
@@ -304,6 +314,8 @@ def _no_cycle(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 class LongTitleThresholds(Thresholds):
+    """What OBJ013 objective-title-too-long tolerates; set under [rules.thresholds.OBJ013]."""
+
     max_chars: int = Field(default=100, ge=10, description="Longest objective title, in chars.")
 
 

@@ -13,7 +13,7 @@ from typing import Final
 
 from okrsync.rules.registry import is_known_selector
 
-_DIRECTIVE_RE: Final = re.compile(r"okrsync\s*:\s*ignore\b(?P<rest>[^\n]*)", re.IGNORECASE)
+_DIRECTIVE_RE: Final = re.compile(r"okrsync\s*:?\s*ignore\b(?P<rest>[^\n]*)", re.IGNORECASE)
 _CODE_LIKE_RE: Final = re.compile(r"^[A-Za-z]{2,4}\d{1,3}$")
 _STOP_RE: Final = re.compile(r"--|#|\(|;|\.\s|\.$")
 
@@ -25,7 +25,8 @@ def _normalise(token: str) -> str:
 def parse_suppressions(text: str) -> tuple[str, ...]:
     """The rule codes and families a text silences, in order, without duplicates.
 
-    Accepts one directive per line, any case, codes separated by commas or spaces:
+    Accepts one directive per line, any case, the colon optional, codes separated by commas or
+    spaces:
     "okrsync: ignore KR002, OBJ001", "okrsync:ignore kr002 alignment". Codes come back upper
     case (KR002), families and names lower case. Unknown code-like tokens (KR999) are kept so
     that `check()` can report them (DATA008) instead of silently ignoring a typo.

@@ -154,6 +154,8 @@ def test_suppression_by_family_on_an_objective() -> None:
         ("okrsync: ignore KR002, OBJ001", ("KR002", "OBJ001")),
         ("okrsync:ignore kr002 alignment", ("KR002", "alignment")),
         ("OKRSYNC: IGNORE ALN001", ("ALN001",)),
+        ("okrsync ignore KR002 OBJ001", ("KR002", "OBJ001")),
+        ("Context first. OKRSYNC: IGNORE kr002, obj001. More notes", ("KR002", "OBJ001")),
         ("Notes first\nokrsync: ignore KR002\nokrsync: ignore OBJ006, KR002", ("KR002", "OBJ006")),
         ("okrsync: ignore KR002 because the launch is the outcome", ("KR002",)),
         ("okrsync: ignore KR002 -- agreed with the coach", ("KR002",)),
