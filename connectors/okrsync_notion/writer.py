@@ -293,9 +293,10 @@ class Writer:
         payload = write.payload
         page_id = str(payload["page_id"])
         try:
-            page = self._api.retrieve_page(page_id)
-            if self._matches(page, payload):
-                return WriteResult(target=write.target, status="unchanged", subject=page_id)
+            if self._verify:
+                page = self._api.retrieve_page(page_id)
+                if self._matches(page, payload):
+                    return WriteResult(target=write.target, status="unchanged", subject=page_id)
             properties = {**payload["properties"], **payload.get("always", {})}
             updated = self._api.update_page(page_id, properties=properties)
         except RecordError as exc:

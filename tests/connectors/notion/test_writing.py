@@ -85,6 +85,23 @@ def test_outputs_are_written_and_a_second_plan_writes_nothing(
     assert connector.apply(writes[0]).status == "unchanged"
 
 
+def test_without_verify_before_write_an_output_write_is_one_request(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    """verify_before_write=false: each output write is a single PATCH, no read before it."""
+    connector = _connector(make_connector, template_mapping, seeded, verify_before_write=False)
+    writes = connector.plan(pull_review(connector, template_mapping, GENERATED))
+    assert writes
+    sandbox.reset_log()
+    assert [connector.apply(w).status for w in writes] == ["applied"] * len(writes)
+    assert sandbox.stats()["per_endpoint"] == {"PATCH /v1/pages/{id}": len(writes)}
+    # the next plan, from the values just written, has nothing left to write
+    assert connector.plan(pull_review(connector, template_mapping, GENERATED)) == []
+
+
 def test_last_synced_is_not_part_of_the_content_hash(
     seeded: SeedResult, make_connector: ConnectorFactory, template_mapping: Mapping
 ) -> None:
