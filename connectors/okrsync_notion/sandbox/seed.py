@@ -8,6 +8,7 @@ properties Score / Health / Warnings / Last synced on both OKR databases, and a 
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -175,6 +176,14 @@ def seed_workspace(sandbox: NotionSandbox, workspace: Workspace) -> SeedResult:
                 )
         for kr in workspace.key_results:
             ids[kr.id] = store.create_page({"data_source_id": krs}, _key_result_properties(kr, ids))
+            if kr.updated_at is not None:
+                # The page was last edited when the key result was last checked in, so a
+                # seeded workspace can show stale check-ins the way a real one does.
+                edited = kr.updated_at.astimezone(UTC).isoformat()
+                store.pages[ids[kr.id]]["last_edited_time"] = edited
+                store.pages[ids[kr.id]]["created_time"] = min(
+                    edited, store.pages[ids[kr.id]]["created_time"]
+                )
     return SeedResult(
         connector="notion",
         options={

@@ -287,3 +287,26 @@ def test_a_loaded_workspace_never_reuses_ids(tmp_path: Path, workspace: Workspac
     fresh = second.store.create_page({"page_id": result.options["review_parent"]}, {})
     assert fresh not in first.store.pages
     assert fresh not in set(first.store.users) | set(first.store.blocks)
+
+
+def test_seeded_key_results_were_last_edited_when_they_were_last_checked_in(
+    sandbox: NotionSandbox, client: Client
+) -> None:
+    from datetime import UTC, datetime
+
+    checked_in = datetime(2026, 1, 20, 10, 17, 42, tzinfo=UTC)
+    workspace = Workspace(
+        cycles=(Cycle(id="q1", name="Q1 2026", start=date(2026, 1, 1), end=date(2026, 3, 31)),),
+        objectives=(Objective(id="o1", title="Win the market", cycle="q1"),),
+        key_results=(
+            KeyResult(
+                id="k1", objective="o1", title="Old news", start=0, target=1, updated_at=checked_in
+            ),
+            KeyResult(id="k2", objective="o1", title="No date", start=0, target=1),
+        ),
+    )
+    result = sandbox.seed(workspace)
+    old = client.pages.retrieve(result.ids["k1"])
+    assert old["last_edited_time"] == "2026-01-20T10:17:00.000Z"
+    fresh = client.pages.retrieve(result.ids["k2"])
+    assert fresh["last_edited_time"] > old["last_edited_time"]
