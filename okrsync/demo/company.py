@@ -13,7 +13,7 @@ Pure and deterministic: the same `today` gives the same workspace.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from okrsync.model import (
@@ -51,8 +51,8 @@ class TeamSpec:
     members: tuple[str, ...]
     objectives: tuple[ObjSpec, ...]
     pace: float = 1.0  # how fast this team moves its numbers (1.0 = exactly on the cycle's pace)
+    confidence: float = 0.7  # what the team says about its chances (0-1)
     stale: bool = False  # nobody has touched the numbers for weeks
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 COMPANY = TeamSpec(
@@ -253,7 +253,8 @@ TEAMS = (
                 parent="D-SALES-1",
             ),
         ),
-        pace=0.8,
+        pace=0.45,
+        confidence=0.4,
     ),
     TeamSpec(
         "SMB Sales",
@@ -301,7 +302,7 @@ TEAMS = (
                 parent="D-MKT-1",
             ),
         ),
-        pace=1.1,
+        pace=1.25,
     ),
     TeamSpec(
         "Content",
@@ -320,6 +321,7 @@ TEAMS = (
                 # Deliberately aligned to nothing: an orphan.
             ),
         ),
+        pace=0.2,
         stale=True,
     ),
     TeamSpec(
@@ -376,8 +378,8 @@ TEAMS = (
                 parent="C2",
             ),
         ),
-        pace=0.7,
-        extra={"overloaded": "yes"},
+        pace=0.5,
+        confidence=0.9,  # overloaded and overconfident
     ),
     TeamSpec(
         "Data",
@@ -396,7 +398,7 @@ TEAMS = (
                 parent="D-PE-1",
             ),
         ),
-        pace=1.0,
+        pace=0.95,
     ),
     TeamSpec(
         "Web App",
@@ -424,7 +426,7 @@ TEAMS = (
                 parent="C1",
             ),
         ),
-        pace=1.15,
+        pace=1.1,
     ),
     TeamSpec(
         "Mobile",
@@ -443,7 +445,7 @@ TEAMS = (
                 # Deliberately aligned to nothing: an orphan.
             ),
         ),
-        pace=0.9,
+        pace=0.6,
     ),
     TeamSpec(
         "Support",
@@ -481,6 +483,7 @@ TEAMS = (
                 parent="D-CS-1",
             ),
         ),
+        pace=0.3,
         stale=True,
     ),
     TeamSpec(
@@ -500,6 +503,7 @@ TEAMS = (
                 parent="D-PO-1",
             ),
         ),
+        pace=0.85,
     ),
 )
 
@@ -727,7 +731,8 @@ def demo_company(today: date, *, seed: int = 7) -> Workspace:
                 current_value = _current(kind, start, target, progress, rng)
                 days_ago = rng.randint(1, 9) if not team.stale else rng.randint(24, 40)
                 updated = now - timedelta(days=days_ago, hours=rng.randint(0, 8))
-                confidence = round(min(1.0, max(0.1, 0.5 + (team.pace - 0.9) * 2)), 1)
+                noise = rng.choice((-0.1, 0.0, 0.0, 0.1))
+                confidence = round(min(1.0, max(0.1, team.confidence + noise)), 1)
                 key_results.append(
                     KeyResult(
                         id=kid,
