@@ -198,26 +198,19 @@ class ConfluenceWriter:
     ) -> tuple[PageData, dict[str, Any] | None] | None:
         """The existing review page and its okrsync marker (content property).
 
-        Found by title under the parent (or in the space), else by a marker naming this review,
-        so a page people renamed is still found. Markers of other pages are remembered for the
-        rest of the run: a parent with many pages is scanned once, not once per write.
+        Found by title under the parent, else by a marker naming this review (a page people
+        renamed), else by title anywhere in the space (a page people moved). Never by title
+        alone: a same-titled page without the marker is taken only when it carries okrsync's
+        notes anchors (a create whose marker was not written yet); a page people made raises a
+        RecordError instead of being overwritten. Markers of other pages are remembered for the
+        rest of the run, so a parent with many pages is scanned once, not once per write.
         """
         parent = self.options.review_parent
-        if parent:
-            candidates = list(self.client.children(parent))
-        else:
-            cql = f"type = page and title = {cql_quote(title)}"
-            if self.options.target_space:
-                cql += f" and space = {cql_quote(self.options.target_space)}"
-            candidates = list(self.client.search(cql, with_body=False))
+        candidates = list(self.client.children(parent)) if parent else self._by_title(title)
         for page in candidates:
             if page.title == title:
-                marker = self._marker(page.id)
-                if marker is None or marker.get("title_key") in (None, title_key):
-                    return page, marker
+                return self._claim(page, title_key)
         for page in candidates:
-            if page.title == title:
-                continue
             marker = self._markers[page.id] if page.id in self._markers else self._marker(page.id)
             if (
                 marker is not None
@@ -225,7 +218,35 @@ class ConfluenceWriter:
                 and marker.get("source") == self.source
             ):
                 return page, self._marker(page.id)
+        if parent:
+            for page in self._by_title(title):
+                if page.title == title:
+                    return self._claim(page, title_key)
         return None
+
+    def _by_title(self, title: str) -> list[PageData]:
+        cql = f"type = page and title = {cql_quote(title)}"
+        if self.options.target_space:
+            cql += f" and space = {cql_quote(self.options.target_space)}"
+        return list(self.client.search(cql, with_body=False))
+
+    def _claim(self, page: PageData, title_key: str) -> tuple[PageData, dict[str, Any] | None]:
+        """A page with the review's title: ours if its marker or its notes anchors say so."""
+        marker = self._marker(page.id)
+        if marker is not None and marker.get("title_key") in (None, title_key):
+            return page, marker
+        if marker is None:
+            try:
+                if extract_notes(self.client.get_page(page.id).body or "") is not None:
+                    return page, None
+            except StorageFormatError:
+                pass
+        raise RecordError(
+            f"a page titled {page.title!r} ({page.id}) already exists and was not written by "
+            "okrsync for this review; okrsync does not overwrite it",
+            subject=page.id,
+            hint="rename or move that page, or change writeback.review_title in okrsync.toml",
+        )
 
     def _rendered(self, write: Write) -> RenderedReview:
         payload = write.payload

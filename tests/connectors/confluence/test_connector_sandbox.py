@@ -499,3 +499,34 @@ def test_check_names_a_mapped_key_no_page_has(site: Site) -> None:
     assert [p.subject for p in problems] == ["objectives: Squad"]
     assert "Team" in problems[0].message, "the keys that were found are listed"
     assert problems[0].hint
+
+
+def test_a_page_people_made_with_the_title_is_not_overwritten(site: Site) -> None:
+    human = site.sandbox.create_page(
+        "OKR", "OKR Review Q3 2025", "<p>My own review</p>", site.ids["reviews"]
+    )
+    connector = site.connector()
+    result = connector.apply(q3(connector.plan(review_of(list(connector.pull(None))))))
+    assert result.status == "failed"
+    assert result.subject == human.id
+    assert "not written by okrsync" in (result.error or "")
+    assert site.sandbox.page(human.id).body == "<p>My own review</p>"
+
+
+def test_a_review_page_moved_or_renamed_is_found_again(site: Site) -> None:
+    connector = site.connector()
+    records = list(connector.pull(None))
+    write = q3(connector.plan(review_of(records)))
+    connector.apply(write)
+    page_id = _review_page(site)
+    page = site.sandbox.page(page_id)
+    with site.sandbox.store.locked():
+        page.parent_id = site.ids["company"]  # moved away from the review parent
+    assert site.connector().apply(write).status == "unchanged"
+    site.sandbox.store.update_page(page_id, version=page.version + 1, title="Q3 retro")
+    with site.sandbox.store.locked():
+        page.parent_id = site.ids["reviews"]
+    renamed = site.connector().apply(write)
+    assert renamed.status == "applied", "found by its marker and given its title back"
+    assert site.sandbox.page(page_id).title == "OKR Review Q3 2025"
+    assert len([p for p in site.sandbox.store.all_pages() if "Review Q3" in p.title]) == 1
