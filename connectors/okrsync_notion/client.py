@@ -223,9 +223,29 @@ class NotionApi:
         *,
         filter_properties: list[str] | None = None,
         filter: dict[str, Any] | None = None,
+        sorts: list[dict[str, Any]] | None = None,
         page_size: int = 100,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of a data source query, following `next_cursor` to the end.
+        """Every row of a data source query, following `next_cursor` to the end."""
+        for response in self.query_responses(
+            data_source_id,
+            filter_properties=filter_properties,
+            filter=filter,
+            sorts=sorts,
+            page_size=page_size,
+        ):
+            yield from response.get("results", [])
+
+    def query_responses(
+        self,
+        data_source_id: str,
+        *,
+        filter_properties: list[str] | None = None,
+        filter: dict[str, Any] | None = None,
+        sorts: list[dict[str, Any]] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[dict[str, Any]]:
+        """Each response of a data source query (rows plus `request_status`), to the end.
 
         The query is a read, so it is retried like a GET even though it is a POST.
         """
@@ -234,6 +254,8 @@ class NotionApi:
             kwargs["filter_properties"] = filter_properties
         if filter:
             kwargs["filter"] = filter
+        if sorts:
+            kwargs["sorts"] = sorts
         cursor: str | None = None
         while True:
             page = self.call(
@@ -246,7 +268,7 @@ class NotionApi:
                 idempotent=True,
                 **kwargs,
             )
-            yield from page.get("results", [])
+            yield page
             cursor = page.get("next_cursor")
             if not page.get("has_more") or not cursor:
                 return
