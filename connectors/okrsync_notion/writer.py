@@ -280,7 +280,7 @@ class Writer:
             return WriteResult(
                 target=write.target,
                 status="failed",
-                error=str(exc),
+                error=f"{write.description}: {exc}",
                 subject=exc.subject or write.payload.get("page_id"),
             )
         return WriteResult(
@@ -301,7 +301,10 @@ class Writer:
             updated = self._api.update_page(page_id, properties=properties)
         except RecordError as exc:
             return WriteResult(
-                target=write.target, status="failed", error=str(exc), subject=page_id
+                target=write.target,
+                status="failed",
+                error=f"{write.description}: {exc}",
+                subject=page_id,
             )
         return WriteResult(
             target=write.target,

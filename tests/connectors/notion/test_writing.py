@@ -187,6 +187,8 @@ def test_a_wrong_output_type_fails_that_page_with_a_message_naming_the_property(
     assert result.status == "failed"
     assert result.subject == writes[0].payload["page_id"]
     assert "Score" in (result.error or "")
+    assert (result.error or "").startswith(writes[0].description)  # names the page by title
+    assert "fix:" in (result.error or "")
     assert connector.apply(writes[1]).status == "applied"
 
 
