@@ -352,6 +352,13 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
                 sandbox, titles[objective.id], writer.body(objective, key_results), objectives_page
             )
             ids[objective.id] = page_id
+            edits = [kr.updated_at.timestamp() for kr in key_results if kr.updated_at]
+            page = store.pages[page_id]
+            if edits and page.version == 1:
+                # The page was last edited at its latest check-in, so a seeded space can show
+                # stale key results the way a real one does.
+                page.current.when = max(edits)
+                page.created_at = min(page.created_at, max(edits))
             for kr in key_results:
                 ids[kr.id] = f"{page_id}#kr-{slug(kr.title)}"
     return SeedResult(

@@ -343,3 +343,31 @@ def test_load_rejects_an_unknown_format(cloud: ConfluenceSandbox, tmp_path: Path
     with pytest.raises(ValueError, match="format"):
         cloud.load(path)
     assert raw_session(cloud).get(f"{cloud.url}/rest/api/space/OKR").ok
+
+
+def test_objective_pages_were_last_edited_at_their_latest_check_in(
+    sandbox: ConfluenceSandbox,
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from okrsync.model import Cycle, KeyResult, Objective, Workspace
+
+    early = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    later = datetime(2026, 1, 20, 14, 0, tzinfo=UTC)
+    workspace = Workspace(
+        cycles=(Cycle(id="q1", name="Q1 2026", start=date(2026, 1, 1), end=date(2026, 3, 31)),),
+        objectives=(
+            Objective(id="o1", title="Win the market", cycle="q1"),
+            Objective(id="o2", title="Delight users", cycle="q1"),
+        ),
+        key_results=(
+            KeyResult(id="k1", objective="o1", title="Grow A", start=0, target=1, updated_at=early),
+            KeyResult(id="k2", objective="o1", title="Grow B", start=0, target=1, updated_at=later),
+            KeyResult(id="k3", objective="o2", title="Grow C", start=0, target=1),
+        ),
+    )
+    result = sandbox.seed(workspace)
+    dated = sandbox.page(result.ids["o1"])
+    assert dated.current.when == later.timestamp()
+    undated = sandbox.page(result.ids["o2"])
+    assert undated.current.when > later.timestamp()
