@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from okrsync.connector import SourceRecord, Write, Writeback, WriteResult
+from okrsync.connector import SourceRecord, Write, Writeback, WriteResult, content_hash
 from okrsync.errors import RecordError, TransientError
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
@@ -139,11 +139,16 @@ def plan_page_writes(
         before = {k: record.fields.get(k) for k, _ in values} if record else {}
         if record is not None and all((before.get(k) or "") == v for k, v in values):
             continue
-        payload = {
+        payload: dict[str, Any] = {
             "page_id": page_id,
             "values": [list(v) for v in values],
             "health_key": outputs.health,
         }
+        # Last synced travels with changed outputs but is not hashed: an unchanged OKR is
+        # never rewritten just to move a date.
+        hashed = content_hash(payload)
+        if outputs.last_synced:
+            payload["last_synced"] = [outputs.last_synced, review.generated_at.date().isoformat()]
         writes.append(
             Write(
                 target=f"confluence:page:{page_id}",
@@ -152,7 +157,8 @@ def plan_page_writes(
                 payload=payload,
                 changes=dict(values),
                 before=before,
-            ).with_hash()
+                content_hash=hashed,
+            )
         )
     return writes
 
@@ -353,7 +359,11 @@ class ConfluenceWriter:
         page_id = str(payload["page_id"])
         values = [(str(k), str(v)) for k, v in payload["values"]]
         health_key = payload.get("health_key")
-        macro = render_managed_macro(values, health_key if isinstance(health_key, str) else None)
+        shown = list(values)
+        if payload.get("last_synced"):
+            key, when = payload["last_synced"]
+            shown.append((str(key), str(when)))
+        macro = render_managed_macro(shown, health_key if isinstance(health_key, str) else None)
         for _ in range(self.options.max_conflict_retries + 1):
             page = self.client.get_page(page_id)
             body = page.body or ""

@@ -376,6 +376,7 @@ def test_managed_properties_written_once_rest_untouched(site: Site) -> None:
     team = _by_id(pulled)[site.ids["team"]]
     assert team.fields["Score"] == team_write.changes["Score"]
     assert team.fields["Health"] == team_write.changes["Health"]
+    assert "Last synced" not in team.fields, "the shipped mapping leaves it out"
     again = site.connector(writeback=writeback, managed_properties=True)
     left = again.plan(review_of(pulled))
     assert left == [], f"outputs already in place, nothing to write: {left}"
@@ -530,3 +531,24 @@ def test_a_review_page_moved_or_renamed_is_found_again(site: Site) -> None:
     assert renamed.status == "applied", "found by its marker and given its title back"
     assert site.sandbox.page(page_id).title == "OKR Review Q3 2025"
     assert len([p for p in site.sandbox.store.all_pages() if "Review Q3" in p.title]) == 1
+
+
+def test_last_synced_is_written_with_outputs_but_not_hashed(site: Site) -> None:
+    from okrsync.mapping.loader import parse_mapping
+
+    text = MAPPING.read_text(encoding="utf-8").replace(
+        "last_synced: null", 'last_synced: "Last synced"', 1
+    )
+    mapping = parse_mapping(text, source="mine.yaml")
+    connector = site.connector(writeback=Writeback(reviews=False), managed_properties=True)
+    connector.mapping = connector.reader.mapping = mapping
+    review = review_of(list(connector.pull(None)))
+    write = next(w for w in connector.plan(review) if w.payload["page_id"] == site.ids["team"])
+    later = review.model_copy(update={"generated_at": datetime(2025, 9, 1, tzinfo=UTC)})
+    same = next(w for w in connector.plan(later) if w.payload["page_id"] == site.ids["team"])
+    assert same.payload["last_synced"] != write.payload["last_synced"]
+    assert same.content_hash == write.content_hash, "a new date alone is not a change"
+    assert connector.apply(write).status == "applied"
+    body = site.sandbox.page(site.ids["team"]).body
+    managed = next(b for b in read_page(body).blocks if b.macro_id == MANAGED_MACRO_ID)
+    assert managed.values["Last synced"] == "2025-08-15"
