@@ -7,12 +7,10 @@ import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from okrsync.config import load_config
-from okrsync.daemon import run_daemon, stop_on_signals
-from okrsync.log import Redactor, make_logger
-from okrsync.metrics import Metrics, MetricsServer
+if TYPE_CHECKING:
+    from okrsync.metrics import MetricsServer
 
 
 def register(subparsers: Any) -> None:
@@ -34,6 +32,11 @@ def _utc_now() -> datetime:
 
 
 def daemon_command(args: argparse.Namespace) -> int:
+    from okrsync.config import load_config
+    from okrsync.daemon import run_daemon, stop_on_signals
+    from okrsync.log import Redactor, make_logger
+    from okrsync.metrics import Metrics, MetricsServer
+
     config = load_config(args.config)
     redactor = Redactor.from_env(config.secret_env_names(), os.environ)
     log = make_logger(config.logging, redactor=redactor, mode="daemon")

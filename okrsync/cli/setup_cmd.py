@@ -16,14 +16,14 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from okrsync.config import Config, load_config, missing_env
-from okrsync.connector import ConnectorContext, Problem
 from okrsync.errors import AuthError, ConfigError, ExitCode, OkrsyncError, StateError
-from okrsync.log import Redactor
-from okrsync.state import StateStore
-from okrsync.sync import load_mappings
+
+if TYPE_CHECKING:  # the engine is imported when a command runs, to keep `okrsync` quick to start
+    from okrsync.config import Config
+    from okrsync.connector import Problem
+    from okrsync.log import Redactor
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 TEMPLATES = {
@@ -176,6 +176,10 @@ def _line(source: str, problem: Problem, redactor: Redactor) -> str:
 
 def doctor_command(args: argparse.Namespace) -> int:
     """Print every problem found, grouped by step; exit with the most serious code."""
+    from okrsync.config import load_config, missing_env
+    from okrsync.log import Redactor
+    from okrsync.sync import load_mappings
+
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -219,6 +223,8 @@ def doctor_command(args: argparse.Namespace) -> int:
 
 
 def _check_state(config: Config) -> list[ExitCode]:
+    from okrsync.state import StateStore
+
     try:
         with StateStore(config.state_path, readonly=True) as store:
             ok = store.integrity_ok()
@@ -235,6 +241,7 @@ def _check_state(config: Config) -> list[ExitCode]:
 
 def _check_source(config: Config, name: str, mapping: Any, redactor: Redactor) -> list[ExitCode]:
     from okrsync.config import resolve_connector
+    from okrsync.connector import ConnectorContext
 
     src = config.source(name)
     try:

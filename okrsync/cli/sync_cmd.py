@@ -14,14 +14,15 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from okrsync.config import Config, load_config
-from okrsync.daemon import stop_on_signals
 from okrsync.errors import ExitCode, OkrsyncError
-from okrsync.log import Redactor, make_logger
-from okrsync.model import Finding
-from okrsync.sync import LintResult, SyncSummary, run_lint, run_sync
+
+if TYPE_CHECKING:  # the engine is imported when a command runs, to keep `okrsync` quick to start
+    from okrsync.config import Config
+    from okrsync.log import Redactor
+    from okrsync.model import Finding
+    from okrsync.sync import LintResult, SyncSummary
 
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 
@@ -60,11 +61,17 @@ def register(subparsers: Any) -> None:
 
 
 def _logger(config: Config) -> Any:
+    from okrsync.log import Redactor, make_logger
+
     redactor = Redactor.from_env(config.secret_env_names(), os.environ)
     return make_logger(config.logging, redactor=redactor), redactor
 
 
 def sync_command(args: argparse.Namespace) -> int:
+    from okrsync.config import load_config
+    from okrsync.daemon import stop_on_signals
+    from okrsync.sync import run_sync
+
     config = load_config(args.config)
     log, redactor = _logger(config)
     stop = threading.Event()
@@ -131,7 +138,10 @@ def _fail_on(config: Config, given: str | None) -> str:
 
 
 def lint_command(args: argparse.Namespace) -> int:
+    from okrsync.config import load_config
+    from okrsync.daemon import stop_on_signals
     from okrsync.rules import fails, finding_sort_key
+    from okrsync.sync import run_lint
 
     config = load_config(args.config)
     log, redactor = _logger(config)
