@@ -116,10 +116,22 @@ def change_text(change: float | None) -> str:
     return f"{change:+.1f}"
 
 
+CURRENCIES: Final = frozenset({"$", "€", "£", "¥"})
+
+
 def number_text(value: float | None, unit: str | None = None) -> str:
+    """A KR value as people write it: `$3.02M`, `27%`, `2,153 accounts`, `?` when unknown."""
     if value is None:
         return "?"
-    shown = f"{value:g}"
+    size = abs(value)
+    if size >= 1_000_000:
+        shown = f"{value / 1_000_000:.3g}M"
+    elif size >= 10_000:
+        shown = f"{value:,.0f}"
+    else:
+        shown = f"{value:,.2f}".rstrip("0").rstrip(".")
+    if unit in CURRENCIES:
+        return f"-{unit}{shown[1:]}" if shown.startswith("-") else f"{unit}{shown}"
     if unit == "%":
         return f"{shown}%"
     return f"{shown} {unit}" if unit else shown

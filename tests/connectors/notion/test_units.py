@@ -11,6 +11,7 @@ from okrsync_notion.blocks import (
     MAX_BLOCKS_PER_APPEND,
     append_batches,
     left_out,
+    number_text,
     progress_bar,
     text_block,
     total_blocks,
@@ -77,6 +78,16 @@ def test_progress_bars_are_drawn_in_text() -> None:
     assert progress_bar(0.4) == "▓▓▓▓░░░░░░ 40%"
     assert progress_bar(1.3) == "▓▓▓▓▓▓▓▓▓▓ 100%"
     assert progress_bar(None) == "░░░░░░░░░░ n/a"
+
+
+def test_numbers_read_as_people_write_them() -> None:
+    assert number_text(3_022_800, "$") == "$3.02M"
+    assert number_text(500_298, "$") == "$500,298"
+    assert number_text(-1500, "€") == "-€1,500"
+    assert number_text(25.51, "%") == "25.51%"
+    assert number_text(2153, "accounts") == "2,153 accounts"
+    assert number_text(7.0) == "7"
+    assert number_text(None, "%") == "?"
 
 
 def test_markers_round_trip_and_reject_other_text() -> None:
