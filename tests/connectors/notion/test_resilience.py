@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from okrsync_notion import create
 from okrsync_notion.blocks import (
     MAX_BLOCKS_PER_APPEND,
     append_batches,
@@ -14,7 +15,7 @@ from okrsync_notion.blocks import (
 )
 from okrsync_notion.sandbox import NotionSandbox
 
-from okrsync.connector import Writeback
+from okrsync.connector import Connector, Writeback, load_connector
 from okrsync.errors import AuthError, ConfigError, TransientError
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
 from okrsync.model import Cycle, KeyResult, Objective, Workspace
@@ -122,6 +123,8 @@ def test_a_missing_token_is_reported_by_check_and_raised_by_pull(
     make_connector: ConnectorFactory,
 ) -> None:
     connector = make_connector(_objectives("Objectives"), env={})
+    assert isinstance(connector, Connector)  # the registered factory builds a full connector
+    assert load_connector("notion") is create
     (problem,) = connector.check()
     assert problem.subject == "token"
     assert "NOTION_TEST_TOKEN" in problem.message
