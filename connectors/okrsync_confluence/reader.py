@@ -134,7 +134,8 @@ class ConfluenceReader:
         seen: set[str] = set()
         unique: list[PageData] = []
         for page in pages:
-            if page.id in seen or page.status not in ("current", ""):
+            kind = page.raw.get("type")
+            if page.id in seen or page.status not in ("current", "") or kind not in (None, "page"):
                 continue
             seen.add(page.id)
             self._titles.setdefault((None, page.title), page.id)
@@ -169,7 +170,10 @@ class ConfluenceReader:
         cql = f"type = page and title = {cql_quote(link.title)}"
         if space:
             cql += f" and space = {cql_quote(space)}"
-        found = next(iter(self.client.search(cql, with_body=False)), None)
+        try:
+            found = next(iter(self.client.search(cql, with_body=False)), None)
+        except RecordError:
+            found = None  # reported as an unreadable link on this record, the pull goes on
         if found is None:
             return None
         self._titles[(space, link.title)] = found.id
@@ -283,7 +287,11 @@ class ConfluenceReader:
         for child in self.client.children(page.id):
             try:
                 full = self._complete(child)
-            except RecordError:
+            except RecordError as exc:
+                fields = _pseudo(child)
+                fields["@page"] = page.id
+                fields.update(self._unreadable(child, str(exc), "key_results"))
+                yield self._record("key_results", child.id, child, fields)
                 continue
             self._seen(full.when)
             fields = _pseudo(full)
