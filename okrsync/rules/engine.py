@@ -54,9 +54,10 @@ def check(
     """
     ctx = build_context(workspace, evaluation)
     silenced = suppressed_codes(workspace)
+    enabled = settings.enabled_codes()
     findings: list[Finding] = []
     for rule in catalogue():
-        if rule.check is None or not settings.enabled(rule):
+        if rule.check is None or rule.code not in enabled:
             continue
         thresholds = settings.thresholds_for(rule)
         severity = settings.severity_of(rule)
@@ -87,11 +88,12 @@ def filter_findings(
     """
     known = rules_by_code()
     silenced = suppressed_codes(workspace) if workspace is not None else {}
+    enabled = settings.enabled_codes()
     kept: list[Finding] = []
     for finding in findings:
         rule = known.get(finding.code)
         if rule is not None:
-            if not settings.enabled(rule):
+            if rule.code not in enabled:
                 continue
             severity = settings.severity_of(rule)
             if severity != finding.severity:

@@ -131,10 +131,15 @@ class RuleSettings(Frozen):
             raise ValueError("; ".join(problems))
         return value
 
+    def enabled_codes(self) -> frozenset[str]:
+        """Codes of the rules that run: named by a `select` selector and by no `ignore` one."""
+        selected = {r.code for s in self.select for r in select_rules(s)}
+        ignored = {r.code for s in self.ignore for r in select_rules(s)}
+        return frozenset(selected - ignored)
+
     def enabled(self, rule: Rule) -> bool:
         """True when the rule is selected and not ignored."""
-        selected = any(rule in select_rules(s) for s in self.select)
-        return selected and not any(rule in select_rules(s) for s in self.ignore)
+        return rule.code in self.enabled_codes()
 
     def severity_of(self, rule: Rule) -> Severity:
         """The rule's severity after overrides."""

@@ -272,3 +272,10 @@ def test_threshold_models_check_their_own_consistency() -> None:
     with pytest.raises(ValidationError) as family:
         RuleSettings(thresholds={"alignment": {"max_parents": 3}})
     assert "per rule code" in str(family.value)
+
+
+def test_enabled_codes() -> None:
+    settings = RuleSettings(select=("KR", "ALN004"), ignore=("KR007", "kpi-as-key-result"))
+    kr_codes = {r.code for r in catalogue() if r.family == "key_results"}
+    assert settings.enabled_codes() == (kr_codes - {"KR007", "KR011"}) | {"ALN004"}
+    assert RuleSettings().enabled_codes() == {r.code for r in catalogue()}
