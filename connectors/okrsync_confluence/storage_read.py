@@ -327,6 +327,30 @@ def _inside_details(element: etree._Element) -> bool:
     return any(macro_name(a) == "details" for a in element.iterancestors(MACRO))
 
 
+def _details_pairs(table: etree._Element) -> list[tuple[str, etree._Element]]:
+    """(key, value cell) pairs of a Page Properties table.
+
+    Vertical (the usual layout: one key per row, key in the first cell) or horizontal (a
+    header row of `th` keys over one row of values, which Page Properties also accepts).
+    """
+    rows = [r for r in _own_rows(table) if _cells(r)]
+    if len(rows) == 2:
+        head, body = _cells(rows[0]), _cells(rows[1])
+        if (
+            len(head) > 2
+            and len(head) == len(body)
+            and all(local(c.tag) == "th" for c in head)
+            and not any(local(c.tag) == "th" for c in body)
+        ):
+            return [(normalise_key(plain_text(k)), v) for k, v in zip(head, body, strict=True)]
+    pairs: list[tuple[str, etree._Element]] = []
+    for tr in rows:
+        cells = _cells(tr)
+        if len(cells) >= 2:
+            pairs.append((normalise_key(plain_text(cells[0])), cells[1]))
+    return pairs
+
+
 def read_details(root: etree._Element) -> list[DetailsBlock]:
     """Every Page Properties macro on the page, keys in `th` or `td`, wrappers ignored."""
     blocks: list[DetailsBlock] = []
@@ -336,14 +360,10 @@ def read_details(root: etree._Element) -> list[DetailsBlock]:
         values: dict[str, Any] = {}
         kinds: dict[str, str] = {}
         for table in macro.iter("table"):
-            for tr in _own_rows(table):
-                cells = _cells(tr)
-                if len(cells) < 2:
-                    continue
-                key = normalise_key(plain_text(cells[0]))
+            for key, cell in _details_pairs(table):
                 if key and key not in values:
-                    values[key] = flatten_cell(cells[1])
-                    kinds[key] = cell_kind(cells[1])
+                    values[key] = flatten_cell(cell)
+                    kinds[key] = cell_kind(cell)
         blocks.append(
             DetailsBlock(macro_id=macro_parameter(macro, "id"), values=values, kinds=kinds)
         )

@@ -161,3 +161,33 @@ def test_mark_admonitions_panels_are_text_not_tables(shared_fixtures: Path) -> N
     assert page.tables == []
     assert page.details == {}
     assert "Warn bullet 1" in plain_text(parse_storage(body))
+
+
+def test_horizontal_page_properties_and_old_style_hidden_parameter() -> None:
+    body = (
+        '<ac:structured-macro ac:name="details"><ac:parameter ac:name="hidden">true'
+        "</ac:parameter><ac:rich-text-body><table><tbody>"
+        "<tr><th>Owner</th><th>Team</th><th>Quarter</th></tr>"
+        "<tr><td>Ada</td><td>Core</td><td>Q4 2025</td></tr>"
+        "</tbody></table></ac:rich-text-body></ac:structured-macro>"
+    )
+    page = read_page(body)
+    assert page.details == {"Owner": "Ada", "Team": "Core", "Quarter": "Q4 2025"}
+    assert page.kinds == {"Owner": "text", "Team": "text", "Quarter": "text"}
+
+
+def test_first_key_wins_across_macros_and_kinds_are_reported() -> None:
+    body = (
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        '<tr><th>Status</th><td><ac:structured-macro ac:name="status">'
+        '<ac:parameter ac:name="title">Done</ac:parameter></ac:structured-macro></td></tr>'
+        "</tbody></table></ac:rich-text-body></ac:structured-macro>"
+        '<ac:structured-macro ac:name="details"><ac:parameter ac:name="id">b</ac:parameter>'
+        "<ac:rich-text-body><table><tbody><tr><th>Status</th><td>ignored</td></tr>"
+        '<tr><th>Due</th><td><time datetime="2025-12-31"/></td></tr>'
+        "</tbody></table></ac:rich-text-body></ac:structured-macro>"
+    )
+    page = read_page(body)
+    assert page.details == {"Status": "Done", "Due": "2025-12-31"}
+    assert page.kinds == {"Status": "status", "Due": "date"}
+    assert [b.macro_id for b in page.blocks] == [None, "b"]
