@@ -36,7 +36,6 @@ def test_init_refuses_to_overwrite(tmp_path: Path, okrsync: Run) -> None:
     again = okrsync("init", "--dir", str(tmp_path))
     assert again.returncode == ExitCode.CONFIG
     assert "--force" in again.stderr
-    assert okrsync("init", "--dir", str(tmp_path), "--force").returncode == 0
 
 
 def test_doctor_reports_missing_credentials_with_the_fix(tmp_path: Path, okrsync: Run) -> None:

@@ -8,8 +8,11 @@ import subprocess
 import time
 from pathlib import Path
 
+from okrsync.cli.sync_cmd import format_lint
 from okrsync.errors import ExitCode
 from okrsync.lock import run_lock
+from okrsync.model import Finding
+from okrsync.sync import LintResult
 from tests.cli.conftest import ROOT, Run, cli_env, okrsync_argv
 from tests.cli.fake_connector import load_vendor, save_vendor
 from tests.unit.test_sync import MAPPING, company
@@ -148,18 +151,25 @@ def test_sigterm_mid_run_exits_5_then_resume_finishes(tmp_path: Path, okrsync: R
 def test_lint_fail_on_and_formats(tmp_path: Path, okrsync: Run) -> None:
     config = make_config(tmp_path)
     env = {"FAKE_TOKEN": TOKEN}
-    text = okrsync("lint", "--config", str(config), "--fail-on", "never", env=env)
-    assert text.returncode == 0, text.stderr
-    assert "team:" in text.stdout and "finding(s)" in text.stdout
     as_json = okrsync(
         "lint", "--config", str(config), "--format", "json", "--fail-on", "info", env=env
     )
     found = json.loads(as_json.stdout)["findings"]["team"]
-    assert as_json.returncode == (ExitCode.FINDINGS if found else 0)
-    markdown = okrsync("lint", "--config", str(config), "--format", "markdown", env=env)
-    assert markdown.stdout.startswith("## team:")
+    assert found, "the fake company has findings (e.g. KRs without owners)"
+    assert as_json.returncode == ExitCode.FINDINGS
+    text = okrsync("lint", "--config", str(config), "--fail-on", "never", env=env)
+    assert text.returncode == 0, text.stderr
+    assert f"team: {len(found)} finding(s)" in text.stdout
+    assert found[0]["code"] in text.stdout
     assert load_vendor(tmp_path / "vendor.json")["applied"] == []
     assert not (tmp_path / "state.db").exists()
+
+
+def test_lint_markdown_escapes_table_cells() -> None:
+    finding = Finding(code="KR001", severity="warning", subject="k|1", message="a | b\nc")
+    text = format_lint(LintResult(findings={"team": [finding]}), "markdown")
+    assert text.startswith("## team: 1 finding(s)")
+    assert "| warning | KR001 | k\\|1 | a \\| b c |  |" in text
 
 
 def test_unknown_source_exit_2(tmp_path: Path, okrsync: Run) -> None:

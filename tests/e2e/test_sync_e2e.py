@@ -155,10 +155,12 @@ class Seeded:
         """Score/Health/Warnings of every objective and key result, by canonical id."""
         found: dict[str, dict[str, Any]] = {}
         with self.client() as http:
-            for item in (*self.workspace.objectives, *self.workspace.key_results):
-                page = http.get(f"/v1/pages/{self.seed.ids[item.id]}").json()
+            ids = [o.id for o in self.workspace.objectives]
+            ids += [kr.id for kr in self.workspace.key_results]
+            for canonical in ids:
+                page = http.get(f"/v1/pages/{self.seed.ids[canonical]}").json()
                 props = page["properties"]
-                found[item.id] = {name: _plain(props.get(name)) for name in OUTPUTS}
+                found[canonical] = {name: _plain(props.get(name)) for name in OUTPUTS}
         return found
 
     def review_titles(self) -> list[str]:

@@ -45,7 +45,7 @@ collections:
 
 def record(collection: str, ext: str, at: datetime, **fields: Any) -> dict[str, Any]:
     return SourceRecord(
-        collection=collection,  # type: ignore[arg-type]
+        collection=collection,
         external_id=ext,
         updated_at=at,
         fields=fields,
