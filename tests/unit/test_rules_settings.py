@@ -7,6 +7,7 @@ import random
 import pytest
 from pydantic import ValidationError
 
+from okrsync.errors import ConfigError
 from okrsync.model import Finding, Severity, Workspace
 from okrsync.rules import (
     FailOn,
@@ -279,3 +280,9 @@ def test_enabled_codes() -> None:
     kr_codes = {r.code for r in catalogue() if r.family == "key_results"}
     assert settings.enabled_codes() == (kr_codes - {"KR007", "KR011"}) | {"ALN004"}
     assert RuleSettings().enabled_codes() == {r.code for r in catalogue()}
+
+
+def test_make_finding_rejects_unknown_codes() -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_finding("DATA0001", "rec")
+    assert "DATA001" in str(caught.value)
