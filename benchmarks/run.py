@@ -10,22 +10,47 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+NO_VERIFY = ("--option", "verify_before_write=false")
 BENCHMARKS: tuple[tuple[str, ...], ...] = (
+    # 1. API efficiency, Notion (defaults, then without the read before each output write)
+    ("benchmarks.api_notion", "--key-results", "100"),
+    ("benchmarks.api_notion", "--key-results", "1000"),
+    ("benchmarks.api_notion", "--key-results", "1000", *NO_VERIFY),
+    ("benchmarks.api_notion", "--key-results", "10000", *NO_VERIFY),
+    # 2. API efficiency, Confluence
+    ("benchmarks.api_confluence", "--key-results", "100"),
+    ("benchmarks.api_confluence", "--key-results", "1000"),
+    ("benchmarks.api_confluence", "--key-results", "10000"),
+    # 3. time under Notion's rate limit (3 rps at both ends)
+    ("benchmarks.rate_limit", "--key-results", "100"),
+    ("benchmarks.rate_limit", "--key-results", "100", "--no-verify-before-write"),
+    # 4. compute
     ("benchmarks.compute", "--key-results", "1000"),
     ("benchmarks.compute", "--key-results", "10000"),
     ("benchmarks.compute", "--key-results", "100000"),
+    # 5. daemon idle cost
+    ("benchmarks.daemon_idle", "--idle-seconds", "45"),
 )
 
 
 def run(command: tuple[str, ...]) -> list[dict[str, object]]:
+    """Run one benchmark module; its JSON lines, each tagged with the command and wall time."""
+    started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", *command], capture_output=True, text=True, check=False
     )
+    tags = {
+        "command": "python -m " + " ".join(command),
+        "process_s": round(time.perf_counter() - started, 1),
+    }
     if proc.returncode != 0:
-        return [{"benchmark": command[0], "args": list(command[1:]), "error": proc.stderr[-2000:]}]
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+        return [{"benchmark": command[0], "error": proc.stderr[-2000:], **tags}]
+    return [
+        {**json.loads(line), **tags} for line in proc.stdout.splitlines() if line.startswith("{")
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

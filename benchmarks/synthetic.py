@@ -12,14 +12,24 @@ VERBS = ("Grow", "Raise", "Cut", "Launch", "Keep", "Ship")
 
 
 def synthetic_workspace(
-    key_results: int, *, seed: int = 1, at: date = date(2025, 8, 15)
+    key_results: int,
+    *,
+    seed: int = 1,
+    at: date = date(2025, 8, 15),
+    wide_every: int = 0,
+    wide_owners: int = 30,
 ) -> Workspace:
-    """About `key_results` KRs, four per objective, three objectives per team, aligned upwards."""
+    """About `key_results` KRs, four per objective, three objectives per team, aligned upwards.
+
+    With `wide_every` N > 0, every Nth key result has `wide_owners` owners: past Notion's
+    25-reference cut, so the API benchmarks exercise the paginated property-item reads.
+    """
     rng = random.Random(seed)
     cycle = Cycle(id="2025-Q3", name="Q3 2025", start=date(2025, 7, 1), end=date(2025, 9, 30))
     n_obj = max(1, key_results // 4)
     n_teams = max(1, n_obj // 3)
-    people = tuple(Person(id=f"p{i}", name=f"Person {i}") for i in range(max(2, n_teams)))
+    n_people = max(2, n_teams, wide_owners if wide_every else 0)
+    people = tuple(Person(id=f"p{i}", name=f"Person {i}") for i in range(n_people))
     objectives: list[Objective] = []
     for i in range(n_obj):
         team = i // 3
@@ -57,7 +67,11 @@ def synthetic_workspace(
                 unit="%",
                 weight=1.0 if k % 9 else 0.0,
                 confidence=round(rng.random(), 2),
-                owners=(people[k % len(people)].id,),
+                owners=(
+                    tuple(people[(k + j) % len(people)].id for j in range(wide_owners))
+                    if wide_every and k % wide_every == wide_every // 2
+                    else (people[k % len(people)].id,)
+                ),
                 done=(k % 2 == 0) if kind == "milestone" else None,
                 updated_at=now - timedelta(days=rng.randint(0, 30)),
             )

@@ -1,0 +1,185 @@
+"""Benchmark 2: API efficiency against the Confluence sandbox (Cloud).
+
+    python -m benchmarks.api_confluence --key-results 1000
+
+Seeds a synthetic workspace as Confluence objective pages (one page per objective, labelled
+`okr`, a key-result table on each; every 100th key result has 30 owners) with the seeded
+options (`managed_properties` off: Confluence gets review pages, the OKR pages are only read),
+then runs the real engine five times, counting the HTTP requests the emulator received:
+
+1. `full`: the first sync; 2. `no_change_next` and 3. `no_change_again`: at once again;
+4. `no_change_settled`: after three (simulated) minutes; 5. `one_percent_changed`: a person
+changes the Current value of one key result on 1% of the objective pages; the writes must be
+exactly those a full `--dry-run` plans (its requests are not counted).
+
+The minimum of a full sync:
+- page reads: ceil(pages / 250), the most pages with bodies one request returns (v2 `/pages`,
+  CQL search at its 250 cap);
+- user lookups: one per distinct person mentioned (storage format carries account ids only,
+  the mapping needs names);
+- per review page: its create and its hash marker (a content property), plus one listing of the
+  review parent to find review pages already there.
+The label okrsync puts on review pages and the space lookup v2 needs to create a page are
+counted as overhead. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.synthetic import synthetic_workspace
+from benchmarks.workbench import (
+    Bench,
+    applied_targets,
+    ceil_div,
+    emit,
+    machine,
+    planned_targets,
+)
+from okrsync.model import Workspace
+
+BULK_PAGES = 250
+SETTLE_SECONDS = 180.0
+CURRENT_COLUMN = 4  # Key Result | Owner | Kind | Start | Current | ...
+_CELL = re.compile(r"<td[^>]*>.*?</td>", re.DOTALL)
+_NUMBER = re.compile(r"-?\d[\d.,]*")
+
+
+def full_sync_minimum(workspace: Workspace, review_pages: int) -> dict[str, int]:
+    """The fewest requests a full sync of `workspace` could make (see the module docstring)."""
+    people = {p for o in workspace.objectives for p in o.owners}
+    people |= {p for kr in workspace.key_results for p in kr.owners}
+    minimum = {
+        "page_reads": max(1, ceil_div(len(workspace.objectives), BULK_PAGES)),
+        "user_lookups": len(people),
+        "review_pages": (1 if review_pages else 0) + 2 * review_pages,
+    }
+    minimum["total"] = sum(minimum.values())
+    return minimum
+
+
+def set_current(body: str, title: str, value: float) -> str:
+    """`body` with the Current cell of the key-result row titled `title` set to `value`."""
+    start = body.index(title)
+    row_start = body.rindex("<tr", 0, start)
+    row_end = body.index("</tr>", start)
+    row = body[row_start:row_end]
+    cells = _CELL.findall(row)
+    cell = cells[CURRENT_COLUMN]
+    new_cell = _NUMBER.sub(f"{value:g}", cell, count=1)
+    return body[:row_start] + row.replace(cell, new_cell, 1) + body[row_end:]
+
+
+def change_key_results(bench: Bench, workspace: Workspace, share: float) -> list[str]:
+    """A person edits `share` of the objective pages, each time moving one increasing key
+    result's Current value so that its score surely changes. Returns the page ids."""
+    sandbox: Any = bench.sandbox
+    by_objective: dict[str, list[Any]] = {}
+    for kr in workspace.key_results:
+        if kr.kind is None and kr.start is not None and kr.target is not None:
+            by_objective.setdefault(kr.objective, []).append(kr)
+    objectives = [o for o in workspace.objectives if o.id in by_objective]
+    count = max(1, round(len(workspace.objectives) * share))
+    step = max(1, len(objectives) // count)
+    edited: list[str] = []
+    for objective in objectives[::step][:count]:
+        kr = by_objective[objective.id][0]
+        page_id = bench.seed.ids[objective.id]
+        new = kr.target if (kr.current or 0) < (kr.target or 0) * 0.9 else kr.start
+        body = sandbox.store.page(page_id).body
+        sandbox.human_edit(page_id, set_current(body, kr.title, float(new)))
+        edited.append(page_id)
+    return edited
+
+
+def measure(key_results: int, out: Path, options: dict[str, Any]) -> dict[str, Any]:
+    workspace = synthetic_workspace(key_results, wide_every=100)
+    bench = Bench("confluence", workspace, out, options=options)
+    try:
+        full_summary, full = bench.sync()
+        reviews = sum(
+            1
+            for o in full_summary.sources["confluence"].write_outcomes
+            if o.kind == "page" and o.status == "applied"
+        )
+        minimum = full_sync_minimum(workspace, reviews)
+        full["minimum"] = minimum
+        full["ratio_to_minimum"] = round(full["requests"]["total"] / minimum["total"], 3)
+
+        _, next_sync = bench.sync()
+        _, again = bench.sync()
+        bench.clock.advance(SETTLE_SECONDS)
+        _, settled = bench.sync()
+
+        bench.clock.advance(SETTLE_SECONDS)
+        edited = change_key_results(bench, workspace, 0.01)
+        expected_summary, _ = bench.sync(full=True, dry_run=True)
+        expected = planned_targets(expected_summary)
+        changed_summary, changed = bench.sync()
+        applied = applied_targets(changed_summary)
+        changed.update(
+            {
+                "pages_edited": len(edited),
+                "expected_writes": len(expected),
+                "exactly_expected": applied == expected,
+                "unexpected_writes": sorted(applied - expected)[:10],
+                "missing_writes": sorted(expected - applied)[:10],
+            }
+        )
+        targets = {
+            "full_ratio_le_1_10": full["ratio_to_minimum"] <= 1.10,
+            "no_change_zero_writes": all(
+                s["writes_applied"] == 0 for s in (next_sync, again, settled)
+            ),
+            "one_percent_exact_writes": bool(changed["exactly_expected"] and expected),
+        }
+        return {
+            "benchmark": "api_confluence",
+            "key_results": len(workspace.key_results),
+            "objective_pages": len(workspace.objectives),
+            "connector_options": options,
+            "seed_s": round(bench.seed_seconds, 3),
+            "full": full,
+            "no_change_next": next_sync,
+            "no_change_again": again,
+            "no_change_settled": settled,
+            "one_percent_changed": changed,
+            "targets_met": targets,
+            "machine": machine(),
+        }
+    finally:
+        bench.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--key-results", type=int, default=1000)
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="extra connector option, e.g. page_size=250",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="folder for config and state")
+    args = parser.parse_args(argv)
+    options: dict[str, Any] = {}
+    for pair in args.option:
+        key, _, raw = pair.partition("=")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    with tempfile.TemporaryDirectory(prefix="okrsync-bench-") as tmp:
+        emit(measure(args.key_results, args.out or Path(tmp), options))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""Benchmark 1: API efficiency against the Notion sandbox.
+
+    python -m benchmarks.api_notion --key-results 1000
+
+Seeds a synthetic workspace (every 100th key result has 30 owners, past Notion's 25-reference
+cut) into the Notion emulator, then runs the real engine (`run_sync`) five times and counts the
+HTTP requests the emulator received:
+
+1. `full`: the first sync (no state): every page read, every output written, the review page.
+2. `no_change_next`: at once again; okrsync's own writes moved every page's last_edited_time,
+   so the incremental query (cursor minus a one-minute overlap) returns them all once more.
+3. `no_change_again`: at once again, still inside that overlap.
+4. `no_change_settled`: after three (simulated) minutes with no edits.
+5. `one_percent_changed`: a person changes Current Value on 1% of the key-result pages; the
+   writes applied must be exactly those a full re-read would plan (computed first by a full
+   `--dry-run`, whose requests are not counted) and must include every edited page.
+
+The minimum of a full sync, counted from the workspace and the emulator's final state:
+- queries: ceil(pages / 100) per data source queried (at least one each);
+- property items: ceil(n / 100) per mapped people/relation value with more than 25 entries;
+- page writes due: one per objective and key-result page (their outputs start empty);
+- per review page: ceil(blocks / 100) requests to create it with its blocks (Notion takes at
+  most 100 blocks per request, nested ones included; the nesting limit is ignored, so this
+  is a lower bound) plus one to write the content hash into its marker last (what makes an
+  interrupted regeneration visible), and one listing of the review parent to find existing
+  review pages (never duplicate one).
+Database and data-source lookups (resolving ids and schemas) are not in the minimum; they are
+reported as overhead. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.synthetic import synthetic_workspace
+from benchmarks.workbench import (
+    Bench,
+    applied_targets,
+    ceil_div,
+    emit,
+    machine,
+    planned_targets,
+)
+from okrsync.model import Workspace
+
+PAGE_SIZE = 100
+REFERENCE_CUT = 25
+SETTLE_SECONDS = 180.0
+
+
+def property_item_calls(workspace: Workspace) -> int:
+    """Paginated property-item reads the data needs: mapped multi-valued values past 25."""
+    values = [len(kr.owners) for kr in workspace.key_results]
+    values += [len(o.owners) for o in workspace.objectives]
+    values += [len(o.parents) for o in workspace.objectives]
+    return sum(ceil_div(n, PAGE_SIZE) for n in values if n > REFERENCE_CUT)
+
+
+def review_pages(bench: Bench) -> dict[str, int]:
+    """Review page id -> number of blocks on it, from the emulator's state."""
+    store: Any = getattr(bench.sandbox, "store")  # noqa: B009 (Notion-specific state)
+    parent = str(bench.seed.options["review_parent"])
+
+    def size(container: str) -> int:
+        return sum(1 + size(child) for child in store.live_children(container))
+
+    return {
+        page_id: size(page_id)
+        for page_id, page in store.pages.items()
+        if page["parent"].get("page_id") == parent and not page["in_trash"]
+    }
+
+
+def full_sync_minimum(workspace: Workspace, blocks_per_review: dict[str, int]) -> dict[str, int]:
+    """The fewest requests a full sync of `workspace` could make (see the module docstring)."""
+    sources = (len(workspace.objectives), len(workspace.key_results), len(workspace.cycles))
+    queries = sum(max(1, ceil_div(n, PAGE_SIZE)) for n in sources)
+    review = (1 if blocks_per_review else 0) + sum(
+        max(1, ceil_div(blocks, PAGE_SIZE)) + 1 for blocks in blocks_per_review.values()
+    )
+    minimum = {
+        "queries": queries,
+        "property_items": property_item_calls(workspace),
+        "page_writes_due": len(workspace.objectives) + len(workspace.key_results),
+        "review_pages": review,
+    }
+    minimum["total"] = sum(minimum.values())
+    return minimum
+
+
+def change_key_results(bench: Bench, workspace: Workspace, share: float) -> list[str]:
+    """A person sets Current Value on `share` of the increasing key results so that each
+    one's score surely changes (to the target, or back to the start). Returns page ids."""
+    store: Any = getattr(bench.sandbox, "store")  # noqa: B009
+    increasing = [
+        kr
+        for kr in workspace.key_results
+        if kr.kind is None and kr.start is not None and kr.target is not None
+    ]
+    count = max(1, round(len(workspace.key_results) * share))
+    step = max(1, len(increasing) // count)
+    edited: list[str] = []
+    for kr in increasing[::step][:count]:
+        page_id = bench.seed.ids[kr.id]
+        new = kr.target if (kr.current or 0) < (kr.target or 0) * 0.9 else kr.start
+        store.update_page(page_id, {"Current Value": {"number": new}})
+        edited.append(page_id)
+    return edited
+
+
+def measure(
+    key_results: int, out: Path, rps: float, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    workspace = synthetic_workspace(key_results, wide_every=100)
+    options = {"requests_per_second": rps, **(options or {})}
+    bench = Bench("notion", workspace, out, options=options)
+    try:
+        _, full = bench.sync()
+        minimum = full_sync_minimum(workspace, review_pages(bench))
+        full["minimum"] = minimum
+        full["ratio_to_minimum"] = round(full["requests"]["total"] / minimum["total"], 3)
+        lookups = sum(
+            full["by_endpoint"].get(e, 0) for e in ("databases.retrieve", "data_sources.retrieve")
+        )
+        full["ratio_without_lookups"] = round(
+            (full["requests"]["total"] - lookups) / minimum["total"], 3
+        )
+
+        _, next_sync = bench.sync()
+        _, again = bench.sync()
+        bench.clock.advance(SETTLE_SECONDS)
+        _, settled = bench.sync()
+
+        bench.clock.advance(SETTLE_SECONDS)
+        edited = change_key_results(bench, workspace, 0.01)
+        expected_summary, _ = bench.sync(full=True, dry_run=True)
+        expected = planned_targets(expected_summary)
+        changed_summary, changed = bench.sync()
+        applied = applied_targets(changed_summary)
+        edited_targets = {f"notion:page:{p}" for p in edited}
+        changed.update(
+            {
+                "pages_edited": len(edited),
+                "expected_writes": len(expected),
+                "exactly_expected": applied == expected,
+                "unexpected_writes": sorted(applied - expected)[:10],
+                "missing_writes": sorted(expected - applied)[:10],
+                "every_edited_page_written": edited_targets <= applied,
+            }
+        )
+        data_sources = 3
+        targets = {
+            "full_ratio_le_1_10": full["ratio_to_minimum"] <= 1.10,
+            "no_change_settled_one_query_per_data_source": settled["by_endpoint"].get(
+                "data_sources.query", 0
+            )
+            == data_sources,
+            "no_change_zero_writes": all(
+                s["writes_applied"] == 0 for s in (next_sync, again, settled)
+            ),
+            "one_percent_exact_writes": bool(
+                changed["exactly_expected"] and changed["every_edited_page_written"]
+            ),
+        }
+        return {
+            "benchmark": "api_notion",
+            "key_results": len(workspace.key_results),
+            "objectives": len(workspace.objectives),
+            "data_sources": data_sources,
+            "connector_options": options,
+            "seed_s": round(bench.seed_seconds, 3),
+            "full": full,
+            "no_change_next": next_sync,
+            "no_change_again": again,
+            "no_change_settled": settled,
+            "one_percent_changed": changed,
+            "targets_met": targets,
+            "machine": machine(),
+        }
+    finally:
+        bench.stop()
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=JSON` pairs (a bare word is kept as a string) as a dict of connector options."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--key-results", type=int, default=1000)
+    parser.add_argument(
+        "--rps",
+        type=float,
+        default=1000.0,
+        help="connector throttle; the sandbox is unlimited here (benchmark 3 times the limit)",
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="extra connector option, e.g. verify_before_write=false",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="folder for config and state")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="okrsync-bench-") as tmp:
+        emit(measure(args.key_results, args.out or Path(tmp), args.rps, parse_options(args.option)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

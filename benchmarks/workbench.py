@@ -1,0 +1,183 @@
+"""The harness the API benchmarks share: a seeded sandbox, an okrsync.toml for it, measured syncs.
+
+A `Bench` starts one emulator (found through the `okrsync.sandboxes` entry points, as the demo
+does), seeds it with a synthetic workspace, writes a config the real engine loads, and runs
+`okrsync.sync.run_sync` against it. Each sync is measured from both ends: the requests the
+sandbox logged (the authority: every HTTP request that reached the "vendor", with its status)
+and the connector's own per-endpoint counts from the sync summary.
+
+Time: the sandbox's page timestamps and the engine's clock share one `ShiftedClock` (wall time
+plus an offset), so a benchmark can let "three minutes pass" between two syncs without waiting,
+which is how the steady state after the one-minute incremental overlap is measured.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from okrsync.config import load_config
+from okrsync.demo.environment import config_document
+from okrsync.model import Workspace
+from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
+from okrsync.sync import SyncSummary, run_sync
+
+
+@dataclass
+class ShiftedClock:
+    """Wall time plus an offset that only grows; `advance` simulates time passing at once."""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def epoch(self) -> float:
+        return time.time() + self.offset.total_seconds()
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on (cores, CPU model, Python)."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import platform
+
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+    }
+
+
+def ceil_div(count: int, size: int) -> int:
+    return math.ceil(count / size) if count > 0 else 0
+
+
+class Bench:
+    """One seeded sandbox and the okrsync config that syncs it; see the module docstring."""
+
+    def __init__(
+        self,
+        source: str,
+        workspace: Workspace,
+        out: Path,
+        *,
+        options: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        """Start and seed the emulator; `options` extend the seeded connector options and
+        `config` replaces top-level tables of the written okrsync.toml (e.g. `schedule`)."""
+        self.source = source
+        self.clock = ShiftedClock()
+        self.sandbox: Sandbox = load_sandbox(source)(port=0)
+        self._share_clock()
+        self.sandbox.start()
+        started = time.perf_counter()
+        seed = self.sandbox.seed(workspace)
+        self.seed_seconds = time.perf_counter() - started
+        self.seed: SeedResult = seed.model_copy(
+            update={"options": {**seed.options, **(options or {})}}
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "state.db").unlink(missing_ok=True)
+        document = config_document({source: self.seed}, out)
+        document["logging"] = {"level": "error", "format": "json"}
+        document.update(config or {})
+        self.config_path = out / "okrsync.toml"
+        self.config_path.write_text(tomli_w.dumps(document), encoding="utf-8")
+        self.config = load_config(self.config_path)
+        self.env = {**os.environ, **self.seed.env}
+
+    def _share_clock(self) -> None:
+        """Point the emulator's page timestamps at the shared clock (Notion: datetimes,
+        Confluence: epoch seconds); its rate limiter keeps real time."""
+        store = getattr(self.sandbox, "store", None)
+        if store is None:
+            return
+        store.clock = self.clock.now if self.source == "notion" else self.clock.epoch
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+
+    def log_mark(self) -> int:
+        return len(self.sandbox.request_log())
+
+    def requests_since(self, mark: int) -> dict[str, Any]:
+        """Requests the sandbox logged after `mark`: total, by status, and 429s."""
+        entries = self.sandbox.request_log()[mark:]
+        statuses = Counter(str(e.status) for e in entries)
+        return {
+            "total": len(entries),
+            "by_status": dict(sorted(statuses.items())),
+            "rate_limited_429": statuses.get("429", 0),
+        }
+
+    def sync(
+        self, *, full: bool = False, dry_run: bool = False
+    ) -> tuple[SyncSummary, dict[str, Any]]:
+        """Run one sync; returns the summary and its measured figures."""
+        mark = self.log_mark()
+        started = time.perf_counter()
+        summary = run_sync(
+            self.config, full=full, dry_run=dry_run, env=self.env, clock=self.clock.now
+        )
+        wall = time.perf_counter() - started
+        src = summary.sources[self.source]
+        figures: dict[str, Any] = {
+            "wall_s": round(wall, 3),
+            "outcome": summary.outcome,
+            "full_pull": src.full,
+            "records_pulled": src.reads,
+            "planned_writes": src.planned_writes,
+            "writes_applied": src.writes,
+            "writes_skipped_by_ledger": src.skipped_writes,
+            "writes_unchanged_at_remote": src.unchanged_writes,
+            "writes_failed": src.failed_writes,
+            "requests": self.requests_since(mark),
+            "by_endpoint": dict(src.requests.get("by_endpoint", {})),
+            "errors": summary.errors[:5],
+        }
+        return summary, figures
+
+
+def applied_targets(summary: SyncSummary) -> set[str]:
+    """Targets of the writes a sync applied."""
+    return {
+        o.target
+        for s in summary.sources.values()
+        for o in s.write_outcomes
+        if o.status == "applied"
+    }
+
+
+def planned_targets(summary: SyncSummary) -> set[str]:
+    """Targets a (dry) run would write: planned and not skipped by the ledger."""
+    return {
+        o.target
+        for s in summary.sources.values()
+        for o in s.write_outcomes
+        if o.status != "skipped"
+    }
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Print one benchmark result as one JSON line (what benchmarks.run collects)."""
+    print(json.dumps(result, default=str), flush=True)
