@@ -251,6 +251,8 @@ def _duplicates(ctx: Context, t: DuplicateThresholds) -> Iterator[Hit]:
         if o.cycle is None:
             continue
         title = normalise_title(o.title)
+        if not title:
+            continue  # nothing to compare; an empty title is the mapping's finding (DATA002)
         earlier = first_by_title.setdefault((o.cycle, title), o.id)
         if earlier != o.id:
             yield Hit(o.id, f"objective {o.title!r} duplicates {earlier} in the same cycle")

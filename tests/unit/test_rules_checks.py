@@ -269,6 +269,8 @@ def test_obj007_exact_and_near_duplicates() -> None:
     assert subjects("OBJ007", other_cycle) == []
     distinct = replace(ws, objectives=[objective("T2", title="Hire a world-class support team")])
     assert subjects("OBJ007", distinct) == []
+    untitled = replace(ws, objectives=[objective("T1", title="?"), objective("T2", title="")])
+    assert subjects("OBJ007", untitled) == []
 
 
 def test_obj007_large_group_uses_window_and_still_finds_neighbours() -> None:
