@@ -1,11 +1,11 @@
 """The review page body for one CycleReview, and okrsync's managed macro on OKR pages.
 
 The body is built with `storage_write` (one escaping choke point) and ends with a notes section
-for people: a heading, an info panel saying it is kept, and the region between two anchor macros
-(`okrsync-notes-begin` / `okrsync-notes-end`). Regeneration puts back whatever the stored page
-holds between the markers byte for byte. The content hash covers what okrsync rendered with the
-notes region empty, so neither people's notes nor Confluence's own rewriting of macro ids and
-attributes count as a change.
+for people: a heading, an info panel saying it is kept, and everything after the anchor macro
+`okrsync-notes-begin` (new pages get a prompt and an `okrsync-notes-end` anchor there).
+Regeneration puts back whatever the stored page holds after the begin marker byte for byte.
+The content hash covers what okrsync rendered with the notes region empty, so neither people's
+notes nor Confluence's own rewriting of macro ids and attributes count as a change.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ MANAGED_MACRO_ID = "okrsync-outputs"
 REVIEW_MACRO_ID = "okrsync-review"
 REVIEW_LABEL = "okr-review"
 _SLOT = "<okrsync-slot/>"
-DEFAULT_NOTES = (
-    "<p>Add your notes here: decisions, context, follow-ups. okrsync keeps everything in this "
-    "section when it regenerates the page.</p>"
+NOTES_PROMPT = (
+    "Add your notes here: decisions, context, follow-ups. okrsync keeps everything in this "
+    "section when it regenerates the page."
 )
 
 HEALTH_LOZENGE: dict[str, tuple[str, str]] = {
@@ -278,12 +278,11 @@ def _notes_section(root: etree._Element) -> None:
     sw.el(
         info,
         "p",
-        "This section is kept by okrsync: everything between the two anchors below stays as you "
-        "wrote it when the rest of the page is regenerated. Edits above it are overwritten.",
+        "This section is kept by okrsync: everything below this box stays exactly as you wrote "
+        "it when the rest of the page is regenerated. Edits above it are overwritten.",
     )
     sw.anchor(root, NOTES_BEGIN)
     sw.el(root, "okrsync-slot")
-    sw.anchor(root, NOTES_END)
 
 
 def render_review(
@@ -327,11 +326,23 @@ def render_review(
     )
 
 
-def extract_notes(body: str) -> str | None:
-    """The stored notes region byte for byte, or None when the markers are gone.
+def _default_notes() -> str:
+    root = sw.new_root()
+    sw.el(root, "p", NOTES_PROMPT)
+    sw.anchor(root, NOTES_END)
+    return sw.serialize(root)
 
-    When only the begin marker is left, everything after it counts as notes. Raises
-    StorageFormatError when the stored body is not well-formed (nothing is then overwritten).
+
+DEFAULT_NOTES = _default_notes()
+
+
+def extract_notes(body: str) -> str | None:
+    """The stored notes region byte for byte, or None when the begin marker is gone.
+
+    The region runs from the begin anchor to the end of the page: okrsync renders nothing
+    after it, so text people type below the end anchor (which new pages get as a visual end)
+    is kept too. Raises StorageFormatError when the stored body is not well-formed (nothing is
+    then overwritten).
     """
     spans = element_spans(body)
     begin = next(
@@ -340,17 +351,7 @@ def extract_notes(body: str) -> str | None:
     if begin is None:
         return None
     raw = body.encode("utf-8")
-    start = top_level_of(spans, begin).end
-    end_marker = next(
-        (
-            s
-            for s in spans
-            if s.macro == "anchor" and s.params.get("") == NOTES_END and s.start >= start
-        ),
-        None,
-    )
-    stop = top_level_of(spans, end_marker).start if end_marker is not None else len(raw)
-    return raw[start:stop].decode("utf-8")
+    return raw[top_level_of(spans, begin).end :].decode("utf-8")
 
 
 # --- the managed Page Properties macro on OKR pages ---------------------------------------

@@ -161,3 +161,13 @@ def test_change_arrows() -> None:
     assert format_change(-0.3) == "▼ 0.3"
     assert format_change(0.0) == "= 0.0"
     assert format_change(None) == "–"
+
+
+def test_text_typed_below_the_end_anchor_is_kept_too() -> None:
+    rendered = render_review(cycle_review(), title="t")
+    stored = rendered.body() + "<p>typed at the very end</p>"
+    notes = extract_notes(stored)
+    assert notes is not None and notes.endswith("<p>typed at the very end</p>")
+    assert notes.startswith(DEFAULT_NOTES)
+    assert rendered.after_notes == "", "okrsync renders nothing after the notes"
+    assert extract_notes(rendered.body(notes)) == notes
