@@ -34,11 +34,12 @@ from okrsync.mapping.schema import (
     FieldSpec,
     Locale,
     Mapping,
+    OutputMap,
     did_you_mean,
     mappable_fields,
     unknown_field_message,
 )
-from okrsync.mapping.values import ValueParseError, is_empty
+from okrsync.mapping.values import ValueParseError, is_empty, option_key
 
 COLLECTION_NAMES: Final = ("objectives", "key_results", "cycles", "people", "check_ins")
 _HINT: Final = (
@@ -311,6 +312,49 @@ def check_structure(data: CommentedMap) -> list[tuple[int, Loc, str]]:
                 problems.extend(
                     _check_spec(data, name, _key(fname), spec, (*base, _key(fname)), locale)
                 )
+    problems.extend(_check_outputs(data, collections))
+    return problems
+
+
+def _read_fields(coll: Any) -> dict[str, str]:
+    """Source field -> the canonical field reading it, for one collection's raw YAML."""
+    fields = coll.get("fields") if isinstance(coll, dict) else None
+    read: dict[str, str] = {}
+    if not isinstance(fields, dict):
+        return read
+    for fname, spec in fields.items():
+        source = (
+            spec if isinstance(spec, str) else spec.get("field") if isinstance(spec, dict) else None
+        )
+        if isinstance(source, str):
+            read.setdefault(source, _key(fname))
+    return read
+
+
+def _check_outputs(data: CommentedMap, collections: dict[Any, Any]) -> list[tuple[int, Loc, str]]:
+    """An output property must not be a field okrsync reads: writing it would destroy input."""
+    problems: list[tuple[int, Loc, str]] = []
+    outputs = data.get("outputs")
+    for collection in ("objectives", "key_results"):
+        read = _read_fields(collections.get(collection))
+        given = outputs.get(collection) if isinstance(outputs, dict) else None
+        names = dict(OutputMap().model_dump())
+        if isinstance(given, dict):
+            names.update({_key(k): v for k, v in given.items() if _key(k) in names})
+        for key, name in names.items():
+            if isinstance(name, str) and name in read:
+                loc: Loc = ("outputs", collection, key)
+                if not isinstance(given, dict) or key not in {_key(k) for k in given}:
+                    loc = ("collections", collection, "fields", read[name])
+                problems.append(
+                    (
+                        line_of(data, loc),
+                        loc,
+                        f'"{name}" is both read (as {read[name]}) and written (as the {key} '
+                        f"output); okrsync would overwrite your data — rename the output under "
+                        f"outputs.{collection}.{key}, or set it to null",
+                    )
+                )
     return problems
 
 
@@ -362,6 +406,20 @@ def _check_spec(
     values = spec.get("values")
     if isinstance(values, dict):
         checks.extend(((*loc, "values", _key(k)), v) for k, v in values.items())
+        first: dict[str, str] = {}
+        for k in values:
+            folded = option_key(_key(k))
+            if folded in first:
+                where = (*loc, "values", _key(k))
+                problems.append(
+                    (
+                        line_of(data, where),
+                        where,
+                        f'"{_key(k)}" is the same option as "{first[folded]}" (options are '
+                        "compared case-insensitively, spaces trimmed); keep one",
+                    )
+                )
+            first.setdefault(folded, _key(k))
     for where, value in checks:
         if is_empty(value) or kind in ("text", "ids", "ref", "cycle", "people"):
             continue

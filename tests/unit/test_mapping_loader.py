@@ -345,3 +345,65 @@ collections:
     done = mapping.collections["key_results"].fields["done"].values
     assert done == {"Fertig": True, "Offen": False, "Geschlossen": True}
     assert all(type(v) is bool for v in done.values())
+
+
+def test_outputs_must_not_overwrite_fields_that_are_read(tmp_path: Path) -> None:
+    text = """\
+version: 1
+collections:
+  objectives:
+    fields:
+      title: Objective
+      status: Health
+  key_results:
+    fields:
+      title: KR
+      objective: Objective
+      ignore_rules: {field: Notes}
+outputs:
+  key_results:
+    warnings: Notes
+"""
+    problems = problems_of(tmp_path, text)
+    path = tmp_path / "okr.yaml"
+    assert problems == [
+        f'{path}:6 collections.objectives.fields.status: "Health" is both read (as status) and '
+        "written (as the health output); okrsync would overwrite your data — rename the output "
+        "under outputs.objectives.health, or set it to null",
+        f'{path}:14 outputs.key_results.warnings: "Notes" is both read (as ignore_rules) and '
+        "written (as the warnings output); okrsync would overwrite your data — rename the output "
+        "under outputs.key_results.warnings, or set it to null",
+    ]
+
+
+def test_an_output_set_to_null_may_share_a_name(tmp_path: Path) -> None:
+    text = """\
+version: 1
+collections:
+  objectives:
+    fields: {title: Objective, status: Health}
+outputs:
+  objectives: {health: null}
+"""
+    mapping = load_mapping(write(tmp_path, text))
+    assert mapping.output_map("objectives").health is None
+
+
+def test_value_map_keys_that_differ_only_in_case_are_reported(tmp_path: Path) -> None:
+    text = """\
+version: 1
+collections:
+  objectives:
+    fields:
+      title: Objective
+      level:
+        field: Level
+        values:
+          Team: team
+          " team ": department
+"""
+    assert problems_of(tmp_path, text) == [
+        f'{tmp_path / "okr.yaml"}:10 collections.objectives.fields.level.values. team : " team " '
+        'is the same option as "Team" (options are compared case-insensitively, spaces trimmed); '
+        "keep one"
+    ]
