@@ -43,7 +43,7 @@ def _parent_other_cycle(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
                 yield Hit(
                     o.id,
                     f"objective {o.title!r} ({ctx.cycle_label(o.cycle)}) is aligned to "
-                    f"{parent_id} in cycle {ctx.cycle_label(parent.cycle)}",
+                    f"{parent.title!r} in cycle {ctx.cycle_label(parent.cycle)}",
                 )
 
 

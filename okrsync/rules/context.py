@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from okrsync.evaluation import Evaluation, Phase
-from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
+from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
 
 
 def instant(moment: datetime) -> datetime:
@@ -35,6 +35,7 @@ class Context:
     children: Mapping[str, Sequence[str]]
     last_check_in: Mapping[str, CheckIn]
     last_confidence: Mapping[str, float]
+    people: Mapping[str, Person]
 
     @property
     def at(self) -> date:
@@ -46,9 +47,25 @@ class Context:
         return None if cycle_id is None else self.cycles.get(cycle_id)
 
     def cycle_label(self, cycle_id: str) -> str:
-        """The cycle's name for messages (its id when the cycle is unknown)."""
+        """The cycle's name for messages (its id when the cycle is unknown).
+
+        Ids are often opaque page ids that mean nothing to the people reading a review.
+        """
         cycle = self.cycles.get(cycle_id)
-        return f"{cycle.name} ({cycle_id})" if cycle and cycle.name != cycle_id else cycle_id
+        return cycle.name if cycle and cycle.name else cycle_id
+
+    def person_label(self, person_id: str) -> str:
+        """A person's name for messages (their id when unknown)."""
+        person = self.people.get(person_id)
+        return person.name if person and person.name else person_id
+
+    def objective_list(self, ids: Sequence[str], limit: int = 6) -> str:
+        """Objective titles for a message, shortened to `limit` with a count of the rest."""
+        titles = [
+            repr(self.objectives[i].title) if i in self.objectives else i for i in ids[:limit]
+        ]
+        shown = ", ".join(titles)
+        return f"{shown} and {len(ids) - limit} more" if len(ids) > limit else shown
 
     def cycle_of_key_result(self, key_result: KeyResult) -> Cycle | None:
         """The cycle of the key result's objective, if both are known."""
@@ -132,10 +149,5 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
         children=children,
         last_check_in=last,
         last_confidence={k: v for k, (_, v) in confidence_at.items()},
+        people={p.id: p for p in workspace.people},
     )
-
-
-def id_list(ids: Sequence[str], limit: int = 6) -> str:
-    """Ids for a message, shortened to `limit` with a count of the rest."""
-    shown = ", ".join(ids[:limit])
-    return f"{shown} and {len(ids) - limit} more" if len(ids) > limit else shown

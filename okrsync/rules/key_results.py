@@ -321,6 +321,14 @@ def title_units(title: str) -> list[str]:
     return list(found)
 
 
+_PERCENT_IN_TITLE: Final = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+
+
+def _percentages_in(title: str) -> set[float]:
+    """Percentages a title states ("from 104% to 112%"): values above 100 that are meant."""
+    return {float(m.group(1).replace(",", ".")) for m in _PERCENT_IN_TITLE.finditer(title)}
+
+
 def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         unit = unit_category(kr.unit)
@@ -335,7 +343,8 @@ def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
             )
         elif unit == "%":
             values = [v for v in (kr.start, kr.target) if v is not None]
-            if values and max(values) > t.max_percent:
+            stated = _percentages_in(kr.title)
+            if values and max(values) > t.max_percent and max(values) not in stated:
                 yield Hit(
                     kr.id,
                     f"key result {kr.title!r} is in % but its start or target is "
@@ -606,7 +615,9 @@ RULES: Final[tuple[Rule, ...]] = (
         explanation=(
             'When the title says "%" but the unit is "$" (or a percentage target is 250), the '
             "numbers were typed into the wrong fields or scaled twice, and every score built on "
-            "them is wrong. Niven and Lamorte stress unambiguous measures with explicit units."
+            "them is wrong. Percentages above 100 that the title itself states (net revenue "
+            'retention "from 104% to 112%") are meant and not flagged. Niven and Lamorte stress '
+            "unambiguous measures with explicit units."
         ),
         hint="Make the unit match the title, and write percentages as the number shown "
         "(27 for 27%).",

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from okrsync.model import Objective
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
-from okrsync.rules.context import Context, id_list
+from okrsync.rules.context import Context
 
 # -- OBJ001 -----------------------------------------------------------------------------------
 
@@ -43,21 +43,22 @@ def _too_many_objectives(ctx: Context, t: TooManyObjectivesThresholds) -> Iterat
             yield Hit(
                 cycle_id,
                 f"{len(ids)} company objectives in cycle {ctx.cycle_label(cycle_id)}, more than "
-                f"{t.max_company}: {id_list(ids)}",
+                f"{t.max_company}: {ctx.objective_list(ids)}",
             )
     for (cycle_id, team), ids in teams.items():
         if len(ids) > t.max_per_team:
             yield Hit(
                 team,
                 f"team {team!r} has {len(ids)} objectives in cycle {ctx.cycle_label(cycle_id)}, "
-                f"more than {t.max_per_team}: {id_list(ids)}",
+                f"more than {t.max_per_team}: {ctx.objective_list(ids)}",
             )
     for (cycle_id, owner), ids in owners.items():
         if len(ids) > t.max_per_owner:
             yield Hit(
                 owner,
-                f"owner {owner!r} owns {len(ids)} objectives in cycle {ctx.cycle_label(cycle_id)}, "
-                f"more than {t.max_per_owner}: {id_list(ids)}",
+                f"{ctx.person_label(owner)} owns {len(ids)} objectives in cycle "
+                f"{ctx.cycle_label(cycle_id)}, more than {t.max_per_owner}: "
+                f"{ctx.objective_list(ids)}",
             )
 
 

@@ -195,6 +195,18 @@ def test_obj001_threshold_override() -> None:
     assert subjects("OBJ001", ws, thresholds={"max_per_team": 4, "max_per_owner": 4}) == []
 
 
+def test_obj001_messages_name_people_objectives_and_cycles_not_ids() -> None:
+    ws = replace(
+        base_workspace(),
+        objectives=[objective(f"T{i}", title=f"Delight segment {i}") for i in range(2, 5)],
+    )
+    found = check(ws, evaluation(ws), RuleSettings(select=("OBJ001",)))
+    by_subject = {f.subject: f.message for f in found}
+    assert by_subject["ana"].startswith("Ana owns 4 objectives in cycle Q3 2025")
+    assert "'Delight segment 2'" in by_subject["ana"]
+    assert "(q3)" not in by_subject["Sales"] and "T2" not in by_subject["Sales"]
+
+
 def test_obj002_too_few_key_results() -> None:
     ws = base_workspace()
     one = replace(ws, drop=["T1-2"])
@@ -436,6 +448,8 @@ def test_kr007_key_result_without_owner() -> None:
         ("Revenue from $1M to $2M", "%", 27.0, True),
         ("Conversion to 27 percent", "EUR", 27.0, True),
         ("Share of wallet up", "%", 150.0, True),
+        ("Net revenue retention from 104% to 112%", "%", 112.0, False),
+        ("Net revenue retention from 104% to 112%", "%", 1120.0, True),
         ("Close rate from 22% to 27%", "%", 27.0, False),
         ("Revenue to €2M", "€", 27.0, False),
         ("Close rate from 22% to 27%", "calls", 27.0, False),
