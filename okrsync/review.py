@@ -2,7 +2,7 @@
 
 `Review` bundles the workspace, its evaluation, its findings and okrsync's history; connectors
 plan their writes from it and `render/` draws it as Markdown, HTML or JSON.
-`review_build.cycle_reviews()` cuts it into one `CycleReview` per cycle (and per team when
+`review_build.build_cycle_reviews()` cuts it into one `CycleReview` per cycle (and per team when
 asked), the unit a review page shows.
 """
 
