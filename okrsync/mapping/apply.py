@@ -171,7 +171,7 @@ def parse_kind(
     if kind in ("ids", "ref"):
         return parse_list(value) if mode == "list" else parse_ids(value)
     if kind == "cycle":
-        return _cycle_candidates(mode, value)
+        return _cycle_candidates(mode, value, locale)
     if kind == "confidence":
         return _confidence(mode, value, locale)
     if mode == "list":
@@ -185,7 +185,7 @@ def _range_end(kind: FieldKind, mode: str, value: Any, locale: Locale) -> date:
     """A cycle's start or end from a date, a date range (its start or end) or a cycle name."""
     pick = 0 if kind == "date_start" else 1
     if mode == "cycle":
-        period = parse_cycle(value)
+        period = parse_cycle(value, locale.fiscal_year_start)
         return period.start if pick == 0 else period.end
     if mode == "date_range" or isinstance(value, AnyMapping):
         return parse_date_range(value, locale)[pick]
@@ -195,14 +195,14 @@ def _range_end(kind: FieldKind, mode: str, value: Any, locale: Locale) -> date:
         return parse_date_range(value, locale)[pick]
 
 
-def _cycle_candidates(mode: str, value: Any) -> tuple[str, ...]:
+def _cycle_candidates(mode: str, value: Any, locale: Locale) -> tuple[str, ...]:
     """Cycle references as text: relation ids or cycle names, resolved once all cycles are read."""
     if mode == "ids":
         return parse_ids(value)
     items = parse_list(value) if isinstance(value, list | tuple) else (parse_text(value),)
     if mode == "cycle":
         for item in items:
-            parse_cycle(item)  # fail now with the cycle-name message
+            parse_cycle(item, locale.fiscal_year_start)  # fail now with the cycle-name message
     return tuple(i for i in items if i)
 
 
@@ -553,9 +553,10 @@ def apply_mapping(
             for value in item.values.get("owners", ()):
                 people.add_value(value)
 
-    cycles, cycle_index = _cycles(read["cycles"], connector, report, findings)
+    locale = mapping.locale
+    cycles, cycle_index = _cycles(read["cycles"], connector, locale, report, findings)
     objectives = _objectives(
-        read["objectives"], connector, people, cycles, cycle_index, report, findings
+        read["objectives"], connector, people, (cycles, cycle_index, locale), report, findings
     )
     key_results = _key_results(read["key_results"], connector, people, objectives, report, findings)
     check_ins = _check_ins(read["check_ins"], key_results, report, findings)
@@ -574,7 +575,11 @@ def _as_record(item: SourceRecord | AnyMapping[str, Any]) -> SourceRecord:
 
 
 def _cycles(
-    items: list[ReadRecord], connector: str, report: FindingMaker, findings: list[Finding]
+    items: list[ReadRecord],
+    connector: str,
+    locale: Locale,
+    report: FindingMaker,
+    findings: list[Finding],
 ) -> tuple[dict[str, Cycle], dict[str, str]]:
     """Cycles from a cycles collection, and an index from names and period ids to cycle ids."""
     cycles: dict[str, Cycle] = {}
@@ -585,7 +590,7 @@ def _cycles(
         who = _who("cycles", record, name)
         period: Period | None
         try:
-            period = parse_cycle(name)
+            period = parse_cycle(name, locale.fiscal_year_start)
         except ValueParseError:
             period = None
         start = values.get("start", period.start if period else None)
@@ -617,17 +622,20 @@ def _cycles(
     return cycles, index
 
 
-def _resolve_cycle(
-    candidates: tuple[str, ...], cycles: dict[str, Cycle], index: dict[str, str]
-) -> str | None:
+CycleBook = tuple[dict[str, Cycle], dict[str, str], Locale]
+"""The cycles read so far, the index of their names and period ids, and the locale."""
+
+
+def _resolve_cycle(candidates: tuple[str, ...], book: CycleBook) -> str | None:
     """The cycle id for an objective's cycle value, creating a Cycle from a name if needed."""
+    cycles, index, locale = book
     for candidate in candidates:
         if candidate in cycles:
             return candidate
         if option_key(candidate) in index:
             return index[option_key(candidate)]
         try:
-            period = parse_cycle(candidate)
+            period = parse_cycle(candidate, locale.fiscal_year_start)
         except ValueParseError:
             continue
         known = index.get(period.id.casefold())
@@ -646,8 +654,7 @@ def _objectives(
     items: list[ReadRecord],
     connector: str,
     people: _People,
-    cycles: dict[str, Cycle],
-    cycle_index: dict[str, str],
+    book: CycleBook,
     report: FindingMaker,
     findings: list[Finding],
 ) -> dict[str, Objective]:
@@ -663,7 +670,7 @@ def _objectives(
             if name == "owners":
                 data[name] = tuple(dict.fromkeys(people.resolve(p) for p in value))
             elif name == "cycle":
-                cycle = _resolve_cycle(value, cycles, cycle_index)
+                cycle = _resolve_cycle(value, book)
                 if cycle is None:
                     findings.append(
                         report(

@@ -187,6 +187,13 @@ class OutputMap(Frozen):
 class Locale(Frozen):
     decimal: Literal[".", ","] = "."
     day_first: bool = Field(default=False, description="Read 03/04/2025 as 3 April.")
+    fiscal_year_start: int = Field(
+        default=1,
+        ge=1,
+        le=12,
+        description="Month the fiscal year starts in, for cycle names like 'FY25 Q1'; a fiscal "
+        "year is named by the calendar year it ends in (with 4, FY2025 is 2024-04 to 2025-03).",
+    )
 
 
 _CANONICAL: dict[str, type[Frozen]] = {

@@ -438,7 +438,7 @@ def parse_date_range(value: Any, locale: Locale = _DEFAULT_LOCALE) -> tuple[date
             start, end = parse_date(parts[0], locale), parse_date(parts[1], locale)
         else:
             try:
-                period = parse_cycle(value)
+                period = parse_cycle(value, locale.fiscal_year_start)
             except ValueParseError:
                 raise ValueParseError(value, expected) from None
             start, end = period.start, period.end
@@ -464,9 +464,10 @@ class Period(NamedTuple):
 
 _EXPECTED_CYCLE: Final = (
     'a cycle name (like "Q3 2025", "2025-Q3", "Q3/25", "H1 2026", "2026-H1", "2025", '
-    '"Quartal 3 2025" or "3. Quartal 2025")'
+    '"Quartal 3 2025", "3. Quartal 2025" or "FY25 Q1")'
 )
 _YEAR: Final = r"(\d{4}|'?\d{2})"
+_FY: Final = r"(?:FY|GJ)\s*'?(\d{4}|\d{2})"
 _CYCLE_PATTERNS: Final = (
     # (pattern, period kind group, number group, year group)
     (re.compile(rf"([QH])\s*([1-4])\s*[-/ ]?\s*{_YEAR}", re.I), 1, 2, 3),
@@ -475,6 +476,10 @@ _CYCLE_PATTERNS: Final = (
     (re.compile(rf"([1-4])\s*\.\s*(Quartal|Halbjahr)\s*[-/ ]?\s*{_YEAR}", re.I), 2, 1, 3),
     (re.compile(rf"{_YEAR}\s*[-/ ]?\s*(Quartal|Halbjahr)\s*([1-4])", re.I), 2, 3, 1),
     (re.compile(rf"([1-4])(?:st|nd|rd|th)?\s+(quarter|half)\s*(?:of\s+)?{_YEAR}", re.I), 2, 1, 3),
+)
+_FISCAL_PATTERNS: Final = (
+    (re.compile(rf"{_FY}\s*[-/ ]?\s*([QH])\s*([1-4])", re.I), 2, 3, 1),
+    (re.compile(rf"([QH])\s*([1-4])\s*[-/ ]?\s*{_FY}", re.I), 1, 2, 3),
 )
 
 
@@ -487,31 +492,51 @@ def _last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def period_of(kind: Literal["Q", "H", "Y"], number: int, year: int) -> Period:
-    """The Period of quarter/half `number` of `year` (or the whole year for "Y")."""
+def _month_after(year: int, month: int, months: int) -> tuple[int, int]:
+    """(year, month) `months` months after (year, month)."""
+    index = year * 12 + (month - 1) + months
+    return index // 12, index % 12 + 1
+
+
+def period_of(
+    kind: Literal["Q", "H", "Y"], number: int, year: int, fiscal_year_start: int = 1
+) -> Period:
+    """The Period of quarter/half `number` (or the whole year for "Y") of `year`.
+
+    With `fiscal_year_start` other than 1 (January), `year` is a fiscal year named by the
+    calendar year it ends in: with April, FY2025 runs from 2024-04-01 to 2025-03-31, and its
+    ids read "FY2025-Q1". With January, fiscal and calendar years are the same.
+    """
+    fiscal = fiscal_year_start != 1
+    first_year, first_month = (year - 1, fiscal_year_start) if fiscal else (year, 1)
+    label = f"FY{year}" if fiscal else str(year)
     if kind == "Y":
-        return Period(str(year), str(year), date(year, 1, 1), date(year, 12, 31))
+        end_year, end_month = _month_after(first_year, first_month, 11)
+        return Period(
+            label, label, date(first_year, first_month, 1), _last_day(end_year, end_month)
+        )
     months = 3 if kind == "Q" else 6
-    first = (number - 1) * months + 1
+    start_year, start_month = _month_after(first_year, first_month, (number - 1) * months)
+    end_year, end_month = _month_after(start_year, start_month, months - 1)
     return Period(
-        f"{year}-{kind}{number}",
-        f"{kind}{number} {year}",
-        date(year, first, 1),
-        _last_day(year, first + months - 1),
+        f"{label}-{kind}{number}",
+        f"{kind}{number} {label}",
+        date(start_year, start_month, 1),
+        _last_day(end_year, end_month),
     )
 
 
-def parse_cycle(value: Any) -> Period:
+def parse_cycle(value: Any, fiscal_year_start: int = 1) -> Period:
     """Resolve a cycle name to its Period.
 
     Quarters ("Q3 2025", "2025-Q3", "2025 Q3", "Q3/25", "Q3-2025", "Quartal 3 2025",
     "3. Quartal 2025", "3rd quarter 2025"), halves ("H1 2026", "2026-H1", "1. Halbjahr 2026")
     and whole calendar years ("2025") resolve to ids "2025-Q3", "2026-H1", "2025" and
-    inclusive calendar dates. Fiscal years that do not start in January cannot be read from a
-    name: give such cycles their dates in a cycles collection.
+    inclusive calendar dates. Fiscal names ("FY25", "FY2025 Q1", "Q1 FY25", "GJ 2025 H2")
+    count from `fiscal_year_start` (the month the fiscal year starts in; see `period_of`).
     """
     if isinstance(value, list | tuple) and len(value) == 1:
-        return parse_cycle(value[0])
+        return parse_cycle(value[0], fiscal_year_start)
     if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2200:
         return period_of("Y", 1, value)
     if not isinstance(value, str):
@@ -519,7 +544,11 @@ def parse_cycle(value: Any) -> Period:
     text = " ".join(value.split())
     if m := re.fullmatch(r"(\d{4})", text):
         return period_of("Y", 1, int(m[1]))
-    for pattern, kind_group, number_group, year_group in _CYCLE_PATTERNS:
+    if m := re.fullmatch(_FY, text, re.I):
+        return period_of("Y", 1, _year(m[1]), fiscal_year_start)
+    patterns = [(p, k, n, y, 1) for p, k, n, y in _CYCLE_PATTERNS]
+    patterns += [(p, k, n, y, fiscal_year_start) for p, k, n, y in _FISCAL_PATTERNS]
+    for pattern, kind_group, number_group, year_group, start in patterns:
         m = pattern.fullmatch(text)
         if m is None:
             continue
@@ -528,7 +557,7 @@ def parse_cycle(value: Any) -> Period:
         number = int(m[number_group])
         if kind == "H" and number > 2:
             raise ValueParseError(value, _EXPECTED_CYCLE + "; a year has two halves")
-        return period_of(kind, number, _year(m[year_group]))
+        return period_of(kind, number, _year(m[year_group]), start)
     raise ValueParseError(value, _EXPECTED_CYCLE)
 
 

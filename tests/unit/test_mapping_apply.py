@@ -614,3 +614,22 @@ def test_plain_dict_records_are_accepted_and_bad_ones_reported() -> None:
     assert codes(result.findings) == [("DATA007", "record #2"), ("DATA007", "x9")]
     assert "external_id: Field required" in result.findings[0].message
     assert "collection: Input should be" in result.findings[1].message
+
+
+def test_fiscal_year_cycle_names_follow_the_locale() -> None:
+    text = NOTION.replace("version: 1\n", "version: 1\nlocale: {fiscal_year_start: 4}\n")
+    records = [
+        objective("o1", "Fiscal", Quarter="FY26 Q1"),
+        objective("o2", "Calendar", Quarter="Q1 2026"),
+        rec("cycles", "c1", Name="FY2026 H2"),
+    ]
+    result = run(records, text)
+    assert result.findings == ()
+    cycles = result.workspace.cycle_by_id()
+    assert (cycles["FY2026-Q1"].start, cycles["FY2026-Q1"].end) == (
+        date(2025, 4, 1),
+        date(2025, 6, 30),
+    )
+    assert (cycles["2026-Q1"].start, cycles["2026-Q1"].end) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert (cycles["c1"].start, cycles["c1"].end) == (date(2025, 10, 1), date(2026, 3, 31))
+    assert [o.cycle for o in result.workspace.objectives] == ["FY2026-Q1", "2026-Q1"]

@@ -297,12 +297,32 @@ def test_cycle_names(value: Any, cycle_id: str, name: str, start: date, end: dat
     assert (period.id, period.name, period.start, period.end) == (cycle_id, name, start, end)
 
 
+@pytest.mark.parametrize(
+    ("value", "start_month", "cycle_id", "name", "start", "end"),
+    [
+        ("FY25 Q1", 1, "2025-Q1", "Q1 2025", date(2025, 1, 1), date(2025, 3, 31)),
+        ("FY2025", 1, "2025", "2025", date(2025, 1, 1), date(2025, 12, 31)),
+        ("FY25 Q1", 4, "FY2025-Q1", "Q1 FY2025", date(2024, 4, 1), date(2024, 6, 30)),
+        ("Q4 FY25", 4, "FY2025-Q4", "Q4 FY2025", date(2025, 1, 1), date(2025, 3, 31)),
+        ("FY2026-H2", 10, "FY2026-H2", "H2 FY2026", date(2026, 4, 1), date(2026, 9, 30)),
+        ("fy25", 4, "FY2025", "FY2025", date(2024, 4, 1), date(2025, 3, 31)),
+        ("GJ 2025 Q2", 7, "FY2025-Q2", "Q2 FY2025", date(2024, 10, 1), date(2024, 12, 31)),
+        ("Q3 2025", 4, "2025-Q3", "Q3 2025", date(2025, 7, 1), date(2025, 9, 30)),
+    ],
+)
+def test_fiscal_cycle_names(
+    value: str, start_month: int, cycle_id: str, name: str, start: date, end: date
+) -> None:
+    period = parse_cycle(value, start_month)
+    assert (period.id, period.name, period.start, period.end) == (cycle_id, name, start, end)
+
+
 def test_leap_year_quarter_ends_inclusive() -> None:
     assert parse_cycle("H1 2024").end == date(2024, 6, 30)
     assert parse_cycle("Q1 2024").end == date(2024, 3, 31)
 
 
-@pytest.mark.parametrize("value", ["Q5 2025", "H3 2025", "FY25 Q1", "next quarter", "", None])
+@pytest.mark.parametrize("value", ["Q5 2025", "H3 2025", "FY25 Q5", "next quarter", "", None])
 def test_bad_cycle_names(value: Any) -> None:
     with pytest.raises(ValueParseError, match="a cycle name"):
         parse_cycle(value)
