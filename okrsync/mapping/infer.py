@@ -513,7 +513,6 @@ _WHAT: Final[dict[str, str]] = {
     "objective": "the relation to the objective",
     "title": "the title",
     "name": "the name",
-    "start_end": "the start and end dates",
 }
 _IMPORTANT: Final[dict[str, tuple[str, ...]]] = {
     "objectives": ("owners", "cycle", "level", "parents"),
