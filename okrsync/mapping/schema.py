@@ -147,7 +147,10 @@ class FieldSpec(Frozen):
 
 
 class Where(Frozen):
-    """Keep only records whose `field` equals one of `equals` (one database holding both)."""
+    """Keep only records whose `field` equals one of `equals` (one database holding both).
+
+    Compared case-insensitively after trimming; for a multi-select, any item may match.
+    """
 
     field: str
     equals: tuple[str, ...]
