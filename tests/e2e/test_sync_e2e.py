@@ -11,6 +11,7 @@ import json
 import signal
 import subprocess
 import time
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -181,6 +182,10 @@ class Seeded:
             assert answer.status_code == 200, answer.text
 
 
+def tomli_w_load(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text())
+
+
 def _plain(prop: dict[str, Any] | None) -> Any:
     if prop is None:
         return None
@@ -241,6 +246,14 @@ def test_full_sync_then_nothing_to_write(notion: Seeded) -> None:
 
     code, second = notion.sync()
     assert code == 0 and second["writes"] == 0, applied(second)
+    assert notion.review_titles() == ["OKR Review Q now"]
+
+    # Losing the state store costs a full re-read, never a duplicate or a rewrite.
+    state = Path(tomli_w_load(notion.config)["state_path"])
+    for path in state.parent.glob(state.name + "*"):
+        path.unlink()
+    code, third = notion.sync()
+    assert code == 0 and third["writes"] == 0, applied(third)
     assert notion.review_titles() == ["OKR Review Q now"]
 
 
