@@ -12,6 +12,7 @@ from okrsync.cli.sync_cmd import format_lint
 from okrsync.errors import ExitCode
 from okrsync.lock import run_lock
 from okrsync.model import Finding
+from okrsync.state import StateStore
 from okrsync.sync import LintResult
 from tests.cli.conftest import ROOT, Run, cli_env, okrsync_argv
 from tests.cli.fake_connector import load_vendor, save_vendor
@@ -177,3 +178,35 @@ def test_unknown_source_exit_2(tmp_path: Path, okrsync: Run) -> None:
     result = okrsync("sync", "--config", str(config), "--source", "nope", env={"FAKE_TOKEN": TOKEN})
     assert result.returncode == ExitCode.CONFIG
     assert "team" in result.stderr
+
+
+def test_kill_9_mid_run_then_resume_writes_nothing_twice(tmp_path: Path, okrsync: Run) -> None:
+    config = make_config(tmp_path)
+    vendor = tmp_path / "vendor.json"
+    data = load_vendor(vendor)
+    data["write_delay"] = 0.3
+    save_vendor(vendor, data)
+    proc = subprocess.Popen(
+        okrsync_argv("sync", "--config", str(config)),
+        env=cli_env({"FAKE_TOKEN": TOKEN}),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if '"event": "write"' in line:
+            break
+    proc.kill()
+    proc.wait(timeout=10)
+    data = load_vendor(vendor)
+    data["write_delay"] = 0
+    save_vendor(vendor, data)
+    resumed = okrsync("sync", "--config", str(config), "--json", env={"FAKE_TOKEN": TOKEN})
+    assert resumed.returncode == 0, resumed.stderr  # the lock died with its holder
+    final = load_vendor(vendor)["applied"]
+    assert len(final) == len(set(final)) == 6
+    with StateStore(tmp_path / "state.db") as store:
+        assert store.integrity_ok()
+        assert len(store.ledger("team")) == 6
