@@ -104,6 +104,11 @@ def _vendor_message(response: requests.Response) -> str:
             return str(first.get("detail") or first.get("title") or first.get("code") or "")
         if data.get("message"):
             return str(data["message"])[:300]
+        nested = (
+            (data.get("data") or {}).get("errors") if isinstance(data.get("data"), dict) else None
+        )
+        if isinstance(nested, list) and nested and isinstance(nested[0], dict):
+            return str(nested[0].get("message") or "")[:300]
     return str(data)[:300]
 
 

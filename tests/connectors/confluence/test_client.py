@@ -1,0 +1,84 @@
+"""The client's pure parts: next links, Retry-After, vendor messages, CQL quoting."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+import requests
+from okrsync_confluence.client import (
+    ConfluenceClient,
+    _retry_after,
+    _vendor_message,
+    cql_quote,
+)
+from okrsync_confluence.options import ConfluenceOptions
+from pydantic import SecretStr
+
+
+def _client(url: str, deployment: str = "cloud") -> ConfluenceClient:
+    options = ConfluenceOptions(
+        url=url,
+        deployment=deployment,
+        username_env="U",
+        token_env="T",  # type: ignore[arg-type]
+    )
+    return ConfluenceClient(
+        options,
+        token=SecretStr("t"),
+        username="u@example.com",
+        sleep=lambda _: None,
+        clock=lambda: datetime(2025, 8, 15, tzinfo=UTC),
+    )
+
+
+def _response(
+    status: int, body: object, headers: dict[str, str] | None = None
+) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(body).encode()
+    response.headers.update(headers or {})
+    return response
+
+
+def test_next_links_of_v1_and_v2_on_cloud() -> None:
+    client = _client("https://x.atlassian.net/wiki")
+    v1 = {"_links": {"base": "https://x.atlassian.net/wiki", "next": "/rest/api/content?start=25"}}
+    assert client._next_url(v1) == "https://x.atlassian.net/wiki/rest/api/content?start=25"
+    v2 = {"_links": {"next": "/wiki/api/v2/pages?cursor=abc"}}
+    assert client._next_url(v2) == "https://x.atlassian.net/wiki/api/v2/pages?cursor=abc"
+    assert client._next_url({"_links": {}}) is None
+
+
+def test_next_links_on_data_center_with_a_context_path() -> None:
+    client = _client("https://intra.example.com/confluence", "datacenter")
+    data = {
+        "_links": {"base": "https://intra.example.com/confluence", "next": "/rest/api/x?start=2"}
+    }
+    assert client._next_url(data) == "https://intra.example.com/confluence/rest/api/x?start=2"
+
+
+def test_retry_after_in_seconds_or_as_a_date() -> None:
+    assert _retry_after(_response(429, {}, {"Retry-After": "7"})) == 7.0
+    assert _retry_after(_response(429, {})) is None
+    past = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
+    assert _retry_after(_response(429, {}, {"Retry-After": past})) == 0.0
+
+
+def test_vendor_messages_of_v1_and_v2_error_bodies(shared_fixtures: Path) -> None:
+    v2 = {"errors": [{"status": 404, "code": "NOT_FOUND", "title": "Not Found", "detail": "gone"}]}
+    assert _vendor_message(_response(404, v2)) == "gone"
+    v1 = json.loads(
+        (shared_fixtures / "confluence/atlassian-python-api-mocks/ERROR_NOT_FOUND.json").read_text()
+    )
+    assert _vendor_message(_response(404, v1)) == "The requested resource could not be found"
+    assert _vendor_message(_response(409, {"statusCode": 409, "message": "Version must be"})) == (
+        "Version must be"
+    )
+
+
+def test_cql_strings_are_quoted() -> None:
+    assert cql_quote('Q3 "big" \\ plan') == '"Q3 \\"big\\" \\\\ plan"'
