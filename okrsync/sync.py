@@ -254,6 +254,31 @@ def _full_due(src: SourceConfig, store: StateStore, now: datetime) -> bool:
     return now - state.full_refresh_at >= timedelta(hours=src.full_refresh_hours)
 
 
+def runs_since_full(store: StateStore, source: str, limit: int = 1000) -> int:
+    """How many finished runs of `source` read incrementally since its last full read."""
+    count = 0
+    for run in store.runs(source, limit=limit):
+        if run.ended is None:
+            continue
+        if run.counts.get("full"):
+            break
+        count += 1
+    return count
+
+
+def _connector_wants_full(connector: Connector, src: SourceConfig, store: StateStore) -> bool:
+    """Honour a connector's optional `full_refresh_due(runs_since_full=, last_full=)` hook.
+
+    Not part of the Connector protocol: a connector that knows when its incremental reads miss
+    something (Notion's never return trashed pages) may offer it; others need not.
+    """
+    hook = getattr(connector, "full_refresh_due", None)
+    if not callable(hook):
+        return False
+    last_full = store.cursor(src.name).full_refresh_at
+    return bool(hook(runs_since_full=runs_since_full(store, src.name), last_full=last_full))
+
+
 def _observations(workspace: Workspace, now: datetime) -> list[CheckIn]:
     """The current value of every key result, as a check-in for the history."""
     return [
@@ -298,7 +323,7 @@ def analyse(
     from okrsync.scoring import evaluate
 
     now = clock()
-    full_pull = full or _full_due(src, store, now)
+    full_pull = full or _full_due(src, store, now) or _connector_wants_full(connector, src, store)
     since = None if full_pull else store.cursor(src.name).cursor
     pulled: list[SourceRecord] = []
     for record in connector.pull(since):

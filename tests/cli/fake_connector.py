@@ -12,7 +12,8 @@ The vendor file holds:
 - `fail_targets`: targets whose writes fail (`fail_mode`: "result", "record", "transient");
 - `pull_error`: "auth" | "transient" | null, raised by pull after the first record;
 - `auth_fail_writes`: raise AuthError on every write;
-- `write_delay`: seconds each write takes (a slow vendor, for signal tests).
+- `write_delay`: seconds each write takes (a slow vendor, for signal tests);
+- `full_every`: ask the engine for a full read every N runs (the optional hook).
 """
 
 from __future__ import annotations
@@ -106,6 +107,11 @@ class FakeConnector:
                 continue
             yield record
         self._cursor = latest
+
+    def full_refresh_due(self, *, runs_since_full: int, last_full: datetime | None) -> bool:
+        """The optional hook: a full read every `full_every` runs when the vendor asks."""
+        every = load_vendor(self.path).get("full_every")
+        return bool(every) and runs_since_full >= int(every)
 
     def cursor(self) -> datetime | None:
         return self._cursor

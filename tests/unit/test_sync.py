@@ -15,7 +15,13 @@ from okrsync.connector import SourceRecord
 from okrsync.errors import ConfigError, ExitCode, LockedError
 from okrsync.lock import run_lock
 from okrsync.state import StateStore
-from okrsync.sync import keep_own_edit_times, run_lint, run_sync, safe_cursor
+from okrsync.sync import (
+    keep_own_edit_times,
+    run_lint,
+    run_sync,
+    runs_since_full,
+    safe_cursor,
+)
 from tests.cli.fake_connector import load_vendor, save_vendor
 
 FAKE = "tests.cli.fake_connector:create"
@@ -349,3 +355,17 @@ def test_the_order_records_arrive_in_does_not_change_the_plan(env: Env) -> None:
     save_vendor(env.vendor, data)
     second = env.sync(dry_run=True)
     assert first.sources["team"].write_outcomes == second.sources["team"].write_outcomes
+
+
+def test_a_connector_may_ask_for_a_full_read(env: Env) -> None:
+    env.sync()
+    for _ in range(2):
+        env.clock.now += timedelta(minutes=5)
+        assert not env.sync().sources["team"].full
+    with StateStore(env.config.state_path) as store:
+        assert runs_since_full(store, "team") == 2
+    env.set(full_every=2)  # the test vendor's hook: full once 2 runs were incremental
+    env.clock.now += timedelta(minutes=5)
+    assert env.sync().sources["team"].full
+    with StateStore(env.config.state_path) as store:
+        assert runs_since_full(store, "team") == 0
