@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,14 +68,24 @@ class Site:
         options.update(extra)
         return options
 
-    def connector(self, writeback: Writeback | None = None, **extra: Any) -> ConfluenceConnector:
+    def connector(
+        self,
+        writeback: Writeback | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        **extra: Any,
+    ) -> ConfluenceConnector:
+        timing: dict[str, Any] = {"sleep": sleep or self.slept.append}
+        if clock is not None:
+            timing["clock"] = clock
         context = ConnectorContext(
             source="wiki",
             options=self.options(**extra),
             mapping=load_mapping(MAPPING),
             writeback=writeback or Writeback(),
             env={"CONF_USER": self.sandbox.username, "CONF_TOKEN": self.sandbox.token},
-            sleep=self.slept.append,
+            **timing,
         )
         return ConfluenceConnector(context)
 

@@ -6,7 +6,7 @@ Every test runs on Cloud (v2 pages, basic auth) and Data Center (v1, bearer PAT)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from okrsync_confluence import create
@@ -552,3 +552,17 @@ def test_last_synced_is_written_with_outputs_but_not_hashed(site: Site) -> None:
     body = site.sandbox.page(site.ids["team"]).body
     managed = next(b for b in read_page(body).blocks if b.macro_id == MANAGED_MACRO_ID)
     assert managed.values["Last synced"] == "2025-08-15"
+
+
+def test_requests_per_second_spaces_requests_with_the_injected_clock(site: Site) -> None:
+    now = [datetime(2025, 8, 15, tzinfo=UTC)]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += timedelta(seconds=seconds)
+
+    connector = site.connector(clock=lambda: now[0], sleep=sleep, requests_per_second=4)
+    list(connector.pull(None))
+    assert len(waits) == connector.stats().requests - 1
+    assert all(abs(w - 0.25) < 1e-9 for w in waits)
