@@ -89,6 +89,11 @@ def run_daemon(
             code = int(exc.exit_code)
             if metrics is not None:
                 metrics.observe_failure()
+        except Exception:  # a bug must not end the daemon; back off as after a failed run
+            log.exception("run failed with an internal error")
+            code = int(ExitCode.TRANSIENT)
+            if metrics is not None:
+                metrics.observe_failure()
         else:
             code = summary.exit_code
             if metrics is not None:

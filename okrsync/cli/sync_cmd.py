@@ -88,6 +88,9 @@ def sync_command(args: argparse.Namespace) -> int:
     except OkrsyncError as exc:
         print(f"okrsync: {redactor.text(str(exc))}", file=sys.stderr)
         return int(exc.exit_code)
+    except Exception:  # a bug: report it without letting a secret through
+        log.exception("internal error; please report it with this log")
+        return int(ExitCode.PARTIAL)
     if args.json:
         print(redactor.text(summary.model_dump_json(indent=2)))
     else:
@@ -146,8 +149,12 @@ def lint_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     log, redactor = _logger(config)
     stop = threading.Event()
-    with stop_on_signals(stop):
-        result = run_lint(config, source=args.source, stop_event=stop, log=log)
+    try:
+        with stop_on_signals(stop):
+            result = run_lint(config, source=args.source, stop_event=stop, log=log)
+    except OkrsyncError as exc:
+        print(f"okrsync: {redactor.text(str(exc))}", file=sys.stderr)
+        return int(exc.exit_code)
     for name in result.findings:
         result.findings[name] = sorted(result.findings[name], key=finding_sort_key)
     fail_on = _fail_on(config, args.fail_on)
