@@ -6,6 +6,7 @@ writer (plan, apply). Cloud and Data Center differ only inside the client.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import ClassVar
@@ -30,13 +31,6 @@ from okrsync_confluence.options import ConfluenceOptions, parse_options
 from okrsync_confluence.reader import ConfluenceReader
 from okrsync_confluence.storage_read import header_match
 from okrsync_confluence.writer import ConfluenceWriter, plan_page_writes, plan_review_writes
-
-
-def _no_sleep_configured(seconds: float) -> None:
-    raise ConfigError(
-        f"the connector needed to wait {seconds:.1f}s but the context has no sleep function",
-        hint="pass ConnectorContext(sleep=time.sleep) (the engine does)",
-    )
 
 
 class ConfluenceConnector:
@@ -68,7 +62,8 @@ class ConfluenceConnector:
             token=token,
             username=username,
             stats=self._stats,
-            sleep=context.sleep or _no_sleep_configured,
+            # The engine injects an interruptible sleep; one-off commands wait for real.
+            sleep=context.sleep or time.sleep,
             clock=context.clock,
             session=session,
         )
