@@ -10,7 +10,8 @@ The vendor file holds:
 - `pages`: target -> payload of what okrsync wrote, `versions`: target -> int;
 - `applied`: every applied target in order (to count writes);
 - `fail_targets`: targets whose writes fail (`fail_mode`: "result", "record", "transient");
-- `pull_error`: "auth" | "transient" | null, raised by pull after the first record;
+- `pull_error`: "auth" | "transient" | "leak" | null, raised by pull after the first record
+  ("leak": an unexpected error whose message contains the token);
 - `auth_fail_writes`: raise AuthError on every write;
 - `write_delay`: seconds each write takes (a slow vendor, for signal tests);
 - `full_every`: ask the engine for a full read every N runs (the optional hook).
@@ -96,6 +97,11 @@ class FakeConnector:
         for index, raw in enumerate(data["records"]):
             if index == 1 and data.get("pull_error") == "auth":
                 raise AuthError("the fake vendor refused the token")
+            if index == 1 and data.get("pull_error") == "leak":
+                token = self.context.secret(self.context.options.get("token_env"), what="token")
+                raise RuntimeError(
+                    f"vendor echoed the header Authorization: {token.get_secret_value()}"
+                )
             if index == 1 and data.get("pull_error") == "transient":
                 self._stats.rate_limited += 1
                 raise TransientError("the fake vendor kept answering 503")

@@ -210,3 +210,19 @@ def test_kill_9_mid_run_then_resume_writes_nothing_twice(tmp_path: Path, okrsync
     with StateStore(tmp_path / "state.db") as store:
         assert store.integrity_ok()
         assert len(store.ledger("team")) == 6
+
+
+def test_a_token_in_an_error_never_reaches_output_logs_or_state(
+    tmp_path: Path, okrsync: Run
+) -> None:
+    config = make_config(tmp_path)
+    vendor = tmp_path / "vendor.json"
+    data = load_vendor(vendor)
+    data["pull_error"] = "leak"
+    save_vendor(vendor, data)
+    result = okrsync("sync", "--config", str(config), "--json", env={"FAKE_TOKEN": TOKEN})
+    assert result.returncode == ExitCode.PARTIAL
+    assert "vendor echoed the header" in result.stdout + result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+    state = b"".join(p.read_bytes() for p in tmp_path.glob("state.db*"))
+    assert TOKEN.encode() not in state
