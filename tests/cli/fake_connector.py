@@ -116,8 +116,8 @@ class FakeConnector:
 
     def full_refresh_due(self, *, runs_since_full: int, last_full: datetime | None) -> bool:
         """The optional hook: a full read every `full_every` runs when the vendor asks."""
-        every = load_vendor(self.path).get("full_every")
-        return bool(every) and runs_since_full >= int(every)
+        every: int | None = load_vendor(self.path).get("full_every")
+        return every is not None and runs_since_full >= every
 
     def cursor(self) -> datetime | None:
         return self._cursor
