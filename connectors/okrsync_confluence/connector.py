@@ -67,7 +67,7 @@ class ConfluenceConnector:
             clock=context.clock,
             session=session,
         )
-        self.reader = ConfluenceReader(self.client, self.options, self.mapping, clock=context.clock)
+        self.reader = ConfluenceReader(self.client, self.options, self.mapping)
         self.writer = ConfluenceWriter(self.client, self.options, context.source)
 
     # --- reading ------------------------------------------------------------------------------

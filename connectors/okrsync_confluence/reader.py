@@ -6,13 +6,13 @@ with flattened values plus the pseudo-fields `@id @title @url @labels @parent`. 
 the rows of the table whose header row holds the mapped title column (or child pages with their
 own Page Properties, by option); a row is a `key_results` record `<page id>#kr-<slug>` with
 `@page` naming its objective page. A page that cannot be parsed still yields its record, with
-`{"unreadable": ..., "raw": ...}` in every mapped field, so the mapping reports it and the other
-pages load.
+`{"unreadable": ..., "raw": ...}` in its first mapped field, so the mapping reports it once and
+the other pages load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,9 @@ from okrsync_confluence.storage_read import (
 )
 
 INCREMENTAL_OVERLAP = timedelta(minutes=1)
+# CQL reads `lastmodified` dates in the account's own time zone, which okrsync does not know:
+# the query window is a day wider than needed and version times (UTC) decide exactly.
+CQL_ZONE_MARGIN = timedelta(days=1)
 OPTION_LIMIT = 6
 DEFAULT_KR_TITLE = "Key Result"
 
@@ -67,13 +70,10 @@ class ConfluenceReader:
         client: ConfluenceClient,
         options: ConfluenceOptions,
         mapping: Mapping | None,
-        *,
-        clock: Callable[[], datetime],
     ) -> None:
         self.client = client
         self.options = options
         self.mapping = mapping
-        self._clock = clock
         self.latest: datetime | None = None
         self._titles: dict[tuple[str | None, str], str] = {}
         self._people: dict[str, dict[str, Any]] = {}
@@ -121,7 +121,7 @@ class ConfluenceReader:
         elif threshold is None:
             pages = list(self.client.search(cql, with_body=True))
         else:
-            stamp = threshold.strftime("%Y/%m/%d %H:%M")
+            stamp = (threshold - CQL_ZONE_MARGIN).strftime("%Y/%m/%d %H:%M")
             try:
                 pages = list(
                     self.client.search(
