@@ -21,6 +21,7 @@ from okrsync.errors import OkrsyncError, RecordError
 from okrsync.mapping.schema import Mapping
 from okrsync_confluence.client import BadRequest, ConfluenceClient, PageData, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
+from okrsync_confluence.review_page import REVIEW_MACRO_ID
 from okrsync_confluence.storage_read import (
     PageLink,
     StorageFormatError,
@@ -243,6 +244,8 @@ class ConfluenceReader:
             fields["@unreadable"] = {"unreadable": "storage format", "raw": str(exc)}
             yield self._record("objectives", page.id, page, fields)
             return
+        if any(b.macro_id == REVIEW_MACRO_ID for b in parsed.blocks):
+            return  # okrsync's own review page, caught by a broad locator: not an objective
         for key, value in parsed.details.items():
             fields[key] = self.flatten(value)
         yield self._record("objectives", page.id, page, fields)

@@ -566,3 +566,13 @@ def test_requests_per_second_spaces_requests_with_the_injected_clock(site: Site)
     list(connector.pull(None))
     assert len(waits) == connector.stats().requests - 1
     assert all(abs(w - 0.25) < 1e-9 for w in waits)
+
+
+def test_review_pages_are_never_read_as_objectives(site: Site) -> None:
+    connector = site.connector()
+    connector.apply(q3(connector.plan(review_of(list(connector.pull(None))))))
+    review_id = _review_page(site)
+    broad = site.connector(objectives={"cql": 'type = page and space = "OKR"'})
+    ids = {r.external_id for r in broad.pull(None)}
+    assert site.ids["team"] in ids
+    assert review_id not in ids
