@@ -23,7 +23,7 @@ def _client(url: str, deployment: str = "cloud") -> ConfluenceClient:
         url=url,
         deployment=deployment,
         username_env="U",
-        token_env="T",  # type: ignore[arg-type]
+        token_env="T",
     )
     return ConfluenceClient(
         options,
