@@ -99,8 +99,27 @@ class NotionConnector:
     # ------------------------------------------------------------------ reading
 
     def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
-        """Every mapped record (changed since `since` minus one minute, when given)."""
-        _, _, reader, _ = self._need()
+        """Every mapped record (changed since `since` minus one minute, when given).
+
+        Refuses to start (ConfigError, before reading any row) when the mapping reads a
+        property the live schema lacks or cannot feed: every record would map wrong, and the
+        review written from them would replace a good one.
+        """
+        _, resolver, reader, _ = self._need()
+        problems = [
+            problem
+            for collection in resolver.collections()
+            for problem in mapped_property_problems(
+                self.mapping, collection, resolver.resolve(collection)
+            )
+            if problem.severity == "error"
+        ]
+        if problems:
+            raise ConfigError(
+                f"source {self.context.source!r}: the mapping does not fit the Notion databases",
+                problems=[f"{p.subject}: {p.message} (fix: {p.hint})" for p in problems],
+                hint="correct the mapping file; `okrsync doctor` shows the same problems",
+            )
         return reader.pull(since)
 
     def cursor(self) -> datetime | None:

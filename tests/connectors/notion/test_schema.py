@@ -174,3 +174,31 @@ def test_missing_outputs_are_added_to_the_data_source(
     assert connector.add_missing_outputs([m.model_dump() for m in missing]) == []
     assert connector.add_missing_outputs([("objectives", "Score", "number")]) == []
     assert isinstance(missing[0], MissingOutput)
+
+
+def test_pull_refuses_a_mapping_that_does_not_fit_before_reading_any_row(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    import pytest
+
+    from okrsync.errors import ConfigError
+
+    seeded = sandbox.seed(small_workspace())
+    options = {**seeded.options, "token_env": "NOTION_TEST_TOKEN"}
+    options.pop("base_url")
+    krs = template_mapping.collections["key_results"]
+    wrong = krs.model_copy(
+        update={"fields": {**krs.fields, "title": FieldSpec(field="Key Results")}}
+    )
+    mapping = template_mapping.model_copy(
+        update={"collections": {**template_mapping.collections, "key_results": wrong}}
+    )
+    connector = make_connector(mapping, **options)
+    sandbox.reset_log()
+    with pytest.raises(ConfigError) as err:
+        connector.pull(None)
+    text = str(err.value)
+    assert "Key Results / Key Results" in text and "Key Result," in text
+    assert not [e for e in sandbox.request_log() if e.path.endswith("/query")]
+    # the shipped mapping itself fits, and pulls
+    assert list(make_connector(template_mapping, **options).pull(None))
