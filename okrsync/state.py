@@ -388,13 +388,26 @@ class StateStore:
 
     # scores
 
-    def previous_scores(self, source: str) -> dict[str, float]:
-        """Per objective or KR: the score it had before its latest change."""
+    def previous_scores(
+        self, source: str, current: Mapping[str, float | None] | None = None
+    ) -> dict[str, float]:
+        """Per objective or KR: the score it had before its latest change.
+
+        With `current` (this run's scores), the answer is what it will be once `save_scores`
+        has stored them: a score changing in this run already shows its change. Without that,
+        the review planned in the run of a change would show no change and the next run's
+        review would, so every change cost a second review write.
+        """
         rows = self._conn.execute(
-            "SELECT subject, previous FROM scores WHERE source = ? AND previous IS NOT NULL",
-            (source,),
+            "SELECT subject, score, previous FROM scores WHERE source = ?", (source,)
         ).fetchall()
-        return {r[0]: float(r[1]) for r in rows}
+        found: dict[str, float] = {}
+        for subject, score, previous in rows:
+            if current is not None and subject in current and current[subject] != score:
+                previous = score
+            if previous is not None:
+                found[subject] = float(previous)
+        return found
 
     def save_scores(self, source: str, scores: Mapping[str, float | None], at: datetime) -> int:
         """Store current scores; a score that changed keeps its old value as `previous`.

@@ -366,7 +366,7 @@ def analyse(
         evaluation=evaluation,
         findings=tuple(findings),
         generated_at=now,
-        previous_scores=store.previous_scores(src.name),
+        previous_scores=store.previous_scores(src.name, current_scores(evaluation)),
         source=src.name,
         source_records=tuple(records),
     )
