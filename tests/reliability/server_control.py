@@ -1,0 +1,121 @@
+"""Sandbox-side control of single requests, for faults the seeded FaultPlan cannot aim.
+
+The emulators' FaultPlan draws faults at random; some reliability items need one precise
+request instead: hold the N-th write before or after the server applies it (so the test can
+kill okrsync at exactly that point), or answer every write to one page with a given error.
+These wrap the emulator's request entry point on the emulator instance only; okrsync itself
+runs unchanged in its own process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+from okrsync_notion.sandbox.server import Answer
+
+Moment = Literal["before", "after"]
+_NOTION_READS = ("/query", "/v1/search")
+
+
+def is_write(source: str, method: str, path: str) -> bool:
+    """Whether a request changes the workspace (Notion queries are POSTs but only read)."""
+    if method in ("GET", "HEAD"):
+        return False
+    return not (source == "notion" and any(p in path for p in _NOTION_READS))
+
+
+class WriteGate:
+    """Holds the `n`-th write request `moment` the server applies it until `release()`.
+
+    `reached` is set when the write is being held. Held before: the write is never applied
+    and the connection is dropped. Held after: the write is applied and its answer goes out
+    on release (normally to a client that was killed meanwhile).
+    """
+
+    def __init__(self, sandbox: Any, source: str, n: int, moment: Moment) -> None:
+        self.source = source
+        self.n = n
+        self.moment = moment
+        self.count = 0
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        self.held: str = ""
+        self._lock = threading.Lock()
+        if source == "notion":
+            self._wrap_notion(sandbox)
+        else:
+            self._wrap_confluence(sandbox)
+
+    def release(self) -> None:
+        self.released.set()
+
+    def _mine(self, method: str, path: str) -> bool:
+        if not is_write(self.source, method, path):
+            return False
+        with self._lock:
+            self.count += 1
+            if self.count == self.n:
+                self.held = f"{method} {path}"
+                return True
+            return False
+
+    def _hold(self) -> None:
+        self.reached.set()
+        self.released.wait(60)
+
+    def _wrap_notion(self, sandbox: Any) -> None:
+        original = sandbox.handle
+
+        def handle(method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Any:
+            if not self._mine(method, raw_path.split("?", 1)[0]):
+                return original(method, raw_path, headers, body)
+            if self.moment == "before":
+                self._hold()
+                return Answer(0, None)
+            answer = original(method, raw_path, headers, body)
+            self._hold()
+            return answer
+
+        sandbox.handle = handle
+
+    def _wrap_confluence(self, sandbox: Any) -> None:
+        server = sandbox._server
+        original = server._dispatch
+
+        def dispatch(api: str, request: Any) -> Any:
+            if not self._mine(request.method, request.path):
+                return original(api, request)
+            if self.moment == "before":
+                self._hold()
+                raise ConnectionResetError("held write dropped")
+            answer = original(api, request)
+            self._hold()
+            return answer
+
+        server._dispatch = dispatch
+
+
+def count_writes(sandbox: Any, source: str) -> int:
+    """Write requests in the emulator's log so far."""
+    return sum(1 for e in sandbox.request_log() if is_write(source, e.method, e.path))
+
+
+def fail_page_writes(
+    sandbox: Any, page_id: str, status: int, code: str, message: str
+) -> Callable[[], int]:
+    """Answer every write to the Notion page `page_id` with an error; returns a hit counter."""
+    original = sandbox.handle
+    hits = [0]
+
+    def handle(method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Any:
+        path = raw_path.split("?", 1)[0]
+        if page_id in path and is_write("notion", method, path):
+            hits[0] += 1
+            payload = {"object": "error", "status": status, "code": code, "message": message}
+            return Answer(status, payload)
+        return original(method, raw_path, headers, body)
+
+    sandbox.handle = handle
+    return lambda: hits[0]
