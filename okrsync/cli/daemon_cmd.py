@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from okrsync.errors import ConfigError
+
 if TYPE_CHECKING:
     from okrsync.metrics import MetricsServer
 
@@ -43,7 +45,14 @@ def daemon_command(args: argparse.Namespace) -> int:
     metrics = Metrics()
     server: MetricsServer | None = None
     if config.metrics.port:
-        server = MetricsServer(metrics, config.metrics.port).start()
+        try:
+            server = MetricsServer(metrics, config.metrics.port).start()
+        except OSError as exc:
+            raise ConfigError(
+                f"{config.path}: [metrics] port {config.metrics.port}: cannot listen on "
+                f"127.0.0.1:{config.metrics.port} ({exc.strerror})",
+                hint="choose a free port, or remove [metrics] port",
+            ) from None
         log.info("metrics serving", url=f"http://127.0.0.1:{server.port}/metrics")
     stop = threading.Event()
     try:

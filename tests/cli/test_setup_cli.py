@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import subprocess
 import time
 import tomllib
+import urllib.request
 from pathlib import Path
 
 from okrsync.config import load_config
@@ -74,8 +77,17 @@ def test_doctor_on_broken_config_exit_2(tmp_path: Path, okrsync: Run) -> None:
     assert "sources.x.mapping" in result.stdout
 
 
-def test_daemon_stops_on_sigterm_within_seconds(tmp_path: Path) -> None:
-    config = make_config(tmp_path, rules="\n[schedule]\ninterval = 3600\n")
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_daemon_serves_metrics_and_stops_on_sigterm_within_seconds(tmp_path: Path) -> None:
+    port = free_port()
+    config = make_config(
+        tmp_path, rules=f"\n[schedule]\ninterval = 3600\n\n[metrics]\nport = {port}\n"
+    )
     proc = subprocess.Popen(
         okrsync_argv("daemon", "--config", str(config)),
         env=cli_env({"FAKE_TOKEN": TOKEN}),
@@ -90,9 +102,18 @@ def test_daemon_stops_on_sigterm_within_seconds(tmp_path: Path) -> None:
         lines.append(line)
         if '"event": "next run"' in line:
             break
-    proc.send_signal(signal.SIGTERM)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+            metrics = resp.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
+            health = json.loads(resp.read())
+    finally:
+        proc.send_signal(signal.SIGTERM)
     started = time.monotonic()
     code = proc.wait(timeout=20)
     assert code == ExitCode.INTERRUPTED, "".join(lines)
     assert time.monotonic() - started < 5
+    assert 'okrsync_runs_total{outcome="ok",source="team"} 1.0' in metrics
+    assert 'okrsync_writes_total{source="team"} 6.0' in metrics
+    assert health["status"] == "ok" and health["last_run"]["exit_code"] == 0
     assert len(load_vendor(tmp_path / "vendor.json")["applied"]) == 6
