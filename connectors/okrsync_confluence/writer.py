@@ -20,7 +20,7 @@ Planned writes:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from okrsync.connector import SourceRecord, Write, Writeback, WriteResult, content_hash
 from okrsync.errors import RecordError, TransientError
@@ -96,70 +96,125 @@ def plan_review_writes(
     return writes
 
 
-def _outputs(mapping: MappingFile | None) -> OutputMap:
+def _outputs(
+    mapping: MappingFile | None, collection: Literal["objectives", "key_results"]
+) -> OutputMap:
     if mapping is None:
         return OutputMap()
-    return mapping.outputs.get("objectives", OutputMap())
+    return mapping.outputs.get(collection, OutputMap())
+
+
+def _outputs_write(
+    *,
+    page_id: str,
+    what: str,
+    values: list[tuple[str, str]],
+    outputs: OutputMap,
+    record: SourceRecord | None,
+    review: Review,
+) -> Write | None:
+    """The managed-macro write for one page, or None when the pulled values already match."""
+    if record is not None and "@unreadable" in record.fields:
+        return None  # the page does not parse: the mapping reports it, a write would fail
+    before = {k: record.fields.get(k) for k, _ in values} if record else {}
+    if record is not None and all((before.get(k) or "") == v for k, v in values):
+        return None
+    payload: dict[str, Any] = {
+        "page_id": page_id,
+        "values": [list(v) for v in values],
+        "health_key": outputs.health,
+    }
+    # Last synced travels with changed outputs but is not hashed: an unchanged OKR is never
+    # rewritten just to move a date.
+    hashed = content_hash(payload)
+    if outputs.last_synced:
+        payload["last_synced"] = [outputs.last_synced, review.generated_at.date().isoformat()]
+    return Write(
+        target=f"confluence:page:{page_id}",
+        kind="properties",
+        description=f"outputs on {what}",
+        payload=payload,
+        changes=dict(values),
+        before=before,
+        content_hash=hashed,
+    )
+
+
+def _values(
+    outputs: OutputMap, grade: float | None, health: str, findings: Sequence[Finding]
+) -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
+    if outputs.score:
+        values.append((outputs.score, format_grade(grade)))
+    if outputs.health:
+        values.append((outputs.health, health_label(health)[0]))
+    if outputs.warnings:
+        values.append((outputs.warnings, "\n".join(warning_lines(findings))))
+    return values
 
 
 def plan_page_writes(
     review: Review, options: ConfluenceOptions, mapping: MappingFile | None
 ) -> list[Write]:
-    """The managed macro on each objective page whose pulled outputs differ from the plan."""
-    outputs = _outputs(mapping)
-    names = [n for n in (outputs.score, outputs.health, outputs.warnings) if n]
-    if not names:
-        return []
-    pulled: dict[str, SourceRecord] = {
-        r.external_id: r for r in review.source_records if r.collection == "objectives"
-    }
+    """The managed macro on each objective page (and key-result page, when key results are
+    child pages) whose pulled output values differ from the plan."""
+    writes: list[Write] = []
+    pulled = {(r.collection, r.external_id): r for r in review.source_records}
     by_subject: dict[str, list[Finding]] = {}
     for finding in review.findings:
         by_subject.setdefault(finding.subject, []).append(finding)
+    outputs = _outputs(mapping, "objectives")
     krs = review.workspace.key_results_by_objective()
-    writes: list[Write] = []
-    for objective in review.workspace.objectives:
-        if objective.source is None:
-            continue
-        page_id = objective.source.external_id
-        result = review.evaluation.objectives.get(objective.id)
-        findings = list(by_subject.get(objective.id, []))
-        for kr in krs.get(objective.id, []):
-            findings += by_subject.get(kr.id, [])
-        values: list[tuple[str, str]] = []
-        if outputs.score:
-            values.append((outputs.score, format_grade(result.grade if result else None)))
-        if outputs.health:
-            values.append((outputs.health, health_label(result.health if result else "no_data")[0]))
-        if outputs.warnings:
-            values.append((outputs.warnings, "\n".join(warning_lines(findings))))
-        record = pulled.get(page_id)
-        if record is not None and "@unreadable" in record.fields:
-            continue  # the page does not parse: the mapping reports it, a write would fail
-        before = {k: record.fields.get(k) for k, _ in values} if record else {}
-        if record is not None and all((before.get(k) or "") == v for k, v in values):
-            continue
-        payload: dict[str, Any] = {
-            "page_id": page_id,
-            "values": [list(v) for v in values],
-            "health_key": outputs.health,
-        }
-        # Last synced travels with changed outputs but is not hashed: an unchanged OKR is
-        # never rewritten just to move a date.
-        hashed = content_hash(payload)
-        if outputs.last_synced:
-            payload["last_synced"] = [outputs.last_synced, review.generated_at.date().isoformat()]
-        writes.append(
-            Write(
-                target=f"confluence:page:{page_id}",
-                kind="properties",
-                description=f"outputs on {objective.title!r}",
-                payload=payload,
-                changes=dict(values),
-                before=before,
-                content_hash=hashed,
+    if any((outputs.score, outputs.health, outputs.warnings)):
+        for objective in review.workspace.objectives:
+            if objective.source is None:
+                continue
+            page_id = objective.source.external_id
+            result = review.evaluation.objectives.get(objective.id)
+            findings = list(by_subject.get(objective.id, []))
+            for kr in krs.get(objective.id, []):
+                findings += by_subject.get(kr.id, [])
+            values = _values(
+                outputs,
+                result.grade if result else None,
+                result.health if result else "no_data",
+                findings,
             )
-        )
+            write = _outputs_write(
+                page_id=page_id,
+                what=repr(objective.title),
+                values=values,
+                outputs=outputs,
+                record=pulled.get(("objectives", page_id)),
+                review=review,
+            )
+            if write is not None:
+                writes.append(write)
+    kr_outputs = _outputs(mapping, "key_results")
+    if options.key_results == "child_pages" and any(
+        (kr_outputs.score, kr_outputs.health, kr_outputs.warnings)
+    ):
+        for kr in review.workspace.key_results:
+            if kr.source is None or "#" in kr.source.external_id:
+                continue
+            page_id = kr.source.external_id
+            score = review.evaluation.key_results.get(kr.id)
+            values = _values(
+                kr_outputs,
+                score.grade if score else None,
+                score.health if score else "no_data",
+                by_subject.get(kr.id, []),
+            )
+            write = _outputs_write(
+                page_id=page_id,
+                what=f"key result {kr.title!r}",
+                values=values,
+                outputs=kr_outputs,
+                record=pulled.get(("key_results", page_id)),
+                review=review,
+            )
+            if write is not None:
+                writes.append(write)
     return writes
 
 

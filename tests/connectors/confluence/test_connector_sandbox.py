@@ -576,3 +576,74 @@ def test_review_pages_are_never_read_as_objectives(site: Site) -> None:
     ids = {r.external_id for r in broad.pull(None)}
     assert site.ids["team"] in ids
     assert review_id not in ids
+
+
+CHILD_PAGE_MAPPING = """
+version: 1
+connector: confluence
+collections:
+  objectives:
+    fields:
+      title: "@title"
+      cycle: Quarter
+  key_results:
+    fields:
+      title: "@title"
+      objective: "@page"
+      start: Start
+      current: Current
+      target: Target
+outputs:
+  objectives: {score: Score, health: Health, warnings: Warnings, last_synced: null}
+  key_results: {score: KR score, health: KR health, warnings: null, last_synced: null}
+"""
+
+
+def test_managed_outputs_on_key_result_child_pages(site: Site) -> None:
+    from okrsync.mapping.loader import parse_mapping
+
+    objective = site.sandbox.create_page(
+        "OKR",
+        "Delight users",
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><th>Quarter</th><td>Q3 2025</td></tr></tbody></table></ac:rich-text-body>"
+        "</ac:structured-macro>",
+        labels=("okr-kr-pages",),
+    )
+    kr_body = (
+        "<p>How we measure it.</p>"
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><td>Start</td><td>30</td></tr><tr><td>Current</td><td>40</td></tr>"
+        "<tr><td>Target</td><td>50</td></tr></tbody></table></ac:rich-text-body>"
+        "</ac:structured-macro>"
+    )
+    kr_page = site.sandbox.create_page("OKR", "NPS to 50", kr_body, objective.id)
+    mapping = parse_mapping(CHILD_PAGE_MAPPING, source="child-pages.yaml")
+    connector = site.connector(
+        writeback=Writeback(reviews=False),
+        managed_properties=True,
+        objectives={"label": "okr-kr-pages"},
+        key_results="child_pages",
+    )
+    connector.mapping = connector.reader.mapping = mapping
+    records = list(connector.pull(None))
+    mapped = apply_mapping(mapping, records, connector="confluence")
+    evaluation = scoring.evaluate(mapped.workspace, AT)
+    review = Review(
+        workspace=mapped.workspace,
+        evaluation=evaluation,
+        generated_at=datetime(2025, 8, 15, 9, tzinfo=UTC),
+        source_records=tuple(records),
+    )
+    writes = {w.payload["page_id"]: w for w in connector.plan(review)}
+    assert set(writes) == {objective.id, kr_page.id}
+    assert writes[kr_page.id].changes == {"KR score": "0.5", "KR health": "On track"}
+    for write in writes.values():
+        assert connector.apply(write).status == "applied"
+    body = site.sandbox.page(kr_page.id).body
+    assert body.startswith(kr_body)
+    again = list(connector.pull(None))
+    kr_record = _by_id(again)[kr_page.id]
+    assert kr_record.fields["KR score"] == "0.5"
+    rereview = review.model_copy(update={"source_records": tuple(again)})
+    assert connector.plan(rereview) == []
