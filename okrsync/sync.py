@@ -59,6 +59,9 @@ Clock = Callable[[], datetime]
 ConnectorLoader = Callable[[str], ConnectorFactory]
 Logger = Any  # structlog's FilteringBoundLogger; kept loose so tests can pass their own
 SourceOutcome = Literal["ok", "partial", "failed", "interrupted"]
+Progress = Callable[[str, int, bool], None]
+"""Called with (source, records read so far, done) while pulling: for a terminal progress line."""
+PROGRESS_EVERY = 25
 
 # Worst first: the exit code of a run over several sources is the worst of theirs.
 EXIT_PRIORITY: tuple[ExitCode, ...] = (
@@ -311,6 +314,7 @@ def analyse(
     full: bool,
     clock: Clock,
     stop_event: threading.Event,
+    progress: Progress | None = None,
 ) -> SourceAnalysis:
     """Pull, merge, map, score and check one source, and save the pull's state.
 
@@ -330,6 +334,10 @@ def analyse(
         if stop_event.is_set():
             raise InterruptedRun("stopped during the pull; nothing was written")
         pulled.append(record)
+        if progress is not None and len(pulled) % PROGRESS_EVERY == 0:
+            progress(src.name, len(pulled), False)
+    if progress is not None:
+        progress(src.name, len(pulled), True)
     cursor = connector.cursor()
 
     cached = {_record_key(r): r for r in store.cached_records(src.name)}
@@ -432,6 +440,7 @@ def sync_source(
     env: Mapping[str, str],
     log: Logger,
     connector_loader: ConnectorLoader,
+    progress: Progress | None = None,
 ) -> SourceSummary:
     """Run the whole pipeline for one source; every failure is caught into the summary."""
     summary = SourceSummary(source=src.name, connector=src.connector)
@@ -455,7 +464,15 @@ def sync_source(
         )
         slog.info("pull started")
         analysis = analyse(
-            src, connector, mapping, store, config, full=full, clock=clock, stop_event=stop_event
+            src,
+            connector,
+            mapping,
+            store,
+            config,
+            full=full,
+            clock=clock,
+            stop_event=stop_event,
+            progress=progress,
         )
         summary.full = analysis.full
         summary.reads = len(analysis.pulled)
@@ -556,6 +573,7 @@ def run_sync(
     log: Logger | None = None,
     connector_loader: ConnectorLoader = resolve_connector,
     run_id: str | None = None,
+    progress: Progress | None = None,
 ) -> SyncSummary:
     """Sync every enabled source (or `source`) once; see the module docstring.
 
@@ -609,6 +627,7 @@ def run_sync(
                 env=env,
                 log=log,
                 connector_loader=connector_loader,
+                progress=progress,
             )
         return results
 

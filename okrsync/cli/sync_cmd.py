@@ -67,6 +67,26 @@ def _logger(config: Config) -> Any:
     return make_logger(config.logging, redactor=redactor), redactor
 
 
+class TerminalProgress:
+    """A one-line "records read" counter for long pulls, redrawn in place on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, source: str, count: int, done: bool) -> None:
+        end = "\n" if done else ""
+        self.stream.write(f"\r  reading {source}: {count} records{end}")
+        self.stream.flush()
+
+
+def progress_for(stream: TextIO, *, json_output: bool) -> TerminalProgress | None:
+    """A progress line only for people: on a terminal, and not when printing JSON."""
+    isatty = getattr(stream, "isatty", None)
+    if json_output or not (callable(isatty) and isatty()):
+        return None
+    return TerminalProgress(stream)
+
+
 def sync_command(args: argparse.Namespace) -> int:
     from okrsync.config import load_config
     from okrsync.daemon import stop_on_signals
@@ -84,6 +104,7 @@ def sync_command(args: argparse.Namespace) -> int:
                 full=args.full,
                 stop_event=stop,
                 log=log,
+                progress=progress_for(sys.stderr, json_output=args.json),
             )
     except OkrsyncError as exc:
         print(f"okrsync: {redactor.text(str(exc))}", file=sys.stderr)

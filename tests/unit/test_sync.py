@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from okrsync.cli.sync_cmd import progress_for
 from okrsync.config import Config, parse_config
 from okrsync.connector import SourceRecord
 from okrsync.errors import ConfigError, ExitCode, LockedError
@@ -369,3 +371,24 @@ def test_a_connector_may_ask_for_a_full_read(env: Env) -> None:
     assert env.sync().sources["team"].full
     with StateStore(env.config.state_path) as store:
         assert runs_since_full(store, "team") == 0
+
+
+def test_progress_is_reported_while_pulling(env: Env) -> None:
+    calls: list[tuple[str, int, bool]] = []
+    env.sync(progress=lambda source, count, done: calls.append((source, count, done)))
+    assert calls[-1] == ("team", 6, True)
+
+
+def test_terminal_progress_only_on_a_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert progress_for(io.StringIO(), json_output=False) is None
+    assert progress_for(Tty(), json_output=True) is None
+    tty = Tty()
+    line = progress_for(tty, json_output=False)
+    assert line is not None
+    line("team", 25, False)
+    line("team", 30, True)
+    assert tty.getvalue() == "\r  reading team: 25 records\r  reading team: 30 records\n"
