@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,3 @@ def okrsync() -> Run:
         )
 
     return run
-
-
-from typing import Any  # noqa: E402
