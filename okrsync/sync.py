@@ -369,6 +369,9 @@ def analyse(
         *filter_findings(result.findings, settings, workspace),
         *check(workspace, evaluation, settings),
     ]
+    # Saved before the review is built, so a change shows in the same run and the next run,
+    # seeing the same "score before the last change", plans the same review.
+    store.save_scores(src.name, current_scores(evaluation), now)
     review = Review(
         workspace=workspace,
         evaluation=evaluation,
@@ -496,7 +499,6 @@ def sync_source(
             ledger = {t: e.content_hash for t, e in store.ledger(src.name).items()}
             report = preview(writes, ledger)
         else:
-            store.save_scores(src.name, current_scores(analysis.evaluation), clock())
 
             def on_outcome(outcome: WriteOutcome) -> None:
                 event = slog.warning if outcome.status == "failed" else slog.info

@@ -151,7 +151,12 @@ class FakeConnector:
                     target="fake:review",
                     kind="page",
                     description="review page",
-                    payload={"grades": grades, "findings": len(review.findings)},
+                    payload={
+                        "grades": grades,
+                        "findings": len(review.findings),
+                        # like real review pages, show each score's change
+                        "previous": dict(sorted(review.previous_scores.items())),
+                    },
                 ).with_hash()
             )
         return writes

@@ -392,3 +392,15 @@ def test_terminal_progress_only_on_a_terminal() -> None:
     line("team", 25, False)
     line("team", 30, True)
     assert tty.getvalue() == "\r  reading team: 25 records\r  reading team: 30 records\n"
+
+
+def test_a_score_change_settles_in_one_run(env: Env) -> None:
+    env.sync()
+    env.clock.now += timedelta(minutes=5)
+    env.edit("k1", T0 + timedelta(minutes=1), Current=80)
+    changed = env.sync()
+    assert changed.writes == 3  # the KR, its objective, the review
+    env.clock.now += timedelta(minutes=5)
+    assert env.sync().writes == 0
+    with StateStore(env.config.state_path) as store:
+        assert store.previous_scores("team")["k1"] == 0.4
