@@ -274,6 +274,8 @@ def test_an_edited_page_changes_exactly_its_own_outputs(notion: Seeded) -> None:
     changed = {k for k in after if after[k] != before[k]}
     assert changed <= {"kr-deploy", "o-eng"} and "kr-deploy" in changed
     assert after["kr-deploy"]["Score"] == 1.0
+    code, settled = notion.sync()
+    assert code == 0 and settled["writes"] == 0, applied(settled)
 
 
 def test_sigterm_mid_run_then_resume_matches_an_uninterrupted_run(
