@@ -17,6 +17,7 @@ layer (tenacity, here) instead of the SDK's and ours stacked. Every request goes
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -257,6 +258,7 @@ class NotionApi:
         if sorts:
             kwargs["sorts"] = sorts
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             page = self.call(
                 "data_sources.query",
@@ -269,14 +271,15 @@ class NotionApi:
                 **kwargs,
             )
             yield page
-            cursor = page.get("next_cursor")
-            if not page.get("has_more") or not cursor:
+            cursor = _next_cursor(page, seen, f"data source {data_source_id}")
+            if cursor is None:
                 return
 
     def property_items(self, page_id: str, property_id: str) -> list[dict[str, Any]]:
         """All items of one page property (the complete list past the 25-reference cut)."""
         items: list[dict[str, Any]] = []
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             page = self.call(
                 "pages.properties.retrieve",
@@ -291,8 +294,8 @@ class NotionApi:
             if page.get("object") == "property_item":
                 return [page]
             items.extend(page.get("results", []))
-            cursor = page.get("next_cursor")
-            if not page.get("has_more") or not cursor:
+            cursor = _next_cursor(page, seen, f"page {page_id} property {property_id}")
+            if cursor is None:
                 return items
 
     def retrieve_page(self, page_id: str) -> dict[str, Any]:
@@ -404,6 +407,33 @@ class NotionApi:
                 return
 
 
+def _next_cursor(page: dict[str, Any], seen: set[str], what: str) -> str | None:
+    """The cursor of the next page of a list, None at the end.
+
+    A list that says `has_more` without a `next_cursor`, or hands back a cursor it already
+    gave, is broken: reading on would loop forever and stopping would silently lose rows, so
+    the read fails with an error that says so.
+    """
+    if not page.get("has_more"):
+        return None
+    cursor = page.get("next_cursor")
+    if not cursor:
+        raise NotionTransientError(
+            f"Notion {what}: the answer says has_more but gives no next_cursor; the list "
+            "cannot be read to its end",
+            kind="pagination",
+            hint="a Notion API fault; the next run reads the list again",
+        )
+    if cursor in seen:
+        raise NotionTransientError(
+            f"Notion {what}: next_cursor {cursor} was already read; the list loops",
+            kind="pagination",
+            hint="a Notion API fault; the next run reads the list again",
+        )
+    seen.add(cursor)
+    return str(cursor)
+
+
 def _retry_after(headers: httpx.Headers | None) -> float | None:
     if headers is None:
         return None
@@ -446,6 +476,12 @@ def translate_error(exc: BaseException, *, endpoint: str, subject: str) -> Okrsy
             f"{where}: connection failed ({type(exc).__name__})",
             kind="connection",
             hint="check the network and base_url; okrsync retries",
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        return NotionTransientError(
+            f"{where}: the answer was not complete JSON (cut off at character {exc.pos})",
+            kind="server",
+            hint="a truncated answer from Notion or a proxy; okrsync retries",
         )
     if isinstance(exc, APIResponseError):
         return _translate_api_error(exc, where=where, subject=subject)
