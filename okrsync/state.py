@@ -102,11 +102,12 @@ class CursorState(Frozen):
 
 
 def _iso(value: datetime | None) -> str | None:
+    """UTC ISO text (naive means UTC), so stored times sort correctly as strings."""
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 def _dt(value: str | None) -> datetime | None:

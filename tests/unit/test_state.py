@@ -168,3 +168,20 @@ def test_second_lock_holder_is_refused_naming_the_file(tmp_path: Path) -> None:
         assert str(lock_path_for(db)) in str(err.value)
     with run_lock(db) as path:
         assert path == lock_path_for(db)
+
+
+def test_history_orders_by_instant_whatever_the_offset(tmp_path: Path) -> None:
+    from datetime import timezone
+
+    plus_two = timezone(timedelta(hours=2))
+    with StateStore(tmp_path / "s.db") as store:
+        store.record_values(
+            "s",
+            [
+                # 13:00+02:00 is 11:00 UTC: earlier than 12:00 UTC although "13" > "12"
+                CheckIn(key_result="k", at=T0, value=2),
+                CheckIn(key_result="k", at=datetime(2025, 7, 1, 13, 0, tzinfo=plus_two), value=1),
+            ],
+        )
+        assert [c.value for c in store.history("s")] == [1, 2]
+        assert store.record_values("s", [CheckIn(key_result="k", at=T0, value=2)]) == 0
