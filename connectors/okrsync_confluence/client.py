@@ -312,6 +312,7 @@ class ConfluenceClient:
         """Every result of a v1 or v2 list, following `_links.next` to the end."""
         url: str | None = path
         first = True
+        seen: set[str] = set()
         while url:
             data = self.call("GET", url, params=params if first else None, endpoint=endpoint)
             first = False
@@ -320,6 +321,14 @@ class ConfluenceClient:
             results = data.get("results") or []
             yield from results
             url = self._next_url(data) if results else None
+            if url is not None and url in seen:
+                # reading on would loop forever, stopping would silently lose pages
+                raise TransientError(
+                    f"Confluence {endpoint}: the next link {url} was already read; the list loops",
+                    hint="a Confluence or proxy fault; the next run reads the list again",
+                )
+            if url is not None:
+                seen.add(url)
 
     # --- v1 / v2 paths ---------------------------------------------------------------------
 
