@@ -13,7 +13,10 @@ from .client import NotionApi
 from .connector import NotionConnector
 from .options import NotionOptions, parse_options
 
-__all__ = ["NotionConnector", "NotionOptions", "create"]
+__all__ = ["NotionConnector", "NotionOptions", "create", "options_model"]
+
+options_model = NotionOptions
+"""Lets `okrsync.config` validate `[sources.<name>.options]` before any network call."""
 
 
 def create(context: ConnectorContext) -> NotionConnector:

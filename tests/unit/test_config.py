@@ -180,3 +180,17 @@ options = { url = "https://example.atlassian.net/wiki", token_env = "CONF_TOKEN"
         load_config(write(tmp_path, text))
     assert any(p.startswith("sources.wiki.options") for p in err.value.problems)
     assert any("colour" in p for p in err.value.problems)
+
+
+def test_notion_options_are_checked_when_the_config_loads(tmp_path: Path) -> None:
+    text = """
+[sources.okrs]
+connector = "notion"
+mapping = "mapping.yaml"
+options = { token_env = "NOTION_TOKEN", requests_per_second = -2, databses = {} }
+"""
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    problems = " ".join(err.value.problems)
+    assert "sources.okrs.options" in problems
+    assert "requests_per_second" in problems and "databses" in problems
