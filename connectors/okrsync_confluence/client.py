@@ -31,7 +31,7 @@ from tenacity import (
 )
 
 from okrsync.connector import ConnectorStats
-from okrsync.errors import AuthError, OkrsyncError, RecordError, TransientError
+from okrsync.errors import AuthError, RecordError, TransientError
 from okrsync_confluence.options import ConfluenceOptions
 
 MAX_WAIT_S = 120.0
@@ -603,8 +603,3 @@ class ConfluenceClient:
             "PUT", self.v1(f"content/{page_id}"), body=v1_payload, endpoint="v1 content/{id}"
         )
         return self._from_v1(data)
-
-
-def describe_error(exc: OkrsyncError) -> str:
-    """A one-line description of an error for WriteResult.error and Problems."""
-    return str(exc).replace("\n", " ")
