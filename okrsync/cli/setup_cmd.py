@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from okrsync.errors import AuthError, ConfigError, ExitCode, OkrsyncError, StateError
+from okrsync.mapping.shipped import shipped_mapping
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, to keep `okrsync` quick to start
     from okrsync.config import Config
     from okrsync.connector import Problem
     from okrsync.log import Redactor
 
-MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings"
 TEMPLATES = {
     "notion": "notion-okr-template.yaml",
     "confluence": "confluence-okr-pages.yaml",
@@ -137,7 +137,7 @@ def config_template(connector: str, mapping_name: str, config_name: str = "okrsy
 
 def init_command(args: argparse.Namespace) -> int:
     target: Path = args.dir
-    template = MAPPINGS_DIR / TEMPLATES[args.connector]
+    template = shipped_mapping(TEMPLATES[args.connector])
     if not template.is_file():
         raise ConfigError(
             f"the mapping template {template} is missing from this installation",

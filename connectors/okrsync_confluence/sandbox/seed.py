@@ -20,9 +20,9 @@ import re
 import uuid
 from datetime import date
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from okrsync.mapping.shipped import shipped_mapping
 from okrsync.model import KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import SeedResult
 
@@ -36,7 +36,7 @@ SPACE_NAME: Final = "OKRs"
 OKR_LABEL: Final = "okr"
 USER_ENV: Final = "OKRSYNC_SANDBOX_CONFLUENCE_USER"
 TOKEN_ENV: Final = "OKRSYNC_SANDBOX_CONFLUENCE_TOKEN"  # noqa: S105 - the name of a variable
-MAPPING: Final = Path(__file__).parents[3] / "mappings" / "confluence-okr-pages.yaml"
+MAPPING: Final = shipped_mapping("confluence-okr-pages.yaml")
 KR_HEADER: Final = (
     "Key Result",
     "Owner",

@@ -9,9 +9,9 @@ properties Score / Health / Warnings / Last synced on both OKR databases, and a 
 from __future__ import annotations
 
 from datetime import UTC
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from okrsync.mapping.shipped import shipped_mapping
 from okrsync.model import KeyResult, Objective, Workspace
 from okrsync.sandbox import SeedResult
 
@@ -20,7 +20,7 @@ from .shapes import JSON
 if TYPE_CHECKING:
     from .server import NotionSandbox
 
-MAPPING_PATH: Final = Path(__file__).resolve().parents[3] / "mappings" / "notion-okr-template.yaml"
+MAPPING_PATH: Final = shipped_mapping("notion-okr-template.yaml")
 KIND_NAMES: Final = {
     "increase": "Increase",
     "decrease": "Decrease",
