@@ -26,7 +26,7 @@ def test_demo_company_has_the_promised_size_and_mix() -> None:
 
 def test_demo_company_carries_deliberate_mistakes() -> None:
     ws = demo_company(date(2026, 11, 21))
-    current = [c for c in ws.cycles if c.start <= date(2026, 11, 21) <= c.end][0]
+    current = next(c for c in ws.cycles if c.start <= date(2026, 11, 21) <= c.end)
     now_objs = [o for o in ws.objectives if o.cycle == current.id]
     orphans = [o for o in now_objs if o.level != "company" and not o.parents]
     assert len(orphans) >= 2
