@@ -7,9 +7,11 @@ that holds it (read through `ConnectorContext.secret`).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -127,10 +129,33 @@ class NotionOptions(Frozen):
         )
 
 
-def parse_options(source: str, raw: dict[str, Any]) -> NotionOptions:
-    """Validate raw options, reporting every problem at once as a ConfigError."""
+NOTION_API_HOSTS: Final = frozenset({"api.notion.com"})
+
+
+def unknown_host(base_url: str) -> str | None:
+    """The host of `base_url` when it is neither Notion's API nor loopback (the sandbox).
+
+    The integration token goes to whatever host base_url names, so a typo or a planted
+    config (`api.notion.com.example.net`) would hand it to someone else.
+    """
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host in NOTION_API_HOSTS or host == "localhost":
+        return None
     try:
-        return NotionOptions.model_validate(raw)
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return host
+
+
+def parse_options(source: str, raw: dict[str, Any]) -> NotionOptions:
+    """Validate raw options, reporting every problem at once as a ConfigError.
+
+    Beyond the model, the base URL must point at api.notion.com (or a loopback sandbox).
+    """
+    try:
+        options = NotionOptions.model_validate(raw)
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(p) for p in err['loc']) or '(options)'}: {err['msg']}"
@@ -141,3 +166,12 @@ def parse_options(source: str, raw: dict[str, Any]) -> NotionOptions:
             problems=problems,
             hint="fix the listed keys under [sources." + source + ".options] in okrsync.toml",
         ) from exc
+    host = unknown_host(options.base_url)
+    if host is not None:
+        raise ConfigError(
+            f"source {source!r}: invalid notion options",
+            problems=[f"base_url: {options.base_url!r} is not Notion's API (host {host!r})"],
+            hint="remove base_url (it defaults to https://api.notion.com); only loopback "
+            "sandboxes may use another host",
+        )
+    return options
