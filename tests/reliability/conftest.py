@@ -154,6 +154,7 @@ class Rig:
     seeds: dict[str, SeedResult]
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     name: str = "okrsync"
+    settings: dict[str, Any] = field(default_factory=dict)  # top-level config overrides
 
     @property
     def config_path(self) -> Path:
@@ -198,6 +199,7 @@ class Rig:
             "sources": sources,
             "schedule": {"interval": 60, "jitter": 0},
             "logging": {"format": "json", "level": "info"},
+            **self.settings,
         }
         self.config_path.write_text(tomli_w.dumps(document), encoding="utf-8")
         return self.config_path
@@ -555,14 +557,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     out = ARTIFACTS / f"figures-{'soak' if soak else 'fast'}.json"
+    # merged with earlier sessions of the same variant, so a long soak can run on its own
+    rows = json.loads(out.read_text(encoding="utf-8"))["tests"] if out.exists() else {}
+    for test, values in _FIGURES.rows.items():
+        rows[test] = {**values, "finished": datetime.now(UTC).isoformat(), "exit": exitstatus}
     out.write_text(
-        json.dumps(
-            {"finished": datetime.now(UTC).isoformat(), "exit": exitstatus, "tests": _FIGURES.rows},
-            indent=1,
-            sort_keys=True,
-            default=str,
-        ),
-        encoding="utf-8",
+        json.dumps({"tests": rows}, indent=1, sort_keys=True, default=str), encoding="utf-8"
     )
 
 

@@ -119,3 +119,70 @@ def fail_page_writes(
 
     sandbox.handle = handle
     return lambda: hits[0]
+
+
+Rewrite = Callable[[str, str, int, bytes], "bytes | tuple[int, bytes]"]
+
+
+class RewritingProxy:
+    """A loopback HTTP proxy in front of an emulator that can rewrite answers byte by byte.
+
+    Used to serve broken pagination (truncated bodies, has_more without a cursor, a cursor
+    that loops) that no well-behaved emulator would: `rewrite(method, path, status, body)`
+    returns the body to send instead, or a (status, body) pair.
+    """
+
+    def __init__(self, upstream: str, rewrite: Rewrite) -> None:
+        import http.server
+
+        import httpx
+
+        self.upstream = upstream
+        self.rewrite = rewrite
+        self.requests = 0
+        client = httpx.Client(base_url=upstream, timeout=30)
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the emulator keeps the log."""
+
+            def _forward(self) -> None:
+                proxy.requests += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
+                }
+                answer = client.request(self.command, self.path, content=body, headers=headers)
+                status = answer.status_code
+                payload = proxy.rewrite(self.command, self.path, status, answer.content)
+                if isinstance(payload, tuple):
+                    status, payload = payload
+                self.send_response(status)
+                for name, value in answer.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _forward
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._client = client
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._client.close()
