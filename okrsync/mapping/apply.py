@@ -106,16 +106,21 @@ class MappingResult(Frozen):
     dropped: int = 0
 
 
-class FieldProblem(Exception):
-    """A field could not be read: a DATA code and the words to say why (internal to apply)."""
+_MISSING: Final = object()
 
-    def __init__(self, code: str, message: str) -> None:
+
+class FieldProblem(Exception):
+    """A field could not be read as written: a DATA code and the words to say why.
+
+    `fallback` is the value used instead (the mapping's default), or `_MISSING` when the
+    field is left empty; either way the problem is reported (internal to apply).
+    """
+
+    def __init__(self, code: str, message: str, fallback: Any = _MISSING) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-_MISSING: Final = object()
+        self.fallback = fallback
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,16 +266,19 @@ def _read_field(
         try:
             return parse_kind(kind, spec, raw, locale, options, suppressions)
         except ValueParseError:
+            known = ", ".join(f'"{k}"' for k in spec.values)
+            unknown = f"holds {show(raw)}, which the mapping's value map does not know"
             if spec.default is not None:
-                return _parse_or_problem(
+                fallback = _parse_or_problem(
                     kind, spec, spec.default, locale, options, "default", suppressions
                 )
-            known = ", ".join(f'"{k}"' for k in spec.values)
-            raise FieldProblem(
-                UNKNOWN_OPTION,
-                f"holds {show(raw)}, which the mapping's value map does not know "
-                f"(it knows {known})",
-            ) from None
+                # Used, and said: a silently defaulted option would skew scores unseen.
+                raise FieldProblem(
+                    UNKNOWN_OPTION,
+                    f"{unknown}, so the default {show(spec.default)} was used (it knows {known})",
+                    fallback=fallback,
+                ) from None
+            raise FieldProblem(UNKNOWN_OPTION, f"{unknown} (it knows {known})") from None
     try:
         return parse_kind(kind, spec, raw, locale, options, suppressions)
     except ValueParseError as exc:
@@ -363,7 +371,7 @@ def read_record(
             value = read_field(record, spec, kinds[name], locale, options, suppressions)
         except FieldProblem as problem:
             problems.append((name, spec, problem))
-            continue
+            value = problem.fallback
         if value is not _MISSING:
             values[name] = value
     title = values.get("title", values.get("name"))

@@ -180,8 +180,13 @@ def test_value_maps_are_case_insensitive_and_fall_back_to_synonyms_and_defaults(
         objective("o4", "D", Level=None),  # empty: the default
         objective("o5", "E", Level="Galaxy"),  # unknown: the default, as the map has one
     ]
-    ws = run(records).workspace
+    result = run(records)
+    ws = result.workspace
     assert [o.level for o in ws.objectives] == ["department", "team", "company", "team", "team"]
+    # Only the unknown value that fell back to the default is reported, and says so.
+    (finding,) = result.findings
+    assert (finding.code, finding.subject) == ("DATA003", "o5")
+    assert '"Galaxy"' in finding.message and "default" in finding.message
 
 
 def test_unknown_option_without_default_is_a_finding_and_the_record_still_loads() -> None:
