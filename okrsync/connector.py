@@ -92,6 +92,13 @@ class Write(Frozen):
     changes: dict[str, Any] = {}
     before: dict[str, Any] = {}
     content_hash: str = ""
+    record: str | None = Field(
+        default=None,
+        description="The source record whose pulled values the plan compared with (`before`). "
+        "When that record was pulled in this run, the plan saw the live values and still found "
+        "a difference, so the executor writes even if the ledger holds the same hash: someone "
+        "changed the output by hand.",
+    )
 
     def with_hash(self) -> Write:
         """Return this write with `content_hash` computed from its payload."""

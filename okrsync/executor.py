@@ -13,7 +13,7 @@ executor means the connector gave up on that write.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -71,11 +71,31 @@ def _outcome(write: Write, status: OutcomeStatus, **extra: Any) -> WriteOutcome:
     )
 
 
-def preview(writes: Sequence[Write], ledger_hashes: dict[str, str]) -> ExecutionReport:
+def already_written(
+    write: Write, ledger_hashes: Mapping[str, str], fresh_records: Collection[str] = ()
+) -> bool:
+    """Whether the ledger says this exact content is in place and nothing says otherwise.
+
+    A write planned against a record pulled in this run was compared with the live values and
+    still differs, so the remote drifted (a person edited the output): it is not skipped.
+    """
+    if not write.content_hash or ledger_hashes.get(write.target) != write.content_hash:
+        return False
+    return write.record is None or write.record not in fresh_records
+
+
+def preview(
+    writes: Sequence[Write],
+    ledger_hashes: dict[str, str],
+    fresh_records: Collection[str] = (),
+) -> ExecutionReport:
     """What `execute` would do, without doing it: for --dry-run."""
     return ExecutionReport(
         outcomes=tuple(
-            _outcome(w, "skipped" if ledger_hashes.get(w.target) == w.content_hash else "planned")
+            _outcome(
+                w,
+                "skipped" if already_written(w, ledger_hashes, fresh_records) else "planned",
+            )
             for w in writes
         )
     )
@@ -90,10 +110,12 @@ def execute(
     clock: Callable[[], datetime],
     stop_event: threading.Event,
     on_outcome: Callable[[WriteOutcome], None] | None = None,
+    fresh_records: Collection[str] = (),
 ) -> ExecutionReport:
     """Apply `writes` in order, skipping unchanged ones and recording each confirmed one.
 
-    `on_outcome` is called after each write (for logging and metrics).
+    `on_outcome` is called after each write (for logging and metrics). `fresh_records` are the
+    external ids pulled in this run (see `already_written`).
     """
     hashes = {t: e.content_hash for t, e in store.ledger(source).items()}
     outcomes: list[WriteOutcome] = []
@@ -107,7 +129,7 @@ def execute(
             on_outcome(outcome)
 
     for index, write in enumerate(writes):
-        if write.content_hash and hashes.get(write.target) == write.content_hash:
+        if already_written(write, hashes, fresh_records):
             report(_outcome(write, "skipped"))
             continue
         if stop_event.is_set():

@@ -495,9 +495,10 @@ def sync_source(
             findings=summary.findings,
         )
         writes = _with_hashes(connector.plan(analysis.review))
+        fresh = frozenset(r.external_id for r in analysis.pulled)
         if dry_run:
             ledger = {t: e.content_hash for t, e in store.ledger(src.name).items()}
-            report = preview(writes, ledger)
+            report = preview(writes, ledger, fresh)
         else:
 
             def on_outcome(outcome: WriteOutcome) -> None:
@@ -517,6 +518,7 @@ def sync_source(
                 clock=clock,
                 stop_event=stop_event,
                 on_outcome=on_outcome,
+                fresh_records=fresh,
             )
         _apply_report(summary, report)
         if report.interrupted:

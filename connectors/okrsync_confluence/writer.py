@@ -137,6 +137,7 @@ def _outputs_write(
         changes=dict(values),
         before=before,
         content_hash=hashed,
+        record=record.external_id if record is not None else None,
     )
 
 

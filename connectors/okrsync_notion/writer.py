@@ -193,6 +193,7 @@ def _page_write(
         changes=expected,
         before=before,
         content_hash=content_hash(hashed),
+        record=page_id if pulled is not None else None,
     )
 
 

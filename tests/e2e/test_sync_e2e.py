@@ -278,6 +278,19 @@ def test_an_edited_page_changes_exactly_its_own_outputs(notion: Seeded) -> None:
     assert code == 0 and settled["writes"] == 0, applied(settled)
 
 
+def test_an_output_edited_by_hand_is_restored_at_the_next_sync(notion: Seeded) -> None:
+    assert notion.sync()[0] == 0
+    before = notion.outputs()
+    notion.set_number("kr-deploy", "Score", 0.9)  # someone types over okrsync's score
+    assert notion.outputs()["kr-deploy"]["Score"] == 0.9
+    code, summary = notion.sync()
+    assert code == 0, summary["errors"]
+    assert applied(summary) == {f"notion:page:{notion.seed.ids['kr-deploy']}"}
+    assert notion.outputs() == before
+    code, settled = notion.sync()
+    assert code == 0 and settled["writes"] == 0, applied(settled)
+
+
 def test_sigterm_mid_run_then_resume_matches_an_uninterrupted_run(
     notion: Seeded, tmp_path: Path
 ) -> None:
