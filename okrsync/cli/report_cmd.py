@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,15 +34,41 @@ def render(review: Review, fmt: str) -> str:
     return render_html(review)
 
 
+def _review_of_source(config_path: Path, source: str | None) -> Review:
+    """The current review of one configured source, read and scored without writing."""
+    from okrsync.config import load_config
+    from okrsync.log import Redactor, make_logger
+    from okrsync.sync import run_lint
+
+    config = load_config(config_path)
+    chosen = config.selected(source)
+    if len(chosen) != 1:
+        names = ", ".join(s.name for s in chosen)
+        raise ConfigError(
+            f"{config_path}: several sources ({names}); say which one to report on",
+            hint="add --source NAME",
+        )
+    redactor = Redactor.from_env(config.secret_env_names(), os.environ)
+    log = make_logger(config.logging, redactor=redactor)
+    result = run_lint(config, source=chosen[0].name, log=log)
+    if chosen[0].name not in result.reviews:
+        problem = result.errors.get(chosen[0].name, "the source could not be read")
+        raise ConfigError(f"source {chosen[0].name!r}: {problem}")
+    return result.reviews[chosen[0].name]
+
+
 def _run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
-    if args.input is None:
+    if (args.input is None) == (args.config is None):
         raise ConfigError(
-            "okrsync report needs --input WORKSPACE.json",
-            hint="export a workspace, or try examples/acme-workspace.json",
+            "okrsync report needs either --input WORKSPACE.json or --config okrsync.toml",
+            hint="--input scores a workspace file; --config reads a configured source",
         )
-    workspace = load_workspace(Path(args.input))
-    review = review_workspace(workspace, at=args.at or now.date(), generated_at=now)
+    if args.config is not None:
+        review = _review_of_source(Path(args.config), args.source)
+    else:
+        workspace = load_workspace(Path(args.input))
+        review = review_workspace(workspace, at=args.at or now.date(), generated_at=now)
     text = render(review, args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -55,10 +82,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report",
         help="score and check a workspace file and render the review",
-        description="Evaluate a workspace JSON file (see `okrsync schema workspace`) and print "
-        "the review as JSON, Markdown or HTML. Nothing is read from or written to any service.",
+        description="Evaluate a workspace JSON file (see `okrsync schema workspace`), or read a "
+        "configured source as `okrsync lint` does, and print the review as JSON, Markdown or "
+        "HTML. Nothing is written anywhere but --out.",
     )
     parser.add_argument("--input", metavar="WORKSPACE.json", help="a workspace JSON file")
+    parser.add_argument(
+        "--config", metavar="okrsync.toml", help="report on a configured source instead"
+    )
+    parser.add_argument("--source", metavar="NAME", help="which source, with --config")
     parser.add_argument("--at", type=_parse_date, help="evaluate as of this date (default today)")
     parser.add_argument("--format", choices=("json", "markdown", "html"), default="markdown")
     parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")

@@ -226,3 +226,20 @@ def test_a_token_in_an_error_never_reaches_output_logs_or_state(
     assert TOKEN not in result.stdout + result.stderr
     state = b"".join(p.read_bytes() for p in tmp_path.glob("state.db*"))
     assert TOKEN.encode() not in state
+
+
+def test_report_renders_the_current_review_of_a_configured_source(
+    tmp_path: Path, okrsync: Run
+) -> None:
+    config = make_config(tmp_path)
+    proc = okrsync("report", "--config", str(config), "--format", "json", env={"FAKE_TOKEN": TOKEN})
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["source"] == "team"
+    assert report["objectives"] and all("health" in o for o in report["objectives"])
+    assert (
+        not (tmp_path / "state.db").exists()
+        or StateStore(tmp_path / "state.db").ledger("team") == {}
+    )  # reading a review writes nothing anywhere
+    both = okrsync("report", "--config", str(config), "--input", "x.json")
+    assert both.returncode == 2 and "either --input" in both.stderr
