@@ -19,11 +19,12 @@ own.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, NamedTuple
 
+from okrsync.alignment_graph import strongly_connected_components
 from okrsync.evaluation import (
     CycleStatus,
     Evaluation,
@@ -296,59 +297,6 @@ def children_by_parent(objectives: Sequence[Objective]) -> dict[str, list[str]]:
     return children
 
 
-def rollup_order(nodes: Sequence[str], edges: Mapping[str, Sequence[str]]) -> list[list[str]]:
-    """Strongly connected components of the alignment graph, children before parents.
-
-    An iterative Tarjan: it terminates on any graph (loops, self-loops, long chains) without
-    recursion. Edges inside one component are alignment loops; `evaluate` ignores them, so a
-    loop cannot make a score depend on itself and the result does not depend on visiting order.
-    """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[list[str]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[str, int]] = [(root, 0)]
-        while work:
-            node, child_pos = work.pop()
-            if child_pos == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            successors = edges.get(node, ())
-            descended = False
-            while child_pos < len(successors):
-                child = successors[child_pos]
-                child_pos += 1
-                if child not in index:
-                    work.append((node, child_pos))
-                    work.append((child, 0))
-                    descended = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index[child])
-            if descended:
-                continue
-            if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                components.append(component)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return components
-
-
 def score_key_result(
     kr: KeyResult,
     check_ins: Sequence[CheckIn],
@@ -438,7 +386,7 @@ def evaluate(
     ordered = list(objectives.values())
     children = children_by_parent(ordered)
     results: dict[str, ObjectiveScore] = {}
-    for component in rollup_order([o.id for o in ordered], children):
+    for component in strongly_connected_components([o.id for o in ordered], children):
         inside = set(component)
         for objective_id in component:
             objective = objectives[objective_id]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from pydantic import Field
 
+from okrsync.alignment_graph import strongly_connected_components
 from okrsync.model import LEVELS, Objective
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
 from okrsync.rules.context import Context
@@ -52,55 +53,18 @@ def alignment_loops(
 ) -> list[list[str]]:
     """Every set of objectives that reach themselves through their parents, each sorted.
 
-    Tarjan's strongly connected components, written iteratively so that deep alignment
-    chains cannot exhaust the recursion limit; linear in objectives plus parent links.
+    The strongly connected components of the child -> parent graph that hold more than one
+    objective, or one objective aligned to itself.
     """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    loops: list[list[str]] = []
-
-    def edges(node: str) -> Sequence[str]:
-        return [p for p in dict.fromkeys(objectives[node].parents) if p in objectives]
-
-    for root in objectives:
-        if root in index:
-            continue
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(edges(root)))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, successors = work[-1]
-            advanced = False
-            for succ in successors:
-                if succ not in index:
-                    index[succ] = low[succ] = len(index)
-                    stack.append(succ)
-                    on_stack.add(succ)
-                    work.append((succ, iter(edges(succ))))
-                    advanced = True
-                    break
-                if succ in on_stack:
-                    low[node] = min(low[node], index[succ])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in objectives[node].parents:
-                    loops.append(sorted(component))
-    return loops
+    edges = {
+        node: [p for p in dict.fromkeys(objective.parents) if p in objectives]
+        for node, objective in objectives.items()
+    }
+    return [
+        sorted(component)
+        for component in strongly_connected_components(list(objectives), edges)
+        if len(component) > 1 or component[0] in objectives[component[0]].parents
+    ]
 
 
 def _loops(ctx: Context, t: NoThresholds) -> Iterator[Hit]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from okrsync.alignment_graph import strongly_connected_components
 from okrsync.evaluation import ScoringSettings
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
 from okrsync.scoring import (
@@ -16,7 +17,6 @@ from okrsync.scoring import (
     grade,
     infer_kind,
     kr_progress,
-    rollup_order,
     weighted_mean,
 )
 
@@ -318,9 +318,9 @@ def test_rollup_ignores_loops_and_terminates() -> None:
 
 
 def test_rollup_order_puts_children_first() -> None:
-    order = rollup_order(["C", "T", "G"], {"C": ["T"], "T": ["G"], "G": []})
+    order = strongly_connected_components(["C", "T", "G"], {"C": ["T"], "T": ["G"], "G": []})
     assert order == [["G"], ["T"], ["C"]]
-    loop = rollup_order(["A", "B"], {"A": ["B"], "B": ["A"]})
+    loop = strongly_connected_components(["A", "B"], {"A": ["B"], "B": ["A"]})
     assert sorted(loop[0]) == ["A", "B"]
     assert len(loop) == 1
 
@@ -329,7 +329,7 @@ def test_rollup_order_handles_a_long_chain_without_recursion() -> None:
     n = 5000
     nodes = [str(i) for i in range(n)]
     edges = {str(i): [str(i + 1)] for i in range(n - 1)}
-    order = rollup_order(nodes, edges)
+    order = strongly_connected_components(nodes, edges)
     assert [c[0] for c in order] == list(reversed(nodes))
 
 
