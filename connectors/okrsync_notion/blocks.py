@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from okrsync.evaluation import Health
 from okrsync.model import SEVERITIES, Finding
+from okrsync.render.figures import grade_text, health_label
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow
 
 from .properties import RICH_TEXT_ITEM_LIMIT
@@ -29,16 +30,6 @@ MAX_NESTING: Final = 2
 TABLE_ROWS_PER_TABLE: Final = 90
 BAR_WIDTH: Final = 10
 
-HEALTH_NAMES: Final[dict[Health, str]] = {
-    "not_started": "Not started",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "green": "Green",
-    "yellow": "Yellow",
-    "red": "Red",
-    "no_data": "No data",
-}
 HEALTH_COLOURS: Final[dict[Health, str]] = {
     "not_started": "gray",
     "on_track": "green",
@@ -106,10 +97,6 @@ def progress_bar(score: float | None) -> str:
     return "▓" * filled + "░" * (BAR_WIDTH - filled) + f" {round(clamped * 100)}%"
 
 
-def grade_text(grade: float | None) -> str:
-    return "–" if grade is None else f"{grade:.1f}"
-
-
 def change_text(change: float | None) -> str:
     if change is None or abs(change) < 0.005:
         return "–" if change is None else "±0.0"
@@ -172,7 +159,7 @@ def _headline(review: CycleReview) -> Block:
     parts.append(f"{head.objectives} objectives, {head.key_results} key results")
     parts.append(f"mean score {grade_text(head.mean_score)}")
     health = [
-        f"{count} {HEALTH_NAMES.get(name, name).lower()}"  # type: ignore[call-overload]
+        f"{count} {health_label(name).lower()}"
         for name, count in sorted(head.health_counts.items())
         if count
     ]
@@ -202,7 +189,7 @@ def _objective_tables(rows: Sequence[ObjectiveRow]) -> list[Block]:
                     row.objective.title,
                     ", ".join(row.owners) or "–",
                     grade_text(row.result.grade),
-                    HEALTH_NAMES[row.result.health],
+                    health_label(row.result.health),
                     change_text(row.change),
                 ]
             )
@@ -234,7 +221,7 @@ def _table_row(cells: Iterable[str], *, bold: bool = False) -> Block:
 def _objective_toggle(row: ObjectiveRow) -> Block:
     result = row.result
     title = (
-        f"{row.objective.title} — {grade_text(result.grade)} · {HEALTH_NAMES[result.health]}"
+        f"{row.objective.title} — {grade_text(result.grade)} · {health_label(result.health)}"
         f" · {progress_bar(result.score)}"
     )
     children: list[Block] = [_key_result_item(kr) for kr in row.key_results]
@@ -249,7 +236,7 @@ def _key_result_item(row: KeyResultRow) -> Block:
     text = (
         f"{kr.title}: start {number_text(kr.start, kr.unit)}, current "
         f"{number_text(kr.current, kr.unit)}, target {number_text(kr.target, kr.unit)} · "
-        f"{progress_bar(res.score)} · {grade_text(res.grade)} · {HEALTH_NAMES[res.health]}"
+        f"{progress_bar(res.score)} · {grade_text(res.grade)} · {health_label(res.health)}"
     )
     if row.owners:
         text += f" · {', '.join(row.owners)}"
@@ -265,7 +252,7 @@ def _alignment(nodes: Sequence[AlignmentNode]) -> list[Block]:
 def _alignment_item(node: AlignmentNode) -> Block:
     if node.cycle_edge:
         return text_block("bulleted_list_item", f"↻ {node.title} (alignment loop, not repeated)")
-    text = f"{node.title} ({node.level}) — {grade_text(node.grade)} · {HEALTH_NAMES[node.health]}"
+    text = f"{node.title} ({node.level}) — {grade_text(node.grade)} · {health_label(node.health)}"
     return text_block(
         "bulleted_list_item", text, children=[_alignment_item(c) for c in node.children]
     )

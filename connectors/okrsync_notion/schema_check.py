@@ -11,8 +11,9 @@ from typing import Any, Final
 from okrsync.connector import Collection, FieldInfo, Problem
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.model import Frozen
+from okrsync.render.figures import health_label
 
-from .blocks import HEALTH_COLOURS, HEALTH_NAMES
+from .blocks import HEALTH_COLOURS
 from .reader import PSEUDO_PREFIX, DataSource
 
 NEVER_READABLE: Final = frozenset({"button", "files"})
@@ -73,7 +74,9 @@ class MissingOutput(Frozen):
         if self.type == "number":
             return {"number": {"format": "number"}}
         if self.type == "select":
-            options = [{"name": HEALTH_NAMES[h], "color": HEALTH_COLOURS[h]} for h in HEALTH_NAMES]
+            options = [
+                {"name": health_label(h), "color": colour} for h, colour in HEALTH_COLOURS.items()
+            ]
             return {"select": {"options": options}}
         return {self.type: {}}
 

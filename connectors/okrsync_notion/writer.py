@@ -29,11 +29,11 @@ from okrsync.evaluation import Health
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import SEVERITIES, Finding
+from okrsync.render.figures import health_label
 from okrsync.review import CycleReview, Review
 
 from .blocks import (
     GENERATED_LINE,
-    HEALTH_NAMES,
     Block,
     append_batches,
     block_text,
@@ -76,7 +76,7 @@ def output_values(
     """The plain values okrsync writes: score, health name, warnings text."""
     return {
         "score": None if grade is None else round(grade, 4),
-        "health": HEALTH_NAMES[health],
+        "health": health_label(health),
         "warnings": fit_lines(warning_lines(findings)),
     }
 
