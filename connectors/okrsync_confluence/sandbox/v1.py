@@ -10,18 +10,17 @@ bodies `{statusCode, data, message, reason}`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 from . import cql
-from .store import BadRequest, NotFound, Page, Property, Space, Store, StoreError, User, iso
+from .routing import Route, dispatch
+from .store import BadRequest, NotFound, Page, Property, Space, Store, User, iso
 from .wire import Request, Response, Site, decode_cursor, encode_cursor, member, v1_error
 
 DEFAULT_EXPAND: Final = frozenset({"space", "history", "version"})
 MAX_LIMIT: Final = 200
-
-Handler = Callable[[Request, Store, re.Match[str]], Response]
 
 
 def user_json(user: User | None, site: Site) -> dict[str, Any]:
@@ -669,7 +668,7 @@ def get_user(request: Request, store: Store, _: re.Match[str]) -> Response:
     return Response(200, user_json(user, request.site))
 
 
-ROUTES: Final[list[tuple[str, re.Pattern[str], Handler]]] = [
+ROUTES: Final[list[Route]] = [
     ("GET", re.compile(r"content/?"), list_content),
     ("POST", re.compile(r"content/?"), create_content),
     ("GET", re.compile(r"content/search"), content_search),
@@ -700,21 +699,10 @@ ROUTES: Final[list[tuple[str, re.Pattern[str], Handler]]] = [
 
 
 def handle(request: Request, store: Store) -> Response:
-    """Answer one v1 request; store errors become v1 error bodies."""
-    known_path = False
-    for method, pattern, handler in ROUTES:
-        match = pattern.fullmatch(request.route)
-        if match is None:
-            continue
-        known_path = True
-        if method != request.method:
-            continue
-        try:
-            return handler(request, store, match)
-        except cql.CqlError as exc:
-            return v1_error(400, str(exc))
-        except StoreError as exc:
-            return v1_error(exc.status, exc.message)
-    if known_path:
-        return v1_error(405, f"Method {request.method} is not allowed on {request.path}")
-    return v1_error(404, f"null for uri: {request.site.origin}{request.path}")
+    """Answer one v1 request; store errors and bad CQL become v1 error bodies."""
+    try:
+        return dispatch(
+            request, store, ROUTES, v1_error, f"null for uri: {request.site.origin}{request.path}"
+        )
+    except cql.CqlError as exc:
+        return v1_error(400, str(exc))

@@ -15,15 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from .store import BadRequest, Page, Property, Space, Store, StoreError, iso
+from .routing import Route, dispatch
+from .store import BadRequest, Page, Property, Space, Store, iso
 from .v1 import webui
 from .wire import Request, Response, decode_cursor, encode_cursor, member, v2_error
 
 DEFAULT_LIMIT: Final = 25
 MAX_LIMIT: Final = 250
 BODY_FORMATS: Final = frozenset({"storage", "none", "atlas_doc_format", "view"})
-
-Handler = Callable[[Request, Store, re.Match[str]], Response]
 
 
 def page_json(
@@ -356,7 +355,7 @@ def get_space(request: Request, store: Store, match: re.Match[str]) -> Response:
     return Response(200, space_json(store.space_by_id(match["id"]), request))
 
 
-ROUTES: Final[list[tuple[str, re.Pattern[str], Handler]]] = [
+ROUTES: Final[list[Route]] = [
     ("GET", re.compile(r"pages"), list_pages),
     ("POST", re.compile(r"pages"), create_page),
     ("GET", re.compile(r"pages/(?P<id>\d+)"), get_page),
@@ -377,18 +376,4 @@ ROUTES: Final[list[tuple[str, re.Pattern[str], Handler]]] = [
 
 def handle(request: Request, store: Store) -> Response:
     """Answer one v2 request; store errors become v2 error bodies."""
-    known_path = False
-    for method, pattern, handler in ROUTES:
-        match = pattern.fullmatch(request.route)
-        if match is None:
-            continue
-        known_path = True
-        if method != request.method:
-            continue
-        try:
-            return handler(request, store, match)
-        except StoreError as exc:
-            return v2_error(exc.status, exc.message)
-    if known_path:
-        return v2_error(405, f"Method {request.method} is not allowed on {request.path}")
-    return v2_error(404, f"No route for {request.path}")
+    return dispatch(request, store, ROUTES, v2_error, f"No route for {request.path}")
