@@ -19,16 +19,16 @@ interrupted regeneration is redone by the next run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from okrsync.connector import Write, Writeback, WriteResult, content_hash
 from okrsync.errors import RecordError
-from okrsync.evaluation import Health
+from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
-from okrsync.model import SEVERITIES, Finding
+from okrsync.model import SEVERITIES, Finding, KeyResult, Objective
 from okrsync.render.figures import health_label
 from okrsync.review import CycleReview, Review
 
@@ -98,6 +98,14 @@ def _outputs_by_kind(outputs: OutputMap) -> dict[str, str]:
     return {kind: name for kind, name in named.items() if name}
 
 
+_ScoredPages = tuple[
+    Literal["objectives", "key_results"],
+    Sequence[Objective | KeyResult],
+    Mapping[str, ObjectiveScore | KeyResultScore],
+]
+"""One kind of page that gets outputs: its collection, its OKRs and their scores."""
+
+
 def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback) -> list[Write]:
     """Output property writes for every objective and key result page that needs one."""
     if not writeback.pages:
@@ -108,44 +116,30 @@ def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback)
     by_subject: dict[str, list[Finding]] = {}
     for finding in review.findings:
         by_subject.setdefault(finding.subject, []).append(finding)
-    synced = review.generated_at
-    writes: list[Write] = []
     evaluation = review.evaluation
-    objective_outputs = mapping.outputs.get("objectives")
-    if objective_outputs is not None:
-        for objective in review.workspace.objectives:
-            result = evaluation.objectives.get(objective.id)
+    subjects: tuple[_ScoredPages, ...] = (
+        ("objectives", review.workspace.objectives, evaluation.objectives),
+        ("key_results", review.workspace.key_results, evaluation.key_results),
+    )
+    writes: list[Write] = []
+    for collection, items, results in subjects:
+        outputs = mapping.outputs.get(collection)
+        if outputs is None:
+            continue
+        for item in items:
+            result = results.get(item.id)
             if result is None:
                 continue
-            page_id = objective.source.external_id if objective.source else objective.id
-            values = output_values(result.grade, result.health, by_subject.get(objective.id, []))
+            page_id = item.source.external_id if item.source else item.id
+            values = output_values(result.grade, result.health, by_subject.get(item.id, []))
             write = _page_write(
-                "objectives",
+                collection,
                 page_id,
-                objective.title,
+                item.title,
                 values,
-                objective_outputs,
-                pulled.get(("objectives", page_id)),
-                synced,
-            )
-            if write is not None:
-                writes.append(write)
-    kr_outputs = mapping.outputs.get("key_results")
-    if kr_outputs is not None:
-        for kr in review.workspace.key_results:
-            kr_result = evaluation.key_results.get(kr.id)
-            if kr_result is None:
-                continue
-            page_id = kr.source.external_id if kr.source else kr.id
-            values = output_values(kr_result.grade, kr_result.health, by_subject.get(kr.id, []))
-            write = _page_write(
-                "key_results",
-                page_id,
-                kr.title,
-                values,
-                kr_outputs,
-                pulled.get(("key_results", page_id)),
-                synced,
+                outputs,
+                pulled.get((collection, page_id)),
+                review.generated_at,
             )
             if write is not None:
                 writes.append(write)
