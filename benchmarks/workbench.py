@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "cpu_model": model,
         "python": platform.python_version(),
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -155,6 +157,12 @@ class Bench:
             "by_endpoint": dict(src.requests.get("by_endpoint", {})),
             "errors": summary.errors[:5],
         }
+        print(
+            f"  {self.source}: sync full={full} dry_run={dry_run}: {wall:.1f} s, "
+            f"{figures['requests']['total']} requests, {src.writes} writes",
+            file=sys.stderr,
+            flush=True,
+        )
         return summary, figures
 
 
