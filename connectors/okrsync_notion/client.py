@@ -41,6 +41,8 @@ NOT_SHARED_HINT: Final = (
 TRANSIENT_STATUSES: Final = frozenset({429, 500, 502, 503, 504, 529})
 
 Method = Literal["GET", "POST", "PATCH", "DELETE"]
+NextCursor = Callable[[dict[str, Any], set[str], str], str | None]
+"""Where a list goes on from one response: its next cursor, or None at its end."""
 
 
 class Throttle:
@@ -188,6 +190,31 @@ class NotionApi:
     def _count_retry(self, state: RetryCallState) -> None:
         self.stats.retries += 1
 
+    def _pages(
+        self,
+        next_cursor: NextCursor,
+        what: str,
+        endpoint: str,
+        method: Method,
+        fn: Callable[..., Any],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Each response of a paginated list call, asking for the next one with its cursor.
+
+        `next_cursor` decides from a response (and the cursors already read) where the list
+        goes on, None at its end; `what` names the list in its errors. The next response is
+        only asked for when the caller wants it, so stopping early costs no request.
+        """
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            page = self.call(endpoint, method, fn, *args, start_cursor=cursor, **kwargs)
+            yield page
+            cursor = next_cursor(page, seen, what)
+            if cursor is None:
+                return
+
     # ------------------------------------------------------------------ endpoints used
 
     def retrieve_database(self, database_id: str) -> dict[str, Any]:
@@ -257,46 +284,36 @@ class NotionApi:
             kwargs["filter"] = filter
         if sorts:
             kwargs["sorts"] = sorts
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = self.call(
-                "data_sources.query",
-                "POST",
-                self.client.data_sources.query,
-                data_source_id,
-                start_cursor=cursor,
-                subject=f"data source {data_source_id}",
-                idempotent=True,
-                **kwargs,
-            )
-            yield page
-            cursor = _next_cursor(page, seen, f"data source {data_source_id}")
-            if cursor is None:
-                return
+        yield from self._pages(
+            _next_cursor,
+            f"data source {data_source_id}",
+            "data_sources.query",
+            "POST",
+            self.client.data_sources.query,
+            data_source_id,
+            subject=f"data source {data_source_id}",
+            idempotent=True,
+            **kwargs,
+        )
 
     def property_items(self, page_id: str, property_id: str) -> list[dict[str, Any]]:
         """All items of one page property (the complete list past the 25-reference cut)."""
         items: list[dict[str, Any]] = []
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            page = self.call(
-                "pages.properties.retrieve",
-                "GET",
-                self.client.pages.properties.retrieve,
-                page_id,
-                property_id,
-                start_cursor=cursor,
-                page_size=100,
-                subject=f"page {page_id}",
-            )
+        for page in self._pages(
+            _next_cursor,
+            f"page {page_id} property {property_id}",
+            "pages.properties.retrieve",
+            "GET",
+            self.client.pages.properties.retrieve,
+            page_id,
+            property_id,
+            page_size=100,
+            subject=f"page {page_id}",
+        ):
             if page.get("object") == "property_item":
                 return [page]
             items.extend(page.get("results", []))
-            cursor = _next_cursor(page, seen, f"page {page_id} property {property_id}")
-            if cursor is None:
-                return items
+        return items
 
     def retrieve_page(self, page_id: str) -> dict[str, Any]:
         return self.call(
@@ -324,21 +341,17 @@ class NotionApi:
         )
 
     def list_children(self, block_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
-        cursor: str | None = None
-        while True:
-            page = self.call(
-                "blocks.children.list",
-                "GET",
-                self.client.blocks.children.list,
-                block_id,
-                start_cursor=cursor,
-                page_size=page_size,
-                subject=f"block {block_id}",
-            )
+        for page in self._pages(
+            _lenient_cursor,
+            f"block {block_id}",
+            "blocks.children.list",
+            "GET",
+            self.client.blocks.children.list,
+            block_id,
+            page_size=page_size,
+            subject=f"block {block_id}",
+        ):
             yield from page.get("results", [])
-            cursor = page.get("next_cursor")
-            if not page.get("has_more") or not cursor:
-                return
 
     def first_child(self, block_id: str) -> dict[str, Any] | None:
         """The first child block of a page or block, with a single small request."""
@@ -388,23 +401,30 @@ class NotionApi:
 
     def search(self, query: str, object_type: str) -> Iterator[dict[str, Any]]:
         """Search results of one object type ("page" or "data_source"), all pages."""
-        cursor: str | None = None
-        while True:
-            page = self.call(
-                "search",
-                "POST",
-                self.client.search,
-                query=query,
-                filter={"property": "object", "value": object_type},
-                start_cursor=cursor,
-                page_size=100,
-                subject=f"search {query!r}",
-                idempotent=True,
-            )
+        for page in self._pages(
+            _lenient_cursor,
+            f"search {query!r}",
+            "search",
+            "POST",
+            self.client.search,
+            query=query,
+            filter={"property": "object", "value": object_type},
+            page_size=100,
+            subject=f"search {query!r}",
+            idempotent=True,
+        ):
             yield from page.get("results", [])
-            cursor = page.get("next_cursor")
-            if not page.get("has_more") or not cursor:
-                return
+
+
+def _lenient_cursor(page: dict[str, Any], seen: set[str], what: str) -> str | None:
+    """The cursor of the next page of a list, None at the end or when the list gives none.
+
+    Block children and search end quietly where the answer says `has_more` without a cursor.
+    """
+    cursor = page.get("next_cursor")
+    if not page.get("has_more") or not cursor:
+        return None
+    return str(cursor)
 
 
 def _next_cursor(page: dict[str, Any], seen: set[str], what: str) -> str | None:
