@@ -122,6 +122,14 @@ def _trash_flag(body: JSON) -> bool | None:
     return None
 
 
+def _patched_properties(body: JSON) -> JSON | None:
+    """The `properties` of a PATCH body, None when absent; Notion refuses a non-object."""
+    properties = body.get("properties")
+    if properties is not None and not isinstance(properties, dict):
+        raise validation_error("body failed validation: body.properties should be an object.")
+    return properties
+
+
 def patch_database(store: NotionStore, request: Request, args: list[str]) -> JSON:
     body = request.body
     store.update_database(args[0], title=_title_text(body.get("title")), in_trash=_trash_flag(body))
@@ -158,9 +166,7 @@ def get_data_source(store: NotionStore, request: Request, args: list[str]) -> JS
 
 def patch_data_source(store: NotionStore, request: Request, args: list[str]) -> JSON:
     body = request.body
-    properties = body.get("properties")
-    if properties is not None and not isinstance(properties, dict):
-        raise validation_error("body failed validation: body.properties should be an object.")
+    properties = _patched_properties(body)
     store.update_data_source(
         args[0],
         properties=properties,
@@ -266,9 +272,7 @@ def create_page(store: NotionStore, request: Request, args: list[str]) -> JSON:
 
 def patch_page(store: NotionStore, request: Request, args: list[str]) -> JSON:
     body = request.body
-    properties = body.get("properties")
-    if properties is not None and not isinstance(properties, dict):
-        raise validation_error("body failed validation: body.properties should be an object.")
+    properties = _patched_properties(body)
     store.update_page(
         args[0],
         properties,
