@@ -172,6 +172,15 @@ def plain_text(element: etree._Element) -> str:
     """The human-visible text of an element: blocks become lines, whitespace collapsed."""
     parts: list[str] = []
 
+    def contents(node: etree._Element) -> None:
+        """The text inside `node`: its own text, then each child followed by its tail."""
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
     def walk(node: etree._Element) -> None:
         tag = node.tag
         if not isinstance(tag, str) or tag in _SKIPPED_TEXT:
@@ -182,24 +191,14 @@ def plain_text(element: etree._Element) -> str:
         block = name in _BLOCK_TAGS
         if block:
             parts.append("\n")
-        if node.text:
-            parts.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
+        contents(node)
         if name in {"td", "th"}:
             parts.append(" ")
         if block:
             parts.append("\n")
 
     if isinstance(element.tag, str):
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
+        contents(element)
     lines = (_normalise_line(line) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
 
