@@ -549,6 +549,16 @@ def figures(request: pytest.FixtureRequest) -> Callable[..., None]:
     return record
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Record each test's result and duration next to its figures."""
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _FIGURES.record(
+            report.nodeid.split("::", 1)[1],
+            result=report.outcome,
+            seconds=round(report.duration, 1),
+        )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _FIGURES.rows:
         return
