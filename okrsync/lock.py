@@ -8,7 +8,6 @@ releases the lock when its holder dies, even on kill -9.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from okrsync.errors import LockedError
-from okrsync.state import DIR_MODE, FILE_MODE
+from okrsync.state import FILE_MODE, private_file
 
 
 def lock_path_for(state_path: Path) -> Path:
@@ -28,12 +27,7 @@ def lock_path_for(state_path: Path) -> Path:
 def run_lock(state_path: Path) -> Iterator[Path]:
     """Hold the lock for `state_path` for the duration of the block; yields the lock path."""
     path = lock_path_for(state_path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
+    private_file(path)
     lock = FileLock(path, timeout=0, mode=FILE_MODE, thread_local=False)
     try:
         lock.acquire()

@@ -114,7 +114,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _private_file(path: Path) -> None:
+def private_file(path: Path) -> None:
     """Create `path` (and its folder) readable by the owner only, or tighten it if it exists."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
@@ -158,7 +158,7 @@ class StateStore:
                 finally:
                     source.close()
             return memory
-        _private_file(path)
+        private_file(path)
         conn = sqlite3.connect(path, isolation_level=None, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
