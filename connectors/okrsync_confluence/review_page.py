@@ -18,6 +18,7 @@ from lxml import etree
 from okrsync.connector import Writeback, content_hash
 from okrsync.evaluation import Health
 from okrsync.model import Finding, Severity
+from okrsync.render.figures import HEALTH_LABELS
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow
 from okrsync_confluence import storage_write as sw
 from okrsync_confluence.page_spans import element_spans, top_level_of
@@ -35,16 +36,20 @@ NOTES_PROMPT = (
     "section when it regenerates the page."
 )
 
-HEALTH_LOZENGE: dict[str, tuple[str, str]] = {
-    "on_track": ("On track", "Green"),
-    "at_risk": ("At risk", "Yellow"),
-    "off_track": ("Off track", "Red"),
-    "not_started": ("Not started", "Grey"),
-    "no_data": ("No data", "Grey"),
-    "green": ("Green", "Green"),
-    "yellow": ("Yellow", "Yellow"),
-    "red": ("Red", "Red"),
+LOZENGE_COLOURS: dict[str, str] = {
+    "on_track": "Green",
+    "at_risk": "Yellow",
+    "off_track": "Red",
+    "not_started": "Grey",
+    "no_data": "Grey",
+    "green": "Green",
+    "yellow": "Yellow",
+    "red": "Red",
 }
+HEALTH_LOZENGE: dict[str, tuple[str, str]] = {
+    health: (HEALTH_LABELS[health], colour) for health, colour in LOZENGE_COLOURS.items()
+}
+"""Each health's lozenge: the label every review format uses, in a Confluence status colour."""
 SEVERITY_PANEL: dict[Severity, tuple[str, str]] = {
     "error": ("warning", "Errors"),
     "warning": ("note", "Warnings"),
