@@ -16,7 +16,7 @@ read (`NotionOptions.full_refresh_due`) is what notices deletions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -178,20 +178,12 @@ class Resolver:
 
     def _schema(self, data_source_id: str, collection: str) -> dict[str, Any]:
         """A data source object, read once per connector (several collections may share it)."""
-        if data_source_id in self._schemas:
-            return self._schemas[data_source_id]
-        try:
-            schema = self._api.retrieve_data_source(data_source_id)
-        except NotionRecordError as exc:
-            if exc.code != "object_not_found":
-                raise
-            raise ConfigError(
-                f"collection {collection!r}: data source {data_source_id} is not shared with "
-                "the integration (or does not exist)",
-                hint="open the database in Notion, ••• > Connections > add your integration",
-            ) from exc
-        self._schemas[data_source_id] = schema
-        return schema
+        return self._read_once(
+            self._schemas,
+            data_source_id,
+            self._api.retrieve_data_source,
+            f"collection {collection!r}: data source {data_source_id}",
+        )
 
     def refresh(self, collection: Collection) -> DataSource:
         """Forget the cached schema of `collection` (after adding properties) and resolve again."""
@@ -201,20 +193,38 @@ class Resolver:
         return self.resolve(collection)
 
     def _database(self, database_id: str, collection: str, locator: str) -> dict[str, Any]:
-        if database_id in self._databases:
-            return self._databases[database_id]
+        return self._read_once(
+            self._databases,
+            database_id,
+            self._api.retrieve_database,
+            f"collection {collection!r}: database {locator!r}",
+        )
+
+    @staticmethod
+    def _read_once(
+        cache: dict[str, dict[str, Any]],
+        object_id: str,
+        retrieve: Callable[[str], dict[str, Any]],
+        what: str,
+    ) -> dict[str, Any]:
+        """`retrieve(object_id)` through `cache`; a missing object is a ConfigError about sharing.
+
+        Notion answers object_not_found both for an id that does not exist and for one the
+        integration was not given access to, so the error names both and how to share.
+        """
+        if object_id in cache:
+            return cache[object_id]
         try:
-            database = self._api.retrieve_database(database_id)
+            found = retrieve(object_id)
         except NotionRecordError as exc:
             if exc.code != "object_not_found":
                 raise
             raise ConfigError(
-                f"collection {collection!r}: database {locator!r} is not shared with the "
-                "integration (or does not exist)",
+                f"{what} is not shared with the integration (or does not exist)",
                 hint="open the database in Notion, ••• > Connections > add your integration",
             ) from exc
-        self._databases[database_id] = database
-        return database
+        cache[object_id] = found
+        return found
 
     def _database_by_title(self, title: str, collection: str) -> str:
         wanted = title.strip().casefold()
