@@ -8,7 +8,7 @@ real connector describes it; the draft must read the same properties as the ship
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -21,25 +21,10 @@ from okrsync.mapping.infer import infer_mapping, missing_outputs
 from okrsync.mapping.loader import load_mapping, parse_mapping
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
+from tests.connectors.notion.conftest import FakeClock
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "mappings" / "notion-okr-template.yaml"
 TOKEN = "secret_sandbox_token"
-
-
-class Clock:
-    """Time that moves only when slept, so throttles never wait for real."""
-
-    def __init__(self) -> None:
-        self.current = datetime(2025, 8, 1, 10, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self.current.timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 WORKSPACE = Workspace(
@@ -68,8 +53,8 @@ WORKSPACE = Workspace(
 
 
 @pytest.fixture
-def seeded() -> Iterator[tuple[NotionSandbox, Clock, dict[str, object]]]:
-    clock = Clock()
+def seeded() -> Iterator[tuple[NotionSandbox, FakeClock, dict[str, object]]]:
+    clock = FakeClock(datetime(2025, 8, 1, 10, tzinfo=UTC))
     box = NotionSandbox(token=TOKEN, clock=clock.now, monotonic=clock.monotonic, seed=3)
     box.start()
     try:
@@ -80,7 +65,7 @@ def seeded() -> Iterator[tuple[NotionSandbox, Clock, dict[str, object]]]:
         box.stop()
 
 
-def pull(options: dict[str, object], mapping: Mapping, clock: Clock) -> list[SourceRecord]:
+def pull(options: dict[str, object], mapping: Mapping, clock: FakeClock) -> list[SourceRecord]:
     connector = create(
         ConnectorContext(
             source="okrs",
@@ -98,7 +83,7 @@ def pull(options: dict[str, object], mapping: Mapping, clock: Clock) -> list[Sou
 
 
 def test_the_seeded_template_drafts_the_shipped_mapping(
-    seeded: tuple[NotionSandbox, Clock, dict[str, object]],
+    seeded: tuple[NotionSandbox, FakeClock, dict[str, object]],
 ) -> None:
     _box, clock, options = seeded
     placeholder = Mapping(
