@@ -53,16 +53,21 @@ def kill_at_write(rig: Rig, baseline: Baseline, source: str, n: int, moment: str
 
 
 def write_points(baseline: Baseline, every: bool) -> list[tuple[str, int, str]]:
-    """(source, n, moment) kill points: a sample for the fast run, every one for the soak."""
-    points = []
-    for source, total in baseline.write_requests.items():
-        chosen = range(1, total + 1) if every else sorted({1, (total + 1) // 2, total})
-        for n in chosen:
-            for moment in ("before", "after"):
-                points.append((source, n, moment))
+    """(source, n, moment) kill points: every one for the soak, four for the fast run."""
+    totals = baseline.write_requests
     if every:
-        return points
-    return [p for i, p in enumerate(points) if i % 2 == (0 if p[0] == "notion" else 1)]
+        return [
+            (source, n, moment)
+            for source, total in totals.items()
+            for n in range(1, total + 1)
+            for moment in ("before", "after")
+        ]
+    return [
+        ("notion", 1, "before"),  # the first output write
+        ("notion", totals["notion"], "after"),  # the last write: the review marker's hash
+        ("confluence", 1, "after"),
+        ("confluence", (totals["confluence"] + 1) // 2, "before"),
+    ]
 
 
 def run_kill_points(tmp_path: Path, baseline: Baseline, figures: Any, every: bool) -> None:
