@@ -73,17 +73,26 @@ def test_429_storm_reaches_the_oracle_without_early_retries(
 
 SOAK = pytest.mark.soak
 SERVER_FAULTS = [
-    pytest.param("mixed-10%", {"500": 0.02, "503": 0.02, "504": 0.02, "reset": 0.02, "slow": 0.02}),
-    pytest.param("5xx-5%", {"500": 0.02, "502": 0.01, "503": 0.01, "504": 0.01}, marks=SOAK),
-    pytest.param("5xx-20%", {"500": 0.05, "502": 0.05, "503": 0.05, "504": 0.05}, marks=SOAK),
-    pytest.param("timeouts-5%", {"slow": 0.05}, marks=SOAK),
-    pytest.param("timeouts-10%", {"slow": 0.10}, marks=SOAK),
-    pytest.param("resets-5%", {"reset": 0.05}, marks=SOAK),
-    pytest.param("resets-20%", {"reset": 0.20}, marks=SOAK),
+    pytest.param(
+        "mixed-10%",
+        {"500": 0.02, "503": 0.02, "504": 0.02, "reset": 0.02, "slow": 0.02},
+        id="mixed-10%",
+    ),
+    pytest.param(
+        "5xx-5%", {"500": 0.02, "502": 0.01, "503": 0.01, "504": 0.01}, marks=SOAK, id="5xx-5%"
+    ),
+    pytest.param(
+        "5xx-20%", {"500": 0.05, "502": 0.05, "503": 0.05, "504": 0.05}, marks=SOAK, id="5xx-20%"
+    ),
+    pytest.param("timeouts-5%", {"slow": 0.05}, marks=SOAK, id="timeouts-5%"),
+    pytest.param("timeouts-10%", {"slow": 0.10}, marks=SOAK, id="timeouts-10%"),
+    pytest.param("resets-5%", {"reset": 0.05}, marks=SOAK, id="resets-5%"),
+    pytest.param("resets-20%", {"reset": 0.20}, marks=SOAK, id="resets-20%"),
     pytest.param(
         "mixed-20%",
         {"500": 0.04, "503": 0.04, "504": 0.04, "reset": 0.04, "slow": 0.04},
         marks=SOAK,
+        id="mixed-20%",
     ),
 ]
 
