@@ -28,6 +28,30 @@ def okrsync_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "okrsync.cli.main", *args]
 
 
+def start_okrsync(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start the command line in the background, its output piped, for a test that signals
+    or kills it mid-run; `env` is the whole environment (see `cli_env`)."""
+    return subprocess.Popen(
+        okrsync_argv(*args),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def log_until(proc: subprocess.Popen[str], event: str) -> list[str]:
+    """The JSON log lines `proc` writes up to the first one of `event` ("write", "next run")."""
+    assert proc.stderr is not None
+    lines: list[str] = []
+    for line in proc.stderr:
+        lines.append(line)
+        if f'"event": "{event}"' in line:
+            break
+    return lines
+
+
 @pytest.fixture
 def okrsync() -> Run:
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import subprocess
 import time
 import tomllib
 import urllib.request
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from okrsync.config import load_config
 from okrsync.errors import ExitCode
-from tests.cli.conftest import ROOT, Run, cli_env, okrsync_argv
+from tests.cli.conftest import Run, cli_env, log_until, start_okrsync
 from tests.cli.fake_connector import load_vendor, save_vendor
 from tests.cli.test_sync_cli import TOKEN, make_config
 
@@ -88,20 +87,8 @@ def test_daemon_serves_metrics_and_stops_on_sigterm_within_seconds(tmp_path: Pat
     config = make_config(
         tmp_path, rules=f"\n[schedule]\ninterval = 3600\n\n[metrics]\nport = {port}\n"
     )
-    proc = subprocess.Popen(
-        okrsync_argv("daemon", "--config", str(config)),
-        env=cli_env({"FAKE_TOKEN": TOKEN}),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    lines = []
-    for line in proc.stderr:  # the first run finished and the daemon is waiting
-        lines.append(line)
-        if '"event": "next run"' in line:
-            break
+    proc = start_okrsync("daemon", "--config", str(config), env=cli_env({"FAKE_TOKEN": TOKEN}))
+    lines = log_until(proc, "next run")  # the first run finished and the daemon is waiting
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
             metrics = resp.read().decode()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from okrsync.lock import run_lock
 from okrsync.model import Finding
 from okrsync.state import StateStore
 from okrsync.sync import LintResult
-from tests.cli.conftest import ROOT, Run, cli_env, okrsync_argv
+from tests.cli.conftest import Run, cli_env, log_until, start_okrsync
 from tests.cli.fake_connector import load_vendor, save_vendor
 from tests.unit.test_sync import MAPPING, company
 
@@ -120,18 +119,8 @@ def test_sigterm_mid_run_exits_5_then_resume_finishes(tmp_path: Path, okrsync: R
     data = load_vendor(vendor)
     data["write_delay"] = 0.3
     save_vendor(vendor, data)
-    proc = subprocess.Popen(
-        okrsync_argv("sync", "--config", str(config)),
-        env=cli_env({"FAKE_TOKEN": TOKEN}),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:  # wait for the first confirmed write
-        if '"event": "write"' in line:
-            break
+    proc = start_okrsync("sync", "--config", str(config), env=cli_env({"FAKE_TOKEN": TOKEN}))
+    log_until(proc, "write")  # wait for the first confirmed write
     proc.send_signal(signal.SIGTERM)
     started = time.monotonic()
     code = proc.wait(timeout=20)
@@ -186,18 +175,8 @@ def test_kill_9_mid_run_then_resume_writes_nothing_twice(tmp_path: Path, okrsync
     data = load_vendor(vendor)
     data["write_delay"] = 0.3
     save_vendor(vendor, data)
-    proc = subprocess.Popen(
-        okrsync_argv("sync", "--config", str(config)),
-        env=cli_env({"FAKE_TOKEN": TOKEN}),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if '"event": "write"' in line:
-            break
+    proc = start_okrsync("sync", "--config", str(config), env=cli_env({"FAKE_TOKEN": TOKEN}))
+    log_until(proc, "write")  # wait for the first confirmed write
     proc.kill()
     proc.wait(timeout=10)
     data = load_vendor(vendor)

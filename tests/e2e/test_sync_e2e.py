@@ -25,7 +25,7 @@ import tomli_w
 from okrsync.errors import ExitCode
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import FaultPlan, Sandbox, SeedResult, load_sandbox
-from tests.cli.conftest import ROOT, cli_env, okrsync_argv
+from tests.cli.conftest import ROOT, cli_env, log_until, okrsync_argv, start_okrsync
 
 NOTION_VERSION = "2025-09-03"
 OUTPUTS = ("Score", "Health", "Warnings")
@@ -303,18 +303,8 @@ def test_sigterm_mid_run_then_resume_matches_an_uninterrupted_run(
         oracle.sandbox.stop()
 
     notion.sandbox.set_faults(FaultPlan(rates={"slow": 1.0}, methods=("PATCH",), slow_seconds=0.3))
-    proc = subprocess.Popen(
-        okrsync_argv("sync", "--config", str(notion.config)),
-        env=notion.env(),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if '"event": "write"' in line:
-            break
+    proc = start_okrsync("sync", "--config", str(notion.config), env=notion.env())
+    log_until(proc, "write")  # wait for the first confirmed write
     proc.send_signal(signal.SIGTERM)
     started = time.monotonic()
     assert proc.wait(timeout=30) == ExitCode.INTERRUPTED
