@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from okrsync.connector import ConnectorContext, Write
-from okrsync.executor import execute, preview
+from okrsync.executor import ExecutionReport, WriteOutcome, execute, preview
 from okrsync.state import StateStore
 from tests.cli.fake_connector import FakeConnector, load_vendor
 
@@ -38,35 +39,34 @@ def writes(n: int, value: int = 1) -> list[Write]:
     ]
 
 
+def run(
+    planned: list[Write],
+    conn: FakeConnector,
+    store: StateStore,
+    *,
+    stop_event: threading.Event | None = None,
+    on_outcome: Callable[[WriteOutcome], None] | None = None,
+) -> ExecutionReport:
+    """`execute` for source "s" at T0, with a stop event nobody sets unless the test has one."""
+    return execute(
+        planned,
+        connector=conn,
+        store=store,
+        source="s",
+        clock=clock,
+        stop_event=stop_event or threading.Event(),
+        on_outcome=on_outcome,
+    )
+
+
 def test_second_execution_skips_everything(tmp_path: Path) -> None:
     conn = vendor(tmp_path)
     with StateStore(tmp_path / "s.db") as store:
-        first = execute(
-            writes(3),
-            connector=conn,
-            store=store,
-            source="s",
-            clock=clock,
-            stop_event=threading.Event(),
-        )
+        first = run(writes(3), conn, store)
         assert first.count("applied") == 3
-        second = execute(
-            writes(3),
-            connector=conn,
-            store=store,
-            source="s",
-            clock=clock,
-            stop_event=threading.Event(),
-        )
+        second = run(writes(3), conn, store)
         assert second.count("skipped") == 3 and second.count("applied") == 0
-        changed = execute(
-            writes(3, value=2)[:1],
-            connector=conn,
-            store=store,
-            source="s",
-            clock=clock,
-            stop_event=threading.Event(),
-        )
+        changed = run(writes(3, value=2)[:1], conn, store)
         assert changed.count("applied") == 1
         assert store.ledger("s")["fake:page:0"].remote_version == "2"
     assert load_vendor(tmp_path / "vendor.json")["applied"].count("fake:page:0") == 2
@@ -78,14 +78,7 @@ def test_failed_write_is_reported_not_recorded_and_the_rest_continue(tmp_path: P
         sub.mkdir()
         conn = vendor(sub, fail_targets=["fake:page:1"], fail_mode=mode)
         with StateStore(sub / "s.db") as store:
-            report = execute(
-                writes(3),
-                connector=conn,
-                store=store,
-                source="s",
-                clock=clock,
-                stop_event=threading.Event(),
-            )
+            report = run(writes(3), conn, store)
             assert [o.status for o in report.outcomes] == ["applied", "failed", "applied"], mode
             assert set(store.ledger("s")) == {"fake:page:0", "fake:page:2"}
             assert report.errors and "fake:page:1" in report.errors[0]
@@ -95,14 +88,7 @@ def test_failed_write_is_reported_not_recorded_and_the_rest_continue(tmp_path: P
 def test_auth_error_stops_the_source(tmp_path: Path) -> None:
     conn = vendor(tmp_path, auth_fail_writes=True)
     with StateStore(tmp_path / "s.db") as store:
-        report = execute(
-            writes(3),
-            connector=conn,
-            store=store,
-            source="s",
-            clock=clock,
-            stop_event=threading.Event(),
-        )
+        report = run(writes(3), conn, store)
         assert report.auth_error is not None
         assert [o.status for o in report.outcomes] == ["failed", "not_attempted", "not_attempted"]
         assert store.ledger("s") == {}
@@ -116,40 +102,18 @@ def test_stop_between_writes_keeps_what_was_confirmed(tmp_path: Path) -> None:
         def stop_after_first(outcome: object) -> None:
             stop.set()
 
-        report = execute(
-            writes(3),
-            connector=conn,
-            store=store,
-            source="s",
-            clock=clock,
-            stop_event=stop,
-            on_outcome=stop_after_first,
-        )
+        report = run(writes(3), conn, store, stop_event=stop, on_outcome=stop_after_first)
         assert report.interrupted
         assert [o.status for o in report.outcomes] == ["applied", "not_attempted", "not_attempted"]
         assert set(store.ledger("s")) == {"fake:page:0"}
-        resumed = execute(
-            writes(3),
-            connector=conn,
-            store=store,
-            source="s",
-            clock=clock,
-            stop_event=threading.Event(),
-        )
+        resumed = run(writes(3), conn, store)
         assert [o.status for o in resumed.outcomes] == ["skipped", "applied", "applied"]
 
 
 def test_unchanged_at_remote_is_recorded_without_a_second_write(tmp_path: Path) -> None:
     conn = vendor(tmp_path, pages={"fake:page:0": {"v": 1}})
     with StateStore(tmp_path / "s.db") as store:
-        report = execute(
-            writes(1),
-            connector=conn,
-            store=store,
-            source="s",
-            clock=clock,
-            stop_event=threading.Event(),
-        )
+        report = run(writes(1), conn, store)
         assert report.count("unchanged") == 1
         assert "fake:page:0" in store.ledger("s")
     assert load_vendor(tmp_path / "vendor.json")["applied"] == []
