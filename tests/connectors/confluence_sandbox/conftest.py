@@ -7,38 +7,36 @@ from pathlib import Path
 
 import pytest
 from okrsync_confluence.sandbox import ConfluenceSandbox
+from okrsync_confluence.sandbox.wire import Deployment
 
 CONFLUENCE_FIXTURES = (
     Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "confluence"
 )
 
 
-@pytest.fixture(params=["cloud", "datacenter"])
-def sandbox(request: pytest.FixtureRequest) -> Iterator[ConfluenceSandbox]:
-    """A started emulator of each deployment, with an empty space OKR and its home page."""
-    box = ConfluenceSandbox(deployment=request.param)
+def started(deployment: Deployment) -> Iterator[ConfluenceSandbox]:
+    """A started emulator of `deployment`, with an empty space OKR and its home page."""
+    box = ConfluenceSandbox(deployment=deployment)
     box.start()
     box.create_space("OKR", "OKRs")
     yield box
     box.stop()
+
+
+@pytest.fixture(params=["cloud", "datacenter"])
+def sandbox(request: pytest.FixtureRequest) -> Iterator[ConfluenceSandbox]:
+    """A started emulator of each deployment, with an empty space OKR and its home page."""
+    yield from started(request.param)
 
 
 @pytest.fixture
 def cloud() -> Iterator[ConfluenceSandbox]:
-    box = ConfluenceSandbox(deployment="cloud")
-    box.start()
-    box.create_space("OKR", "OKRs")
-    yield box
-    box.stop()
+    yield from started("cloud")
 
 
 @pytest.fixture
 def datacenter() -> Iterator[ConfluenceSandbox]:
-    box = ConfluenceSandbox(deployment="datacenter")
-    box.start()
-    box.create_space("OKR", "OKRs")
-    yield box
-    box.stop()
+    yield from started("datacenter")
 
 
 @pytest.fixture
