@@ -79,9 +79,11 @@ class NotionOptions(Frozen):
         default=60.0, gt=0, description="Longest single wait between retries (caps Retry-After)."
     )
     verify_before_write: bool = Field(
-        default=True,
-        description="Read a page before writing its outputs and skip the write when they already "
-        "match (answers 'unchanged'); False halves the requests of a first sync.",
+        default=False,
+        description="Read a page again right before writing its outputs and skip the write when "
+        "they already match (answers 'unchanged'). Off by default: `okrsync sync` plans a write "
+        "only for a page whose outputs, pulled in the same run, differ from the planned ones, so "
+        "the read would double a first sync's requests to learn what the pull already said.",
     )
     full_refresh_every: int | None = Field(
         default=24, ge=1, description="Do a full re-read every N runs (catches deletions)."

@@ -10,8 +10,11 @@
 - per `CycleReview` a review page under the configured parent, identified by a marker
   paragraph `okrsync:review:<source>:<title_key> hash=<hash>` as its first block.
 
-`Writer.apply` performs one write. Property writes compare the page's current outputs first and
-answer "unchanged" when they already match. Review pages are found by their marker (never by
+`Writer.apply` performs one write. A property write is a single PATCH (idempotent): the plan
+already compared the outputs pulled in the same run with the planned ones, and the executor
+skips a write the ledger has unless the pulled page says a person changed it since. With the
+option `verify_before_write` it reads the page first and answers "unchanged" when its outputs
+already match. Review pages are found by their marker (never by
 title alone), skipped when the hash matches, and otherwise regenerated in place below the cut
 line, keeping the notes section people write in. The hash in the marker is written last, so an
 interrupted regeneration is redone by the next run.
@@ -252,7 +255,7 @@ class Writer:
     """Applies planned writes through one `NotionApi`."""
 
     def __init__(
-        self, api: NotionApi, max_attempts: int = CREATE_ATTEMPTS, *, verify: bool = True
+        self, api: NotionApi, max_attempts: int = CREATE_ATTEMPTS, *, verify: bool = False
     ) -> None:
         self._api = api
         self._max_attempts = max_attempts
@@ -261,8 +264,8 @@ class Writer:
     def apply(self, write: Write) -> WriteResult:
         """Apply one write; record-level failures come back as `failed`, never raised.
 
-        Property writes read the page first (when `verify`) and answer "unchanged" if its
-        outputs already hold the planned values; otherwise they PATCH, which is idempotent.
+        Property writes PATCH, which is idempotent; with `verify` they read the page first and
+        answer "unchanged" if its outputs already hold the planned values.
 
         AuthError and TransientError (after the retries) are raised: they stop the run.
         """

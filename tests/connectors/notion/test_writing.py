@@ -81,18 +81,21 @@ def test_outputs_are_written_and_a_second_plan_writes_nothing(
     # the next run pulls the written values back: nothing left to write, even a day later
     later = pull_review(connector, template_mapping, GENERATED + timedelta(days=1))
     assert connector.plan(later) == []
-    # and applying an old write again finds the remote already matching
-    assert connector.apply(writes[0]).status == "unchanged"
+    # applying an old write again (an interrupted run redone) is idempotent: same values
+    assert connector.apply(writes[0]).status == "applied"
+    assert connector.plan(pull_review(connector, template_mapping, GENERATED)) == []
 
 
-def test_without_verify_before_write_an_output_write_is_one_request(
+def test_by_default_an_output_write_is_one_request(
     sandbox: NotionSandbox,
     seeded: SeedResult,
     make_connector: ConnectorFactory,
     template_mapping: Mapping,
 ) -> None:
-    """verify_before_write=false: each output write is a single PATCH, no read before it."""
-    connector = _connector(make_connector, template_mapping, seeded, verify_before_write=False)
+    """The default (verify_before_write false): each output write is a single PATCH, no read
+    before it; the plan already compared the outputs pulled in the same run."""
+    connector = _connector(make_connector, template_mapping, seeded)
+    assert connector.options.verify_before_write is False
     writes = connector.plan(pull_review(connector, template_mapping, GENERATED))
     assert writes
     sandbox.reset_log()
@@ -100,6 +103,28 @@ def test_without_verify_before_write_an_output_write_is_one_request(
     assert sandbox.stats()["per_endpoint"] == {"PATCH /v1/pages/{id}": len(writes)}
     # the next plan, from the values just written, has nothing left to write
     assert connector.plan(pull_review(connector, template_mapping, GENERATED)) == []
+
+
+def test_verify_before_write_reads_first_and_answers_unchanged(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    """verify_before_write=true: a read before each write; a page already holding the planned
+    outputs is not written again."""
+    connector = _connector(make_connector, template_mapping, seeded, verify_before_write=True)
+    writes = connector.plan(pull_review(connector, template_mapping, GENERATED))
+    assert writes
+    sandbox.reset_log()
+    assert [connector.apply(w).status for w in writes] == ["applied"] * len(writes)
+    assert sandbox.stats()["per_endpoint"] == {
+        "GET /v1/pages/{id}": len(writes),
+        "PATCH /v1/pages/{id}": len(writes),
+    }
+    sandbox.reset_log()
+    assert connector.apply(writes[0]).status == "unchanged"
+    assert sandbox.stats()["per_endpoint"] == {"GET /v1/pages/{id}": 1}
 
 
 def test_last_synced_is_not_part_of_the_content_hash(
