@@ -502,7 +502,13 @@ def sync_source(
         else:
 
             def on_outcome(outcome: WriteOutcome) -> None:
-                event = slog.warning if outcome.status == "failed" else slog.info
+                # Applied and failed writes are the audit trail; skips are routine.
+                if outcome.status == "failed":
+                    event = slog.warning
+                elif outcome.status == "applied":
+                    event = slog.info
+                else:
+                    event = slog.debug
                 event(
                     "write",
                     target=outcome.target,

@@ -15,6 +15,7 @@ from typing import Any
 
 from okrsync.config import load_config
 from okrsync.demo.environment import DemoEnvironment, start_demo_environment
+from okrsync.log import Redactor, make_logger
 from okrsync.render.html import render_html
 from okrsync.render.markdown import render_markdown
 from okrsync.review import Review
@@ -46,9 +47,14 @@ def run_demo(out: Path, *, today: date) -> DemoResult:
 
 def _sync_and_collect(env: DemoEnvironment, out: Path) -> DemoResult:
     config = load_config(env.config_path)
-    first = run_sync(config)
-    second = run_sync(config)
-    lint = run_lint(config, source=REVIEW_SOURCE)
+    # The demo's own table says what happened; the log shows only what went wrong.
+    quiet = make_logger(
+        config.logging.model_copy(update={"level": "warning"}),
+        redactor=Redactor.from_env(config.secret_env_names(), env.env),
+    )
+    first = run_sync(config, log=quiet)
+    second = run_sync(config, log=quiet)
+    lint = run_lint(config, source=REVIEW_SOURCE, log=quiet)
     review = lint.reviews[REVIEW_SOURCE]
     files = [env.config_path]
     html_path = out / "review.html"
