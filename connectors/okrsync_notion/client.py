@@ -21,7 +21,8 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Final, Literal
 
 import httpx
@@ -97,9 +98,14 @@ class NotionApi:
         self.stats = stats if stats is not None else ConnectorStats()
         self._sleep = sleep if sleep is not None else time.sleep
         self._throttle = Throttle(options.requests_per_second, clock, self._sleep)
+        self.watched_time: datetime | None = None
+        self._watching = False
+        http = http_client if http_client is not None else httpx.Client()
+        hooks = http.event_hooks
+        http.event_hooks = {**hooks, "response": [*hooks.get("response", []), self._saw_response]}
         sdk_logger = logging.getLogger("okrsync.notion.sdk")
         self.client = Client(
-            client=http_client,
+            client=http,
             auth=token,
             base_url=options.base_url,
             notion_version=options.notion_version,
@@ -111,6 +117,23 @@ class NotionApi:
 
     def close(self) -> None:
         self.client.close()
+
+    # ------------------------------------------------------------------ the server's clock
+
+    def watch_server_time(self) -> None:
+        """Keep the `Date` of the next response (any endpoint, any status) in `watched_time`.
+
+        Notion's `Date` header comes from Notion's clock, the one that stamps `last_edited_time`;
+        the local clock may run ahead of it. `watched_time` stays None when that response has no
+        usable `Date` (a later response would be too late to stand for "when this began").
+        """
+        self.watched_time = None
+        self._watching = True
+
+    def _saw_response(self, response: httpx.Response) -> None:
+        if self._watching:
+            self._watching = False
+            self.watched_time = http_date(response.headers.get("date"))
 
     # ------------------------------------------------------------------ the single choke point
 
@@ -452,6 +475,19 @@ def _next_cursor(page: dict[str, Any], seen: set[str], what: str) -> str | None:
         )
     seen.add(cursor)
     return str(cursor)
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP `Date` header (`Sat, 21 Nov 2026 19:48:41 GMT`) as an aware UTC datetime."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # "-0000": UTC by RFC 5322
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _retry_after(headers: httpx.Headers | None) -> float | None:

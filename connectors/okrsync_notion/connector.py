@@ -123,7 +123,7 @@ class NotionConnector:
         return reader.pull(since)
 
     def cursor(self) -> datetime | None:
-        """See `Reader.cursor`: the newest last_edited_time seen, else the old cursor."""
+        """See `Reader.cursor`: Notion's time (its `Date` header) when the last pull began."""
         if self._reader is None:
             return None
         return self._reader.cursor()

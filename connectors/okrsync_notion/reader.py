@@ -7,11 +7,12 @@ guess otherwise. `Reader.pull` then queries each data source once (several colle
 one), 100 rows per request, cut to the mapped properties with `filter_properties`, and completes
 every relation or people value that Notion cut at 25 references from the page-property endpoint.
 
-Incremental reads filter on `last_edited_time` from one minute before the cursor: Notion rounds
-that timestamp down to the minute, so an edit made later in the minute of the last pull carries
-the same timestamp as what that pull saw. The overlap brings those pages back; de-duplication by
-page id keeps each one once. Trashed pages never appear in queries, which is why a periodic full
-read (`NotionOptions.full_refresh_due`) is what notices deletions.
+Incremental reads filter on `last_edited_time` from one minute before the cursor, rounded down
+to the minute as Notion rounds that timestamp. The cursor is Notion's own time when the last
+pull began (see `Reader.cursor` for why that loses nothing), so okrsync's writes after a pull are
+read back once by the next pull and not again. De-duplication by page id keeps each page once.
+Trashed pages never appear in queries, which is why a periodic full read
+(`NotionOptions.full_refresh_due`) is what notices deletions.
 """
 
 from __future__ import annotations
@@ -76,10 +77,13 @@ def output_names(mapping: MappingFile, collection: str) -> list[str]:
 
 
 def since_filter(since: datetime) -> dict[str, Any]:
-    """The query filter for pages edited on or after `since` minus the one-minute overlap."""
+    """The query filter for pages edited on or after `since` minus the one-minute overlap,
+    rounded down to the minute (Notion's `last_edited_time` has no seconds, so a filter at
+    10:04:30 would miss a page stamped 10:04 for an edit at 10:04:50)."""
     moment = since if since.tzinfo else since.replace(tzinfo=UTC)
-    start = (moment - OVERLAP).astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return {"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": start}}
+    start = (moment - OVERLAP).astimezone(UTC).replace(second=0, microsecond=0)
+    stamp = start.isoformat().replace("+00:00", "Z")
+    return {"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": stamp}}
 
 
 OLDEST_FIRST: Final = [{"timestamp": "created_time", "direction": "ascending"}]
@@ -293,6 +297,7 @@ class PullState:
     """What the last pull saw, for `cursor()`."""
 
     since: datetime | None = None
+    started: datetime | None = None
     latest: datetime | None = None
     complete: bool = False
     records: int = 0
@@ -335,6 +340,7 @@ class Reader:
     def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
         """Records of every collection; see the module docstring for the incremental rules."""
         self.state = PullState(since=since)
+        self._api.watch_server_time()
         query_filter = since_filter(since) if since is not None else None
         for source, collections in self.groups():
             seen: set[str] = set()
@@ -358,6 +364,7 @@ class Reader:
                         fields=fields,
                         trashed=is_trashed(page),
                     )
+        self.state.started = self._api.watched_time
         self.state.complete = True
 
     def rows(
@@ -400,16 +407,31 @@ class Reader:
             resume = last_created
 
     def cursor(self) -> datetime | None:
-        """The newest `last_edited_time` seen, else the `since` the pull started from.
+        """Notion's time when the last complete pull began; None after an incomplete one.
 
-        Notion's timestamps are rounded down to the minute and come from Notion's clock, so the
-        newest one seen is a safe cursor: the next pull overlaps it by a minute. When nothing
-        came back, the old cursor stays (moving it to the local clock's "now" could skip edits
-        if the local clock runs ahead of Notion's). A first pull that saw nothing returns None,
-        so the next pull is a full one again (cheap: the source is empty).
+        The time is the `Date` header of the pull's first response, so it is Notion's clock (the
+        one stamping `last_edited_time`), never the local one, which may run ahead. Why nothing
+        is lost although Notion rounds `last_edited_time` down to the minute: a query sees every
+        edit made before the server answered it, and an edit made at or after the start S of
+        this pull (at time e >= S) is stamped floor_minute(e) >= floor_minute(S). The next pull
+        asks for on or after floor_minute(S - 1 minute), which is earlier, so it gets that page;
+        the extra minute also covers an edit that landed between the first query's snapshot and
+        its `Date` (and a `Date` truncated to the second). De-duplication by page id keeps a
+        page seen twice once. What the next pull no longer gets is the pages okrsync itself
+        wrote after an earlier pull: the pull right after a writing run reads them back once
+        (their stamps are not before S), and the next one skips them as soon as its own
+        overlap, floor_minute(S2 - 1 minute), is past their minute (at most two minutes after
+        the writes), where a cursor at the newest edit seen re-read them on every pull.
+
+        When the first response carried no usable `Date`, the cursor falls back to the newest
+        `last_edited_time` seen (Notion's clock too), else the `since` the pull started from,
+        else None (a first pull of an empty source: the next one is full again, cheaply).
+        The engine may hold it back further for records its mapping dropped.
         """
         if not self.state.complete:
             return None
+        if self.state.started is not None:
+            return self.state.started
         return self.state.latest if self.state.latest is not None else self.state.since
 
     def fields_of(self, page: dict[str, Any]) -> dict[str, Any]:

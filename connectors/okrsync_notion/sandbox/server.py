@@ -8,6 +8,7 @@ Per request, in order: record arrival (early-retry watch), fault injection, rate
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import re
 import socket
@@ -357,6 +358,12 @@ def _make_handler(sandbox: NotionSandbox) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             """Silence the default stderr access log (the sandbox keeps its own)."""
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """The `Date` header from the emulator's clock, as Notion's comes from the clock that
+            stamps its `last_edited_time` (a shifted or fake clock must shift both)."""
+            moment = sandbox.store.clock().timestamp() if timestamp is None else timestamp
+            return email.utils.formatdate(moment, usegmt=True)
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -313,41 +313,112 @@ def test_incremental_reads_keep_same_minute_edits(
     connector = make_connector(_objectives_only(db, description="Text"))
     assert [r.external_id for r in connector.pull(None)] == [a]
     cursor = connector.cursor()
-    assert cursor == datetime(2025, 8, 1, 10, 0, tzinfo=UTC)  # Notion's minute-rounded time
+    assert cursor == datetime(2025, 8, 1, 10, 0, 10, tzinfo=UTC)  # Notion's time, pull start
 
-    clock.advance(30)  # 10:00:40: same minute as the cursor
+    clock.advance(30)  # 10:00:40: same minute as the cursor, stamped 10:00 like A was
     store.update_page(a, {"Text": {"rich_text": [{"text": {"content": "edited"}}]}})
     b = store.create_page({"data_source_id": source}, _title("B"))
     again = list(connector.pull(cursor))
     assert sorted(r.external_id for r in again) == sorted([a, b])
     assert len(again) == 2  # de-duplicated: each page once
     assert {r.external_id: r.fields["Text"] for r in again}[a] == "edited"
-    assert connector.cursor() == cursor
+    assert connector.cursor() == datetime(2025, 8, 1, 10, 0, 40, tzinfo=UTC)
 
     clock.advance(300)  # 10:05:40
     c = store.create_page({"data_source_id": source}, _title("C"))
     third = list(connector.pull(connector.cursor()))
-    assert {r.external_id for r in third} == {a, b, c}
+    assert {r.external_id for r in third} == {a, b, c}  # from 09:59: A and B once more
     cursor = connector.cursor()
-    assert cursor == datetime(2025, 8, 1, 10, 5, tzinfo=UTC)
+    assert cursor == datetime(2025, 8, 1, 10, 5, 40, tzinfo=UTC)
 
     clock.advance(5)
     assert [r.external_id for r in connector.pull(cursor)] == [c]  # older edits left out
     clock.advance(600)
     assert [r.external_id for r in connector.pull(cursor)] == [c]
-    assert connector.cursor() == cursor
+    assert connector.cursor() == datetime(2025, 8, 1, 10, 15, 45, tzinfo=UTC)
+    assert list(connector.pull(connector.cursor())) == []  # nothing since
 
 
-def test_nothing_new_keeps_the_cursor_and_an_empty_first_pull_gives_none(
+def test_an_edit_during_the_pull_in_the_same_minute_is_read_next_time(
     sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: FakeClock
 ) -> None:
-    db, _ = sandbox.store.create_database("Objectives", properties={"Name": {"title": {}}})
+    """A page edited after the pull read it (same minute) comes back in the next pull."""
+    store = sandbox.store
+    db, source = store.create_database(
+        "Objectives", properties={"Name": {"title": {}}, "Text": {"rich_text": {}}}
+    )
+    pages = [store.create_page({"data_source_id": source}, _title(f"P{i}")) for i in range(3)]
+    clock.advance(20)  # 10:00:20
+    connector = make_connector(_objectives_only(db, description="Text"))
+    seen: list[str] = []
+    for record in connector.pull(None):
+        seen.append(record.external_id)
+        if len(seen) == 1:  # the query has answered; a person edits a page it already read
+            clock.advance(30)
+            store.update_page(pages[0], {"Text": {"rich_text": [{"text": {"content": "late"}}]}})
+    cursor = connector.cursor()
+    assert cursor is not None and cursor <= datetime(2025, 8, 1, 10, 0, 21, tzinfo=UTC)
+    clock.advance(5)
+    later = {r.external_id: r for r in connector.pull(cursor)}
+    assert later[pages[0]].fields["Text"] == "late"
+
+
+def test_the_cursor_is_notions_time_not_a_clock_that_runs_ahead(
+    sandbox: NotionSandbox, template_mapping: Mapping, clock: FakeClock
+) -> None:
+    """The connector's own clock is an hour ahead of Notion's: the cursor still comes from
+    Notion's `Date`, so an edit made just after the pull is read by the next one."""
+    from okrsync_notion import create
+
+    from okrsync.connector import ConnectorContext, Writeback
+
+    from .conftest import TOKEN
+    from .pipeline import small_workspace
+
+    seeded = sandbox.seed(small_workspace())
+    context = ConnectorContext(
+        source="okrs",
+        options={
+            "databases": seeded.options["databases"],
+            "base_url": sandbox.base_url,
+            "token_env": "T",
+            "requests_per_second": 1000.0,
+        },
+        mapping=template_mapping,
+        writeback=Writeback(reviews=False),
+        env={"T": TOKEN},
+        clock=lambda: clock.now() + timedelta(hours=1),
+        sleep=clock.sleep,
+    )
+    connector = create(context)
+    try:
+        clock.advance(90)  # 10:01:30
+        list(connector.pull(None))
+        cursor = connector.cursor()
+        assert cursor == datetime(2025, 8, 1, 10, 1, 30, tzinfo=UTC)
+        clock.advance(10)
+        sandbox.store.update_page(seeded.ids["k2"], {"Current Value": {"number": 7}})
+        changed = {r.external_id: r for r in connector.pull(cursor)}
+        assert changed[seeded.ids["k2"]].fields["Current Value"] == 7
+    finally:
+        connector.close()
+
+
+def test_nothing_new_moves_the_cursor_to_the_pull_and_an_empty_source_too(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: FakeClock
+) -> None:
+    db, source = sandbox.store.create_database("Objectives", properties={"Name": {"title": {}}})
     connector = make_connector(_objectives_only(db))
+    clock.advance(60)  # 10:01:00
     assert list(connector.pull(None)) == []
-    assert connector.cursor() is None
-    since = datetime(2025, 7, 1, tzinfo=UTC)
-    assert list(connector.pull(since)) == []
-    assert connector.cursor() == since
+    assert connector.cursor() == datetime(2025, 8, 1, 10, 1, tzinfo=UTC)
+    clock.advance(1)
+    page = sandbox.store.create_page({"data_source_id": source}, _title("New"))
+    assert [r.external_id for r in connector.pull(connector.cursor())] == [page]
+    clock.advance(600)  # the last pull began in the page's minute: it comes once more
+    assert [r.external_id for r in connector.pull(connector.cursor())] == [page]
+    assert connector.cursor() == datetime(2025, 8, 1, 10, 11, 1, tzinfo=UTC)
+    assert list(connector.pull(connector.cursor())) == []
 
 
 def test_trashed_pages_drop_out_of_full_reads(

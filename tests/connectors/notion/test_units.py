@@ -16,7 +16,7 @@ from okrsync_notion.blocks import (
     text_block,
     total_blocks,
 )
-from okrsync_notion.client import Throttle
+from okrsync_notion.client import Throttle, http_date
 from okrsync_notion.options import NotionOptions, normalise_id
 from okrsync_notion.properties import fit_lines, pack_text
 from okrsync_notion.reader import since_filter
@@ -165,3 +165,17 @@ def test_the_incremental_filter_overlaps_by_one_minute() -> None:
         "timestamp": "last_edited_time",
         "last_edited_time": {"on_or_after": "2025-08-01T10:04:00Z"},
     }
+
+
+def test_the_incremental_filter_is_rounded_down_to_the_minute_like_notion() -> None:
+    since = datetime(2025, 8, 1, 10, 5, 42, 123000, tzinfo=UTC)
+    assert since_filter(since)["last_edited_time"] == {"on_or_after": "2025-08-01T10:04:00Z"}
+
+
+def test_http_dates_are_read_as_utc_and_bad_ones_as_none() -> None:
+    assert http_date("Fri, 01 Aug 2025 10:00:07 GMT") == datetime(2025, 8, 1, 10, 0, 7, tzinfo=UTC)
+    assert http_date("Fri, 01 Aug 2025 12:00:07 +0200") == datetime(
+        2025, 8, 1, 10, 0, 7, tzinfo=UTC
+    )
+    assert http_date(None) is None
+    assert http_date("yesterday") is None
