@@ -1,10 +1,11 @@
 """Review pages as Notion blocks, and cutting block trees into requests Notion accepts.
 
 `review_blocks(cycle_review)` draws one `CycleReview` as plain Notion block objects (children
-inside the type object, as the API takes them): a callout with the headline figures, a table of
-objectives, a toggle per objective with its key results and a progress bar drawn in text, the
-alignment tree as a nested bulleted list, and the findings grouped by severity with their fix
-hints. The output is JSON-able and deterministic, so its hash says whether the page changed.
+inside the type object, as the API takes them): a callout with the headline figures, then toggle
+headings holding a table of objectives, a toggle per objective with its key results and a
+progress bar drawn in text, the alignment tree as a nested bulleted list, and the findings of
+each severity with their fix hints. The output is JSON-able and deterministic, so its hash says
+whether the page changed; it has a handful of top-level blocks, whatever the cycle's size.
 
 `append_batches` cuts a block tree into append requests within Notion's limits: at most 100
 blocks per request (nested ones counted) and two levels of nesting below the appended blocks;
@@ -128,23 +129,39 @@ def number_text(value: float | None, unit: str | None = None) -> str:
 
 
 def review_blocks(review: CycleReview) -> list[Block]:
-    """The generated part of one review page (below the cut line)."""
+    """The generated part of one review page (below the cut line).
+
+    Few top-level blocks, whatever the size of the cycle: the summary stays open, and each
+    section (objectives table, key results per objective, alignment tree, findings of one
+    severity) is a toggle heading holding its content. Regenerating the page deletes the
+    top-level blocks one request each and their children go with them, so a page of thousands
+    of blocks is cleared in at most nine requests.
+    """
     titles = _subject_titles(review)
-    blocks: list[Block] = [
+    none = [text_block("paragraph", "No objectives in this cycle.")]
+    key_results = sum(len(row.key_results) for row in review.objectives)
+    return [
         text_block("heading_2", "Summary"),
         _headline(review),
-        text_block("heading_2", "Objectives"),
-        *_objective_tables(review.objectives),
-        text_block("heading_2", "Key results"),
-        *(_objective_toggle(row) for row in review.objectives),
-        text_block("heading_2", "Alignment"),
-        *_alignment(review.alignment),
+        section(
+            "heading_2",
+            f"Objectives ({len(review.objectives)})",
+            _objective_tables(review.objectives) or none,
+        ),
+        section(
+            "heading_2",
+            f"Key results ({key_results})",
+            [_objective_toggle(row) for row in review.objectives] or none,
+        ),
+        section("heading_2", "Alignment", _alignment(review.alignment)),
         text_block("heading_2", "Findings"),
         *_findings(review, titles),
     ]
-    if not review.objectives:
-        blocks.insert(4, text_block("paragraph", "No objectives in this cycle."))
-    return blocks
+
+
+def section(kind: str, title: str, children: Sequence[Block]) -> Block:
+    """A toggle heading (`is_toggleable`): a reader opens it; deleting it deletes its children."""
+    return text_block(kind, title, children=children, is_toggleable=True)
 
 
 def _headline(review: CycleReview) -> Block:
@@ -270,13 +287,14 @@ def _subject_titles(review: CycleReview) -> dict[str, str]:
 
 
 def _findings(review: CycleReview, titles: dict[str, str]) -> list[Block]:
+    """One toggle heading per severity present, holding its findings; else a short line."""
     blocks: list[Block] = []
     for severity in SEVERITIES:
         found = review.findings.get(severity, ())
         if not found:
             continue
-        blocks.append(text_block("heading_3", f"{SEVERITY_TITLES[severity]} ({len(found)})"))
-        blocks.extend(_finding_item(f, titles) for f in found)
+        title = f"{SEVERITY_TITLES[severity]} ({len(found)})"
+        blocks.append(section("heading_3", title, [_finding_item(f, titles) for f in found]))
     return blocks or [text_block("paragraph", "No findings.")]
 
 
@@ -324,6 +342,14 @@ def must_send_with_children(block: Block) -> bool:
     return bool(block["type"] == "table")
 
 
+def cuts_a_table(block: Block, levels: int) -> bool:
+    """Whether sending `block` with `levels` levels of descendants sends a table without rows
+    (Notion refuses a table without its rows, so such a cut is not an option)."""
+    if levels <= 0:
+        return must_send_with_children(block) and bool(children_of(block))
+    return any(cuts_a_table(c, levels - 1) for c in children_of(block))
+
+
 @dataclass
 class Batch:
     """One append request: the blocks as sent, and the full trees they stand for."""
@@ -337,14 +363,17 @@ class Batch:
 def append_batches(blocks: Sequence[Block]) -> list[Batch]:
     """Cut top-level `blocks` into append requests of at most 100 blocks and 2 nesting levels.
 
-    Each block goes with as many levels of its descendants as fit (2, 1 or 0); `Batch.levels`
-    says how many went, so the caller appends the rest under the created blocks.
+    Each block goes with as many levels of its descendants as fit (2, 1 or 0) without leaving
+    a table behind without its rows; `Batch.levels` says how many went, so the caller appends
+    the rest under the created blocks.
     """
     batches: list[Batch] = []
     current = Batch()
     for block in blocks:
         levels = MAX_NESTING
-        while levels > 0 and count_blocks(block, levels) > MAX_BLOCKS_PER_APPEND:
+        while levels > 0 and (
+            count_blocks(block, levels) > MAX_BLOCKS_PER_APPEND or cuts_a_table(block, levels)
+        ):
             levels -= 1
         if levels == 0 and must_send_with_children(block):
             levels = 1

@@ -49,6 +49,27 @@ def small_workspace() -> Workspace:
     )
 
 
+def large_workspace(objectives: int = 120) -> Workspace:
+    """One quarter, `objectives` objectives aligned to the first, three key results each."""
+    return Workspace(
+        cycles=(Cycle(id="q3", name="Q3 2025", start=date(2025, 7, 1), end=date(2025, 9, 30)),),
+        objectives=tuple(
+            Objective(
+                id=f"o{i}", title=f"Objective {i}", cycle="q3", parents=("o0",) if i else ()
+            )
+            for i in range(objectives)
+        ),
+        key_results=tuple(
+            KeyResult(
+                id=f"k{i}-{j}", objective=f"o{i}", title=f"KR {i}.{j}", start=0, target=10,
+                current=j * 3,
+            )
+            for i in range(objectives)
+            for j in range(3)
+        ),
+    )  # fmt: skip
+
+
 def pull_review(
     connector: NotionConnector,
     mapping: Mapping,

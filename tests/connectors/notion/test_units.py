@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -10,9 +11,12 @@ from hypothesis import strategies as st
 from okrsync_notion.blocks import (
     MAX_BLOCKS_PER_APPEND,
     append_batches,
+    children_of,
+    cuts_a_table,
     left_out,
     number_text,
     progress_bar,
+    section,
     text_block,
     total_blocks,
 )
@@ -123,6 +127,26 @@ def test_batches_hold_at_most_100_blocks_and_two_levels() -> None:
     assert batch.levels == [0] and batch.size == 1
     assert total_blocks([wide]) == 151
     assert all(b.size <= MAX_BLOCKS_PER_APPEND for b in append_batches([wide] * 3))
+
+
+def _table(rows: int) -> dict[str, Any]:
+    row = {"object": "block", "type": "table_row", "table_row": {"cells": [[]]}}
+    return {"object": "block", "type": "table",
+            "table": {"table_width": 1, "children": [row] * rows}}  # fmt: skip
+
+
+def test_a_table_inside_a_section_never_travels_without_its_rows() -> None:
+    small = section("heading_2", "Objectives", [_table(10)])
+    (batch,) = append_batches([small])
+    assert batch.levels == [2] and batch.size == 12  # heading, table and rows at once
+
+    big = section("heading_2", "Objectives", [_table(90), _table(90), _table(5)])
+    (batch,) = append_batches([big])
+    assert batch.levels == [0]  # one level would send the tables without rows: not an option
+    follow_ups = append_batches(children_of(big))
+    assert [b.levels for b in follow_ups] == [[2], [2, 2]]  # each table with its rows
+    assert [b.size for b in follow_ups] == [91, 97]
+    assert cuts_a_table(big, 1) and not cuts_a_table(big, 2) and not cuts_a_table(big, 0)
 
 
 def test_the_throttle_spaces_requests_by_the_rate() -> None:

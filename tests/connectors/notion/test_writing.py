@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from okrsync_notion import NotionConnector
-from okrsync_notion.blocks import GENERATED_LINE, total_blocks
+from okrsync_notion.blocks import GENERATED_LINE, NOTES_LINE, total_blocks
 from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMIT
 from okrsync_notion.sandbox import NotionSandbox
 from okrsync_notion.writer import parse_marker
@@ -18,7 +18,7 @@ from okrsync.model import Finding
 from okrsync.sandbox import FaultPlan, SeedResult
 
 from .conftest import ConnectorFactory
-from .pipeline import pull_review, small_workspace
+from .pipeline import large_workspace, pull_review, small_workspace
 
 GENERATED = datetime(2025, 8, 1, 10, 30, tzinfo=UTC)
 
@@ -278,6 +278,60 @@ def test_the_review_page_is_created_once_and_updated_in_place(
     assert parse_marker(texts[0]) == (marker[0], new_write.content_hash)
     assert "My note" in texts
     assert _tree_size(sandbox, page_id) == 6 + total_blocks(new_write.payload["blocks"])
+
+
+def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_notes(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    """The generated part is a few toggle headings holding the sections, so replacing a page of
+    a thousand blocks deletes about nine (their children go with them), not every block."""
+    seeded = sandbox.seed(large_workspace(120))
+    parent = seeded.options["review_parent"]
+    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
+    (page_write,) = [
+        w for w in connector.plan(pull_review(connector, template_mapping, GENERATED))
+        if w.kind == "page"
+    ]  # fmt: skip
+    blocks = page_write.payload["blocks"]
+    assert total_blocks(blocks) > 1000 and len(blocks) <= 9
+    assert connector.apply(page_write).status == "applied"
+    (page_id,) = _review_pages(sandbox, parent)
+    store = sandbox.store
+    top = store.live_children(page_id)
+    texts = _texts(sandbox, page_id)
+    assert texts[1:5] == ["Notes", NOTES_LINE, "", GENERATED_LINE]
+    generated = texts[5:]
+    assert generated[:2] == ["Summary", generated[1]] and generated[1].startswith("Q3 2025")
+    assert generated[2:5] == ["Objectives (120)", "Key results (360)", "Alignment"]
+    assert generated[5] == "Findings"
+    assert generated[6:] and all(t.endswith(")") for t in generated[6:])  # "Warnings (n)"...
+    for index, (block_id, text) in enumerate(zip(top[5:], generated, strict=True)):
+        content = store.blocks[block_id]["content"]
+        sections = index in (2, 3, 4) or index >= 6
+        assert bool(content.get("is_toggleable")) == sections, text
+        assert bool(store.live_children(block_id)) == sections, text  # a reader opens it
+    assert _tree_size(sandbox, page_id) == 5 + total_blocks(blocks)
+
+    # a note in the kept section; a key result changes; the page is regenerated
+    notes_line = top[2]
+    sandbox.store.append_children(
+        page_id, [{"paragraph": {"rich_text": [{"text": {"content": "My note"}}]}}],
+        after=notes_line,
+    )  # fmt: skip
+    sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
+    changed = pull_review(connector, template_mapping, GENERATED + timedelta(hours=1))
+    (new_write,) = [w for w in connector.plan(changed) if w.kind == "page"]
+    assert new_write.content_hash != page_write.content_hash
+    sandbox.reset_log()
+    assert connector.apply(new_write).status == "applied"
+    per_endpoint = sandbox.stats()["per_endpoint"]
+    assert per_endpoint["DELETE /v1/blocks/{id}"] == len(blocks)
+    assert _review_pages(sandbox, parent) == [page_id]
+    texts = _texts(sandbox, page_id)
+    assert parse_marker(texts[0]) == (page_write.payload["marker"], new_write.content_hash)
+    assert texts[1:6] == ["Notes", NOTES_LINE, "My note", "", GENERATED_LINE]
+    assert _tree_size(sandbox, page_id) == 6 + total_blocks(new_write.payload["blocks"])
+    assert connector.apply(new_write).status == "unchanged"
 
 
 def test_a_create_applied_then_reset_is_not_duplicated(
