@@ -149,6 +149,14 @@ def test_a_table_inside_a_section_never_travels_without_its_rows() -> None:
     assert cuts_a_table(big, 1) and not cuts_a_table(big, 2) and not cuts_a_table(big, 0)
 
 
+def test_a_section_of_small_toggles_goes_alone_and_its_toggles_in_full_batches() -> None:
+    kr = text_block("bulleted_list_item", "kr")
+    toggles = [text_block("toggle", f"O{i}", children=[kr] * 4) for i in range(25)]
+    (batch,) = append_batches([section("heading_2", "Key results", toggles)])
+    assert batch.levels == [0]  # not one level (26 blocks), which would leave 25 follow-ups
+    assert [(b.size, set(b.levels)) for b in append_batches(toggles)] == [(100, {2}), (25, {2})]
+
+
 def test_the_throttle_spaces_requests_by_the_rate() -> None:
     clock = FakeClock(datetime(2025, 1, 1, tzinfo=UTC))
     throttle = Throttle(2.0, clock.now, clock.sleep)
