@@ -341,10 +341,14 @@ class SandboxServer:
         status, html = self.render_view(page_id or None)
         return Response(status, html, content_type="text/html; charset=utf-8")
 
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, response: Response, method: str) -> None:
+    def _send(self, handler: BaseHTTPRequestHandler, response: Response, method: str) -> None:
         payload = response.encoded()
-        handler.send_response(response.status)
+        # `Date` from the clock that stamps versions, as on a real site, where both come from
+        # the server's own clock (the default would be this machine's wall clock).
+        handler.log_request(response.status)
+        handler.send_response_only(response.status)
+        handler.send_header("Server", handler.version_string())
+        handler.send_header("Date", handler.date_time_string(self.store.clock()))
         for name, value in response.headers.items():
             handler.send_header(name, value)
         if response.status != 204:
