@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -35,6 +36,8 @@ from okrsync.errors import AuthError, RecordError, TransientError
 from okrsync_confluence.options import ConfluenceOptions
 
 MAX_WAIT_S = 120.0
+# Data Center answers a CQL search with bodies 50 results at a time, whatever the limit asked.
+DC_BODY_CHUNK = 50
 
 
 class VersionConflict(TransientError):
@@ -64,6 +67,7 @@ class PageData:
     url: str | None = None
     labels: list[str] | None = None
     status: str = "current"
+    message: str = ""
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -157,6 +161,35 @@ class ConfluenceClient:
         parsed = urlparse(options.base_url)
         self.origin = f"{parsed.scheme}://{parsed.netloc}"
         self._space_ids: dict[str, str] = {}
+        self._mark_armed = False
+        self.server_mark: datetime | None = None
+
+    # --- the server's clock ----------------------------------------------------------------
+
+    def mark_server_time(self) -> None:
+        """Take the server's time from the next answered request (see `server_mark`).
+
+        `server_mark` becomes the `Date` header of that answer less the request's round trip:
+        no later than the moment the server began to handle the request, on the server's
+        clock (the one its version times use), never this machine's. It stays None when the
+        answer carries no usable `Date`.
+        """
+        self._mark_armed = True
+        self.server_mark = None
+
+    def _note_server_time(self, response: requests.Response, elapsed: float) -> None:
+        if not self._mark_armed:
+            return
+        self._mark_armed = False
+        raw = response.headers.get("Date")
+        try:
+            when = email.utils.parsedate_to_datetime(raw) if raw else None
+        except (TypeError, ValueError):
+            when = None
+        if when is None:
+            return
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        self.server_mark = when - timedelta(seconds=max(0.0, elapsed))
 
     # --- transport -----------------------------------------------------------------------
 
@@ -189,6 +222,7 @@ class ConfluenceClient:
         key = f"{method} {endpoint}"
         self.stats.by_endpoint[key] = self.stats.by_endpoint.get(key, 0) + 1
         absolute = path.startswith(("http://", "https://"))
+        sent = time.monotonic()
         try:
             response = self.api.request(
                 method,
@@ -206,6 +240,8 @@ class ConfluenceClient:
             raise ConnectionLost(
                 f"connection to Confluence lost during {method} {endpoint}"
             ) from exc
+        if 200 <= response.status_code < 300:
+            self._note_server_time(response, time.monotonic() - sent)
         return self._result(response, method, endpoint)
 
     def _result(self, response: requests.Response, method: str, endpoint: str) -> Any:
@@ -367,6 +403,7 @@ class ConfluenceClient:
             url=self.page_url(links.get("webui"), links.get("base") or base),
             labels=[str(x["name"]) for x in labels_data] if labels_data is not None else None,
             status=str(data.get("status") or "current"),
+            message=str(version.get("message") or ""),
             raw=data,
         )
 
@@ -385,6 +422,7 @@ class ConfluenceClient:
             space_id=str(data.get("spaceId")) if data.get("spaceId") else None,
             url=self.page_url(links.get("webui"), links.get("base")),
             status=str(data.get("status") or "current"),
+            message=str(version.get("message") or ""),
             raw=data,
         )
 
@@ -407,12 +445,20 @@ class ConfluenceClient:
         return self._from_v1(data)
 
     def get_pages(self, page_ids: list[str]) -> dict[str, PageData]:
-        """Many pages with their bodies: v2 `pages?id=...` in chunks on Cloud, one by one on
-        Data Center (whose CQL search already carries the bodies)."""
+        """Many pages with their bodies: v2 `pages?id=...` in chunks of 250 on Cloud; on Data
+        Center one CQL `id in (...)` search per 50 pages (its cap for answers with bodies),
+        one by one only when the server refuses that query."""
         found: dict[str, PageData] = {}
         if not self.cloud:
-            for page_id in page_ids:
-                found[page_id] = self.get_page(page_id)
+            for start in range(0, len(page_ids), DC_BODY_CHUNK):
+                chunk = page_ids[start : start + DC_BODY_CHUNK]
+                try:
+                    pages = list(
+                        self.search(f"id in ({','.join(chunk)})", with_body=True, limit=len(chunk))
+                    )
+                except BadRequest:
+                    pages = [self.get_page(page_id) for page_id in chunk]
+                found.update((page.id, page) for page in pages)
             return found
         for start in range(0, len(page_ids), 250):
             chunk = page_ids[start : start + 250]
@@ -425,7 +471,7 @@ class ConfluenceClient:
                 found[page.id] = page
         return found
 
-    def search(self, cql: str, *, with_body: bool) -> Iterator[PageData]:
+    def search(self, cql: str, *, with_body: bool, limit: int | None = None) -> Iterator[PageData]:
         """Pages matching a CQL query (v1 on both deployments), fully paginated.
 
         Data Center takes the bodies in the same answer; Cloud reads bodies through v2.
@@ -433,7 +479,7 @@ class ConfluenceClient:
         expand = "version,ancestors,space,metadata.labels"
         if with_body and not self.cloud:
             expand += ",body.storage"
-        params = {"cql": cql, "expand": expand, "limit": self.options.page_size}
+        params = {"cql": cql, "expand": expand, "limit": limit or self.options.page_size}
         for item in self.paginate(self.v1("content/search"), params, endpoint="v1 content/search"):
             yield self._from_v1(item)
 

@@ -77,8 +77,8 @@ class ConfluenceConnector:
         return self.reader.pull(since)
 
     def cursor(self) -> datetime | None:
-        """The latest page version time seen by the last pull."""
-        return self.reader.latest
+        """The server's time when the last pull began (see ConfluenceReader.cursor)."""
+        return self.reader.cursor()
 
     def describe(self) -> SourceSchema:
         """Page Properties keys and key-result columns found on a sample of OKR pages."""

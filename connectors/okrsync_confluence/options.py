@@ -61,7 +61,7 @@ class ConfluenceOptions(Frozen):
     timeout_s: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=5, ge=0, le=20)
     max_conflict_retries: int = Field(default=5, ge=0, le=20)
-    page_size: int = Field(default=50, ge=1, le=250)
+    page_size: int = Field(default=250, ge=1, le=250)
 
     @model_validator(mode="after")
     def _consistent(self) -> ConfluenceOptions:

@@ -1,19 +1,44 @@
 """Pulling OKR pages out of Confluence as SourceRecords, and describing what they hold.
 
-Objective pages are found by CQL (label, space, ancestor or the user's own query) or as the
-children of a parent page. Each page becomes an `objectives` record: its Page Properties keys
+Objective pages are found by CQL (label, space, the user's own query, or `parent =` for the
+children of a parent page). Each page becomes an `objectives` record: its Page Properties keys
 with flattened values plus the pseudo-fields `@id @title @url @labels @parent`. Key results are
 the rows of the table whose header row holds the mapped title column (or child pages with their
 own Page Properties, by option); a row is a `key_results` record `<page id>#kr-<slug>` with
 `@page` naming its objective page. A page that cannot be parsed still yields its record, with
 `{"unreadable": ..., "raw": ...}` in its first mapped field, so the mapping reports it once and
 the other pages load.
+
+Incremental pulls, and why they are built this way:
+
+- **Cursor**: the server's time when the pull began, from the `Date` header of the pull's first
+  answer less that request's round trip (so it is no later than the moment the server started
+  the listing, on the clock that stamps versions; never this machine's clock). The next pull
+  reads what changed after this one began, with INCREMENTAL_OVERLAP (two seconds) for a save in
+  flight at that moment; pages read twice are de-duplicated by the engine's record cache. Only
+  when an answer has no `Date` does the cursor fall back to the newest version time seen.
+- **Window**: CQL compares `lastmodified` in the account's time zone, which the API does not
+  reliably tell (Cloud hides it behind profile privacy, Data Center does not send it), and a
+  wrong guess would silently miss edits. So the CQL window stays a day wider than the cursor,
+  but is cheap: the listing asks for ids, titles, versions and labels only (no bodies), and
+  bodies are fetched (Cloud: v2 in bulk, Data Center: CQL `id in`) only for pages whose UTC
+  version time is at or after the threshold. A no-change pull is that one listing request.
+- **Own writes**: okrsync's output write names, in its version message, the version it was made
+  on and that version's time (`own_write_message`). A page whose newest version is such a write,
+  made directly on a version older than the threshold, holds nothing the record cache lacks
+  except okrsync's own outputs, so it is not read. Review pages (label `okr-review`) are dropped
+  from the listing before any body is read.
+- **Page links**: titles resolve through an index of every page the listing named (a full pull
+  lists every objective page); the rest are looked up a few titles per CQL search, exact titles
+  only, once per run. **People**: each account id / user key is looked up once per run, and only
+  for pages whose bodies were read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from okrsync.connector import Collection, FieldInfo, SourceRecord, SourceSchema
@@ -21,9 +46,10 @@ from okrsync.errors import OkrsyncError, RecordError
 from okrsync.mapping.schema import Mapping
 from okrsync_confluence.client import BadRequest, ConfluenceClient, PageData, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
-from okrsync_confluence.review_page import REVIEW_MACRO_ID
+from okrsync_confluence.review_page import REVIEW_LABEL, REVIEW_MACRO_ID
 from okrsync_confluence.storage_read import (
     PageLink,
+    ParsedPage,
     StorageFormatError,
     Table,
     find_table,
@@ -32,12 +58,45 @@ from okrsync_confluence.storage_read import (
     slug,
 )
 
-INCREMENTAL_OVERLAP = timedelta(minutes=1)
+# The cursor is the server's time when the pull began (its `Date` header less the round trip,
+# so already early by up to a second of Date's resolution); the overlap covers a save that took
+# its version time just before and committed just after, and clock skew between a proxy and
+# the node that stamps versions.
+INCREMENTAL_OVERLAP = timedelta(seconds=2)
 # CQL reads `lastmodified` dates in the account's own time zone, which okrsync does not know:
 # the query window is a day wider than needed and version times (UTC) decide exactly.
 CQL_ZONE_MARGIN = timedelta(days=1)
+# Page links not among the listed pages are looked up this many titles per CQL search.
+TITLES_PER_SEARCH = 20
+# The version message of okrsync's own output write: the version it was made on and that
+# version's time, so the next pull knows whether anything but okrsync's macro is new.
+OWN_WRITE = re.compile(r"^okrsync: score, health and warnings \(on version (\d+) of (\S+)\)$")
 OPTION_LIMIT = 6
 DEFAULT_KR_TITLE = "Key Result"
+
+
+def own_write_message(version: int, when: datetime | None) -> str:
+    """The version message of okrsync's output write made on `version` (of time `when`)."""
+    stamp = when.astimezone(UTC).isoformat() if when is not None else "?"
+    return f"okrsync: score, health and warnings (on version {version} of {stamp})"
+
+
+def _changed_since(page: PageData, threshold: datetime) -> bool:
+    """Whether the page needs reading: a version at or after `threshold`, unless the newest
+    version is okrsync's own output write made directly on a version older than it (the
+    record cache already holds everything but okrsync's own outputs)."""
+    if page.when is None:
+        return True
+    if page.when < threshold:
+        return False
+    own = OWN_WRITE.match(page.message)
+    if own is None or int(own.group(1)) + 1 != page.version:
+        return True
+    try:
+        base = datetime.fromisoformat(own.group(2))
+    except ValueError:
+        return True
+    return (base if base.tzinfo else base.replace(tzinfo=UTC)) >= threshold
 
 
 def _pseudo(page: PageData) -> dict[str, Any]:
@@ -76,8 +135,10 @@ class ConfluenceReader:
         self.options = options
         self.mapping = mapping
         self.latest: datetime | None = None
+        self._since: datetime | None = None
         self._titles: dict[tuple[str | None, str], str] = {}
         self._people: dict[str, dict[str, Any]] = {}
+        self._no_page: set[tuple[str | None, str]] = set()
 
     # --- what the mapping names -------------------------------------------------------------
 
@@ -100,38 +161,45 @@ class ConfluenceReader:
 
     # --- finding pages ----------------------------------------------------------------------
 
-    def base_cql(self) -> str | None:
-        """The CQL selecting objective pages, or None when they are children of a parent."""
+    def base_cql(self) -> str:
+        """The CQL selecting objective pages: the user's own, the label (and space), or the
+        parent page's direct children (`parent =`, so the listing carries versions and labels
+        on Cloud too, where v2's children list has neither)."""
         loc = self.options.objectives
         if loc.cql:
             return loc.cql
         if loc.parent:
-            return None
+            parent = loc.parent if loc.parent.isdigit() else cql_quote(loc.parent)
+            return f"type = page and parent = {parent}"
         clauses = ["type = page", f"label = {cql_quote(loc.label or '')}"]
         if self.options.space:
             clauses.append(f"space = {cql_quote(self.options.space)}")
         return " and ".join(clauses)
 
     def list_pages(self, since: datetime | None) -> list[PageData]:
-        """Objective pages (changed since `since`, with a minute of overlap), deduplicated."""
+        """Objective pages to read (those changed since `since`, less the overlap), deduplicated.
+
+        Incremental: the listing carries ids, titles, versions and labels but no bodies; every
+        listed page goes into the title index, and only pages whose version time is at or after
+        the threshold are returned, less okrsync's own output writes on versions already read
+        and anything labelled as a review page.
+        """
         threshold = since - INCREMENTAL_OVERLAP if since else None
         cql = self.base_cql()
         pages: list[PageData]
-        if cql is None:
-            pages = list(self.client.children(self.options.objectives.parent or ""))
-        elif threshold is None:
+        if threshold is None:
             pages = list(self.client.search(cql, with_body=True))
         else:
             stamp = (threshold - CQL_ZONE_MARGIN).strftime("%Y/%m/%d %H:%M")
             try:
                 pages = list(
                     self.client.search(
-                        f"({cql}) and lastmodified >= {cql_quote(stamp)}", with_body=True
+                        f"({cql}) and lastmodified >= {cql_quote(stamp)}", with_body=False
                     )
                 )
             except BadRequest:
-                # A server whose CQL lacks lastmodified: read all, filter below.
-                pages = list(self.client.search(cql, with_body=True))
+                # A server whose CQL lacks lastmodified: list all, filter below.
+                pages = list(self.client.search(cql, with_body=False))
         seen: set[str] = set()
         unique: list[PageData] = []
         for page in pages:
@@ -142,9 +210,11 @@ class ConfluenceReader:
             self._titles.setdefault((None, page.title), page.id)
             if page.space_key:
                 self._titles.setdefault((page.space_key, page.title), page.id)
+            if REVIEW_LABEL in (page.labels or ()):
+                continue  # okrsync's own review page, caught by a broad locator
             unique.append(page)
         if threshold is not None:
-            unique = [p for p in unique if p.when is None or p.when >= threshold]
+            unique = [p for p in unique if _changed_since(p, threshold)]
         return unique
 
     def _complete(self, page: PageData) -> PageData:
@@ -159,26 +229,58 @@ class ConfluenceReader:
 
     # --- values -----------------------------------------------------------------------------
 
-    def _resolve_link(self, link: PageLink) -> str | None:
+    def _known_link(self, link: PageLink) -> tuple[bool, str | None]:
+        """(known, page id) from the link itself, the title index or an earlier search."""
         if link.page_id:
-            return link.page_id
+            return True, link.page_id
         if not link.title:
-            return None
+            return True, None
         space = link.space or self.options.space
         for key in ((space, link.title), (None, link.title)):
             if key in self._titles:
-                return self._titles[key]
-        cql = f"type = page and title = {cql_quote(link.title)}"
-        if space:
-            cql += f" and space = {cql_quote(space)}"
-        try:
-            found = next(iter(self.client.search(cql, with_body=False)), None)
-        except RecordError:
-            found = None  # reported as an unreadable link on this record, the pull goes on
-        if found is None:
-            return None
-        self._titles[(space, link.title)] = found.id
-        return found.id
+                return True, self._titles[key]
+        if (space, link.title) in self._no_page:
+            return True, None
+        return False, None
+
+    def _resolve_link(self, link: PageLink) -> str | None:
+        known, page_id = self._known_link(link)
+        if not known:
+            self.resolve_titles([link])
+            known, page_id = self._known_link(link)
+        return page_id
+
+    def resolve_titles(self, links: list[PageLink]) -> None:
+        """Look up the titles of links that the listing did not name, a few per CQL search.
+
+        Only exact titles count (CQL's `title =` also matches near titles on some sites); a
+        title no page has is remembered, so it is not searched again this run.
+        """
+        wanted: dict[str | None, list[str]] = {}
+        for link in links:
+            if self._known_link(link)[0]:
+                continue
+            space = link.space or self.options.space
+            titles = wanted.setdefault(space, [])
+            if link.title and link.title not in titles:
+                titles.append(link.title)
+        for space, titles in wanted.items():
+            for start in range(0, len(titles), TITLES_PER_SEARCH):
+                chunk = titles[start : start + TITLES_PER_SEARCH]
+                ors = " or ".join(f"title = {cql_quote(t)}" for t in chunk)
+                cql = f"type = page and ({ors})"
+                if space:
+                    cql += f" and space = {cql_quote(space)}"
+                try:
+                    found = list(self.client.search(cql, with_body=False))
+                except RecordError:
+                    found = []  # reported as an unreadable link on its record, the pull goes on
+                for page in found:
+                    if page.title in chunk and page.status in ("current", ""):
+                        self._titles.setdefault((space, page.title), page.id)
+                for title in chunk:
+                    if (space, title) not in self._titles:
+                        self._no_page.add((space, title))
 
     def _person(self, person: dict[str, Any]) -> dict[str, Any]:
         ident = str(person.get("id") or "")
@@ -233,12 +335,17 @@ class ConfluenceReader:
         if when is not None and (self.latest is None or when > self.latest):
             self.latest = when
 
-    def page_records(self, page: PageData) -> Iterator[SourceRecord]:
-        """The objective record of one page and its key-result records."""
+    def page_records(
+        self, page: PageData, parsed: ParsedPage | StorageFormatError | None = None
+    ) -> Iterator[SourceRecord]:
+        """The objective record of one page and its key-result records (`parsed`: its body
+        already parsed, or the error parsing it gave)."""
         self._seen(page.when)
         fields = _pseudo(page)
         try:
-            parsed = read_page(page.body or "")
+            if isinstance(parsed, StorageFormatError):
+                raise parsed
+            parsed = parsed or read_page(page.body or "")
         except StorageFormatError as exc:
             fields.update(self._unreadable(page, str(exc), "objectives"))
             fields["@unreadable"] = {"unreadable": "storage format", "raw": str(exc)}
@@ -328,7 +435,17 @@ class ConfluenceReader:
         return out
 
     def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
-        """Every objective page (changed since `since`) and its key results."""
+        """Every objective page (changed since `since`) and its key results.
+
+        The pull's cursor is the server's time at its first request (see `cursor`). Bodies
+        are read only for the pages `list_pages` returns; their page links are resolved from
+        the listing's titles first and the rest in a few batched title searches, and each
+        person mentioned is looked up once per run.
+        """
+        self.client.mark_server_time()
+        self.latest = None
+        self._since = since
+        pages: list[tuple[PageData, ParsedPage | StorageFormatError]] = []
         for listed in self._with_bodies(self.list_pages(since)):
             try:
                 page = self._complete(listed)
@@ -337,7 +454,28 @@ class ConfluenceReader:
                 fields.update(self._unreadable(listed, str(exc), "objectives"))
                 yield self._record("objectives", listed.id, listed, fields)
                 continue
-            yield from self.page_records(page)
+            try:
+                pages.append((page, read_page(page.body or "")))
+            except StorageFormatError as exc:
+                pages.append((page, exc))
+        self.resolve_titles(
+            [
+                link
+                for _, parsed in pages
+                if isinstance(parsed, ParsedPage)
+                for link in _links_in(parsed)
+            ]
+        )
+        for page, parsed in pages:
+            yield from self.page_records(page, parsed)
+
+    def cursor(self) -> datetime | None:
+        """Where the next incremental pull starts: the server's time when this pull began
+        (from its first answer's `Date`), else the newest version time seen."""
+        if self.client.server_mark is not None:
+            return self.client.server_mark
+        known = [t for t in (self.latest, self._since) if t is not None]
+        return max(known) if known else None
 
     # --- describe ---------------------------------------------------------------------------
 
@@ -399,7 +537,8 @@ class ConfluenceReader:
             FieldInfo(name="@id", type="text"),
             FieldInfo(name="@page", type="relation", target="objectives"),
         ]
-        locator = self.base_cql() or f"children of page {self.options.objectives.parent}"
+        parent = self.options.objectives.parent
+        locator = f"children of page {parent}" if parent else self.base_cql()
         return SourceSchema(
             connector="confluence",
             collections={
@@ -408,6 +547,17 @@ class ConfluenceReader:
             },
             titles={"objectives": locator, "key_results": f"key results on {locator}"},
         )
+
+
+def _links_in(parsed: ParsedPage) -> Iterator[PageLink]:
+    """The page links among a page's Page Properties and table values."""
+    values: list[Any] = list(parsed.details.values())
+    for table in parsed.tables:
+        for row in table.rows:
+            values.extend(row.values())
+    for value in values:
+        if isinstance(value, list):
+            yield from (v for v in value if isinstance(v, PageLink))
 
 
 class _Seen:

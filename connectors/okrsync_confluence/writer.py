@@ -30,6 +30,7 @@ from okrsync.model import SEVERITIES, Finding
 from okrsync.review import CycleReview, Review
 from okrsync_confluence.client import ConfluenceClient, PageData, VersionConflict, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
+from okrsync_confluence.reader import own_write_message
 from okrsync_confluence.review_page import (
     MANAGED_MACRO_ID,
     RenderedReview,
@@ -446,7 +447,7 @@ class ConfluenceWriter:
                     title=page.title,
                     body=new_body,
                     version=page.version + 1,
-                    message="okrsync: score, health and warnings",
+                    message=own_write_message(page.version, page.when),
                 )
             except VersionConflict:
                 continue
