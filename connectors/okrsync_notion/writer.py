@@ -371,6 +371,8 @@ class Writer:
 
         Notion has no idempotency keys. When a create fails in a way that may have been applied
         (connection reset, timeout, 5xx), the page may exist: find it by its marker first.
+        After a timeout the create may still be in flight at Notion and land after the look,
+        so it is not sent again in this run: the write fails, and the next run finds the page.
         """
         last: NotionTransientError | None = None
         for _attempt in range(self._max_attempts):
@@ -378,6 +380,8 @@ class Writer:
                 found = self.find_review_page(parent, key, title)
                 if found is not None:
                     return found[0]
+                if last.kind == "timeout":
+                    raise last
             try:
                 created = self._api.create_page(
                     parent={"type": "page_id", "page_id": parent},
