@@ -17,12 +17,13 @@ Incremental pulls, and why they are built this way:
   reads what changed after this one began, with INCREMENTAL_OVERLAP (two seconds) for a save in
   flight at that moment; pages read twice are de-duplicated by the engine's record cache. Only
   when an answer has no `Date` does the cursor fall back to the newest version time seen.
-- **Window**: CQL compares `lastmodified` in the account's time zone, which the API does not
-  reliably tell (Cloud hides it behind profile privacy, Data Center does not send it), and a
-  wrong guess would silently miss edits. So the CQL window stays a day wider than the cursor,
-  but is cheap: the listing asks for ids, titles, versions and labels only (no bodies), and
-  bodies are fetched (Cloud: v2 in bulk, Data Center: CQL `id in`) only for pages whose UTC
-  version time is at or after the threshold. A no-change pull is that one listing request.
+- **Window**: CQL compares `lastmodified` in the account's time zone, which the REST API does
+  not reliably expose (Cloud's user answer may withhold it for privacy; Data Center's is not
+  known to carry it), and a wrong guess would silently miss edits. So the CQL window stays a
+  day wider than the cursor, but is cheap: the listing asks for ids, titles, versions and
+  labels only (no bodies), and bodies are fetched (Cloud: v2 in bulk, Data Center: CQL
+  `id in`) only for pages whose UTC version time is at or after the threshold. A no-change
+  pull is that one listing request (one per 200 pages modified in the last day or so).
 - **Own writes**: okrsync's output write names, in its version message, the version it was made
   on and that version's time (`own_write_message`). A page whose newest version is such a write,
   made directly on a version older than the threshold, holds nothing the record cache lacks

@@ -82,3 +82,17 @@ def test_vendor_messages_of_v1_and_v2_error_bodies(shared_fixtures: Path) -> Non
 
 def test_cql_strings_are_quoted() -> None:
     assert cql_quote('Q3 "big" \\ plan') == '"Q3 \\"big\\" \\\\ plan"'
+
+
+def test_server_time_comes_from_the_first_answers_date_less_the_round_trip() -> None:
+    client = _client("https://x.atlassian.net/wiki")
+    sent = datetime(2026, 11, 21, 20, 0, 5, tzinfo=UTC)
+    client.mark_server_time()
+    client._note_server_time(_response(200, {}, {"Date": format_datetime(sent, usegmt=True)}), 0.25)
+    assert client.server_mark == datetime(2026, 11, 21, 20, 0, 4, 750000, tzinfo=UTC)
+    later = {"Date": format_datetime(datetime(2026, 11, 21, 21, tzinfo=UTC), usegmt=True)}
+    client._note_server_time(_response(200, {}, later), 0.0)
+    assert client.server_mark.second == 4, "only the first answer after the mark counts"
+    client.mark_server_time()
+    client._note_server_time(_response(200, {}), 0.1)
+    assert client.server_mark is None, "no Date: no server time (never the local clock)"

@@ -137,6 +137,33 @@ def test_own_output_writes_are_not_read_back(site: Site) -> None:
     assert objective_ids(list(third.pull(again.cursor()))) == [site.ids["team"]]
 
 
+def test_a_person_editing_before_okrsyncs_output_write_is_read(site: Site) -> None:
+    site.clock.now += 60
+    options: dict[str, Any] = {"managed_properties": True, "page_size": 250}
+    connector = site.connector(writeback=Writeback(reviews=False), **options)
+    writes = connector.plan(review_of(list(connector.pull(None))))
+    site.clock.now += 10
+    site.sandbox.human_edit(site.ids["team"])  # after the pull, before okrsync's write
+    site.clock.now += 10
+    assert all(connector.apply(w).status == "applied" for w in writes)
+    site.clock.now += 60
+    again = site.connector(**options)
+    assert objective_ids(list(again.pull(connector.cursor()))) == [site.ids["team"]]
+
+
+def test_parent_locator_lists_by_cql_and_reads_nothing_unchanged(site: Site) -> None:
+    parent = next(p for p in site.sandbox.store.all_pages() if p.title == "Objectives")
+    options: dict[str, Any] = {"objectives": {"parent": parent.id}, "page_size": 250}
+    site.clock.now += 60
+    first = site.connector(**options)
+    assert len(objective_ids(list(first.pull(None)))) == 6
+    site.clock.now += 60
+    mark = len(site.sandbox.request_log())
+    again = site.connector(**options)
+    assert list(again.pull(first.cursor())) == []
+    assert sum(requests_after(site, mark).values()) == 1
+
+
 def test_review_pages_are_outside_the_objectives_listing(site: Site) -> None:
     connector = site.connector(page_size=250)
     connector.apply(q3(connector.plan(review_of(list(connector.pull(None))))))
