@@ -417,11 +417,12 @@ class Reader:
         asks for on or after floor_minute(S - 1 minute), which is earlier, so it gets that page;
         the extra minute also covers an edit that landed between the first query's snapshot and
         its `Date` (and a `Date` truncated to the second). De-duplication by page id keeps a
-        page seen twice once. What the next pull no longer gets is the pages okrsync itself
-        wrote after an earlier pull: the pull right after a writing run reads them back once
-        (their stamps are not before S), and the next one skips them as soon as its own
-        overlap, floor_minute(S2 - 1 minute), is past their minute (at most two minutes after
-        the writes), where a cursor at the newest edit seen re-read them on every pull.
+        page seen twice once. The gain: okrsync's own output writes come after the pull that
+        planned them, so the next pull (from S) reads them back once, as their stamps are not
+        before S, and the pull after that (from S2, the next pull's start) skips them once
+        floor_minute(S2 - 1 minute) is past their minute, i.e. when S2 is about two minutes
+        after the writes or later. A cursor at the newest edit seen never moved past okrsync's
+        own writes and re-read them on every pull.
 
         When the first response carried no usable `Date`, the cursor falls back to the newest
         `last_edited_time` seen (Notion's clock too), else the `since` the pull started from,
