@@ -76,13 +76,8 @@ def run_daemon_cycles(rig: Rig, cycles: int, figures: Any) -> None:
     finally:
         kill9(proc)
     reader.join(timeout=10)
-    assert code == ExitCode.INTERRUPTED and seconds < 10
     faults = rig.faults()
     rig.set_faults(None)
-    final = rig.sync()
-    assert final.exit_code == 0, final.errors
-    assert rig.duplicates() == {"notion": 0, "confluence": 0}
-    assert rig.sync().writes == 0
 
     # flat: the last quarter's median memory is within 10% (or 8 MiB) of the second quarter's,
     # and open files do not grow (warm-up in the first quarter is allowed)
@@ -93,15 +88,23 @@ def run_daemon_cycles(rig: Rig, cycles: int, figures: Any) -> None:
     rss_late = statistics.median(s[1] for s in late)
     fds_early = max(s[2] for s in early)
     fds_late = max(s[2] for s in late)
-    assert rss_late <= max(rss_early * 1.10, rss_early + 8192), (rss_early, rss_late)
-    assert fds_late <= fds_early + 2, (fds_early, fds_late)
+    # recorded before the final checks, so a failing check still leaves the figures
     figures(
         faults=faults,
         requests=rig.requests(),
         outcome=f"{finished[0]} cycles ({failed[0]} not clean under faults); RSS median "
-        f"{rss_early / 1024:.1f} -> {rss_late / 1024:.1f} MiB; open fds {fds_early} -> "
-        f"{fds_late}; SIGTERM exit {code} in {seconds:.2f} s; 0 duplicates",
+        f"{rss_early / 1024:.1f} -> {rss_late / 1024:.1f} MiB (first sample "
+        f"{samples[0][1] / 1024:.1f}, max {max(s[1] for s in samples) / 1024:.1f}); open fds "
+        f"{fds_early} -> {fds_late}; SIGTERM exit {code} in {seconds:.2f} s",
     )
+    assert code == ExitCode.INTERRUPTED and seconds < 10
+    assert rss_late <= max(rss_early * 1.10, rss_early + 8192), (rss_early, rss_late)
+    assert fds_late <= fds_early + 2, (fds_early, fds_late)
+    final = rig.sync()
+    assert final.exit_code == 0, final.errors
+    assert rig.duplicates() == {"notion": 0, "confluence": 0}
+    assert rig.sync().writes == 0
+    figures(duplicates=0, settled=True)
 
 
 def test_daemon_cycles_with_mixed_faults(rig: Rig, figures: Any) -> None:
