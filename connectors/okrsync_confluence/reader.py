@@ -14,8 +14,9 @@ Incremental pulls, and why they are built this way:
 - **Cursor**: the server's time when the pull began, from the `Date` header of the pull's first
   answer less that request's round trip (so it is no later than the moment the server started
   the listing, on the clock that stamps versions; never this machine's clock). The next pull
-  reads what changed after this one began, with INCREMENTAL_OVERLAP (two seconds) for a save in
-  flight at that moment; pages read twice are de-duplicated by the engine's record cache. Only
+  reads what changed after this one began, with INCREMENTAL_OVERLAP (ten minutes) for a save in
+  flight at that moment and for Confluence's search index, which can list an edit minutes after
+  it was saved; pages read twice are de-duplicated by the engine's record cache. Only
   when an answer has no `Date` does the cursor fall back to the newest version time seen.
 - **Window**: CQL compares `lastmodified` in the account's time zone, which the REST API does
   not reliably expose (Cloud's user answer may withhold it for privacy; Data Center's is not
@@ -61,9 +62,12 @@ from okrsync_confluence.storage_read import (
 
 # The cursor is the server's time when the pull began (its `Date` header less the round trip,
 # so already early by up to a second of Date's resolution); the overlap covers a save that took
-# its version time just before and committed just after, and clock skew between a proxy and
-# the node that stamps versions.
-INCREMENTAL_OVERLAP = timedelta(seconds=2)
+# its version time just before and committed just after, clock skew between a proxy and the
+# node that stamps versions, and the search index's lag: CQL lists an edit only once it is
+# indexed, which can be minutes after the version was stamped. Without that margin such an edit
+# would be missed until the next full refresh. It costs only re-reading pages people edited in
+# those minutes (okrsync's own writes are recognised and not read, see below).
+INCREMENTAL_OVERLAP = timedelta(minutes=10)
 # CQL reads `lastmodified` dates in the account's own time zone, which okrsync does not know:
 # the query window is a day wider than needed and version times (UTC) decide exactly.
 CQL_ZONE_MARGIN = timedelta(days=1)

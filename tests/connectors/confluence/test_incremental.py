@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 import tomli_w
+from okrsync_confluence.reader import INCREMENTAL_OVERLAP
 from okrsync_confluence.sandbox import ConfluenceSandbox
 
 from benchmarks.synthetic import synthetic_workspace
@@ -28,6 +29,9 @@ from okrsync.sync import SyncSummary, run_sync
 
 from .site import FakeClock, Site, build_site
 from .test_connector_sandbox import q3, review_of
+
+# Steps between pulls that leave the previous pull's overlap behind them.
+PAST_OVERLAP = INCREMENTAL_OVERLAP.total_seconds() + 60
 
 
 @pytest.fixture(params=["cloud", "datacenter"])
@@ -68,10 +72,10 @@ def test_cursor_is_the_servers_time_not_the_local_clock(site: Site) -> None:
 
 
 def test_no_change_pull_is_the_listing_alone(site: Site) -> None:
-    site.clock.now += 60  # the space was laid out a minute before the first pull
+    site.clock.now += PAST_OVERLAP  # the space was laid out well before the first pull
     first = site.connector(page_size=250)
     list(first.pull(None))
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     mark = len(site.sandbox.request_log())
     again = site.connector(page_size=250)
     assert list(again.pull(first.cursor())) == []
@@ -81,10 +85,10 @@ def test_no_change_pull_is_the_listing_alone(site: Site) -> None:
 
 
 def test_a_changed_page_costs_its_body_its_people_and_no_title_search(site: Site) -> None:
-    site.clock.now += 60  # the space was laid out a minute before the first pull
+    site.clock.now += PAST_OVERLAP  # the space was laid out well before the first pull
     first = site.connector(page_size=250)
     list(first.pull(None))
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     site.sandbox.human_edit(site.ids["team"])
     again = site.connector(page_size=250)
     records = list(again.pull(first.cursor()))
@@ -98,13 +102,13 @@ def test_a_changed_page_costs_its_body_its_people_and_no_title_search(site: Site
 
 
 def test_links_outside_the_listing_are_searched_in_one_batch(site: Site) -> None:
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     first = site.connector(page_size=250)
     list(first.pull(None))
     site.clock.now += 3 * 86400
     quiet = site.connector(page_size=250)
     assert list(quiet.pull(first.cursor())) == []  # from now on the window starts days later
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     site.sandbox.human_edit(site.ids["team"])
     again = site.connector(page_size=250)
     records = list(again.pull(quiet.cursor()))
@@ -119,7 +123,7 @@ def test_links_outside_the_listing_are_searched_in_one_batch(site: Site) -> None
 
 
 def test_own_output_writes_are_not_read_back(site: Site) -> None:
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     connector = site.connector(
         writeback=Writeback(reviews=False), managed_properties=True, page_size=250
     )
@@ -127,18 +131,18 @@ def test_own_output_writes_are_not_read_back(site: Site) -> None:
     writes = connector.plan(review_of(records))
     assert writes, "outputs to write on the objective pages"
     assert all(connector.apply(w).status == "applied" for w in writes)
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     again = site.connector(managed_properties=True, page_size=250)
     assert list(again.pull(connector.cursor())) == [], "only okrsync's macro changed"
     # A person edits a page okrsync wrote: it is read again.
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     site.sandbox.human_edit(site.ids["team"])
     third = site.connector(managed_properties=True, page_size=250)
     assert objective_ids(list(third.pull(again.cursor()))) == [site.ids["team"]]
 
 
 def test_a_person_editing_before_okrsyncs_output_write_is_read(site: Site) -> None:
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     options: dict[str, Any] = {"managed_properties": True, "page_size": 250}
     connector = site.connector(writeback=Writeback(reviews=False), **options)
     writes = connector.plan(review_of(list(connector.pull(None))))
@@ -146,7 +150,7 @@ def test_a_person_editing_before_okrsyncs_output_write_is_read(site: Site) -> No
     site.sandbox.human_edit(site.ids["team"])  # after the pull, before okrsync's write
     site.clock.now += 10
     assert all(connector.apply(w).status == "applied" for w in writes)
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     again = site.connector(**options)
     assert objective_ids(list(again.pull(connector.cursor()))) == [site.ids["team"]]
 
@@ -154,10 +158,10 @@ def test_a_person_editing_before_okrsyncs_output_write_is_read(site: Site) -> No
 def test_parent_locator_lists_by_cql_and_reads_nothing_unchanged(site: Site) -> None:
     parent = next(p for p in site.sandbox.store.all_pages() if p.title == "Objectives")
     options: dict[str, Any] = {"objectives": {"parent": parent.id}, "page_size": 250}
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     first = site.connector(**options)
     assert len(objective_ids(list(first.pull(None)))) == 6
-    site.clock.now += 60
+    site.clock.now += PAST_OVERLAP
     mark = len(site.sandbox.request_log())
     again = site.connector(**options)
     assert list(again.pull(first.cursor())) == []
