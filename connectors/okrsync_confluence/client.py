@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import requests
 from atlassian import Confluence
@@ -32,7 +32,7 @@ from tenacity import (
 )
 
 from okrsync.connector import ConnectorStats
-from okrsync.errors import AuthError, RecordError, TransientError
+from okrsync.errors import AuthError, ConfigError, RecordError, TransientError
 from okrsync_confluence.options import ConfluenceOptions
 
 MAX_WAIT_S = 120.0
@@ -121,6 +121,29 @@ def cql_quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _refuse_other_hosts(base_url: str) -> Callable[..., requests.Response]:
+    """A requests response hook that stops at a redirect to another host.
+
+    requests drops the Authorization header on such a redirect, but would still read (and
+    write) whatever the other host answers as if it were the site.
+    """
+    home = (urlparse(base_url).hostname or "").lower()
+
+    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        if response.is_redirect:
+            target = urljoin(response.url, response.headers.get("location", ""))
+            host = (urlparse(target).hostname or "").lower()
+            if host != home:
+                raise ConfigError(
+                    f"Confluence at {home} redirected to another host, {host}; okrsync does "
+                    "not follow it",
+                    hint="set url to the site's own address (the one the browser ends up at)",
+                )
+        return response
+
+    return hook
+
+
 class ConfluenceClient:
     """One site, one session; deployment-aware page, label, property and search calls."""
 
@@ -149,6 +172,8 @@ class ConfluenceClient:
             auth = {"username": username, "password": token.get_secret_value()}
         else:
             auth = {"token": token.get_secret_value()}
+        session = session if session is not None else requests.Session()
+        session.hooks["response"].append(_refuse_other_hosts(options.base_url))
         self.api = Confluence(  # type: ignore[no-untyped-call]
             url=options.base_url,
             cloud=False,
