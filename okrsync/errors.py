@@ -79,6 +79,12 @@ class RecordError(OkrsyncError):
         self.subject = subject
 
 
+class AccessDenied(RecordError):
+    """The account may not change (or see) this one page: a page restriction, or a capability
+    the integration lacks. That write fails and the others go on; the executor stops the source
+    as an access problem when several in a row are refused, since then it is not one page."""
+
+
 class StateError(OkrsyncError):
     """The state store cannot be opened, is corrupt, or was written by a newer okrsync."""
 

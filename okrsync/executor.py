@@ -20,11 +20,21 @@ from typing import Any, Literal
 from pydantic import Field
 
 from okrsync.connector import Connector, Write
-from okrsync.errors import AuthError, InterruptedRun, OkrsyncError, RecordError, TransientError
+from okrsync.errors import (
+    AccessDenied,
+    AuthError,
+    InterruptedRun,
+    OkrsyncError,
+    RecordError,
+    TransientError,
+)
 from okrsync.model import Frozen
 from okrsync.state import StateStore
 
 OutcomeStatus = Literal["applied", "unchanged", "skipped", "failed", "planned", "not_attempted"]
+
+# Refusals in a row that mean the account lacks access, not that one page is restricted.
+DENIALS_THAT_STOP_A_SOURCE = 3
 
 
 class WriteOutcome(Frozen):
@@ -122,6 +132,7 @@ def execute(
     interrupted = False
     auth_error: str | None = None
     transient = 0
+    denied_in_a_row = 0
 
     def report(outcome: WriteOutcome) -> None:
         outcomes.append(outcome)
@@ -148,6 +159,15 @@ def execute(
             auth_error = f"{write.target}: {exc}"
             report(_outcome(write, "failed", error=str(exc), subject=write.target))
             continue
+        except AccessDenied as exc:
+            report(_outcome(write, "failed", error=str(exc), subject=exc.subject))
+            denied_in_a_row += 1
+            if denied_in_a_row >= DENIALS_THAT_STOP_A_SOURCE:
+                auth_error = (
+                    f"{denied_in_a_row} writes in a row were refused (last: {exc.subject}); "
+                    "the account lacks access, not just one page"
+                )
+            continue
         except TransientError as exc:
             transient += 1
             report(_outcome(write, "failed", error=str(exc), subject=write.target))
@@ -165,6 +185,7 @@ def execute(
                 )
             )
             continue
+        denied_in_a_row = 0
         if result.status == "failed":
             report(
                 _outcome(

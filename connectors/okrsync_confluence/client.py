@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urljoin, urlparse
+from typing import Any, Final
+from urllib.parse import urljoin, urlparse, urlsplit
 
 import requests
 from atlassian import Confluence
@@ -32,7 +33,7 @@ from tenacity import (
 )
 
 from okrsync.connector import ConnectorStats
-from okrsync.errors import AuthError, ConfigError, RecordError, TransientError
+from okrsync.errors import AccessDenied, AuthError, ConfigError, RecordError, TransientError
 from okrsync_confluence.options import ConfluenceOptions
 
 MAX_WAIT_S = 120.0
@@ -94,6 +95,15 @@ def _retry_after(response: requests.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+_PAGE_PATH: Final = re.compile(r"/(?:content|pages)/(\d+)(?:/|$)")
+
+
+def _page_in(url: str) -> str | None:
+    """The page id a request addressed (content/{id}..., pages/{id}...), or None."""
+    match = _PAGE_PATH.search(urlsplit(url).path)
+    return match.group(1) if match else None
 
 
 def _vendor_message(response: requests.Response) -> str:
@@ -281,6 +291,16 @@ class ConfluenceClient:
         self.stats.errors += 1
         message = _vendor_message(response)
         what = f"{method} {endpoint}"
+        page = _page_in(response.url) if status == 403 else None
+        if page is not None:
+            # A page restriction: that page fails, the others go on (the executor stops the
+            # source when several in a row are refused).
+            raise AccessDenied(
+                f"Confluence refused {what} on page {page} (403): {message}",
+                subject=f"page {page}",
+                hint="the page restricts who may edit or view it: add okrsync's account to its "
+                "restrictions, or leave the page out of the objectives locator",
+            )
         if status in (401, 403):
             raise AuthError(
                 f"Confluence refused {what} ({status}): {message}",

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any, Final, Literal
 
 from okrsync.connector import SourceRecord, Write, Writeback, WriteResult, content_hash
-from okrsync.errors import RecordError, TransientError
+from okrsync.errors import AccessDenied, RecordError, TransientError
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import SEVERITIES, Finding
@@ -242,6 +242,8 @@ class ConfluenceWriter:
                 return self._apply_review(write)
             if write.kind == "properties":
                 return self._apply_managed(write)
+        except AccessDenied:
+            raise  # the executor counts refusals in a row
         except RecordError as exc:
             return WriteResult(
                 target=write.target, status="failed", error=str(exc), subject=exc.subject

@@ -31,7 +31,7 @@ from notion_client.errors import HTTPResponseError, RequestTimeoutError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from okrsync.connector import ConnectorStats
-from okrsync.errors import AuthError, OkrsyncError, RecordError, TransientError
+from okrsync.errors import AccessDenied, AuthError, OkrsyncError, RecordError, TransientError
 
 from .options import NotionOptions
 
@@ -564,11 +564,15 @@ def _translate_api_error(exc: APIResponseError, *, where: str, subject: str) -> 
     if code == "unauthorized":
         return AuthError(f"{where}: the integration token was rejected ({message})", hint=AUTH_HINT)
     if code == "restricted_resource":
-        return AuthError(
-            f"{where}: the integration lacks a capability ({message})",
-            hint="give the integration read content, update content and insert content "
-            "capabilities at notion.so/my-integrations",
+        hint = (
+            "give the integration read content, update content and insert content "
+            "capabilities at notion.so/my-integrations, and access to this page"
         )
+        if subject.startswith(("page ", "block ")):
+            # One page refused: that write fails, the others go on (the executor stops the
+            # source when several in a row are refused).
+            return AccessDenied(f"{where}: access refused ({message})", subject=subject, hint=hint)
+        return AuthError(f"{where}: the integration lacks a capability ({message})", hint=hint)
     if code == "rate_limited":
         return NotionTransientError(
             f"{where}: rate limited",

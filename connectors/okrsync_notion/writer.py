@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from okrsync.connector import Write, Writeback, WriteResult, content_hash
-from okrsync.errors import RecordError
+from okrsync.errors import AccessDenied, RecordError
 from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
@@ -274,6 +274,8 @@ class Writer:
                 return self._apply_properties(write)
             if write.kind == "page":
                 return self._apply_review(write)
+        except AccessDenied:
+            raise  # the executor counts refusals in a row
         except RecordError as exc:
             return WriteResult(
                 target=write.target,
@@ -297,6 +299,8 @@ class Writer:
                     return WriteResult(target=write.target, status="unchanged", subject=page_id)
             properties = {**payload["properties"], **payload.get("always", {})}
             updated = self._api.update_page(page_id, properties=properties)
+        except AccessDenied:
+            raise  # the executor counts refusals in a row
         except RecordError as exc:
             return WriteResult(
                 target=write.target,

@@ -9,7 +9,8 @@ The vendor file holds:
 - `records`: SourceRecord dicts (the remote's pages), each with `updated_at`;
 - `pages`: target -> payload of what okrsync wrote, `versions`: target -> int;
 - `applied`: every applied target in order (to count writes);
-- `fail_targets`: targets whose writes fail (`fail_mode`: "result", "record", "transient");
+- `fail_targets`: targets whose writes fail (`fail_mode`: "result", "record", "transient",
+  "denied");
 - `pull_error`: "auth" | "transient" | "leak" | null, raised by pull after the first record
   ("leak": an unexpected error whose message contains the token);
 - `auth_fail_writes`: raise AuthError on every write;
@@ -35,7 +36,7 @@ from okrsync.connector import (
     Write,
     WriteResult,
 )
-from okrsync.errors import AuthError, RecordError, TransientError
+from okrsync.errors import AccessDenied, AuthError, RecordError, TransientError
 from okrsync.review import Review
 
 
@@ -173,6 +174,8 @@ class FakeConnector:
             mode = data.get("fail_mode", "result")
             if mode == "record":
                 raise RecordError("validation_error on the page", subject=write.target)
+            if mode == "denied":
+                raise AccessDenied("403: the page is restricted", subject=write.target)
             if mode == "transient":
                 raise TransientError("still 502 after retries")
             return WriteResult(target=write.target, status="failed", error="page is locked")

@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from okrsync.connector import ConnectorContext, Write
-from okrsync.executor import ExecutionReport, WriteOutcome, execute, preview
+from okrsync.executor import (
+    DENIALS_THAT_STOP_A_SOURCE,
+    ExecutionReport,
+    WriteOutcome,
+    execute,
+    preview,
+)
 from okrsync.state import StateStore
 from tests.cli.fake_connector import FakeConnector, load_vendor
 
@@ -92,6 +98,29 @@ def test_auth_error_stops_the_source(tmp_path: Path) -> None:
         assert report.auth_error is not None
         assert [o.status for o in report.outcomes] == ["failed", "not_attempted", "not_attempted"]
         assert store.ledger("s") == {}
+
+
+def test_one_refused_page_fails_alone_but_refusals_in_a_row_stop_the_source(
+    tmp_path: Path,
+) -> None:
+    one = tmp_path / "one"
+    one.mkdir()
+    conn = vendor(one, fail_targets=["fake:page:1"], fail_mode="denied")
+    with StateStore(one / "s.db") as store:
+        report = run(writes(5), conn, store)
+    assert report.count("failed") == 1 and report.count("applied") == 4
+    assert report.auth_error is None
+
+    many = tmp_path / "many"
+    many.mkdir()
+    refused = [f"fake:page:{i}" for i in range(1, 5)]
+    conn = vendor(many, fail_targets=refused, fail_mode="denied")
+    with StateStore(many / "s.db") as store:
+        report = run(writes(8), conn, store)
+    assert report.count("applied") == 1  # page 0, before the refusals began
+    assert report.count("failed") == DENIALS_THAT_STOP_A_SOURCE
+    assert report.count("not_attempted") == 8 - 1 - DENIALS_THAT_STOP_A_SOURCE
+    assert report.auth_error is not None and "in a row" in report.auth_error
 
 
 def test_stop_between_writes_keeps_what_was_confirmed(tmp_path: Path) -> None:

@@ -190,6 +190,10 @@ class ConfluenceSandbox:
         """A person edits the page: a new version by a human user, with changed text."""
         return self.store.human_edit(page_id, new_body)
 
+    def restrict_editing(self, page_id: str) -> None:
+        """Leave okrsync's account out of the page's edit restrictions: writes to it get 403."""
+        self._server.edit_restrictions.add(page_id)
+
     def set_label(self, page_id: str, label: str) -> None:
         self.store.set_label(page_id, label)
 

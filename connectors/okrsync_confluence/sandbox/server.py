@@ -34,6 +34,7 @@ HumanEdit = Callable[[str], str]
 """Given a page's current storage body, the body after a person's edit."""
 
 _PAGE_ID: Final = re.compile(r"/(?:content|pages)/(\d+)$")
+_PAGE_IN_PATH: Final = re.compile(r"/(?:content|pages)/(\d+)(?:/|$)")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -98,6 +99,7 @@ class SandboxServer:
         self.early_retries = 0
         self.render_view = render_view
         self.human_edit: HumanEdit | None = None
+        self.edit_restrictions: set[str] = set()
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -265,6 +267,14 @@ class SandboxServer:
 
     def _dispatch(self, api: str, request: Request) -> Response:
         """The route's answer; a bug in the emulator is a 500, never a dropped connection."""
+        restricted = self._edit_restricted(request)
+        if restricted is not None:
+            error = v1_error if api == "v1" else v2_error
+            return error(
+                403,
+                f"User not permitted to edit content with id {restricted}: the page's "
+                "restrictions do not include this user",
+            )
         try:
             if api == "v1":
                 return v1.handle(request, self.store)
@@ -272,6 +282,16 @@ class SandboxServer:
         except Exception as exc:
             error = v1_error if api == "v1" else v2_error
             return error(500, f"Sandbox error: {type(exc).__name__}")
+
+    def _edit_restricted(self, request: Request) -> str | None:
+        """The id of an edit-restricted page this write addresses, or None (Confluence answers
+        a write to a page whose restrictions leave the user out with 403)."""
+        if request.method == "GET" or not self.edit_restrictions:
+            return None
+        match = _PAGE_IN_PATH.search(request.path)
+        if match and match.group(1) in self.edit_restrictions:
+            return match.group(1)
+        return None
 
     def _too_many(self, error: Callable[[int, str], Response], wait: float, at: float) -> Response:
         with self._counter_lock:

@@ -232,3 +232,28 @@ def test_no_change_sync_after_a_writing_and_a_settling_sync(
             assert len(paths) == 1 and paths[0].endswith("/rest/api/content/search")
     finally:
         sandbox.stop()
+
+
+# --------------------------------------------------------------------------- restrictions
+
+
+def test_a_page_okrsync_may_not_edit_fails_alone(site: Site) -> None:
+    from okrsync.errors import AccessDenied
+
+    site.clock.now += PAST_OVERLAP
+    options: dict[str, Any] = {"managed_properties": True, "page_size": 250}
+    connector = site.connector(writeback=Writeback(reviews=False), **options)
+    writes = connector.plan(review_of(list(connector.pull(None))))
+    restricted = site.ids["team"]
+    site.sandbox.restrict_editing(restricted)
+    outcomes: dict[str, str] = {}
+    for write in writes:
+        try:
+            outcomes[write.target] = connector.apply(write).status
+        except AccessDenied as exc:
+            assert restricted in (exc.subject or "")
+            assert "restrictions" in exc.hint
+            outcomes[write.target] = "denied"
+    assert outcomes[f"confluence:page:{restricted}"] == "denied"
+    others = [status for target, status in outcomes.items() if restricted not in target]
+    assert others and all(status == "applied" for status in others)
