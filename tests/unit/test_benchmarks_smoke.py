@@ -7,7 +7,6 @@ scripts from rotting as the engine, connectors and sandboxes change.
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
@@ -76,7 +75,6 @@ def test_compute_prints_time_and_memory(capsys: pytest.CaptureFixture[str]) -> N
     assert {"evaluate_s", "rules_s", "peak_rss_mib"} <= set(result)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_daemon_idle_prints_cpu_and_memory(capsys: pytest.CaptureFixture[str]) -> None:
     assert daemon_idle.main(["--key-results", "4", "--idle-seconds", "0.5"]) == 0
     result = _printed(capsys)
