@@ -26,7 +26,6 @@ counted as overhead. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from benchmarks.workbench import (
     ceil_div,
     emit,
     machine,
+    parse_options,
     planned_targets,
 )
 from okrsync.model import Workspace
@@ -169,13 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=None, help="folder for config and state")
     args = parser.parse_args(argv)
-    options: dict[str, Any] = {}
-    for pair in args.option:
-        key, _, raw = pair.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
+    options = parse_options(args.option)
     with tempfile.TemporaryDirectory(prefix="okrsync-bench-") as tmp:
         emit(measure(args.key_results, args.out or Path(tmp), options))
     return 0

@@ -31,7 +31,6 @@ reported as overhead. Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -44,6 +43,7 @@ from benchmarks.workbench import (
     ceil_div,
     emit,
     machine,
+    parse_options,
     planned_targets,
 )
 from okrsync.model import Workspace
@@ -184,18 +184,6 @@ def measure(
         }
     finally:
         bench.stop()
-
-
-def parse_options(pairs: list[str]) -> dict[str, Any]:
-    """`KEY=JSON` pairs (a bare word is kept as a string) as a dict of connector options."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, _, raw = pair.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 def main(argv: list[str] | None = None) -> int:

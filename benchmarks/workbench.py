@@ -186,6 +186,18 @@ def planned_targets(summary: SyncSummary) -> set[str]:
     }
 
 
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """`KEY=JSON` pairs (a bare word is kept as a string) as a dict of connector options."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        try:
+            options[key] = json.loads(raw)
+        except ValueError:
+            options[key] = raw
+    return options
+
+
 def emit(result: dict[str, Any]) -> None:
     """Print one benchmark result as one JSON line (what benchmarks.run collects)."""
     print(json.dumps(result, default=str), flush=True)
