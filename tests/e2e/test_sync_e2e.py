@@ -278,6 +278,46 @@ def test_an_edited_page_changes_exactly_its_own_outputs(notion: Seeded) -> None:
     assert code == 0 and settled["writes"] == 0, applied(settled)
 
 
+def _sync_with_mapping(
+    notion: Seeded, mapping_text: str, tmp: Path
+) -> subprocess.CompletedProcess[str]:
+    """`okrsync sync` with the config pointed at another mapping file."""
+    mapping = tmp / "broken-mapping.yaml"
+    mapping.write_text(mapping_text)
+    document = tomli_w_load(notion.config)
+    document["sources"]["notion"]["mapping"] = str(mapping)
+    config = tmp / "broken.toml"
+    config.write_text(tomli_w.dumps(document))
+    return subprocess.run(
+        okrsync_argv("sync", "--config", str(config)),
+        capture_output=True,
+        text=True,
+        env=notion.env(),
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_a_broken_mapping_stops_before_anything_is_written(notion: Seeded, tmp_path: Path) -> None:
+    shipped = notion.seed.mapping.read_text()
+    # Mistakes the file itself shows: every one named with file, line, key and a fix.
+    typo = shipped.replace("      current: Current Value", "      currnet: Current Value")
+    typo = typo.replace("Committed: committed", "Committed: comitted")
+    result = _sync_with_mapping(notion, typo, tmp_path)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "broken-mapping.yaml:" in result.stderr
+    assert 'currnet: not a canonical field — did you mean "current"' in result.stderr
+    assert "'comitted'" in result.stderr
+    # A property the live database does not have: refused before a row is read.
+    wrong = shipped.replace("      title: Key Result ", "      title: Key Results ")
+    assert wrong != shipped
+    result = _sync_with_mapping(notion, wrong, tmp_path)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "reads property 'Key Results'" in result.stdout + result.stderr
+    assert "okrsync doctor" in result.stdout + result.stderr
+    assert all(v["Score"] is None for v in notion.outputs().values()), "nothing was written"
+
+
 def test_an_output_edited_by_hand_is_restored_at_the_next_sync(notion: Seeded) -> None:
     assert notion.sync()[0] == 0
     before = notion.outputs()
