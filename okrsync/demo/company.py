@@ -682,10 +682,6 @@ def _email(name: str) -> str:
     return f"{first}.{last.replace(' ', '')}@northwind.example"
 
 
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
-
-
 def demo_company(today: date, *, seed: int = 7) -> Workspace:
     """The Northwind workspace for the quarter containing `today` (plus the finished one before)."""
     rng = random.Random(seed)
@@ -826,8 +822,3 @@ def _history(
         value = start + (current - start) * share
         points.append(CheckIn(key_result=kr_id, at=at, value=round(value, 2)))
     return points
-
-
-def slug(text: str) -> str:
-    """A URL- and id-safe form of `text`."""
-    return _slug(text)
