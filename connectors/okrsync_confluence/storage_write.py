@@ -17,7 +17,6 @@ from lxml import etree
 
 from okrsync_confluence.storage_read import AC_NS, NSMAP, RI_NS, WRAPPER_TAG, parse_storage
 
-NBSP = "\xa0"
 ALLOWED_TAGS = frozenset(
     {
         "p",

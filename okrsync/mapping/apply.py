@@ -82,7 +82,6 @@ from okrsync.model import (
     Workspace,
 )
 
-PSEUDO_FIELDS: Final = ("@id", "@title", "@url", "@page", "@labels", "@parent")
 NOUNS: Final = {
     "objectives": "objective",
     "key_results": "key result",
