@@ -7,7 +7,6 @@ the `okrsync.sandboxes` entry points, so the core never imports a connector pack
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -89,10 +88,10 @@ def start_demo_environment(
     ports: dict[str, int] | None = None,
     sources: tuple[str, ...] = DEMO_SOURCES,
 ) -> DemoEnvironment:
-    """Start and seed the sandboxes, write `out/okrsync.toml`, export the sandbox credentials.
+    """Start and seed the sandboxes and write `out/okrsync.toml`.
 
-    The credentials are sandbox-only values; they go into this process's environment because
-    okrsync reads every secret from environment variables, as it does in production.
+    The sandbox credentials come back in `DemoEnvironment.env`; callers pass them to the sync as
+    its environment (okrsync reads every secret from environment variables, as in production).
     """
     out.mkdir(parents=True, exist_ok=True)
     workspace = demo_company(today)
@@ -110,7 +109,6 @@ def start_demo_environment(
         for sandbox in sandboxes.values():
             sandbox.stop()
         raise
-    os.environ.update(env)
     config_path = out / "okrsync.toml"
     document = config_document(seeds, out)
     header = (

@@ -8,6 +8,7 @@ plain HTML view of every Confluence page) land in the output folder.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -52,9 +53,10 @@ def _sync_and_collect(env: DemoEnvironment, out: Path) -> DemoResult:
         config.logging.model_copy(update={"level": "warning"}),
         redactor=Redactor.from_env(config.secret_env_names(), env.env),
     )
-    first = run_sync(config, log=quiet)
-    second = run_sync(config, log=quiet)
-    lint = run_lint(config, source=REVIEW_SOURCE, log=quiet)
+    environment = {**os.environ, **env.env}
+    first = run_sync(config, log=quiet, env=environment)
+    second = run_sync(config, log=quiet, env=environment)
+    lint = run_lint(config, source=REVIEW_SOURCE, log=quiet, env=environment)
     review = lint.reviews[REVIEW_SOURCE]
     files = [env.config_path]
     html_path = out / "review.html"
