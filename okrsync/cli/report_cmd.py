@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,8 +35,8 @@ def render(review: Review, fmt: str) -> str:
 
 def _review_of_source(config_path: Path, source: str | None) -> Review:
     """The current review of one configured source, read and scored without writing."""
+    from okrsync.cli.sync_cmd import config_logger
     from okrsync.config import load_config
-    from okrsync.log import Redactor, make_logger
     from okrsync.sync import run_lint
 
     config = load_config(config_path)
@@ -48,8 +47,7 @@ def _review_of_source(config_path: Path, source: str | None) -> Review:
             f"{config_path}: several sources ({names}); say which one to report on",
             hint="add --source NAME",
         )
-    redactor = Redactor.from_env(config.secret_env_names(), os.environ)
-    log = make_logger(config.logging, redactor=redactor)
+    log, _ = config_logger(config)
     result = run_lint(config, source=chosen[0].name, log=log)
     if chosen[0].name not in result.reviews:
         problem = result.errors.get(chosen[0].name, "the source could not be read")

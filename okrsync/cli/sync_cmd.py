@@ -60,7 +60,8 @@ def register(subparsers: Any) -> None:
     lint.set_defaults(func=lint_command)
 
 
-def _logger(config: Config) -> Any:
+def config_logger(config: Config) -> Any:
+    """The run logger for `config`, with secrets redacted, and its redactor."""
     from okrsync.log import Redactor, make_logger
 
     redactor = Redactor.from_env(config.secret_env_names(), os.environ)
@@ -93,7 +94,7 @@ def sync_command(args: argparse.Namespace) -> int:
     from okrsync.sync import run_sync
 
     config = load_config(args.config)
-    log, redactor = _logger(config)
+    log, redactor = config_logger(config)
     stop = threading.Event()
     try:
         with stop_on_signals(stop):
@@ -168,7 +169,7 @@ def lint_command(args: argparse.Namespace) -> int:
     from okrsync.sync import run_lint
 
     config = load_config(args.config)
-    log, redactor = _logger(config)
+    log, redactor = config_logger(config)
     stop = threading.Event()
     try:
         with stop_on_signals(stop):
