@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check okrsync connectors tests benchmarks
-	$(BIN)/ruff format --check okrsync connectors tests benchmarks
+	$(BIN)/ruff check okrsync okrsync_sandbox connectors tests benchmarks
+	$(BIN)/ruff format --check okrsync okrsync_sandbox connectors tests benchmarks
 
 typecheck: install
-	$(BIN)/mypy okrsync connectors/okrsync_notion connectors/okrsync_confluence
+	$(BIN)/mypy okrsync okrsync_sandbox connectors/okrsync_notion connectors/okrsync_confluence
 
 unit: install
 	$(BIN)/pytest -q -m "not soak"

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
-from okrsync_notion.sandbox.server import Answer
+from okrsync_sandbox.notion.server import Answer
 
 Moment = Literal["before", "after"]
 _NOTION_READS = ("/query", "/v1/search")

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from okrsync_notion import create
-from okrsync_notion.sandbox import NotionSandbox
 
 from okrsync.connector import ConnectorContext, SourceRecord
 from okrsync.mapping.apply import apply_mapping
@@ -21,6 +20,7 @@ from okrsync.mapping.infer import infer_mapping, missing_outputs
 from okrsync.mapping.loader import load_mapping, parse_mapping
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
+from okrsync_sandbox.notion import NotionSandbox
 from tests.connectors.notion.conftest import FakeClock
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "mappings" / "notion-okr-template.yaml"

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from okrsync_confluence.connector import ConfluenceConnector
-from okrsync_confluence.sandbox import ConfluenceSandbox, User
 
 from okrsync.connector import ConnectorContext, Writeback
 from okrsync.mapping.loader import load_mapping
+from okrsync_sandbox.confluence import ConfluenceSandbox, User
 
 ROOT = Path(__file__).resolve().parents[3]
 MAPPING = ROOT / "mappings" / "confluence-okr-pages.yaml"

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import vcr
 from okrsync_confluence.connector import ConfluenceConnector
-from okrsync_confluence.sandbox import BOT_API_TOKEN, BOT_EMAIL, BOT_PAT, ConfluenceSandbox
 from okrsync_confluence.writer import plan_review_writes
 
 from okrsync.connector import ConnectorContext, Writeback
 from okrsync.mapping.loader import load_mapping
+from okrsync_sandbox.confluence import BOT_API_TOKEN, BOT_EMAIL, BOT_PAT, ConfluenceSandbox
 
 from .factories import cycle_review
 from .site import MAPPING, FakeClock, build_site

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from okrsync_confluence import create
 from okrsync_confluence.review_page import MANAGED_MACRO_ID, NOTES_END, extract_notes
-from okrsync_confluence.sandbox import ConfluenceSandbox
 from okrsync_confluence.storage_read import read_page
 
 from okrsync import rules, scoring
@@ -21,6 +20,7 @@ from okrsync.mapping.apply import apply_mapping
 from okrsync.mapping.loader import load_mapping
 from okrsync.review import Review
 from okrsync.sandbox import FaultPlan
+from okrsync_sandbox.confluence import ConfluenceSandbox
 
 from .site import GRACE, MAPPING, FakeClock, Site, build_site
 

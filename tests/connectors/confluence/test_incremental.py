@@ -19,13 +19,13 @@ from urllib.parse import urlparse
 import pytest
 import tomli_w
 from okrsync_confluence.reader import INCREMENTAL_OVERLAP
-from okrsync_confluence.sandbox import ConfluenceSandbox
 
 from benchmarks.synthetic import synthetic_workspace
 from okrsync.config import load_config
 from okrsync.connector import Writeback
 from okrsync.demo.environment import config_document
 from okrsync.sync import SyncSummary, run_sync
+from okrsync_sandbox.confluence import ConfluenceSandbox
 
 from .site import FakeClock, Site, build_site
 from .test_connector_sandbox import q3, review_of

@@ -7,7 +7,8 @@ from typing import Any
 
 import requests
 from atlassian import Confluence, ConfluenceV2
-from okrsync_confluence.sandbox import ConfluenceSandbox
+
+from okrsync_sandbox.confluence import ConfluenceSandbox
 
 
 def v1_client(sandbox: ConfluenceSandbox, **kwargs: Any) -> Any:

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from okrsync_confluence.sandbox import ConfluenceSandbox
-from okrsync_confluence.sandbox.wire import Deployment
+
+from okrsync_sandbox.confluence import ConfluenceSandbox
+from okrsync_sandbox.confluence.wire import Deployment
 
 CONFLUENCE_FIXTURES = (
     Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "confluence"

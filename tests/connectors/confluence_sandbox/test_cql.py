@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from okrsync_confluence.sandbox.cql import BoolOp, Clause, CqlError, Not, parse, search
-from okrsync_confluence.sandbox.store import Store
+
+from okrsync_sandbox.confluence.cql import BoolOp, Clause, CqlError, Not, parse, search
+from okrsync_sandbox.confluence.store import Store
 
 
 @pytest.fixture

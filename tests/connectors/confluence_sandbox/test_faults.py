@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from okrsync_confluence.sandbox import ConfluenceSandbox
 from requests import HTTPError
 
 from okrsync.sandbox import FaultKind, FaultPlan
+from okrsync_sandbox.confluence import ConfluenceSandbox
 
 from .clients import raw_session, v1_client, v1_url, v2_client, v2_url
 

@@ -7,11 +7,12 @@ from html.parser import HTMLParser
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from okrsync_confluence.sandbox.cql import CqlError, Query, parse
-from okrsync_confluence.sandbox.storage_xml import add_macro_ids, check_storage, parse_storage
-from okrsync_confluence.sandbox.store import Conflict, Store
-from okrsync_confluence.sandbox.view import render_body
-from okrsync_confluence.sandbox.wire import decode_cursor, encode_cursor
+
+from okrsync_sandbox.confluence.cql import CqlError, Query, parse
+from okrsync_sandbox.confluence.storage_xml import add_macro_ids, check_storage, parse_storage
+from okrsync_sandbox.confluence.store import Conflict, Store
+from okrsync_sandbox.confluence.view import render_body
+from okrsync_sandbox.confluence.wire import decode_cursor, encode_cursor
 
 XML_TEXT = st.text(
     alphabet=st.characters(

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from okrsync_confluence.sandbox import ConfluenceSandbox, create_sandbox
-from okrsync_confluence.sandbox.seed import (
+
+from okrsync.sandbox import Sandbox, load_sandbox
+from okrsync_sandbox.confluence import ConfluenceSandbox, create_sandbox
+from okrsync_sandbox.confluence.seed import (
     KR_HEADER,
     account_id_for,
     demo_workspace,
@@ -18,9 +20,7 @@ from okrsync_confluence.sandbox.seed import (
     slug,
     user_key_for,
 )
-from okrsync_confluence.sandbox.storage_xml import AC_NS, RI_NS, parse_storage
-
-from okrsync.sandbox import Sandbox, load_sandbox
+from okrsync_sandbox.confluence.storage_xml import AC_NS, RI_NS, parse_storage
 
 from .clients import raw_session, v1_client
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import requests
 from atlassian import Confluence
-from okrsync_confluence.sandbox import ConfluenceSandbox
-from okrsync_confluence.sandbox.storage_xml import AC_NS, check_storage, parse_storage
 from requests import HTTPError
+
+from okrsync_sandbox.confluence import ConfluenceSandbox
+from okrsync_sandbox.confluence.storage_xml import AC_NS, check_storage, parse_storage
 
 from .clients import raw_session, v1_client, v1_url, v2_url
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from atlassian.errors import ApiError
-from okrsync_confluence.sandbox import ConfluenceSandbox
 from requests import HTTPError
+
+from okrsync_sandbox.confluence import ConfluenceSandbox
 
 from .clients import raw_session, v1_client, v1_url
 

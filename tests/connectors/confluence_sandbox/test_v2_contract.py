@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from okrsync_confluence.sandbox import ConfluenceSandbox
 from requests import HTTPError
+
+from okrsync_sandbox.confluence import ConfluenceSandbox
 
 from .clients import raw_session, v2_client, v2_url
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from okrsync_notion import NotionConnector, create
-from okrsync_notion.sandbox import NotionSandbox
 
 from okrsync.connector import ConnectorContext, Writeback
 from okrsync.mapping.loader import load_mapping, parse_mapping
 from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync_sandbox.notion import NotionSandbox
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE_MAPPING = ROOT / "mappings" / "notion-okr-template.yaml"

@@ -15,10 +15,10 @@ import re
 from typing import Any
 
 import vcr
-from okrsync_notion.sandbox import NotionSandbox
 
 from okrsync.connector import Write, Writeback
 from okrsync.mapping.schema import Mapping
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import ROOT, TOKEN, ConnectorFactory
 from .pipeline import small_workspace

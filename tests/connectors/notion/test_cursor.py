@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from okrsync_notion.sandbox import NotionSandbox
-
 from okrsync.connector import Writeback
 from okrsync.mapping.schema import Mapping
 from okrsync.sync import safe_cursor
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import ConnectorFactory, FakeClock
 from .pipeline import pull_review, small_workspace

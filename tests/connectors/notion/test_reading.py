@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from okrsync_notion.reader import is_trashed
-from okrsync_notion.sandbox import NotionSandbox
 
 from okrsync.connector import SourceRecord
 from okrsync.errors import ConfigError
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import ConnectorFactory, FakeClock
 

@@ -13,13 +13,13 @@ from okrsync_notion.blocks import (
     children_of,
     total_blocks,
 )
-from okrsync_notion.sandbox import NotionSandbox
 
 from okrsync.connector import Connector, Writeback, load_connector
 from okrsync.errors import AuthError, ConfigError, TransientError
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
 from okrsync.model import Cycle, KeyResult, Objective, Workspace
 from okrsync.sandbox import FaultPlan
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import TOKEN, ConnectorFactory, FakeClock
 from .pipeline import pull_review

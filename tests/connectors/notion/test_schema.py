@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from okrsync_notion.sandbox import NotionSandbox
 from okrsync_notion.schema_check import MissingOutput
 
 from okrsync.connector import Writeback
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping, OutputMap
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import ConnectorFactory
 from .pipeline import small_workspace

@@ -9,13 +9,13 @@ import pytest
 from okrsync_notion import NotionConnector
 from okrsync_notion.blocks import GENERATED_LINE, NOTES_LINE, total_blocks
 from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMIT
-from okrsync_notion.sandbox import NotionSandbox
 from okrsync_notion.writer import parse_marker
 
 from okrsync.connector import Write, Writeback
 from okrsync.mapping.schema import Mapping
 from okrsync.model import Finding
 from okrsync.sandbox import FaultPlan, SeedResult
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import ConnectorFactory
 from .pipeline import large_workspace, pull_review, small_workspace

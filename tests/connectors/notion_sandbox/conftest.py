@@ -13,7 +13,8 @@ import httpx
 import pytest
 import yaml
 from notion_client import Client
-from okrsync_notion.sandbox import NotionSandbox
+
+from okrsync_sandbox.notion import NotionSandbox
 
 
 class FakeClock:

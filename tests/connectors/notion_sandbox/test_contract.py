@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 from notion_client import APIResponseError, Client
-from okrsync_notion.sandbox import NotionSandbox
+
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import load_cassette, recorded, shape_differences
 

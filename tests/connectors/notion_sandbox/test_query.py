@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from notion_client import APIResponseError, Client
 from notion_client.helpers import collect_paginated_api
-from okrsync_notion.sandbox import NotionSandbox
+
+from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import FakeClock
 

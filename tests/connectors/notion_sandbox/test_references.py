@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from notion_client import Client
-from okrsync_notion.sandbox import NotionSandbox
+
+from okrsync_sandbox.notion import NotionSandbox
 
 
 def _title(text: str) -> list[dict[str, Any]]:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from notion_client import Client
-from okrsync_notion.sandbox import NotionSandbox, create_sandbox
 
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
+from okrsync_sandbox.notion import NotionSandbox, create_sandbox
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from notion_client import APIResponseError, Client
 from notion_client.errors import RequestTimeoutError, UnknownHTTPResponseError
-from okrsync_notion.sandbox import NotionSandbox
-from okrsync_notion.sandbox.faults import FaultInjector
 
 from okrsync.sandbox import FaultPlan
+from okrsync_sandbox.notion import NotionSandbox
+from okrsync_sandbox.notion.faults import FaultInjector
 
 from .conftest import FakeMonotonic
 
