@@ -60,6 +60,17 @@ class FieldInfo(Frozen):
     options: tuple[str, ...] = Field(default=(), description="Select options, if any.")
     target: str | None = Field(default=None, description="Relation target collection, if known.")
     samples: tuple[str, ...] = Field(default=(), description="A few example values as text.")
+    pages: int | None = Field(
+        default=None, description="How many sampled pages or records have it (None: all)."
+    )
+
+
+class Layout(Frozen):
+    """One way the sampled pages of a collection are laid out: their keys, and how many."""
+
+    keys: tuple[str, ...]
+    pages: int
+    example: str = Field(default="", description="The title of one page laid out this way.")
 
 
 class SourceSchema(Frozen):
@@ -70,6 +81,16 @@ class SourceSchema(Frozen):
         description="Locator name (database title, CQL label, ...) to its fields."
     )
     titles: dict[str, str] = Field(default={}, description="Locator name to a human title.")
+    sampled: dict[str, int] = Field(
+        default={}, description="Locator name to how many pages or records were sampled."
+    )
+    layouts: dict[str, tuple[Layout, ...]] = Field(
+        default={}, description="Locator name to the layouts seen, most pages first."
+    )
+    decimal_marks: dict[str, int] = Field(
+        default={},
+        description="Decimal mark ('.' or ',') to how many sampled pages write numbers with it.",
+    )
 
 
 WriteKind = Literal["properties", "page", "schema", "comment"]

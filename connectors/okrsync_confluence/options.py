@@ -49,7 +49,12 @@ class ConfluenceOptions(Frozen):
     )
     space: str | None = Field(default=None, description="Space key the OKR pages live in.")
     objectives: ObjectivesLocator = ObjectivesLocator(label="okr")
-    key_results: Literal["table", "child_pages"] = "table"
+    key_results: Literal["table", "child_pages", "auto"] = Field(
+        default="table",
+        description="Where an objective keeps its key results: rows of a table on its page, "
+        "its child pages (each with Page Properties), or `auto`: the table where the page has "
+        "one, else its child pages that hold Page Properties (one wiki, both layouts).",
+    )
     review_parent: str | None = Field(default=None, description="Page id review pages go under.")
     review_space: str | None = Field(
         default=None, description="Space key of the review pages (default: `space`)."

@@ -43,8 +43,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from okrsync.connector import Collection, FieldInfo, SourceRecord, SourceSchema
+from okrsync.connector import Collection, FieldInfo, Layout, SourceRecord, SourceSchema
 from okrsync.errors import OkrsyncError, RecordError
+from okrsync.mapping.keys import key_form
+from okrsync.mapping.page_locale import decimal_evidence
 from okrsync.mapping.schema import Mapping
 from okrsync_confluence.client import BadRequest, ConfluenceClient, PageData, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
@@ -77,6 +79,11 @@ TITLES_PER_SEARCH = 20
 # version's time, so the next pull knows whether anything but okrsync's macro is new.
 OWN_WRITE = re.compile(r"^okrsync: score, health and warnings \(on version (\d+) of (\S+)\)$")
 OPTION_LIMIT = 6
+# `describe()` (for `okrsync mapping infer` and doctor) reads every objective page up to this
+# many, so the majority layout shows; and up to this many child pages of a page without a
+# key-result table.
+DESCRIBE_LIMIT = 500
+CHILDREN_LIMIT = 20
 DEFAULT_KR_TITLE = "Key Result"
 
 
@@ -147,17 +154,12 @@ class ConfluenceReader:
 
     # --- what the mapping names -------------------------------------------------------------
 
-    def kr_title_header(self) -> str | None:
-        """The KR table's title column as the mapping names it (None without a mapping)."""
-        if self.mapping is None:
-            return DEFAULT_KR_TITLE
-        coll = self.mapping.collections.get("key_results")
-        if coll is None:
-            return DEFAULT_KR_TITLE
-        spec = coll.fields.get("title")
-        if spec is None or not spec.field or spec.field.startswith("@"):
-            return DEFAULT_KR_TITLE
-        return spec.field
+    def kr_title_header(self) -> tuple[str, ...]:
+        """The KR table's title column as the mapping names it, then its aliases."""
+        coll = self.mapping.collections.get("key_results") if self.mapping else None
+        spec = coll.fields.get("title") if coll else None
+        names = tuple(n for n in spec.names if not n.startswith("@")) if spec else ()
+        return names or (DEFAULT_KR_TITLE,)
 
     def _mapped_fields(self, collection: str) -> list[str]:
         if self.mapping is None:
@@ -361,12 +363,14 @@ class ConfluenceReader:
         for key, value in parsed.details.items():
             fields[key] = self.flatten(value)
         yield self._record("objectives", page.id, page, fields)
-        if self.options.key_results == "table":
-            table = find_table(parsed.tables, self.kr_title_header())
-            if table is not None:
-                yield from self._table_records(page, table)
-        else:
-            yield from self._child_records(page)
+        # With `auto` one source holds both layouts: a page without a key-result table is
+        # asked for child pages holding Page Properties.
+        mode = self.options.key_results
+        table = find_table(parsed.tables, self.kr_title_header()) if mode != "child_pages" else None
+        if table is not None:
+            yield from self._table_records(page, table)
+        elif mode != "table":
+            yield from self._child_records(page, only_with_properties=mode == "auto")
 
     def _record(
         self, collection: Collection, external_id: str, page: PageData, fields: dict[str, Any]
@@ -380,9 +384,9 @@ class ConfluenceReader:
         )
 
     def _table_records(self, page: PageData, table: Table) -> Iterator[SourceRecord]:
-        header = self.kr_title_header() or (table.headers[0] if table.headers else "")
+        names = self.kr_title_header()
         title_key = next(
-            (h for h in table.headers if h.casefold() == header.casefold()),
+            (h for h in table.headers if any(header_match(h, n) for n in names)),
             table.headers[0] if table.headers else "",
         )
         used: dict[str, int] = {}
@@ -398,8 +402,21 @@ class ConfluenceReader:
             fields["@id"] = external_id
             yield self._record("key_results", external_id, page, fields)
 
-    def _child_records(self, page: PageData) -> Iterator[SourceRecord]:
-        for child in self.client.children(page.id):
+    def _child_records(
+        self, page: PageData, *, only_with_properties: bool = False
+    ) -> Iterator[SourceRecord]:
+        """Key results kept as child pages: one record per child, its title also under the
+        mapping's title column so that one mapping reads rows and child pages alike.
+        `only_with_properties` (the table layout's fallback) skips children without Page
+        Properties, such as notes filed under an objective."""
+        title_column = self.kr_title_header()[0]
+        children: list[PageData] | Iterator[PageData] = self.client.children(page.id)
+        if only_with_properties:
+            try:
+                children = list(children)
+            except RecordError:
+                return  # a fallback look for child pages; the objective itself was read
+        for child in children:
             try:
                 full = self._complete(child)
             except RecordError as exc:
@@ -416,8 +433,12 @@ class ConfluenceReader:
             except StorageFormatError as exc:
                 fields.update(self._unreadable(full, str(exc), "key_results"))
             else:
+                if only_with_properties and not parsed.details:
+                    continue
                 for key, value in parsed.details.items():
                     fields[key] = self.flatten(value)
+                if not any(header_match(k, title_column) for k in parsed.details):
+                    fields[title_column] = full.title
             yield self._record("key_results", full.id, full, fields)
 
     def _with_bodies(self, pages: list[PageData]) -> list[PageData]:
@@ -484,49 +505,75 @@ class ConfluenceReader:
 
     # --- describe ---------------------------------------------------------------------------
 
-    def describe(self, sample: int = 25) -> SourceSchema:
-        """Page Properties keys and key-result columns found on a sample of pages.
+    def describe(self, sample: int = DESCRIBE_LIMIT) -> SourceSchema:
+        """Page Properties keys and key-result columns found on the pages, with counts.
 
+        Reads every objective page up to `sample` (a large sample, so the majority layout
+        shows), and for each key how many pages have it, each layout (set of keys, key results
+        as a table or as child pages) with its page count, and which decimal mark the pages'
+        numbers are written with. Keys written differently ("Owner", "owner:") are one key.
         Types are named the way `okrsync mapping infer` knows them (user, page_link, status,
         date, checkbox, text, title, relation), page links point at the objectives, and the
         key-result title column is typed `title`, so a drafted mapping needs few corrections.
         """
         objective_fields: dict[str, _Seen] = {}
         kr_fields: dict[str, _Seen] = {}
-        title_header = self.kr_title_header()
+        title_names = self.kr_title_header()
         kr_title: str | None = None
+        layouts: dict[tuple[str, ...], list[Any]] = {}
+        marks: dict[str, int] = {}
+        pages_read = 0
         for listed in self._with_bodies(self.list_pages(None)[:sample]):
             try:
                 page = self._complete(listed)
                 parsed = read_page(page.body or "")
             except (StorageFormatError, RecordError):
                 continue
+            pages_read += 1
+            texts: list[str] = []
             for key, value in parsed.details.items():
                 _note(objective_fields, key, parsed.kinds.get(key, "text"), value)
-            if self.options.key_results == "child_pages":
-                for child in list(self.client.children(page.id))[:3]:
-                    try:
-                        child_parsed = read_page(self._complete(child).body or "")
-                    except (StorageFormatError, RecordError):
-                        continue
-                    for key, value in child_parsed.details.items():
-                        _note(kr_fields, key, child_parsed.kinds.get(key, "text"), value)
-                continue
-            table = find_table(parsed.tables, title_header)
-            if table is None:
-                table = next((t for t in parsed.tables if len(t.headers) >= 3), None)
-            if table is None:
-                continue
-            if kr_title is None and table.headers:
-                kr_title = next(
-                    (h for h in table.headers if title_header and header_match(h, title_header)),
-                    table.headers[0],
+                objective_fields[key_form(key)].pages += 1
+                texts.append(_sample(value))
+            table = None
+            if self.options.key_results != "child_pages":
+                table = find_table(parsed.tables, title_names) or next(
+                    (t for t in parsed.tables if len(t.headers) >= 3), None
                 )
-            for row in table.rows:
-                for key, value in row.items():
-                    _note(kr_fields, key, table.kinds.get(key, "text"), value)
-        if kr_title in kr_fields:
-            kr_fields[kr_title].kind = "title"
+            kr_keys: list[str] = []
+            if table is None and self.options.key_results != "table":
+                for child in self._children_for_describe(page):
+                    kr_keys.extend(child.details)
+                    for key, value in child.details.items():
+                        _note(kr_fields, key, child.kinds.get(key, "text"), value)
+                        texts.append(_sample(value))
+                layout_kind = "key results as child pages" if kr_keys else "no key results"
+            elif table is None:
+                layout_kind = "no key results"
+            else:
+                layout_kind = "key results as a table"
+                kr_keys = list(table.headers)
+                if kr_title is None and table.headers:
+                    kr_title = next(
+                        (h for h in table.headers if any(header_match(h, n) for n in title_names)),
+                        table.headers[0],
+                    )
+                for row in table.rows:
+                    for key, value in row.items():
+                        _note(kr_fields, key, table.kinds.get(key, "text"), value)
+                        texts.append(_sample(value))
+            for key in dict.fromkeys(key_form(k) for k in kr_keys):
+                if key in kr_fields:
+                    kr_fields[key].pages += 1
+            for mark in _marks(texts):
+                marks[mark] = marks.get(mark, 0) + 1
+            shape = (*sorted(key_form(k) for k in parsed.details), f"({layout_kind})")
+            entry = layouts.setdefault(
+                shape, [[*parsed.details, f"({layout_kind})"], 0, page.title]
+            )
+            entry[1] += 1
+        if kr_title is not None and key_form(kr_title) in kr_fields:
+            kr_fields[key_form(kr_title)].kind = "title"
         objective_pseudo = [
             FieldInfo(name="@title", type="title", samples=()),
             FieldInfo(name="@id", type="text"),
@@ -544,6 +591,7 @@ class ConfluenceReader:
         ]
         parent = self.options.objectives.parent
         locator = f"children of page {parent}" if parent else self.base_cql()
+        ordered = sorted(layouts.values(), key=lambda e: (-e[1], e[2]))
         return SourceSchema(
             connector="confluence",
             collections={
@@ -551,7 +599,37 @@ class ConfluenceReader:
                 "key_results": _infos(kr_fields) + tuple(kr_pseudo),
             },
             titles={"objectives": locator, "key_results": f"key results on {locator}"},
+            sampled={"objectives": pages_read},
+            layouts={
+                "objectives": tuple(
+                    Layout(keys=tuple(keys), pages=count, example=title)
+                    for keys, count, title in ordered
+                )
+            },
+            decimal_marks=marks,
         )
+
+    def _children_for_describe(self, page: PageData) -> Iterator[ParsedPage]:
+        """The parsed child pages of `page` that hold Page Properties (key results)."""
+        try:
+            children = list(self.client.children(page.id))[:CHILDREN_LIMIT]
+        except RecordError:
+            return
+        for child in children:
+            try:
+                parsed = read_page(self._complete(child).body or "")
+            except (StorageFormatError, RecordError):
+                continue
+            if parsed.details:
+                yield parsed
+
+
+def _marks(texts: list[str]) -> set[str]:
+    """The decimal marks a page's numbers say it writes (see okrsync.mapping.page_locale)."""
+    found: set[str] = set()
+    for text in texts:
+        found |= decimal_evidence(text)
+    return found if len(found) == 1 else set()
 
 
 def _links_in(parsed: ParsedPage) -> Iterator[PageLink]:
@@ -566,9 +644,12 @@ def _links_in(parsed: ParsedPage) -> Iterator[PageLink]:
 
 
 class _Seen:
-    """What describe() saw of one key or column: its kind, sample values, lozenge titles."""
+    """What describe() saw of one key or column: its kind, sample values, lozenge titles, and
+    on how many pages (keys written differently, "Owner" and "owner:", are one key)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, name: str, kind: str) -> None:
+        self.name = name
+        self.pages = 0
         self.kind = kind
         self.samples: list[str] = []
         self.options: list[str] = []
@@ -577,7 +658,7 @@ class _Seen:
 
 
 def _note(found: dict[str, _Seen], key: str, kind: str, value: Any) -> None:
-    seen = found.setdefault(key, _Seen(kind))
+    seen = found.setdefault(key_form(key), _Seen(key, kind))
     if seen.kind == "text" and kind != "text":
         seen.kind = kind
     text = _sample(value)
@@ -608,11 +689,12 @@ def _options(seen: _Seen) -> tuple[str, ...]:
 def _infos(found: dict[str, _Seen]) -> tuple[FieldInfo, ...]:
     return tuple(
         FieldInfo(
-            name=name,
+            name=seen.name,
             type=seen.kind,
             options=_options(seen),
             target="objectives" if seen.kind == "page_link" else None,
             samples=tuple(seen.samples),
+            pages=seen.pages,
         )
-        for name, seen in found.items()
+        for seen in found.values()
     )

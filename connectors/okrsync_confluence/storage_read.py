@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlparse
 
 from lxml import etree
 
+from okrsync.mapping.keys import same_key
+
 AC_NS = "http://atlassian.com/content"
 RI_NS = "http://atlassian.com/resource/identifier"
 AT_NS = "http://atlassian.com/template"
@@ -298,10 +300,8 @@ def normalise_key(text: str) -> str:
 
 
 def header_match(a: str, b: str) -> bool:
-    """Whether two header names are the same, ignoring case, accents of width and spacing."""
-    return unicodedata.normalize("NFKC", normalise_key(a)).casefold() == (
-        unicodedata.normalize("NFKC", normalise_key(b)).casefold()
-    )
+    """Whether two header names are the same key as people write them (`keys.same_key`)."""
+    return same_key(a, b)
 
 
 def _own_rows(table: etree._Element) -> list[etree._Element]:
@@ -418,15 +418,17 @@ def read_page(body: str) -> ParsedPage:
     return ParsedPage(details=merged, blocks=blocks, tables=read_tables(root), kinds=kinds)
 
 
-def find_table(tables: list[Table], title_header: str | None) -> Table | None:
-    """The key-result table: the first whose header row has the mapping's title column.
+def find_table(tables: list[Table], title_header: str | tuple[str, ...] | None) -> Table | None:
+    """The key-result table: the first whose header row has the mapping's title column (or
+    one of its aliases).
 
     Without a mapping, a table whose first header reads like "Key result" is taken.
     """
+    names = (title_header,) if isinstance(title_header, str) else title_header or ()
     for table in tables:
-        if title_header and any(header_match(h, title_header) for h in table.headers):
+        if any(header_match(h, name) for h in table.headers for name in names):
             return table
-    if title_header:
+    if names:
         return None
     for table in tables:
         first = table.headers[0] if table.headers else ""

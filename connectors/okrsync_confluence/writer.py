@@ -193,9 +193,9 @@ def plan_page_writes(
             if write is not None:
                 writes.append(write)
     kr_outputs = _outputs(mapping, "key_results")
-    if options.key_results == "child_pages" and any(
-        (kr_outputs.score, kr_outputs.health, kr_outputs.warnings)
-    ):
+    # Key results kept as child pages (with `child_pages`, or a table-less objective's
+    # children under `table`) get their outputs on their own page; table rows ("#kr-") do not.
+    if any((kr_outputs.score, kr_outputs.health, kr_outputs.warnings)):
         for kr in review.workspace.key_results:
             if kr.source is None or "#" in kr.source.external_id:
                 continue

@@ -29,6 +29,7 @@ from okrsync.mapping.findings import (
     DUPLICATE_ID,
     INVALID_RECORD,
     MISSING_REQUIRED,
+    NOT_AN_OBJECTIVE,
     UNKNOWN_OPTION,
     UNPARSEABLE,
     UNREADABLE,
@@ -37,6 +38,8 @@ from okrsync.mapping.findings import (
     finding_maker,
     suppression_parser,
 )
+from okrsync.mapping.keys import find_key
+from okrsync.mapping.page_locale import page_locales, page_of
 from okrsync.mapping.schema import (
     FIELD_KINDS,
     OPTION_SETS,
@@ -127,14 +130,35 @@ class FieldProblem(Exception):
 
 
 def source_value(record: SourceRecord, name: str) -> Any:
-    """The record's value of source field `name`, pseudo-fields included (None when absent)."""
-    if name in record.fields:
-        return record.fields[name]
+    """The record's value of source field `name`, pseudo-fields included (None when absent).
+
+    Keys are matched as people write them (`keys.find_key`: case, spaces, a trailing colon).
+    """
+    key = find_key(record.fields, name)
+    if key is not None:
+        return record.fields[key]
     if name == "@id":
         return record.external_id
     if name == "@url":
         return record.url
     return None
+
+
+def has_source_field(record: SourceRecord, spec: FieldSpec) -> bool:
+    """Whether the record carries the spec's field or one of its aliases (even if empty)."""
+    return any(find_key(record.fields, name) is not None for name in spec.names)
+
+
+def spec_value(record: SourceRecord, spec: FieldSpec) -> Any:
+    """The value `spec` reads: the first of its field and aliases holding a value."""
+    first: Any = None
+    for name in spec.names:
+        value = source_value(record, name)
+        if not is_empty(value):
+            return value
+        if first is None:
+            first = value
+    return first
 
 
 def parse_kind(
@@ -246,7 +270,7 @@ def _read_field(
     options: str | None = None,
     suppressions: SuppressionParser = parse_suppressions,
 ) -> Any:
-    raw = source_value(record, spec.field) if spec.field else spec.value
+    raw = spec_value(record, spec) if spec.field else spec.value
     if isinstance(raw, AnyMapping) and "unreadable" in raw:
         raise FieldProblem(
             UNREADABLE,
@@ -515,25 +539,26 @@ def apply_mapping(
     dropped = 0
     read: dict[str, list[ReadRecord]] = {c: [] for c in _ORDER}
     seen: dict[str, set[str]] = {c: set() for c in _ORDER}
+    valid: list[SourceRecord] = []
     for position, given in enumerate(records):
         try:
-            record = _as_record(given)
+            valid.append(_as_record(given))
         except ValidationError as exc:
             given_id = given.get("external_id") if isinstance(given, AnyMapping) else None
             subject = str(given_id or f"record #{position + 1}")
             findings.append(
                 report(INVALID_RECORD, subject, f"source record {subject}: {_short(exc)}")
             )
-            continue
+    locales = page_locales(mapping, valid)
+    for record in valid:
         coll = mapping.collections.get(record.collection)
         if coll is None:
             continue
         if record.trashed or not _matches_where(coll, record):
             dropped += 1
             continue
-        got, problems = read_record(
-            record.collection, coll, record, mapping.locale, report, suppressions
-        )
+        locale = locales.get(page_of(record), mapping.locale)
+        got, problems = read_record(record.collection, coll, record, locale, report, suppressions)
         findings.extend(problems)
         if got is None:
             continue
@@ -550,6 +575,7 @@ def apply_mapping(
             continue
         seen[record.collection].add(record.external_id)
         read[record.collection].append(got)
+    read["objectives"] = _objectives_only(mapping, read, report, findings)
 
     people = _People()
     for item in read["people"]:
@@ -575,6 +601,49 @@ def apply_mapping(
         check_ins=tuple(check_ins),
     )
     return MappingResult(workspace=workspace, findings=tuple(findings), dropped=dropped)
+
+
+def _objectives_only(
+    mapping: Mapping,
+    read: dict[str, list[ReadRecord]],
+    report: FindingMaker,
+    findings: list[Finding],
+) -> list[ReadRecord]:
+    """The objective records that are objectives: a record carrying none of the source keys
+    the mapping reads (a title property counts; pseudo-fields such as a page's `@title` do
+    not) and no key results is another page the source's query matched (meeting notes with
+    the `okr` label): skipped with an info finding, so it is never scored or written on."""
+    coll = mapping.collections["objectives"]
+    specs = [spec for spec in coll.fields.values() if spec.field and not spec.field.startswith("@")]
+    if not specs:
+        return read["objectives"]
+    referred: set[str] = set()
+    for item in read["key_results"]:
+        referred.update(option_key(ref) for ref in item.values.get("objective", ()))
+    kept: list[ReadRecord] = []
+    keys = ", ".join(f'"{spec.field}"' for spec in specs[:4])
+    for item in read["objectives"]:
+        record, values = item
+        if (
+            any(has_source_field(record, spec) for spec in specs)
+            or {
+                option_key(record.external_id),
+                option_key(values["title"]),
+            }
+            & referred
+        ):
+            kept.append(item)
+            continue
+        findings.append(
+            report(
+                NOT_AN_OBJECTIVE,
+                record.external_id,
+                f"{_who('objectives', record, values['title'])} matches the source's query but "
+                f"has none of the keys the mapping reads ({keys}, ...) and no key results; it "
+                "is not read as an objective and okrsync never writes on it",
+            )
+        )
+    return kept
 
 
 def _as_record(item: SourceRecord | AnyMapping[str, Any]) -> SourceRecord:

@@ -23,6 +23,7 @@ DANGLING_RELATION: Final = "DATA004"
 DUPLICATE_ID: Final = "DATA005"
 UNREADABLE: Final = "DATA006"
 INVALID_RECORD: Final = "DATA007"
+NOT_AN_OBJECTIVE: Final = "DATA009"
 # The catalogue's DATA008 is "unknown suppression", reported by the rules. A key result linked to
 # several objectives has a value its one-objective field cannot hold: an unparseable value.
 AMBIGUOUS_RELATION: Final = UNPARSEABLE
@@ -72,6 +73,12 @@ DATA_CODES: Final[dict[str, DataCode]] = {
         "invalid-record",
         "error",
         "Fix the values named in the message; okrsync skips the record until then.",
+    ),
+    NOT_AN_OBJECTIVE: DataCode(
+        "not-an-objective",
+        "info",
+        "If it is an objective, add the keys it uses as aliases in the mapping; otherwise "
+        "take it out of the source's query (remove the label, or narrow the CQL).",
     ),
 }
 

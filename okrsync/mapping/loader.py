@@ -24,6 +24,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 
 from okrsync.errors import ConfigError
 from okrsync.mapping.apply import parse_kind
+from okrsync.mapping.keys import key_form
 from okrsync.mapping.schema import (
     ALLOWED_MODES,
     FIELD_KINDS,
@@ -323,11 +324,13 @@ def _read_fields(coll: Any) -> dict[str, str]:
     if not isinstance(fields, dict):
         return read
     for fname, spec in fields.items():
-        source = (
-            spec if isinstance(spec, str) else spec.get("field") if isinstance(spec, dict) else None
-        )
-        if isinstance(source, str):
-            read.setdefault(source, _key(fname))
+        source = spec.get("field") if isinstance(spec, dict) else spec
+        names = list(source) if isinstance(source, list) else [source]
+        if isinstance(spec, dict) and isinstance(spec.get("aliases"), list):
+            names += spec["aliases"]
+        for name in names:
+            if isinstance(name, str):
+                read.setdefault(key_form(name), _key(fname))
     return read
 
 
@@ -342,15 +345,16 @@ def _check_outputs(data: CommentedMap, collections: dict[Any, Any]) -> list[tupl
         if isinstance(given, dict):
             names.update({_key(k): v for k, v in given.items() if _key(k) in names})
         for key, name in names.items():
-            if isinstance(name, str) and name in read:
+            if isinstance(name, str) and key_form(name) in read:
+                reader = read[key_form(name)]
                 loc: Loc = ("outputs", collection, key)
                 if not isinstance(given, dict) or key not in {_key(k) for k in given}:
-                    loc = ("collections", collection, "fields", read[name])
+                    loc = ("collections", collection, "fields", reader)
                 problems.append(
                     (
                         line_of(data, loc),
                         loc,
-                        f'"{name}" is both read (as {read[name]}) and written (as the {key} '
+                        f'"{name}" is both read (as {reader}) and written (as the {key} '
                         f"output); okrsync would overwrite your data — rename the output under "
                         f"outputs.{collection}.{key}, or set it to null",
                     )

@@ -129,15 +129,35 @@ ALLOWED_MODES: dict[FieldKind, tuple[str, ...]] = {
 
 
 class FieldSpec(Frozen):
-    """How one canonical field is read. A bare string in YAML means `{field: <string>}`."""
+    """How one canonical field is read. A bare string in YAML means `{field: <string>}`, a
+    list `[Owner, Verantwortlich]` means `{field: Owner, aliases: [Verantwortlich]}`."""
 
     field: str | None = Field(default=None, description="Source field (property, key, column).")
+    aliases: tuple[str, ...] = Field(
+        default=(),
+        description="Other names the same source field goes by on some pages or databases (any "
+        "language); a record is read from the first of `field` and its aliases it has.",
+    )
     parse: ParseMode = "auto"
     values: dict[str, Any] = Field(
         default={}, description="Value map, matched case-insensitively after trimming."
     )
     default: Any = Field(default=None, description="Used when the source value is empty.")
     value: Any = Field(default=None, description="A constant instead of a source field.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _field_list(cls, v: Any) -> Any:
+        if isinstance(v, dict) and isinstance(v.get("field"), list) and v["field"]:
+            names = [str(n) for n in v["field"]]
+            aliases = v.get("aliases") or []
+            return {**v, "field": names[0], "aliases": [*names[1:], *aliases]}
+        return v
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The source field and its aliases, in the order they are tried."""
+        return (self.field, *self.aliases) if self.field else ()
 
     @model_validator(mode="after")
     def _has_source(self) -> FieldSpec:
@@ -174,7 +194,7 @@ class CollectionMap(Frozen):
     @classmethod
     def _short_form(cls, v: Any) -> Any:
         if isinstance(v, dict):
-            return {k: ({"field": s} if isinstance(s, str) else s) for k, s in v.items()}
+            return {k: ({"field": s} if isinstance(s, str | list) else s) for k, s in v.items()}
         return v
 
 
@@ -273,7 +293,7 @@ class Mapping(Frozen):
         coll = self.collections.get(collection)  # type: ignore[call-overload]
         if coll is None:
             return []
-        names = [s.field for s in coll.fields.values() if s.field]
+        names = [name for s in coll.fields.values() for name in s.names]
         if coll.where:
             names.append(coll.where.field)
         return list(dict.fromkeys(names))
@@ -300,7 +320,24 @@ def export_json_schema() -> dict[str, Any]:
             "anyOf": [
                 {"$ref": "#/$defs/FieldSpec"},
                 {"type": "string", "description": "Short form: the source field's name."},
+                {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "minItems": 1,
+                    "description": "Short form: the source field's name, then its aliases.",
+                },
             ]
+        }
+    spec = defs.get("FieldSpec", {}).get("properties", {})
+    if "field" in spec:
+        spec["field"] = {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                {"type": "null"},
+            ],
+            "default": None,
+            "description": "Source field (property, key, column); a list names its aliases too.",
         }
     where = defs.get("Where", {}).get("properties", {})
     if "equals" in where:

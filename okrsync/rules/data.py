@@ -183,4 +183,20 @@ RULES: Final[tuple[Rule, ...]] = (
         hint="Use a code from `okrsync rules` (such as KR002) or a family name (such as "
         "alignment).",
     ),
+    Rule(
+        code="DATA009",
+        name="not-an-objective",
+        family="data",
+        severity="info",
+        summary="A page the source's query matched is not an objective (e.g. meeting notes).",
+        explanation=(
+            "A label or a parent page gathers whatever people put there: meeting notes about "
+            "OKRs carry the `okr` label too. A page holding none of the keys the mapping reads "
+            "and no key results is not read as an objective, so it is neither scored nor "
+            "written on."
+        ),
+        hint="If it is an objective, add the keys it uses as aliases in the mapping; "
+        "otherwise take it out of the source's query (remove the label, or narrow the CQL).",
+        message="{collection} record {id!r} is not an objective",
+    ),
 )

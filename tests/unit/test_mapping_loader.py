@@ -207,7 +207,7 @@ version: 1
 collections:
   objectives:
     fields:
-      title: [Objective]
+      title: 12
       owners: {parse: people}
     where: Type
 """
@@ -215,7 +215,7 @@ collections:
     path = tmp_path / "okr.yaml"
     assert problems == [
         f"{path}:5 collections.objectives.fields.title: expected the source field's name or a "
-        "mapping with field/parse/values/default/value, not a list",
+        "mapping with field/parse/values/default/value, not the value 12",
         f"{path}:6 collections.objectives.fields.owners: give `field` (the source field), "
         "`value` or `default`",
         f"{path}:7 collections.objectives.where: expected a mapping (key: value), "

@@ -649,3 +649,38 @@ def test_managed_outputs_on_key_result_child_pages(site: Site) -> None:
     assert kr_record.fields["KR score"] == "0.5"
     rereview = review.model_copy(update={"source_records": tuple(again)})
     assert connector.plan(rereview) == []
+
+
+def test_auto_reads_key_results_from_a_table_or_from_child_pages(site: Site) -> None:
+    sandbox = site.sandbox
+    details = (
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><th><strong>Quarter:</strong></th><td>Q3 2025</td></tr></tbody></table>"
+        "</ac:rich-text-body></ac:structured-macro>"
+    )
+    table = (
+        "<table><tbody><tr><th>Key Result</th><th>Start</th><th>Target</th></tr>"
+        "<tr><td>Churn below 2%</td><td>3</td><td>2</td></tr></tbody></table>"
+    )
+    with_table = sandbox.create_page("OKR", "Keep users", details + table, labels=("okr-mixed",))
+    with_children = sandbox.create_page("OKR", "Delight users", details, labels=("okr-mixed",))
+    kr_page = sandbox.create_page(
+        "OKR",
+        "NPS to 45",
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><td>Start</td><td>30</td></tr><tr><td>Target:</td><td>45</td></tr>"
+        "</tbody></table></ac:rich-text-body></ac:structured-macro>",
+        with_children.id,
+    )
+    sandbox.create_page("OKR", "Retro notes", "<p>What went well</p>", with_children.id)
+    connector = site.connector(objectives={"label": "okr-mixed"}, key_results="auto")
+    records = _by_id(list(connector.pull(None)))
+    assert set(records) == {
+        with_table.id,
+        f"{with_table.id}#kr-churn-below-2",
+        with_children.id,
+        kr_page.id,
+    }, "the child page without Page Properties is not a key result"
+    kr = records[kr_page.id]
+    assert (kr.fields["@page"], kr.fields["Key Result"]) == (with_children.id, "NPS to 45")
+    assert records[with_children.id].fields["Quarter"] == "Q3 2025"
