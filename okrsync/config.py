@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import ipaddress
 import re
-import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from okrsync.connector import ConnectorFactory, Writeback, load_connector
+from okrsync.connector import ConnectorFactory, Writeback, load_connector, options_model_of
 from okrsync.errors import ConfigError
 from okrsync.evaluation import ScoringSettings
 from okrsync.model import Frozen
@@ -394,9 +393,8 @@ def _check_connector_options(key: str, connector: str, options: dict[str, Any]) 
         factory = resolve_connector(connector)
     except ConfigError as exc:
         return [f"{key}.connector: {exc.message} (fix: {exc.hint})"]
-    module = sys.modules.get(getattr(factory, "__module__", "") or "")
-    model = getattr(module, "options_model", None) if module else None
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+    model = options_model_of(factory)
+    if model is None:
         return []
     try:
         model.model_validate(options)

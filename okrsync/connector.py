@@ -11,38 +11,52 @@ names a factory `create(context: ConnectorContext) -> Connector`, loaded only wh
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field, SecretStr
 
 from okrsync.errors import ConfigError
 from okrsync.model import Frozen, Severity
+from okrsync.records import (
+    COLLECTIONS,
+    Collection,
+    SourceRecord,
+    Write,
+    WriteKind,
+    WriteResult,
+    content_hash,
+)
 
 if TYPE_CHECKING:
     from okrsync.mapping.schema import Mapping as MappingFile
     from okrsync.review import Review
 
+__all__ = [
+    "COLLECTIONS",
+    "Collection",
+    "Connector",
+    "ConnectorContext",
+    "ConnectorFactory",
+    "ConnectorStats",
+    "FieldInfo",
+    "FullRefreshHint",
+    "Problem",
+    "SourceRecord",
+    "SourceSchema",
+    "Write",
+    "WriteKind",
+    "WriteResult",
+    "Writeback",
+    "content_hash",
+    "options_model_of",
+]
+
 ENTRY_POINT_GROUP = "okrsync.connectors"
-
-Collection = Literal["objectives", "key_results", "cycles", "people", "check_ins"]
-COLLECTIONS: tuple[Collection, ...] = ("objectives", "key_results", "cycles", "people", "check_ins")
-
-
-class SourceRecord(Frozen):
-    """One record as a connector read it, before the mapping gives it meaning."""
-
-    collection: Collection
-    external_id: str
-    url: str | None = None
-    updated_at: datetime | None = None
-    fields: dict[str, Any] = {}
-    trashed: bool = Field(default=False, description="Archived/trashed at the source: drop it.")
 
 
 class Problem(Frozen):
@@ -91,47 +105,6 @@ class SourceSchema(Frozen):
         default={},
         description="Decimal mark ('.' or ',') to how many sampled pages write numbers with it.",
     )
-
-
-WriteKind = Literal["properties", "page", "schema", "comment"]
-
-
-class Write(Frozen):
-    """One idempotent write, planned purely from a review.
-
-    `target` is a stable key for the thing written (e.g. `notion:page:<id>` or
-    `confluence:review:<space>:<cycle>`); the executor keeps `content_hash` per target in the
-    ledger and skips a write whose hash did not change. `payload` is JSON-able and holds
-    everything `apply()` needs; `changes` is the human view for `--dry-run` (field -> new value,
-    and `before` the old values when known).
-    """
-
-    target: str
-    kind: WriteKind
-    description: str
-    payload: dict[str, Any]
-    changes: dict[str, Any] = {}
-    before: dict[str, Any] = {}
-    content_hash: str = ""
-    record: str | None = Field(
-        default=None,
-        description="The source record whose pulled values the plan compared with (`before`). "
-        "When that record was pulled in this run, the plan saw the live values and still found "
-        "a difference, so the executor writes even if the ledger holds the same hash: someone "
-        "changed the output by hand.",
-    )
-
-    def with_hash(self) -> Write:
-        """Return this write with `content_hash` computed from its payload."""
-        return self.model_copy(update={"content_hash": content_hash(self.payload)})
-
-
-class WriteResult(Frozen):
-    target: str
-    status: Literal["applied", "unchanged", "failed"]
-    remote_version: str | None = None
-    error: str | None = None
-    subject: str | None = Field(default=None, description="Page or record the failure is about.")
 
 
 class ConnectorStats(BaseModel):
@@ -222,18 +195,26 @@ class Connector(Protocol):
 ConnectorFactory = Callable[[ConnectorContext], Connector]
 
 
-def content_hash(payload: Any) -> str:
-    """Stable SHA-256 of a JSON-able value (keys sorted, dates as ISO strings)."""
+# What a connector may offer beyond the protocol. The engine asks for each with isinstance() or
+# options_model_of(), so a connector without them still works.
 
-    def default(value: Any) -> str:
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, BaseModel):
-            return json.dumps(value.model_dump(mode="json"), sort_keys=True)
-        raise TypeError(f"not JSON-able: {type(value).__name__}")
 
-    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=default)
-    return hashlib.sha256(data.encode()).hexdigest()
+@runtime_checkable
+class FullRefreshHint(Protocol):
+    """Optional: a connector that knows when its incremental reads miss something (Notion's
+    never return trashed pages) asks for a full read itself."""
+
+    def full_refresh_due(self, *, runs_since_full: int, last_full: datetime | None) -> bool: ...
+
+
+def options_model_of(factory: ConnectorFactory) -> type[BaseModel] | None:
+    """Optional: the pydantic model of a connector's options, as `options_model` in the module
+    that defines its factory; `okrsync.toml` is then validated with it before any run."""
+    module = sys.modules.get(getattr(factory, "__module__", "") or "")
+    model = getattr(module, "options_model", None) if module else None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model
+    return None
 
 
 def available_connectors() -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from okrsync.connector import Connector, Write
+from okrsync.connector import Connector
 from okrsync.errors import (
     AccessDenied,
     AuthError,
@@ -29,6 +29,7 @@ from okrsync.errors import (
     TransientError,
 )
 from okrsync.model import Frozen
+from okrsync.records import Write
 from okrsync.state import StateStore
 
 OutcomeStatus = Literal["applied", "unchanged", "skipped", "failed", "planned", "not_attempted"]

@@ -20,6 +20,8 @@ ObjectiveKind = Literal["committed", "aspirational"]
 KeyResultKind = Literal["increase", "decrease", "at_least", "at_most", "milestone"]
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+SEVERITY_RANK: Final[dict[str, int]] = {severity: i for i, severity in enumerate(SEVERITIES)}
+"""The one severity order: 0 is the most severe. Every listing and `--fail-on` use it."""
 
 
 class Frozen(BaseModel):
@@ -166,3 +168,8 @@ class Finding(Frozen):
     hint: str = ""
     family: str = ""
     name: str = ""
+
+
+def finding_sort_key(finding: Finding) -> tuple[int, str, str, str]:
+    """Errors first, then by code, subject and message: the order every listing uses."""
+    return (SEVERITY_RANK[finding.severity], finding.code, finding.subject, finding.message)

@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from okrsync.connector import SourceRecord
 from okrsync.evaluation import Evaluation, Health, KeyResultScore, ObjectiveScore
 from okrsync.model import Cycle, Finding, Frozen, KeyResult, Objective, Severity, Workspace
+from okrsync.records import SourceRecord
 
 
 class Review(Frozen):

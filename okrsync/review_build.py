@@ -22,6 +22,7 @@ from okrsync.model import (
     Person,
     Severity,
     Workspace,
+    finding_sort_key,
 )
 from okrsync.review import (
     AlignmentNode,
@@ -51,11 +52,6 @@ def objective_sort_key(objective: Objective) -> tuple[int, str, str]:
 def key_result_sort_key(kr: KeyResult) -> tuple[str, str]:
     """Order key results by title, then id, independent of the order a source returned them."""
     return (kr.title.casefold(), kr.id)
-
-
-def finding_sort_key(finding: Finding) -> tuple[int, str, str, str]:
-    """Errors first, then by code, subject and message."""
-    return (SEVERITIES.index(finding.severity), finding.code, finding.subject, finding.message)
 
 
 def display_names(ids: Iterable[str], people: Mapping[str, Person]) -> tuple[str, ...]:

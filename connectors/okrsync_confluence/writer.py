@@ -26,7 +26,7 @@ from okrsync.connector import SourceRecord, Write, Writeback, WriteResult, conte
 from okrsync.errors import AccessDenied, RecordError, TransientError
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
-from okrsync.model import SEVERITIES, Finding
+from okrsync.model import SEVERITY_RANK, Finding
 from okrsync.review import CycleReview, Review
 from okrsync_confluence.client import ConfluenceClient, PageData, VersionConflict, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
@@ -53,8 +53,7 @@ VERSION_MESSAGE: Final = "okrsync: regenerated"
 
 def warning_lines(findings: Sequence[Finding]) -> list[str]:
     """One line per finding, most severe first: `KR002 message`."""
-    order = {sev: i for i, sev in enumerate(SEVERITIES)}
-    ranked = sorted(findings, key=lambda f: (order.get(f.severity, 9), f.code, f.message))
+    ranked = sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], f.code, f.message))
     return [f"{f.code} {f.message}" for f in ranked]
 
 

@@ -31,7 +31,7 @@ from okrsync.errors import AccessDenied, RecordError
 from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
-from okrsync.model import SEVERITIES, Finding, KeyResult, Objective
+from okrsync.model import SEVERITY_RANK, Finding, KeyResult, Objective
 from okrsync.render.figures import health_label
 from okrsync.review import CycleReview, Review
 
@@ -68,8 +68,7 @@ CREATE_ATTEMPTS: Final = 3
 
 def warning_lines(findings: Iterable[Finding]) -> list[str]:
     """One line per finding, most severe first: `⚠ KR002 message`."""
-    order = {sev: i for i, sev in enumerate(SEVERITIES)}
-    ranked = sorted(findings, key=lambda f: (order.get(f.severity, 9), f.code, f.message))
+    ranked = sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], f.code, f.message))
     return [f"⚠ {f.code} {f.message}" for f in ranked]
 
 

@@ -36,7 +36,6 @@ from okrsync.mapping.findings import (
     FindingMaker,
     SuppressionParser,
     finding_maker,
-    suppression_parser,
 )
 from okrsync.mapping.keys import find_key
 from okrsync.mapping.page_locale import page_locales, page_of
@@ -69,7 +68,6 @@ from okrsync.mapping.values import (
     parse_number,
     parse_option,
     parse_people,
-    parse_suppressions,
     parse_text,
     show,
 )
@@ -84,6 +82,7 @@ from okrsync.model import (
     SourceRef,
     Workspace,
 )
+from okrsync.rules.suppressions import parse_suppressions
 
 NOUNS: Final = {
     "objectives": "objective",
@@ -534,7 +533,7 @@ def apply_mapping(
     counted in `dropped`. The canonical id of every record is its external id.
     """
     report = finding_maker()
-    suppressions = suppression_parser()
+    suppressions: SuppressionParser = parse_suppressions
     findings: list[Finding] = []
     dropped = 0
     read: dict[str, list[ReadRecord]] = {c: [] for c in _ORDER}

@@ -764,34 +764,3 @@ def parse_option(value: Any, options: str) -> str:
         if found:
             return found
     raise ValueParseError(value, f"one of {', '.join(canonical)}")
-
-
-_SUPPRESSION: Final = re.compile(r"okrsync\s*[:\-]?\s*ignore\b:?(?P<rest>[^\n.;]*)", re.I)
-_CODE: Final = re.compile(r"[A-Za-z]+[0-9]+")
-_FAMILY: Final = re.compile(r"[A-Za-z][A-Za-z_\-]*")
-
-
-def parse_suppressions(value: Any) -> tuple[str, ...]:
-    """Read rule suppressions written in the workspace: "okrsync: ignore KR002, OBJ001".
-
-    Case-insensitive, anywhere in the text (several such notes may appear). Codes are returned
-    upper-case ("KR002"), family names lower-case ("alignment"). A family name is only taken as
-    the first word of a comma-separated item, so "okrsync: ignore KR002 because it is a KPI"
-    yields only KR002. Text without such a note yields ().
-    """
-    if isinstance(value, list | tuple):
-        text = "\n".join(parse_text(v) for v in value)
-    else:
-        text = parse_text(value)
-    found: list[str] = []
-    for match in _SUPPRESSION.finditer(text):
-        for item in match["rest"].split(","):
-            for position, word in enumerate(item.split()):
-                word = word.strip("()[]\"'")
-                if _CODE.fullmatch(word):
-                    found.append(word.upper())
-                elif position == 0 and _FAMILY.fullmatch(word) and word.lower() != "and":
-                    found.append(word.lower())
-                elif word.lower() != "and":
-                    break
-    return tuple(dict.fromkeys(found))

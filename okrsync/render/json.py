@@ -22,9 +22,9 @@ import math
 from typing import Any, Final
 
 from okrsync.evaluation import HEALTHS
-from okrsync.model import SEVERITIES
+from okrsync.model import SEVERITIES, finding_sort_key
 from okrsync.review import Review
-from okrsync.review_build import finding_sort_key, score_change
+from okrsync.review_build import score_change
 
 DECIMALS: Final = 4
 

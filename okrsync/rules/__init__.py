@@ -6,9 +6,10 @@ Public API: `catalogue()`, `get_rule(code)`, `check(workspace, evaluation, setti
 `parse_suppressions(text)` for `okrsync: ignore ...` notes, and `render_rules_markdown()`.
 """
 
+from okrsync.model import finding_sort_key
 from okrsync.rules.catalogue import FAMILIES, Family, Hit, NoThresholds, Rule, Thresholds
 from okrsync.rules.docs import render_rule_markdown, render_rules_markdown
-from okrsync.rules.engine import check, fails, filter_findings, finding_sort_key, make_finding
+from okrsync.rules.engine import check, fails, filter_findings, make_finding
 from okrsync.rules.registry import catalogue, get_rule, is_known_selector, select_rules
 from okrsync.rules.settings import FailOn, RuleSettings
 from okrsync.rules.suppressions import parse_suppressions

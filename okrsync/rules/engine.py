@@ -12,18 +12,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from okrsync.evaluation import Evaluation
-from okrsync.model import SEVERITIES, Finding, KeyResult, Objective, Workspace
+from okrsync.model import SEVERITY_RANK, Finding, KeyResult, Objective, Workspace, finding_sort_key
 from okrsync.rules.context import build_context
 from okrsync.rules.registry import catalogue, get_rule, rules_by_code, select_rules
 from okrsync.rules.settings import FailOn, RuleSettings
 
-_SEVERITY_RANK: Final = {severity: i for i, severity in enumerate(SEVERITIES)}
 _DEFAULT_SETTINGS: Final = RuleSettings()
-
-
-def finding_sort_key(finding: Finding) -> tuple[int, str, str, str]:
-    """Errors first, then by code, subject and message: the order every listing uses."""
-    return (_SEVERITY_RANK[finding.severity], finding.code, finding.subject, finding.message)
 
 
 def suppressed_codes(workspace: Workspace) -> dict[str, frozenset[str]]:
@@ -108,8 +102,8 @@ def fails(findings: Iterable[Finding], fail_on: FailOn) -> bool:
     """True when any finding is at least as severe as `fail_on` (never: always False)."""
     if fail_on == "never":
         return False
-    limit = _SEVERITY_RANK[fail_on]
-    return any(_SEVERITY_RANK[f.severity] <= limit for f in findings)
+    limit = SEVERITY_RANK[fail_on]
+    return any(SEVERITY_RANK[f.severity] <= limit for f in findings)
 
 
 def make_finding(code: str, subject: str, message: str | None = None, **params: Any) -> Finding:

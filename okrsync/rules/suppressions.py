@@ -9,7 +9,7 @@ outcome"): the list ends at the first word that is neither code-like nor a famil
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 from okrsync.rules.registry import is_known_selector
 
@@ -22,21 +22,26 @@ def _normalise(token: str) -> str:
     return token.upper() if _CODE_LIKE_RE.match(token) else token.casefold()
 
 
-def parse_suppressions(text: str) -> tuple[str, ...]:
+def parse_suppressions(value: Any) -> tuple[str, ...]:
     """The rule codes and families a text silences, in order, without duplicates.
 
-    Accepts one directive per line, any case, the colon optional, codes separated by commas or
-    spaces:
-    "okrsync: ignore KR002, OBJ001", "okrsync:ignore kr002 alignment". Codes come back upper
-    case (KR002), families and names lower case. Unknown code-like tokens (KR999) are kept so
-    that `check()` can report them (DATA008) instead of silently ignoring a typo.
+    The one suppression parser: the mapping reads notes fields with it and `okrsync rules`
+    documents it. Accepts one directive per line, any case, the colon optional, codes separated
+    by commas, spaces or "and": "okrsync: ignore KR002, OBJ001", "okrsync:ignore kr002
+    alignment". Codes come back upper case (KR002), families and names lower case. Unknown
+    code-like tokens (KR999) are kept so that `check()` can report them (DATA008) instead of
+    silently ignoring a typo. A list (a multi-select) is read one item per line.
     """
+    if isinstance(value, list | tuple):
+        text = "\n".join(str(v) for v in value if v is not None)
+    else:
+        text = value if isinstance(value, str) else ("" if value is None else str(value))
     found: list[str] = []
     for match in _DIRECTIVE_RE.finditer(text):
         rest = _STOP_RE.split(match.group("rest"), maxsplit=1)[0]
         for raw in re.split(r"[\s,]+", rest.strip(" :")):
             token = raw.strip()
-            if not token:
+            if not token or token.casefold() == "and":
                 continue
             if not (_CODE_LIKE_RE.match(token) or is_known_selector(token)):
                 break

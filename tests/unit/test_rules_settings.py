@@ -162,6 +162,8 @@ def test_suppression_by_family_on_an_objective() -> None:
         ("okrsync: ignore KR002 -- agreed with the coach", ("KR002",)),
         ("okrsync: ignore missing-baseline; see notes", ("missing-baseline",)),
         ("okrsync: ignore KR999", ("KR999",)),
+        ("okrsync: ignore KR1 and KR2", ("KR1", "KR2")),
+        ("okrsync: ignore alignment, KR002", ("alignment", "KR002")),
         ("okrsync: ignore", ()),
         ("no directive here, KR002", ()),
         ("", ()),
@@ -169,6 +171,11 @@ def test_suppression_by_family_on_an_objective() -> None:
 )
 def test_parse_suppressions(text: str, expected: tuple[str, ...]) -> None:
     assert parse_suppressions(text) == expected
+
+
+def test_suppressions_in_a_multi_select() -> None:
+    """The mapping hands a multi-select over as a list: one item per line."""
+    assert parse_suppressions(["okrsync: ignore KR002", "other"]) == ("KR002",)
 
 
 def test_parsed_suppressions_select_rules() -> None:

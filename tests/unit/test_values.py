@@ -24,7 +24,6 @@ from okrsync.mapping.values import (
     parse_number,
     parse_option,
     parse_people,
-    parse_suppressions,
     parse_text,
 )
 
@@ -401,28 +400,6 @@ def test_options_and_synonyms(value: Any, options: str, expected: str) -> None:
 def test_unknown_option_names_the_choices() -> None:
     with pytest.raises(ValueParseError, match="one of company, department, team, individual"):
         parse_option("Tribe", "level")
-
-
-@pytest.mark.parametrize(
-    ("text", "codes"),
-    [
-        ("okrsync: ignore KR002", ("KR002",)),
-        ("Context first. OKRSYNC: IGNORE kr002, obj001. More notes", ("KR002", "OBJ001")),
-        ("okrsync ignore KR002 OBJ001", ("KR002", "OBJ001")),
-        ("okrsync: ignore alignment, KR002", ("alignment", "KR002")),
-        ("okrsync: ignore KR002 because it is a KPI", ("KR002",)),
-        ("okrsync: ignore KR1 and KR2", ("KR1", "KR2")),
-        ("okrsync: ignore KR002\nokrsync: ignore ALN004", ("KR002", "ALN004")),
-        ("nothing to see", ()),
-        ("", ()),
-    ],
-)
-def test_suppressions(text: str, codes: tuple[str, ...]) -> None:
-    assert parse_suppressions(text) == codes
-
-
-def test_suppressions_in_a_multi_select() -> None:
-    assert parse_suppressions(["okrsync: ignore KR002", "other"]) == ("KR002",)
 
 
 def test_text_from_flattened_values() -> None:
