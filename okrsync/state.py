@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from okrsync.connector import SourceRecord
 from okrsync.errors import StateError
+from okrsync.history import StoredScore, previous_scores
 from okrsync.model import CheckIn, Frozen
+from okrsync.records import SourceRecord
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -399,16 +400,14 @@ class StateStore:
         the review planned in the run of a change would show no change and the next run's
         review would, so every change cost a second review write.
         """
+        return previous_scores(self.stored_scores(source), current)
+
+    def stored_scores(self, source: str) -> dict[str, StoredScore]:
+        """Per subject of `source`: its stored (score, previous score)."""
         rows = self._conn.execute(
             "SELECT subject, score, previous FROM scores WHERE source = ?", (source,)
         ).fetchall()
-        found: dict[str, float] = {}
-        for subject, score, previous in rows:
-            if current is not None and subject in current and current[subject] != score:
-                previous = score
-            if previous is not None:
-                found[subject] = float(previous)
-        return found
+        return {subject: (score, previous) for subject, score, previous in rows}
 
     def save_scores(self, source: str, scores: Mapping[str, float | None], at: datetime) -> int:
         """Store current scores; a score that changed keeps its old value as `previous`.

@@ -1,0 +1,150 @@
+"""The pure middle of a run: records, history and previous scores in, the review out.
+
+`build_review` maps each source's records, adds okrsync's value history, scores, checks the
+rules and assembles the `Review`, without touching the state store or the network. The shell
+(`okrsync.sync.run`) feeds it what it pulled and what the store holds, then stores what it
+returns (new history rows, current scores); `lint` and `--dry-run` simply store nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from okrsync.evaluation import Evaluation, ScoringSettings
+from okrsync.history import (
+    StoredScore,
+    current_scores,
+    new_observations,
+    observations,
+    previous_scores,
+)
+from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.model import CheckIn, Finding, Workspace
+from okrsync.records import SourceRecord
+from okrsync.review import Review
+from okrsync.sync.merge import unmapped_ids
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInput:
+    """One source as the builder needs it: its mapping, merged records and stored history."""
+
+    name: str
+    connector: str
+    mapping: MappingFile
+    records: Sequence[SourceRecord]
+    history: Sequence[CheckIn] = ()
+    stored_scores: Mapping[str, StoredScore] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutput:
+    """What the builder found for one source, and what the shell stores for it."""
+
+    name: str
+    workspace: Workspace
+    mapping_findings: tuple[Finding, ...]
+    dropped: tuple[str, ...]
+    new_history: tuple[CheckIn, ...]
+    scores: dict[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewBuild:
+    """The review and, per source, what went into it."""
+
+    review: Review
+    sources: dict[str, SourceOutput]
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.review.workspace
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.review.evaluation
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.review.findings)
+
+
+def rule_settings(rules: Any) -> Any:
+    """The config's `[rules]` as okrsync.rules.RuleSettings."""
+    from okrsync.rules import RuleSettings
+
+    if isinstance(rules, RuleSettings):
+        return rules
+    return RuleSettings.model_validate(rules or {})
+
+
+def combine(workspaces: Sequence[Workspace]) -> Workspace:
+    """One workspace holding every source's cycles, objectives, key results and people."""
+    if len(workspaces) == 1:
+        return workspaces[0]
+    return Workspace(
+        cycles=tuple(c for w in workspaces for c in w.cycles),
+        objectives=tuple(o for w in workspaces for o in w.objectives),
+        key_results=tuple(k for w in workspaces for k in w.key_results),
+        people=tuple(p for w in workspaces for p in w.people),
+        check_ins=tuple(c for w in workspaces for c in w.check_ins),
+    )
+
+
+def build_review(
+    sources: Sequence[SourceInput],
+    *,
+    scoring: ScoringSettings,
+    rules: Any,
+    now: datetime,
+    name: str,
+) -> ReviewBuild:
+    """Map, add history, score, check and assemble the review of `sources` at `now` (pure)."""
+    from okrsync.mapping.apply import apply_mapping
+    from okrsync.rules import check, filter_findings
+    from okrsync.scoring import evaluate
+
+    mapped: list[tuple[SourceInput, Workspace, tuple[Finding, ...], tuple[CheckIn, ...]]] = []
+    for src in sources:
+        result = apply_mapping(src.mapping, src.records, connector=src.connector)
+        workspace: Workspace = result.workspace
+        added = tuple(new_observations(src.history, observations(workspace, now)))
+        workspace = workspace.model_copy(
+            update={"check_ins": (*workspace.check_ins, *src.history, *added)}
+        )
+        mapped.append((src, workspace, tuple(result.findings), added))
+    workspace = combine([w for _, w, _, _ in mapped])
+    evaluation = evaluate(workspace, now.date(), scoring)
+    settings = rule_settings(rules)
+    mapping_findings = [f for _, _, found, _ in mapped for f in found]
+    findings = [
+        *filter_findings(mapping_findings, settings, workspace),
+        *check(workspace, evaluation, settings),
+    ]
+    scores = current_scores(evaluation)
+    previous: dict[str, float] = {}
+    outputs: dict[str, SourceOutput] = {}
+    for src, own, found, added in mapped:
+        previous.update(previous_scores(src.stored_scores or {}, scores))
+        ids = {o.id for o in own.objectives} | {k.id for k in own.key_results}
+        outputs[src.name] = SourceOutput(
+            name=src.name,
+            workspace=own,
+            mapping_findings=found,
+            dropped=tuple(unmapped_ids(found)),
+            new_history=added,
+            scores={k: v for k, v in scores.items() if k in ids},
+        )
+    review = Review(
+        workspace=workspace,
+        evaluation=evaluation,
+        findings=tuple(findings),
+        generated_at=now,
+        previous_scores=previous,
+        source=name,
+        source_records=tuple(r for src in sources for r in src.records),
+    )
+    return ReviewBuild(review=review, sources=outputs)
