@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 
 import requests
 from okrsync_confluence.client import (
@@ -16,6 +15,8 @@ from okrsync_confluence.client import (
 )
 from okrsync_confluence.options import ConfluenceOptions
 from pydantic import SecretStr
+
+from tests.recorded import confluence_v2_mock
 
 
 def _client(url: str, deployment: str = "cloud") -> ConfluenceClient:
@@ -68,12 +69,10 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     assert _retry_after(_response(429, {}, {"Retry-After": past})) == 0.0
 
 
-def test_vendor_messages_of_v1_and_v2_error_bodies(shared_fixtures: Path) -> None:
+def test_vendor_messages_of_v1_and_v2_error_bodies() -> None:
     v2 = {"errors": [{"status": 404, "code": "NOT_FOUND", "title": "Not Found", "detail": "gone"}]}
     assert _vendor_message(_response(404, v2)) == "gone"
-    v1 = json.loads(
-        (shared_fixtures / "confluence/atlassian-python-api-mocks/ERROR_NOT_FOUND.json").read_text()
-    )
+    v1 = confluence_v2_mock("ERROR_NOT_FOUND")
     assert _vendor_message(_response(404, v1)) == "The requested resource could not be found"
     assert _vendor_message(_response(409, {"statusCode": 409, "message": "Version must be"})) == (
         "Version must be"

@@ -1,8 +1,6 @@
-"""The storage-format reader on hand-written real-world variants and on third-party fixtures."""
+"""The storage-format reader on hand-written real-world variants and our storage samples."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from okrsync_confluence.storage_read import (
@@ -14,6 +12,8 @@ from okrsync_confluence.storage_read import (
     read_page,
     slug,
 )
+
+from tests.recorded import storage_sample
 
 KEYS_IN_TH = """
 <ac:structured-macro ac:name="details" ac:schema-version="1" ac:macro-id="abc-123">
@@ -131,36 +131,36 @@ def test_slug_keeps_letters_of_any_language() -> None:
     assert slug("売上を倍増") == "売上を倍増"
 
 
-MARK_FILES = ["admonitions", "codes", "macro-include", "table", "tasklists"]
+SAMPLES = ["panels", "codes", "macro-table", "tables", "tasklists"]
 
 
-@pytest.mark.parametrize("name", MARK_FILES)
-def test_mark_testdata_parses_with_the_same_reader(shared_fixtures: Path, name: str) -> None:
-    body = (shared_fixtures / "confluence" / "mark-testdata" / f"{name}.html").read_text()
+@pytest.mark.parametrize("name", SAMPLES)
+def test_storage_samples_parse_with_the_same_reader(name: str) -> None:
+    body = storage_sample(name)
     page = read_page(body)
     root = parse_storage(body)
     assert plain_text(root), f"{name}: some text must be read"
-    if name == "table":
-        assert [t.headers for t in page.tables] == [["HEADER1", "HEADER2"]] * 2
-        assert page.tables[1].rows == [{"HEADER1": "row1", "HEADER2": "row2"}]
-    if name == "macro-include":
-        assert page.tables[0].rows == [{"Header 1": "Cell A", "Header 2": "Cell B"}]
+    if name == "tables":
+        assert [t.headers for t in page.tables] == [["Metric", "Target"]] * 2
+        assert page.tables[1].rows == [{"Metric": "Churn", "Target": "2 %"}]
+    if name == "macro-table":
+        assert page.tables[0].rows == [{"Team": "Platform", "Owner": "Ada"}]
     if name == "codes":
-        assert "collapse-and-title" in plain_text(root)
+        assert "titled-and-collapsed" in plain_text(root)
         words = plain_text(root).split()
         assert "false" not in words, "macro parameters are not page text"
-        assert "unknown code" in plain_text(root).split("\n"), "code bodies are blocks"
+        assert "odd language" in plain_text(root).split("\n"), "code bodies are blocks"
     if name == "tasklists":
-        assert "Add delight" in plain_text(root)
+        assert "Share the scores" in plain_text(root)
         assert "complete" not in plain_text(root).split("\n")
 
 
-def test_mark_admonitions_panels_are_text_not_tables(shared_fixtures: Path) -> None:
-    body = (shared_fixtures / "confluence" / "mark-testdata" / "admonitions.html").read_text()
+def test_panels_are_text_not_tables() -> None:
+    body = storage_sample("panels")
     page = read_page(body)
     assert page.tables == []
     assert page.details == {}
-    assert "Warn bullet 1" in plain_text(parse_storage(body))
+    assert "Hiring is behind plan" in plain_text(parse_storage(body))
 
 
 def test_horizontal_page_properties_and_old_style_hidden_parameter() -> None:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from okrsync_sandbox.confluence import ConfluenceSandbox
 from okrsync_sandbox.confluence.wire import Deployment
-
-CONFLUENCE_FIXTURES = (
-    Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "confluence"
-)
 
 
 def started(deployment: Deployment) -> Iterator[ConfluenceSandbox]:
@@ -38,12 +33,3 @@ def cloud() -> Iterator[ConfluenceSandbox]:
 @pytest.fixture
 def datacenter() -> Iterator[ConfluenceSandbox]:
     yield from started("datacenter")
-
-
-@pytest.fixture
-def confluence_fixtures() -> Path:
-    if not CONFLUENCE_FIXTURES.is_dir():
-        raise RuntimeError(
-            f"{CONFLUENCE_FIXTURES} is missing: clone with shared/ beside the project"
-        )
-    return CONFLUENCE_FIXTURES

@@ -21,6 +21,7 @@ from okrsync_sandbox.confluence.seed import (
     user_key_for,
 )
 from okrsync_sandbox.confluence.storage_xml import AC_NS, RI_NS, parse_storage
+from tests.recorded import storage_sample
 
 from .clients import raw_session, v1_client
 
@@ -282,21 +283,18 @@ def test_render_html_escapes_all_text(cloud: ConfluenceSandbox) -> None:
     assert "b" not in tags_of(html.split("<body>")[1])
 
 
-def test_seeded_pages_render_and_mark_testdata_renders(
-    cloud: ConfluenceSandbox, confluence_fixtures: Path
-) -> None:
+def test_seeded_pages_and_storage_samples_render(cloud: ConfluenceSandbox) -> None:
     cloud.seed(demo_workspace())
-    for name in ("admonitions", "tasklists", "codes", "table", "macro-include"):
-        body = (confluence_fixtures / "mark-testdata" / f"{name}.html").read_text()
-        cloud.create_page("OKR", f"mark {name}", body)
+    for name in ("panels", "tasklists", "codes", "tables", "macro-table"):
+        cloud.create_page("OKR", f"sample {name}", storage_sample(name))
     pages = cloud.render_html()
     assert "Grow revenue in the DACH region" in pages
     sales = pages["Grow revenue in the DACH region"]
     assert ">At risk</span>" in sales and "@Ben O&#x27;Neil" in sales
     assert "<td><strong>Key Result</strong></td>" in sales
-    assert 'class="panel panel-tip"' in pages["mark admonitions"]
-    assert "<pre><code>code bash</code></pre>" in pages["mark codes"]
-    assert pages["mark tasklists"].count('type="checkbox"') == 3
+    assert 'class="panel panel-tip"' in pages["sample panels"]
+    assert "<pre><code>okrsync lint</code></pre>" in pages["sample codes"]
+    assert pages["sample tasklists"].count('type="checkbox"') == 3
 
 
 def test_view_is_served_over_http(cloud: ConfluenceSandbox) -> None:

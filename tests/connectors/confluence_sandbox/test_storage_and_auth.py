@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import requests
 from atlassian import Confluence
@@ -11,6 +9,7 @@ from requests import HTTPError
 
 from okrsync_sandbox.confluence import ConfluenceSandbox
 from okrsync_sandbox.confluence.storage_xml import AC_NS, check_storage, parse_storage
+from tests.recorded import STORAGE_SAMPLES, storage_sample
 
 from .clients import raw_session, v1_client, v1_url, v2_url
 
@@ -54,8 +53,8 @@ def test_well_formed_bodies_are_accepted(body: str) -> None:
     assert check_storage(body) is None
 
 
-def test_every_mark_testdata_body_is_accepted(confluence_fixtures: Path) -> None:
-    bodies = sorted((confluence_fixtures / "mark-testdata").glob("*.html"))
+def test_every_storage_sample_is_accepted() -> None:
+    bodies = sorted(STORAGE_SAMPLES.glob("*.html"))
     assert len(bodies) >= 5
     for path in bodies:
         assert check_storage(path.read_text(encoding="utf-8")) is None, path.name
@@ -105,12 +104,10 @@ def test_v2_rejects_malformed_body_with_a_v2_error(cloud: ConfluenceSandbox) -> 
     assert response.json()["errors"][0]["title"].startswith("Error parsing xhtml")
 
 
-def test_mark_testdata_round_trips_through_the_client(
-    sandbox: ConfluenceSandbox, confluence_fixtures: Path
-) -> None:
+def test_storage_sample_round_trips_through_the_client(sandbox: ConfluenceSandbox) -> None:
     client = v1_client(sandbox)
-    body = (confluence_fixtures / "mark-testdata" / "admonitions.html").read_text()
-    page = client.create_page("OKR", "Admonitions", body)
+    body = storage_sample("panels")
+    page = client.create_page("OKR", "Panels", body)
     read = client.get_page_by_id(page["id"], expand="body.storage")
     assert read["body"]["storage"]["value"] == body
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from requests import HTTPError
 
 from okrsync_sandbox.confluence import ConfluenceSandbox
+from tests.recorded import confluence_v2_mock as sample
 
 from .clients import raw_session, v2_client, v2_url
-
-MOCKS = "atlassian-python-api-mocks"
 
 
 def shape_mismatches(expected: Any, actual: Any, where: str = "$") -> list[str]:
@@ -53,10 +50,6 @@ def shape_mismatches(expected: Any, actual: Any, where: str = "$") -> list[str]:
     return [] if ok else [f"{where}: expected {type(expected).__name__}, got {actual!r}"]
 
 
-def sample(fixtures: Path, name: str) -> Any:
-    return json.loads((fixtures / MOCKS / f"{name}.json").read_text())
-
-
 def test_shape_check_catches_missing_keys_and_wrong_types() -> None:
     assert shape_mismatches({"a": "x", "b": {"c": 1}}, {"a": "y", "b": {"c": 2}, "d": 0}) == []
     assert shape_mismatches({"a": "x"}, {}) == ["$.a: missing"]
@@ -78,24 +71,20 @@ def tree(cloud: ConfluenceSandbox) -> dict[str, str]:
     return {"parent": parent.id, "first": first.id, "second": second.id}
 
 
-def test_page_matches_the_sample_shape(
-    cloud: ConfluenceSandbox, tree: dict[str, str], confluence_fixtures: Path
-) -> None:
+def test_page_matches_the_sample_shape(cloud: ConfluenceSandbox, tree: dict[str, str]) -> None:
     page = v2_client(cloud).get_page_by_id(tree["first"], body_format="storage")
-    assert shape_mismatches(sample(confluence_fixtures, "PAGE_MOCK"), page) == []
+    assert shape_mismatches(sample("PAGE_MOCK"), page) == []
     assert page["body"]["storage"]["value"] == "<p>one</p>"
     assert page["parentId"] == tree["parent"]
 
 
-def test_page_list_matches_the_sample_shape(
-    cloud: ConfluenceSandbox, tree: dict[str, str], confluence_fixtures: Path
-) -> None:
+def test_page_list_matches_the_sample_shape(cloud: ConfluenceSandbox, tree: dict[str, str]) -> None:
     listed = raw_session(cloud).get(
         v2_url(cloud, "pages"),
         params={"id": f"{tree['first']},{tree['second']}", "body-format": "storage", "limit": 1},
     )
     assert listed.status_code == 200
-    assert shape_mismatches(sample(confluence_fixtures, "PAGE_RESULT_LIST"), listed.json()) == []
+    assert shape_mismatches(sample("PAGE_RESULT_LIST"), listed.json()) == []
 
 
 @pytest.mark.parametrize(
@@ -110,31 +99,30 @@ def test_page_list_matches_the_sample_shape(
 def test_lists_match_the_sample_shapes(
     cloud: ConfluenceSandbox,
     tree: dict[str, str],
-    confluence_fixtures: Path,
     name: str,
     route: str,
 ) -> None:
     cloud.store.create_space("SECOND", "Second space")
     response = raw_session(cloud).get(v2_url(cloud, route.format(**tree)), params={"limit": 1})
     assert response.status_code == 200
-    assert shape_mismatches(sample(confluence_fixtures, name), response.json()) == []
+    assert shape_mismatches(sample(name), response.json()) == []
 
 
 def test_single_items_match_the_sample_shapes(
-    cloud: ConfluenceSandbox, tree: dict[str, str], confluence_fixtures: Path
+    cloud: ConfluenceSandbox, tree: dict[str, str]
 ) -> None:
     session = raw_session(cloud)
     prop_id = cloud.store.get_property(tree["first"], "okrsync").id
     prop = session.get(v2_url(cloud, f"pages/{tree['first']}/properties/{prop_id}")).json()
-    assert shape_mismatches(sample(confluence_fixtures, "PROPERTY_MOCK"), prop) == []
+    assert shape_mismatches(sample("PROPERTY_MOCK"), prop) == []
     assert prop["value"] == {"hash": "abc", "nested": {"n": 1}}
     space_id = cloud.store.space("OKR").id
     space = session.get(v2_url(cloud, f"spaces/{space_id}")).json()
-    assert shape_mismatches(sample(confluence_fixtures, "SPACE_MOCK"), space) == []
+    assert shape_mismatches(sample("SPACE_MOCK"), space) == []
     child = session.get(v2_url(cloud, f"pages/{tree['parent']}/children")).json()["results"][0]
-    assert shape_mismatches(sample(confluence_fixtures, "CHILD_PAGE_MOCK"), child) == []
+    assert shape_mismatches(sample("CHILD_PAGE_MOCK"), child) == []
     label = session.get(v2_url(cloud, f"pages/{tree['first']}/labels")).json()["results"][0]
-    assert shape_mismatches(sample(confluence_fixtures, "LABEL_MOCK"), label) == []
+    assert shape_mismatches(sample("LABEL_MOCK"), label) == []
 
 
 def test_pagination_by_links_next_and_link_header(cloud: ConfluenceSandbox) -> None:

@@ -1,7 +1,7 @@
 """Every page in the real recorded Notion responses flattens, with the right plain values.
 
-The cassettes under ../shared/fixtures/notion/ were recorded against api.notion.com by two other
-projects; they carry every property type the API has, so they keep our flattening honest about
+The responses under tests/fixtures/recorded/notion/ were recorded against api.notion.com by two
+other projects; they carry every property type the API has, so they keep our flattening honest about
 shapes we did not invent.
 """
 
@@ -19,7 +19,7 @@ from okrsync_notion.properties import (
     truncated,
 )
 
-from .recorded import recorded_pages, recorded_responses
+from tests.recorded import NOTION_RECORDED, recorded_pages, recorded_responses
 
 EXPECTED_TYPES = {
     "title",
@@ -47,8 +47,8 @@ EXPECTED_TYPES = {
 
 
 @pytest.fixture
-def notion_fixtures(shared_fixtures: Path) -> Path:
-    return shared_fixtures / "notion"
+def notion_fixtures() -> Path:
+    return NOTION_RECORDED
 
 
 def _props_by_name(notion_fixtures: Path, cassette: str, name: str) -> list[dict[str, Any]]:
@@ -106,7 +106,7 @@ def test_recorded_values_flatten_to_the_documented_plain_values(notion_fixtures:
     id_props = {
         name: prop
         for rec, page in recorded_pages(notion_fixtures)
-        if rec.cassette == "test_id_prop.yaml"
+        if rec.cassette == "test_id_prop.json"
         for name, prop in page["properties"].items()
     }
     assert flatten_value(id_props["ID"]) == str(id_props["ID"]["unique_id"]["number"])
@@ -118,13 +118,13 @@ def test_recorded_values_flatten_to_the_documented_plain_values(notion_fixtures:
     }
     assert flatten_value(id_props["Button"]) is None
 
-    people = _props_by_name(notion_fixtures, "test_people_relation_query.yaml", "People")
+    people = _props_by_name(notion_fixtures, "test_people_relation_query.json", "People")
     flattened = [flatten_value(p) for p in people if p["people"]]
     assert {"id": "00000000-0000-4000-8000-0000000000fa", "name": "Adam Dangoor",
             "email": "adamdangoor@gmail.com"} in [v[0] for v in flattened]  # fmt: skip
 
     formulas = {
-        name: [flatten_value(p) for p in _props_by_name(notion_fixtures, "test_query_formula.yaml",
+        name: [flatten_value(p) for p in _props_by_name(notion_fixtures, "test_query_formula.json",
                                                         name)]
         for name in ("Date", "Checkbox", "Number")
     }  # fmt: skip
@@ -134,12 +134,12 @@ def test_recorded_values_flatten_to_the_documented_plain_values(notion_fixtures:
 
     rollup_titles = [
         flatten_value(p)
-        for p in _props_by_name(notion_fixtures, "test_query_rollup.yaml", "Rollup Title")
+        for p in _props_by_name(notion_fixtures, "test_query_rollup.json", "Rollup Title")
     ]
     assert ["Item 1"] in rollup_titles
     rollup_dates = [
         flatten_value(p)
-        for p in _props_by_name(notion_fixtures, "test_query_rollup.yaml", "Rollup Date")
+        for p in _props_by_name(notion_fixtures, "test_query_rollup.json", "Rollup Date")
     ]
     assert "1981-11-23T07:02:00.000+00:00" in rollup_dates
 
@@ -147,7 +147,7 @@ def test_recorded_values_flatten_to_the_documented_plain_values(notion_fixtures:
 def test_recorded_truncated_relation_reads_complete_from_the_property_endpoint(
     notion_fixtures: Path,
 ) -> None:
-    cassette = "test_more_than_max_refs_per_relation_property.yaml"
+    cassette = "test_more_than_max_refs_per_relation_property.json"
     truncated_props = [
         (page, prop)
         for rec, page in recorded_pages(notion_fixtures)

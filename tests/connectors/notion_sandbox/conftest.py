@@ -1,17 +1,14 @@
 """Fixtures for the Notion emulator tests: a started sandbox with injected clocks and a real
-notion-client pointed at it, plus readers for the recorded real Notion responses."""
+notion-client pointed at it, plus the shape comparison with the recorded real responses."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from notion_client import Client
 
 from okrsync_sandbox.notion import NotionSandbox
@@ -76,44 +73,6 @@ def client(sandbox: NotionSandbox, http: httpx.Client) -> Client:
     return Client(
         client=http, auth=sandbox.token, base_url=sandbox.base_url, retry=False, timeout_ms=5000
     )
-
-
-def load_cassette(path: Path) -> list[dict[str, Any]]:
-    """Interactions of a vcrpy cassette as (method, uri, status, body JSON or None)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (safe loader)
-    out: list[dict[str, Any]] = []
-    for interaction in data["interactions"]:
-        request, response = interaction["request"], interaction["response"]
-        if "body" in response:
-            raw = response["body"]
-            text = raw.get("string") if isinstance(raw, dict) else raw
-        else:
-            text = response.get("content")
-        status = response.get("status")
-        code = status["code"] if isinstance(status, dict) else response.get("status_code")
-        try:
-            body = json.loads(text) if text else None
-        except ValueError:
-            body = None
-        out.append(
-            {"method": request["method"], "uri": request["uri"], "status": code, "body": body}
-        )
-    return out
-
-
-def recorded(path: Path, method: str, uri_fragment: str, *, status: int = 200) -> dict[str, Any]:
-    """The first recorded response body matching method, a URI fragment and status."""
-    for item in load_cassette(path):
-        if (
-            item["method"] == method
-            and uri_fragment in item["uri"]
-            and item["status"] == status
-            and isinstance(item["body"], dict)
-        ):
-            body: dict[str, Any] = item["body"]
-            return body
-    raise LookupError(f"no {method} {uri_fragment} ({status}) in {path.name}")
 
 
 def _kind(value: Any) -> str:

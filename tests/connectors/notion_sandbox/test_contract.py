@@ -1,7 +1,7 @@
 """Contract: the emulator answers with the same keys and value types as the real Notion API.
 
 Each test drives the emulator through the real notion-client and compares the body with a
-response recorded against api.notion.com (../shared/fixtures/notion/). Values and ids differ;
+response recorded against api.notion.com (tests/fixtures/recorded/notion/). Values and ids differ;
 keys and types must not. The 2026-03-11 recordings (ultimate-notion) no longer carry
 `archived`, which 2025-09-03 (our version) still sends, so that key may be extra there.
 """
@@ -17,20 +17,21 @@ import pytest
 from notion_client import APIResponseError, Client
 
 from okrsync_sandbox.notion import NotionSandbox
+from tests.recorded import NOTION_SDK_PY, ULTIMATE_NOTION, load_cassette, recorded
 
-from .conftest import load_cassette, recorded, shape_differences
+from .conftest import shape_differences
 
 NEWER = frozenset({"archived"})
 
 
 @pytest.fixture
-def sdk(shared_fixtures: Path) -> Path:
-    return shared_fixtures / "notion" / "notion-sdk-py"
+def sdk() -> Path:
+    return NOTION_SDK_PY
 
 
 @pytest.fixture
-def un(shared_fixtures: Path) -> Path:
-    return shared_fixtures / "notion" / "ultimate-notion"
+def un() -> Path:
+    return ULTIMATE_NOTION
 
 
 def _root(sandbox: NotionSandbox) -> str:
@@ -46,7 +47,7 @@ def _title(text: str) -> list[dict[str, Any]]:
 def test_database_retrieve(sandbox: NotionSandbox, client: Client, sdk: Path) -> None:
     database_id, source_id = sandbox.store.create_database("Tasks", parent_page_id=_root(sandbox))
     ours = client.databases.retrieve(database_id)
-    theirs = recorded(sdk / "test_databases_retrieve.yaml", "GET", "/v1/databases/")
+    theirs = recorded(sdk / "test_databases_retrieve.json", "GET", "/v1/databases/")
     assert shape_differences(ours, theirs) == []
     assert ours["data_sources"] == [{"id": source_id, "name": "Tasks"}]
 
@@ -54,7 +55,7 @@ def test_database_retrieve(sandbox: NotionSandbox, client: Client, sdk: Path) ->
 def test_database_update(sandbox: NotionSandbox, client: Client, sdk: Path) -> None:
     database_id, _ = sandbox.store.create_database("Tasks", parent_page_id=_root(sandbox))
     ours = client.databases.update(database_id, icon={"type": "emoji", "emoji": "🔥"})
-    theirs = recorded(sdk / "test_databases_update.yaml", "PATCH", "/v1/databases/")
+    theirs = recorded(sdk / "test_databases_update.json", "PATCH", "/v1/databases/")
     assert shape_differences(ours, theirs) == []
     assert ours["icon"] == {"type": "emoji", "emoji": "🔥"}
 
@@ -62,10 +63,10 @@ def test_database_update(sandbox: NotionSandbox, client: Client, sdk: Path) -> N
 def test_data_source_retrieve_and_update(sandbox: NotionSandbox, client: Client, sdk: Path) -> None:
     _, source_id = sandbox.store.create_database("Tasks", parent_page_id=_root(sandbox))
     ours = client.data_sources.retrieve(source_id)
-    theirs = recorded(sdk / "test_data_sources_retrieve.yaml", "GET", "/v1/data_sources/")
+    theirs = recorded(sdk / "test_data_sources_retrieve.json", "GET", "/v1/data_sources/")
     assert shape_differences(ours, theirs) == []
     updated = client.data_sources.update(source_id, title=_title("Updated DataSource"))
-    theirs_updated = recorded(sdk / "test_data_sources_update.yaml", "PATCH", "/v1/data_sources/")
+    theirs_updated = recorded(sdk / "test_data_sources_update.json", "PATCH", "/v1/data_sources/")
     assert shape_differences(updated, theirs_updated) == []
     assert updated["title"][0]["plain_text"] == "Updated DataSource"
 
@@ -73,7 +74,7 @@ def test_data_source_retrieve_and_update(sandbox: NotionSandbox, client: Client,
 def test_data_source_query_envelope(sandbox: NotionSandbox, client: Client, sdk: Path) -> None:
     _, source_id = sandbox.store.create_database("Tasks", parent_page_id=_root(sandbox))
     ours = client.data_sources.query(source_id)
-    theirs = recorded(sdk / "test_data_sources_query.yaml", "POST", "/query")
+    theirs = recorded(sdk / "test_data_sources_query.json", "POST", "/query")
     assert shape_differences(ours, theirs) == []
     assert ours["results"] == [] and ours["type"] == "page_or_data_source"
 
@@ -84,16 +85,16 @@ def test_page_create_retrieve_update(sandbox: NotionSandbox, client: Client, sdk
         parent={"page_id": root}, properties={"title": _title("Test page")}, children=[]
     )
     assert (
-        shape_differences(created, recorded(sdk / "test_pages_create.yaml", "POST", "/v1/pages"))
+        shape_differences(created, recorded(sdk / "test_pages_create.json", "POST", "/v1/pages"))
         == []
     )
     fetched = client.pages.retrieve(created["id"])
-    theirs = recorded(sdk / "test_pages_retrieve.yaml", "GET", "/v1/pages/")
+    theirs = recorded(sdk / "test_pages_retrieve.json", "GET", "/v1/pages/")
     assert shape_differences(fetched, theirs) == []
     assert fetched["parent"] == {"type": "page_id", "page_id": root}
     updated = client.pages.update(created["id"], icon={"type": "emoji", "emoji": "🛴"})
     assert (
-        shape_differences(updated, recorded(sdk / "test_pages_update.yaml", "PATCH", "/v1/pages/"))
+        shape_differences(updated, recorded(sdk / "test_pages_update.json", "PATCH", "/v1/pages/"))
         == []
     )
     assert updated["icon"]["emoji"] == "🛴"
@@ -138,7 +139,7 @@ def _customers_and_items(sandbox: NotionSandbox, count: int) -> tuple[str, str, 
 
 def test_data_source_with_dual_relation(sandbox: NotionSandbox, client: Client, un: Path) -> None:
     customers, _, _ = _customers_and_items(sandbox, 1)
-    cassette = un / "test_page" / "test_more_than_max_refs_per_relation_property.yaml"
+    cassette = un / "test_page" / "test_more_than_max_refs_per_relation_property.json"
     theirs = recorded(cassette, "GET", "/v1/data_sources/846dab72")
     ours = client.data_sources.retrieve(customers)
     assert shape_differences(ours, theirs, extra_ok=NEWER) == []
@@ -151,7 +152,7 @@ def test_page_with_more_than_25_references(
     sandbox: NotionSandbox, client: Client, un: Path
 ) -> None:
     _, customer, item_ids = _customers_and_items(sandbox, 30)
-    cassette = un / "test_page" / "test_more_than_max_refs_per_relation_property.yaml"
+    cassette = un / "test_page" / "test_more_than_max_refs_per_relation_property.json"
     ours = client.pages.retrieve(customer)
     theirs = recorded(cassette, "GET", "/v1/pages/38c9ce7b-60a4-8156-a1b7-cf948b230f66")
     assert shape_differences(ours, theirs, extra_ok=NEWER) == []
@@ -171,7 +172,7 @@ def test_title_property_item(sandbox: NotionSandbox, client: Client, sdk: Path) 
         parent={"page_id": _root(sandbox)}, properties={"title": _title("T")}
     )
     ours = client.pages.properties.retrieve(page["id"], "title")
-    theirs = recorded(sdk / "test_pages_properties_retrieve.yaml", "GET", "/properties/title")
+    theirs = recorded(sdk / "test_pages_properties_retrieve.json", "GET", "/properties/title")
     assert shape_differences(ours, theirs) == []
     assert ours["results"][0]["title"]["plain_text"] == "T"
 
@@ -179,9 +180,9 @@ def test_title_property_item(sandbox: NotionSandbox, client: Client, sdk: Path) 
 def _property_samples(un: Path) -> dict[str, dict[str, Any]]:
     """One recorded property value per type (formula/rollup per result type), non-empty first."""
     samples: dict[str, tuple[dict[str, Any], bool]] = {}
-    for cassette in sorted(un.rglob("*.yaml")):
+    for cassette in sorted(un.rglob("*.json")):
         for item in load_cassette(cassette):
-            body = item["body"]
+            body = item.body
             if not isinstance(body, dict):
                 continue
             pages = body.get("results", []) if body.get("object") == "list" else [body]
@@ -319,24 +320,24 @@ def test_block_children_list_append_retrieve_delete(
     empty = client.blocks.children.list(page["id"])
     assert (
         shape_differences(
-            empty, recorded(sdk / "test_blocks_children_list.yaml", "GET", "/children")
+            empty, recorded(sdk / "test_blocks_children_list.json", "GET", "/children")
         )
         == []
     )
     appended = client.blocks.children.append(
         page["id"], children=[{"paragraph": {"rich_text": _title("I'm a paragraph.")}}]
     )
-    theirs = recorded(sdk / "test_blocks_children_create.yaml", "PATCH", "/children")
+    theirs = recorded(sdk / "test_blocks_children_create.json", "PATCH", "/children")
     assert shape_differences(appended, theirs) == []
     block_id = appended["results"][0]["id"]
     fetched = client.blocks.retrieve(block_id)
     theirs_block = recorded(
-        sdk / "test_blocks_retrieve.yaml", "GET", "/v1/blocks/393abc1e-edcd-8181"
+        sdk / "test_blocks_retrieve.json", "GET", "/v1/blocks/393abc1e-edcd-8181"
     )
     assert shape_differences(fetched, theirs_block) == []
     deleted = client.blocks.delete(block_id)
     theirs_deleted = recorded(
-        sdk / "test_blocks_delete.yaml", "DELETE", "/v1/blocks/393abc1e-edcd-8173"
+        sdk / "test_blocks_delete.json", "DELETE", "/v1/blocks/393abc1e-edcd-8173"
     )
     assert shape_differences(deleted, theirs_deleted) == []
     assert deleted["in_trash"] is True and deleted["archived"] is True
@@ -345,14 +346,14 @@ def test_block_children_list_append_retrieve_delete(
 
 def test_users(sandbox: NotionSandbox, client: Client, sdk: Path) -> None:
     ours = client.users.list()
-    theirs = recorded(sdk / "test_users_list.yaml", "GET", "/v1/users")
+    theirs = recorded(sdk / "test_users_list.json", "GET", "/v1/users")
     by_type = {user["type"]: user for user in theirs["results"]}
     assert shape_differences({**ours, "results": []}, {**theirs, "results": []}) == []
     assert {u["type"] for u in ours["results"]} == {"bot", "person"}
     for user in ours["results"]:
         assert shape_differences(user, by_type[user["type"]]) == []
     me = client.users.me()
-    assert shape_differences(me, recorded(sdk / "test_users_me.yaml", "GET", "/v1/users/me")) == []
+    assert shape_differences(me, recorded(sdk / "test_users_me.json", "GET", "/v1/users/me")) == []
     assert me["id"] == sandbox.store.bot_id
 
 
@@ -362,13 +363,13 @@ def test_search(sandbox: NotionSandbox, client: Client, sdk: Path, un: Path) -> 
         query="no such thing", sort={"direction": "descending", "timestamp": "last_edited_time"}
     )
     assert (
-        shape_differences(nothing, recorded(sdk / "test_search.yaml", "POST", "/v1/search")) == []
+        shape_differences(nothing, recorded(sdk / "test_search.json", "POST", "/v1/search")) == []
     )
     assert nothing["results"] == []
     found = client.search(
         query="All Properties DB", filter={"property": "object", "value": "data_source"}
     )
-    theirs = recorded(un / "fixtures" / "mod_all_props_db.yaml", "POST", "/v1/search")
+    theirs = recorded(un / "fixtures" / "mod_all_props_db.json", "POST", "/v1/search")
     assert [r["object"] for r in found["results"]] == ["data_source"]
     ours_source, their_source = found["results"][0], theirs["results"][0]
     # property names are data, not shape: compare the title property entries by type instead
@@ -389,12 +390,12 @@ def test_error_bodies(sandbox: NotionSandbox, client: Client, sdk: Path) -> None
         headers = {"Authorization": f"Bearer {sandbox.token}", "Notion-Version": "2025-09-03"}
         invalid = raw.get("/v1/invalid", headers=headers)
         theirs_400 = recorded(
-            sdk / "test_api_response_error.yaml", "GET", "/v1/invalid", status=400
+            sdk / "test_api_response_error.json", "GET", "/v1/invalid", status=400
         )
         assert invalid.status_code == 400
         assert shape_differences(invalid.json(), theirs_400) == []
         unauthorized = raw.get("/v1/users", headers={**headers, "Authorization": "Bearer nope"})
-        theirs_401 = recorded(sdk / "test_api_response_error.yaml", "GET", "/v1/users", status=401)
+        theirs_401 = recorded(sdk / "test_api_response_error.json", "GET", "/v1/users", status=401)
         assert unauthorized.status_code == 401
         assert shape_differences(unauthorized.json(), theirs_401) == []
         assert unauthorized.json()["code"] == "unauthorized"
@@ -402,7 +403,7 @@ def test_error_bodies(sandbox: NotionSandbox, client: Client, sdk: Path) -> None
     with pytest.raises(APIResponseError) as caught:
         client.pages.retrieve(missing)
     theirs_404 = recorded(
-        sdk / "test_build_request_error_integration.yaml", "GET", "/v1/pages/", status=404
+        sdk / "test_build_request_error_integration.json", "GET", "/v1/pages/", status=404
     )
     assert caught.value.status == 404
     assert caught.value.code == "object_not_found"
@@ -416,7 +417,7 @@ def test_database_and_data_source_create(sandbox: NotionSandbox, client: Client,
         title=_title("Test Database"),
         initial_data_source={"properties": {"Name": {"type": "title", "title": {}}}},
     )
-    theirs = recorded(sdk / "test_databases_create.yaml", "POST", "/v1/databases")
+    theirs = recorded(sdk / "test_databases_create.json", "POST", "/v1/databases")
     assert shape_differences(database, theirs) == []
     source = client.data_sources.create(
         parent={"type": "database_id", "database_id": database["id"]},
@@ -424,7 +425,7 @@ def test_database_and_data_source_create(sandbox: NotionSandbox, client: Client,
         title=_title("Second"),
         icon={"type": "emoji", "emoji": "⚙️"},
     )
-    theirs_source = recorded(sdk / "test_data_sources_create.yaml", "POST", "/v1/data_sources")
+    theirs_source = recorded(sdk / "test_data_sources_create.json", "POST", "/v1/data_sources")
     assert (
         shape_differences({**source, "properties": {}}, {**theirs_source, "properties": {}}) == []
     )
@@ -445,7 +446,7 @@ def test_block_update_and_restore(sandbox: NotionSandbox, client: Client, sdk: P
     )["results"][0]
     client.blocks.delete(block["id"])
     restored = client.blocks.update(block["id"], archived=False)
-    theirs = recorded(sdk / "test_blocks_delete.yaml", "PATCH", "/v1/blocks/393abc1e-edcd-8173")
+    theirs = recorded(sdk / "test_blocks_delete.json", "PATCH", "/v1/blocks/393abc1e-edcd-8173")
     assert shape_differences(restored, theirs) == []
     assert restored["in_trash"] is False
     changed = client.blocks.update(block["id"], paragraph={"rich_text": _title("after")})
