@@ -22,7 +22,8 @@ lint: install
 	$(BIN)/ruff format --check okrsync okrsync_sandbox connectors tests benchmarks
 
 typecheck: install
-	$(BIN)/mypy okrsync okrsync_sandbox connectors/okrsync_notion connectors/okrsync_confluence
+	$(BIN)/mypy okrsync okrsync_sandbox connectors/okrsync_notion connectors/okrsync_confluence \
+		connectors/okrsync_teams connectors/okrsync_slack connectors/okrsync_email
 
 unit: install
 	$(BIN)/pytest -q -m "not soak"

@@ -368,7 +368,7 @@ def check_url(url: str) -> str | None:
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return None
-    if parts.scheme == "http" and _is_loopback(host):
+    if parts.scheme == "http" and is_loopback(host):
         return None
     if parts.scheme == "http":
         return (
@@ -378,7 +378,7 @@ def check_url(url: str) -> str | None:
     return f"{url!r} is not an https URL (fix: write it as https://host/...)"
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -140,19 +140,26 @@ class ConnectorContext(Frozen):
 
     def secret(self, variable: str | None, *, what: str) -> SecretStr:
         """Read a credential from the environment variable named in the options."""
-        if not variable:
-            raise ConfigError(
-                f"source {self.source!r}: no environment variable named for the {what}",
-                hint=f"set the option naming the variable that holds the {what}",
-            )
-        value = self.env.get(variable)
-        if not value:
-            raise ConfigError(
-                f"source {self.source!r}: environment variable {variable} is not set "
-                f"(it should hold the {what})",
-                hint=f"export {variable}=... before running okrsync",
-            )
-        return SecretStr(value)
+        return env_secret(self.env, variable, owner=f"source {self.source!r}", what=what)
+
+
+def env_secret(env: Mapping[str, str], variable: str | None, *, owner: str, what: str) -> SecretStr:
+    """The credential in the environment variable `variable`; ConfigError naming it if unset.
+
+    `owner` says whose option named the variable (e.g. "source 'okrs'", "channel 'teams'").
+    """
+    if not variable:
+        raise ConfigError(
+            f"{owner}: no environment variable named for the {what}",
+            hint=f"set the option naming the variable that holds the {what}",
+        )
+    value = env.get(variable)
+    if not value:
+        raise ConfigError(
+            f"{owner}: environment variable {variable} is not set (it should hold the {what})",
+            hint=f"export {variable}=... before running okrsync",
+        )
+    return SecretStr(value)
 
 
 @runtime_checkable
