@@ -19,6 +19,7 @@ from okrsync.errors import ConfigError
 from okrsync.model import Frozen, Workspace
 
 SANDBOX_ENTRY_POINT_GROUP = "okrsync.sandboxes"
+RECEIVER_ENTRY_POINT_GROUP = "okrsync.receivers"
 
 FaultKind = Literal[
     "429",  # rate_limited with Retry-After
@@ -106,6 +107,57 @@ class Sandbox(Protocol):
 
 
 SandboxFactory = Callable[..., Sandbox]
+
+
+class ReceivedMessage(Frozen):
+    """One message a notification receiver got, and what it answered."""
+
+    channel: str = Field(description="teams | slack | email")
+    to: str = Field(description="The workflow's or webhook's label, or the e-mail recipient.")
+    status: int = Field(
+        description="The answer: 202 (Teams), 200 (Slack), 250 (SMTP), or an error."
+    )
+    payload: Any = Field(description="The JSON body, or the raw RFC 5322 message.")
+    error: str = Field(default="", description="Why it was refused, or why the flow run failed.")
+
+
+class ReceiverSetup(Frozen):
+    """How okrsync reaches a receiver: channel options, secrets, and where each label goes."""
+
+    options: dict[str, Any] = Field(description="Options for okrsync.toml [notify.channels.X].")
+    env: dict[str, str] = Field(description="Environment variables holding URLs and passwords.")
+    targets: dict[str, str] = Field(
+        default={}, description="Destination label (team) -> the variable naming its URL."
+    )
+
+
+@runtime_checkable
+class Receiver(Protocol):
+    """A local stand-in for a notification service (Teams, Slack, an SMTP server)."""
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def setup(self, labels: list[str]) -> ReceiverSetup:
+        """A destination for each label (a Workflow, a webhook), and how to reach them."""
+        ...
+
+    def set_faults(self, plan: FaultPlan | None) -> None: ...
+
+    def received(self) -> list[ReceivedMessage]: ...
+
+    def render_html(self) -> str:
+        """Every received message as one HTML page, the way people would see it."""
+        ...
+
+
+def load_receiver(name: str) -> Callable[..., Receiver]:
+    for ep in entry_points(group=RECEIVER_ENTRY_POINT_GROUP, name=name):
+        return ep.load()  # type: ignore[no-any-return]
+    raise ConfigError(f"no notification receiver named {name!r}")
 
 
 def available_sandboxes() -> list[str]:

@@ -37,6 +37,7 @@ class EmailOptions(BaseModel):
     sender: str
     sender_name: str = "okrsync"
     ca_file: str | None = Field(default=None, description="Extra CA bundle (self-signed relay).")
+    timeout_seconds: float = TIMEOUT_SECONDS
 
     @property
     def default_port(self) -> int:
@@ -96,9 +97,11 @@ class EmailChannel:
         port = opts.port or opts.default_port
         smtp: smtplib.SMTP
         if opts.security == "tls":
-            smtp = smtplib.SMTP_SSL(opts.host, port, timeout=TIMEOUT_SECONDS, context=self._tls())
+            smtp = smtplib.SMTP_SSL(
+                opts.host, port, timeout=opts.timeout_seconds, context=self._tls()
+            )
         else:
-            smtp = smtplib.SMTP(opts.host, port, timeout=TIMEOUT_SECONDS)
+            smtp = smtplib.SMTP(opts.host, port, timeout=opts.timeout_seconds)
             if opts.security == "starttls":
                 smtp.starttls(context=self._tls())
         if opts.username:

@@ -60,6 +60,7 @@ class SlackChannel:
         self._secrets: list[str] = []
         self._web: WebClient | None = None
         self._users: dict[str, str] = {}
+        self.timeout = int(context.options.get("timeout_seconds", TIMEOUT_SECONDS))
 
     def render(self, notice: Notice, to: Destination) -> Rendered:
         return Rendered(
@@ -77,7 +78,7 @@ class SlackChannel:
             if check_url(url) is not None:
                 raise LimitError(f"the URL in {variable} is not an https URL")
             self._secrets.append(url)
-            self._webhooks[variable] = WebhookClient(url, timeout=TIMEOUT_SECONDS)
+            self._webhooks[variable] = WebhookClient(url, timeout=self.timeout)
         return self._webhooks[variable]
 
     def _bot(self) -> WebClient:
@@ -88,7 +89,7 @@ class SlackChannel:
             base = str(self.context.options.get("api_url", DEFAULT_API_URL))
             if check_url(base) is not None:
                 raise LimitError("the Slack api_url is not an https URL")
-            self._web = WebClient(token=token, base_url=base, timeout=TIMEOUT_SECONDS)
+            self._web = WebClient(token=token, base_url=base, timeout=self.timeout)
         return self._web
 
     def send(self, message: Rendered) -> Delivery:

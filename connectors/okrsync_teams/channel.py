@@ -58,7 +58,8 @@ class TeamsChannel:
 
     def __init__(self, context: ChannelContext, client: httpx.Client | None = None) -> None:
         self.context = context
-        self._client = client or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        self.timeout = float(context.options.get("timeout_seconds", TIMEOUT_SECONDS))
+        self._client = client or httpx.Client(timeout=self.timeout, follow_redirects=False)
         self._urls: dict[str, str] = {}
 
     def render(self, notice: Notice, to: Destination) -> Rendered:
@@ -89,7 +90,7 @@ class TeamsChannel:
         except LimitError as exc:
             return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
         except httpx.TimeoutException:
-            return Delivery(status="failed", error=f"{where}: no answer in {TIMEOUT_SECONDS:g}s")
+            return Delivery(status="failed", error=f"{where}: no answer in {self.timeout:g}s")
         except httpx.HTTPError as exc:
             return Delivery(status="failed", error=f"{where}: {type(exc).__name__}")
         if response.status_code in (200, 202):

@@ -1,0 +1,280 @@
+"""Each channel against its receiver: what is sent, and what every refusal or fault means."""
+
+from __future__ import annotations
+
+import email
+import json
+from email.policy import default as default_policy
+
+import pytest
+from okrsync_email import EmailChannel
+from okrsync_slack import SlackChannel
+from okrsync_teams import TeamsChannel
+
+from okrsync.notify.channel import ChannelContext, Destination
+from okrsync.notify.message import Item, Notice, Section
+from okrsync.sandbox import FaultPlan
+from okrsync_sandbox.channels.slack import SlackReceiver
+from okrsync_sandbox.channels.smtp import SmtpReceiver
+from okrsync_sandbox.channels.teams import TeamsReceiver
+
+from .hostile import hostile_notice
+
+NOTICE = Notice.build(
+    "check_in_due",
+    "2 key results wait for this week's values",
+    sections=(
+        Section(heading="Sales", items=(Item(text="Win 12 logos", url="https://x.example/kr"),)),
+    ),
+)
+
+
+def _teams(receiver: TeamsReceiver, **options: object) -> tuple[TeamsChannel, Destination]:
+    setup = receiver.setup(["Sales"])
+    context = ChannelContext(name="teams", options={**setup.options, **options}, env=setup.env)
+    to = Destination(channel="teams", target=setup.targets["Sales"], label="Sales")
+    return TeamsChannel(context), to
+
+
+def test_teams_card_is_accepted_with_202_and_its_flow_run_succeeds(teams: TeamsReceiver) -> None:
+    channel, to = _teams(teams)
+    delivery = channel.send(channel.render(hostile_notice(), to))
+    assert delivery.status == "sent"
+    [got] = teams.received()
+    assert (got.to, got.status, got.error) == ("Sales", 202, "")
+    assert got.payload["attachments"][0]["content"]["version"] == "1.5"
+
+
+def test_teams_receiver_fails_the_run_for_cards_teams_cannot_show(teams: TeamsReceiver) -> None:
+    channel, to = _teams(teams)
+    rendered = channel.render(NOTICE, to)
+    card = rendered.payload["attachments"][0]["content"]
+    bare = rendered.model_copy(update={"payload": card})
+    newer = rendered.model_copy(
+        update={
+            "payload": {
+                **rendered.payload,
+                "attachments": [
+                    {**rendered.payload["attachments"][0], "content": {**card, "version": "1.6"}}
+                ],
+            }
+        }
+    )
+    huge = rendered.model_copy(update={"payload": {**rendered.payload, "pad": "x" * 30_000}})
+    for message in (bare, newer, huge):
+        assert channel.send(message).status == "sent"  # 202: Workflows accept, then the run fails
+    errors = [m.error for m in teams.received()]
+    assert errors[0].startswith("BadRequest: the body is not a message")
+    assert errors[1].startswith("UnsupportedCardVersion")
+    assert errors[2].startswith("RequestEntityTooLarge")
+
+
+def test_teams_wrong_signature_is_permanent_and_the_url_never_shows(teams: TeamsReceiver) -> None:
+    setup = teams.setup(["Sales"])
+    url = setup.env[setup.targets["Sales"]]
+    env = {"HOOK": url.replace("sig=", "sig=x")}
+    channel = TeamsChannel(ChannelContext(name="teams", env=env))
+    delivery = channel.send(
+        channel.render(NOTICE, Destination(channel="teams", target="HOOK", label="Sales"))
+    )
+    assert (delivery.status, delivery.permanent) == ("failed", True)
+    assert "401" in delivery.error and "sig" not in delivery.error
+    assert teams.received() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/x/y",
+        "https://outlook.office.com/webhook/abc",
+        "http://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s3cr3t",
+        "https://example.com/workflows/abc?sig=s3cr3t",
+    ],
+)
+def test_teams_accepts_only_workflows_urls(url: str) -> None:
+    channel = TeamsChannel(ChannelContext(name="teams", env={"HOOK": url}))
+    delivery = channel.send(
+        channel.render(NOTICE, Destination(channel="teams", target="HOOK", label="Sales"))
+    )
+    assert (delivery.status, delivery.permanent) == ("failed", True)
+    assert url not in delivery.error and "s3cr3t" not in delivery.error
+
+
+@pytest.mark.parametrize(("fault", "permanent"), [("429", False), ("503", False), ("500", False)])
+def test_teams_faults_fail_once_without_a_retry_of_its_own(
+    teams: TeamsReceiver, fault: str, permanent: bool
+) -> None:
+    channel, to = _teams(teams)
+    teams.set_faults(FaultPlan(rates={fault: 1.0}, retry_after=7))  # type: ignore[dict-item]
+    delivery = channel.send(channel.render(NOTICE, to))
+    assert (delivery.status, delivery.permanent) == ("failed", permanent)
+    assert f"HTTP {fault}" in delivery.error
+    assert teams.requests == 1
+    if fault == "429":
+        assert delivery.retry_after == 7
+
+
+def test_teams_timeout_is_temporary(teams: TeamsReceiver) -> None:
+    channel, to = _teams(teams, timeout_seconds=0.3)
+    teams.set_faults(FaultPlan(rates={"slow": 1.0}, slow_seconds=1.0))
+    delivery = channel.send(channel.render(NOTICE, to))
+    assert (delivery.status, delivery.permanent) == ("failed", False)
+    assert "no answer" in delivery.error
+
+
+def _slack(receiver: SlackReceiver) -> tuple[SlackChannel, Destination]:
+    setup = receiver.setup(["Sales"])
+    context = ChannelContext(name="slack", options=setup.options, env=setup.env)
+    return SlackChannel(context), Destination(
+        channel="slack", target=setup.targets["Sales"], label="Sales"
+    )
+
+
+def test_slack_webhook_gets_plain_text_blocks(slack: SlackReceiver) -> None:
+    channel, to = _slack(slack)
+    assert channel.send(channel.render(hostile_notice(), to)).status == "sent"
+    [got] = slack.received()
+    assert got.status == 200 and got.payload["mrkdwn"] is False
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "error"),
+    [
+        ("archived", 410, "channel_is_archived"),
+        ("deleted", 404, "channel_not_found"),
+        ("revoked", 404, "no_service"),
+    ],
+)
+def test_slack_refusals_are_permanent_with_slacks_text(
+    slack: SlackReceiver, state: str, status: int, error: str
+) -> None:
+    channel, to = _slack(slack)
+    slack.set_state("Sales", state)
+    delivery = channel.send(channel.render(NOTICE, to))
+    assert (delivery.status, delivery.permanent) == ("failed", True)
+    assert delivery.error == f"Slack Sales: HTTP {status} {error}"
+
+
+def test_slack_refuses_invalid_blocks_and_payloads(slack: SlackReceiver) -> None:
+    channel, to = _slack(slack)
+    rendered = channel.render(NOTICE, to)
+    too_many = rendered.model_copy(update={"payload": {"blocks": [{"type": "divider"}] * 51}})
+    mrkdwn_header = rendered.model_copy(
+        update={
+            "payload": {"blocks": [{"type": "header", "text": {"type": "mrkdwn", "text": "*x*"}}]}
+        }
+    )
+    empty = rendered.model_copy(update={"payload": {"unfurl_links": False}})
+    answers = [channel.send(m).error for m in (too_many, mrkdwn_header, empty)]
+    assert answers == [
+        "Slack Sales: HTTP 400 invalid_blocks",
+        "Slack Sales: HTTP 400 invalid_blocks",
+        "Slack Sales: HTTP 400 no_text",
+    ]
+
+
+def test_slack_one_message_per_second_then_429_with_retry_after() -> None:
+    now = [0.0]
+    receiver = SlackReceiver(monotonic=lambda: now[0], burst=1)
+    receiver.start()
+    try:
+        channel, to = _slack(receiver)
+        first = channel.send(channel.render(NOTICE, to))
+        second = channel.send(channel.render(NOTICE, to))
+        now[0] += 1.0
+        third = channel.send(channel.render(NOTICE, to))
+    finally:
+        receiver.stop()
+    assert first.status == "sent" and third.status == "sent"
+    assert (second.status, second.permanent, second.retry_after) == ("failed", False, 1.0)
+    assert receiver.retry_watch.early_retries == 0
+
+
+def test_slack_direct_message_by_email_lookup(slack: SlackReceiver) -> None:
+    channel, _ = _slack(slack)
+    slack.add_user("ana@northwind.example")
+    person = Destination(channel="slack", target="ana@northwind.example", label="Ana", person=True)
+    assert channel.send(channel.render(NOTICE, person)).status == "sent"
+    [got] = slack.received()
+    assert got.to == "ana@northwind.example" and got.payload["blocks"][0]["type"] == "header"
+    unknown = Destination(channel="slack", target="who@northwind.example", label="Who", person=True)
+    delivery = channel.send(channel.render(NOTICE, unknown))
+    assert (delivery.status, delivery.permanent) == ("failed", True)
+    assert "users_not_found" in delivery.error
+    assert slack.bot_token not in delivery.error
+
+
+def _email(receiver: SmtpReceiver, **options: object) -> EmailChannel:
+    setup = receiver.setup([])
+    context = ChannelContext(name="email", options={**setup.options, **options}, env=setup.env)
+    return EmailChannel(context)
+
+
+def _to(address: str) -> Destination:
+    return Destination(channel="email", target=address, label="Ana", person=True)
+
+
+def test_email_is_a_multipart_message_over_smtp_with_auth(smtp: SmtpReceiver) -> None:
+    channel = _email(smtp)
+    assert (
+        channel.send(channel.render(hostile_notice(), _to("ana@northwind.example"))).status
+        == "sent"
+    )
+    channel.close()
+    [got] = smtp.received()
+    parsed = email.message_from_string(got.payload, policy=default_policy)
+    assert parsed["To"] == "ana@northwind.example" and parsed.get_all("Bcc") is None
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+    assert smtp.logins == 1
+
+
+@pytest.mark.parametrize(("code", "permanent"), [(451, False), (550, True)])
+def test_email_refused_recipient_by_its_code(
+    smtp: SmtpReceiver, code: int, permanent: bool
+) -> None:
+    smtp.refuse("ana@northwind.example", code)
+    channel = _email(smtp)
+    delivery = channel.send(channel.render(NOTICE, _to("ana@northwind.example")))
+    assert (delivery.status, delivery.permanent) == ("failed", permanent)
+    assert f"SMTP {code}" in delivery.error
+    # The connection stays usable for the next recipient.
+    assert channel.send(channel.render(NOTICE, _to("ben@northwind.example"))).status == "sent"
+    channel.close()
+
+
+def test_email_421_drops_the_connection_and_the_next_message_reconnects(smtp: SmtpReceiver) -> None:
+    smtp.fail_data(421)
+    channel = _email(smtp)
+    first = channel.send(channel.render(NOTICE, _to("ana@northwind.example")))
+    second = channel.send(channel.render(NOTICE, _to("ana@northwind.example")))
+    channel.close()
+    assert (first.status, first.permanent) == ("failed", False)
+    assert second.status == "sent" and len(smtp.received()) == 1
+
+
+def test_email_wrong_password_is_reported_without_the_password(smtp: SmtpReceiver) -> None:
+    channel = EmailChannel(
+        ChannelContext(
+            name="email",
+            options=smtp.setup([]).options,
+            env={"OKRSYNC_SANDBOX_SMTP_PASSWORD": "wrong-password-123"},
+        )
+    )
+    delivery = channel.send(channel.render(NOTICE, _to("ana@northwind.example")))
+    assert delivery.status == "failed" and "login refused" in delivery.error
+    assert "wrong-password-123" not in delivery.error
+    assert smtp.received() == []
+
+
+def test_email_insecure_server_is_refused_unless_loopback() -> None:
+    from okrsync.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="loopback"):
+        EmailChannel(
+            ChannelContext(
+                name="email",
+                options={"host": "smtp.example.com", "security": "none", "sender": "a@b.example"},
+            )
+        )
+    assert json.dumps(NOTICE.model_dump())  # the notice itself is plain data
