@@ -84,6 +84,7 @@ class Layout(Frozen):
 
     keys: tuple[str, ...]
     pages: int
+    key_results: str = Field(default="", description="Where its key results are, in words.")
     example: str = Field(default="", description="The title of one page laid out this way.")
 
 

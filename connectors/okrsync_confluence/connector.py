@@ -23,13 +23,13 @@ from okrsync.connector import (
     WriteResult,
 )
 from okrsync.errors import AuthError, ConfigError, OkrsyncError
+from okrsync.mapping.coverage import coverage_problems
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.review import Review
 from okrsync.review_build import build_cycle_reviews
 from okrsync_confluence.client import ConfluenceClient
 from okrsync_confluence.options import ConfluenceOptions, parse_options
 from okrsync_confluence.reader import ConfluenceReader
-from okrsync_confluence.storage_read import header_match
 from okrsync_confluence.writer import ConfluenceWriter, plan_page_writes, plan_review_writes
 
 
@@ -156,21 +156,7 @@ class ConfluenceConnector:
                 )
             )
         if self.mapping is not None:
-            for collection in ("objectives", "key_results"):
-                seen = [f.name for f in schema.collections.get(collection, ())]
-                for name in self.mapping.source_fields(collection):
-                    if name.startswith("@") or any(header_match(name, s) for s in seen):
-                        continue
-                    found = ", ".join(s for s in seen if not s.startswith("@")) or "none"
-                    problems.append(
-                        Problem(
-                            severity="warning",
-                            subject=f"{collection}: {name}",
-                            message=f"the mapping reads {name!r} but no sampled page has it "
-                            f"(found: {found})",
-                            hint="rename the key in the mapping to the label your pages use",
-                        )
-                    )
+            problems += coverage_problems(self.mapping, schema)
         return problems
 
     # --- writing ------------------------------------------------------------------------------

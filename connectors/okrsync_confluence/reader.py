@@ -50,7 +50,7 @@ from okrsync.mapping.page_locale import decimal_evidence
 from okrsync.mapping.schema import Mapping
 from okrsync_confluence.client import BadRequest, ConfluenceClient, PageData, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
-from okrsync_confluence.review_page import REVIEW_LABEL, REVIEW_MACRO_ID
+from okrsync_confluence.review_page import MANAGED_MACRO_ID, REVIEW_LABEL, REVIEW_MACRO_ID
 from okrsync_confluence.storage_read import (
     PageLink,
     ParsedPage,
@@ -83,6 +83,9 @@ OPTION_LIMIT = 6
 # many, so the majority layout shows; and up to this many child pages of a page without a
 # key-result table.
 DESCRIBE_LIMIT = 500
+# The type describe() gives a key found only in okrsync's own output macro: an output okrsync
+# already writes (so infer keeps its name), never an input.
+OUTPUT_TYPE = "okrsync_output"
 CHILDREN_LIMIT = 20
 DEFAULT_KR_TITLE = "Key Result"
 
@@ -519,7 +522,8 @@ class ConfluenceReader:
         objective_fields: dict[str, _Seen] = {}
         kr_fields: dict[str, _Seen] = {}
         title_names = self.kr_title_header()
-        kr_title: str | None = None
+        title_votes: dict[str, int] = {}
+        output_keys: dict[str, str] = {}
         layouts: dict[tuple[str, ...], list[Any]] = {}
         marks: dict[str, int] = {}
         pages_read = 0
@@ -531,7 +535,11 @@ class ConfluenceReader:
                 continue
             pages_read += 1
             texts: list[str] = []
-            for key, value in parsed.details.items():
+            details = _input_details(parsed)
+            for block in parsed.blocks:
+                if block.macro_id == MANAGED_MACRO_ID:
+                    output_keys.update({key_form(k): k for k in block.values})
+            for key, value in details.items():
                 _note(objective_fields, key, parsed.kinds.get(key, "text"), value)
                 objective_fields[key_form(key)].pages += 1
                 texts.append(_sample(value))
@@ -542,7 +550,11 @@ class ConfluenceReader:
                 )
             kr_keys: list[str] = []
             if table is None and self.options.key_results != "table":
-                for child in self._children_for_describe(page):
+                for child_title, child in self._children_for_describe(page):
+                    # As pull() does: a child page's title stands in the title column.
+                    if not any(header_match(k, title_names[0]) for k in child.details):
+                        _note(kr_fields, title_names[0], "text", child_title)
+                        kr_keys.append(title_names[0])
                     kr_keys.extend(child.details)
                     for key, value in child.details.items():
                         _note(kr_fields, key, child.kinds.get(key, "text"), value)
@@ -553,11 +565,12 @@ class ConfluenceReader:
             else:
                 layout_kind = "key results as a table"
                 kr_keys = list(table.headers)
-                if kr_title is None and table.headers:
-                    kr_title = next(
+                if table.headers:
+                    title = next(
                         (h for h in table.headers if any(header_match(h, n) for n in title_names)),
                         table.headers[0],
                     )
+                    title_votes[key_form(title)] = title_votes.get(key_form(title), 0) + 1
                 for row in table.rows:
                     for key, value in row.items():
                         _note(kr_fields, key, table.kinds.get(key, "text"), value)
@@ -567,13 +580,13 @@ class ConfluenceReader:
                     kr_fields[key].pages += 1
             for mark in _marks(texts):
                 marks[mark] = marks.get(mark, 0) + 1
-            shape = (*sorted(key_form(k) for k in parsed.details), f"({layout_kind})")
-            entry = layouts.setdefault(
-                shape, [[*parsed.details, f"({layout_kind})"], 0, page.title]
-            )
-            entry[1] += 1
-        if kr_title is not None and key_form(kr_title) in kr_fields:
-            kr_fields[key_form(kr_title)].kind = "title"
+            shape = (*sorted(key_form(k) for k in details), layout_kind)
+            entry = layouts.setdefault(shape, [list(details), layout_kind, 0, page.title])
+            entry[2] += 1
+        # The key-result title column most tables use is the title; the others are aliases.
+        kr_title = max(title_votes, key=lambda k: title_votes[k], default=None)
+        if kr_title is not None and kr_title in kr_fields:
+            kr_fields[kr_title].kind = "title"
         objective_pseudo = [
             FieldInfo(name="@title", type="title", samples=()),
             FieldInfo(name="@id", type="text"),
@@ -591,26 +604,32 @@ class ConfluenceReader:
         ]
         parent = self.options.objectives.parent
         locator = f"children of page {parent}" if parent else self.base_cql()
-        ordered = sorted(layouts.values(), key=lambda e: (-e[1], e[2]))
+        ordered = sorted(layouts.values(), key=lambda e: (-e[2], e[3]))
         return SourceSchema(
             connector="confluence",
             collections={
-                "objectives": _infos(objective_fields) + tuple(objective_pseudo),
+                "objectives": _infos(objective_fields)
+                + tuple(
+                    FieldInfo(name=name, type=OUTPUT_TYPE)
+                    for form, name in output_keys.items()
+                    if form not in objective_fields
+                )
+                + tuple(objective_pseudo),
                 "key_results": _infos(kr_fields) + tuple(kr_pseudo),
             },
             titles={"objectives": locator, "key_results": f"key results on {locator}"},
             sampled={"objectives": pages_read},
             layouts={
                 "objectives": tuple(
-                    Layout(keys=tuple(keys), pages=count, example=title)
-                    for keys, count, title in ordered
+                    Layout(keys=tuple(keys), key_results=where, pages=count, example=title)
+                    for keys, where, count, title in ordered
                 )
             },
             decimal_marks=marks,
         )
 
-    def _children_for_describe(self, page: PageData) -> Iterator[ParsedPage]:
-        """The parsed child pages of `page` that hold Page Properties (key results)."""
+    def _children_for_describe(self, page: PageData) -> Iterator[tuple[str, ParsedPage]]:
+        """The titles and parsed bodies of `page`'s children holding Page Properties."""
         try:
             children = list(self.client.children(page.id))[:CHILDREN_LIMIT]
         except RecordError:
@@ -621,7 +640,17 @@ class ConfluenceReader:
             except (StorageFormatError, RecordError):
                 continue
             if parsed.details:
-                yield parsed
+                yield child.title, parsed
+
+
+def _input_details(parsed: ParsedPage) -> dict[str, Any]:
+    """The page's own Page Properties: every macro's keys but okrsync's output macro's."""
+    merged: dict[str, Any] = {}
+    for block in parsed.blocks:
+        if block.macro_id != MANAGED_MACRO_ID:
+            for key, value in block.values.items():
+                merged.setdefault(key, value)
+    return merged
 
 
 def _marks(texts: list[str]) -> set[str]:

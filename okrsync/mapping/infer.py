@@ -20,6 +20,7 @@ from collections.abc import Mapping as AnyMapping
 from typing import Final, NamedTuple
 
 from okrsync.connector import FieldInfo, SourceSchema
+from okrsync.mapping.keys import key_form
 from okrsync.mapping.schema import (
     FIELD_KINDS,
     MAPPING_FORMAT_VERSION,
@@ -27,7 +28,13 @@ from okrsync.mapping.schema import (
     Mapping,
     OutputMap,
 )
-from okrsync.mapping.values import CANONICAL_OPTIONS, ValueParseError, parse_number, parse_option
+from okrsync.mapping.values import (
+    CANONICAL_OPTIONS,
+    ValueParseError,
+    option_key,
+    parse_number,
+    parse_option,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
@@ -171,6 +178,34 @@ PSEUDO_GUESSES: Final[dict[tuple[str, str], tuple[int, str]]] = {
 }
 """Pseudo-fields (docs/architecture.md) that stand for a canonical field, with a score."""
 
+MAJORITY_POINTS: Final = 15
+"""Points a key on every sampled page gets over one on none (scaled by its page count)."""
+WHOLE_NAME: Final = 20
+"""A name score this high means the whole name is one of the words (not a word inside it)."""
+OUTPUT_TYPE: Final = "okrsync_output"
+"""The type a connector gives a key found only where okrsync writes its outputs."""
+OUTPUT_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "score": ("score", "bewertung", "okr score", "punktzahl"),
+    "health": ("health", "gesundheit", "ampel", "status"),
+    "warnings": ("warnings", "hinweise", "warnungen"),
+    "last_synced": ("last synced", "zuletzt synchronisiert", "letzte synchronisierung"),
+}
+"""Names (English and German) of output properties a workspace may already have."""
+_OUTPUT_FAMILIES: Final[dict[str, frozenset[str]]] = {
+    "score": frozenset({"number"}),
+    "health": frozenset({"select"}),
+    "warnings": frozenset({"text"}),
+    "last_synced": frozenset({"date"}),
+}
+HEALTH_OPTIONS: Final = (
+    "on track",
+    "at risk",
+    "off track",
+    "auf kurs",
+    "gefährdet",
+    "kritisch",
+    "nicht auf kurs",
+)
 PROGRESS_WORDS: Final = ("progress", "fortschritt", "completion", "erfüllung", "zielerreichung")
 OUTPUT_TYPES: Final[dict[str, str]] = {
     "score": "number",
@@ -251,7 +286,7 @@ def family(field: FieldInfo) -> str:
     return _TYPE_FAMILY.get(field.type, "any")
 
 
-def _name_score(name: str, words: Iterable[str]) -> int:
+def name_score(name: str, words: Iterable[str]) -> int:
     """How well `name` matches `words`: up to 30 for the whole name, up to 10 for a word in it.
 
     Earlier words in the list score higher, so "Target Value" beats "Value" for `target`.
@@ -292,7 +327,7 @@ def discriminator(fields: Iterable[FieldInfo]) -> tuple[str, str, str] | None:
             for collection in ("key_results", "objectives"):
                 if (
                     collection not in kinds
-                    and _name_score(option, COLLECTION_WORDS[collection]) >= 20
+                    and name_score(option, COLLECTION_WORDS[collection]) >= 20
                 ):
                     kinds[collection] = option
                     break
@@ -327,17 +362,17 @@ def collection_scores(schema: SourceSchema) -> dict[str, dict[str, int]]:
     targets = _relation_targets(schema)
     for locator, fields in schema.collections.items():
         name = _locator_name(schema, locator)
-        score = {c: _name_score(name, words) for c, words in COLLECTION_WORDS.items()}
+        score = {c: name_score(name, words) for c, words in COLLECTION_WORDS.items()}
         if locator != name:
             for c, words in COLLECTION_WORDS.items():
-                score[c] = max(score[c], _name_score(locator, words))
+                score[c] = max(score[c], name_score(locator, words))
         for field in fields:
             fam = family(field)
             if fam == "title":
                 for c in ("objectives", "key_results"):
-                    score[c] += _name_score(field.name, FIELD_WORDS[c]["title"][:3]) // 2
+                    score[c] += name_score(field.name, FIELD_WORDS[c]["title"][:3]) // 2
             if fam in ("number", "any") and any(
-                _name_score(field.name, FIELD_WORDS["key_results"][f]) >= 20
+                name_score(field.name, FIELD_WORDS["key_results"][f]) >= 20
                 for f in ("target", "current", "start")
             ):
                 score["key_results"] += 8
@@ -345,7 +380,7 @@ def collection_scores(schema: SourceSchema) -> dict[str, dict[str, int]]:
                 score["cycles"] += 4
         for _source, field in targets.get(locator, []):
             for c in ("objectives", "key_results", "cycles"):
-                if _name_score(field.name, COLLECTION_WORDS[c]) >= 20:
+                if name_score(field.name, COLLECTION_WORDS[c]) >= 20:
                     score[c] += 15
         scores[locator] = score
     return scores
@@ -414,8 +449,11 @@ def guess_fields(
     relation_to = relation_to or {}
     skip = set(exclude)
     candidates = [
-        f for f in fields if normalise(f.name) not in _OUTPUT_NAMES and f.name not in skip
+        f
+        for f in fields
+        if normalise(f.name) not in _OUTPUT_NAMES and f.name not in skip and f.type != OUTPUT_TYPE
     ]
+    most = max((f.pages or 0 for f in candidates), default=0)
     kinds = FIELD_KINDS[collection]
     scored: list[tuple[int, str, FieldInfo, str]] = []
     for canonical, kind in kinds.items():
@@ -426,7 +464,7 @@ def guess_fields(
             pseudo = PSEUDO_GUESSES.get((field.name, canonical))
             if field.name.startswith("@") and pseudo is None:
                 continue  # pseudo-fields only stand for what they are
-            score = _name_score(field.name, words)
+            score = name_score(field.name, words)
             reason = f'name "{field.name}"'
             if canonical in ("title", "name") and family(field) == "title":
                 score, reason = 100, "the title property"
@@ -447,6 +485,9 @@ def guess_fields(
                     score -= 15
             if score <= 0:
                 continue
+            if field.pages is not None and most:
+                # The majority layout first: a key on 12 of 13 pages beats one on a single page.
+                score += round(MAJORITY_POINTS * field.pages / most)
             if _PREFERRED.get(kind) == family(field):
                 score += 2
             if kind == "option" and field.options:
@@ -464,6 +505,43 @@ def guess_fields(
         guesses[canonical] = Guess(field, reason)
         used.add(field.name)
     return guesses
+
+
+def guess_aliases(
+    collection: str,
+    fields: tuple[FieldInfo, ...],
+    guesses: AnyMapping[str, Guess],
+    exclude: Iterable[str] = (),
+) -> dict[str, list[FieldInfo]]:
+    """Keys some sampled pages use instead of a guessed field: canonical field -> aliases.
+
+    Only for sampled pages (fields with a page count): a key left unused whose whole name
+    means a guessed canonical field ("Verantwortlich" next to "Owner") becomes its alias, so
+    one mapping reads every page.
+    """
+    used = {g.field.name for g in guesses.values()} | set(exclude)
+    kinds = FIELD_KINDS[collection]
+    aliases: dict[str, list[FieldInfo]] = {}
+    for field in fields:
+        if (
+            field.pages is None
+            or field.name in used
+            or field.name.startswith("@")
+            or field.type == OUTPUT_TYPE
+            or normalise(field.name) in _OUTPUT_NAMES
+        ):
+            continue
+        best = max(
+            (
+                (name_score(field.name, FIELD_WORDS[collection].get(c, ())), c)
+                for c in guesses
+                if _fits(kinds[c], field) or family(guesses[c].field) == "title"
+            ),
+            default=(0, ""),
+        )
+        if best[0] >= WHOLE_NAME:
+            aliases.setdefault(best[1], []).append(field)
+    return aliases
 
 
 def _target_collection(field: FieldInfo, relation_to: AnyMapping[str, str]) -> str | None:
@@ -523,17 +601,50 @@ _IMPORTANT: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
-def _field_lines(collection: str, canonical: str, guess: Guess, samples: bool) -> list[str]:
+def _names(field: FieldInfo, aliases: list[FieldInfo]) -> str:
+    """The YAML for a source field and its aliases: "Owner" or ["Owner", "Verantwortlich"]."""
+    if not aliases:
+        return _q(field.name)
+    return json.dumps([field.name, *(a.name for a in aliases)], ensure_ascii=False)
+
+
+def _reason(guess: Guess, aliases: list[FieldInfo]) -> str:
+    """Why a field was guessed, with the page counts of it and its aliases when sampled."""
+    reason = guess.reason
+    if guess.field.pages is not None:
+        reason += f" ({_pages(guess.field.pages)})"
+    for alias in aliases:
+        reason += (
+            f"; {_pages(alias.pages or 0)} use{'s' if alias.pages == 1 else ''} {_q(alias.name)}"
+        )
+    return reason
+
+
+def _pages(count: int) -> str:
+    return f"{count} page{'' if count == 1 else 's'}"
+
+
+def _field_lines(
+    collection: str,
+    canonical: str,
+    guess: Guess,
+    samples: bool,
+    aliases: list[FieldInfo] | None = None,
+) -> list[str]:
     """The YAML lines (6-space indent) mapping one canonical field."""
+    aliases = aliases or []
     field = guess.field
+    names = _names(field, aliases)
+    reason = _reason(guess, aliases)
     pad = "      "
     kind = FIELD_KINDS[collection][canonical]
     options_set = OPTION_SETS.get((collection, canonical))
     if options_set is not None and field.options:
-        lines = [f"{pad}{canonical}:  # {guess.reason}", f"{pad}  field: {_q(field.name)}"]
+        lines = [f"{pad}{canonical}:  # {reason}", f"{pad}  field: {names}"]
         lines.append(f"{pad}  values:")
         choices = " | ".join(CANONICAL_OPTIONS[options_set])
-        for option in field.options:
+        options = dict.fromkeys([*field.options, *(o for a in aliases for o in a.samples)])
+        for option in options:
             mapped = _option(option, options_set)
             if mapped is None:
                 lines.append(f"{pad}    # TODO: map {_q(option)} to one of {choices}")
@@ -544,18 +655,18 @@ def _field_lines(collection: str, canonical: str, guess: Guess, samples: bool) -
         scale = _confidence_scale(field)
         if scale:
             return [
-                f"{pad}{canonical}:  # {guess.reason}; samples look like a 1-10 rating",
-                f"{pad}  field: {_q(field.name)}",
+                f"{pad}{canonical}:  # {reason}; samples look like a 1-10 rating",
+                f"{pad}  field: {names}",
                 f"{pad}  parse: {scale}",
             ]
         return [
-            f"{pad}{canonical}: {_q(field.name)}  # {guess.reason}"
+            f"{pad}{canonical}: {names}  # {reason}"
             + ("" if samples else "; if rated 1-10, use `parse: scale_10`"),
         ]
     if collection == "cycles" and canonical in ("start", "end") and family(field) == "date":
         part = "its start" if canonical == "start" else "its end"
-        return [f"{pad}{canonical}: {_q(field.name)}  # {guess.reason}; a date range gives {part}"]
-    return [f"{pad}{canonical}: {_q(field.name)}  # {guess.reason}"]
+        return [f"{pad}{canonical}: {names}  # {reason}; a date range gives {part}"]
+    return [f"{pad}{canonical}: {names}  # {reason}"]
 
 
 def _confidence_scale(field: FieldInfo) -> str | None:
@@ -577,7 +688,7 @@ def _progress_lines(fields: tuple[FieldInfo, ...], guesses: dict[str, Guess]) ->
     if any(c in guesses for c in ("current", "target")):
         return []
     for field in fields:
-        if _name_score(field.name, PROGRESS_WORDS) and family(field) in ("number", "text", "any"):
+        if name_score(field.name, PROGRESS_WORDS) and family(field) in ("number", "text", "any"):
             pad = "      "
             return [
                 f"{pad}# {_q(field.name)} looks like progress in percent: read it as the current",
@@ -612,11 +723,14 @@ def infer_mapping(schema: SourceSchema) -> str:
         "# Every line says what it was matched on. Review it, resolve each `# TODO:`, then run",
         "# `okrsync mapping validate <this file>`. Format: docs/mapping.md; editors can check",
         "# this file against mappings/mapping.schema.json.",
+        *_layout_lines(schema),
         f"version: {MAPPING_FORMAT_VERSION}",
         f"connector: {_q(schema.connector)}",
+        *_locale_lines(schema),
         "",
         "collections:",
     ]
+    outputs: dict[str, dict[str, tuple[str, str]]] = {}
     if not schema.collections:
         out.append("  # TODO: the source described no collections; check access and options.")
     for collection in ("objectives", "key_results", "cycles", "people"):
@@ -643,6 +757,8 @@ def infer_mapping(schema: SourceSchema) -> str:
         out.append("    fields:")
         exclude = [choice.where[0]] if choice.where else []
         guesses = guess_fields(collection, fields, relation_to, exclude)
+        if collection in ("objectives", "key_results"):
+            outputs[collection] = recognise_outputs(schema.connector, fields, guesses)
         if choice.where is not None and "parents" in guesses:
             parent = guesses["parents"]
             guesses["parents"] = parent._replace(
@@ -650,22 +766,27 @@ def infer_mapping(schema: SourceSchema) -> str:
                 "results to their objective rather than objectives to their parents"
             )
         has_samples = any(f.samples for f in fields)
+        aliases = guess_aliases(collection, fields, guesses, exclude)
         for canonical in FIELD_KINDS[collection]:
             guess = guesses.get(canonical)
             if guess is not None:
-                out += _field_lines(collection, canonical, guess, has_samples)
+                out += _field_lines(
+                    collection, canonical, guess, has_samples, aliases.get(canonical)
+                )
         progress = _progress_lines(fields, guesses) if collection == "key_results" else []
         out += progress
         covered = {"current", "start", "target"} if progress else set()
         out += _todo_lines(collection, guesses, covered)
         used = {g.field.name for g in guesses.values()}
+        used |= {a.name for found in aliases.values() for a in found}
         used |= {f.name for f in fields if progress and _q(f.name) in progress[0]}
+        used |= {name for name, _why in outputs.get(collection, {}).values()}
         unused = [
             f.name
             for f in fields
             if f.name not in used
             and f.name not in exclude
-            and normalise(f.name) not in _OUTPUT_NAMES
+            and f.type != OUTPUT_TYPE
             and not f.name.startswith("@")
         ]
         if unused:
@@ -677,8 +798,95 @@ def infer_mapping(schema: SourceSchema) -> str:
                 f"  # Not used: {_q(_locator_name(schema, locator))} (could not tell what it "
                 f"holds). TODO: add it as a collection if it holds OKR data."
             )
-    out += _output_lines(chosen)
+    out += _output_lines(chosen, outputs)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _layout_lines(schema: SourceSchema) -> list[str]:
+    """Comments listing every layout the sampled pages use, with its page count."""
+    lines: list[str] = []
+    for locator, layouts in schema.layouts.items():
+        if not layouts:
+            continue
+        sampled = schema.sampled.get(locator, sum(layout.pages for layout in layouts))
+        lines += [
+            f"# Sampled {_pages(sampled)} of {_locator_name(schema, locator)}.",
+            "# The draft follows the majority layout; other pages' keys become aliases. Layouts:",
+        ]
+        for layout in layouts:
+            keys = ", ".join(layout.keys) or "no keys"
+            where = f"; {layout.key_results}" if layout.key_results else ""
+            example = f', e.g. "{layout.example}"' if layout.example else ""
+            lines.append(f"#   {_pages(layout.pages)}: {keys}{where}{example}")
+            if not layout.keys and layout.key_results == "no key results":
+                lines.append("#     (not objectives: okrsync skips such pages, DATA009)")
+    return lines
+
+
+def _locale_lines(schema: SourceSchema) -> list[str]:
+    """The locale the sampled pages mostly write numbers in, and a word about the others."""
+    comma = schema.decimal_marks.get(",", 0)
+    dot = schema.decimal_marks.get(".", 0)
+    lines: list[str] = []
+    if comma > dot:
+        lines += [
+            f"locale:  # {_pages(comma)} write decimals with a comma, {dot} with a point",
+            '  decimal: ","',
+        ]
+    minority = min(comma, dot)
+    if minority:
+        mark = "point" if comma > dot else "comma"
+        verb = "writes" if minority == 1 else "write"
+        lines += [
+            f"# {_pages(minority)} {verb} decimals with a {mark}; each page is read with the mark",
+            '# its own numbers use (docs/mapping.md, "Numbers in the page\'s own locale").',
+        ]
+    return lines
+
+
+def recognise_outputs(
+    connector: str, fields: tuple[FieldInfo, ...], guesses: AnyMapping[str, Guess]
+) -> dict[str, tuple[str, str]]:
+    """Output key -> (property name, why) for one collection.
+
+    An output the source already has is kept under its own name (Score/Bewertung,
+    Health/Gesundheit/Status, Warnings/Hinweise, Last synced/Zuletzt synchronisiert, of the
+    fitting type, and not read as an input), so infer never proposes a duplicate. Otherwise
+    the English default is proposed, unless the source already uses that name for something
+    else (a Confluence page's own "Health" lozenge is an input key): then "<name> (okrsync)".
+    On Confluence only keys of okrsync's own output macro count as existing outputs.
+    """
+    inputs = {g.field.name for g in guesses.values()}
+    found: dict[str, tuple[str, str]] = {}
+    taken: set[str] = set()
+    for key in OUTPUT_TYPES:
+        for field in fields:
+            if field.name in inputs or field.name in taken:
+                continue
+            if normalise(field.name) not in OUTPUT_WORDS[key]:
+                continue
+            if field.type == OUTPUT_TYPE:
+                found[key] = (field.name, "okrsync already writes it on the pages")
+            elif _existing_output(connector, key, field):
+                found[key] = (field.name, f"the existing {field.type} property")
+            else:
+                continue
+            taken.add(field.name)
+            break
+    existing = {key_form(f.name) for f in fields}
+    for key in OUTPUT_TYPES:
+        if key in found:
+            continue
+        default = str(getattr(OutputMap(), key))
+        if key_form(default) in existing:
+            where = "the pages use" if connector == "confluence" else "the source has"
+            found[key] = (
+                f"{default} (okrsync)",
+                f'{where} "{default}" as an input already; a new name, so nothing is overwritten',
+            )
+        else:
+            found[key] = (default, "new")
+    return found
 
 
 def _todo_lines(collection: str, guesses: dict[str, Guess], covered: set[str]) -> list[str]:
@@ -702,7 +910,19 @@ def _todo_lines(collection: str, guesses: dict[str, Guess], covered: set[str]) -
     return lines
 
 
-def _output_lines(chosen: AnyMapping[str, Choice]) -> list[str]:
+def _existing_output(connector: str, key: str, field: FieldInfo) -> bool:
+    """Whether a property named like output `key` is one (of its type; a Status select only
+    with health options); never on Confluence, where a page's own key is an input."""
+    if connector == "confluence" or family(field) not in _OUTPUT_FAMILIES[key]:
+        return False
+    if normalise(field.name) == "status":
+        return any(option_key(o) in HEALTH_OPTIONS for o in field.options)
+    return True
+
+
+def _output_lines(
+    chosen: AnyMapping[str, Choice], outputs: AnyMapping[str, dict[str, tuple[str, str]]]
+) -> list[str]:
     lines = [
         "# Properties okrsync writes back on each OKR page; `okrsync mapping infer --apply`",
         "# creates the missing ones. Set one to null to leave it out.",
@@ -713,8 +933,11 @@ def _output_lines(chosen: AnyMapping[str, Choice]) -> list[str]:
         if collection not in chosen and collection != "objectives":
             continue
         lines.append(f"  {collection}:")
+        known = outputs.get(collection, {})
         for key in OUTPUT_TYPES:
-            lines.append(f"    {key}: {_q(str(getattr(defaults, key)))}")
+            name, why = known.get(key, (str(getattr(defaults, key)), "new"))
+            comment = "" if why == "new" else f"  # {why}"
+            lines.append(f"    {key}: {_q(name)}{comment}")
     return lines
 
 
