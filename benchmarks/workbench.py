@@ -109,12 +109,11 @@ class Bench:
         self.env = {**os.environ, **self.seed.env}
 
     def _share_clock(self) -> None:
-        """Point the emulator's page timestamps at the shared clock (Notion: datetimes,
-        Confluence: epoch seconds); its rate limiter keeps real time."""
-        store = getattr(self.sandbox, "store", None)
-        if store is None:
-            return
-        store.clock = self.clock.now if self.source == "notion" else self.clock.epoch
+        """Point the emulator's one clock (page timestamps, `Date`, rate limit) at the shared
+        clock: real time plus the offset `advance` adds."""
+        set_clock = getattr(self.sandbox, "set_clock", None)
+        if set_clock is not None:
+            set_clock(self.clock.epoch)
 
     def stop(self) -> None:
         self.sandbox.stop()

@@ -50,6 +50,9 @@ class FaultPlan(Frozen):
     )
     retry_after: float = Field(default=1.0, description="Seconds sent in Retry-After with 429s.")
     slow_seconds: float = 2.0
+    limit: int | None = Field(
+        default=None, ge=0, description="At most this many faults in all, then none (no limit)."
+    )
 
 
 class SeedResult(Frozen):

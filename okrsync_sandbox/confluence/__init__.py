@@ -3,21 +3,23 @@
 `create_sandbox()` returns a `ConfluenceSandbox` (implements `okrsync.sandbox.Sandbox`):
 real HTTP on 127.0.0.1 serving REST v1 (and v2 on Cloud) over an in-memory `Store`, with
 basic or bearer auth, an optional rate limit, seeded faults, a request log, JSON save/load,
-and a plain HTML view of every page. See docs/sandbox-confluence.md.
+and a plain HTML view of every page. The HTTP server, fault plans, request log, clock and
+state files are the shared emulator kit's (`okrsync_sandbox.kit`); the Confluence rules are
+in server.py (pipeline), v1.py/v2.py (routes) and store.py. See docs/sandbox-confluence.md.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
 from typing import Any, Final
 
 from okrsync.model import Workspace
-from okrsync.sandbox import FaultPlan, RequestLogEntry, SeedResult
+from okrsync.sandbox import FaultKind, SeedResult
 
-from .server import HumanEdit, SandboxServer
-from .store import Clock, Page, Property, Space, Store, User
+from ..kit.clock import Clock
+from ..kit.emulator import Emulator
+from ..kit.http_server import Incoming, Outgoing
+from .server import ConfluenceGateway, HumanEdit, fault_eligible
+from .store import Page, Property, Space, Store, User
 from .view import render_index, render_page
 from .wire import Deployment
 
@@ -36,20 +38,21 @@ BOT_API_TOKEN: Final = "sandbox-api-token"  # noqa: S105 - a fixed credential of
 BOT_PAT: Final = "sandbox-personal-access-token"
 
 
-class ConfluenceSandbox:
+class ConfluenceSandbox(Emulator):
     """A Confluence Cloud or Data Center emulator; start it, seed it, point okrsync at it."""
 
     name = "confluence"
 
     def __init__(
-        self, port: int = 0, *, deployment: Deployment = "cloud", clock: Clock = time.time
+        self, port: int = 0, *, deployment: Deployment = "cloud", clock: Clock | None = None
     ) -> None:
         if deployment not in ("cloud", "datacenter"):
             raise ValueError(f"deployment must be 'cloud' or 'datacenter', not {deployment!r}")
+        super().__init__(clock=clock, port=port, server_name="okrsync-confluence-sandbox")
         self.deployment: Deployment = deployment
-        self.store = Store(clock)
-        self._server = SandboxServer(
-            self.store, deployment=deployment, port=port, render_view=self._render_view
+        self.store = Store(self.clock)
+        self._gateway = ConfluenceGateway(
+            self, self.store, deployment=deployment, render_view=self._render_view
         )
         self._add_default_users()
 
@@ -80,14 +83,9 @@ class ConfluenceSandbox:
     # the Sandbox protocol ----------------------------------------------------------------
 
     @property
-    def base_url(self) -> str:
-        """http://127.0.0.1:PORT (the server must be started)."""
-        return self._server.origin
-
-    @property
     def url(self) -> str:
         """The URL to give the Confluence client: base_url + "/wiki" on Cloud."""
-        return self._server.site.base
+        return self._gateway.site.base
 
     @property
     def username(self) -> str:
@@ -99,29 +97,19 @@ class ConfluenceSandbox:
         """Cloud: the API token (basic auth password); Data Center: the personal access token."""
         return BOT_API_TOKEN if self.deployment == "cloud" else BOT_PAT
 
-    def start(self) -> None:
-        self._server.start()
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> ConfluenceSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
     def seed(self, workspace: Workspace) -> SeedResult:
         from .seed import seed_workspace
 
         return seed_workspace(self, workspace)
 
-    def set_faults(self, plan: FaultPlan | None) -> None:
-        self._server.set_faults(plan)
+    def fault_eligible(self, kind: FaultKind, method: str, path: str) -> bool:
+        return fault_eligible(kind, method, path)
 
     def set_rate_limit(self, requests_per_second: float | None) -> None:
-        self._server.set_rate_limit(requests_per_second)
+        self._gateway.set_rate_limit(requests_per_second)
+
+    def respond(self, incoming: Incoming) -> Outgoing:
+        return self._gateway.respond(incoming)
 
     def set_rewrite_macros(self, enabled: bool) -> None:
         """Store bodies the way Confluence does: structured macros get `ac:macro-id` and
@@ -134,20 +122,13 @@ class ConfluenceSandbox:
 
     def set_human_edit(self, edit: HumanEdit | None) -> None:
         """How the `human_edit` fault changes a page body (default: appends a paragraph)."""
-        self._server.human_edit = edit
+        self._gateway.human_edit = edit
 
-    def request_log(self) -> list[RequestLogEntry]:
-        return self._server.log.snapshot()
+    def state(self) -> dict[str, Any]:
+        return self.store.to_json()
 
-    def stats(self) -> dict[str, Any]:
-        """Counters: requests, by_endpoint, by_status, faults, early_retries."""
-        return self._server.stats()
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.store.to_json(), indent=1), encoding="utf-8")
-
-    def load(self, path: Path) -> None:
-        self.store.load_json(json.loads(path.read_text(encoding="utf-8")))
+    def restore(self, state: dict[str, Any]) -> None:
+        self.store.load_json(state)
 
     def render_html(self) -> dict[str, str]:
         """Every current page as a plain HTML view: title -> HTML."""
@@ -192,7 +173,11 @@ class ConfluenceSandbox:
 
     def restrict_editing(self, page_id: str) -> None:
         """Leave okrsync's account out of the page's edit restrictions: writes to it get 403."""
-        self._server.edit_restrictions.add(page_id)
+        self._gateway.edit_restrictions.add(page_id)
+
+    def page_titles(self) -> list[str]:
+        """The title of every current page, duplicates included."""
+        return [page.title for page in self.store.all_pages()]
 
     def set_label(self, page_id: str, label: str) -> None:
         self.store.set_label(page_id, label)
@@ -202,7 +187,7 @@ class ConfluenceSandbox:
 
 
 def create_sandbox(
-    port: int = 0, *, deployment: Deployment = "cloud", clock: Clock = time.time
+    port: int = 0, *, deployment: Deployment = "cloud", clock: Clock | None = None
 ) -> ConfluenceSandbox:
     """Entry point of the `okrsync.sandboxes` group: an emulator, not yet started.
 

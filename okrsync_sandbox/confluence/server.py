@@ -1,157 +1,128 @@
-"""The HTTP side of the emulator: real HTTP on 127.0.0.1 in a background thread.
+"""The Confluence request pipeline, on the shared emulator kit (`okrsync_sandbox.kit`).
 
-`SandboxServer` owns a stdlib `ThreadingHTTPServer` and sends every request through the same
-steps a real Confluence (plus its gateway) would: route by deployment (Cloud under `/wiki`,
-Data Center at the root, v2 on Cloud only), authenticate (Cloud: basic with email and API
-token; Data Center: a Bearer personal access token), apply the optional rate limit, draw a
-seeded fault, dispatch to v1.py or v2.py, and log the answer. `/view/` serves the plain HTML
-view of the stored pages without authentication, for a person's browser.
+`ConfluenceGateway` sends every request through the steps a real Confluence (plus its
+gateway) takes: route by deployment (Cloud under `/wiki`, Data Center at the root, v2 on Cloud
+only), authenticate (Cloud: basic with email and API token; Data Center: a Bearer personal
+access token), apply the optional rate limit, draw a seeded fault, dispatch to v1.py or v2.py,
+and log the answer. `/view/` serves the plain HTML view of the stored pages without
+authentication, for a person's browser. HTTP itself, the fault plans, the request log and the
+early-retry watch are the kit's, reached through the owning emulator.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
-import socket
-import struct
-import sys
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING, Final
+from urllib.parse import parse_qs
 
-from okrsync.sandbox import FaultKind, FaultPlan
+from okrsync.sandbox import FaultKind
 
+from ..kit.http_server import RESET, Incoming, Outgoing
+from ..kit.rate import TokenBucket, retry_after_header
 from . import v1, v2
-from .faults import FaultInjector, RateLimiter, RequestLog, retry_after_header
 from .store import Store, User, version_conflict_message
 from .wire import Deployment, Request, Response, Site, v1_error, v2_error
+
+if TYPE_CHECKING:
+    from ..kit.emulator import Emulator
 
 HumanEdit = Callable[[str], str]
 """Given a page's current storage body, the body after a person's edit."""
 
 _PAGE_ID: Final = re.compile(r"/(?:content|pages)/(\d+)$")
 _PAGE_IN_PATH: Final = re.compile(r"/(?:content|pages)/(\d+)(?:/|$)")
+WRITE_METHODS: Final = frozenset({"POST", "PUT", "DELETE"})
+PAGE_PATH: Final = re.compile(r"/(?:rest/api/content|api/v2/pages)/\d+$")
+MAX_PENALTY_SECONDS: Final = 60.0
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Hands each request to the owning `SandboxServer`."""
-
-    protocol_version = "HTTP/1.1"
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes; without this, Nagle's algorithm and the
-        # client's delayed ACK add ~40 ms to every keep-alive request.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self.server.sandbox.serve(self)
-
-    do_POST = do_PUT = do_DELETE = do_HEAD = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence stderr logging; the request log records every request instead."""
+def fault_eligible(kind: FaultKind, method: str, path: str) -> bool:
+    """Which requests a fault kind can hit: conflicts and applied-then-reset only writes
+    (POST, PUT, DELETE), a human edit only reads and updates of one page (v1 `content/{id}`,
+    v2 `pages/{id}`), every other kind any request."""
+    if kind in ("conflict", "applied_then_reset"):
+        return method in WRITE_METHODS
+    if kind == "human_edit":
+        return method in ("GET", "PUT") and PAGE_PATH.search(path) is not None
+    return True
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, port: int, sandbox: SandboxServer) -> None:
-        self.sandbox = sandbox
-        super().__init__(("127.0.0.1", port), _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up (timeouts, injected resets) is normal here, not an error."""
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
+def endpoint_of(path: str) -> str:
+    """The route template of a path: numeric ids and keys after `property/` become `{id}`."""
+    templated = re.sub(r"/\d+(?=/|$)", "/{id}", path)
+    templated = re.sub(r"(/property)/[^/]+", r"\1/{key}", templated)
+    templated = re.sub(r"(/label)/[^/]+", r"\1/{name}", templated)
+    return re.sub(r"(/rest/api/space)/[^/]+", r"\1/{key}", templated)
 
 
-class SandboxServer:
+class ConfluenceLimiter:
+    """The kit's token bucket (burst of one second's worth) with Confluence's punishment of
+    early retries: a request before the last Retry-After ran out waits longer (the next
+    Retry-After doubles, up to 60 s). On Data Center every answer then carries
+    `X-RateLimit-*` headers, as Data Center's own rate limiting sends them."""
+
+    def __init__(self, requests_per_second: float, clock: Callable[[], float]) -> None:
+        self.bucket = TokenBucket(requests_per_second, clock)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.blocked_until = 0.0
+        self.penalty = 0.0
+
+    def admit(self) -> float | None:
+        """None when the request may proceed, else the Retry-After to send (seconds)."""
+        with self._lock:
+            now = self._clock()
+            if now < self.blocked_until:
+                self.penalty = min(MAX_PENALTY_SECONDS, max(self.penalty, 1.0) * 2)
+                wait = max(self.blocked_until - now, self.penalty)
+                self.blocked_until = now + wait
+                return wait
+            refill = self.bucket.take()
+            if refill is None:
+                self.penalty = 0.0
+                return None
+            self.blocked_until = now + refill
+            return refill
+
+    def headers(self) -> dict[str, str]:
+        """Data Center's rate-limit headers, describing the bucket after this request."""
+        with self._lock:
+            return {
+                "X-RateLimit-Limit": str(int(self.bucket.capacity)),
+                "X-RateLimit-Remaining": str(max(0, math.floor(self.bucket.tokens))),
+                "X-RateLimit-Interval-Seconds": "1",
+                "X-RateLimit-FillRate": f"{self.bucket.rate:g}",
+            }
+
+
+class ConfluenceGateway:
     """Routing, auth, rate limit, faults and logging around a `Store`."""
 
     def __init__(
         self,
+        emulator: Emulator,
         store: Store,
         *,
         deployment: Deployment,
-        port: int = 0,
         render_view: Callable[[str | None], tuple[int, str]] | None = None,
     ) -> None:
+        self.emulator = emulator
         self.store = store
         self.deployment: Deployment = deployment
-        self._port = port
-        self._httpd: _HTTPServer | None = None
-        self._origin: str | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._counter_lock = threading.Lock()
-        self.log = RequestLog()
-        self.injector: FaultInjector | None = None
-        self.limiter: RateLimiter | None = None
-        self.retry_until = 0.0
-        self.early_retries = 0
+        self.limiter: ConfluenceLimiter | None = None
         self.render_view = render_view
         self.human_edit: HumanEdit | None = None
         self.edit_restrictions: set[str] = set()
 
-    # lifecycle ---------------------------------------------------------------------------
-
-    @property
-    def origin(self) -> str:
-        """http://127.0.0.1:PORT; the port is bound on first use, so it is known before start."""
-        if self._origin is None:
-            self._bind()
-        assert self._origin is not None
-        return self._origin
-
-    def _bind(self) -> _HTTPServer:
-        with self._lock:
-            if self._httpd is None:
-                self._httpd = _HTTPServer(self._port, self)
-                self._port = int(self._httpd.server_address[1])  # a restart keeps the port
-                self._origin = f"http://127.0.0.1:{self._port}"
-            return self._httpd
-
     @property
     def site(self) -> Site:
-        return Site(self.origin, self.deployment)
-
-    def start(self) -> None:
-        httpd = self._bind()
-        with self._lock:
-            if self._thread is not None:
-                return
-            self._thread = threading.Thread(
-                target=httpd.serve_forever,
-                kwargs={"poll_interval": 0.01},
-                name="confluence-sandbox",
-                daemon=True,
-            )
-            self._thread.start()
-
-    def stop(self) -> None:
-        with self._lock:
-            if self._httpd is None:
-                return
-            if self._thread is not None:
-                self._httpd.shutdown()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._httpd = None
-            self._thread = None
-
-    # configuration -----------------------------------------------------------------------
-
-    def set_faults(self, plan: FaultPlan | None) -> None:
-        self.injector = FaultInjector(plan) if plan is not None else None
+        return Site(self.emulator.base_url, self.deployment)
 
     def set_rate_limit(self, requests_per_second: float | None) -> None:
         if requests_per_second is None:
@@ -159,14 +130,7 @@ class SandboxServer:
         elif requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive")
         else:
-            self.limiter = RateLimiter(requests_per_second, self.store.clock)
-
-    def stats(self) -> dict[str, Any]:
-        data = self.log.stats()
-        limiter_early = self.limiter.early_retries if self.limiter is not None else 0
-        data["early_retries"] = self.early_retries
-        data["rate_limit_early_retries"] = limiter_early
-        return data
+            self.limiter = ConfluenceLimiter(requests_per_second, self.emulator.clock)
 
     # request handling --------------------------------------------------------------------
 
@@ -195,75 +159,61 @@ class SandboxServer:
             return self.store.user_by_bearer(credentials.strip())
         return None
 
-    def serve(self, handler: BaseHTTPRequestHandler) -> None:
-        """Answer one HTTP request (called on the server's worker thread).
-
-        The request is logged before the answer is sent, so a client that has its answer
-        always finds its request in the log.
-        """
-        method = handler.command
-        parts = urlsplit(handler.path)
-        path = parts.path
-        query = parse_qs(parts.query, keep_blank_values=True)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length > 0 else b""
-        at = self.store.clock()
+    def respond(self, incoming: Incoming) -> Outgoing:
+        """Answer one HTTP request (called on a server thread), logged before it goes out."""
+        method, path = incoming.method, incoming.path
+        log = self.emulator.log
+        at = self.emulator.clock()
+        endpoint = f"{method} {endpoint_of(path)}"
 
         if path == "/view" or path.startswith("/view/"):
             view = self._view(path)
-            self.log.record(at, method, path, view.status)
-            self._send(handler, view, method)
-            return
+            log.record(at, method, path, endpoint, view.status)
+            return _outgoing(view)
 
         kind = self._classify(path)
         if kind is None:
-            response = v1_error(404, f"null for uri: {self.origin}{path}")
-            self.log.record(at, method, path, response.status)
-            self._send(handler, response, method)
-            return
+            response = v1_error(404, f"null for uri: {self.emulator.base_url}{path}")
+            log.record(at, method, path, endpoint, response.status)
+            return _outgoing(response)
         api, route = kind
         error = v1_error if api == "v1" else v2_error
 
-        user = self._authenticate(handler.headers.get("Authorization", ""))
+        user = self._authenticate(incoming.headers.get("Authorization", ""))
         if user is None:
             response = error(401, "Unauthorized; scope does not match")
             challenge = 'Basic realm="Confluence"' if self.deployment == "cloud" else "Bearer"
             response.headers["WWW-Authenticate"] = challenge
-            self.log.record(at, method, path, 401)
-            self._send(handler, response, method)
-            return
+            log.record(at, method, path, endpoint, 401)
+            return _outgoing(response)
 
-        with self._counter_lock:
-            if at < self.retry_until:
-                self.early_retries += 1
+        self.emulator.retry_watch.arrived()
         limit_headers: dict[str, str] = {}
         if self.limiter is not None:
             wait = self.limiter.admit()
             if self.deployment == "datacenter":
                 limit_headers = self.limiter.headers()
             if wait is not None:
-                limited = self._too_many(error, wait, at)
+                limited = self._too_many(error, wait)
                 limited.headers.update(limit_headers)
-                self.log.record(at, method, path, 429, "rate_limit")
-                self._send(handler, limited, method)
-                return
+                log.record(at, method, path, endpoint, 429, "rate_limit")
+                return _outgoing(limited)
 
-        request = Request(
-            method, path, route, query, body, user, self.site, dict(handler.headers.items())
-        )
-        fault = self.injector.draw(method, path) if self.injector is not None else None
+        query = parse_qs(incoming.query, keep_blank_values=True)
+        headers = dict(incoming.headers.items())
+        request = Request(method, path, route, query, incoming.body, user, self.site, headers)
+        fault = self.emulator.draw_fault(method, path)
         if fault is None:
             response = self._dispatch(api, request)
         else:
-            outcome = self._with_fault(fault, api, request, error, at)
+            outcome = self._with_fault(fault, api, request, error)
             if outcome is None:
-                self.log.record(at, method, path, 0, fault)
-                self._reset(handler)
-                return
+                log.record(at, method, path, endpoint, 0, fault)
+                return RESET
             response = outcome
         response.headers.update(limit_headers)
-        self.log.record(at, method, path, response.status, fault)
-        self._send(handler, response, method)
+        log.record(at, method, path, endpoint, response.status, fault)
+        return _outgoing(response)
 
     def _dispatch(self, api: str, request: Request) -> Response:
         """The route's answer; a bug in the emulator is a 500, never a dropped connection."""
@@ -293,9 +243,8 @@ class SandboxServer:
             return match.group(1)
         return None
 
-    def _too_many(self, error: Callable[[int, str], Response], wait: float, at: float) -> Response:
-        with self._counter_lock:
-            self.retry_until = max(self.retry_until, at + wait)
+    def _too_many(self, error: Callable[[int, str], Response], wait: float) -> Response:
+        self.emulator.retry_watch.sent(wait)
         response = error(
             429, "Rate limit exceeded. Retry after the time in the Retry-After header."
         )
@@ -308,12 +257,11 @@ class SandboxServer:
         api: str,
         request: Request,
         error: Callable[[int, str], Response],
-        at: float,
     ) -> Response | None:
         """The answer under `fault`, or None when the connection must be reset."""
-        plan = self.injector.plan if self.injector is not None else FaultPlan()
+        plan = self.emulator.fault_plan
         if fault == "429":
-            return self._too_many(error, plan.retry_after, at)
+            return self._too_many(error, plan.retry_after)
         if fault in ("500", "502", "503", "504"):
             status = int(fault)
             response = error(status, f"Injected fault: HTTP {status}")
@@ -361,27 +309,6 @@ class SandboxServer:
         status, html = self.render_view(page_id or None)
         return Response(status, html, content_type="text/html; charset=utf-8")
 
-    def _send(self, handler: BaseHTTPRequestHandler, response: Response, method: str) -> None:
-        payload = response.encoded()
-        # `Date` from the clock that stamps versions, as on a real site, where both come from
-        # the server's own clock (the default would be this machine's wall clock).
-        handler.log_request(response.status)
-        handler.send_response_only(response.status)
-        handler.send_header("Server", handler.version_string())
-        handler.send_header("Date", handler.date_time_string(self.store.clock()))
-        for name, value in response.headers.items():
-            handler.send_header(name, value)
-        if response.status != 204:
-            handler.send_header("Content-Type", response.content_type)
-            handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        if method != "HEAD" and response.status != 204:
-            handler.wfile.write(payload)
 
-    @staticmethod
-    def _reset(handler: BaseHTTPRequestHandler) -> None:
-        """Drop the connection with a TCP reset, as a failing proxy would."""
-        connection = handler.connection
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        handler.close_connection = True
-        connection.close()
+def _outgoing(response: Response) -> Outgoing:
+    return Outgoing(response.status, response.encoded(), response.headers, response.content_type)

@@ -10,20 +10,17 @@ error shape of their API version. The whole state round-trips through JSON (`to_
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from ..kit.clock import Clock, system_clock
 from .storage_xml import add_macro_ids, check_storage
 
 STATE_FORMAT_VERSION: Final = 1
 FIRST_ID: Final = 65537
-
-Clock = Callable[[], float]
-"""Seconds since the epoch; injected so tests can control time (default `time.time`)."""
 
 
 class StoreError(Exception):
@@ -140,7 +137,7 @@ def version_conflict_message(current: int) -> str:
 class Store:
     """All emulator state, safe to use from the server's threads and from tests at once."""
 
-    def __init__(self, clock: Clock = time.time) -> None:
+    def __init__(self, clock: Clock = system_clock) -> None:
         self.clock = clock
         self._lock = threading.RLock()
         self._next_id = FIRST_ID

@@ -238,7 +238,7 @@ def query_data_source(store: NotionStore, request: Request, args: list[str]) -> 
     if spec is None and not sorts:
         ordered = [page["id"] for page in candidates]  # creation order, no rendering needed
     else:
-        now = store.clock()
+        now = store.moment()
         views = [_page_view(store, page) for page in candidates]
         if spec is not None:
             views = [view for view in views if matches(spec, view, now)]

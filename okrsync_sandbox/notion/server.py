@@ -1,4 +1,4 @@
-"""The emulator's HTTP side: a threaded loopback server speaking Notion's REST API.
+"""The Notion emulator: Notion's REST API on the shared emulator kit (`okrsync_sandbox.kit`).
 
 Per request, in order: record arrival (early-retry watch), fault injection, rate limit, auth
 (`Authorization: Bearer <token>`), `Notion-Version`, then the route. Every answer carries a
@@ -8,28 +8,22 @@ Per request, in order: record arrival (early-retry watch), fault injection, rate
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import json
+import math
 import re
-import socket
-import struct
-import sys
-import threading
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Final
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from okrsync.model import Workspace
-from okrsync.sandbox import FaultKind, FaultPlan, RequestLogEntry, SeedResult
+from okrsync.sandbox import FaultKind, SeedResult
 
-from .faults import FaultInjector, RateLimiter, RetryWatch, retry_after_header
+from ..kit.clock import Clock
+from ..kit.emulator import Emulator
+from ..kit.http_server import RESET, Incoming, Outgoing
+from ..kit.rate import TokenBucket, retry_after_header
 from .routes import Request, dispatch, route
 from .shapes import JSON, ApiError
 from .store import NotionStore
@@ -57,6 +51,21 @@ class Answer:
     body: JSON | None
     headers: dict[str, str] = field(default_factory=dict)
 
+    def outgoing(self) -> Outgoing:
+        if self.body is None:
+            return RESET
+        return Outgoing(self.status, json.dumps(self.body).encode("utf-8"), self.headers)
+
+
+def _is_write(method: str, path: str) -> bool:
+    """Whether a request changes the workspace (queries and searches are POSTs that read)."""
+    if method == "GET":
+        return False
+    try:
+        return route(method, path)[0] not in _READS
+    except ApiError:
+        return True
+
 
 def _rate_limited(seconds: float) -> ApiError:
     return ApiError(
@@ -67,22 +76,12 @@ def _rate_limited(seconds: float) -> ApiError:
     )
 
 
-class _LoopbackServer(ThreadingHTTPServer):
-    """A threaded HTTP server that stays quiet when a client hangs up first (timeouts)."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-class NotionSandbox:
+class NotionSandbox(Emulator):
     """A local Notion API (real HTTP on 127.0.0.1) over a `NotionStore`.
 
-    Implements `okrsync.sandbox.Sandbox`. `clock` drives page timestamps; `monotonic` drives
-    the rate limiter and the Retry-After watch (both injectable so tests never sleep).
+    Implements `okrsync.sandbox.Sandbox`. `clock` (epoch seconds, the kit's one clock type)
+    drives page timestamps, the `Date` header, the rate limit and the Retry-After watch, so
+    tests inject it and never sleep.
     """
 
     name = "notion"
@@ -92,130 +91,53 @@ class NotionSandbox:
         port: int = 0,
         *,
         token: str = DEFAULT_TOKEN,
-        clock: Callable[[], datetime] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Clock | None = None,
         seed: int | None = None,
         host: str = "127.0.0.1",
     ) -> None:
-        self.store = NotionStore(clock=clock, seed=seed)
+        super().__init__(clock=clock, port=port, host=host, server_name="okrsync-notion-sandbox")
+        self.store = NotionStore(clock=self.clock, seed=seed)
         self.token = token
-        self.monotonic = monotonic
-        self._host = host
-        self._port = port
-        self._server: _LoopbackServer | None = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._faults: FaultInjector | None = None
-        self._limiter: RateLimiter | None = None
-        self.retry_watch = RetryWatch(monotonic)
-        self._log: list[RequestLogEntry] = []
-        self._counts: Counter[str] = Counter()
-        self._fault_counts: Counter[str] = Counter()
-        self._rate_limited = 0
+        self._limiter: TokenBucket | None = None
         self.read_only = False
-
-    # ----------------------------------------------------------------- lifecycle
-
-    @property
-    def base_url(self) -> str:
-        """Where the emulator listens; the port is bound on first use, so the URL is real
-        even before `start()`."""
-        with self._lock:
-            host, port = self._bind().server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def _bind(self) -> _LoopbackServer:
-        if self._server is None:
-            self._server = _LoopbackServer((self._host, self._port), _make_handler(self))
-        return self._server
-
-    def start(self) -> None:
-        """Start serving in a daemon thread (idempotent)."""
-        with self._lock:
-            if self._thread is not None:
-                return
-            server = self._bind()
-            self._thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="notion-sandbox",
-                daemon=True,
-            )
-            self._thread.start()
-
-    def stop(self) -> None:
-        with self._lock:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-        if server is not None:
-            if thread is not None:
-                server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> NotionSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.edit_restrictions: set[str] = set()
 
     # ----------------------------------------------------------------- configuration
-
-    def set_faults(self, plan: FaultPlan | None) -> None:
-        self._faults = FaultInjector(plan) if plan is not None else None
 
     def set_rate_limit(
         self, requests_per_second: float | None, *, burst: float | None = None
     ) -> None:
         """Limit the average rate (Notion: 3 rps, bursts allowed); None turns it off."""
         self._limiter = (
-            RateLimiter(requests_per_second, burst=burst, monotonic=self.monotonic)
+            TokenBucket(requests_per_second, self.clock, burst=burst)
             if requests_per_second
             else None
         )
 
-    # ----------------------------------------------------------------- observation
+    def fault_eligible(self, kind: FaultKind, method: str, path: str) -> bool:
+        """Conflicts and applied-then-reset only hit writes (not GETs, queries or searches)."""
+        if kind in ("conflict", "applied_then_reset"):
+            return _is_write(method, path)
+        return True
 
-    def request_log(self) -> list[RequestLogEntry]:
-        with self._lock:
-            return list(self._log)
+    # ----------------------------------------------------------------- people and access
 
-    def reset_log(self) -> None:
-        """Forget logged requests, counters and the early-retry count."""
-        with self._lock:
-            self._log.clear()
-            self._counts.clear()
-            self._fault_counts.clear()
-            self._rate_limited = 0
-        self.retry_watch.reset()
+    def human_edit(self, page_id: str) -> None:
+        """A person edits the page: `last_edited_time` and `last_edited_by` move on."""
+        self.store.update_page(page_id, None)
 
-    def stats(self) -> dict[str, Any]:
-        """Requests per endpoint, faults per kind, limiter 429s and early retries."""
-        with self._lock:
-            return {
-                "requests": sum(self._counts.values()),
-                "per_endpoint": dict(self._counts),
-                "faults": dict(self._fault_counts),
-                "rate_limited": self._rate_limited,
-                "early_retries": self.retry_watch.early_retries,
-            }
+    def restrict_editing(self, page_id: str) -> None:
+        """Take the integration's edit access to one page away: writes to it get 403."""
+        self.edit_restrictions.add(page_id.replace("-", ""))
 
-    def _record(
-        self, method: str, path: str, endpoint: str, status: int, fault: str | None
-    ) -> None:
-        with self._lock:
-            self._log.append(
-                RequestLogEntry(
-                    at=time.time(), method=method, path=path, status=status, fault=fault
-                )
-            )
-            self._counts[endpoint] += 1
-            if fault is not None:
-                self._fault_counts[fault] += 1
-            if status == 429 and fault is None:
-                self._rate_limited += 1
+    def page_titles(self) -> list[str]:
+        """The title of every page not in the trash, duplicates included."""
+        with self.store.lock:
+            return [
+                self.store.title_of(page)
+                for page in self.store.pages.values()
+                if not page["in_trash"]
+            ]
 
     # ----------------------------------------------------------------- state
 
@@ -225,13 +147,11 @@ class NotionSandbox:
 
         return seed_workspace(self, workspace)
 
-    def save(self, path: Path) -> None:
-        path.write_text(
-            json.dumps(self.store.to_json(), indent=1, sort_keys=True), encoding="utf-8"
-        )
+    def state(self) -> dict[str, Any]:
+        return self.store.to_json()
 
-    def load(self, path: Path) -> None:
-        self.store.load_json(json.loads(path.read_text(encoding="utf-8")))
+    def restore(self, state: dict[str, Any]) -> None:
+        self.store.load_json(state)
 
     def render_html(self) -> dict[str, str]:
         from .render import render_pages
@@ -240,25 +160,31 @@ class NotionSandbox:
 
     # ----------------------------------------------------------------- one request
 
+    def respond(self, incoming: Incoming) -> Outgoing:
+        headers = {name.lower(): value for name, value in incoming.headers.items()}
+        target = incoming.path + (f"?{incoming.query}" if incoming.query else "")
+        return self.handle(incoming.method, target, headers, incoming.body).outgoing()
+
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
     ) -> Answer:
         """Answer one request (logged and counted before the answer goes out)."""
-        parts = urlsplit(raw_path)
-        path = parts.path
+        path, _, query = raw_path.partition("?")
         try:
             endpoint = route(method, path)[0]
         except ApiError:
             endpoint = f"{method} (unknown)"
         self.retry_watch.arrived()
-        fault = self._faults.draw(method, path) if self._faults is not None else None
+        fault: str | None = self.draw_fault(method, path)
         if fault == "reset":
             answer = Answer(0, None)
         else:
-            answer = self._answer(method, parts.path, parts.query, headers, raw_body, fault)
+            answer, limited = self._answer(method, path, query, headers, raw_body, fault)
             if fault == "applied_then_reset" and answer.status == 200:
                 answer = Answer(0, None)
-        self._record(method, path, endpoint, answer.status, fault)
+            if limited:
+                fault = "rate_limit"
+        self.log.record(self.clock(), method, path, endpoint, answer.status, fault)
         return answer
 
     def _answer(
@@ -268,22 +194,26 @@ class NotionSandbox:
         query: str,
         headers: dict[str, str],
         raw_body: bytes,
-        fault: FaultKind | None,
-    ) -> Answer:
+        fault: str | None,
+    ) -> tuple[Answer, bool]:
+        """The answer, and whether the emulator's own rate limit refused the request."""
         request_id = str(uuid.uuid4())
+        plan = self.fault_plan
+        limited = False
         try:
-            if fault == "slow" and self._faults is not None:
-                time.sleep(self._faults.plan.slow_seconds)
-            if fault == "429" and self._faults is not None:
-                raise _rate_limited(self._faults.plan.retry_after)
+            if fault == "slow":
+                time.sleep(plan.slow_seconds)
+            if fault == "429":
+                raise _rate_limited(plan.retry_after)
             if fault in _FAULT_ERRORS:
                 raise ApiError(*_FAULT_ERRORS[str(fault)])
             if self._limiter is not None:
-                decision = self._limiter.take()
-                if not decision.allowed:
-                    raise _rate_limited(decision.retry_after)
+                wait = self._limiter.take()
+                if wait is not None:  # Notion answers whole seconds
+                    limited = True
+                    raise _rate_limited(float(max(1, math.ceil(wait))))
             self._check_auth(headers)
-            if self.read_only and method != "GET" and route(method, path)[0] not in _READS:
+            if (self.read_only or self._restricted(path)) and _is_write(method, path):
                 raise ApiError(
                     403, "restricted_resource", "Insufficient permissions for this endpoint."
                 )
@@ -298,7 +228,7 @@ class NotionSandbox:
             )
             body = dispatch(self.store, request)
             body["request_id"] = request_id
-            return Answer(200, body)
+            return Answer(200, body), False
         except ApiError as error:
             if error.status == 429:
                 self.retry_watch.sent(float(error.headers.get("Retry-After", "0")))
@@ -306,12 +236,17 @@ class NotionSandbox:
             if error.code == "object_not_found":
                 body["additional_data"] = {"integration_id": self.store.bot_id}
                 body["request_id"] = body.pop("request_id")
-            return Answer(error.status, body, error.headers)
+            return Answer(error.status, body, error.headers), limited
         except Exception as unexpected:  # an emulator bug: say so instead of hanging up
             message = (
                 f"Unexpected error occurred (sandbox: {type(unexpected).__name__}: {unexpected})"
             )
-            return Answer(500, ApiError(500, "internal_server_error", message).body(request_id))
+            bug = ApiError(500, "internal_server_error", message)
+            return Answer(500, bug.body(request_id)), False
+
+    def _restricted(self, path: str) -> bool:
+        found = _PAGE_PATH.match(path)
+        return found is not None and found.group(1).replace("-", "") in self.edit_restrictions
 
     def _human_edit(self, method: str, path: str) -> None:
         """A person edits the page a write is about, just before the write lands."""
@@ -343,69 +278,3 @@ class NotionSandbox:
         if not isinstance(body, dict):
             raise ApiError(400, "invalid_json", "Error parsing JSON body.")
         return body
-
-
-def _make_handler(sandbox: NotionSandbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "okrsync-notion-sandbox"
-
-        def setup(self) -> None:
-            super().setup()
-            # headers and body go out in two writes: without this, Nagle's algorithm and the
-            # client's delayed ACK add ~40 ms to every keep-alive request
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Silence the default stderr access log (the sandbox keeps its own)."""
-
-        def date_time_string(self, timestamp: float | None = None) -> str:
-            """The `Date` header from the emulator's clock, as Notion's comes from the clock that
-            stamps its `last_edited_time` (a shifted or fake clock must shift both)."""
-            moment = sandbox.store.clock().timestamp() if timestamp is None else timestamp
-            return email.utils.formatdate(moment, usegmt=True)
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw_body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            answer = sandbox.handle(self.command, self.path, headers, raw_body)
-            if answer.body is None:
-                self._drop()
-                return
-            payload = json.dumps(answer.body).encode("utf-8")
-            self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def _drop(self) -> None:
-            """Reset the TCP connection with no response at all."""
-            self.close_connection = True
-            try:
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def do_PATCH(self) -> None:
-            self._serve()
-
-        def do_DELETE(self) -> None:
-            self._serve()
-
-        def do_PUT(self) -> None:
-            self._serve()
-
-    return Handler

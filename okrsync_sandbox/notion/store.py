@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Final
 
+from ..kit.clock import Clock, moment, system_clock
 from .blocks import BlockSpec, normalize_children
 from .properties import (
     ValueContext,
@@ -43,11 +44,6 @@ from .shapes import (
 )
 
 STATE_FORMAT: Final = 1
-Clock = Callable[[], datetime]
-
-
-def _system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def _slug(title: str) -> str:
@@ -65,7 +61,7 @@ class NotionStore(ValueContext):
         workspace_name: str = "okrsync sandbox",
     ) -> None:
         self.ids = IdFactory(seed)
-        self.clock: Clock = clock or _system_clock
+        self.clock: Clock = clock or system_clock
         self.lock = threading.RLock()
         self.workspace_name = workspace_name
         self.workspace_id = self.ids.uuid()
@@ -97,12 +93,13 @@ class NotionStore(ValueContext):
             ):
                 return candidate
 
+    def moment(self) -> datetime:
+        """The current time of the emulator's clock, as an aware UTC datetime."""
+        return moment(self.clock)
+
     def now(self) -> str:
         """The current time at full precision, as stored."""
-        moment = self.clock()
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).isoformat()
+        return self.moment().isoformat()
 
     def create_user(self, name: str, *, email: str | None = None, bot: bool = False) -> str:
         """Add a workspace member (or the integration's bot) and return its id."""

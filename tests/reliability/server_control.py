@@ -3,17 +3,19 @@
 The emulators' FaultPlan draws faults at random; some reliability items need one precise
 request instead: hold the N-th write before or after the server applies it (so the test can
 kill okrsync at exactly that point), or answer every write to one page with a given error.
-These wrap the emulator's request entry point on the emulator instance only; okrsync itself
-runs unchanged in its own process.
+These use the emulator kit's interceptor hook (`Emulator.set_interceptor`), on the emulator
+instance only; okrsync itself runs unchanged in its own process.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
-from okrsync_sandbox.notion.server import Answer
+from okrsync_sandbox.kit.emulator import Emulator
+from okrsync_sandbox.kit.http_server import RESET, Incoming, Outgoing, Responder
 
 Moment = Literal["before", "after"]
 _NOTION_READS = ("/query", "/v1/search")
@@ -43,10 +45,7 @@ class WriteGate:
         self.released = threading.Event()
         self.held: str = ""
         self._lock = threading.Lock()
-        if source == "notion":
-            self._wrap_notion(sandbox)
-        else:
-            self._wrap_confluence(sandbox)
+        sandbox.set_interceptor(self._intercept)
 
     def release(self) -> None:
         self.released.set()
@@ -65,36 +64,15 @@ class WriteGate:
         self.reached.set()
         self.released.wait(60)
 
-    def _wrap_notion(self, sandbox: Any) -> None:
-        original = sandbox.handle
-
-        def handle(method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Any:
-            if not self._mine(method, raw_path.split("?", 1)[0]):
-                return original(method, raw_path, headers, body)
-            if self.moment == "before":
-                self._hold()
-                return Answer(0, None)
-            answer = original(method, raw_path, headers, body)
+    def _intercept(self, incoming: Incoming, respond: Responder) -> Outgoing:
+        if not self._mine(incoming.method, incoming.path):
+            return respond(incoming)
+        if self.moment == "before":
             self._hold()
-            return answer
-
-        sandbox.handle = handle
-
-    def _wrap_confluence(self, sandbox: Any) -> None:
-        server = sandbox._server
-        original = server._dispatch
-
-        def dispatch(api: str, request: Any) -> Any:
-            if not self._mine(request.method, request.path):
-                return original(api, request)
-            if self.moment == "before":
-                self._hold()
-                raise ConnectionResetError("held write dropped")
-            answer = original(api, request)
-            self._hold()
-            return answer
-
-        server._dispatch = dispatch
+            return RESET
+        answer = respond(incoming)
+        self._hold()
+        return answer
 
 
 def count_writes(sandbox: Any, source: str) -> int:
@@ -103,21 +81,19 @@ def count_writes(sandbox: Any, source: str) -> int:
 
 
 def fail_page_writes(
-    sandbox: Any, page_id: str, status: int, code: str, message: str
+    sandbox: Emulator, page_id: str, status: int, code: str, message: str
 ) -> Callable[[], int]:
     """Answer every write to the Notion page `page_id` with an error; returns a hit counter."""
-    original = sandbox.handle
     hits = [0]
 
-    def handle(method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Any:
-        path = raw_path.split("?", 1)[0]
-        if page_id in path and is_write("notion", method, path):
+    def intercept(incoming: Incoming, respond: Responder) -> Outgoing:
+        if page_id in incoming.path and is_write("notion", incoming.method, incoming.path):
             hits[0] += 1
             payload = {"object": "error", "status": status, "code": code, "message": message}
-            return Answer(status, payload)
-        return original(method, raw_path, headers, body)
+            return Outgoing(status, json.dumps(payload).encode("utf-8"))
+        return respond(incoming)
 
-    sandbox.handle = handle
+    sandbox.set_interceptor(intercept)
     return lambda: hits[0]
 
 

@@ -20,8 +20,8 @@ from okrsync.mapping.infer import infer_mapping, missing_outputs
 from okrsync.mapping.loader import load_mapping, parse_mapping
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
+from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
-from tests.connectors.notion.conftest import FakeClock
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "mappings" / "notion-okr-template.yaml"
 TOKEN = "secret_sandbox_token"
@@ -53,9 +53,9 @@ WORKSPACE = Workspace(
 
 
 @pytest.fixture
-def seeded() -> Iterator[tuple[NotionSandbox, FakeClock, dict[str, object]]]:
-    clock = FakeClock(datetime(2025, 8, 1, 10, tzinfo=UTC))
-    box = NotionSandbox(token=TOKEN, clock=clock.now, monotonic=clock.monotonic, seed=3)
+def seeded() -> Iterator[tuple[NotionSandbox, ManualClock, dict[str, object]]]:
+    clock = ManualClock(datetime(2025, 8, 1, 10, tzinfo=UTC))
+    box = NotionSandbox(token=TOKEN, clock=clock, seed=3)
     box.start()
     try:
         result = box.seed(WORKSPACE)
@@ -65,7 +65,7 @@ def seeded() -> Iterator[tuple[NotionSandbox, FakeClock, dict[str, object]]]:
         box.stop()
 
 
-def pull(options: dict[str, object], mapping: Mapping, clock: FakeClock) -> list[SourceRecord]:
+def pull(options: dict[str, object], mapping: Mapping, clock: ManualClock) -> list[SourceRecord]:
     connector = create(
         ConnectorContext(
             source="okrs",
@@ -83,7 +83,7 @@ def pull(options: dict[str, object], mapping: Mapping, clock: FakeClock) -> list
 
 
 def test_the_seeded_template_drafts_the_shipped_mapping(
-    seeded: tuple[NotionSandbox, FakeClock, dict[str, object]],
+    seeded: tuple[NotionSandbox, ManualClock, dict[str, object]],
 ) -> None:
     _box, clock, options = seeded
     placeholder = Mapping(

@@ -1,13 +1,14 @@
 """Fixtures for the Notion connector tests: a sandbox on loopback with a shared fake clock.
 
 The emulator's page timestamps, its rate limiter and the connector's throttle and retry sleeps
-all read one `FakeClock`, so rate limits and Retry-After are exercised without real waiting.
+all read one `ManualClock` (the emulator kit's), so rate limits and Retry-After are exercised
+without real waiting.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from okrsync_notion import NotionConnector, create
 from okrsync.connector import ConnectorContext, Writeback
 from okrsync.mapping.loader import load_mapping, parse_mapping
 from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -24,35 +26,14 @@ TEMPLATE_MAPPING = ROOT / "mappings" / "notion-okr-template.yaml"
 TOKEN = "secret_sandbox_token"
 
 
-class FakeClock:
-    """Time that only moves when someone sleeps (or a test advances it)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-        self.sleeps: list[float] = []
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self.current.timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.advance(seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2025, 8, 1, 10, 0, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2025, 8, 1, 10, 0, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def sandbox(clock: FakeClock) -> Iterator[NotionSandbox]:
-    box = NotionSandbox(token=TOKEN, clock=clock.now, monotonic=clock.monotonic, seed=7)
+def sandbox(clock: ManualClock) -> Iterator[NotionSandbox]:
+    box = NotionSandbox(token=TOKEN, clock=clock, seed=7)
     box.start()
     try:
         yield box
@@ -73,7 +54,7 @@ ConnectorFactory = Callable[..., NotionConnector]
 
 
 @pytest.fixture
-def make_connector(sandbox: NotionSandbox, clock: FakeClock) -> Iterator[ConnectorFactory]:
+def make_connector(sandbox: NotionSandbox, clock: ManualClock) -> Iterator[ConnectorFactory]:
     """Build a connector against the sandbox; closes every one it built."""
     built: list[NotionConnector] = []
 

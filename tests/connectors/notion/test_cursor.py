@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from okrsync.connector import Writeback
 from okrsync.mapping.schema import Mapping
 from okrsync.sync import safe_cursor
+from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
 
-from .conftest import ConnectorFactory, FakeClock
+from .conftest import ConnectorFactory
 from .pipeline import pull_review, small_workspace
 
 QUERY = "POST /v1/data_sources/{id}/query"
@@ -25,7 +26,7 @@ def test_after_a_writing_sync_the_written_pages_are_read_once_then_one_query_eac
     sandbox: NotionSandbox,
     make_connector: ConnectorFactory,
     template_mapping: Mapping,
-    clock: FakeClock,
+    clock: ManualClock,
 ) -> None:
     seeded = sandbox.seed(small_workspace())
     store = sandbox.store
@@ -53,7 +54,7 @@ def test_after_a_writing_sync_the_written_pages_are_read_once_then_one_query_eac
     sandbox.reset_log()
     second = list(connector.pull(cursor))
     assert {r.external_id for r in second} == written
-    assert sandbox.stats()["per_endpoint"] == {QUERY: 3, PROPERTY_ITEM: 1}
+    assert sandbox.stats()["by_endpoint"] == {QUERY: 3, PROPERTY_ITEM: 1}
     cursor = connector.cursor()
     assert cursor == datetime(2025, 8, 1, 10, 8, tzinfo=UTC)
 
@@ -61,19 +62,19 @@ def test_after_a_writing_sync_the_written_pages_are_read_once_then_one_query_eac
     clock.advance(5)
     sandbox.reset_log()
     assert list(connector.pull(cursor)) == []
-    assert sandbox.stats()["per_endpoint"] == {QUERY: 3}
+    assert sandbox.stats()["by_endpoint"] == {QUERY: 3}
     # and so it stays
     clock.advance(600)
     sandbox.reset_log()
     assert list(connector.pull(connector.cursor())) == []
-    assert sandbox.stats()["per_endpoint"] == {QUERY: 3}
+    assert sandbox.stats()["by_endpoint"] == {QUERY: 3}
 
 
 def test_the_engine_still_holds_the_cursor_before_a_record_its_mapping_dropped(
     sandbox: NotionSandbox,
     make_connector: ConnectorFactory,
     template_mapping: Mapping,
-    clock: FakeClock,
+    clock: ManualClock,
 ) -> None:
     """okrsync.sync.safe_cursor with the pull-start cursor: a dropped record is read again
     by the next pull, however late, until it maps."""

@@ -19,8 +19,7 @@ from okrsync_notion.reader import DataSource, Reader, Resolver
 
 from okrsync.errors import ConfigError
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
-
-from .conftest import FakeClock
+from okrsync_sandbox.kit.clock import ManualClock
 
 CUT = 120
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -75,7 +74,7 @@ def _created_after(filter_: dict[str, Any] | None) -> str | None:
     return None
 
 
-def _reader(server: CuttingNotion, clock: FakeClock) -> tuple[Reader, NotionApi]:
+def _reader(server: CuttingNotion, clock: ManualClock) -> tuple[Reader, NotionApi]:
     options = NotionOptions(base_url="http://notion.invalid", requests_per_second=1000)
     api = NotionApi(
         options,
@@ -95,7 +94,7 @@ SOURCE = DataSource(
 )
 
 
-def test_reading_goes_on_past_an_incomplete_query(clock: FakeClock) -> None:
+def test_reading_goes_on_past_an_incomplete_query(clock: ManualClock) -> None:
     server = CuttingNotion(rows=300, per_minute=2)
     reader, api = _reader(server, clock)
     rows = [page["id"] for page in reader.rows(SOURCE, [], None)]
@@ -106,7 +105,7 @@ def test_reading_goes_on_past_an_incomplete_query(clock: FakeClock) -> None:
     assert len(restarts) >= 2
 
 
-def test_a_cut_inside_one_minute_is_reported_not_looped(clock: FakeClock) -> None:
+def test_a_cut_inside_one_minute_is_reported_not_looped(clock: ManualClock) -> None:
     server = CuttingNotion(rows=200, per_minute=500)  # every row created in the same minute
     reader, api = _reader(server, clock)
     with pytest.raises(ConfigError, match="stopped a query early"):

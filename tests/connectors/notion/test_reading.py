@@ -11,9 +11,10 @@ from okrsync_notion.reader import is_trashed
 from okrsync.connector import SourceRecord
 from okrsync.errors import ConfigError
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
+from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
 
-from .conftest import ConnectorFactory, FakeClock
+from .conftest import ConnectorFactory
 
 
 def _title(text: str) -> dict[str, Any]:
@@ -302,7 +303,7 @@ def test_an_unshared_database_says_how_to_share_it(make_connector: ConnectorFact
 
 
 def test_incremental_reads_keep_same_minute_edits(
-    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: FakeClock
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     store = sandbox.store
     db, source = store.create_database(
@@ -340,7 +341,7 @@ def test_incremental_reads_keep_same_minute_edits(
 
 
 def test_an_edit_during_the_pull_in_the_same_minute_is_read_next_time(
-    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: FakeClock
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     """A page edited after the pull read it (same minute) comes back in the next pull."""
     store = sandbox.store
@@ -364,7 +365,7 @@ def test_an_edit_during_the_pull_in_the_same_minute_is_read_next_time(
 
 
 def test_the_cursor_is_notions_time_not_a_clock_that_runs_ahead(
-    sandbox: NotionSandbox, template_mapping: Mapping, clock: FakeClock
+    sandbox: NotionSandbox, template_mapping: Mapping, clock: ManualClock
 ) -> None:
     """The connector's own clock is an hour ahead of Notion's: the cursor still comes from
     Notion's `Date`, so an edit made just after the pull is read by the next one."""
@@ -405,7 +406,7 @@ def test_the_cursor_is_notions_time_not_a_clock_that_runs_ahead(
 
 
 def test_nothing_new_moves_the_cursor_to_the_pull_and_an_empty_source_too(
-    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: FakeClock
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     db, source = sandbox.store.create_database("Objectives", properties={"Name": {"title": {}}})
     connector = make_connector(_objectives_only(db))

@@ -21,7 +21,7 @@ from okrsync.model import Cycle, KeyResult, Objective, Workspace
 from okrsync.sandbox import FaultPlan
 from okrsync_sandbox.notion import NotionSandbox
 
-from .conftest import TOKEN, ConnectorFactory, FakeClock
+from .conftest import TOKEN, ConnectorFactory, ManualClock
 from .pipeline import pull_review
 
 GENERATED = datetime(2025, 8, 1, 11, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def _database_with_pages(sandbox: NotionSandbox, count: int) -> str:
 
 
 def test_429_is_honoured_with_retry_after(
-    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: FakeClock
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     db = _database_with_pages(sandbox, 250)
     sandbox.set_rate_limit(3, burst=2)
@@ -60,7 +60,7 @@ def test_429_is_honoured_with_retry_after(
 
 
 def test_the_throttle_keeps_under_the_rate_limit(
-    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: FakeClock
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     db = _database_with_pages(sandbox, 250)
     sandbox.set_rate_limit(3, burst=1)

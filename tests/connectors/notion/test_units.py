@@ -27,8 +27,7 @@ from okrsync_notion.reader import since_filter
 from okrsync_notion.writer import marker_text, parse_marker, warning_lines
 
 from okrsync.model import Finding
-
-from .conftest import FakeClock
+from okrsync_sandbox.kit.clock import ManualClock
 
 
 def test_short_warnings_are_kept_whole() -> None:
@@ -158,7 +157,7 @@ def test_a_section_of_small_toggles_goes_alone_and_its_toggles_in_full_batches()
 
 
 def test_the_throttle_spaces_requests_by_the_rate() -> None:
-    clock = FakeClock(datetime(2025, 1, 1, tzinfo=UTC))
+    clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
     throttle = Throttle(2.0, clock.now, clock.sleep)
     for _ in range(5):
         throttle.wait()

@@ -100,7 +100,7 @@ def test_by_default_an_output_write_is_one_request(
     assert writes
     sandbox.reset_log()
     assert [connector.apply(w).status for w in writes] == ["applied"] * len(writes)
-    assert sandbox.stats()["per_endpoint"] == {"PATCH /v1/pages/{id}": len(writes)}
+    assert sandbox.stats()["by_endpoint"] == {"PATCH /v1/pages/{id}": len(writes)}
     # the next plan, from the values just written, has nothing left to write
     assert connector.plan(pull_review(connector, template_mapping, GENERATED)) == []
 
@@ -118,13 +118,13 @@ def test_verify_before_write_reads_first_and_answers_unchanged(
     assert writes
     sandbox.reset_log()
     assert [connector.apply(w).status for w in writes] == ["applied"] * len(writes)
-    assert sandbox.stats()["per_endpoint"] == {
+    assert sandbox.stats()["by_endpoint"] == {
         "GET /v1/pages/{id}": len(writes),
         "PATCH /v1/pages/{id}": len(writes),
     }
     sandbox.reset_log()
     assert connector.apply(writes[0]).status == "unchanged"
-    assert sandbox.stats()["per_endpoint"] == {"GET /v1/pages/{id}": 1}
+    assert sandbox.stats()["by_endpoint"] == {"GET /v1/pages/{id}": 1}
 
 
 def test_last_synced_is_not_part_of_the_content_hash(
@@ -324,7 +324,7 @@ def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_
     assert new_write.content_hash != page_write.content_hash
     sandbox.reset_log()
     assert connector.apply(new_write).status == "applied"
-    per_endpoint = sandbox.stats()["per_endpoint"]
+    per_endpoint = sandbox.stats()["by_endpoint"]
     assert per_endpoint["DELETE /v1/blocks/{id}"] == len(blocks)
     assert _review_pages(sandbox, parent) == [page_id]
     texts = _texts(sandbox, page_id)

@@ -4,52 +4,26 @@ notion-client pointed at it, plus the shape comparison with the recorded real re
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from notion_client import Client
 
+from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
 
 
-class FakeClock:
-    """A settable wall clock for page timestamps."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-class FakeMonotonic:
-    """A settable monotonic clock for the rate limiter and the Retry-After watch."""
-
-    def __init__(self) -> None:
-        self.value = 1000.0
-
-    def __call__(self) -> float:
-        return self.value
+@pytest.fixture
+def clock() -> ManualClock:
+    """The emulator's one clock: page timestamps, the rate limiter and the Retry-After watch."""
+    return ManualClock(datetime(2026, 3, 2, 10, 15, 42, 123456, tzinfo=UTC))
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 3, 2, 10, 15, 42, 123456, tzinfo=UTC))
-
-
-@pytest.fixture
-def monotonic() -> FakeMonotonic:
-    return FakeMonotonic()
-
-
-@pytest.fixture
-def sandbox(clock: FakeClock, monotonic: FakeMonotonic) -> Iterator[NotionSandbox]:
-    box = NotionSandbox(clock=clock, monotonic=monotonic, seed=11)
+def sandbox(clock: ManualClock) -> Iterator[NotionSandbox]:
+    box = NotionSandbox(clock=clock, seed=11)
     box.start()
     try:
         yield box

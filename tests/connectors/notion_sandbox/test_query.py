@@ -8,9 +8,8 @@ import pytest
 from notion_client import APIResponseError, Client
 from notion_client.helpers import collect_paginated_api
 
+from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
-
-from .conftest import FakeClock
 
 
 def _title(text: str) -> list[dict[str, Any]]:
@@ -140,7 +139,7 @@ def test_pagination_over_250_pages(client: Client, sandbox: NotionSandbox, krs: 
     pages = collect_paginated_api(client.data_sources.query, data_source_id=krs, page_size=100)
     ids = [p["id"] for p in pages]
     assert len(ids) == len(set(ids)) == 250
-    assert sandbox.stats()["per_endpoint"]["POST /v1/data_sources/{id}/query"] == 4
+    assert sandbox.stats()["by_endpoint"]["POST /v1/data_sources/{id}/query"] == 4
     with pytest.raises(APIResponseError) as caught:
         client.data_sources.query(krs, start_cursor="not-a-cursor")
     assert caught.value.code == "validation_error"
@@ -157,7 +156,7 @@ def test_trashed_pages_drop_out(client: Client, sandbox: NotionSandbox, krs: str
 
 
 def test_minute_rounding_and_the_on_or_after_cursor(
-    client: Client, sandbox: NotionSandbox, krs: str, clock: FakeClock
+    client: Client, sandbox: NotionSandbox, krs: str, clock: ManualClock
 ) -> None:
     # the clock is at 10:15:42.123456; pages are served at the minute
     page = client.data_sources.query(krs)["results"][0]
@@ -301,7 +300,7 @@ def test_reference_option_formula_and_rollup_filters(client: Client, rich: dict[
 
 
 def test_created_time_and_relative_date_filters(
-    client: Client, sandbox: NotionSandbox, krs: str, clock: FakeClock
+    client: Client, sandbox: NotionSandbox, krs: str, clock: ManualClock
 ) -> None:
     clock.advance(days=10)
     late = sandbox.store.create_page({"data_source_id": krs}, {"Key Result": _title("Late")})

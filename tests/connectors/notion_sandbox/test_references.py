@@ -194,4 +194,4 @@ def test_concurrent_writers_all_land(sandbox: NotionSandbox, layout: dict[str, s
         for page in pages
     }
     assert values == {page: i % 4 for i, page in enumerate(pages)}
-    assert sandbox.stats()["per_endpoint"]["PATCH /v1/pages/{id}"] == 40
+    assert sandbox.stats()["by_endpoint"]["PATCH /v1/pages/{id}"] == 40

@@ -10,10 +10,9 @@ from notion_client import APIResponseError, Client
 from notion_client.errors import RequestTimeoutError, UnknownHTTPResponseError
 
 from okrsync.sandbox import FaultPlan
+from okrsync_sandbox.kit.clock import ManualClock
+from okrsync_sandbox.kit.faults import FaultInjector
 from okrsync_sandbox.notion import NotionSandbox
-from okrsync_sandbox.notion.faults import FaultInjector
-
-from .conftest import FakeMonotonic
 
 
 def _title(text: str) -> list[dict[str, Any]]:
@@ -46,7 +45,7 @@ def test_authorization_and_version_are_required(sandbox: NotionSandbox) -> None:
 
 
 def test_rate_limit_answers_429_with_retry_after_and_counts_early_retries(
-    sandbox: NotionSandbox, client: Client, monotonic: FakeMonotonic
+    sandbox: NotionSandbox, client: Client, clock: ManualClock
 ) -> None:
     sandbox.set_rate_limit(3)
     for _ in range(3):  # the burst
@@ -56,15 +55,15 @@ def test_rate_limit_answers_429_with_retry_after_and_counts_early_retries(
     assert (caught.value.status, caught.value.code) == (429, "rate_limited")
     assert caught.value.headers["retry-after"] == "1"
     assert sandbox.stats()["early_retries"] == 0
-    monotonic.value += 0.2  # back before Retry-After ran out
+    clock.advance(0.2)  # back before Retry-After ran out
     with pytest.raises(APIResponseError):
         client.users.me()
     assert sandbox.stats()["early_retries"] == 1
-    monotonic.value += 1.0  # exactly when the second Retry-After ends: allowed and not early
+    clock.advance(1.0)  # exactly when the second Retry-After ends: allowed and not early
     assert client.users.me()["object"] == "user"
     stats = sandbox.stats()
     assert (stats["early_retries"], stats["rate_limited"]) == (1, 2)
-    monotonic.value += 1 / 3  # 3 rps on average
+    clock.advance(1 / 3)  # 3 rps on average
     client.users.me()
     sandbox.set_rate_limit(None)
     for _ in range(10):
@@ -166,7 +165,7 @@ def test_request_log_and_counters(sandbox: NotionSandbox, client: Client, page_i
     log = sandbox.request_log()
     assert [(e.method, e.status) for e in log] == [("GET", 200), ("GET", 404)]
     assert log[0].path == f"/v1/pages/{page_id}"
-    assert sandbox.stats()["per_endpoint"] == {"GET /v1/pages/{id}": 2}
+    assert sandbox.stats()["by_endpoint"] == {"GET /v1/pages/{id}": 2}
     sandbox.reset_log()
     assert sandbox.request_log() == [] and sandbox.stats()["requests"] == 0
 
