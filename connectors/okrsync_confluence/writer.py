@@ -232,7 +232,8 @@ class ConfluenceWriter:
         self._markers: dict[str, dict[str, Any] | None] = {}
 
     def apply(self, write: Write) -> WriteResult:
-        """Apply a page or properties write; errors of one write are returned, not raised.
+        """Apply a page or properties write; errors of one write (an unsupported kind too) are
+        returned, not raised.
 
         AuthError and TransientError propagate so the executor can stop or count them.
         """
@@ -247,7 +248,9 @@ class ConfluenceWriter:
             return WriteResult(
                 target=write.target, status="failed", error=str(exc), subject=exc.subject
             )
-        raise RecordError(f"unknown write kind {write.kind!r}", subject=write.target)
+        return WriteResult(
+            target=write.target, status="failed", error=f"unsupported write kind {write.kind!r}"
+        )
 
     # --- review pages -------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from okrsync.connector import ConnectorContext, mapping_of
-from okrsync.errors import ConfigError
 
 from .client import NotionApi
 from .connector import NotionConnector
@@ -22,15 +21,12 @@ options_model = NotionOptions
 def create(context: ConnectorContext) -> NotionConnector:
     """Validate the options and build the connector; the token is read from the environment.
 
-    A missing token does not stop creation, so `check()` can report it as a problem; every
-    other call then raises the ConfigError that names the variable to set.
+    A missing token is a ConfigError naming the variable to set, raised here as by every
+    connector (the contract suite in okrsync.testing checks it).
     """
     options = parse_options(context.source, context.options)
     mapping = mapping_of(context)
-    try:
-        token = context.secret(options.token_env, what="Notion integration token")
-    except ConfigError as exc:
-        return NotionConnector(context, options, mapping, api=None, token_error=exc)
+    token = context.secret(options.token_env, what="Notion integration token")
     api = NotionApi(
         options,
         token.get_secret_value(),

@@ -50,45 +50,29 @@ class NotionConnector:
         context: ConnectorContext,
         options: NotionOptions,
         mapping: MappingFile,
-        api: NotionApi | None,
-        token_error: ConfigError | None = None,
+        api: NotionApi,
     ) -> None:
         self.context = context
         self.options = options
         self.mapping = mapping
         self._api = api
-        self._token_error = token_error
-        self._stats = api.stats if api is not None else ConnectorStats()
-        self._resolver = Resolver(api, options, mapping) if api is not None else None
-        self._reader = (
-            Reader(api, self._resolver, mapping)
-            if api is not None and self._resolver is not None
-            else None
-        )
-        self._writer = (
-            Writer(api, max_attempts=options.max_retries + 1, verify=options.verify_before_write)
-            if api
-            else None
+        self._stats = api.stats
+        self._resolver = Resolver(api, options, mapping)
+        self._reader = Reader(api, self._resolver, mapping)
+        self._writer = Writer(
+            api, max_attempts=options.max_retries + 1, verify=options.verify_before_write
         )
 
     # ------------------------------------------------------------------ plumbing
 
     def _need(self) -> tuple[NotionApi, Resolver, Reader, Writer]:
-        if (
-            self._api is None
-            or self._resolver is None
-            or self._reader is None
-            or self._writer is None
-        ):
-            raise self._token_error or ConfigError("notion connector: no token")
         return self._api, self._resolver, self._reader, self._writer
 
     def stats(self) -> ConnectorStats:
         return self._stats
 
     def close(self) -> None:
-        if self._api is not None:
-            self._api.close()
+        self._api.close()
 
     def full_refresh_due(self, *, runs_since_full: int, last_full: datetime | None) -> bool:
         """Whether the engine should pass `since=None` this run (see NotionOptions)."""
@@ -124,8 +108,6 @@ class NotionConnector:
 
     def cursor(self) -> datetime | None:
         """See `Reader.cursor`: Notion's time (its `Date` header) when the last pull began."""
-        if self._reader is None:
-            return None
         return self._reader.cursor()
 
     def describe(self) -> SourceSchema:
@@ -193,15 +175,6 @@ class NotionConnector:
 
     def check(self) -> list[Problem]:
         """Token, access to each database, mapped and output properties against the schema."""
-        if self._token_error is not None:
-            return [
-                Problem(
-                    severity="error",
-                    subject="token",
-                    message=self._token_error.message,
-                    hint=self._token_error.hint,
-                )
-            ]
         api, resolver, _, _ = self._need()
         try:
             api.me()

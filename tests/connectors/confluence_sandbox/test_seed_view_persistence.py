@@ -11,11 +11,11 @@ import pytest
 from lxml import etree
 
 from okrsync.sandbox import Sandbox, load_sandbox
+from okrsync.testing.workspace import sample_workspace
 from okrsync_sandbox.confluence import ConfluenceSandbox, create_sandbox
 from okrsync_sandbox.confluence.seed import (
     KR_HEADER,
     account_id_for,
-    demo_workspace,
     format_number,
     slug,
     user_key_for,
@@ -56,7 +56,7 @@ def test_the_entry_point_finds_this_emulator() -> None:
 
 
 def test_seed_result_describes_the_source(sandbox: ConfluenceSandbox) -> None:
-    workspace = demo_workspace()
+    workspace = sample_workspace()
     result = sandbox.seed(workspace)
     assert result.connector == "confluence"
     assert result.options["url"] == sandbox.url
@@ -82,7 +82,7 @@ def test_seed_result_describes_the_source(sandbox: ConfluenceSandbox) -> None:
 
 
 def test_seeded_layout_is_found_by_the_cql_and_the_tree(sandbox: ConfluenceSandbox) -> None:
-    workspace = demo_workspace()
+    workspace = sample_workspace()
     result = sandbox.seed(workspace)
     client = v1_client(sandbox)
     found = client.cql(result.options["objectives"]["cql"], limit=100)["results"]
@@ -117,7 +117,7 @@ def _kr_table(root: etree._Element) -> list[list[str]]:
 
 
 def test_objective_pages_carry_properties_and_key_results(sandbox: ConfluenceSandbox) -> None:
-    workspace = demo_workspace()
+    workspace = sample_workspace()
     result = sandbox.seed(workspace)
     sales = sandbox.page(result.ids["o-sales"])
     assert sales.labels == ["okr"]
@@ -160,7 +160,7 @@ def test_objective_pages_carry_properties_and_key_results(sandbox: ConfluenceSan
 
 
 def test_variants_differ_across_pages(cloud: ConfluenceSandbox) -> None:
-    result = cloud.seed(demo_workspace())
+    result = cloud.seed(sample_workspace())
     bodies = [cloud.page(result.ids[o]).body for o in ("o-company", "o-sales", "o-product")]
     assert "<thead>" in bodies[0] and "<th>Owner</th>" in bodies[0]
     assert '<div class="table-wrap">' in bodies[1]
@@ -176,7 +176,7 @@ def test_variants_differ_across_pages(cloud: ConfluenceSandbox) -> None:
 
 
 def test_workspace_text_is_escaped_in_bodies(cloud: ConfluenceSandbox) -> None:
-    result = cloud.seed(demo_workspace())
+    result = cloud.seed(sample_workspace())
     company = cloud.page(result.ids["o-company"])
     assert "Growth &amp; retention &lt;together&gt;." in company.body
     root = parse_storage(company.body, resolve_entities=True)
@@ -200,7 +200,7 @@ def test_number_formatting(value: float | None, unit: str | None, shown: str) ->
 
 
 def test_seeding_twice_updates_in_place(cloud: ConfluenceSandbox) -> None:
-    workspace = demo_workspace()
+    workspace = sample_workspace()
     first = cloud.seed(workspace)
     count = len(cloud.store.all_pages())
     changed = workspace.model_copy(
@@ -284,7 +284,7 @@ def test_render_html_escapes_all_text(cloud: ConfluenceSandbox) -> None:
 
 
 def test_seeded_pages_and_storage_samples_render(cloud: ConfluenceSandbox) -> None:
-    cloud.seed(demo_workspace())
+    cloud.seed(sample_workspace())
     for name in ("panels", "tasklists", "codes", "tables", "macro-table"):
         cloud.create_page("OKR", f"sample {name}", storage_sample(name))
     pages = cloud.render_html()
@@ -298,7 +298,7 @@ def test_seeded_pages_and_storage_samples_render(cloud: ConfluenceSandbox) -> No
 
 
 def test_view_is_served_over_http(cloud: ConfluenceSandbox) -> None:
-    result = cloud.seed(demo_workspace())
+    result = cloud.seed(sample_workspace())
     page_id = result.ids["o-company"]
     with urllib.request.urlopen(f"{cloud.base_url}/view/") as index:
         text = index.read().decode()
@@ -315,7 +315,7 @@ def test_view_is_served_over_http(cloud: ConfluenceSandbox) -> None:
 
 
 def test_save_and_load_round_trip(sandbox: ConfluenceSandbox, tmp_path: Path) -> None:
-    result = sandbox.seed(demo_workspace())
+    result = sandbox.seed(sample_workspace())
     page_id = result.ids["o-sales"]
     sandbox.human_edit(page_id)
     sandbox.store.create_property(page_id, "okrsync", {"hash": "x"})

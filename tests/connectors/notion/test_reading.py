@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -362,47 +362,6 @@ def test_an_edit_during_the_pull_in_the_same_minute_is_read_next_time(
     clock.advance(5)
     later = {r.external_id: r for r in connector.pull(cursor)}
     assert later[pages[0]].fields["Text"] == "late"
-
-
-def test_the_cursor_is_notions_time_not_a_clock_that_runs_ahead(
-    sandbox: NotionSandbox, template_mapping: Mapping, clock: ManualClock
-) -> None:
-    """The connector's own clock is an hour ahead of Notion's: the cursor still comes from
-    Notion's `Date`, so an edit made just after the pull is read by the next one."""
-    from okrsync_notion import create
-
-    from okrsync.connector import ConnectorContext, Writeback
-
-    from .conftest import TOKEN
-    from .pipeline import small_workspace
-
-    seeded = sandbox.seed(small_workspace())
-    context = ConnectorContext(
-        source="okrs",
-        options={
-            "databases": seeded.options["databases"],
-            "base_url": sandbox.base_url,
-            "token_env": "T",
-            "requests_per_second": 1000.0,
-        },
-        mapping=template_mapping,
-        writeback=Writeback(reviews=False),
-        env={"T": TOKEN},
-        clock=lambda: clock.now() + timedelta(hours=1),
-        sleep=clock.sleep,
-    )
-    connector = create(context)
-    try:
-        clock.advance(90)  # 10:01:30
-        list(connector.pull(None))
-        cursor = connector.cursor()
-        assert cursor == datetime(2025, 8, 1, 10, 1, 30, tzinfo=UTC)
-        clock.advance(10)
-        sandbox.store.update_page(seeded.ids["k2"], {"Current Value": {"number": 7}})
-        changed = {r.external_id: r for r in connector.pull(cursor)}
-        assert changed[seeded.ids["k2"]].fields["Current Value"] == 7
-    finally:
-        connector.close()
 
 
 def test_nothing_new_moves_the_cursor_to_the_pull_and_an_empty_source_too(

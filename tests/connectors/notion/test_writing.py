@@ -14,7 +14,7 @@ from okrsync_notion.writer import parse_marker
 from okrsync.connector import Write, Writeback
 from okrsync.mapping.schema import Mapping
 from okrsync.model import Finding
-from okrsync.sandbox import FaultPlan, SeedResult
+from okrsync.sandbox import SeedResult
 from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import ConnectorFactory
@@ -332,27 +332,6 @@ def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_
     assert texts[1:6] == ["Notes", NOTES_LINE, "My note", "", GENERATED_LINE]
     assert _tree_size(sandbox, page_id) == 6 + total_blocks(new_write.payload["blocks"])
     assert connector.apply(new_write).status == "unchanged"
-
-
-def test_a_create_applied_then_reset_is_not_duplicated(
-    sandbox: NotionSandbox,
-    seeded: SeedResult,
-    make_connector: ConnectorFactory,
-    template_mapping: Mapping,
-) -> None:
-    parent = seeded.options["review_parent"]
-    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
-    review = pull_review(connector, template_mapping, GENERATED)
-    (page_write,) = [w for w in connector.plan(review) if w.kind == "page"]
-    sandbox.set_faults(
-        FaultPlan(rates={"applied_then_reset": 1.0}, methods=("POST",), paths=("/v1/pages",))
-    )
-    result = connector.apply(page_write)
-    sandbox.set_faults(None)
-    assert result.status == "applied"
-    assert len(_review_pages(sandbox, parent)) == 1
-    assert sandbox.stats()["faults"] == {"applied_then_reset": 1}
-    assert connector.apply(page_write).status == "unchanged"
 
 
 def test_plan_is_pure_and_plans_a_page_per_cycle_and_team(
