@@ -11,6 +11,7 @@ past one message per second per webhook (short bursts allowed). The Web API part
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from okrsync.sandbox import ReceivedMessage, ReceiverSetup
-from okrsync_sandbox.notion.faults import RateLimiter, retry_after_header
+from okrsync_sandbox.kit.rate import TokenBucket, retry_after_header
 
 from .http_receiver import HttpReceiver, Reply
 from .view import page, slack_html
@@ -80,7 +81,7 @@ class SlackReceiver(HttpReceiver):
                 return f"{self.base_url}/services/T0SANDBOX/{hook['id']}/{secret}"
         secret = secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
         hook_id = f"B{len(self._hooks) + 1:08d}"
-        limiter = RateLimiter(self.per_second, burst=self.burst, monotonic=self.monotonic)
+        limiter = TokenBucket(self.per_second, self.monotonic, burst=self.burst)
         self._hooks[secret] = {"label": label, "id": hook_id, "state": "ok", "limiter": limiter}
         return f"{self.base_url}/services/T0SANDBOX/{hook_id}/{secret}"
 
@@ -126,12 +127,11 @@ class SlackReceiver(HttpReceiver):
             return self._refuse(label, 410, "channel_is_archived", None)
         if hook["state"] == "deleted":
             return self._refuse(label, 404, "channel_not_found", None)
-        decision = hook["limiter"].take()
-        if not decision.allowed:
-            self.retry_watch.sent(decision.retry_after)
-            return Reply(
-                429, b"rate_limited", {"Retry-After": retry_after_header(decision.retry_after)}
-            )
+        wait = hook["limiter"].take()
+        if wait is not None:
+            seconds = float(max(1, math.ceil(wait)))  # Slack answers whole seconds
+            self.retry_watch.sent(seconds)
+            return Reply(429, b"rate_limited", {"Retry-After": retry_after_header(seconds)})
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):

@@ -4,8 +4,8 @@ The server reads each request into an `Incoming`, asks the emulator's responder 
 `Outgoing` and writes it with a `Date` header from the emulator's clock (a real vendor stamps
 `Date` and its timestamps from the same clock, so a shifted or fake clock must shift both).
 An `Outgoing` without a body is a dropped connection: a TCP reset with no answer at all, as a
-failing proxy sends. The port is bound on first use, so `origin` is real before `start()`,
-and a restart keeps it.
+failing proxy sends. A body above `max_body` is refused with 413 unread. The port is bound on
+first use, so `origin` is real before `start()`, and a restart keeps it.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class Outgoing:
     status: int
     body: bytes | None
     headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = JSON_CONTENT_TYPE
+    content_type: str | None = JSON_CONTENT_TYPE
+    """None sends no Content-Type (an empty 202, as webhook services answer)."""
 
 
 RESET: Final = Outgoing(0, None)
@@ -71,6 +72,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
+        limit = self.server.max_body
+        if limit is not None and length > limit:
+            self.close_connection = True  # the body stays unread
+            self._send(Outgoing(413, b"request_too_large", content_type="text/plain"))
+            return
         body = self.rfile.read(length) if length > 0 else b""
         incoming = Incoming(self.command, parts.path, parts.query, self.headers, body)
         outgoing = self.server.respond(incoming)
@@ -89,7 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in outgoing.headers.items():
             self.send_header(name, value)
         if outgoing.status != 204:
-            self.send_header("Content-Type", outgoing.content_type)
+            if outgoing.content_type is not None:
+                self.send_header("Content-Type", outgoing.content_type)
             self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD" and outgoing.status != 204:
@@ -110,11 +117,17 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(
-        self, address: tuple[str, int], respond: Responder, clock: Clock, name: str
+        self,
+        address: tuple[str, int],
+        respond: Responder,
+        clock: Clock,
+        name: str,
+        max_body: int | None,
     ) -> None:
         self.respond = respond
         self.clock = clock
         self.server_name_header = name
+        self.max_body = max_body
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -135,8 +148,10 @@ class LoopbackServer:
         port: int = 0,
         host: str = "127.0.0.1",
         name: str = "okrsync-sandbox",
+        max_body: int | None = None,
     ) -> None:
         self._respond = respond
+        self._max_body = max_body
         self.clock = clock
         self._host = host
         self._port = port
@@ -149,7 +164,11 @@ class LoopbackServer:
         with self._lock:
             if self._httpd is None:
                 self._httpd = _Server(
-                    (self._host, self._port), self._respond, lambda: self.clock(), self._name
+                    (self._host, self._port),
+                    self._respond,
+                    lambda: self.clock(),
+                    self._name,
+                    self._max_body,
                 )
                 self._port = int(self._httpd.server_address[1])  # a restart keeps the port
             return self._httpd
