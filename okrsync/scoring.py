@@ -18,6 +18,7 @@ own.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -186,14 +187,21 @@ def grade(score: float, step: float = 0.1) -> float:
     which floats are exact enough. The result is the Decimal multiple of the step as a float,
     so grades compare equal to literals like 0.3.
     """
-    step_d = Decimal(repr(step))
     quotient = score / step
     if abs(quotient - math.floor(quotient) - 0.5) > _TIE_MARGIN:
         # Clearly not a tie: nearest-step rounding in floats is exact, and much faster.
-        steps = Decimal(math.floor(quotient + 0.5))
-    else:
-        steps = (denoise(score) / step_d).quantize(Decimal(1), ROUND_HALF_UP)
-    return float(steps * step_d)
+        return _step_multiple(math.floor(quotient + 0.5), step)
+    steps = (denoise(score) / Decimal(repr(step))).quantize(Decimal(1), ROUND_HALF_UP)
+    return _step_multiple(int(steps), step)
+
+
+@functools.lru_cache(maxsize=1024)
+def _step_multiple(steps: int, step: float) -> float:
+    """`steps` times `step` computed in Decimal, as a float: 3 x 0.1 is 0.3, not
+    0.30000000000000004. Scores lie in [0, 1], so a run needs about 1/step of these, each
+    computed once.
+    """
+    return float(Decimal(steps) * Decimal(repr(step)))
 
 
 def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
@@ -223,21 +231,45 @@ def cycle_status(cycle: Cycle, at: date) -> CycleStatus:
     )
 
 
-def pace_health(gap: float, settings: ScoringSettings) -> Health:
+class Bands(NamedTuple):
+    """The health thresholds of `ScoringSettings` with float noise removed once per evaluation,
+    so that judging 100 000 results rounds each result's own number only."""
+
+    on_track_gap: float
+    at_risk_gap: float
+    green_from: float
+    yellow_from: float
+    grade_step: float
+
+    @classmethod
+    def of(cls, settings: ScoringSettings) -> Bands:
+        return cls(
+            near(settings.on_track_gap),
+            near(settings.at_risk_gap),
+            near(settings.green_from),
+            near(settings.yellow_from),
+            settings.grade_step,
+        )
+
+
+def pace_health(gap: float, settings: ScoringSettings | Bands) -> Health:
     """Health during a cycle from the gap between the expected and the actual score."""
+    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
     gap_n = near(gap)
-    if gap_n <= near(settings.on_track_gap):
+    if gap_n <= bands.on_track_gap:
         return "on_track"
-    if gap_n <= near(settings.at_risk_gap):
+    if gap_n <= bands.at_risk_gap:
         return "at_risk"
     return "off_track"
 
 
-def final_health(graded: float, settings: ScoringSettings) -> Health:
+def final_health(graded: float, settings: ScoringSettings | Bands) -> Health:
     """Health after a cycle from the grade: green, yellow or red."""
-    if near(graded) >= near(settings.green_from):
+    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
+    graded_n = near(graded)
+    if graded_n >= bands.green_from:
         return "green"
-    if near(graded) >= near(settings.yellow_from):
+    if graded_n >= bands.yellow_from:
         return "yellow"
     return "red"
 
@@ -257,29 +289,36 @@ class HealthResult(NamedTuple):
     gap: float | None = None
 
 
+_NO_DATA: Final = HealthResult(health="no_data")
+
+
 def health(
-    score: float | None, status: CycleStatus | None, bar: float, settings: ScoringSettings
+    score: float | None,
+    status: CycleStatus | None,
+    bar: float,
+    settings: ScoringSettings | Bands,
+    graded: float | None = None,
 ) -> HealthResult:
     """Health of a score in a cycle's phase, with the expected score and the gap.
 
     Without a cycle or a score there is no health (`no_data`); before the cycle `not_started`;
     during it the pace bands; after it the grade bands (expected is then the full bar).
+    `graded` is the score's grade when the caller has it already (it is computed otherwise).
     """
     if status is None or status.phase == "unknown" or status.elapsed_share is None:
-        return HealthResult(health="no_data")
+        return _NO_DATA
     expected = status.elapsed_share * bar
     if status.phase == "before":
-        return HealthResult(health="not_started", expected=expected)
+        return HealthResult("not_started", expected)
     if score is None:
-        return HealthResult(health="no_data", expected=expected)
+        return HealthResult("no_data", expected)
+    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
     gap = expected - score
     if status.phase == "during":
-        return HealthResult(health=pace_health(gap, settings), expected=expected, gap=gap)
-    return HealthResult(
-        health=final_health(grade(score, settings.grade_step), settings),
-        expected=expected,
-        gap=gap,
-    )
+        return HealthResult(pace_health(gap, bands), expected, gap)
+    if graded is None:
+        graded = grade(score, bands.grade_step)
+    return HealthResult(final_health(graded, bands), expected, gap)
 
 
 def children_by_parent(objectives: Sequence[Objective]) -> dict[str, list[str]]:
@@ -302,13 +341,14 @@ def score_key_result(
     check_ins: Sequence[CheckIn],
     status: CycleStatus | None,
     bar: float,
-    settings: ScoringSettings,
+    settings: ScoringSettings | Bands,
 ) -> KeyResultScore:
     """The full result of one key result: kind, progress, score, grade, band share, health."""
+    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
     kind = infer_kind(kr)
     found = kr_progress(kr, kind, check_ins)
     if found.progress is None:
-        judged = health(None, status, bar, settings)
+        judged = health(None, status, bar, bands)
         return KeyResultScore(
             id=kr.id,
             kind=kind,
@@ -320,16 +360,17 @@ def score_key_result(
             unscored=found.unscored,
         )
     score = clamp_score(found.progress)
-    judged = health(score, status, bar, settings)
+    graded = grade(score, bands.grade_step)
+    judged = health(score, status, bar, bands, graded)
     return KeyResultScore(
         id=kr.id,
         kind=kind,
         progress=found.progress,
         score=score,
-        grade=grade(score, settings.grade_step),
+        grade=graded,
+        health=judged.health,
         attainment_over=attainment_over(found.progress),
         band_share=found.band_share,
-        health=judged.health,
         expected=judged.expected,
         gap=judged.gap,
         unscored=None if status is not None else "no_cycle",
@@ -338,8 +379,10 @@ def score_key_result(
 
 def _counting_check_ins(
     check_ins: Sequence[CheckIn], cycle: Cycle | None, at: date
-) -> list[CheckIn]:
+) -> Sequence[CheckIn]:
     """Check-ins observed up to `at` and, when the cycle is known, not before it started."""
+    if not check_ins:
+        return ()
     return [
         ci
         for ci in check_ins
@@ -364,60 +407,74 @@ def evaluate(
     so roll-up terminates on any graph. Items with no known cycle keep their score but get
     health `no_data` and `unscored="no_cycle"`.
     """
+    bands = Bands.of(settings)
     cycles = workspace.cycle_by_id()
     statuses = {c.id: cycle_status(c, at) for c in workspace.cycles}
     objectives = workspace.objective_by_id()
     check_ins = workspace.check_ins_by_key_result()
 
+    # What every key result of one objective is judged by: its cycle, that cycle's status and
+    # the objective's bar, looked up once per objective rather than once per key result.
+    judged_by: dict[str, tuple[Cycle | None, CycleStatus | None, float]] = {}
+    for objective in objectives.values():
+        cycle = cycles.get(objective.cycle) if objective.cycle is not None else None
+        status = statuses.get(cycle.id) if cycle is not None else None
+        judged_by[objective.id] = (cycle, status, objective_bar(objective, settings))
+    orphan = (None, None, objective_bar(None, settings))
+
     kr_scores: dict[str, KeyResultScore] = {}
     for kr in workspace.key_results:
-        objective = objectives.get(kr.objective)
-        cycle_id = objective.cycle if objective is not None else None
-        cycle = cycles.get(cycle_id) if cycle_id is not None else None
+        cycle, status, bar = judged_by.get(kr.objective, orphan)
         kr_scores[kr.id] = score_key_result(
-            kr,
-            _counting_check_ins(check_ins.get(kr.id, []), cycle, at),
-            statuses.get(cycle.id) if cycle is not None else None,
-            objective_bar(objective, settings),
-            settings,
+            kr, _counting_check_ins(check_ins.get(kr.id, ()), cycle, at), status, bar, bands
         )
 
     by_objective = workspace.key_results_by_objective()
     ordered = list(objectives.values())
-    children = children_by_parent(ordered)
+    rollup = settings.rollup
+    children = children_by_parent(ordered) if rollup != "key_results" else {}
+    # Children before parents when scores roll up; without roll-up any order will do.
+    components = (
+        strongly_connected_components([o.id for o in ordered], children)
+        if rollup != "key_results"
+        else [[o.id] for o in ordered]
+    )
     results: dict[str, ObjectiveScore] = {}
-    for component in strongly_connected_components([o.id for o in ordered], children):
-        inside = set(component)
+    no_kids: list[ObjectiveScore] = []
+    for component in components:
+        inside = set(component) if len(component) > 1 else ()
         for objective_id in component:
-            objective = objectives[objective_id]
             own = [
-                (kr_scores[kr.id], kr.weight)
-                for kr in by_objective.get(objective_id, [])
-                if kr_scores[kr.id].score is not None and kr.weight > 0
+                (result, kr.weight)
+                for kr in by_objective.get(objective_id, ())
+                if kr.weight > 0 and (result := kr_scores[kr.id]).score is not None
             ]
-            kids = [
-                results[child]
-                for child in children[objective_id]
-                if child not in inside and results[child].score is not None
-            ]
-            if settings.rollup == "key_results" or (settings.rollup == "children" and not kids):
-                kids = []
-            elif settings.rollup == "children":
-                own = []
-            progress_pairs = [(s.progress or 0.0, w) for s, w in own] + [
-                (k.progress or 0.0, 1.0) for k in kids
-            ]
-            score_pairs = [(s.score or 0.0, w) for s, w in own] + [
-                (k.score or 0.0, 1.0) for k in kids
-            ]
+            kids = no_kids
+            if rollup != "key_results":
+                kids = [
+                    results[child]
+                    for child in children[objective_id]
+                    if child not in inside
+                    and child != objective_id
+                    and results[child].score is not None
+                ]
+                if rollup == "children" and kids:
+                    own = []
+            objective = objectives[objective_id]
             results[objective_id] = _objective_result(
                 objective,
-                weighted_mean(progress_pairs),
-                weighted_mean(score_pairs),
+                weighted_mean(
+                    [(s.progress or 0.0, w) for s, w in own]
+                    + [(k.progress or 0.0, 1.0) for k in kids]
+                ),
+                weighted_mean(
+                    [(s.score or 0.0, w) for s, w in own] + [(k.score or 0.0, 1.0) for k in kids]
+                ),
                 len(own),
-                tuple(k.id for k in kids),
-                statuses.get(objective.cycle) if objective.cycle is not None else None,
+                tuple(k.id for k in kids) if kids else (),
+                judged_by[objective_id][1],
                 settings,
+                bands,
             )
 
     return Evaluation(
@@ -437,10 +494,12 @@ def _objective_result(
     rolled_up: tuple[str, ...],
     status: CycleStatus | None,
     settings: ScoringSettings,
+    bands: Bands,
 ) -> ObjectiveScore:
     """Assemble one objective's result from its mean, its cycle's status and its bar."""
     bar = objective_bar(objective, settings)
-    judged = health(score, status, bar, settings)
+    graded = grade(score, bands.grade_step) if score is not None else None
+    judged = health(score, status, bar, bands, graded)
     unscored: Unscored | None = None
     if score is None:
         unscored = "no_key_results"
@@ -450,7 +509,7 @@ def _objective_result(
         id=objective.id,
         progress=progress,
         score=score,
-        grade=grade(score, settings.grade_step) if score is not None else None,
+        grade=graded,
         health=judged.health,
         expected=judged.expected,
         gap=judged.gap if score is not None else None,

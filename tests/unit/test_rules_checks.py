@@ -7,6 +7,7 @@ the rule under test, asserting exactly which subjects it flags.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -149,11 +150,11 @@ def evaluation(
     result = evaluate(ws, at)
     kr_results = dict(result.key_results)
     for kid, changes in (krs or {}).items():
-        kr_results[kid] = kr_results[kid].model_copy(update=changes)
+        kr_results[kid] = kr_results[kid]._replace(**changes)
     obj_results = dict(result.objectives)
     for oid, changes in (objectives or {}).items():
-        obj_results[oid] = obj_results[oid].model_copy(update=changes)
-    return result.model_copy(update={"key_results": kr_results, "objectives": obj_results})
+        obj_results[oid] = obj_results[oid]._replace(**changes)
+    return dataclasses.replace(result, key_results=kr_results, objectives=obj_results)
 
 
 def subjects(
