@@ -12,9 +12,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Final
 
 from okrsync.evaluation import Evaluation, Phase
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
+
+TEXT_LIMIT: Final = 1_000
+"""Characters of a title the text rules read (task verbs, metrics, units, duplicates): enough
+for any real title, and a 50 MB title costs no more time or memory than a long one."""
+
+
+def clip(text: str) -> str:
+    """The part of `text` the text rules read: its first `TEXT_LIMIT` characters."""
+    return text[:TEXT_LIMIT]
+
+
+# The non-ASCII characters re.IGNORECASE equates with ASCII letters, mapped to those letters.
+_IGNORECASE_ALIASES: Final = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+
+
+def folded(text: str) -> str:
+    """`text` in lower case as re.IGNORECASE compares ASCII letters, for cheap pre-checks.
+
+    A case-insensitive regex over many alternatives costs about 15 us per title; a plain search
+    for its lower-case key parts in `folded(title)` a tenth of that. A rule runs its regex only
+    when that search finds something, which gives the same answers faster.
+    """
+    if text.isascii():
+        return text.lower()
+    return text.translate(_IGNORECASE_ALIASES).lower()
 
 
 def instant(moment: datetime) -> datetime:

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from okrsync.model import KeyResult
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
-from okrsync.rules.context import Context
+from okrsync.rules.context import Context, clip, folded
 
 _SCORED_KINDS: Final = ("increase", "decrease", None)
 
@@ -160,6 +160,8 @@ METRIC_NOUNS: Final = frozenset(
     }
 )
 _WORD_RE: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+# The same words in ASCII text, where [^\W\d_] is [A-Za-z]; three times faster than the above.
+_ASCII_WORD_RE: Final = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
 class TaskThresholds(Thresholds):
@@ -175,9 +177,12 @@ def task_verb(title: str, extra_verbs: frozenset[str] = frozenset()) -> str | No
     """The activity verb that makes `title` read like a task, or None.
 
     English imperatives lead the sentence ("Launch the new site"); German infinitives usually
-    close it ("Onboarding-Prozess einführen") but may lead it too.
+    close it ("Onboarding-Prozess einführen") but may lead it too. Only the first `TEXT_LIMIT`
+    characters are read.
     """
-    words: list[str] = [w.casefold() for w in _WORD_RE.findall(title)]
+    title = clip(title)
+    found = (_ASCII_WORD_RE if title.isascii() else _WORD_RE).findall(title)
+    words: list[str] = [w.casefold() for w in found]
     if not words:
         return None
     first, last = words[0], words[-1]
@@ -312,8 +317,19 @@ def unit_category(unit: str | None) -> str | None:
     return _CURRENCY_UNITS.get(key)
 
 
+# Each alternative of _TITLE_UNIT_RE contains one of these in lower case: a title without any
+# skips the case-insensitive regex, which costs ten times more than this plain search.
+_TITLE_UNIT_HINT: Final = re.compile(r"[%$€£]|cent|prozent|usd|eur|gbp|chf")
+
+
 def title_units(title: str) -> list[str]:
-    """The unit categories a title mentions ('%', 'USD', 'EUR', ...), in order of appearance."""
+    """The unit categories a title mentions ('%', 'USD', 'EUR', ...), in order of appearance.
+
+    Only the first `TEXT_LIMIT` characters are read.
+    """
+    title = clip(title)
+    if _TITLE_UNIT_HINT.search(folded(title)) is None:
+        return []
     found: dict[str, None] = {}
     for match in _TITLE_UNIT_RE.finditer(title):
         group = match.lastgroup or ""
@@ -326,7 +342,7 @@ _PERCENT_IN_TITLE: Final = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 
 def _percentages_in(title: str) -> set[float]:
     """Percentages a title states ("from 104% to 112%"): values above 100 that are meant."""
-    return {float(m.group(1).replace(",", ".")) for m in _PERCENT_IN_TITLE.finditer(title)}
+    return {float(m.group(1).replace(",", ".")) for m in _PERCENT_IN_TITLE.finditer(clip(title))}
 
 
 def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
@@ -343,8 +359,11 @@ def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
             )
         elif unit == "%":
             values = [v for v in (kr.start, kr.target) if v is not None]
-            stated = _percentages_in(kr.title)
-            if values and max(values) > t.max_percent and max(values) not in stated:
+            if (
+                values
+                and max(values) > t.max_percent
+                and max(values) not in _percentages_in(kr.title)
+            ):
                 yield Hit(
                     kr.id,
                     f"key result {kr.title!r} is in % but its start or target is "
@@ -407,16 +426,27 @@ _KEEP_RE: Final = re.compile(
 )
 
 
+# Every word of _KEEP_RE starts with one of these in lower case (see _TITLE_UNIT_HINT).
+_KEEP_HINT: Final = re.compile(r"maint|keep|stay|sustain|remain|hold|halten|beibehalten|bleiben")
+
+
+def keep_word(title: str) -> str | None:
+    """The word that makes a title read like a KPI to keep ("Maintain", "halten"), if any."""
+    title = clip(title)
+    if _KEEP_HINT.search(folded(title)) is None:
+        return None
+    match = _KEEP_RE.search(title)
+    return None if match is None else match.group(0)
+
+
 def _kpi(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         if kr.kind in ("at_least", "at_most"):
             yield Hit(kr.id, f"key result {kr.title!r} keeps a KPI in a band ({kr.kind})")
             continue
-        match = _KEEP_RE.search(kr.title)
+        match = keep_word(kr.title)
         if match:
-            yield Hit(
-                kr.id, f"key result {kr.title!r} reads like a KPI to keep ({match.group(0)!r})"
-            )
+            yield Hit(kr.id, f"key result {kr.title!r} reads like a KPI to keep ({match!r})")
 
 
 # -- KR012 -------------------------------------------------------------------------------------

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import Final
 
 from pydantic import Field
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 
 from okrsync.model import Objective
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
-from okrsync.rules.context import Context
+from okrsync.rules.context import Context, clip, folded
 
 # -- OBJ001 -----------------------------------------------------------------------------------
 
@@ -133,14 +134,24 @@ class MetricTitleThresholds(Thresholds):
     )
 
 
+# Every match of _METRIC_RE contains one of these in lower case (see `folded`): a title with
+# none of them skips the case-insensitive regex, ten times slower than this plain one.
+_METRIC_HINT: Final = re.compile(r"[%$€£]|cent|prozent|from|von|\d\s*[kmbxue]")
+
+
 def metric_in_title(title: str, plain_number_from: int) -> str | None:
-    """The metric-like fragment of a title (a percentage, an amount, "from X to Y"), if any."""
-    match = _METRIC_RE.search(title)
-    if match:
-        return str(match.group(0))
+    """The metric-like fragment of a title (a percentage, an amount, "from X to Y"), if any.
+
+    Only the first `TEXT_LIMIT` characters are read.
+    """
+    title = clip(title)
+    if _METRIC_HINT.search(folded(title)) is not None:
+        match = _METRIC_RE.search(title)
+        if match:
+            return str(match.group(0))
     tokens: list[str] = _NUMBER_RE.findall(title)
     for token in tokens:
-        digits = re.sub(r"[,.']", "", token.rstrip(",.'"))
+        digits = token.rstrip(",.'").replace(",", "").replace(".", "").replace("'", "")
         if not digits.isdigit():
             continue
         value = int(digits)
@@ -160,7 +171,8 @@ def _metric_title(ctx: Context, t: MetricTitleThresholds) -> Iterator[Hit]:
 # -- OBJ007 ------------------------------------------------------------------------------------
 
 _FULL_COMPARE_UP_TO: Final = 12  # objectives in one group compared pairwise
-_WINDOW: Final = 4  # beyond that, this many neighbours in each sorted order
+_WINDOW: Final = 4  # beyond that, this many neighbours in each sorted order...
+_PER_WORD: Final = 4  # ...and the last few titles sharing each word
 
 
 class DuplicateThresholds(Thresholds):
@@ -170,46 +182,47 @@ class DuplicateThresholds(Thresholds):
         default=0.85,
         gt=0,
         le=1,
-        description="difflib ratio from which two titles in one cycle and team count as one.",
+        description="Similarity (2 x characters in common, in order / both lengths) from which "
+        "two titles in one cycle and team count as one.",
     )
 
 
 def normalise_title(title: str) -> str:
-    """Lower case, punctuation dropped, whitespace collapsed: the form duplicates compare in."""
-    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
+    """Lower case, punctuation dropped, whitespace collapsed: the form duplicates compare in.
 
-
-def char_multiset(title: str) -> frozenset[tuple[str, int]]:
-    """A title's characters as a set of (char, occurrence) pairs.
-
-    The size of the intersection of two such sets is the number of characters the titles share
-    as multisets (difflib's quick_ratio numerator), computed by C-level set intersection.
+    Only the first `TEXT_LIMIT` characters count, so a huge title costs no more than a long one.
     """
-    seen: dict[str, int] = {}
-    pairs = []
-    for char in title:
-        occurrence = seen.get(char, 0)
-        seen[char] = occurrence + 1
-        pairs.append((char, occurrence))
-    return frozenset(pairs)
+    return " ".join(re.sub(r"[^\w\s]", " ", clip(title).casefold()).split())
 
 
-def _candidate_pairs(titles: list[str]) -> list[tuple[int, int]]:
-    """Index pairs (earlier, later) worth comparing, for titles sorted ascending.
+def _candidates(titles: list[str]) -> Iterator[tuple[int, list[int]]]:
+    """For each title (sorted ascending), the earlier titles worth comparing it with.
 
-    Small groups compare every pair. In large groups near duplicates share most of their text,
-    so they sort close together either by their beginning or by their end: each title is
-    compared with its few predecessors in both orders, a constant number per title.
+    Small groups compare every pair. In large groups a constant number per title, so a team
+    with thousands of objectives costs linear time: near duplicates share most of their text,
+    so they sort close together by their beginning or by their end (a window of neighbours in
+    both orders), and they share words (the last few earlier titles with each of its words).
     """
     n = len(titles)
     if n <= _FULL_COMPARE_UP_TO:
-        return [(i, j) for j in range(n) for i in range(j)]
-    pairs = {(i, j) for j in range(n) for i in range(max(0, j - _WINDOW), j)}
+        for j in range(n):
+            yield j, list(range(j))
+        return
     by_end = sorted(range(n), key=lambda k: (titles[k][::-1], k))
-    for pos, j in enumerate(by_end):
-        for i in by_end[max(0, pos - _WINDOW) : pos]:
-            pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs, key=lambda pair: (pair[1], pair[0]))
+    end_neighbours: list[list[int]] = [[] for _ in range(n)]
+    for pos, k in enumerate(by_end):
+        for other in by_end[max(0, pos - _WINDOW) : pos]:
+            low, high = min(k, other), max(k, other)
+            end_neighbours[high].append(low)
+    with_word: dict[str, list[int]] = {}
+    for j in range(n):
+        found = set(range(max(0, j - _WINDOW), j))
+        found.update(end_neighbours[j])
+        for word in set(titles[j].split()):
+            earlier = with_word.setdefault(word, [])
+            found.update(earlier[-_PER_WORD:])
+            earlier.append(j)
+        yield j, sorted(found)
 
 
 def _near_duplicates(
@@ -217,32 +230,24 @@ def _near_duplicates(
 ) -> Iterator[tuple[str, str, float]]:
     """(later id, earlier id, ratio) for titles at least `similarity` alike, one per later id.
 
-    The full difflib ratio is costly, so two upper bounds of it reject most pairs first: the
-    lengths (2 * shorter / total) and the shared character counts (difflib's quick_ratio,
-    from per-title character sets built once).
+    Titles are compared with rapidfuzz's normalised Indel similarity (2 x longest common
+    subsequence / total length, difflib's ratio without its heuristics), each with its
+    candidates only; the most similar earlier title is reported, the first on a tie.
     """
     items = sorted(items, key=lambda item: (item[1], item[0]))
     titles = [title for _, title in items]
-    chars = [char_multiset(title) for title in titles]
-    current = -1
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    reported: set[int] = set()
-    for i, j in _candidate_pairs(titles):
-        if j in reported:
+    for j, earlier in _candidates(titles):
+        if not earlier:
             continue
-        total = len(titles[i]) + len(titles[j])
-        if total == 0 or 2 * min(len(titles[i]), len(titles[j])) < similarity * total:
-            continue
-        if 2 * len(chars[i] & chars[j]) < similarity * total:
-            continue
-        if current != j:
-            matcher.set_seq2(titles[j])
-            current = j
-        matcher.set_seq1(titles[i])
-        ratio = matcher.ratio()
-        if ratio >= similarity:
-            reported.add(j)
-            yield items[j][0], items[i][0], ratio
+        best = process.extractOne(
+            titles[j],
+            [titles[i] for i in earlier],
+            scorer=Indel.normalized_similarity,
+            score_cutoff=similarity,
+        )
+        if best is not None:
+            _, ratio, position = best
+            yield items[j][0], items[earlier[position]][0], ratio
 
 
 def _duplicates(ctx: Context, t: DuplicateThresholds) -> Iterator[Hit]:
@@ -445,8 +450,8 @@ RULES: Final[tuple[Rule, ...]] = (
             "disagree, and alignment points at either copy. They usually come from copying "
             "last cycle's page or from two people writing the same goal, which Niven and "
             'Lamorte ("Objectives and Key Results") name among common mistakes. Titles are '
-            "compared case- and punctuation-insensitively, near duplicates by difflib ratio "
-            "within one cycle and team (or owner)."
+            "compared case- and punctuation-insensitively (on their first 1 000 characters), "
+            "near duplicates by similarity ratio within one cycle and team (or owner)."
         ),
         hint="Merge the two objectives, or make their titles say how they differ.",
         thresholds=DuplicateThresholds,
