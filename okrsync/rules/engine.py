@@ -12,7 +12,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from okrsync.evaluation import Evaluation
-from okrsync.model import SEVERITY_RANK, Finding, KeyResult, Objective, Workspace, finding_sort_key
+from okrsync.model import (
+    SEVERITY_RANK,
+    Finding,
+    KeyResult,
+    Objective,
+    Severity,
+    Workspace,
+    finding_sort_key,
+)
+from okrsync.rules.catalogue import Checker, Rule
 from okrsync.rules.context import build_context
 from okrsync.rules.registry import catalogue, get_rule, rules_by_code, select_rules
 from okrsync.rules.settings import FailOn, RuleSettings
@@ -49,25 +58,24 @@ def check(
     ctx = build_context(workspace, evaluation)
     silenced = suppressed_codes(workspace)
     enabled = settings.enabled_codes()
-    findings: list[Finding] = []
+    runs: list[tuple[int, str, Rule, Checker, Severity]] = []
     for rule in catalogue():
-        if rule.check is None or rule.code not in enabled:
-            continue
-        thresholds = settings.thresholds_for(rule)
-        severity = settings.severity_of(rule)
-        for hit in rule.check(ctx, thresholds):
-            finding = Finding(
-                code=rule.code,
-                severity=severity,
-                subject=hit.subject,
-                message=hit.message,
-                hint=rule.hint,
-                family=rule.family,
-                name=rule.name,
-            )
-            if _keep(finding, silenced):
-                findings.append(finding)
-    findings.sort(key=finding_sort_key)
+        if rule.check is not None and rule.code in enabled:
+            severity = settings.severity_of(rule)
+            runs.append((SEVERITY_RANK[severity], rule.code, rule, rule.check, severity))
+    # The listing order without a sort key per finding: the rules by severity and code, then
+    # each rule's findings by their own order, which (code and severity being the same) is by
+    # subject and message. Hits become findings at once, so none outlives its rule.
+    runs.sort(key=lambda run: run[:2])
+    findings: list[Finding] = []
+    for _, code, rule, checker, severity in runs:
+        made = [
+            Finding(code, severity, subject, message, rule.hint, rule.family, rule.name)
+            for subject, message in checker(ctx, settings.thresholds_for(rule))
+            if code not in silenced.get(subject, ())
+        ]
+        made.sort()
+        findings += made
     return findings
 
 
@@ -91,7 +99,7 @@ def filter_findings(
                 continue
             severity = settings.severity_of(rule)
             if severity != finding.severity:
-                finding = finding.model_copy(update={"severity": severity})
+                finding = finding._replace(severity=severity)
         if _keep(finding, silenced):
             kept.append(finding)
     kept.sort(key=finding_sort_key)
