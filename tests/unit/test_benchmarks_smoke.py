@@ -72,7 +72,7 @@ def test_compute_prints_time_and_memory(capsys: pytest.CaptureFixture[str]) -> N
     assert compute.main(["--key-results", "200"]) == 0
     result = _printed(capsys)
     assert result["key_results"] == 200
-    assert {"evaluate_s", "rules_s", "peak_rss_mib"} <= set(result)
+    assert {"evaluate_s", "rules_s", "ratio", "cpu_ratio", "peak_rss_mib"} <= set(result)
 
 
 def test_daemon_idle_prints_cpu_and_memory(capsys: pytest.CaptureFixture[str]) -> None:
