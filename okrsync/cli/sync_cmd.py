@@ -196,8 +196,7 @@ def format_lint(result: LintResult, fmt: str) -> str:
         return json.dumps(
             {
                 "findings": {
-                    name: [f.model_dump(mode="json") for f in found]
-                    for name, found in result.findings.items()
+                    name: [f._asdict() for f in found] for name, found in result.findings.items()
                 },
                 "errors": result.errors,
             },
