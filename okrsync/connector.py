@@ -46,6 +46,7 @@ __all__ = [
     "FieldInfo",
     "FullRefreshHint",
     "Problem",
+    "RemembersLookups",
     "SourceRecord",
     "SourceSchema",
     "Write",
@@ -213,6 +214,22 @@ class FullRefreshHint(Protocol):
     never return trashed pages) asks for a full read itself."""
 
     def full_refresh_due(self, *, runs_since_full: int, last_full: datetime | None) -> bool: ...
+
+
+@runtime_checkable
+class RemembersLookups(Protocol):
+    """Optional: a connector that resolves the same ids and schemas on every run (Notion's
+    databases and data sources) keeps them in the state store instead of asking again.
+
+    The engine hands the saved lookups over before an incremental pull (never before a full
+    one, so each full refresh resolves everything afresh) and stores `lookups()` after the run.
+    The connector must drop anything an answer shows to be stale (a 404, a schema error, a
+    property it does not know) and resolve it again in the same run.
+    """
+
+    def restore_lookups(self, saved: Mapping[str, Any]) -> None: ...
+
+    def lookups(self) -> dict[str, Any]: ...
 
 
 def options_model_of(factory: ConnectorFactory) -> type[BaseModel] | None:

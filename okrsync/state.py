@@ -77,6 +77,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, subject)
     );
     """,
+    # 2: what a connector resolved (ids, schemas) and may reuse next run.
+    """
+    CREATE TABLE lookups (
+        source TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -386,6 +394,31 @@ class StateStore:
             conn.execute(
                 "INSERT OR REPLACE INTO cursors (source, cursor, full_refresh_at) VALUES (?, ?, ?)",
                 (source, new_cursor, new_full),
+            )
+
+    # a connector's lookups
+
+    def lookups(self, source: str) -> dict[str, Any]:
+        """What `source`'s connector resolved last run (see `connector.RemembersLookups`)."""
+        row = self._conn.execute("SELECT data FROM lookups WHERE source = ?", (source,)).fetchone()
+        if row is None:
+            return {}
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            return {}  # unreadable: the connector resolves everything again
+        return data if isinstance(data, dict) else {}
+
+    def save_lookups(self, source: str, data: Mapping[str, Any], at: datetime) -> None:
+        """Replace `source`'s lookups; nothing is written when they are unchanged."""
+        text = json.dumps(dict(data), sort_keys=True, separators=(",", ":"))
+        with self._transaction() as conn:
+            row = conn.execute("SELECT data FROM lookups WHERE source = ?", (source,)).fetchone()
+            if row is not None and row[0] == text:
+                return
+            conn.execute(
+                "INSERT OR REPLACE INTO lookups (source, data, saved_at) VALUES (?, ?, ?)",
+                (source, text, _iso(at)),
             )
 
     # scores

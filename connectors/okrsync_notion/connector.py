@@ -90,12 +90,17 @@ class NotionConnector:
         review written from them would replace a good one.
         """
         _, resolver, reader, _ = self._need()
+        self._refuse_misfits([(c, resolver.resolve(c)) for c in resolver.collections()])
+        return reader.pull(
+            since, refreshed=lambda collection, source: self._refuse_misfits([(collection, source)])
+        )
+
+    def _refuse_misfits(self, resolved: Iterable[tuple[Collection, DataSource]]) -> None:
+        """ConfigError when the mapping reads a property these data sources lack or cannot feed."""
         problems = [
             problem
-            for collection in resolver.collections()
-            for problem in mapped_property_problems(
-                self.mapping, collection, resolver.resolve(collection)
-            )
+            for collection, source in resolved
+            for problem in mapped_property_problems(self.mapping, collection, source)
             if problem.severity == "error"
         ]
         if problems:
@@ -104,7 +109,15 @@ class NotionConnector:
                 problems=[f"{p.subject}: {p.message} (fix: {p.hint})" for p in problems],
                 hint="correct the mapping file; `okrsync doctor` shows the same problems",
             )
-        return reader.pull(since)
+
+    def restore_lookups(self, saved: Mapping[str, Any]) -> None:
+        """Reuse the data sources (ids and schemas) an earlier run resolved (RemembersLookups)."""
+        if self._resolver is not None:
+            self._resolver.restore(saved)
+
+    def lookups(self) -> dict[str, Any]:
+        """The data sources resolved or confirmed so far, for the next run."""
+        return self._resolver.export() if self._resolver is not None else {}
 
     def cursor(self) -> datetime | None:
         """See `Reader.cursor`: Notion's time (its `Date` header) when the last pull began."""

@@ -13,12 +13,20 @@ pull began (see `Reader.cursor` for why that loses nothing), so okrsync's writes
 read back once by the next pull and not again. De-duplication by page id keeps each page once.
 Trashed pages never appear in queries, which is why a periodic full read
 (`NotionOptions.full_refresh_due`) is what notices deletions.
+
+The resolved data sources (ids and schemas) are kept in the state store between runs
+(`Resolver.export` / `restore`), so a steady no-change sync is one query per data source. A
+restored data source is trusted until an answer shows it changed: a 404 or a schema error from
+its query, or a first row whose properties (names, ids, types) differ from the kept schema.
+Then it is resolved again and its rows read afresh, in the same run; a full read never starts
+from restored lookups.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -39,6 +47,8 @@ from .properties import (
 
 OVERLAP: Final = timedelta(minutes=1)
 PSEUDO_PREFIX: Final = "@"
+LOOKUPS_VERSION: Final = 1
+"""The format of `Resolver.export`; kept lookups of another version are ignored."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,24 @@ class DataSource:
             if prop.get("type") == "title":
                 return name, prop
         return None
+
+    def fits(self, page: dict[str, Any], wanted: Sequence[str]) -> bool:
+        """Whether a row read with `wanted` property ids agrees with this schema: each of its
+        properties known by name, id and type, and every wanted id present."""
+        present: set[str] = set()
+        for name, prop in (page.get("properties") or {}).items():
+            known = self.properties.get(name)
+            if known is None or (known.get("id"), known.get("type")) != (
+                prop.get("id"),
+                prop.get("type"),
+            ):
+                return False
+            present.add(str(prop.get("id")))
+        return all(wanted_id in present for wanted_id in wanted)
+
+
+class StaleLookup(Exception):
+    """A data source restored from the state store no longer matches Notion's answers."""
 
 
 def output_names(mapping: MappingFile, collection: str) -> list[str]:
@@ -116,9 +144,56 @@ class Resolver:
         self._api = api
         self._options = options
         self._mapping = mapping
-        self._by_collection: dict[str, DataSource] = {}
+        self._by_collection: dict[Collection, DataSource] = {}
         self._databases: dict[str, dict[str, Any]] = {}
         self._schemas: dict[str, dict[str, Any]] = {}
+        self._restored: set[Collection] = set()
+
+    def _origin(self, collection: Collection) -> str:
+        """What `collection` is resolved from (options and mapping locator): a kept lookup made
+        from anything else is not used."""
+        coll = self._mapping.collections.get(collection)
+        return json.dumps(
+            [
+                self._options.databases.get(collection),
+                self._options.data_sources.get(collection),
+                coll.source if coll is not None else None,
+            ]
+        )
+
+    def export(self) -> dict[str, Any]:
+        """The resolved data sources, to keep in the state store for the next run."""
+        return {
+            "version": LOOKUPS_VERSION,
+            "collections": {
+                collection: {"origin": self._origin(collection), "source": asdict(source)}
+                for collection, source in self._by_collection.items()
+            },
+        }
+
+    def restore(self, saved: Mapping[str, Any]) -> None:
+        """Use data sources kept by an earlier run (see `export`) until they prove stale."""
+        if saved.get("version") != LOOKUPS_VERSION:
+            return
+        kept = saved.get("collections")
+        if not isinstance(kept, dict):
+            return
+        for collection in self.collections():
+            entry = kept.get(collection)
+            if collection in self._by_collection or not isinstance(entry, dict):
+                continue
+            if entry.get("origin") != self._origin(collection):
+                continue
+            try:
+                source = DataSource(**entry["source"])
+            except (KeyError, TypeError):
+                continue
+            self._by_collection[collection] = source
+            self._restored.add(collection)
+
+    def restored(self, collection: Collection) -> bool:
+        """Whether `collection`'s data source came from the state store, unconfirmed."""
+        return collection in self._restored
 
     def collections(self) -> list[Collection]:
         """Collections the mapping reads, in the canonical order."""
@@ -190,10 +265,13 @@ class Resolver:
         )
 
     def refresh(self, collection: Collection) -> DataSource:
-        """Forget the cached schema of `collection` (after adding properties) and resolve again."""
+        """Forget the cached schema of `collection` (after adding properties, or when Notion's
+        answers show it changed) and resolve again."""
         stale = self._by_collection.pop(collection, None)
         if stale is not None:
             self._schemas.pop(stale.id, None)
+            self._databases.pop(stale.database_id, None)
+        self._restored.discard(collection)
         return self.resolve(collection)
 
     def _database(self, database_id: str, collection: str, locator: str) -> dict[str, Any]:
@@ -337,15 +415,50 @@ class Reader:
         ]
         return list(dict.fromkeys(ids))
 
-    def pull(self, since: datetime | None) -> Iterator[SourceRecord]:
-        """Records of every collection; see the module docstring for the incremental rules."""
+    def pull(
+        self,
+        since: datetime | None,
+        refreshed: Callable[[Collection, DataSource], None] | None = None,
+    ) -> Iterator[SourceRecord]:
+        """Records of every collection; see the module docstring for the incremental rules.
+
+        `refreshed` is called with each collection whose restored data source proved stale
+        and was resolved again (before its rows are read), so the caller can check the
+        mapping against the new schema.
+        """
         self.state = PullState(since=since)
         self._api.watch_server_time()
         query_filter = since_filter(since) if since is not None else None
         for source, collections in self.groups():
             seen: set[str] = set()
-            properties = self.wanted_properties(source, collections)
+            while True:
+                try:
+                    yield from self._records(source, collections, query_filter, seen)
+                    break
+                except StaleLookup:
+                    for collection in collections:
+                        source = self._resolver.refresh(collection)
+                        if refreshed is not None:
+                            refreshed(collection, source)
+        self.state.started = self._api.watched_time
+        self.state.complete = True
+
+    def _records(
+        self,
+        source: DataSource,
+        collections: list[Collection],
+        query_filter: dict[str, Any] | None,
+        seen: set[str],
+    ) -> Iterator[SourceRecord]:
+        """The records of one data source; StaleLookup when its restored schema proves stale."""
+        restored = any(self._resolver.restored(c) for c in collections)
+        properties = self.wanted_properties(source, collections)
+        try:
             for page in self.rows(source, properties, query_filter):
+                if restored:
+                    if not source.fits(page, properties):
+                        raise StaleLookup(source.id)
+                    restored = False  # one row confirms the schema
                 page_id = str(page.get("id"))
                 if page_id in seen:
                     continue
@@ -364,8 +477,10 @@ class Reader:
                         fields=fields,
                         trashed=is_trashed(page),
                     )
-        self.state.started = self._api.watched_time
-        self.state.complete = True
+        except NotionRecordError as exc:
+            if restored and exc.code in ("object_not_found", "validation_error"):
+                raise StaleLookup(source.id) from exc
+            raise
 
     def rows(
         self, source: DataSource, properties: list[str], query_filter: dict[str, Any] | None

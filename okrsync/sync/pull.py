@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from okrsync.config import SourceConfig
-from okrsync.connector import Connector, FullRefreshHint
+from okrsync.connector import Connector, FullRefreshHint, RemembersLookups
 from okrsync.errors import InterruptedRun
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.records import SourceRecord
@@ -95,6 +95,8 @@ def pull_source(
     now = ctx.clock()
     full_pull = full or full_due(src, store, now) or connector_wants_full(connector, src, store)
     since = None if full_pull else store.cursor(src.name).cursor
+    if not full_pull and isinstance(connector, RemembersLookups):
+        connector.restore_lookups(store.lookups(src.name))
     pulled: list[SourceRecord] = []
     for record in connector.pull(since):
         if ctx.stop.is_set():
@@ -117,6 +119,12 @@ def pull_source(
         cursor=cursor,
         at=now,
     )
+
+
+def save_lookups(ctx: RunContext, src: SourceConfig, connector: Connector) -> None:
+    """Keep what the connector resolved this run for the next one (see RemembersLookups)."""
+    if ctx.persist and isinstance(connector, RemembersLookups):
+        ctx.store.save_lookups(src.name, connector.lookups(), ctx.clock())
 
 
 def save_source(ctx: RunContext, pull: SourcePull, built: SourceOutput) -> None:

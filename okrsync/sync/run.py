@@ -38,7 +38,7 @@ from okrsync.sync.context import (
     RunContext,
     utc_now,
 )
-from okrsync.sync.pull import pull_source, save_source
+from okrsync.sync.pull import pull_source, save_lookups, save_source
 from okrsync.sync.summary import SourceSummary, SyncSummary, severity_counts, summarise
 
 
@@ -168,6 +168,7 @@ def sync_source(
     finally:
         if connector is not None:
             summary.requests = connector.stats().model_dump()
+            save_lookups(ctx, src, connector)
             connector.close()
     if summary.outcome != "ok":
         for message in summary.errors:

@@ -247,6 +247,10 @@ def test_full_sync_then_nothing_to_write(notion: Seeded) -> None:
     code, second = notion.sync()
     assert code == 0 and second["writes"] == 0, applied(second)
     assert notion.review_titles() == ["OKR Review Q now"]
+    # The data sources resolved by the first sync are kept: no id or schema lookup again.
+    endpoints = second["sources"]["notion"]["requests"]["by_endpoint"]
+    assert endpoints.get("data_sources.query", 0) >= 1
+    assert not {"databases.retrieve", "data_sources.retrieve"} & set(endpoints), endpoints
 
     # Losing the state store costs a full re-read, never a duplicate or a rewrite.
     state = Path(tomli_w_load(notion.config)["state_path"])

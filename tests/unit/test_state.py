@@ -185,3 +185,40 @@ def test_history_orders_by_instant_whatever_the_offset(tmp_path: Path) -> None:
         )
         assert [c.value for c in store.history("s")] == [1, 2]
         assert store.record_values("s", [CheckIn(key_result="k", at=T0, value=2)]) == 0
+
+
+def test_lookups_are_kept_per_source_and_a_first_store_migrates_to_them(tmp_path: Path) -> None:
+    db = tmp_path / "state.db"
+    conn = sqlite3.connect(db)  # a store of schema version 1, before lookups were kept
+    conn.executescript(
+        "CREATE TABLE runs (id TEXT NOT NULL, source TEXT NOT NULL, started TEXT NOT NULL, "
+        "ended TEXT, outcome TEXT, counts TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (id, source));"
+        "PRAGMA user_version = 1;"
+    )
+    conn.close()
+    with StateStore(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.lookups("notion") == {}
+        store.save_lookups("notion", {"version": 1, "ids": {"a": "b"}}, T0)
+        store.save_lookups("other", {"x": 1}, T0)
+    with StateStore(db) as store:
+        assert store.lookups("notion") == {"version": 1, "ids": {"a": "b"}}
+        assert store.lookups("other") == {"x": 1}
+        store.save_lookups("notion", {}, T0 + timedelta(hours=1))
+        assert store.lookups("notion") == {}
+
+
+def test_unchanged_lookups_are_not_rewritten_and_unreadable_ones_read_as_none(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "state.db"
+    with StateStore(db) as store:
+        store.save_lookups("notion", {"a": 1}, T0)
+        store.save_lookups("notion", {"a": 1}, T0 + timedelta(hours=1))
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT saved_at FROM lookups").fetchall() == [(T0.isoformat(),)]
+    conn.execute("UPDATE lookups SET data = 'not json'")
+    conn.commit()
+    conn.close()
+    with StateStore(db) as store:
+        assert store.lookups("notion") == {}

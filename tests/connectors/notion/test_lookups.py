@@ -1,0 +1,182 @@
+"""Data sources kept between runs: no id or schema lookup in a steady sync, and a fresh one as
+soon as Notion's answers show the kept schema is stale (through the real notion-client)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from okrsync.errors import ConfigError
+from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
+from okrsync_sandbox.kit.clock import ManualClock
+from okrsync_sandbox.notion import NotionSandbox
+
+from .conftest import ConnectorFactory
+
+LOOKUP_PATHS = ("/v1/databases/", "/v1/data_sources/")
+
+
+def _title(text: str) -> dict[str, Any]:
+    return {"title": [{"type": "text", "text": {"content": text}}]}
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"rich_text": [{"text": {"content": text}}]}
+
+
+def _mapping(database: str) -> Mapping:
+    return Mapping(
+        collections={
+            "objectives": CollectionMap(
+                source=database,
+                fields={"title": FieldSpec(field="Name"), "description": FieldSpec(field="Text")},
+            )
+        }
+    )
+
+
+def _lookups(sandbox: NotionSandbox, since: int) -> list[str]:
+    """Paths of id and schema lookups (not queries) logged after entry `since`."""
+    return [
+        e.path
+        for e in sandbox.request_log()[since:]
+        if e.path.startswith(LOOKUP_PATHS) and not e.path.endswith("/query")
+    ]
+
+
+def _setup(sandbox: NotionSandbox) -> tuple[str, str, str]:
+    store = sandbox.store
+    db, source = store.create_database(
+        "Objectives", properties={"Name": {"title": {}}, "Text": {"rich_text": {}}}
+    )
+    page = store.create_page({"data_source_id": source}, {"Name": _title("A")})
+    return db, source, page
+
+
+def test_kept_lookups_leave_a_steady_pull_one_query(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
+) -> None:
+    db, _, page = _setup(sandbox)
+    first = make_connector(_mapping(db))
+    mark = len(sandbox.request_log())
+    assert [r.external_id for r in first.pull(None)] == [page]
+    assert len(_lookups(sandbox, mark)) == 2  # databases.retrieve + data_sources.retrieve
+    kept = first.lookups()
+    cursor = first.cursor()
+
+    clock.advance(600)
+    second = make_connector(_mapping(db))
+    second.restore_lookups(kept)
+    mark = len(sandbox.request_log())
+    assert [r.external_id for r in second.pull(cursor)] == [page]  # its minute, read again
+    assert [e.path.endswith("/query") for e in sandbox.request_log()[mark:]] == [True]
+    assert second.lookups() == kept
+
+
+def test_kept_lookups_from_other_options_are_not_used(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    db, _, _ = _setup(sandbox)
+    first = make_connector(_mapping(db))
+    list(first.pull(None))
+    kept = first.lookups()
+    other_db, _ = sandbox.store.create_database(
+        "Other", properties={"Name": {"title": {}}, "Text": {"rich_text": {}}}
+    )
+    second = make_connector(_mapping(other_db))
+    second.restore_lookups(kept)
+    mark = len(sandbox.request_log())
+    list(second.pull(None))
+    assert len(_lookups(sandbox, mark)) == 2
+    broken = make_connector(_mapping(db))
+    broken.restore_lookups({"version": 99, "collections": kept["collections"]})
+    mark = len(sandbox.request_log())
+    list(broken.pull(None))
+    assert len(_lookups(sandbox, mark)) == 2
+
+
+def test_a_renamed_mapped_property_is_noticed_in_the_same_run(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
+) -> None:
+    db, source, page = _setup(sandbox)
+    first = make_connector(_mapping(db))
+    list(first.pull(None))
+    kept, cursor = first.lookups(), first.cursor()
+
+    clock.advance(600)
+    sandbox.store.update_data_source(source, properties={"Text": {"name": "Notes"}})
+    sandbox.store.update_page(page, {"Notes": _text("edited")})
+    second = make_connector(_mapping(db))
+    second.restore_lookups(kept)
+    mark = len(sandbox.request_log())
+    with pytest.raises(ConfigError) as err:
+        list(second.pull(cursor))
+    assert "Text" in " ".join(err.value.problems)  # the same refusal a fresh start gives
+    assert len(_lookups(sandbox, mark)) == 2  # resolved again after the first row
+
+
+def test_a_deleted_mapped_property_is_noticed_from_the_query_error(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
+) -> None:
+    db, source, _ = _setup(sandbox)
+    first = make_connector(_mapping(db))
+    list(first.pull(None))
+    kept, cursor = first.lookups(), first.cursor()
+
+    clock.advance(600)
+    sandbox.store.update_data_source(source, properties={"Text": None})
+    second = make_connector(_mapping(db))
+    second.restore_lookups(kept)
+    with pytest.raises(ConfigError) as err:
+        list(second.pull(cursor))
+    assert "Text" in " ".join(err.value.problems)
+
+
+def test_a_change_the_mapping_survives_is_read_with_the_fresh_schema(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
+) -> None:
+    """A renamed title property: the mapping reads the title as @title, so after resolving
+    the data source again the row is read and nothing is refused."""
+    db, source, page = _setup(sandbox)
+    mapping = Mapping(
+        collections={
+            "objectives": CollectionMap(
+                source=db,
+                fields={"title": FieldSpec(field="@title"), "description": FieldSpec(field="Text")},
+            )
+        }
+    )
+    first = make_connector(mapping)
+    list(first.pull(None))
+    kept, cursor = first.lookups(), first.cursor()
+
+    clock.advance(600)
+    sandbox.store.update_data_source(source, properties={"Name": {"name": "Goal"}})
+    sandbox.store.update_page(page, {"Text": _text("edited")})
+    second = make_connector(mapping)
+    second.restore_lookups(kept)
+    mark = len(sandbox.request_log())
+    records = list(second.pull(cursor))
+    assert [(r.external_id, r.fields["Text"], r.fields["@title"]) for r in records] == [
+        (page, "edited", "A")
+    ]
+    assert len(_lookups(sandbox, mark)) == 2
+    schema = second.lookups()["collections"]["objectives"]["source"]["properties"]
+    assert set(schema) == {"Goal", "Text"}
+
+
+def test_an_unshared_database_is_noticed_from_the_404(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
+) -> None:
+    db, source, _ = _setup(sandbox)
+    first = make_connector(_mapping(db))
+    list(first.pull(None))
+    kept, cursor = first.lookups(), first.cursor()
+
+    sandbox.store.unshare(db)
+    sandbox.store.unshare(source)
+    second = make_connector(_mapping(db))
+    second.restore_lookups(kept)
+    with pytest.raises(ConfigError, match="not shared with the integration"):
+        list(second.pull(cursor))
