@@ -25,6 +25,7 @@ from okrsync.mapping.shipped import shipped_mapping
 from okrsync.model import KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import SeedResult
 
+from ..seed_names import KIND_NAMES
 from .store import User
 
 if TYPE_CHECKING:
@@ -47,13 +48,6 @@ KR_HEADER: Final = (
     "Confidence",
     "Due",
 )
-KIND_NAMES: Final = {
-    "increase": "Increase",
-    "decrease": "Decrease",
-    "at_least": "At least",
-    "at_most": "At most",
-    "milestone": "Milestone",
-}
 STATUS_COLOURS: Final = {
     "on track": "Green",
     "done": "Blue",

@@ -15,19 +15,13 @@ from okrsync.mapping.shipped import shipped_mapping
 from okrsync.model import KeyResult, Objective, Workspace
 from okrsync.sandbox import SeedResult
 
+from ..seed_names import KIND_NAMES
 from .shapes import JSON
 
 if TYPE_CHECKING:
     from .server import NotionSandbox
 
 MAPPING_PATH: Final = shipped_mapping("notion-okr-template.yaml")
-KIND_NAMES: Final = {
-    "increase": "Increase",
-    "decrease": "Decrease",
-    "at_least": "At least",
-    "at_most": "At most",
-    "milestone": "Milestone",
-}
 LEVEL_NAMES: Final = ("Company", "Department", "Team", "Individual")
 HEALTH_NAMES: Final = ("On track", "At risk", "Off track", "Not started", "Done")
 
