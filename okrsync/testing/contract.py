@@ -32,6 +32,8 @@ What it checks:
 - a create the server applied before the connection dropped is not duplicated;
 - one page the account may not edit (403) fails alone (`AccessDenied` naming it), the others
   are written;
+- a rejected secret is an `AuthError` from pull and an error problem from `check()` (which is
+  clean on the seeded workspace otherwise);
 - a missing secret is a `ConfigError` at `create()` naming the variable; unknown options are a
   `ConfigError` naming them; a write kind the connector does not support fails that write
   (status "failed"), without a request;
@@ -57,7 +59,7 @@ import pytest
 import structlog
 
 from okrsync.connector import Connector, ConnectorContext, ConnectorFactory, Writeback
-from okrsync.errors import AccessDenied, AuthError, ConfigError, OkrsyncError, TransientError
+from okrsync.errors import AccessDenied, AuthError, ConfigError, TransientError
 from okrsync.evaluation import ScoringSettings
 from okrsync.mapping.loader import load_mapping
 from okrsync.mapping.schema import Mapping as MappingFile
@@ -189,6 +191,11 @@ class ContractSite:
             if key.endswith("_env") and any(word in key for word in _SECRET_WORDS)
         }
         return [variable for variable in self.seed.env if variable in named]
+
+    def env_with(self, secret: str) -> dict[str, str]:
+        """The seeded environment with every credential replaced by `secret`."""
+        variables = set(self.secret_variables())
+        return {k: secret if k in variables else v for k, v in self.seed.env.items()}
 
     def secrets(self) -> list[str]:
         """The credential values the seed put in the environment."""
@@ -384,6 +391,15 @@ class ConnectorContract:
             for secret in site.secrets():
                 assert secret not in str(caught.value)
 
+    def test_a_rejected_secret_is_an_auth_error_and_a_check_problem(
+        self, site: ContractSite
+    ) -> None:
+        assert [p for p in site.connector().check() if p.severity == "error"] == []
+        rejected = site.connector(env=site.env_with(WRONG_SECRET))
+        assert any(p.severity == "error" for p in rejected.check())
+        with pytest.raises(AuthError):
+            list(rejected.pull(None))
+
     def test_unknown_options_are_a_config_error_naming_them(self, site: ContractSite) -> None:
         with pytest.raises(ConfigError) as caught:
             site.connector(options=site.options(no_such_option=1))
@@ -415,12 +431,9 @@ class ConnectorContract:
             seen += [repr(p) for p in connector.check()]
             review = site.review(list(connector.pull(None)))
             seen += [repr(connector.apply(w)) for w in connector.plan(review)]
-            wrong_env = {
-                k: WRONG_SECRET if v in site.secrets() else v for k, v in site.seed.env.items()
-            }
-            rejected = site.connector(env=wrong_env)
+            rejected = site.connector(env=site.env_with(WRONG_SECRET))
             seen += [repr(p) for p in rejected.check()]
-            with pytest.raises((AuthError, OkrsyncError)) as caught:
+            with pytest.raises(AuthError) as caught:
                 list(rejected.pull(None))
             seen += [str(caught.value), repr(caught.value)]
         seen += [repr(event) for event in events]

@@ -103,19 +103,16 @@ def test_exhausted_retries_raise_a_transient_error(
     assert sandbox.stats()["requests"] == 3  # one try and two retries, no SDK retries stacked
 
 
-def test_a_rejected_token_is_an_auth_error_that_never_shows_the_token(
+def test_a_rejected_token_says_where_to_make_a_new_one(
     sandbox: NotionSandbox, make_connector: ConnectorFactory
 ) -> None:
     db = _database_with_pages(sandbox, 1)
     wrong = "secret_not_the_right_one_123"
     connector = make_connector(_objectives(db), env={"NOTION_TEST_TOKEN": wrong})
-    with pytest.raises(AuthError) as err:
+    with pytest.raises(AuthError) as err:  # the contract suite checks that much for all
         list(connector.pull(None))
-    assert wrong not in str(err.value)
-    assert "notion.so/my-integrations" in str(err.value)
-    problems = connector.check()
-    assert [p.subject for p in problems] == ["token"]
-    assert wrong not in repr(problems)
+    assert "notion.so/my-integrations" in str(err.value)  # ... and Notion says where to fix it
+    assert [p.subject for p in connector.check()] == ["token"]
 
 
 def test_bad_options_are_reported_all_at_once(make_connector: ConnectorFactory) -> None:
