@@ -10,13 +10,11 @@ engine, the daemon and the CLI share. `export_config_schema()` gives the JSON Sc
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from platformdirs import user_state_dir
 from pydantic import (
@@ -31,6 +29,8 @@ from pydantic import (
 from okrsync.connector import ConnectorFactory, Writeback, load_connector, options_model_of
 from okrsync.errors import ConfigError
 from okrsync.evaluation import ScoringSettings
+from okrsync.http.urls import is_loopback as is_loopback
+from okrsync.http.urls import url_problem
 from okrsync.model import Frozen
 
 DEFAULT_INTERVAL_SECONDS = 900
@@ -360,31 +360,8 @@ def check_options(prefix: str, options: Mapping[str, Any]) -> list[str]:
 
 
 def check_url(url: str) -> str | None:
-    """Why `url` is not acceptable as a base URL, or None: https, or http on loopback only."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return f"{url!r} is not a URL"
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return None
-    if parts.scheme == "http" and is_loopback(host):
-        return None
-    if parts.scheme == "http":
-        return (
-            f"{url!r} uses http; credentials would travel unencrypted "
-            "(fix: use https://; plain http is allowed only for 127.0.0.1/localhost sandboxes)"
-        )
-    return f"{url!r} is not an https URL (fix: write it as https://host/...)"
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """Why `url` is not acceptable as a base URL, or None (see okrsync.http.urls)."""
+    return url_problem(url)
 
 
 def _check_connector_options(key: str, connector: str, options: dict[str, Any]) -> list[str]:

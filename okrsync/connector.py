@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from okrsync.errors import ConfigError
+from okrsync.http.stats import RequestStats
 from okrsync.model import Frozen, Severity
 from okrsync.records import (
     COLLECTIONS,
@@ -109,14 +111,8 @@ class SourceSchema(Frozen):
     )
 
 
-class ConnectorStats(BaseModel):
-    """Counters a connector keeps for summaries, metrics and benchmarks (mutable on purpose)."""
-
-    requests: int = 0
-    rate_limited: int = 0
-    retries: int = 0
-    errors: int = 0
-    by_endpoint: dict[str, int] = {}
+ConnectorStats = RequestStats
+"""Counters a connector keeps for summaries, metrics and benchmarks (okrsync.http keeps them)."""
 
 
 class Writeback(Frozen):
@@ -132,6 +128,8 @@ class Writeback(Frozen):
 class ConnectorContext(Frozen):
     """Everything a connector factory gets. Secrets are read through `secret()`, never stored."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
     source: str = Field(description="The source's name in okrsync.toml.")
     options: dict[str, Any] = Field(description="Connector-specific options, validated by it.")
     mapping: Any = Field(description="The source's okrsync.mapping.schema.Mapping.")
@@ -139,6 +137,11 @@ class ConnectorContext(Frozen):
     env: Mapping[str, str] = Field(default_factory=lambda: dict(os.environ), repr=False)
     clock: Callable[[], datetime] = Field(default=lambda: datetime.now(UTC), repr=False)
     sleep: Callable[[float], None] | None = Field(default=None, repr=False)
+    stop: threading.Event | None = Field(
+        default=None,
+        repr=False,
+        description="Set by SIGTERM/SIGINT: a request in flight gives up, the run ends (exit 5).",
+    )
 
     def secret(self, variable: str | None, *, what: str) -> SecretStr:
         """Read a credential from the environment variable named in the options."""

@@ -101,3 +101,41 @@ class InterruptedRun(OkrsyncError):
     """A signal asked the run to stop; what was confirmed is recorded."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+# --- vendor-independent HTTP failures (raised by okrsync.http and the connectors' status maps) ---
+
+
+class RateLimited(TransientError):
+    """429 (or the vendor's equivalent): the request was not handled; wait and send it again."""
+
+
+class Conflict(TransientError):
+    """409: what was written changed since it was read; re-read, re-merge and write again."""
+
+
+class ServiceError(TransientError):
+    """5xx: the service failed to handle the request; it may or may not have been applied."""
+
+
+class ConnectionLost(TransientError):
+    """No complete answer (reset, refused, cut off): a write may or may not have been applied."""
+
+
+class TimedOut(ConnectionLost):
+    """The request's total deadline (connect, headers and body) passed before the answer ended.
+
+    Like a lost connection, a write may still land at the service after this was raised."""
+
+
+class TooLarge(TransientError):
+    """The answer was larger than the configured maximum; it was cut off and not used."""
+
+
+class UnexpectedAnswer(TransientError):
+    """The answer is not what the API documents (not JSON, not the expected shape, a broken
+    list). Never read as "nothing there": the run fails instead of mistaking it for no data."""
+
+
+class RedirectLoop(TransientError):
+    """The server kept redirecting (a loop, or more hops than any real site needs)."""

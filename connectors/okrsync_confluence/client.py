@@ -1,52 +1,54 @@
-"""HTTP to Confluence through atlassian-python-api, with okrsync's one retry layer.
+"""HTTP to Confluence through atlassian-python-api, over okrsync's one HTTP policy.
 
 The SDK's `Confluence(url, cloud=False)` (the `Server` class, REST v1, works on Cloud and Data
 Center; see API-NOTES) provides the session and auth; its own retries are switched off and every
-call goes through `request(..., advanced_mode=True)`, so status handling happens here once:
-429 / 5xx / timeouts / dropped connections are retried with tenacity honouring Retry-After,
-401/403 become AuthError, 404 RecordError naming the resource, 409 `VersionConflict` for the
-writer to re-read and re-merge, other 4xx RecordError with Confluence's own message. Cloud page
-reads and writes use REST v2 (`api/v2/...`) with the same session; CQL, labels and content
-properties use v1 on both deployments.
+call goes through `request(..., advanced_mode=True)` inside `HttpPolicy.call`, which paces,
+retries, bounds (total deadline, size cap, same-origin redirects) and counts every request.
+What is Confluence's own is the status-to-error mapping here: 429 RateLimited, 5xx
+ServiceError, 401/403 AuthError (403 on one page AccessDenied), 404 RecordError naming the
+resource, 409 `VersionConflict` for the writer to re-read and re-merge, other 4xx RecordError
+with Confluence's own message (redacted, then cut). Cloud page reads and writes use REST v2
+(`api/v2/...`) with the same session; CQL, labels and content properties use v1 on both
+deployments. An answer that is not the JSON object the API documents is an error
+(UnexpectedAnswer), never read as "no pages".
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
-import time
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
-from urllib.parse import urljoin, urlparse, urlsplit
+from urllib.parse import urlparse, urlsplit
 
 import requests
 from atlassian import Confluence
 from pydantic import SecretStr
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-)
 
 from okrsync.connector import ConnectorStats
-from okrsync.errors import AccessDenied, AuthError, ConfigError, RecordError, TransientError
+from okrsync.errors import (
+    AccessDenied,
+    AuthError,
+    Conflict,
+    RateLimited,
+    RecordError,
+    ServiceError,
+    UnexpectedAnswer,
+)
+from okrsync.http import for_requests
+from okrsync.http.policy import HttpPolicy
+from okrsync.http.server_time import retry_after_seconds
 from okrsync_confluence.options import ConfluenceOptions
 
-MAX_WAIT_S = 120.0
 # Data Center answers a CQL search with bodies 50 results at a time, whatever the limit asked.
 DC_BODY_CHUNK = 50
 
 
-class VersionConflict(TransientError):
+class VersionConflict(Conflict):
     """409: the page or property changed since it was read; the writer re-reads and retries."""
-
-
-class ConnectionLost(TransientError):
-    """No answer (timeout, reset): a write may or may not have been applied."""
 
 
 class BadRequest(RecordError):
@@ -82,21 +84,6 @@ def _parse_when(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 _PAGE_PATH: Final = re.compile(r"/(?:content|pages)/(\d+)(?:/|$)")
 
 
@@ -107,51 +94,40 @@ def _page_in(url: str) -> str | None:
 
 
 def _vendor_message(response: requests.Response) -> str:
+    """Confluence's own words about a failure (whole: redact before cutting it)."""
     try:
         data = response.json()
     except ValueError:
-        return (response.text or response.reason or "").strip()[:300]
+        return (response.text or response.reason or "").strip()
     if isinstance(data, dict):
         errors = data.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             first = errors[0]
             return str(first.get("detail") or first.get("title") or first.get("code") or "")
         if data.get("message"):
-            return str(data["message"])[:300]
+            return str(data["message"])
         nested = (
             (data.get("data") or {}).get("errors") if isinstance(data.get("data"), dict) else None
         )
         if isinstance(nested, list) and nested and isinstance(nested[0], dict):
-            return str(nested[0].get("message") or "")[:300]
-    return str(data)[:300]
+            return str(nested[0].get("message") or "")
+    return str(data)
+
+
+def _object(data: Any, what: str) -> dict[str, Any]:
+    """`data` when it is a JSON object; otherwise the answer is not what the API documents."""
+    if not isinstance(data, dict):
+        raise UnexpectedAnswer(
+            f"Confluence {what}: the answer is not a JSON object",
+            hint="check url (a proxy or login page may be answering instead of Confluence); "
+            "the next run reads again",
+        )
+    return data
 
 
 def cql_quote(value: str) -> str:
     """A CQL string literal."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _refuse_other_hosts(base_url: str) -> Callable[..., requests.Response]:
-    """A requests response hook that stops at a redirect to another host.
-
-    requests drops the Authorization header on such a redirect, but would still read (and
-    write) whatever the other host answers as if it were the site.
-    """
-    home = (urlparse(base_url).hostname or "").lower()
-
-    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
-        if response.is_redirect:
-            target = urljoin(response.url, response.headers.get("location", ""))
-            host = (urlparse(target).hostname or "").lower()
-            if host != home:
-                raise ConfigError(
-                    f"Confluence at {home} redirected to another host, {host}; okrsync does "
-                    "not follow it",
-                    hint="set url to the site's own address (the one the browser ends up at)",
-                )
-        return response
-
-    return hook
 
 
 class ConfluenceClient:
@@ -166,14 +142,22 @@ class ConfluenceClient:
         stats: ConnectorStats | None = None,
         sleep: Callable[[float], None],
         clock: Callable[[], datetime],
+        stop: threading.Event | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self.options = options
         self.cloud = options.deployment == "cloud"
-        self.stats = stats or ConnectorStats()
-        self._sleep = sleep
         self._clock = clock
-        self._last_request: datetime | None = None
+        self.policy = HttpPolicy(
+            options,
+            base_url=options.base_url,
+            clock=clock,
+            sleep=sleep,
+            stop=stop,
+            stats=stats,
+            secrets=[token.get_secret_value()],
+        )
+        self.stats = self.policy.stats
         # The SDK logs every request as a curl line with its headers at DEBUG: never let that
         # carry the Authorization header into okrsync's logs.
         logging.getLogger("atlassian.rest_client").setLevel(logging.INFO)
@@ -182,8 +166,7 @@ class ConfluenceClient:
             auth = {"username": username, "password": token.get_secret_value()}
         else:
             auth = {"token": token.get_secret_value()}
-        session = session if session is not None else requests.Session()
-        session.hooks["response"].append(_refuse_other_hosts(options.base_url))
+        session = for_requests.guard_session(session if session is not None else requests.Session())
         self.api = Confluence(  # type: ignore[no-untyped-call]
             url=options.base_url,
             cloud=False,
@@ -196,8 +179,6 @@ class ConfluenceClient:
         parsed = urlparse(options.base_url)
         self.origin = f"{parsed.scheme}://{parsed.netloc}"
         self._space_ids: dict[str, str] = {}
-        self._mark_armed = False
-        self.server_mark: datetime | None = None
 
     # --- the server's clock ----------------------------------------------------------------
 
@@ -209,22 +190,11 @@ class ConfluenceClient:
         clock (the one its version times use), never this machine's. It stays None when the
         answer carries no usable `Date`.
         """
-        self._mark_armed = True
-        self.server_mark = None
+        self.policy.mark_server_time()
 
-    def _note_server_time(self, response: requests.Response, elapsed: float) -> None:
-        if not self._mark_armed:
-            return
-        self._mark_armed = False
-        raw = response.headers.get("Date")
-        try:
-            when = email.utils.parsedate_to_datetime(raw) if raw else None
-        except (TypeError, ValueError):
-            when = None
-        if when is None:
-            return
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        self.server_mark = when - timedelta(seconds=max(0.0, elapsed))
+    @property
+    def server_mark(self) -> datetime | None:
+        return self.policy.server_mark
 
     # --- transport -----------------------------------------------------------------------
 
@@ -232,65 +202,23 @@ class ConfluenceClient:
         """Release the HTTP session."""
         self.api.close()
 
-    def _throttle(self) -> None:
-        rate = self.options.requests_per_second
-        if not rate:
-            return
-        now = self._clock()
-        if self._last_request is not None:
-            wait = 1.0 / rate - (now - self._last_request).total_seconds()
-            if wait > 0:
-                self._sleep(wait)
-                now = self._clock()
-        self._last_request = now
-
-    def _once(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None,
-        body: Any,
-        endpoint: str,
-    ) -> Any:
-        self._throttle()
-        self.stats.requests += 1
-        key = f"{method} {endpoint}"
-        self.stats.by_endpoint[key] = self.stats.by_endpoint.get(key, 0) + 1
-        absolute = path.startswith(("http://", "https://"))
-        sent = time.monotonic()
-        try:
-            response = self.api.request(
-                method,
-                path,
-                params=params,
-                data=body,
-                absolute=absolute,
-                advanced_mode=True,
-            )
-        except requests.Timeout as exc:
-            raise ConnectionLost(
-                f"Confluence did not answer {method} {endpoint} within {self.options.timeout_s}s"
-            ) from exc
-        except requests.ConnectionError as exc:
-            raise ConnectionLost(
-                f"connection to Confluence lost during {method} {endpoint}"
-            ) from exc
-        if 200 <= response.status_code < 300:
-            self._note_server_time(response, time.monotonic() - sent)
-        return self._result(response, method, endpoint)
-
     def _result(self, response: requests.Response, method: str, endpoint: str) -> Any:
+        """The JSON of a 2xx answer (None when it has no body); the mapped error otherwise."""
         status = response.status_code
+        what = f"{method} {endpoint}"
         if 200 <= status < 300:
             if not response.content:
                 return None
             try:
                 return response.json()
             except ValueError:
-                return None
-        self.stats.errors += 1
-        message = _vendor_message(response)
-        what = f"{method} {endpoint}"
+                raise UnexpectedAnswer(
+                    f"Confluence answered {what} with something that is not JSON "
+                    f"({response.headers.get('Content-Type') or 'no content type'})",
+                    hint="check url (a proxy or login page may be answering instead of "
+                    "Confluence); the next run reads again",
+                ) from None
+        message = self.policy.vendor_text(_vendor_message(response))
         page = _page_in(response.url) if status == 403 else None
         if page is not None:
             # A page restriction: that page fails, the others go on (the executor stops the
@@ -316,15 +244,16 @@ class ConfluenceClient:
             )
         if status == 409:
             raise VersionConflict(f"version conflict on {what}: {message}")
+        retry_after = retry_after_seconds(
+            response.headers.get("Retry-After"),
+            date=response.headers.get("Date"),
+            now=self._clock(),
+        )
         if status == 429:
-            self.stats.rate_limited += 1
-            raise TransientError(
-                f"Confluence rate-limited {what}", retry_after=_retry_after(response)
-            )
+            raise RateLimited(f"Confluence rate-limited {what}", retry_after=retry_after)
         if status >= 500:
-            raise TransientError(
-                f"Confluence failed {what} ({status}): {message}",
-                retry_after=_retry_after(response),
+            raise ServiceError(
+                f"Confluence failed {what} ({status}): {message}", retry_after=retry_after
             )
         if status == 400:
             raise BadRequest(f"Confluence rejected {what} (400): {message}", subject=endpoint)
@@ -340,38 +269,28 @@ class ConfluenceClient:
         endpoint: str | None = None,
         idempotent: bool = True,
     ) -> Any:
-        """One request with retries for transient failures only (409 is not retried here).
+        """One request through the HTTP policy (a 409 is not repeated: the writer re-reads).
 
-        A non-idempotent call (creating a page) is not repeated after a lost connection, since
-        it may have been applied: the caller looks before trying again.
+        A non-idempotent call (creating a page) is not repeated after a lost connection or a
+        5xx, since it may have been applied: the caller looks before trying again.
         """
-
-        def retryable(exc: BaseException) -> bool:
-            if isinstance(exc, VersionConflict) or not isinstance(exc, TransientError):
-                return False
-            return idempotent or not isinstance(exc, ConnectionLost)
-
-        def wait(state: RetryCallState) -> float:
-            outcome = state.outcome
-            exc = outcome.exception() if outcome is not None else None
-            if isinstance(exc, TransientError) and exc.retry_after is not None:
-                return min(MAX_WAIT_S, exc.retry_after)
-            return float(min(MAX_WAIT_S, 0.5 * 2 ** (state.attempt_number - 1)))
-
-        def before_sleep(_: RetryCallState) -> None:
-            self.stats.retries += 1
-
-        retrying = Retrying(
-            stop=stop_after_attempt(self.options.max_retries + 1),
-            retry=retry_if_exception(retryable),
-            wait=wait,
-            sleep=self._sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
         label = endpoint or path.split("?")[0]
-        result: Any = retrying(self._once, method, path, params, body, label)
-        return result
+        absolute = path.startswith(("http://", "https://"))
+
+        def send() -> Any:
+            response = self.api.request(
+                method, path, params=params, data=body, absolute=absolute, advanced_mode=True
+            )
+            return self._result(response, method, label)
+
+        what = f"Confluence {method} {label}"
+        return self.policy.call(
+            what,
+            f"{method} {label}",
+            send,
+            idempotent=idempotent,
+            translate=lambda exc: for_requests.transport_error(exc, what),
+        )
 
     def _next_url(self, data: dict[str, Any]) -> str | None:
         links = data.get("_links") or {}
@@ -397,14 +316,19 @@ class ConfluenceClient:
         while url:
             data = self.call("GET", url, params=params if first else None, endpoint=endpoint)
             first = False
-            if not isinstance(data, dict):
-                return
-            results = data.get("results") or []
+            data = _object(data, endpoint)
+            results = data.get("results")
+            if not isinstance(results, list):
+                raise UnexpectedAnswer(
+                    f"Confluence {endpoint}: the answer has no list of results",
+                    hint="check url (a proxy or login page may be answering instead of "
+                    "Confluence); the next run reads again",
+                )
             yield from results
             url = self._next_url(data) if results else None
             if url is not None and url in seen:
                 # reading on would loop forever, stopping would silently lose pages
-                raise TransientError(
+                raise UnexpectedAnswer(
                     f"Confluence {endpoint}: the next link {url} was already read; the list loops",
                     hint="a Confluence or proxy fault; the next run reads the list again",
                 )
@@ -480,14 +404,14 @@ class ConfluenceClient:
                 params={"body-format": "storage"},
                 endpoint="v2 pages/{id}",
             )
-            return self._from_v2(data)
+            return self._from_v2(_object(data, "page"))
         data = self.call(
             "GET",
             self.v1(f"content/{page_id}"),
             params={"expand": "body.storage,version,ancestors,space,metadata.labels"},
             endpoint="v1 content/{id}",
         )
-        return self._from_v1(data)
+        return self._from_v1(_object(data, "page"))
 
     def get_pages(self, page_ids: list[str]) -> dict[str, PageData]:
         """Many pages with their bodies: v2 `pages?id=...` in chunks of 250 on Cloud; on Data
@@ -584,6 +508,7 @@ class ConfluenceClient:
             if isinstance(exc, BadRequest):
                 raise
             return None
+        data = _object(data, "content property")
         return data.get("value"), int((data.get("version") or {}).get("number") or 1)
 
     def set_property(self, page_id: str, key: str, value: Any, *, new_page: bool = False) -> None:
@@ -621,7 +546,7 @@ class ConfluenceClient:
         """The numeric space id v2 needs for creating pages."""
         if key not in self._space_ids:
             data = self.call("GET", self.v2("spaces"), params={"keys": key}, endpoint="v2 spaces")
-            results = (data or {}).get("results") or []
+            results = _object(data, "v2 spaces").get("results") or []
             if not results:
                 raise RecordError(
                     f"space {key!r} not found", subject=key, hint="check review_space / space"
@@ -631,11 +556,11 @@ class ConfluenceClient:
 
     def current_user(self) -> dict[str, Any]:
         data = self.call("GET", self.v1("user/current"), endpoint="v1 user/current")
-        return data if isinstance(data, dict) else {}
+        return _object(data, "v1 user/current")
 
     def get_space(self, key: str) -> dict[str, Any]:
         data = self.call("GET", self.v1(f"space/{key}"), endpoint="v1 space/{key}")
-        return data if isinstance(data, dict) else {}
+        return _object(data, "v1 space/{key}")
 
     # --- writing --------------------------------------------------------------------------
 
@@ -653,7 +578,7 @@ class ConfluenceClient:
             data = self.call(
                 "POST", self.v2("pages"), body=payload, endpoint="v2 pages", idempotent=False
             )
-            return self._from_v2(data)
+            return self._from_v2(_object(data, "page"))
         v1_payload: dict[str, Any] = {
             "type": "page",
             "title": title,
@@ -665,7 +590,7 @@ class ConfluenceClient:
         data = self.call(
             "POST", self.v1("content"), body=v1_payload, endpoint="v1 content", idempotent=False
         )
-        return self._from_v1(data)
+        return self._from_v1(_object(data, "page"))
 
     def update_page(
         self, page_id: str, *, title: str, body: str, version: int, message: str = ""
@@ -682,7 +607,7 @@ class ConfluenceClient:
             data = self.call(
                 "PUT", self.v2(f"pages/{page_id}"), body=payload, endpoint="v2 pages/{id}"
             )
-            return self._from_v2(data)
+            return self._from_v2(_object(data, "page"))
         v1_payload = {
             "id": page_id,
             "type": "page",
@@ -693,4 +618,4 @@ class ConfluenceClient:
         data = self.call(
             "PUT", self.v1(f"content/{page_id}"), body=v1_payload, endpoint="v1 content/{id}"
         )
-        return self._from_v1(data)
+        return self._from_v1(_object(data, "page"))

@@ -65,6 +65,7 @@ class ConfluenceConnector:
             # The engine injects an interruptible sleep; one-off commands wait for real.
             sleep=context.sleep or time.sleep,
             clock=context.clock,
+            stop=context.stop,
             session=session,
         )
         self.reader = ConfluenceReader(self.client, self.options, self.mapping)

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from okrsync.errors import ConfigError
+from okrsync.http.policy import HttpOptions
+from okrsync.http.urls import url_problem
 from okrsync.model import Frozen
 
 Deployment = Literal["cloud", "datacenter"]
@@ -34,7 +36,7 @@ class ObjectivesLocator(Frozen):
         return self
 
 
-class ConfluenceOptions(Frozen):
+class ConfluenceOptions(HttpOptions):
     """Everything the connector needs to reach a site and find the OKR pages."""
 
     url: str = Field(
@@ -62,16 +64,14 @@ class ConfluenceOptions(Frozen):
     managed_properties: bool = Field(
         default=False, description="Keep a managed Page Properties macro on each OKR page."
     )
-    requests_per_second: float | None = Field(default=None, gt=0)
-    timeout_s: float = Field(default=30.0, gt=0)
-    max_retries: int = Field(default=5, ge=0, le=20)
     max_conflict_retries: int = Field(default=5, ge=0, le=20)
     page_size: int = Field(default=250, ge=1, le=250)
 
     @model_validator(mode="after")
     def _consistent(self) -> ConfluenceOptions:
-        if not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"url {self.url!r} must start with https:// (or http:// locally)")
+        problem = url_problem(self.url)
+        if problem is not None:
+            raise ValueError(problem)
         if self.deployment == "cloud" and not self.username_env:
             raise ValueError(
                 "cloud needs username_env (the variable holding the account email) "

@@ -32,5 +32,6 @@ def create(context: ConnectorContext) -> NotionConnector:
         token.get_secret_value(),
         clock=context.clock,
         sleep=context.sleep,
+        stop=context.stop,
     )
     return NotionConnector(context, options, mapping, api=api)

@@ -1,37 +1,47 @@
-"""The one way the connector talks to Notion: throttled, retried once, errors translated.
+"""The one way the connector talks to Notion: through okrsync's HTTP policy, errors translated.
 
-`NotionApi` wraps `notion_client.Client` built with `retry=False`, so there is exactly one retry
-layer (tenacity, here) instead of the SDK's and ours stacked. Every request goes through
-`NotionApi.call`, which
+`NotionApi` wraps `notion_client.Client` built with `retry=False` over an httpx client bounded
+by `okrsync.http` (total deadline, size cap, same-origin redirects), so there is exactly one
+retry layer, the policy's, instead of the SDK's and ours stacked. Every request goes through
+`NotionApi.call`, which hands the SDK call to `HttpPolicy.call` (throttle at
+`requests_per_second`, Retry-After, back-off for transient errors only, request statistics) with
+what is Notion's own:
 
-- keeps the average rate at or under `requests_per_second` with a client-side throttle that
-  uses the injected clock and sleep (tests run it without waiting);
-- retries transient failures only: 429 honouring Retry-After, 500/502/503/504, timeouts and
-  dropped connections, and 409 `conflict_error` on writes; a non-idempotent request (creating a
-  page, appending blocks) is retried only when the service says it did nothing (429, 409), and
-  otherwise hands the ambiguity to the caller, which looks for what it wrote before trying again;
-- counts requests per endpoint into `ConnectorStats`;
-- translates SDK and transport errors into okrsync's error tree. Messages never contain the
-  token: the SDK's error text is the API's message, and request headers are never logged.
+- which requests may be repeated: reads, PATCH and DELETE; a create (a page, appended blocks)
+  only when the service says it did nothing (429, 409), otherwise the caller looks for what it
+  wrote before trying again; a 409 `conflict_error` is repeated for writes;
+- the translation of SDK errors into okrsync's error tree. Messages never contain the token:
+  the SDK's error text is the API's message, redacted, and request headers are never logged.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
+import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, Final, Literal
 
 import httpx
 from notion_client import APIResponseError, Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from okrsync.connector import ConnectorStats
-from okrsync.errors import AccessDenied, AuthError, OkrsyncError, RecordError, TransientError
+from okrsync.errors import (
+    AccessDenied,
+    AuthError,
+    Conflict,
+    OkrsyncError,
+    RateLimited,
+    RecordError,
+    ServiceError,
+    TimedOut,
+    UnexpectedAnswer,
+)
+from okrsync.http import for_httpx
+from okrsync.http.policy import HttpPolicy
+from okrsync.http.server_time import retry_after_seconds
 
 from .options import NotionOptions
 
@@ -39,50 +49,15 @@ NOT_SHARED_HINT: Final = (
     "share the page/database with the integration: open it in Notion, ••• > Connections > "
     "add your integration"
 )
-TRANSIENT_STATUSES: Final = frozenset({429, 500, 502, 503, 504, 529})
+TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504, 529})
 
 Method = Literal["GET", "POST", "PATCH", "DELETE"]
 NextCursor = Callable[[dict[str, Any], set[str], str], str | None]
 """Where a list goes on from one response: its next cursor, or None at its end."""
 
 
-class Throttle:
-    """Average-rate limiter: request n may start no earlier than start + n / rate.
-
-    Debt does not accumulate while idle beyond one request, so a pause is not followed by a
-    burst that the server would answer with 429s. Each gap gets a millisecond of slack so that
-    clock granularity never lands a request a hair before the server's bucket has refilled.
-    """
-
-    SLACK_S: Final = 0.001
-
-    def __init__(
-        self, rate: float, clock: Callable[[], datetime], sleep: Callable[[float], None]
-    ) -> None:
-        self._interval = 1.0 / rate + self.SLACK_S
-        self._clock = clock
-        self._sleep = sleep
-        self._next: float | None = None
-
-    def wait(self) -> float:
-        """Block until the next request may go; returns the seconds waited."""
-        now = self._clock().timestamp()
-        waited = 0.0
-        if self._next is not None and now < self._next:
-            waited = self._next - now
-            self._sleep(waited)
-            now = self._next
-        self._next = now + self._interval
-        return waited
-
-    def defer(self, seconds: float) -> None:
-        """Push the next allowed start back (after a 429 the server's budget is spent)."""
-        now = self._clock().timestamp()
-        self._next = max(self._next or now, now + seconds)
-
-
 class NotionApi:
-    """A throttled, retrying, error-translating front of `notion_client.Client`."""
+    """Notion's endpoints over `notion_client.Client`, each call through the HTTP policy."""
 
     def __init__(
         self,
@@ -91,18 +66,23 @@ class NotionApi:
         *,
         clock: Callable[[], datetime],
         sleep: Callable[[float], None] | None = None,
+        stop: threading.Event | None = None,
         stats: ConnectorStats | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self.options = options
-        self.stats = stats if stats is not None else ConnectorStats()
-        self._sleep = sleep if sleep is not None else time.sleep
-        self._throttle = Throttle(options.requests_per_second, clock, self._sleep)
-        self.watched_time: datetime | None = None
-        self._watching = False
-        http = http_client if http_client is not None else httpx.Client()
-        hooks = http.event_hooks
-        http.event_hooks = {**hooks, "response": [*hooks.get("response", []), self._saw_response]}
+        self._clock = clock
+        self.policy = HttpPolicy(
+            options,
+            base_url=options.base_url,
+            clock=clock,
+            sleep=sleep,
+            stop=stop,
+            stats=stats,
+            secrets=[token],
+        )
+        self.stats = self.policy.stats
+        http = for_httpx.guard_client(http_client if http_client is not None else httpx.Client())
         sdk_logger = logging.getLogger("okrsync.notion.sdk")
         self.client = Client(
             client=http,
@@ -126,14 +106,14 @@ class NotionApi:
         Notion's `Date` header comes from Notion's clock, the one that stamps `last_edited_time`;
         the local clock may run ahead of it. `watched_time` stays None when that response has no
         usable `Date` (a later response would be too late to stand for "when this began").
+        The `Date` is kept as sent: the incremental query overlaps it by a minute, far more
+        than any round trip.
         """
-        self.watched_time = None
-        self._watching = True
+        self.policy.mark_server_time(less_round_trip=False)
 
-    def _saw_response(self, response: httpx.Response) -> None:
-        if self._watching:
-            self._watching = False
-            self.watched_time = http_date(response.headers.get("date"))
+    @property
+    def watched_time(self) -> datetime | None:
+        return self.policy.server_mark
 
     # ------------------------------------------------------------------ the single choke point
 
@@ -147,71 +127,33 @@ class NotionApi:
         idempotent: bool | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        """Run one SDK call through throttle, retries and error translation.
+        """Run one SDK call through the HTTP policy and error translation.
 
         `endpoint` names it in the stats ("data_sources.query"); `subject` names the page,
         database or block it is about, for error messages. `idempotent` defaults to True for
         GET, PATCH and DELETE.
         """
-        safe = idempotent if idempotent is not None else method != "POST"
-        writes = method != "GET"
+        where = f"Notion {endpoint} ({subject})" if subject else f"Notion {endpoint}"
 
-        def should_retry(exc: BaseException) -> bool:
-            if not isinstance(exc, TransientError):
-                return False
-            kind = exc.kind if isinstance(exc, NotionTransientError) else ""
-            if kind == "conflict":
-                return writes
-            return safe or kind == "rate_limited"
+        def translate(exc: BaseException) -> OkrsyncError | None:
+            return translate_error(
+                exc, where=where, subject=subject, policy=self.policy, now=self._clock()
+            )
 
-        retrying = Retrying(
-            stop=stop_after_attempt(self.options.max_retries + 1),
-            retry=retry_if_exception(should_retry),
-            wait=self._wait_seconds,
-            sleep=self._sleep,
-            before_sleep=self._count_retry,
-            reraise=True,
+        response = self.policy.call(
+            where,
+            endpoint,
+            lambda: fn(*args, **kwargs),
+            idempotent=idempotent if idempotent is not None else method != "POST",
+            retry_conflict=method != "GET",
+            translate=translate,
         )
-        result: dict[str, Any] = retrying(self._once, endpoint, fn, args, kwargs, subject)
-        return result
-
-    def _once(
-        self,
-        endpoint: str,
-        fn: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        subject: str,
-    ) -> dict[str, Any]:
-        self._throttle.wait()
-        self.stats.requests += 1
-        self.stats.by_endpoint[endpoint] = self.stats.by_endpoint.get(endpoint, 0) + 1
-        try:
-            response = fn(*args, **kwargs)
-        except Exception as exc:
-            self.stats.errors += 1
-            translated = translate_error(exc, endpoint=endpoint, subject=subject)
-            if translated is None:
-                raise
-            if isinstance(translated, NotionTransientError) and translated.kind == "rate_limited":
-                self.stats.rate_limited += 1
-                if translated.retry_after:
-                    self._throttle.defer(translated.retry_after)
-            raise translated from exc
         if not isinstance(response, dict):
-            return {"results": response}
+            raise UnexpectedAnswer(
+                f"{where}: the answer is not a JSON object",
+                hint="a Notion API or proxy fault; the next run reads again",
+            )
         return response
-
-    def _wait_seconds(self, state: RetryCallState) -> float:
-        """Retry-After when the server sent one, else exponential back-off (0.5 s, 1 s, ...)."""
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, TransientError) and exc.retry_after:
-            return float(min(exc.retry_after, self.options.max_retry_wait_s))
-        backoff = 0.5 * 2 ** (state.attempt_number - 1)
-        return float(min(backoff, self.options.max_retry_wait_s))
-
-    def _count_retry(self, state: RetryCallState) -> None:
-        self.stats.retries += 1
 
     def _pages(
         self,
@@ -227,12 +169,18 @@ class NotionApi:
 
         `next_cursor` decides from a response (and the cursors already read) where the list
         goes on, None at its end; `what` names the list in its errors. The next response is
-        only asked for when the caller wants it, so stopping early costs no request.
+        only asked for when the caller wants it, so stopping early costs no request. A response
+        without a list of results is an error, never an empty list.
         """
         cursor: str | None = None
         seen: set[str] = set()
         while True:
             page = self.call(endpoint, method, fn, *args, start_cursor=cursor, **kwargs)
+            if page.get("object") != "property_item" and not isinstance(page.get("results"), list):
+                raise UnexpectedAnswer(
+                    f"Notion {what}: the answer has no list of results",
+                    hint="a Notion API or proxy fault; the next run reads the list again",
+                )
             yield page
             cursor = next_cursor(page, seen, what)
             if cursor is None:
@@ -386,7 +334,12 @@ class NotionApi:
             page_size=1,
             subject=f"block {block_id}",
         )
-        results = page.get("results", [])
+        results = page.get("results")
+        if not isinstance(results, list):
+            raise UnexpectedAnswer(
+                f"Notion blocks.children.list (block {block_id}): the answer has no results",
+                hint="a Notion API or proxy fault; the next run reads again",
+            )
         return results[0] if results else None
 
     def append_children(self, block_id: str, children: list[dict[str, Any]]) -> dict[str, Any]:
@@ -461,55 +414,18 @@ def _next_cursor(page: dict[str, Any], seen: set[str], what: str) -> str | None:
         return None
     cursor = page.get("next_cursor")
     if not cursor:
-        raise NotionTransientError(
+        raise UnexpectedAnswer(
             f"Notion {what}: the answer says has_more but gives no next_cursor; the list "
             "cannot be read to its end",
-            kind="pagination",
             hint="a Notion API fault; the next run reads the list again",
         )
     if cursor in seen:
-        raise NotionTransientError(
+        raise UnexpectedAnswer(
             f"Notion {what}: next_cursor {cursor} was already read; the list loops",
-            kind="pagination",
             hint="a Notion API fault; the next run reads the list again",
         )
     seen.add(cursor)
     return str(cursor)
-
-
-def http_date(value: str | None) -> datetime | None:
-    """An HTTP `Date` header (`Sat, 21 Nov 2026 19:48:41 GMT`) as an aware UTC datetime."""
-    if not value:
-        return None
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:  # "-0000": UTC by RFC 5322
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _retry_after(headers: httpx.Headers | None) -> float | None:
-    if headers is None:
-        return None
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
-
-
-class NotionTransientError(TransientError):
-    """A TransientError that remembers what kind of failure it was, for the retry decision."""
-
-    def __init__(
-        self, message: str, *, kind: str, hint: str = "", retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, hint=hint, retry_after=retry_after)
-        self.kind = kind
 
 
 class NotionRecordError(RecordError):
@@ -520,36 +436,38 @@ class NotionRecordError(RecordError):
         self.code = code
 
 
-def translate_error(exc: BaseException, *, endpoint: str, subject: str) -> OkrsyncError | None:
+def translate_error(
+    exc: BaseException, *, where: str, subject: str, policy: HttpPolicy, now: datetime
+) -> OkrsyncError | None:
     """okrsync's error for an SDK or transport failure, or None when it is not one of those."""
-    where = f"Notion {endpoint} ({subject})" if subject else f"Notion {endpoint}"
     if isinstance(exc, RequestTimeoutError):
-        return NotionTransientError(
-            f"{where}: timed out", kind="timeout", hint="Notion is slow; okrsync retries"
-        )
-    if isinstance(exc, httpx.TransportError):
-        return NotionTransientError(
-            f"{where}: connection failed ({type(exc).__name__})",
-            kind="connection",
-            hint="check the network and base_url; okrsync retries",
-        )
+        return TimedOut(f"{where}: timed out", hint="Notion is slow; okrsync retries reads")
+    transport = for_httpx.transport_error(exc, where)
+    if transport is not None:
+        return transport
     if isinstance(exc, json.JSONDecodeError):
-        return NotionTransientError(
+        return UnexpectedAnswer(
             f"{where}: the answer was not complete JSON (cut off at character {exc.pos})",
-            kind="server",
-            hint="a truncated answer from Notion or a proxy; okrsync retries",
+            hint="a truncated answer from Notion or a proxy; okrsync retries reads",
         )
     if isinstance(exc, APIResponseError):
-        return _translate_api_error(exc, where=where, subject=subject)
+        return _translate_api_error(exc, where=where, subject=subject, policy=policy, now=now)
     if isinstance(exc, HTTPResponseError):
+        retry_after = _retry_after(exc.headers, now)
+        if exc.status == 429:
+            return RateLimited(f"{where}: rate limited (HTTP 429)", retry_after=retry_after)
         if exc.status in TRANSIENT_STATUSES:
-            return NotionTransientError(
-                f"{where}: HTTP {exc.status}", kind="server", retry_after=_retry_after(exc.headers)
-            )
+            return ServiceError(f"{where}: HTTP {exc.status}", retry_after=retry_after)
         if exc.status == 401:
             return AuthError(f"{where}: HTTP 401", hint=AUTH_HINT)
         return NotionRecordError(f"{where}: HTTP {exc.status}", subject=subject, code="http")
     return None
+
+
+def _retry_after(headers: httpx.Headers | None, now: datetime) -> float | None:
+    if headers is None:
+        return None
+    return retry_after_seconds(headers.get("retry-after"), date=headers.get("date"), now=now)
 
 
 AUTH_HINT: Final = (
@@ -558,9 +476,11 @@ AUTH_HINT: Final = (
 )
 
 
-def _translate_api_error(exc: APIResponseError, *, where: str, subject: str) -> OkrsyncError:
+def _translate_api_error(
+    exc: APIResponseError, *, where: str, subject: str, policy: HttpPolicy, now: datetime
+) -> OkrsyncError:
     code = str(getattr(exc.code, "value", exc.code))
-    message = str(exc)
+    message = policy.vendor_text(str(exc))
     if code == "unauthorized":
         return AuthError(f"{where}: the integration token was rejected ({message})", hint=AUTH_HINT)
     if code == "restricted_resource":
@@ -574,20 +494,14 @@ def _translate_api_error(exc: APIResponseError, *, where: str, subject: str) -> 
             return AccessDenied(f"{where}: access refused ({message})", subject=subject, hint=hint)
         return AuthError(f"{where}: the integration lacks a capability ({message})", hint=hint)
     if code == "rate_limited":
-        return NotionTransientError(
-            f"{where}: rate limited",
-            kind="rate_limited",
-            retry_after=_retry_after(exc.headers) or 1.0,
-        )
+        return RateLimited(f"{where}: rate limited", retry_after=_retry_after(exc.headers, now))
     if code == "conflict_error":
-        return NotionTransientError(
-            f"{where}: conflict ({message})", kind="conflict", hint="okrsync retries the write"
-        )
+        return Conflict(f"{where}: conflict ({message})", hint="okrsync retries the write")
     if code in ("internal_server_error", "service_unavailable", "gateway_timeout") or (
         exc.status in TRANSIENT_STATUSES
     ):
-        return NotionTransientError(
-            f"{where}: {code} ({message})", kind="server", retry_after=_retry_after(exc.headers)
+        return ServiceError(
+            f"{where}: {code} ({message})", retry_after=_retry_after(exc.headers, now)
         )
     if code == "object_not_found":
         return NotionRecordError(

@@ -17,7 +17,8 @@ from pydantic import Field, ValidationError, field_validator
 
 from okrsync.connector import Collection
 from okrsync.errors import ConfigError
-from okrsync.model import Frozen
+from okrsync.http.policy import HttpOptions
+from okrsync.http.urls import url_problem
 
 DEFAULT_BASE_URL = "https://api.notion.com"
 DEFAULT_NOTION_VERSION = "2025-09-03"
@@ -44,7 +45,7 @@ def normalise_id(value: str) -> str | None:
     return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
 
 
-class NotionOptions(Frozen):
+class NotionOptions(HttpOptions):
     """Where the Notion workspace is and how hard okrsync may talk to it."""
 
     base_url: str = Field(
@@ -68,15 +69,11 @@ class NotionOptions(Frozen):
     review_parent: str | None = Field(
         default=None, description="Page id (or URL) under which review pages are kept."
     )
-    requests_per_second: float = Field(
-        default=3.0, gt=0, description="Client-side average rate; Notion allows about 3."
-    )
-    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout.")
-    max_retries: int = Field(
-        default=5, ge=0, description="Retries of one request on transient errors."
-    )
-    max_retry_wait_s: float = Field(
-        default=60.0, gt=0, description="Longest single wait between retries (caps Retry-After)."
+    requests_per_second: float | None = Field(
+        default=3.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Client-side average rate; Notion allows about 3.",
     )
     verify_before_write: bool = Field(
         default=False,
@@ -97,8 +94,9 @@ class NotionOptions(Frozen):
     @field_validator("base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https:// (got {value!r})")
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value.rstrip("/")
 
     @field_validator("review_parent")

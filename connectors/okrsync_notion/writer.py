@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from okrsync.connector import Write, Writeback, WriteResult, content_hash
-from okrsync.errors import AccessDenied, RecordError
+from okrsync.errors import AccessDenied, RecordError, TimedOut, TransientError
 from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
@@ -46,7 +46,7 @@ from .blocks import (
     review_blocks,
     skeleton_blocks,
 )
-from .client import NotionApi, NotionTransientError
+from .client import NotionApi
 from .properties import (
     date_payload,
     fit_lines,
@@ -377,13 +377,13 @@ class Writer:
         After a timeout the create may still be in flight at Notion and land after the look,
         so it is not sent again in this run: the write fails, and the next run finds the page.
         """
-        last: NotionTransientError | None = None
+        last: TransientError | None = None
         for _attempt in range(self._max_attempts):
             if last is not None:
                 found = self.find_review_page(parent, key, title)
                 if found is not None:
                     return found[0]
-                if last.kind == "timeout":
+                if isinstance(last, TimedOut):
                     raise last
             try:
                 created = self._api.create_page(
@@ -393,7 +393,7 @@ class Writer:
                     subject=f"review page {title!r}",
                 )
                 return str(created["id"])
-            except NotionTransientError as exc:
+            except TransientError as exc:
                 last = exc
         assert last is not None
         raise last

@@ -66,7 +66,8 @@ class RunContext:
     progress: Progress | None = None
 
     def connector(self, src: SourceConfig, mapping: MappingFile | None) -> Connector:
-        """A connector for `src`, with the run's clock, environment and interruptible sleep."""
+        """A connector for `src`, with the run's clock, environment, interruptible sleep and the
+        stop event (which also ends a request in flight)."""
         factory = self.connector_loader(src.connector)
         return factory(
             ConnectorContext(
@@ -77,6 +78,7 @@ class RunContext:
                 env=self.env,
                 clock=self.clock,
                 sleep=interruptible_sleep(self.stop),
+                stop=self.stop,
             )
         )
 

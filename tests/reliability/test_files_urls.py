@@ -156,13 +156,12 @@ def test_a_redirect_to_another_host_carries_no_authorization(
     tokens = [v for k, v in rig.env.items() if k.endswith("TOKEN")]
     leaked = [h for h in Recorder.seen if "authorization" in h or any(t in str(h) for t in tokens)]
     assert leaked == []
-    # neither client reads or writes through a redirect to another host: httpx (Notion) does
-    # not follow redirects, the Confluence client stops at one with a config error
+    # neither client reads or writes through a redirect to another host: the HTTP policy
+    # (okrsync/http/guard.py) stops both at it with a config error
     assert Recorder.seen == []
     assert summary["sources"][source]["outcome"] == "failed"
-    if source == "confluence":
-        assert code == ExitCode.CONFIG
-        assert "redirected to another host" in " ".join(summary["sources"][source]["errors"])
+    assert code == ExitCode.CONFIG
+    assert "redirected to another origin" in " ".join(summary["sources"][source]["errors"])
     figures(
         faults={"307 to 127.0.0.2": 1},
         requests={"arrived at the other host": len(Recorder.seen)},

@@ -1,15 +1,13 @@
-"""The client's pure parts: next links, Retry-After, vendor messages, CQL quoting."""
+"""The client's pure parts: next links, vendor messages, CQL quoting."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from email.utils import format_datetime
 
 import requests
 from okrsync_confluence.client import (
     ConfluenceClient,
-    _retry_after,
     _vendor_message,
     cql_quote,
 )
@@ -62,13 +60,6 @@ def test_next_links_on_data_center_with_a_context_path() -> None:
     assert client._next_url(data) == "https://intra.example.com/confluence/rest/api/x?start=2"
 
 
-def test_retry_after_in_seconds_or_as_a_date() -> None:
-    assert _retry_after(_response(429, {}, {"Retry-After": "7"})) == 7.0
-    assert _retry_after(_response(429, {})) is None
-    past = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
-    assert _retry_after(_response(429, {}, {"Retry-After": past})) == 0.0
-
-
 def test_vendor_messages_of_v1_and_v2_error_bodies() -> None:
     v2 = {"errors": [{"status": 404, "code": "NOT_FOUND", "title": "Not Found", "detail": "gone"}]}
     assert _vendor_message(_response(404, v2)) == "gone"
@@ -81,17 +72,3 @@ def test_vendor_messages_of_v1_and_v2_error_bodies() -> None:
 
 def test_cql_strings_are_quoted() -> None:
     assert cql_quote('Q3 "big" \\ plan') == '"Q3 \\"big\\" \\\\ plan"'
-
-
-def test_server_time_comes_from_the_first_answers_date_less_the_round_trip() -> None:
-    client = _client("https://x.atlassian.net/wiki")
-    sent = datetime(2026, 11, 21, 20, 0, 5, tzinfo=UTC)
-    client.mark_server_time()
-    client._note_server_time(_response(200, {}, {"Date": format_datetime(sent, usegmt=True)}), 0.25)
-    assert client.server_mark == datetime(2026, 11, 21, 20, 0, 4, 750000, tzinfo=UTC)
-    later = {"Date": format_datetime(datetime(2026, 11, 21, 21, tzinfo=UTC), usegmt=True)}
-    client._note_server_time(_response(200, {}, later), 0.0)
-    assert client.server_mark.second == 4, "only the first answer after the mark counts"
-    client.mark_server_time()
-    client._note_server_time(_response(200, {}), 0.1)
-    assert client.server_mark is None, "no Date: no server time (never the local clock)"

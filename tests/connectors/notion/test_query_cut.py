@@ -75,7 +75,7 @@ def _created_after(filter_: dict[str, Any] | None) -> str | None:
 
 
 def _reader(server: CuttingNotion, clock: ManualClock) -> tuple[Reader, NotionApi]:
-    options = NotionOptions(base_url="http://notion.invalid", requests_per_second=1000)
+    options = NotionOptions(base_url="https://notion.invalid", requests_per_second=1000)
     api = NotionApi(
         options,
         "secret_cut_test_token",

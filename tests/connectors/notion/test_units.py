@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from okrsync_notion.blocks import (
@@ -20,14 +19,12 @@ from okrsync_notion.blocks import (
     text_block,
     total_blocks,
 )
-from okrsync_notion.client import Throttle, http_date
 from okrsync_notion.options import NotionOptions, normalise_id
 from okrsync_notion.properties import fit_lines, pack_text
 from okrsync_notion.reader import since_filter
 from okrsync_notion.writer import marker_text, parse_marker, warning_lines
 
 from okrsync.model import Finding
-from okrsync_sandbox.kit.clock import ManualClock
 
 
 def test_short_warnings_are_kept_whole() -> None:
@@ -156,20 +153,6 @@ def test_a_section_of_small_toggles_goes_alone_and_its_toggles_in_full_batches()
     assert [(b.size, set(b.levels)) for b in append_batches(toggles)] == [(100, {2}), (25, {2})]
 
 
-def test_the_throttle_spaces_requests_by_the_rate() -> None:
-    clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
-    throttle = Throttle(2.0, clock.now, clock.sleep)
-    for _ in range(5):
-        throttle.wait()
-    assert clock.sleeps == pytest.approx([0.501] * 4)
-    clock.advance(10)  # idle time does not buy a burst beyond one request
-    throttle.wait()
-    throttle.wait()
-    assert clock.sleeps[-1] == pytest.approx(0.501)
-    throttle.defer(3)
-    assert throttle.wait() == pytest.approx(3)
-
-
 def test_ids_links_and_titles_are_told_apart() -> None:
     dashed = "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
     assert normalise_id(dashed) == dashed
@@ -201,12 +184,3 @@ def test_the_incremental_filter_overlaps_by_one_minute() -> None:
 def test_the_incremental_filter_is_rounded_down_to_the_minute_like_notion() -> None:
     since = datetime(2025, 8, 1, 10, 5, 42, 123000, tzinfo=UTC)
     assert since_filter(since)["last_edited_time"] == {"on_or_after": "2025-08-01T10:04:00Z"}
-
-
-def test_http_dates_are_read_as_utc_and_bad_ones_as_none() -> None:
-    assert http_date("Fri, 01 Aug 2025 10:00:07 GMT") == datetime(2025, 8, 1, 10, 0, 7, tzinfo=UTC)
-    assert http_date("Fri, 01 Aug 2025 12:00:07 +0200") == datetime(
-        2025, 8, 1, 10, 0, 7, tzinfo=UTC
-    )
-    assert http_date(None) is None
-    assert http_date("yesterday") is None
