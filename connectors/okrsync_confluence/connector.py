@@ -24,12 +24,18 @@ from okrsync.connector import (
 )
 from okrsync.errors import AuthError, ConfigError, OkrsyncError
 from okrsync.mapping.coverage import coverage_problems
+from okrsync.mapping.keys import key_form
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.review import Review
 from okrsync.review_build import build_cycle_reviews
 from okrsync_confluence.client import ConfluenceClient
 from okrsync_confluence.options import ConfluenceOptions, parse_options
-from okrsync_confluence.reader import ConfluenceReader
+from okrsync_confluence.reader import (
+    OUTPUT_TYPE,
+    ConfluenceReader,
+    output_collision_hint,
+    output_collision_message,
+)
 from okrsync_confluence.writer import ConfluenceWriter, plan_page_writes, plan_review_writes
 
 
@@ -69,7 +75,24 @@ class ConfluenceConnector:
             session=session,
         )
         self.reader = ConfluenceReader(self.client, self.options, self.mapping)
+        self.reader.output_keys = self.output_keys()
         self.writer = ConfluenceWriter(self.client, self.options, context.source)
+
+    def output_keys(self) -> dict[str, str]:
+        """Key form -> "outputs.<collection>.<output>" of every output okrsync writes into its
+        managed Page Properties macro (none unless it writes outputs on OKR pages)."""
+        if self.mapping is None or not (
+            self.context.writeback.pages and self.options.managed_properties
+        ):
+            return {}
+        keys: dict[str, str] = {}
+        for collection in ("objectives", "key_results"):
+            outputs = self.mapping.output_map(collection)
+            for output in ("score", "health", "warnings"):
+                name = getattr(outputs, output)
+                if name:
+                    keys.setdefault(key_form(name), f"outputs.{collection}.{output}")
+        return keys
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -158,6 +181,26 @@ class ConfluenceConnector:
             )
         if self.mapping is not None:
             problems += coverage_problems(self.mapping, schema)
+        problems += self._output_collisions(schema)
+        return problems
+
+    def _output_collisions(self, schema: SourceSchema) -> list[Problem]:
+        """Outputs named like a key the pages already have (their own Health lozenge): the
+        page would get a second row of that name, and each run would see a difference."""
+        keys = self.output_keys()
+        problems: list[Problem] = []
+        for field in schema.collections.get("objectives", ()):
+            where = keys.get(key_form(field.name))
+            if where is None or field.type == OUTPUT_TYPE or field.pages is None:
+                continue
+            problems.append(
+                Problem(
+                    severity="error",
+                    subject=where,
+                    message=output_collision_message(field.name, field.pages),
+                    hint=output_collision_hint(field.name, where),
+                )
+            )
         return problems
 
     # --- writing ------------------------------------------------------------------------------

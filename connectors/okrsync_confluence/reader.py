@@ -44,7 +44,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from okrsync.connector import Collection, FieldInfo, Layout, SourceRecord, SourceSchema
-from okrsync.errors import OkrsyncError, RecordError
+from okrsync.errors import ConfigError, OkrsyncError, RecordError
 from okrsync.mapping.keys import key_form
 from okrsync.mapping.page_locale import decimal_evidence
 from okrsync.mapping.schema import Mapping
@@ -154,6 +154,9 @@ class ConfluenceReader:
         self._titles: dict[tuple[str | None, str], str] = {}
         self._people: dict[str, dict[str, Any]] = {}
         self._no_page: set[tuple[str | None, str]] = set()
+        # Key form -> "outputs.<collection>.<output>" for the outputs okrsync writes on the
+        # pages (set by the connector); a page holding such a key of its own stops the pull.
+        self.output_keys: dict[str, str] = {}
 
     # --- what the mapping names -------------------------------------------------------------
 
@@ -475,18 +478,21 @@ class ConfluenceReader:
         self.latest = None
         self._since = since
         pages: list[tuple[PageData, ParsedPage | StorageFormatError]] = []
+        unreadable: list[SourceRecord] = []
         for listed in self._with_bodies(self.list_pages(since)):
             try:
                 page = self._complete(listed)
             except RecordError as exc:
                 fields = _pseudo(listed)
                 fields.update(self._unreadable(listed, str(exc), "objectives"))
-                yield self._record("objectives", listed.id, listed, fields)
+                unreadable.append(self._record("objectives", listed.id, listed, fields))
                 continue
             try:
                 pages.append((page, read_page(page.body or "")))
             except StorageFormatError as exc:
                 pages.append((page, exc))
+        self._refuse_output_collisions(pages)
+        yield from unreadable
         self.resolve_titles(
             [
                 link
@@ -497,6 +503,28 @@ class ConfluenceReader:
         )
         for page, parsed in pages:
             yield from self.page_records(page, parsed)
+
+    def _refuse_output_collisions(
+        self, pages: list[tuple[PageData, ParsedPage | StorageFormatError]]
+    ) -> None:
+        """ConfigError, before any record is handed on, when a page has a key of its own named
+        like an output okrsync writes there (a second "Health" row, rewritten every run)."""
+        if not self.output_keys:
+            return
+        clashes: dict[str, list[str]] = {}
+        for page, parsed in pages:
+            if isinstance(parsed, ParsedPage):
+                for key in _input_details(parsed):
+                    if key_form(key) in self.output_keys:
+                        clashes.setdefault(key, []).append(page.title)
+        if clashes:
+            key, titles = next(iter(clashes.items()))
+            where = self.output_keys[key_form(key)]
+            shown = ", ".join(repr(t) for t in titles[:3]) + (" ..." if len(titles) > 3 else "")
+            raise ConfigError(
+                f"{output_collision_message(key, len(titles))} ({shown}); nothing was written",
+                hint=output_collision_hint(key, where),
+            )
 
     def cursor(self) -> datetime | None:
         """Where the next incremental pull starts: the server's time when this pull began
@@ -641,6 +669,24 @@ class ConfluenceReader:
                 continue
             if parsed.details:
                 yield child.title, parsed
+
+
+def output_collision_message(key: str, pages: int) -> str:
+    """Why an output named like a key the pages have is refused (doctor and sync)."""
+    many = "page has" if pages == 1 else "pages have"
+    return (
+        f"okrsync would write its output {key!r} on pages where it is already a key: "
+        f"{pages} {many} their own {key!r}, which would get a second {key!r} row"
+    )
+
+
+def output_collision_hint(key: str, where: str) -> str:
+    """How to fix an output named like an input key: rename it in the mapping."""
+    section, output = where.rsplit(".", 1)
+    return (
+        f'give the output another name: `{output}: "{key} (okrsync)"` under {section} in the '
+        "mapping, or set it to null"
+    )
 
 
 def _input_details(parsed: ParsedPage) -> dict[str, Any]:

@@ -96,11 +96,13 @@ class NotionConnector:
         )
 
     def _refuse_misfits(self, resolved: Iterable[tuple[Collection, DataSource]]) -> None:
-        """ConfigError when the mapping reads a property these data sources lack or cannot feed."""
+        """ConfigError when the mapping reads a property these data sources lack or cannot
+        feed, or (when okrsync writes outputs) lacks an output property: every write would
+        fail."""
         problems = [
             problem
             for collection, source in resolved
-            for problem in mapped_property_problems(self.mapping, collection, source)
+            for problem in self._schema_problems(collection, source)
             if problem.severity == "error"
         ]
         if problems:
@@ -207,11 +209,23 @@ class NotionConnector:
                     )
                 )
                 continue
-            problems.extend(mapped_property_problems(self.mapping, collection, source))
-            problems.extend(output_problems(self.mapping, collection, source)[0])
+            problems.extend(self._schema_problems(collection, source))
         if self.context.writeback.reviews and self.options.review_parent:
             problems.extend(self._check_review_parent(api))
         return problems
+
+    def _schema_problems(self, collection: Collection, source: DataSource) -> list[Problem]:
+        """The mapping against one database: mapped properties, and the output properties
+        when okrsync writes them (a missing one would fail every write, so it is an error
+        that stops a sync before anything is read)."""
+        outputs, _missing = output_problems(
+            self.mapping,
+            collection,
+            source,
+            source_name=self.context.source,
+            writes=self.context.writeback.pages,
+        )
+        return mapped_property_problems(self.mapping, collection, source) + outputs
 
     def _check_review_parent(self, api: NotionApi) -> list[Problem]:
         parent = self.options.review_parent or ""

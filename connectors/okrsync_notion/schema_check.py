@@ -136,9 +136,18 @@ def mapped_property_problems(
 
 
 def output_problems(
-    mapping: MappingFile, collection: Collection, source: DataSource
+    mapping: MappingFile,
+    collection: Collection,
+    source: DataSource,
+    *,
+    source_name: str = "NAME",
+    writes: bool = True,
 ) -> tuple[list[Problem], list[MissingOutput]]:
-    """Output properties that are missing (fixable by setup) or of the wrong type."""
+    """Output properties that are missing (fixable by setup) or of the wrong type.
+
+    When okrsync writes outputs (`writes`), a missing one is an error: every write to that
+    database would fail. `source_name` is the source's name in okrsync.toml, for the hint.
+    """
     if collection not in ("objectives", "key_results"):
         return [], []
     outputs = mapping.outputs.get(collection)
@@ -163,11 +172,14 @@ def output_problems(
             )
             problems.append(
                 Problem(
-                    severity="warning",
+                    severity="error" if writes else "warning",
                     subject=f"{source.label} / {name}",
                     message=f"output property {name!r} ({wanted_type}) is missing in "
-                    f"database {source.label!r}",
-                    hint=f"`okrsync mapping infer --apply` adds it as a {wanted_type} property",
+                    f"database {source.label!r}"
+                    + ("; every write to it would fail" if writes else ""),
+                    hint=f"`okrsync mapping infer --config okrsync.toml --source {source_name} "
+                    f"--apply` adds it as a {wanted_type} property; or add {name!r} in Notion, "
+                    f"or set outputs.{collection}.{kind} to null in the mapping",
                 )
             )
         elif prop.get("type") != wanted_type:

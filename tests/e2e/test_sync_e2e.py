@@ -320,6 +320,14 @@ def test_a_broken_mapping_stops_before_anything_is_written(notion: Seeded, tmp_p
     assert "reads property 'Key Results'" in result.stdout + result.stderr
     assert "okrsync doctor" in result.stdout + result.stderr
     assert all(v["Score"] is None for v in notion.outputs().values()), "nothing was written"
+    # An output property the database lacks would fail every write: refused the same way.
+    renamed = shipped.replace("    warnings: Warnings", "    warnings: Hinweise", 1)
+    assert renamed != shipped
+    result = _sync_with_mapping(notion, renamed, tmp_path)
+    assert result.returncode == ExitCode.CONFIG, result.stderr
+    assert "output property 'Hinweise' (rich_text) is missing" in result.stdout + result.stderr
+    assert "--apply" in result.stdout + result.stderr
+    assert all(v["Score"] is None for v in notion.outputs().values()), "nothing was written"
 
 
 def test_an_output_edited_by_hand_is_restored_at_the_next_sync(notion: Seeded) -> None:

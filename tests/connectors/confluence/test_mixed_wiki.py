@@ -167,3 +167,53 @@ def test_check_reports_coverage_per_mapped_key(wiki: tuple[ConfluenceSandbox, Se
     assert owners.message == "Verantwortlich: 1 of 13 pages; 12 pages use 'Owner'"
 
     assert "objectives.owners" not in check(shipped), "the shipped aliases cover every page"
+
+
+def test_an_output_named_like_a_key_the_pages_have_is_refused_by_doctor_and_sync(
+    wiki: tuple[ConfluenceSandbox, SeedResult], tmp_path: Path
+) -> None:
+    sandbox, seed = wiki
+    text = seed.mapping.read_text(encoding="utf-8")
+    text = text.replace("      status: Status", "      # status: Status", 1)
+    text = text.replace("    health: Health", "    health: Status", 1)
+    mapping = tmp_path / "status-as-output.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    options = {**seed.options, "managed_properties": True}
+    connector = ConfluenceConnector(
+        ConnectorContext(
+            source="wiki",
+            options=options,
+            mapping=load_mapping(mapping),
+            env=dict(seed.env),
+            sleep=lambda _s: None,
+        )
+    )
+    try:
+        problems = {p.subject: p for p in connector.check()}
+    finally:
+        connector.close()
+    clash = problems["outputs.objectives.health"]
+    assert clash.severity == "error"
+    assert "13 pages have their own 'Status'" in clash.message
+    assert '`health: "Status (okrsync)"` under outputs.objectives' in clash.hint
+
+    versions = {p.id: p.version for p in sandbox.store.all_pages()}
+    document = {
+        "state_path": str(tmp_path / "state.db"),
+        "sources": {
+            "wiki": {"connector": "confluence", "mapping": str(mapping), "options": options}
+        },
+    }
+    config = tmp_path / "okrsync.toml"
+    config.write_text(tomli_w.dumps(document))
+    run = subprocess.run(
+        okrsync_argv("sync", "--config", str(config)),
+        capture_output=True,
+        text=True,
+        env=cli_env(seed.env),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "second 'Status' row" in run.stdout + run.stderr
+    assert {p.id: p.version for p in sandbox.store.all_pages()} == versions, "nothing written"

@@ -92,8 +92,10 @@ def test_check_names_missing_and_mistyped_properties_and_unshared_databases(
     score = by_subject["Objectives / Score"]
     assert score.severity == "error" and "rich_text" in score.message
     health = by_subject["Objectives / Health"]
-    assert health.severity == "warning"
-    assert "mapping infer --apply" in health.hint
+    assert health.severity == "error", "okrsync writes outputs, so every write would fail"
+    assert "every write to it would fail" in health.message
+    assert "mapping infer --config okrsync.toml --source" in health.hint
+    assert "--apply" in health.hint and "outputs.objectives.health" in health.hint
     unshared = by_subject["collection key_results"]
     assert "Connections" in unshared.hint
 
