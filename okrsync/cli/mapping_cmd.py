@@ -4,7 +4,8 @@
 (exit 2 on any problem). `infer` asks a configured source's connector for its live schema
 (`describe()`), or reads a saved SourceSchema JSON with `--schema-json`, and prints a commented
 draft mapping; `--apply` then adds the output properties (Score, Health, Warnings, Last synced)
-the workspace lacks, after listing them. `check` runs `okrsync doctor`, whose per-source checks
+the workspace lacks: it lists them, asks on a terminal (`--yes` for scripts), and prints what
+it added. `check` runs `okrsync doctor`, whose per-source checks
 compare each mapping with the live schema.
 """
 
@@ -14,6 +15,7 @@ import argparse
 import json
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -65,7 +67,12 @@ def register(subparsers: Any) -> None:
         "--apply",
         action="store_true",
         help="also add the missing output properties (Score, Health, Warnings, Last synced) "
-        "to the workspace, after listing them",
+        "to the workspace: lists them and asks first (on a terminal), then prints what it added",
+    )
+    infer.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --apply: add them without asking (for scripts)",
     )
     infer.set_defaults(func=infer_command)
 
@@ -204,8 +211,31 @@ def _existing_mapping(args: argparse.Namespace) -> Mapping | None:
         return None
 
 
-def infer_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """`okrsync mapping infer`: print or write a draft mapping, optionally add missing outputs."""
+Confirm = Callable[[str], bool]
+"""Asks a yes/no question; True means go ahead."""
+
+
+def ask_on_terminal(question: str) -> bool:
+    """Ask on the terminal; anything but y/yes is a no. ConfigError when there is no terminal
+    (a script must say --yes: changing a workspace is never silent)."""
+    if not sys.stdin.isatty():
+        raise ConfigError(
+            "mapping infer --apply changes the workspace and no terminal is attached to confirm",
+            hint="run it on a terminal to be asked, or pass --yes",
+        )
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip().casefold() in ("y", "yes")
+
+
+def infer_command(
+    args: argparse.Namespace, out: TextIO | None = None, confirm: Confirm = ask_on_terminal
+) -> int:
+    """`okrsync mapping infer`: print or write a draft mapping, optionally add missing outputs.
+
+    With --apply the outputs added are those of the source's mapping file when it exists,
+    else of the draft just printed; they are listed and confirmed (`confirm`, skipped with
+    --yes) before anything changes, and what was added is printed afterwards.
+    """
     out = out or sys.stdout
     if args.schema_json is not None:
         if args.apply:
@@ -230,8 +260,13 @@ def infer_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     code = _emit(draft, args, out)
     if code != ExitCode.OK or not args.apply:
         return code
-    mapping = existing or parse_mapping(draft, source="the draft mapping")
-    return _apply_outputs(args, mapping, schema, out)
+    if existing is not None:
+        origin = str(source_for_infer(args.config, args.source).mapping)
+        mapping = existing
+    else:
+        origin = "the draft above"
+        mapping = parse_mapping(draft, source="the draft mapping")
+    return _apply_outputs(args, mapping, schema, out, origin, confirm)
 
 
 def _emit(draft: str, args: argparse.Namespace, out: TextIO) -> int:
@@ -249,9 +284,15 @@ def _emit(draft: str, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _apply_outputs(
-    args: argparse.Namespace, mapping: Mapping, schema: SourceSchema, out: TextIO
+    args: argparse.Namespace,
+    mapping: Mapping,
+    schema: SourceSchema,
+    out: TextIO,
+    origin: str,
+    confirm: Confirm,
 ) -> int:
-    """List the output properties the workspace lacks, then have the connector add them."""
+    """List the output properties the workspace lacks, confirm, have the connector add them,
+    then print exactly what it added."""
     connector = _connector(args, mapping)
     try:
         lister = getattr(connector, "missing_outputs", None)
@@ -260,9 +301,9 @@ def _apply_outputs(
         if not callable(lister):
             missing = missing_outputs(mapping, schema)
         if not missing:
-            print("every output property exists already; nothing to add", file=sys.stderr)
+            print(f"every output property of {origin} exists already; nothing to add", file=out)
             return int(ExitCode.OK)
-        print("adding these output properties:", file=sys.stderr)
+        print(f"--apply will add these output properties (named in {origin}):", file=sys.stderr)
         for item in missing:
             print(f"  {_describe_output(item)}", file=sys.stderr)
         if not callable(adder):
@@ -271,8 +312,13 @@ def _apply_outputs(
                 file=sys.stderr,
             )
             return int(ExitCode.PARTIAL)
-        added = adder(missing)
-        print(f"added {len(added)} output propert{'y' if len(added) == 1 else 'ies'}", file=out)
+        if not args.yes and not confirm(f"add these {len(missing)} properties?"):
+            print("nothing was added", file=out)
+            return int(ExitCode.OK)
+        added = list(adder(missing))
+        print(f"added {len(added)} output propert{'y' if len(added) == 1 else 'ies'}:", file=out)
+        for item in added:
+            print(f"  {_describe_output(item)}", file=out)
         return int(ExitCode.OK)
     finally:
         connector.close()

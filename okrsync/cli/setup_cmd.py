@@ -1,10 +1,12 @@
 """`okrsync init` and `okrsync doctor`: start a config, then check that it can work.
 
-`init` writes a commented okrsync.toml and the shipped mapping template for the chosen
-connector next to it; it never overwrites a file unless --force. `doctor` checks the config,
-the credentials' environment variables, the mapping files, the state store and, for every
-source, the connector's own check (auth, access to each database or space, the mapping against
-the live schema), and prints each problem with its fix.
+`init` writes a commented okrsync.toml (or --out FILE) and the shipped mapping template for
+the chosen connector next to it; the source is named after the connector (`notion`,
+`confluence`), as the README and docs call it. It never overwrites a file unless --force.
+`doctor` checks the config, the credentials' environment variables, the mapping files, the
+state store and, for every source, the connector's own check (auth, access to each database or
+space, the mapping against the live schema: mapped and output properties, coverage per mapped
+key on sampled pages), and prints each problem with its fix; any error exits 2.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ TEMPLATES = {
 }
 
 _COMMON_TAIL = """
-[sources.okrs.writeback]
+[sources.{source}.writeback]
 pages = true        # Score, Health and Warnings on each OKR page
 reviews = true      # one review page per cycle, regenerated in place
 per_team = false    # also one review page per team and cycle
@@ -75,13 +77,13 @@ _HEAD = """# okrsync configuration. `okrsync schema config` prints every allowed
 """
 
 NOTION_SOURCE = """
-[sources.okrs]
+[sources.{source}]
 connector = "notion"
 mapping = "{mapping}"         # relative to this file
 enabled = true
 # full_refresh_hours = 24     # re-read everything this often (incremental in between)
 
-[sources.okrs.options]
+[sources.{source}.options]
 token_env = "NOTION_TOKEN"    # export NOTION_TOKEN=ntn_... (your integration's secret)
 # base_url = "https://api.notion.com"
 # Which database holds what (ids, notion.so links or exact titles); defaults to the mapping's.
@@ -90,18 +92,19 @@ token_env = "NOTION_TOKEN"    # export NOTION_TOKEN=ntn_... (your integration's 
 """
 
 CONFLUENCE_SOURCE = """
-[sources.okrs]
+[sources.{source}]
 connector = "confluence"
 mapping = "{mapping}"         # relative to this file
 enabled = true
 
-[sources.okrs.options]
+[sources.{source}.options]
 url = "https://your-site.atlassian.net/wiki"
 deployment = "cloud"          # cloud | datacenter
 username_env = "CONFLUENCE_EMAIL"   # Cloud: the account's email
 token_env = "CONFLUENCE_TOKEN"      # Cloud API token, or a Data Center personal access token
 space = "OKR"
 # objectives = {{ label = "okr" }}    # or {{ parent = "<page id>" }} or {{ cql = "..." }}
+# key_results = "auto"        # table rows, or child pages where a page has no table
 # review_parent = "<page id>"
 """
 
@@ -114,6 +117,12 @@ def register(subparsers: Any) -> None:
         description="Writes okrsync.toml and the shipped mapping for the connector into --dir.",
     )
     init.add_argument("--dir", type=Path, default=Path(), help="folder to write into")
+    init.add_argument(
+        "--out",
+        type=Path,
+        help="the config file to write (default: okrsync.toml in --dir); the mapping template "
+        "goes next to it",
+    )
     init.add_argument("--connector", choices=sorted(TEMPLATES), default="notion")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.set_defaults(func=init_command)
@@ -130,38 +139,49 @@ def register(subparsers: Any) -> None:
 
 
 def config_template(connector: str, mapping_name: str, config_name: str = "okrsync.toml") -> str:
-    """The commented okrsync.toml `init` writes."""
+    """The commented okrsync.toml `init` writes; its one source is named after the connector."""
     source = NOTION_SOURCE if connector == "notion" else CONFLUENCE_SOURCE
-    return _HEAD.format(name=config_name) + source.format(mapping=mapping_name) + _COMMON_TAIL
+    return (
+        _HEAD.format(name=config_name)
+        + source.format(mapping=mapping_name, source=connector)
+        + _COMMON_TAIL.format(source=connector)
+    )
 
 
 def init_command(args: argparse.Namespace) -> int:
-    target: Path = args.dir
+    config_path: Path = args.out if args.out is not None else args.dir / "okrsync.toml"
+    target = config_path.parent
     template = shipped_mapping(TEMPLATES[args.connector])
     if not template.is_file():
         raise ConfigError(
             f"the mapping template {template} is missing from this installation",
             hint="reinstall okrsync, or draft a mapping with `okrsync mapping infer`",
         )
-    config_path = target / "okrsync.toml"
     mapping_path = target / template.name
     existing = [p for p in (config_path, mapping_path) if p.exists()]
     if existing and not args.force:
         names = ", ".join(str(p) for p in existing)
         raise ConfigError(
             f"not overwriting {names}",
-            hint="pass --force to replace, or --dir to write somewhere else",
+            hint="pass --force to replace, or --out / --dir to write somewhere else",
         )
     target.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(config_template(args.connector, template.name), encoding="utf-8")
+    config_path.write_text(
+        config_template(args.connector, template.name, config_path.name), encoding="utf-8"
+    )
     shutil.copyfile(template, mapping_path)
-    print(f"wrote {config_path}")
+    source = args.connector
+    print(f"wrote {config_path} (one source, named {source!r})")
     print(f"wrote {mapping_path}")
     print("next:")
-    if args.connector == "notion":
+    if source == "notion":
         print("  export NOTION_TOKEN=...   # the integration's secret; share the databases with it")
     else:
-        print("  export CONFLUENCE_EMAIL=... CONFLUENCE_TOKEN=...")
+        print("  export CONFLUENCE_EMAIL=... CONFLUENCE_TOKEN=...   # and set url and space")
+    print(
+        f"  okrsync mapping infer --config {config_path} --source {source} --out my-mapping.yaml"
+        "   # a draft from your own pages"
+    )
     print(f"  okrsync doctor --config {config_path}")
     print(f"  okrsync sync --config {config_path} --dry-run")
     return int(ExitCode.OK)

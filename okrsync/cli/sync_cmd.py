@@ -134,9 +134,15 @@ def print_summary(summary: SyncSummary, out: TextIO, redactor: Redactor) -> None
             print(f"{name}: {len(pending)} write(s) planned", file=out)
             for outcome in pending:
                 print(f"  {outcome.target}  {outcome.description}", file=out)
-                for field, new in outcome.changes.items():
-                    old = outcome.before.get(field, "?")
-                    print(f"      {field}: {_show(old)} -> {_show(new)}", file=out)
+                changed = [
+                    (field, _show(outcome.before.get(field, "?")), _show(new))
+                    for field, new in outcome.changes.items()
+                ]
+                # A value that stays the same is not a change; never list "x -> x".
+                for field, old, new in [c for c in changed if c[1] != c[2]]:
+                    print(f"      {field}: {old} -> {new}", file=out)
+                if changed and all(old == new for _f, old, new in changed):
+                    print("      (every value is already as planned)", file=out)
     header = f"{'source':<20} {'reads':>6} {'writes':>7} {'skipped':>8} {'failed':>7} "
     print(header + f"{'findings':>9}  outcome", file=out)
     for name, src in summary.sources.items():

@@ -29,8 +29,21 @@ def test_init_writes_a_valid_config_and_mapping(tmp_path: Path, okrsync: Run) ->
         text = (target / "okrsync.toml").read_text()
         assert "token_env" in text and "# " in text
         config = load_config(target / "okrsync.toml")  # validates, options model included
-        assert config.source("okrs").mapping == target / mapping
-        assert tomllib.loads(text)["sources"]["okrs"]["connector"] == connector
+        # The source is named as the README names it: `--source notion`, `[sources.notion]`.
+        assert config.source(connector).mapping == target / mapping
+        assert tomllib.loads(text)["sources"][connector]["connector"] == connector
+        assert f"okrsync mapping infer --config {target / 'okrsync.toml'} --source {connector}" in (
+            result.stdout
+        )
+
+
+def test_init_out_names_the_config_file(tmp_path: Path, okrsync: Run) -> None:
+    out = tmp_path / "conf" / "okr-sync.toml"
+    result = okrsync("init", "--out", str(out), "--connector", "confluence")
+    assert result.returncode == 0, result.stderr
+    config = load_config(out)
+    assert config.source("confluence").mapping == tmp_path / "conf" / "confluence-okr-pages.yaml"
+    assert f"okrsync doctor --config {out}" in result.stdout
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path, okrsync: Run) -> None:

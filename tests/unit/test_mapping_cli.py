@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -208,11 +209,15 @@ def test_infer_apply_adds_the_missing_outputs_after_listing_them(
 ) -> None:
     config = write_config(tmp_path)
     args = ["mapping", "infer", "--config", str(config), "--source", "team", "--apply"]
-    assert main(args) == 0
+    # No terminal to ask on and no --yes: nothing changes.
+    assert main(args) == 2
+    assert "pass --yes" in capsys.readouterr().err
+    assert not (tmp_path / "added.log").exists()
+    assert main([*args, "--yes"]) == 0
     captured = capsys.readouterr()
-    assert "adding these output properties:" in captured.err
+    assert "--apply will add these output properties (named in the draft above):" in captured.err
     assert "key_results: Score (number)" in captured.err
-    assert "added 7 output properties" in captured.out
+    assert "added 7 output properties:\n  objectives: Health (select)\n" in captured.out
     added = (tmp_path / "added.log").read_text(encoding="utf-8").splitlines()
     assert added == [
         "objectives:Health:select",
@@ -249,3 +254,32 @@ def test_check_runs_the_doctor_against_the_source(
     (tmp_path / "okr.yaml").write_text("version: 1\ncollections: {}\n", encoding="utf-8")
     assert main(["mapping", "check", "--config", str(config)]) == 2
     assert "`objectives` is required" in capsys.readouterr().out
+
+
+def test_infer_apply_asks_first_on_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from okrsync.cli.mapping_cmd import infer_command
+
+    config = write_config(tmp_path)
+    args = argparse.Namespace(
+        config=config,
+        source="team",
+        schema_json=None,
+        out=None,
+        force=False,
+        apply=True,
+        yes=False,
+    )
+    asked: list[str] = []
+
+    def say_no(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    assert infer_command(args, confirm=say_no) == 0
+    assert asked == ["add these 7 properties?"]
+    assert "nothing was added" in capsys.readouterr().out
+    assert not (tmp_path / "added.log").exists()
+    assert infer_command(args, confirm=lambda _q: True) == 0
+    assert len((tmp_path / "added.log").read_text(encoding="utf-8").splitlines()) == 7
