@@ -511,13 +511,29 @@ class ConfluenceClient:
         data = _object(data, "content property")
         return data.get("value"), int((data.get("version") or {}).get("number") or 1)
 
-    def set_property(self, page_id: str, key: str, value: Any, *, new_page: bool = False) -> None:
+    def set_property(
+        self,
+        page_id: str,
+        key: str,
+        value: Any,
+        *,
+        new_page: bool = False,
+        version: int | None = None,
+    ) -> None:
         """Create or update a content property, re-reading its version on a conflict.
 
         `new_page`: the page was just created, so the first attempt creates without reading.
+        `version`: the property's version as read earlier in this run, so the first attempt
+        updates without reading it again.
         """
         for attempt in range(self.options.max_conflict_retries + 1):
-            current = None if new_page and attempt == 0 else self.get_property(page_id, key)
+            current: tuple[Any, int] | None
+            if attempt == 0 and new_page:
+                current = None
+            elif attempt == 0 and version is not None:
+                current = (None, version)
+            else:
+                current = self.get_property(page_id, key)
             try:
                 if current is None:
                     self.call(

@@ -230,6 +230,7 @@ class ConfluenceWriter:
         self.options = options
         self.source = source
         self._markers: dict[str, dict[str, Any] | None] = {}
+        self._marker_versions: dict[str, int] = {}
 
     def apply(self, write: Write) -> WriteResult:
         """Apply a page or properties write; errors of one write (an unsupported kind too) are
@@ -258,6 +259,8 @@ class ConfluenceWriter:
         found = self.client.get_property(page_id, PROPERTY_KEY)
         marker = found[0] if found is not None and isinstance(found[0], dict) else None
         self._markers[page_id] = marker
+        if found is not None:
+            self._marker_versions[page_id] = found[1]
         return marker
 
     def find_review(
@@ -338,7 +341,9 @@ class ConfluenceWriter:
             "title_key": rendered.title_key,
             "hash": hash_,
         }
-        self.client.set_property(page_id, PROPERTY_KEY, marker, new_page=new_page)
+        # The marker's version was read when the page was found: no second read to update it.
+        version = None if new_page else self._marker_versions.pop(page_id, None)
+        self.client.set_property(page_id, PROPERTY_KEY, marker, new_page=new_page, version=version)
         self._markers[page_id] = marker
 
     def _create(self, rendered: RenderedReview, write: Write) -> PageData | None:

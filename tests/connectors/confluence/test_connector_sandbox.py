@@ -272,6 +272,23 @@ def test_regeneration_keeps_human_notes_byte_for_byte(site: Site) -> None:
     assert "▲" in stored or "▼" in stored, "the regenerated part changed"
 
 
+def test_a_changed_review_page_updates_its_marker_without_reading_it_again(site: Site) -> None:
+    connector = site.connector()
+    records = list(connector.pull(None))
+    connector.apply(q3(connector.plan(review_of(records))))
+    page_id = _review_page(site)
+    write = q3(site.connector().plan(review_of(records, previous={site.ids["team"]: 0.1})))
+    mark = len(site.sandbox.request_log())
+    assert site.connector().apply(write).status == "applied"
+    marker_requests = [
+        (e.method, e.status)
+        for e in site.sandbox.request_log()[mark:]
+        if e.path.endswith("/property/okrsync") or e.path.endswith("/property")
+    ]
+    assert marker_requests == [("GET", 200), ("PUT", 200)]  # found with it, then updated
+    assert site.sandbox.store.get_property(page_id, "okrsync").value["hash"] == write.content_hash
+
+
 def test_version_conflict_from_human_edit_is_merged(site: Site) -> None:
     connector = site.connector(max_conflict_retries=6)
     records = list(connector.pull(None))
