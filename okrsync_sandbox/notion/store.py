@@ -750,8 +750,17 @@ class NotionStore(ValueContext):
                     block["content"]["rich_text"] = normalize_rich_text(
                         given["rich_text"], f"body.{kind}.rich_text"
                     )
+                if kind == "table_row" and isinstance(given.get("cells"), list):
+                    if len(given["cells"]) != len(block["content"].get("cells") or []):
+                        raise validation_error(
+                            "body failed validation: the number of cells must match the table"
+                        )
+                    block["content"]["cells"] = [
+                        normalize_rich_text(cell, f"body.table_row.cells[{i}]")
+                        for i, cell in enumerate(given["cells"])
+                    ]
                 for key, value in given.items():
-                    if key not in ("rich_text", "children"):
+                    if key not in ("rich_text", "children", "cells"):
                         block["content"][key] = value
             block["last_edited_time"] = self.now()
             block["last_edited_by"] = author
