@@ -221,13 +221,14 @@ class FullRefreshHint(Protocol):
 
 @runtime_checkable
 class RemembersLookups(Protocol):
-    """Optional: a connector that resolves the same ids and schemas on every run (Notion's
-    databases and data sources) keeps them in the state store instead of asking again.
+    """Optional: a connector that would otherwise ask for the same things on every run
+    (Notion's data source ids and schemas, the blocks of the review pages it wrote) keeps them
+    in the state store instead.
 
-    The engine hands the saved lookups over before an incremental pull (never before a full
-    one, so each full refresh resolves everything afresh) and stores `lookups()` after the run.
-    The connector must drop anything an answer shows to be stale (a 404, a schema error, a
-    property it does not know) and resolve it again in the same run.
+    The engine hands the kept lookups over before the pull and stores `lookups()` (JSON-able)
+    after the run. The connector must drop anything an answer shows to be stale (a 404, a
+    schema error, a property it does not know) and ask again in the same run, and must not
+    trust kept schemas on a full pull (`since` None), so each full refresh revalidates them.
     """
 
     def restore_lookups(self, saved: Mapping[str, Any]) -> None: ...

@@ -10,12 +10,18 @@ whether the page changed; it has a handful of top-level blocks, whatever the cyc
 `append_batches` cuts a block tree into append requests within Notion's limits: at most 100
 blocks per request (nested ones counted) and two levels of nesting below the appended blocks;
 what does not fit is appended by follow-up requests to the created parents.
+
+`block_tree` hashes a block tree (each block's own content, and with all it holds), so that a
+regenerated page can be compared with the last one written section by section and block by
+block, whatever sections the page has: only what changed is rewritten.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -409,6 +415,34 @@ def left_out(block: Block, levels: int) -> bool:
 def total_blocks(blocks: Sequence[Block]) -> int:
     """Every block in the trees, nested ones included."""
     return sum(1 + total_blocks(children_of(b)) for b in blocks)
+
+
+# ----------------------------------------------------------------------------- hashing
+
+Node = list[Any]
+"""A block as written: [hash of it with all it holds, hash of its own content, its children's
+nodes, its Notion id when known, its type]. JSON-able, so the tree of the last page written
+can be kept between runs."""
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def own_content(block: Block) -> Block:
+    """The block's type object without its children: what `blocks.update` sets."""
+    body = block.get(block["type"]) or {}
+    return {k: v for k, v in body.items() if k != "children"}
+
+
+def block_tree(block: Block, ids: Mapping[int, str] | None = None) -> Node:
+    """The hashes of `block` and of everything below it, with the Notion ids `ids` gives
+    (keyed by the Python id of each block object) where known."""
+    kids = [block_tree(child, ids) for child in children_of(block)]
+    own = _digest([block["type"], own_content(block)])
+    known = ids.get(id(block)) if ids is not None else None
+    return [_digest([own, [kid[0] for kid in kids]]), own, kids, known, block["type"]]
 
 
 def block_text(block: dict[str, Any]) -> str:

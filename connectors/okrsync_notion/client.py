@@ -342,7 +342,11 @@ class NotionApi:
             )
         return results[0] if results else None
 
-    def append_children(self, block_id: str, children: list[dict[str, Any]]) -> dict[str, Any]:
+    def append_children(
+        self, block_id: str, children: list[dict[str, Any]], *, after: str | None = None
+    ) -> dict[str, Any]:
+        """Append `children` at the end of `block_id`'s children, or right after `after`."""
+        position = {"after": after} if after is not None else {}
         return self.call(
             "blocks.children.append",
             "PATCH",
@@ -351,6 +355,7 @@ class NotionApi:
             children=children,
             subject=f"block {block_id}",
             idempotent=False,
+            **position,
         )
 
     def update_block(self, block_id: str, **kwargs: Any) -> dict[str, Any]:

@@ -90,6 +90,8 @@ class NotionConnector:
         review written from them would replace a good one.
         """
         _, resolver, reader, _ = self._need()
+        if since is None:
+            resolver.forget_restored()  # a full read resolves everything afresh
         self._refuse_misfits([(c, resolver.resolve(c)) for c in resolver.collections()])
         return reader.pull(
             since, refreshed=lambda collection, source: self._refuse_misfits([(collection, source)])
@@ -113,13 +115,21 @@ class NotionConnector:
             )
 
     def restore_lookups(self, saved: Mapping[str, Any]) -> None:
-        """Reuse the data sources (ids and schemas) an earlier run resolved (RemembersLookups)."""
+        """Reuse what an earlier run kept (RemembersLookups): the data sources it resolved (ids
+        and schemas) and the block trees of the review pages it wrote."""
         if self._resolver is not None:
-            self._resolver.restore(saved)
+            self._resolver.restore(saved.get("data_sources") or {})
+        if self._writer is not None:
+            self._writer.restore(saved.get("review_pages") or {})
 
     def lookups(self) -> dict[str, Any]:
-        """The data sources resolved or confirmed so far, for the next run."""
-        return self._resolver.export() if self._resolver is not None else {}
+        """The data sources resolved or confirmed and the review pages written, for next run."""
+        kept: dict[str, Any] = {}
+        if self._resolver is not None:
+            kept["data_sources"] = self._resolver.export()
+        if self._writer is not None:
+            kept["review_pages"] = self._writer.export()
+        return kept
 
     def cursor(self) -> datetime | None:
         """See `Reader.cursor`: Notion's time (its `Date` header) when the last pull began."""

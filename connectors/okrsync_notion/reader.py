@@ -191,6 +191,12 @@ class Resolver:
             self._by_collection[collection] = source
             self._restored.add(collection)
 
+    def forget_restored(self) -> None:
+        """Drop the data sources restored from the state store, to resolve them afresh."""
+        for collection in self._restored:
+            self._by_collection.pop(collection, None)
+        self._restored.clear()
+
     def restored(self, collection: Collection) -> bool:
         """Whether `collection`'s data source came from the state store, unconfirmed."""
         return collection in self._restored

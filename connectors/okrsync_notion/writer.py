@@ -15,15 +15,26 @@ already compared the outputs pulled in the same run with the planned ones, and t
 skips a write the ledger has unless the pulled page says a person changed it since. With the
 option `verify_before_write` it reads the page first and answers "unchanged" when its outputs
 already match. Review pages are found by their marker (never by
-title alone), skipped when the hash matches, and otherwise regenerated in place below the cut
-line, keeping the notes section people write in. The hash in the marker is written last, so an
-interrupted regeneration is redone by the next run.
+title alone), skipped when the hash matches, and otherwise rewritten below the cut line,
+keeping the notes section people write in. The hash in the marker is written last, so an
+interrupted rewrite is redone by the next run.
+
+A rewrite changes only what changed. The writer keeps, per review page, the hash tree of the
+blocks it last wrote (`block_tree`; kept between runs in the state store through the
+connector's lookups). Comparing it with the new blocks, section by section and block by block,
+it leaves equal blocks alone, updates a block whose own content changed in place
+(`blocks.update`, reading a block's children only when something below it changed), and
+deletes or inserts (`after` its predecessor) only blocks that came or went. A 1% change of a
+large workspace then costs an update per changed line instead of appending the whole page
+again. Without a kept tree for the page's current hash, or when the page's blocks no longer
+line up with it (someone edited below the cut line), the generated part is regenerated whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from difflib import SequenceMatcher
 from typing import Any, Final, Literal
 
 from okrsync.connector import Write, Writeback, WriteResult, content_hash
@@ -38,11 +49,14 @@ from okrsync.review import CycleReview, Review
 from .blocks import (
     GENERATED_LINE,
     Block,
+    Node,
     append_batches,
     block_text,
+    block_tree,
     children_of,
     left_out,
     marker_block,
+    own_content,
     review_blocks,
     skeleton_blocks,
 )
@@ -59,6 +73,8 @@ from .properties import (
 
 MARKER_PREFIX: Final = "okrsync:review:"
 PENDING: Final = "pending"
+TREES_VERSION: Final = 2
+"""The format of `Writer.export`; kept trees of another version are ignored."""
 SCORE_TOLERANCE: Final = 1e-9
 CREATE_ATTEMPTS: Final = 3
 
@@ -250,6 +266,28 @@ def plan_review_writes(
 # ----------------------------------------------------------------------------- applying
 
 
+def _copy_ids(old: Node, new: Node, block_id: str | None) -> None:
+    """Give `new` (equal to `old`) the ids kept in `old`, all the way down."""
+    new[3] = block_id
+    for old_kid, kid in zip(old[2], new[2], strict=False):
+        _copy_ids(old_kid, kid, old_kid[3])
+
+
+def _fill_ids(node: Node, block: Block, made: Mapping[int, str]) -> None:
+    """Give the node of a block appended in this write the ids its appends returned."""
+    node[3] = made.get(id(block))
+    for kid, child in zip(node[2], children_of(block), strict=False):
+        _fill_ids(kid, child, made)
+
+
+class _Drift(Exception):
+    """The page's blocks no longer line up with the kept tree (edited by hand)."""
+
+
+class _Replace(Exception):
+    """A block's new children cannot be placed among its kept ones: replace the block."""
+
+
 class Writer:
     """Applies planned writes through one `NotionApi`."""
 
@@ -259,6 +297,22 @@ class Writer:
         self._api = api
         self._max_attempts = max_attempts
         self._verify = verify
+        self._trees: dict[str, dict[str, Any]] = {}
+        self._made: dict[int, str] = {}  # Python id of a block appended in this write -> its id
+
+    def export(self) -> dict[str, Any]:
+        """Per review page (marker key): the hash it was written with and its block tree."""
+        return {"version": TREES_VERSION, "pages": dict(self._trees)}
+
+    def restore(self, saved: Mapping[str, Any]) -> None:
+        """Use the block trees kept by an earlier run (see `export`)."""
+        pages = saved.get("pages")
+        if saved.get("version") == TREES_VERSION and isinstance(pages, dict):
+            self._trees.update(
+                (key, page)
+                for key, page in pages.items()
+                if isinstance(page, dict) and isinstance(page.get("tree"), list)
+            )
 
     def apply(self, write: Write) -> WriteResult:
         """Apply one write; record-level failures come back as `failed`, never raised.
@@ -353,21 +407,134 @@ class Writer:
         digest = str(payload["hash"])
         title = str(payload["title"])
         blocks: list[Block] = list(payload["blocks"])
+        self._made = {}
         found = self.find_review_page(parent, key, title)
+        kept = self._trees.pop(key, None)
         if found is not None:
             page_id, marker = found
             parsed = parse_marker(block_text(marker))
-            if parsed is not None and parsed[1] == digest:
+            written = parsed[1] if parsed is not None else None
+            if written == digest:
+                if kept is not None:
+                    self._trees[key] = kept
                 return WriteResult(target=write.target, status="unchanged", remote_version=page_id)
             self._set_marker(str(marker["id"]), marker_text(key, PENDING))
             self._api.update_page(page_id, properties={"title": title_payload(title)})
+            old = kept["tree"] if kept is not None and kept.get("hash") == written else None
+            tree = self._rewrite(page_id, old, blocks) if old is not None else None
+            if tree is None:
+                self._regenerate(page_id, blocks)
         else:
             page_id = self._create(parent, key, title)
             marker_id = self._marker_id(page_id)
             marker = {"id": marker_id}
-        self._regenerate(page_id, blocks)
+            self._regenerate(page_id, blocks)
+            tree = None
+        if tree is None:
+            tree = [block_tree(block, self._made) for block in blocks]
         self._set_marker(str(marker["id"]), marker_text(key, digest))
+        self._trees[key] = {"hash": digest, "tree": tree}
+        self._made = {}
         return WriteResult(target=write.target, status="applied", remote_version=page_id)
+
+    def _rewrite(self, page_id: str, old: list[Node], blocks: list[Block]) -> list[Node] | None:
+        """Rewrite only what differs between the kept tree `old` and the new blocks, and
+        return the new tree; None when the page no longer lines up with `old` (then the
+        caller regenerates it whole)."""
+        top = self._top_level(page_id)
+        cut = next((i for i, b in enumerate(top) if block_text(b) == GENERATED_LINE), None)
+        if cut is None or len(top) - cut - 1 != len(old):
+            return None
+        tree = [block_tree(block) for block in blocks]
+        try:
+            self._patch(page_id, top[cut + 1 :], old, blocks, tree, after=str(top[cut]["id"]))
+        except (_Drift, _Replace, RecordError):
+            return None
+        except (IndexError, TypeError, KeyError, ValueError):
+            return None  # a kept tree that is not what this version writes
+        if self._generated_count(page_id) != len(blocks):
+            return None
+        return tree
+
+    def _patch(
+        self,
+        parent_id: str,
+        live: list[dict[str, Any]],
+        old: list[Node],
+        new: list[Block],
+        tree: list[Node],
+        *,
+        after: str | None,
+    ) -> None:
+        """Turn the children `live` of `parent_id` (written as `old`) into `new` (hashed as
+        `tree`, whose ids are filled in): equal ones stay, same-typed ones are patched in
+        place, others replaced. `after` is the block the first child follows (None: the start
+        of `parent_id`, where nothing can be inserted before a kept child: then `_Replace`
+        asks for the whole parent to be replaced)."""
+        opcodes = SequenceMatcher(
+            None, [o[0] for o in old], [t[0] for t in tree], autojunk=False
+        ).get_opcodes()
+        if after is None and live and opcodes and opcodes[0][0] == "insert":
+            raise _Replace(parent_id)
+        anchor = after
+        for tag, i1, i2, j1, j2 in opcodes:
+            if tag == "equal":
+                for k in range(i2 - i1):
+                    _copy_ids(old[i1 + k], tree[j1 + k], str(live[i1 + k]["id"]))
+                anchor = str(live[i2 - 1]["id"])
+                continue
+            pending: list[Block] = []
+            for k in range(i2 - i1):
+                block, j = live[i1 + k], j1 + k
+                if j < j2 and block.get("type") == new[j]["type"]:
+                    try:
+                        self._patch_block(block, old[i1 + k], new[j], tree[j])
+                    except _Replace:
+                        pass
+                    else:
+                        anchor = self._insert(parent_id, pending, anchor, later=True)
+                        pending = []
+                        anchor = str(block["id"])
+                        continue
+                self._api.delete_block(str(block["id"]))
+                if j < j2:
+                    pending.append(new[j])
+            pending.extend(new[j1 + (i2 - i1) : j2])
+            anchor = self._insert(parent_id, pending, anchor, later=i2 < len(live))
+            for j in range(j1, j2):
+                if tree[j][3] is None:
+                    _fill_ids(tree[j], new[j], self._made)
+
+    def _patch_block(self, live: dict[str, Any], old: Node, block: Block, tree: Node) -> None:
+        """Update one block in place: its children (read only when something below it
+        changed and their ids are not kept), then its own content if that changed."""
+        block_id = str(live["id"])
+        if [kid[0] for kid in old[2]] != [kid[0] for kid in tree[2]]:
+            if all(kid[3] for kid in old[2]):
+                kids = [{"id": kid[3], "type": kid[4]} for kid in old[2]]
+            else:
+                kids = list(self._api.list_children(block_id)) if old[2] else []
+                if len(kids) != len(old[2]):
+                    raise _Drift(block_id)
+            self._patch(block_id, kids, old[2], children_of(block), tree[2], after=None)
+        else:
+            for old_kid, kid in zip(old[2], tree[2], strict=True):
+                _copy_ids(old_kid, kid, old_kid[3])
+        if old[1] != tree[1]:
+            self._api.update_block(block_id, **{block["type"]: own_content(block)})
+        tree[3] = block_id
+
+    def _insert(
+        self, parent_id: str, blocks: list[Block], after: str | None, *, later: bool
+    ) -> str | None:
+        """Insert `blocks` after the child `after` of `parent_id` (at its start when None);
+        `later` says whether children follow them. Returns the last block inserted (or
+        `after` when there was nothing to insert)."""
+        if not blocks:
+            return after
+        if after is None and later:
+            raise _Drift(parent_id)  # cannot happen: `_patch` replaces such a parent first
+        return self._append_tree(parent_id, blocks, after=after) or after
 
     def _create(self, parent: str, key: str, title: str) -> str:
         """Create the page with its skeleton, never twice: look for the marker before retrying.
@@ -449,14 +616,25 @@ class Writer:
                 return len(top) - i - 1
         return -1
 
-    def _append_tree(self, parent_id: str, blocks: Sequence[Block]) -> None:
-        """Append block trees under `parent_id`, deeper levels in follow-up requests."""
+    def _append_tree(
+        self, parent_id: str, blocks: Sequence[Block], *, after: str | None = None
+    ) -> str | None:
+        """Append block trees under `parent_id` (right after its child `after`, if given),
+        deeper levels in follow-up requests. Returns the id of the last top-level block."""
+        last = after
         for batch in append_batches(blocks):
-            response = self._api.append_children(parent_id, batch.payload)
+            if last is None:
+                response = self._api.append_children(parent_id, batch.payload)
+            else:
+                response = self._api.append_children(parent_id, batch.payload, after=last)
             created = [r for r in response.get("results", []) if isinstance(r, dict)]
             for tree, levels, made in zip(batch.trees, batch.levels, created, strict=False):
+                self._made[id(tree)] = str(made["id"])
                 if left_out(tree, levels):
                     self._append_rest(str(made["id"]), tree, levels)
+            if created:
+                last = str(created[-1]["id"])
+        return last
 
     def _append_rest(self, block_id: str, tree: Block, levels: int) -> None:
         """Append the descendants of `tree` that did not travel with it (sent `levels` deep)."""
@@ -466,5 +644,6 @@ class Writer:
             return
         created = list(self._api.list_children(block_id))
         for kid, made in zip(kids, created, strict=False):
+            self._made[id(kid)] = str(made["id"])
             if left_out(kid, levels - 1):
                 self._append_rest(str(made["id"]), kid, levels - 1)

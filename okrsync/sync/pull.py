@@ -95,7 +95,7 @@ def pull_source(
     now = ctx.clock()
     full_pull = full or full_due(src, store, now) or connector_wants_full(connector, src, store)
     since = None if full_pull else store.cursor(src.name).cursor
-    if not full_pull and isinstance(connector, RemembersLookups):
+    if isinstance(connector, RemembersLookups):
         connector.restore_lookups(store.lookups(src.name))
     pulled: list[SourceRecord] = []
     for record in connector.pull(since):

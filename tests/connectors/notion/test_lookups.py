@@ -74,25 +74,30 @@ def test_kept_lookups_leave_a_steady_pull_one_query(
     assert second.lookups() == kept
 
 
-def test_kept_lookups_from_other_options_are_not_used(
+def test_kept_lookups_are_not_used_by_a_full_read_or_for_other_options(
     sandbox: NotionSandbox, make_connector: ConnectorFactory
 ) -> None:
     db, _, _ = _setup(sandbox)
     first = make_connector(_mapping(db))
     list(first.pull(None))
-    kept = first.lookups()
+    kept, cursor = first.lookups(), first.cursor()
+    again = make_connector(_mapping(db))
+    again.restore_lookups(kept)
+    mark = len(sandbox.request_log())
+    list(again.pull(None))  # a full read resolves afresh
+    assert len(_lookups(sandbox, mark)) == 2
     other_db, _ = sandbox.store.create_database(
         "Other", properties={"Name": {"title": {}}, "Text": {"rich_text": {}}}
     )
     second = make_connector(_mapping(other_db))
     second.restore_lookups(kept)
     mark = len(sandbox.request_log())
-    list(second.pull(None))
+    list(second.pull(cursor))
     assert len(_lookups(sandbox, mark)) == 2
     broken = make_connector(_mapping(db))
-    broken.restore_lookups({"version": 99, "collections": kept["collections"]})
+    broken.restore_lookups({"data_sources": {**kept["data_sources"], "version": 99}})
     mark = len(sandbox.request_log())
-    list(broken.pull(None))
+    list(broken.pull(cursor))
     assert len(_lookups(sandbox, mark)) == 2
 
 
@@ -162,7 +167,7 @@ def test_a_change_the_mapping_survives_is_read_with_the_fresh_schema(
         (page, "edited", "A")
     ]
     assert len(_lookups(sandbox, mark)) == 2
-    schema = second.lookups()["collections"]["objectives"]["source"]["properties"]
+    schema = second.lookups()["data_sources"]["collections"]["objectives"]["source"]["properties"]
     assert set(schema) == {"Goal", "Text"}
 
 

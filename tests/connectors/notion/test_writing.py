@@ -312,7 +312,8 @@ def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_
         assert bool(store.live_children(block_id)) == sections, text  # a reader opens it
     assert _tree_size(sandbox, page_id) == 5 + total_blocks(blocks)
 
-    # a note in the kept section; a key result changes; the page is regenerated
+    # a note in the kept section; a key result changes; a connector that has not kept the
+    # page's block tree (a lost state store) regenerates the generated part whole
     notes_line = top[2]
     sandbox.store.append_children(
         page_id, [{"paragraph": {"rich_text": [{"text": {"content": "My note"}}]}}],
@@ -323,7 +324,8 @@ def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_
     (new_write,) = [w for w in connector.plan(changed) if w.kind == "page"]
     assert new_write.content_hash != page_write.content_hash
     sandbox.reset_log()
-    assert connector.apply(new_write).status == "applied"
+    forgetful = _connector(make_connector, template_mapping, seeded, reviews=True)
+    assert forgetful.apply(new_write).status == "applied"
     per_endpoint = sandbox.stats()["by_endpoint"]
     assert per_endpoint["DELETE /v1/blocks/{id}"] == len(blocks)
     assert _review_pages(sandbox, parent) == [page_id]
@@ -332,6 +334,84 @@ def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_
     assert texts[1:6] == ["Notes", NOTES_LINE, "My note", "", GENERATED_LINE]
     assert _tree_size(sandbox, page_id) == 6 + total_blocks(new_write.payload["blocks"])
     assert connector.apply(new_write).status == "unchanged"
+
+
+def _shown(sandbox: NotionSandbox, container: str) -> list[Any]:
+    """The blocks below `container` as (type, own content, children), as Notion holds them."""
+    store = sandbox.store
+    shown = []
+    for block_id in store.live_children(container):
+        block = store.blocks[block_id]
+        content = block.get("content") or {}
+        text = "".join(i.get("plain_text", "") for i in content.get("rich_text") or [])
+        cells = [
+            "".join(i.get("plain_text", "") for i in cell) for cell in content.get("cells") or []
+        ]
+        shown.append((block["type"], text, cells, _shown(sandbox, block_id)))
+    return shown
+
+
+def _planned(blocks: list[dict[str, Any]]) -> list[Any]:
+    """The same view of planned blocks."""
+    shown = []
+    for block in blocks:
+        body = block[block["type"]]
+        text = "".join(i["text"]["content"] for i in body.get("rich_text") or [])
+        cells = ["".join(i["text"]["content"] for i in cell) for cell in body.get("cells") or []]
+        shown.append((block["type"], text, cells, _planned(body.get("children") or [])))
+    return shown
+
+
+def test_a_small_change_rewrites_only_the_blocks_that_changed(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    """With the block tree of the page it wrote, the writer updates changed blocks in place,
+    inserts and deletes only what came or went, and ends with exactly the planned page."""
+    seeded = sandbox.seed(large_workspace(120))
+    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
+    (first,) = [
+        w for w in connector.plan(pull_review(connector, template_mapping, GENERATED))
+        if w.kind == "page"
+    ]  # fmt: skip
+    assert connector.apply(first).status == "applied"
+    (page_id,) = _review_pages(sandbox, seeded.options["review_parent"])
+    top = sandbox.store.live_children(page_id)
+    sandbox.store.append_children(
+        page_id, [{"paragraph": {"rich_text": [{"text": {"content": "My note"}}]}}],
+        after=top[2],
+    )  # fmt: skip
+    kept = connector.lookups()
+
+    # two key results move (scores, grades, health, findings change), one objective is renamed
+    sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
+    sandbox.store.update_page(seeded.ids["k90-2"], {"Current Value": {"number": 0}})
+    sandbox.store.update_page(
+        seeded.ids["o33"], {"Objective": {"title": [{"text": {"content": "Objective 33 renamed"}}]}}
+    )
+    changed = pull_review(connector, template_mapping, GENERATED + timedelta(hours=1))
+    (second,) = [w for w in connector.plan(changed) if w.kind == "page"]
+    later = _connector(make_connector, template_mapping, seeded, reviews=True)
+    later.restore_lookups(kept)  # as the next run gets them from the state store
+    sandbox.reset_log()
+    assert later.apply(second).status == "applied"
+    per_endpoint = sandbox.stats()["by_endpoint"]
+    appends = per_endpoint.get("PATCH /v1/blocks/{id}/children", 0)
+    deletes = per_endpoint.get("DELETE /v1/blocks/{id}", 0)
+    updates = per_endpoint.get("PATCH /v1/blocks/{id}", 0)
+    assert appends <= 2 and deletes <= 2, per_endpoint
+    assert 0 < updates < 40, per_endpoint
+    texts = _texts(sandbox, page_id)
+    assert parse_marker(texts[0]) == (second.payload["marker"], second.content_hash)
+    assert texts[1:6] == ["Notes", NOTES_LINE, "My note", "", GENERATED_LINE]
+    assert _shown(sandbox, page_id)[6:] == _planned(second.payload["blocks"])
+
+    # a person deletes a generated block: the tree no longer lines up, so it is regenerated
+    sandbox.store.delete_block(sandbox.store.live_children(page_id)[7])
+    sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 2}})
+    third_review = pull_review(connector, template_mapping, GENERATED + timedelta(hours=2))
+    (third,) = [w for w in later.plan(third_review) if w.kind == "page"]
+    assert later.apply(third).status == "applied"
+    assert _shown(sandbox, page_id)[6:] == _planned(third.payload["blocks"])
 
 
 def test_plan_is_pure_and_plans_a_page_per_cycle_and_team(
