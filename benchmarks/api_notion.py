@@ -11,7 +11,9 @@ HTTP requests the emulator received:
    so the incremental query (cursor minus a one-minute overlap) returns them all once more.
 3. `no_change_again`: at once again, still inside that overlap.
 4. `no_change_settled`: after three (simulated) minutes with no edits.
-5. `one_percent_changed`: a person changes Current Value on 1% of the key-result pages; the
+5. `no_change_steady`: at once after that: its predecessor read nothing new, so this is the
+   steady state of a daemon (target: one query per data source, nothing else, 0 writes).
+6. `one_percent_changed`: a person changes Current Value on 1% of the key-result pages; the
    writes applied must be exactly those a full re-read would plan (computed first by a full
    `--dry-run`, whose requests are not counted) and must include every edited page.
 
@@ -135,6 +137,7 @@ def measure(
         _, again = bench.sync()
         bench.clock.advance(SETTLE_SECONDS)
         _, settled = bench.sync()
+        _, steady = bench.sync()
 
         bench.clock.advance(SETTLE_SECONDS)
         edited = change_key_results(bench, workspace, 0.01)
@@ -160,9 +163,15 @@ def measure(
                 "data_sources.query", 0
             )
             == data_sources,
+            "no_change_steady_one_request_per_data_source": steady["requests"]["total"]
+            == data_sources,
             "no_change_zero_writes": all(
-                s["writes_applied"] == 0 for s in (next_sync, again, settled)
+                s["writes_applied"] == 0 for s in (next_sync, again, settled, steady)
             ),
+            "one_percent_at_most_50_appends": changed["by_endpoint"].get(
+                "blocks.children.append", 0
+            )
+            <= 50,
             "one_percent_exact_writes": bool(
                 changed["exactly_expected"] and changed["every_edited_page_written"]
             ),
@@ -178,6 +187,7 @@ def measure(
             "no_change_next": next_sync,
             "no_change_again": again,
             "no_change_settled": settled,
+            "no_change_steady": steady,
             "one_percent_changed": changed,
             "targets_met": targets,
             "machine": machine(),

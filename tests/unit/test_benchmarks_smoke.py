@@ -28,7 +28,7 @@ def test_api_notion_prints_every_phase_and_its_minimum(capsys: pytest.CaptureFix
     assert api_notion.main(["--key-results", "8", "--rps", "1000"]) == 0
     result = _printed(capsys)
     assert result["benchmark"] == "api_notion"
-    for phase in (*SYNC_PHASES, "one_percent_changed"):
+    for phase in (*SYNC_PHASES, "no_change_steady", "one_percent_changed"):
         figures = result[phase]
         assert isinstance(figures, dict)
         assert figures["outcome"] == "ok"
@@ -39,7 +39,12 @@ def test_api_notion_prints_every_phase_and_its_minimum(capsys: pytest.CaptureFix
     assert full["ratio_to_minimum"] >= 1.0
     assert result["no_change_settled"]["writes_applied"] == 0  # type: ignore[index]
     assert result["one_percent_changed"]["every_edited_page_written"] is True  # type: ignore[index]
-    assert set(result["targets_met"]) >= {"full_ratio_le_1_10", "no_change_zero_writes"}  # type: ignore[arg-type]
+    assert set(result["targets_met"]) >= {  # type: ignore[arg-type]
+        "full_ratio_le_1_10",
+        "no_change_zero_writes",
+        "no_change_steady_one_request_per_data_source",
+        "one_percent_at_most_50_appends",
+    }
 
 
 def test_api_confluence_prints_every_phase(capsys: pytest.CaptureFixture[str]) -> None:
