@@ -20,6 +20,8 @@ and cursors are exercised without waiting.
 
 What it checks:
 
+- the factory builds an `okrsync.connector.Connector` and is registered under the connector's
+  `name` in the `okrsync.connectors` entry points;
 - pull: every seeded objective is read, every record carries the pseudo-fields `@id`,
   `@title` and `@url`, and the mapping reads the seeded workspace back;
 - cursor: it is the server's time (not a local clock that runs ahead); an edit at the very
@@ -58,7 +60,13 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import pytest
 import structlog
 
-from okrsync.connector import Connector, ConnectorContext, ConnectorFactory, Writeback
+from okrsync.connector import (
+    Connector,
+    ConnectorContext,
+    ConnectorFactory,
+    Writeback,
+    load_connector,
+)
 from okrsync.errors import AccessDenied, AuthError, ConfigError, TransientError
 from okrsync.evaluation import ScoringSettings
 from okrsync.mapping.loader import load_mapping
@@ -379,6 +387,11 @@ class ConnectorContract:
         assert site.requests() == before
 
     # ------------------------------------------------------------------ configuration
+
+    def test_the_factory_is_registered_under_the_connectors_name(self, site: ContractSite) -> None:
+        connector = site.connector()
+        assert isinstance(connector, Connector)
+        assert load_connector(connector.name) is self.target.create
 
     def test_a_missing_secret_fails_at_create_naming_the_variable(self, site: ContractSite) -> None:
         variables = site.secret_variables()

@@ -212,12 +212,6 @@ def test_rate_limits_and_5xx_are_retried_honouring_retry_after(site: Site) -> No
     assert any(abs(w - 2.0) < 0.05 for w in site.slept), "Retry-After was honoured"
 
 
-def test_factory_is_registered() -> None:
-    from okrsync.connector import load_connector
-
-    assert load_connector("confluence") is create
-
-
 # --------------------------------------------------------------------------- writing
 
 
