@@ -1,9 +1,10 @@
 """The sandbox boundary: local emulators of the vendor APIs, found through entry points.
 
-Each connector ships an emulator (real HTTP on loopback) registered under the entry-point group
-`okrsync.sandboxes` as a factory `create_sandbox(port: int = 0) -> Sandbox`. The demo,
-`okrsync sandbox serve`, the end-to-end tests, the benchmarks and the reliability suite use
-emulators only through this protocol, so the core never imports a connector package.
+Each vendor has an emulator (real HTTP on loopback) in the `okrsync_sandbox` package, registered
+under the entry-point group `okrsync.sandboxes` as a factory `create_sandbox(port: int = 0) ->
+Sandbox`. The demo, `okrsync sandbox serve`, the end-to-end tests, the benchmarks and the
+reliability suite use emulators only through this protocol, so the core imports neither a
+connector nor the sandbox package.
 """
 
 from __future__ import annotations
