@@ -32,6 +32,7 @@ from okrsync.evaluation import ScoringSettings
 from okrsync.http.urls import is_loopback as is_loopback
 from okrsync.http.urls import url_problem
 from okrsync.model import Frozen
+from okrsync.notify.settings import NotifySettings
 
 DEFAULT_INTERVAL_SECONDS = 900
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -127,6 +128,9 @@ class ConfigFile(Frozen):
     schedule: ScheduleSettings = ScheduleSettings()
     logging: LoggingSettings = LoggingSettings()
     metrics: MetricsSettings = MetricsSettings()
+    notify: NotifySettings | None = Field(
+        default=None, description="Notifications: channels, routing, schedule (optional)."
+    )
 
 
 class SourceConfig(Frozen):
@@ -158,6 +162,7 @@ class Config(BaseModel):
     schedule: ScheduleSettings = ScheduleSettings()
     logging: LoggingSettings = LoggingSettings()
     metrics: MetricsSettings = MetricsSettings()
+    notify: NotifySettings | None = None
 
     def source(self, name: str) -> SourceConfig:
         """The source called `name`, or a ConfigError listing the configured ones."""
@@ -178,7 +183,10 @@ class Config(BaseModel):
 
     def secret_env_names(self) -> list[str]:
         """Every environment variable named by a *_env option, for log redaction."""
-        return sorted({n for s in self.sources for n in s.env_names()})
+        names = {n for s in self.sources for n in s.env_names()}
+        if self.notify is not None:
+            names.update(self.notify.env_names())
+        return sorted(names)
 
 
 def env_names(options: Mapping[str, Any]) -> list[str]:
@@ -254,6 +262,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         schedule=file.schedule,
         logging=file.logging,
         metrics=file.metrics,
+        notify=file.notify,
     )
 
 

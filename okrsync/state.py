@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from okrsync.errors import StateError
 from okrsync.history import StoredScore, previous_scores
@@ -85,6 +85,34 @@ MIGRATIONS: tuple[str, ...] = (
         saved_at TEXT NOT NULL
     );
     """,
+    # 3: notifications (issue 15): the outbox and dedupe ledger, and the last health seen.
+    """
+    CREATE TABLE notifications (
+        key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        period TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        message TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        not_before TEXT,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX notifications_open ON notifications (source, status);
+    CREATE TABLE health_marks (
+        source TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        health TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (source, subject)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -103,6 +131,31 @@ class LedgerEntry(Frozen):
     content_hash: str
     remote_version: str | None = None
     written_at: datetime
+
+
+NotificationStatus = Literal["pending", "failed", "sent", "given_up"]
+
+
+class OutboxEntry(Frozen):
+    """One message in the notification ledger: queued, failed (to retry), sent or given up.
+
+    `key` is derived from (event, subject, period, channel, destination); `message` is the
+    JSON the notifier needs to send it again (a notice and its destination, no secrets).
+    """
+
+    key: str
+    source: str
+    kind: str
+    subject: str
+    period: str
+    channel: str
+    destination: str
+    status: NotificationStatus
+    attempts: int = 0
+    message: str
+    expires: datetime
+    not_before: datetime | None = None
+    error: str = ""
 
 
 class CursorState(Frozen):
@@ -469,6 +522,114 @@ class StateStore:
                     )
                     changed += 1
         return changed
+
+    # notifications
+
+    _OUTBOX_COLUMNS = (
+        "key, source, kind, subject, period, channel, destination, status, attempts, message, "
+        "expires, not_before, error"
+    )
+
+    def known_notifications(self, keys: Iterable[str]) -> dict[str, NotificationStatus]:
+        """The ledger status of each of `keys` that is in it."""
+        found: dict[str, NotificationStatus] = {}
+        for key in keys:
+            row = self._conn.execute(
+                "SELECT status FROM notifications WHERE key = ?", (key,)
+            ).fetchone()
+            if row is not None:
+                found[key] = row[0]
+        return found
+
+    def enqueue_notifications(self, entries: Iterable[OutboxEntry], at: datetime) -> int:
+        """Queue new messages (a key already in the ledger is left alone); how many were new."""
+        added = 0
+        with self._transaction() as conn:
+            for e in entries:
+                cursor = conn.execute(
+                    f"INSERT OR IGNORE INTO notifications ({self._OUTBOX_COLUMNS}, created, "
+                    "updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        e.key,
+                        e.source,
+                        e.kind,
+                        e.subject,
+                        e.period,
+                        e.channel,
+                        e.destination,
+                        e.status,
+                        e.attempts,
+                        e.message,
+                        _iso(e.expires),
+                        _iso(e.not_before),
+                        e.error,
+                        _iso(at),
+                        _iso(at),
+                    ),
+                )
+                added += cursor.rowcount
+        return added
+
+    def open_notifications(self, source: str) -> list[OutboxEntry]:
+        """Messages still to send (queued or failed before), oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM notifications WHERE source = ? "
+            "AND status IN ('pending', 'failed') ORDER BY created, key",
+            (source,),
+        ).fetchall()
+        return [
+            OutboxEntry(
+                key=r[0],
+                source=r[1],
+                kind=r[2],
+                subject=r[3],
+                period=r[4],
+                channel=r[5],
+                destination=r[6],
+                status=r[7],
+                attempts=r[8],
+                message=r[9],
+                expires=datetime.fromisoformat(r[10]),
+                not_before=_dt(r[11]),
+                error=r[12],
+            )
+            for r in rows
+        ]
+
+    def mark_notification(
+        self,
+        key: str,
+        status: NotificationStatus,
+        at: datetime,
+        *,
+        attempted: bool = True,
+        error: str = "",
+        not_before: datetime | None = None,
+    ) -> None:
+        """Record what happened to one message; `sent` is recorded only once accepted."""
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE notifications SET status = ?, attempts = attempts + ?, error = ?, "
+                "not_before = ?, updated = ? WHERE key = ?",
+                (status, int(attempted), error, _iso(not_before), _iso(at), key),
+            )
+
+    def health_marks(self, source: str) -> dict[str, str]:
+        """The health each objective and key result had when notifications last looked."""
+        rows = self._conn.execute(
+            "SELECT subject, health FROM health_marks WHERE source = ?", (source,)
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def save_health_marks(self, source: str, marks: Mapping[str, str], at: datetime) -> None:
+        with self._transaction() as conn:
+            for subject, health in marks.items():
+                conn.execute(
+                    "INSERT INTO health_marks (source, subject, health, at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (source, subject) DO UPDATE SET health = excluded.health, "
+                    "at = excluded.at WHERE health != excluded.health",
+                    (source, subject, health, _iso(at)),
+                )
 
 
 def _statements(script: str) -> list[str]:

@@ -145,6 +145,15 @@ class SlackReceiver(HttpReceiver):
         self.keep(ReceivedMessage(channel="slack", to=label, status=200, payload=data))
         return Reply(200, b"ok", content_type="text/html")
 
+    def fault_reply(self, method: str, path: str) -> Reply | None:
+        """Faults as Slack sends them: the Web API answers JSON (`ratelimited`), webhooks text."""
+        reply = super().fault_reply(method, path)
+        if reply is not None and reply.status and path.startswith("/api/"):
+            error = "ratelimited" if reply.status == 429 else "internal_error"
+            body = json.dumps({"ok": False, "error": error}).encode()
+            return Reply(reply.status, body, reply.headers, content_type="application/json")
+        return reply
+
     def _web_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
         def reply(data: dict[str, Any]) -> Reply:
             return Reply(200, json.dumps(data).encode(), content_type="application/json")

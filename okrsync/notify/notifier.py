@@ -1,0 +1,291 @@
+"""Sending due notifications exactly once per period, without ever blocking the page writes.
+
+Per source and run: find the due events, route them, and queue each (event, subject, period,
+channel, destination) in the state store's ledger unless its key is there already; then send
+what the ledger holds open. A message is marked `sent` only after the channel accepted it, so a
+kill between the two resends at most that one message. A failed message stays queued and is
+tried again on the next run within its period (never before a Retry-After), and is given up
+with a finding once its period is over, after `max_attempts`, or when the channel refuses it
+for good. Quiet hours leave messages queued for later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from okrsync.errors import OkrsyncError
+from okrsync.evaluation import Evaluation
+from okrsync.model import Finding, Workspace
+from okrsync.notify.channel import (
+    Channel,
+    ChannelContext,
+    Delivery,
+    Destination,
+    LimitError,
+    Rendered,
+    load_channel,
+)
+from okrsync.notify.events import Facts, current_marks, due_events
+from okrsync.notify.message import Notice
+from okrsync.notify.routing import routes_for
+from okrsync.notify.settings import NotifySettings, quiet_window
+from okrsync.state import OutboxEntry, StateStore
+
+GIVEN_UP_CODE = "NTF001"
+
+
+class ChannelCounts(BaseModel):
+    sent: int = 0
+    already_sent: int = Field(default=0, description="Sent in an earlier run of this period.")
+    quiet: int = Field(default=0, description="Held back by quiet hours; sent later.")
+    waiting: int = Field(default=0, description="Waiting for a Retry-After to run out.")
+    failed: int = Field(default=0, description="Failed this run; retried next run.")
+    given_up: int = 0
+
+
+class NotifySummary(BaseModel):
+    channels: dict[str, ChannelCounts] = {}
+    findings: list[Finding] = []
+    errors: list[str] = []
+    planned: list[Rendered] = Field(default=[], exclude=True, description="Dry run: the messages.")
+    delivered: list[Rendered] = Field(default=[], exclude=True, description="Accepted messages.")
+
+    def count(self, channel: str) -> ChannelCounts:
+        return self.channels.setdefault(channel, ChannelCounts())
+
+    @property
+    def failed(self) -> bool:
+        return any(c.failed or c.given_up for c in self.channels.values()) or bool(self.errors)
+
+
+def ledger_key(source: str, kind: str, subject: str, period: str, destination: Destination) -> str:
+    raw = "\x1f".join((source, kind, subject, period, destination.channel, destination.target))
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def is_quiet(settings: NotifySettings, team: str | None, now: datetime) -> bool:
+    schedule = settings.schedule_for(team)
+    if not schedule.quiet_hours:
+        return False
+    start, end = quiet_window(schedule.quiet_hours)
+    moment = now.astimezone(schedule.zone).time().replace(tzinfo=None)
+    if start <= end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+class ChannelSet:
+    """The configured channels, each built on first use; a broken one is remembered as such."""
+
+    def __init__(
+        self,
+        settings: NotifySettings,
+        env: Mapping[str, str],
+        clock: Callable[[], datetime],
+        loader: Callable[[str], Callable[[ChannelContext], Channel]] = load_channel,
+    ) -> None:
+        self.settings = settings
+        self.env = env
+        self.clock = clock
+        self.loader = loader
+        self._open: dict[str, Channel] = {}
+        self._broken: dict[str, str] = {}
+
+    def get(self, name: str) -> Channel | str:
+        """The channel, or why it cannot be used."""
+        if name in self._open:
+            return self._open[name]
+        if name in self._broken:
+            return self._broken[name]
+        config = self.settings.channels.get(name)
+        if config is None:
+            self._broken[name] = f"channel {name!r} is no longer configured"
+            return self._broken[name]
+        try:
+            context = ChannelContext(
+                name=name, options=config.options(), env=self.env, clock=self.clock
+            )
+            self._open[name] = self.loader(config.type)(context)
+        except (OkrsyncError, ValueError) as exc:
+            self._broken[name] = str(exc)
+            return self._broken[name]
+        return self._open[name]
+
+    def secrets(self) -> list[str]:
+        return [s for c in self._open.values() for s in c.secrets()]
+
+    def close(self) -> None:
+        for channel in self._open.values():
+            channel.close()
+        self._open.clear()
+
+
+def _outbox_entry(
+    source: str,
+    key: str,
+    kind: str,
+    subject: str,
+    period: str,
+    expires: datetime,
+    notice: Notice,
+    destination: Destination,
+    team: str | None,
+) -> OutboxEntry:
+    message = json.dumps(
+        {
+            "notice": notice.model_dump(mode="json"),
+            "destination": destination.model_dump(mode="json"),
+            "team": team,
+        },
+        sort_keys=True,
+    )
+    return OutboxEntry(
+        key=key,
+        source=source,
+        kind=kind,
+        subject=subject,
+        period=period,
+        channel=destination.channel,
+        destination=destination.label,
+        status="pending",
+        message=message,
+        expires=expires,
+    )
+
+
+def _finding(entry: OutboxEntry, why: str) -> Finding:
+    return Finding(
+        code=GIVEN_UP_CODE,
+        severity="warning",
+        subject=f"{entry.channel}: {entry.destination}",
+        message=f"a {entry.kind.replace('_', ' ')} message was given up: {why}",
+        hint="fix the channel (URL, address, credentials); the next period sends again",
+        family="notify",
+        name="notification given up",
+    )
+
+
+def notify_source(
+    source: str,
+    workspace: Workspace,
+    evaluation: Evaluation,
+    *,
+    store: StateStore,
+    settings: NotifySettings,
+    channels: ChannelSet,
+    now: datetime,
+    dry_run: bool = False,
+) -> NotifySummary:
+    """Queue the due events of one source and send every open message (see the module doc)."""
+    summary = NotifySummary()
+    if not settings.enabled:
+        return summary
+    marks = store.health_marks(source)
+    facts = Facts.of(workspace, evaluation)
+    fresh: list[OutboxEntry] = []
+    for event in due_events(workspace, evaluation, settings=settings, marks=marks, now=now):
+        for route in routes_for(event, facts, settings):
+            key = ledger_key(source, event.kind, event.subject, event.period, route.destination)
+            fresh.append(
+                _outbox_entry(
+                    source,
+                    key,
+                    event.kind,
+                    event.subject,
+                    event.period,
+                    event.expires,
+                    event.notice,
+                    route.destination,
+                    route.team,
+                )
+            )
+    known = store.known_notifications(e.key for e in fresh)
+    for entry in fresh:
+        if known.get(entry.key) in ("sent", "given_up"):
+            summary.count(entry.channel).already_sent += 1
+    new = [e for e in fresh if e.key not in known]
+    if dry_run:
+        for entry in new:
+            rendered = _render(entry, channels)
+            if isinstance(rendered, Rendered):
+                summary.planned.append(rendered)
+            else:
+                summary.errors.append(rendered)
+        return summary
+    store.enqueue_notifications(new, now)
+    store.save_health_marks(source, current_marks(facts), now)
+    _send_open(source, store, settings, channels, now, summary)
+    return summary
+
+
+def _render(entry: OutboxEntry, channels: ChannelSet) -> Rendered | str:
+    data: dict[str, Any] = json.loads(entry.message)
+    channel = channels.get(entry.channel)
+    if isinstance(channel, str):
+        return channel
+    try:
+        return channel.render(
+            Notice.model_validate(data["notice"]), Destination.model_validate(data["destination"])
+        )
+    except LimitError as exc:
+        return str(exc)
+
+
+def _send_open(
+    source: str,
+    store: StateStore,
+    settings: NotifySettings,
+    channels: ChannelSet,
+    now: datetime,
+    summary: NotifySummary,
+) -> None:
+    blocked: dict[tuple[str, str], datetime] = {}
+    for entry in store.open_notifications(source):
+        counts = summary.count(entry.channel)
+        data = json.loads(entry.message)
+        target = (entry.channel, str(data["destination"]["target"]))
+
+        def give_up(why: str, *, attempted: bool = False, entry: OutboxEntry = entry) -> None:
+            store.mark_notification(entry.key, "given_up", now, attempted=attempted, error=why)
+            summary.count(entry.channel).given_up += 1
+            summary.findings.append(_finding(entry, why))
+
+        if entry.expires <= now:
+            give_up(
+                f"its period ended after {entry.attempts} attempt(s); "
+                f"last error: {entry.error or 'none'}"
+            )
+            continue
+        if (entry.not_before and entry.not_before > now) or blocked.get(target, now) > now:
+            counts.waiting += 1
+            continue
+        if is_quiet(settings, data.get("team"), now):
+            counts.quiet += 1
+            continue
+        rendered = _render(entry, channels)
+        if not isinstance(rendered, Rendered):
+            give_up(rendered)
+            continue
+        delivery: Delivery = channels.get(entry.channel).send(rendered)  # type: ignore[union-attr]
+        if delivery.status == "sent":
+            store.mark_notification(entry.key, "sent", now)
+            counts.sent += 1
+            summary.delivered.append(rendered)
+        elif delivery.permanent or entry.attempts + 1 >= settings.max_attempts:
+            give_up(delivery.error, attempted=True)
+        else:
+            wait = timedelta(seconds=delivery.retry_after or 0)
+            not_before = now + wait if delivery.retry_after else None
+            if not_before:
+                blocked[target] = not_before
+            store.mark_notification(
+                entry.key, "failed", now, error=delivery.error, not_before=not_before
+            )
+            counts.failed += 1
+            summary.errors.append(delivery.error)
