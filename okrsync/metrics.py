@@ -58,6 +58,12 @@ class Metrics:
             ["source"],
             registry=self.registry,
         )
+        self.notifications = Counter(
+            "okrsync_notifications",
+            "Notification messages per channel and status (sent, failed, given_up, quiet, ...).",
+            ["channel", "status"],
+            registry=self.registry,
+        )
         self._lock = threading.Lock()
         self.consecutive_failures = 0
         self.last_run: dict[str, Any] = {}
@@ -74,6 +80,9 @@ class Metrics:
                 self.rate_limited.labels(name).inc(int(src.requests.get("rate_limited", 0)))
                 if src.outcome == "ok":
                     self.last_success.labels(name).set(summary.ended.timestamp())
+            for channel, counts in summary.notifications.items():
+                for status, count in counts.model_dump().items():
+                    self.notifications.labels(channel, status).inc(count)
             if summary.outcome in ("ok", "partial"):
                 self.consecutive_failures = 0
                 self.last_success_at = summary.ended

@@ -145,8 +145,9 @@ class Receiver(Protocol):
 
     def stop(self) -> None: ...
 
-    def setup(self, labels: list[str]) -> ReceiverSetup:
-        """A destination for each label (a Workflow, a webhook), and how to reach them."""
+    def setup(self, labels: list[str], people: tuple[str, ...] = ()) -> ReceiverSetup:
+        """A destination for each label (a Workflow, a webhook), and how to reach them;
+        `people` are the e-mail addresses of users the service knows (Slack direct messages)."""
         ...
 
     def set_faults(self, plan: FaultPlan | None) -> None: ...

@@ -16,7 +16,7 @@ from typing import ClassVar, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from okrsync.config import is_loopback
-from okrsync.errors import ConfigError
+from okrsync.errors import ConfigError, OkrsyncError
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
 
@@ -142,6 +142,8 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as exc:
             self._smtp = None
             return Delivery(status="failed", error=f"{where}: {type(exc).__name__}")
+        except OkrsyncError as exc:  # the password variable not set: fixed by the next run
+            return Delivery(status="failed", error=f"{where}: {exc}")
         if refused:
             code, reason = next(iter(refused.values()))
             return _coded(code, reason, where)

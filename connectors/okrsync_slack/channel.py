@@ -17,6 +17,7 @@ from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from okrsync.config import check_url
+from okrsync.errors import OkrsyncError
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
 
@@ -102,6 +103,8 @@ class SlackChannel:
             )
         except LimitError as exc:
             return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
+        except OkrsyncError as exc:  # a credential variable not set: fixed by the next run
+            return Delivery(status="failed", error=f"{where}: {exc}")
         except (URLError, OSError) as exc:
             return Delivery(status="failed", error=f"{where}: {type(exc).__name__}")
         return delivery_of(response.status_code, response.body, dict(response.headers), where)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from okrsync.config import is_loopback
+from okrsync.errors import OkrsyncError
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
 
@@ -89,6 +90,8 @@ class TeamsChannel:
             response = self._client.post(url, json=message.payload)
         except LimitError as exc:
             return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
+        except OkrsyncError as exc:  # a credential variable not set: fixed by the next run
+            return Delivery(status="failed", error=f"{where}: {exc}")
         except httpx.TimeoutException:
             return Delivery(status="failed", error=f"{where}: no answer in {self.timeout:g}s")
         except httpx.HTTPError as exc:

@@ -33,6 +33,10 @@ def _run(args: argparse.Namespace) -> int:
     second_writes = result.summaries[1].writes
     verdict = "nothing to write, as it should be" if second_writes == 0 else "UNEXPECTED WRITES"
     print(f"Second run: {second_writes} writes ({verdict}).")
+    first_sent, second_sent = (
+        sum(c.sent for c in s.notifications.values()) for s in result.summaries
+    )
+    print(f"Notifications: {first_sent} sent by the first run, {second_sent} by the second.")
     print()
     print("Look at:")
     for name, what in (
@@ -40,10 +44,13 @@ def _run(args: argparse.Namespace) -> int:
         ("review.md", "the same review as Markdown"),
         ("summary.json", "both runs' summaries"),
         ("confluence-pages/", "every Confluence page as written, review pages included"),
+        ("notifications.jsonl", "every Teams card, Slack message and e-mail sent"),
+        ("emails/", "each e-mail's HTML part, as the owner sees it"),
+        ("notifications/", "the Teams channel, Slack and inbox as the receivers got them"),
         ("okrsync.toml", "the config used; run okrsync yourself with `okrsync sandbox serve`"),
     ):
         print(f"  {out / name}  ({what})")
-    return result.exit_code if second_writes == 0 else 1
+    return result.exit_code if second_writes == 0 and second_sent == 0 else 1
 
 
 def _parse_date(text: str) -> date:

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "okrsync.cli.report_cmd",
     "okrsync.cli.mapping_cmd",
     "okrsync.cli.sync_cmd",
+    "okrsync.cli.notify_cmd",
     "okrsync.cli.daemon_cmd",
     "okrsync.cli.setup_cmd",
     "okrsync.cli.sandbox_cmd",

@@ -40,6 +40,9 @@ def register(subparsers: Any) -> None:
     sync.add_argument("--source", help="only this source (by its name in the config)")
     sync.add_argument("--full", action="store_true", help="re-read everything, ignore cursors")
     sync.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sync.add_argument(
+        "--no-notify", action="store_true", help="send no notifications (see [notify])"
+    )
     sync.set_defaults(func=sync_command)
 
     lint = subparsers.add_parser(
@@ -106,6 +109,7 @@ def sync_command(args: argparse.Namespace) -> int:
                 stop_event=stop,
                 log=log,
                 progress=progress_for(sys.stderr, json_output=args.json),
+                notify=not args.no_notify,
             )
     except OkrsyncError as exc:
         print(f"okrsync: {redactor.text(str(exc))}", file=sys.stderr)
@@ -151,6 +155,9 @@ def print_summary(summary: SyncSummary, out: TextIO, redactor: Redactor) -> None
             f"{src.failed_writes:>7} {src.findings:>9}  {src.outcome}",
             file=out,
         )
+    for channel, counts in summary.notifications.items():
+        shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.model_dump().items() if v)
+        print(f"notifications via {channel}: {shown or 'nothing due'}", file=out)
     for error in summary.errors:
         print(f"error: {redactor.text(error)}", file=out)
     verb = "planned" if summary.dry_run else "written"

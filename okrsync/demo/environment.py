@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from okrsync.demo.company import demo_company
+from okrsync.demo.notifications import DemoReceivers, start_receivers
 from okrsync.model import Workspace
 from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
 
@@ -31,10 +32,13 @@ class DemoEnvironment:
     seeds: dict[str, SeedResult]
     config_path: Path
     env: dict[str, str] = field(default_factory=dict)
+    receivers: DemoReceivers | None = None
 
     def stop(self) -> None:
         for sandbox in self.sandboxes.values():
             sandbox.stop()
+        if self.receivers is not None:
+            self.receivers.stop()
 
     def save_state(self, out: Path) -> list[Path]:
         """Write each sandbox's whole state as JSON, and Confluence pages as plain HTML views."""
@@ -105,15 +109,17 @@ def start_demo_environment(
             sandboxes[name] = sandbox
             seeds[name] = sandbox.seed(workspace)
             env.update(seeds[name].env)
+        receivers = start_receivers(workspace)
     except BaseException:
         for sandbox in sandboxes.values():
             sandbox.stop()
         raise
+    env.update(receivers.env)
     config_path = out / "okrsync.toml"
-    document = config_document(seeds, out)
+    document = {**config_document(seeds, out), "notify": receivers.settings}
     header = (
         "# okrsync config for the demo sandboxes, written by `okrsync demo`.\n"
         "# Credentials are read from the environment variables named by the *_env options.\n"
     )
     config_path.write_text(header + tomli_w.dumps(document), encoding="utf-8")
-    return DemoEnvironment(workspace, sandboxes, seeds, config_path, env)
+    return DemoEnvironment(workspace, sandboxes, seeds, config_path, env, receivers)

@@ -16,6 +16,7 @@ from typing import Any
 
 from okrsync.config import load_config
 from okrsync.demo.environment import DemoEnvironment, start_demo_environment
+from okrsync.demo.notifications import record_deliveries
 from okrsync.log import Redactor, make_logger
 from okrsync.render.html import render_html
 from okrsync.render.markdown import render_markdown
@@ -54,8 +55,13 @@ def _sync_and_collect(env: DemoEnvironment, out: Path) -> DemoResult:
         redactor=Redactor.from_env(config.secret_env_names(), env.env),
     )
     environment = {**os.environ, **env.env}
+    (out / "notifications.jsonl").unlink(missing_ok=True)
     first = run_sync(config, log=quiet, env=environment)
+    sent = record_deliveries(first, out)
     second = run_sync(config, log=quiet, env=environment)
+    sent += record_deliveries(second, out)
+    if env.receivers is not None:
+        sent += env.receivers.save_views(out)
     lint = run_lint(config, source=REVIEW_SOURCE, log=quiet, env=environment)
     review = lint.reviews[REVIEW_SOURCE]
     files = [env.config_path]
@@ -69,13 +75,15 @@ def _sync_and_collect(env: DemoEnvironment, out: Path) -> DemoResult:
         "second_run": second.model_dump(mode="json"),
     }
     summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    files += [html_path, md_path, summary_path, *env.save_state(out)]
+    files += [html_path, md_path, summary_path, *env.save_state(out), *dict.fromkeys(sent)]
     return DemoResult(out, (first, second), review, tuple(files))
 
 
 def summary_table(result: DemoResult) -> str:
     """The short table the demo prints: per run and source, reads, writes and findings."""
-    rows = [("run", "source", "reads", "writes", "skipped", "failed", "findings", "requests")]
+    rows = [
+        ("run", "source", "reads", "writes", "skipped", "failed", "findings", "requests", "sent")
+    ]
     for label, summary in zip(("first", "second"), result.summaries, strict=True):
         for name, src in summary.sources.items():
             requests = src.requests.get("requests", "") if isinstance(src.requests, dict) else ""
@@ -89,6 +97,7 @@ def summary_table(result: DemoResult) -> str:
                     str(src.failed_writes),
                     str(src.findings),
                     str(requests),
+                    str(sum(c.sent for c in src.notifications.values())),
                 )
             )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -139,7 +139,10 @@ def kr_detail(kr: KeyResult, facts: Facts) -> str:
     unit = f" {kr.unit}" if kr.unit and kr.unit != "%" else (kr.unit or "")
     score = facts.evaluation.key_results.get(kr.id)
     health = HEALTH_WORDS.get(score.health, "") if score else ""
-    value = f"{_number(kr.current)}{unit} of {_number(kr.target)}{unit}"
+    if kr.kind == "milestone" or kr.target is None:
+        value = "done" if kr.done else "not done yet"
+    else:
+        value = f"{_number(kr.current)}{unit} of {_number(kr.target)}{unit}"
     return f"{value}, {health}" if health else value
 
 
@@ -309,24 +312,33 @@ def health_changes(
 
 def current_marks(facts: Facts) -> dict[str, str]:
     """The health of every scored record now, for the next run's comparison."""
-    marks = {k: v.health for k, v in facts.evaluation.key_results.items()}
-    marks.update({k: v.health for k, v in facts.evaluation.objectives.items()})
-    return {k: str(v) for k, v in marks.items()}
+    marks = {k: str(v.health) for k, v in facts.evaluation.key_results.items()}
+    marks.update({k: str(v.health) for k, v in facts.evaluation.objectives.items()})
+    marks.update(
+        {
+            f"win:{kr.id}": "reached" if reached(kr, facts) else "open"
+            for kr in facts.active_key_results()
+        }
+    )
+    return marks
+
+
+def reached(kr: KeyResult, facts: Facts) -> bool:
+    """The key result hit its target (score 1.0), or is a milestone marked done."""
+    score = facts.evaluation.key_results.get(kr.id)
+    return bool(score and score.score is not None and score.score >= 1.0) or (
+        kr.kind == "milestone" and bool(kr.done)
+    )
 
 
 def wins(
     facts: Facts, settings: NotifySettings, marks: dict[str, str], now: datetime
 ) -> list[Event]:
-    """(3) A key result reaching its target, or a milestone done: once per cycle."""
-    if not marks:
-        return []
+    """(3) A key result reaching its target, or a milestone done, since the last look: once
+    per cycle. Key results already there when notifications first looked are not news."""
     events: list[Event] = []
     for kr in facts.active_key_results():
-        score = facts.evaluation.key_results.get(kr.id)
-        reached = bool(score and score.score is not None and score.score >= 1.0) or (
-            kr.kind == "milestone" and bool(kr.done)
-        )
-        if not reached:
+        if marks.get(f"win:{kr.id}") != "open" or not reached(kr, facts):
             continue
         objective = facts.objective_of(kr)
         cycle = facts.cycles.get(objective.cycle or "") if objective else None

@@ -31,6 +31,7 @@ from okrsync.notify.channel import (
     Rendered,
     load_channel,
 )
+from okrsync.notify.counts import ChannelCounts
 from okrsync.notify.events import Facts, current_marks, due_events
 from okrsync.notify.message import Notice
 from okrsync.notify.routing import routes_for
@@ -38,15 +39,6 @@ from okrsync.notify.settings import NotifySettings, quiet_window
 from okrsync.state import OutboxEntry, StateStore
 
 GIVEN_UP_CODE = "NTF001"
-
-
-class ChannelCounts(BaseModel):
-    sent: int = 0
-    already_sent: int = Field(default=0, description="Sent in an earlier run of this period.")
-    quiet: int = Field(default=0, description="Held back by quiet hours; sent later.")
-    waiting: int = Field(default=0, description="Waiting for a Retry-After to run out.")
-    failed: int = Field(default=0, description="Failed this run; retried next run.")
-    given_up: int = 0
 
 
 class NotifySummary(BaseModel):
@@ -184,7 +176,7 @@ def notify_source(
 ) -> NotifySummary:
     """Queue the due events of one source and send every open message (see the module doc)."""
     summary = NotifySummary()
-    if not settings.enabled:
+    if not settings.enabled or (settings.sources is not None and source not in settings.sources):
         return summary
     marks = store.health_marks(source)
     facts = Facts.of(workspace, evaluation)
@@ -289,3 +281,55 @@ def _send_open(
             )
             counts.failed += 1
             summary.errors.append(delivery.error)
+
+
+class NotifyRun:
+    """Notifications for one sync run: the channels opened once, one call per source.
+
+    `source()` never raises: whatever goes wrong is in the returned summary, so a failing
+    channel can only make the run partial, never stop or undo page writes.
+    """
+
+    def __init__(
+        self,
+        settings: NotifySettings,
+        store: StateStore,
+        *,
+        env: Mapping[str, str],
+        clock: Callable[[], datetime],
+        log: Any,
+        loader: Callable[[str], Callable[[ChannelContext], Channel]] = load_channel,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.log = log
+        self.channels = ChannelSet(settings, env, clock, loader)
+
+    def source(self, name: str, workspace: Workspace, evaluation: Evaluation) -> NotifySummary:
+        try:
+            summary = notify_source(
+                name,
+                workspace,
+                evaluation,
+                store=self.store,
+                settings=self.settings,
+                channels=self.channels,
+                now=self.clock(),
+            )
+        except OkrsyncError as exc:
+            summary = NotifySummary(errors=[f"notifications: {exc}"])
+        for rendered in summary.delivered:
+            self.log.info(
+                "notification sent", channel=rendered.channel, to=rendered.to, kind=rendered.kind
+            )
+        for finding in summary.findings:
+            self.log.warning(
+                "notification given up", subject=finding.subject, problem=finding.message
+            )
+        for error in summary.errors:
+            self.log.warning("notification failed", problem=error)
+        return summary
+
+    def close(self) -> None:
+        self.channels.close()

@@ -116,6 +116,11 @@ class TeamSettings(Schedule):
 
 class NotifySettings(Frozen):
     enabled: bool = True
+    sources: tuple[str, ...] | None = Field(
+        default=None,
+        description="Sources whose OKRs notify (default: all); one is enough when two sources "
+        "hold the same people's OKRs.",
+    )
     defaults: Schedule = Schedule()
     events: dict[EventKind, bool] = Field(default={}, description="Per-event switches (on).")
     channels: dict[str, ChannelSettings] = {}

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from okrsync.config import Config, SourceConfig, resolve_connector
 from okrsync.connector import Connector, ConnectorContext, ConnectorFactory
@@ -21,6 +21,9 @@ from okrsync.errors import InterruptedRun
 from okrsync.log import Redactor, make_logger
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.state import StateStore
+
+if TYPE_CHECKING:
+    from okrsync.notify.notifier import NotifyRun
 
 Clock = Callable[[], datetime]
 ConnectorLoader = Callable[[str], ConnectorFactory]
@@ -64,6 +67,8 @@ class RunContext:
     persist: bool = True
     """False for --dry-run and lint: the store is read, never written."""
     progress: Progress | None = None
+    notifier: NotifyRun | None = None
+    """Sends due notifications after each source's writes (None: --no-notify, dry run)."""
 
     def connector(self, src: SourceConfig, mapping: MappingFile | None) -> Connector:
         """A connector for `src`, with the run's clock, environment, interruptible sleep and the

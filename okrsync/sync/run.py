@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from okrsync.config import Config, SourceConfig, missing_env, resolve_connector
 from okrsync.connector import Connector
@@ -150,6 +151,11 @@ def sync_source(
                 fresh_records=fresh,
             )
         summary.add_report(report)
+        if ctx.notifier is not None and summary.outcome in ("ok", "partial"):
+            review = built.review
+            summary.add_notifications(
+                ctx.notifier.source(src.name, review.workspace, review.evaluation)
+            )
     except InterruptedRun as exc:
         summary.fail(ExitCode.INTERRUPTED, str(exc))
     except AuthError as exc:
@@ -192,13 +198,15 @@ def run_sync(
     connector_loader: ConnectorLoader = resolve_connector,
     run_id: str | None = None,
     progress: Progress | None = None,
+    notify: bool = True,
 ) -> SyncSummary:
-    """Sync every enabled source (or `source`) once.
+    """Sync every enabled source (or `source`) once, then send its due notifications.
 
     The keyword arguments after `full` become the run context, built once here. Raises
     ConfigError (before any network call) for a bad mapping or a missing credential variable,
     LockedError when another run holds the lock, StateError for an unusable state store.
-    Everything else is reported in the returned summary and its `exit_code`.
+    Everything else is reported in the returned summary and its `exit_code`. `notify=False`
+    (`--no-notify`) sends nothing; a dry run never does.
     """
     args = RunArgs(clock, stop_event, env, log, connector_loader, run_id, progress)
     sources = config.selected(source)
@@ -241,4 +249,13 @@ def run_sync(
         with StateStore(config.state_path, readonly=True) as store:
             return run_all(args.context(config, store, persist=False))
     with run_lock(config.state_path), StateStore(config.state_path) as store:
-        return run_all(args.context(config, store, persist=True))
+        ctx = args.context(config, store, persist=True)
+        if not (notify and config.notify is not None and config.notify.enabled):
+            return run_all(ctx)
+        from okrsync.notify.notifier import NotifyRun
+
+        notifier = NotifyRun(config.notify, store, env=ctx.env, clock=ctx.clock, log=ctx.log)
+        try:
+            return run_all(replace(ctx, notifier=notifier))
+        finally:
+            notifier.close()

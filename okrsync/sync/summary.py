@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from okrsync.errors import ExitCode
 from okrsync.executor import ExecutionReport, WriteOutcome
 from okrsync.model import Finding
+from okrsync.notify.counts import ChannelCounts, total
 from okrsync.review import Review
+
+if TYPE_CHECKING:
+    from okrsync.notify.notifier import NotifySummary
 
 SourceOutcome = Literal["ok", "partial", "failed", "interrupted"]
 
@@ -61,6 +65,12 @@ class SourceSummary(BaseModel):
     write_outcomes: list[WriteOutcome] = Field(
         default=[], description="Every planned write and what happened to it."
     )
+    notifications: dict[str, ChannelCounts] = Field(
+        default={}, description="Per channel: sent, already sent, quiet, waiting, failed, given up."
+    )
+    delivered: list[Any] = Field(
+        default=[], exclude=True, description="The messages channels accepted (for the demo)."
+    )
 
     def fail(self, code: ExitCode, message: str) -> None:
         """Mark this source failed (or interrupted) with `code`, keeping `message`."""
@@ -89,6 +99,16 @@ class SourceSummary(BaseModel):
                     f"{self.dropped} record(s) could not be mapped; see the findings"
                 )
 
+    def add_notifications(self, result: NotifySummary) -> None:
+        """Count what notifying did; a failed or given-up message makes an ok run partial."""
+        self.notifications = dict(result.channels)
+        self.delivered = list(result.delivered)
+        self.errors.extend(result.errors)
+        self.errors.extend(f.message for f in result.findings)
+        if result.failed and self.outcome == "ok":
+            self.outcome = "partial"
+            self.exit_code = int(ExitCode.PARTIAL)
+
 
 class SyncSummary(BaseModel):
     """What a whole run did; `--json` prints this."""
@@ -110,6 +130,7 @@ class SyncSummary(BaseModel):
     errors: list[str] = []
     sources: dict[str, SourceSummary] = {}
     requests: dict[str, dict[str, Any]] = {}
+    notifications: dict[str, ChannelCounts] = {}
 
 
 class LintResult(BaseModel):
@@ -166,4 +187,5 @@ def summarise(
         errors=[f"{p.source}: {e}" for p in parts for e in p.errors],
         sources=dict(results),
         requests={p.source: p.requests for p in parts},
+        notifications=total([p.notifications for p in parts]),
     )

@@ -94,7 +94,9 @@ class SlackReceiver(HttpReceiver):
     def add_user(self, email: str) -> str:
         return self.users.setdefault(email.lower(), f"U{len(self.users) + 1:08d}")
 
-    def setup(self, labels: list[str]) -> ReceiverSetup:
+    def setup(self, labels: list[str], people: tuple[str, ...] = ()) -> ReceiverSetup:
+        for email in people:
+            self.add_user(email)
         env = {BOT_TOKEN_ENV: self.bot_token}
         targets: dict[str, str] = {}
         for label in labels:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import secrets
 import socket
 import threading
@@ -71,6 +72,11 @@ class _Handler:
         return "250 OK queued"
 
 
+# aiosmtpd logs each session's AUTH-without-TLS and login_data notices; the demo's terminal
+# and the test output are not the place for them.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
+
+
 class _Controller(Controller):
     """aiosmtpd's controller, quiet about AUTH without TLS: this server only listens on
     127.0.0.1, where there is nothing to eavesdrop on."""
@@ -127,7 +133,7 @@ class SmtpReceiver:
         if controller is not None:
             controller.stop()
 
-    def setup(self, labels: list[str]) -> ReceiverSetup:
+    def setup(self, labels: list[str], people: tuple[str, ...] = ()) -> ReceiverSetup:
         options = {
             "type": "email",
             "host": "127.0.0.1",

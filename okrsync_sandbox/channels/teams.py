@@ -78,7 +78,7 @@ class TeamsReceiver(HttpReceiver):
             f"&sv=1.0&sig={sig}"
         )
 
-    def setup(self, labels: list[str]) -> ReceiverSetup:
+    def setup(self, labels: list[str], people: tuple[str, ...] = ()) -> ReceiverSetup:
         env: dict[str, str] = {}
         targets: dict[str, str] = {}
         for label in labels:
