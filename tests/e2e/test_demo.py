@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import email
 import json
 import subprocess
 import sys
+from email.policy import default as default_policy
 from pathlib import Path
 
 from lxml import html
@@ -58,3 +60,23 @@ def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> No
     assert len(pages) > 40 and reviews
     state = json.loads((out / "confluence-sandbox.json").read_text(encoding="utf-8"))
     assert state  # the whole emulator state was saved
+
+    # Notifications: all three channels from the first run, nothing from the repeat sync.
+    sent = [
+        json.loads(line)
+        for line in (out / "notifications.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert {m["run"] for m in sent} == {first["run_id"]}
+    assert {m["channel"] for m in sent} == {"teams", "slack", "email"}
+    cards = [m["payload"] for m in sent if m["channel"] == "teams"]
+    assert all(c["attachments"][0]["content"]["type"] == "AdaptiveCard" for c in cards)
+    assert all(m["payload"]["blocks"] for m in sent if m["channel"] == "slack")
+    mails = [
+        email.message_from_string(m["payload"], policy=default_policy)
+        for m in sent
+        if m["channel"] == "email"
+    ]
+    assert all(m["To"] and m["Subject"] and m.is_multipart() for m in mails)
+    assert len(list((out / "emails").glob("*.html"))) == len(mails)
+    assert "Notifications: " in proc.stdout and "0 by the second" in proc.stdout
+    assert all(c["sent"] == 0 for c in second["notifications"].values())

@@ -26,12 +26,16 @@ def _ref(page: str) -> SourceRef:
 
 
 def workspace(
-    *, current: float = 40.0, title: str = "Win 12 new logos", checked: datetime | None = None
+    *,
+    current: float = 40.0,
+    title: str = "Win 12 new logos",
+    checked: datetime | None = None,
+    cycle: Cycle = CYCLE,
 ) -> Workspace:
     """Sales (Ana owns a KR that is behind, Ben has no e-mail) and Ops (Cem, on track)."""
     checked = checked or datetime(2026, 1, 20, tzinfo=UTC)
     return Workspace(
-        cycles=(CYCLE,),
+        cycles=(cycle,),
         people=(
             Person(id="u-ana", name="Ana Silva", email="ana@northwind.example"),
             Person(id="u-ben", name="Ben Okafor"),
@@ -43,7 +47,7 @@ def workspace(
                 title="Grow the mid-market",
                 team="Sales",
                 owners=("u-ana",),
-                cycle="q1",
+                cycle=cycle.id,
                 source=_ref("o-sales"),
             ),
             Objective(
@@ -51,7 +55,7 @@ def workspace(
                 title="Run a calmer support desk",
                 team="Ops",
                 owners=("u-cem",),
-                cycle="q1",
+                cycle=cycle.id,
                 source=_ref("o-ops"),
             ),
         ),
@@ -127,7 +131,8 @@ def make_world(tmp: Path, teams: TeamsReceiver, slack: SlackReceiver, smtp: Smtp
     team_setup = teams.setup(["Sales", "Ops"])
     slack_setup = slack.setup(["Sales"])
     mail_setup = smtp.setup([])
-    slack.add_user("ana@northwind.example")
+    for address in ("ana@northwind.example", "cem@northwind.example"):
+        slack.add_user(address)
     env = {**team_setup.env, **slack_setup.env, **mail_setup.env}
     notify = {
         "defaults": {"timezone": "Europe/Berlin", "quiet_hours": "20:00-08:00"},

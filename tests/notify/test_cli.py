@@ -1,0 +1,168 @@
+"""The command line end to end: a Notion sandbox as the source, the receivers as the channels."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from okrsync.model import Cycle
+from okrsync.notify.settings import WEEKDAYS
+from okrsync.sandbox import FaultPlan, load_sandbox
+from okrsync_sandbox.channels.slack import SlackReceiver
+from okrsync_sandbox.channels.smtp import SmtpReceiver
+from okrsync_sandbox.channels.teams import TeamsReceiver
+
+from .world import make_world, workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Site:
+    config: Path
+    env: dict[str, str]
+    teams: TeamsReceiver
+    slack: SlackReceiver
+    smtp: SmtpReceiver
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "okrsync.cli.main", *args, "--config", str(self.config)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=ROOT,
+            env=self.env,
+        )
+
+    def secrets(self) -> list[str]:
+        return [v for k, v in self.env.items() if k.startswith("OKRSYNC_SANDBOX_")]
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, teams: TeamsReceiver, slack: SlackReceiver, smtp: SmtpReceiver
+) -> Iterator[Site]:
+    sandbox = load_sandbox("notion")()
+    sandbox.start()
+    try:
+        today = datetime.now(UTC).date()
+        current = Cycle(
+            id="now",
+            name="This quarter",
+            start=today - timedelta(days=30),
+            end=today + timedelta(days=60),
+        )
+        seed = sandbox.seed(workspace(cycle=current))
+        world = make_world(tmp_path, teams, slack, smtp)
+        notify = {
+            **world.notify,
+            "defaults": {
+                "digest_day": WEEKDAYS[today.weekday()],
+                "digest_hour": 0,
+                "quiet_hours": "",
+            },
+        }
+        document = {
+            "state_path": str(tmp_path / "state.db"),
+            "sources": {
+                "notion": {
+                    "connector": "notion",
+                    "mapping": str(seed.mapping),
+                    "options": {**seed.options, "requests_per_second": 50},
+                }
+            },
+            "notify": notify,
+        }
+        config = tmp_path / "okrsync.toml"
+        config.write_text(tomli_w.dumps(document), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OKRSYNC_", "SLACK"))}
+        env.update({**seed.env, **world.env, "PYTHONPATH": str(ROOT)})
+        yield Site(config, env, teams, slack, smtp)
+    finally:
+        sandbox.stop()
+
+
+def _no_secrets(site: Site, *results: subprocess.CompletedProcess[str]) -> None:
+    for result in results:
+        for secret in site.secrets():
+            assert secret not in result.stdout and secret not in result.stderr
+
+
+def test_dry_run_shows_who_gets_what_and_sends_nothing(site: Site) -> None:
+    result = site.run("notify", "--dry-run")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "-> teams to Sales (team digest)" in result.stdout
+    assert "Weekly OKR digest: Sales" in result.stdout
+    assert "-> email to ceo@northwind.example (leadership digest)" in result.stdout
+    assert "u-ana" not in result.stdout  # no raw ids
+    assert site.teams.received() == [] and site.smtp.received() == []
+    _no_secrets(site, result)
+
+
+def test_sync_sends_once_and_the_repeat_sync_sends_nothing(site: Site) -> None:
+    first = site.run("sync", "--json")
+    assert first.returncode == 0, first.stderr[-2000:]
+    counts = json.loads(first.stdout)["notifications"]
+    assert counts["teams"]["sent"] == 2 and counts["email"]["sent"] >= 3
+    assert counts["slack"]["sent"] >= 2
+    got = (len(site.teams.received()), len(site.slack.received()), len(site.smtp.received()))
+    second = site.run("sync", "--json")
+    assert second.returncode == 0
+    again = json.loads(second.stdout)["notifications"]
+    assert all(c["sent"] == 0 for c in again.values())
+    assert again["teams"]["already_sent"] == 2
+    assert (
+        len(site.teams.received()),
+        len(site.slack.received()),
+        len(site.smtp.received()),
+    ) == got
+    # And `okrsync notify` agrees there is nothing left.
+    third = site.run("notify")
+    assert third.returncode == 0 and "sent" not in third.stdout.replace("already sent", "")
+    _no_secrets(site, first, second, third)
+
+
+def test_no_notify_sends_nothing(site: Site) -> None:
+    result = site.run("sync", "--no-notify", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["notifications"] == {}
+    assert site.teams.received() == [] and site.smtp.received() == []
+
+
+def test_a_failing_channel_makes_the_run_partial_but_never_blocks_pages(site: Site) -> None:
+    site.teams.set_faults(FaultPlan(rates={"503": 1.0}))
+    first = site.run("sync", "--json")
+    summary = json.loads(first.stdout)
+    assert first.returncode == 1 and summary["writes"] > 0
+    assert summary["notifications"]["teams"]["failed"] == 2
+    assert summary["notifications"]["email"]["sent"] >= 3
+    site.teams.set_faults(None)
+    second = site.run("sync", "--json")
+    assert second.returncode == 0
+    assert json.loads(second.stdout)["notifications"]["teams"]["sent"] == 2
+    assert [m.error for m in site.teams.received()] == ["", ""]
+    _no_secrets(site, first, second)
+
+
+def test_notify_test_reaches_every_team_channel_and_an_address(site: Site) -> None:
+    teams = site.run("notify", "test", "--channel", "teams")
+    assert teams.returncode == 0, teams.stderr
+    assert sorted(m.to for m in site.teams.received()) == ["Ops", "Sales"]
+    assert "okrsync test message" in json.dumps(site.teams.received()[0].payload)
+    mail = site.run("notify", "test", "--channel", "email", "--to", "ops@northwind.example")
+    assert mail.returncode == 0 and "email -> ops@northwind.example: sent" in mail.stdout
+    assert [m.to for m in site.smtp.received()] == ["ops@northwind.example"]
+    unknown = site.run("notify", "test", "--channel", "pager")
+    assert unknown.returncode == 2 and "configured: email, slack, teams" in unknown.stderr
+    _no_secrets(site, teams, mail, unknown)
