@@ -121,10 +121,10 @@ def render_results(results: dict[str, NotifySummary], *, dry_run: bool, as_json:
 
     counts = total([r.channels for r in results.values()])
     if as_json:
-        document = {
+        document: dict[str, Any] = {
             "channels": {k: v.model_dump() for k, v in counts.items()},
             "errors": [e for r in results.values() for e in r.errors],
-            "given_up": [f.model_dump(mode="json") for r in results.values() for f in r.findings],
+            "given_up": [f._asdict() for r in results.values() for f in r.findings],
         }
         if dry_run:
             document["planned"] = [

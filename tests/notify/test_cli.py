@@ -106,8 +106,15 @@ def test_dry_run_shows_who_gets_what_and_sends_nothing(site: Site) -> None:
     assert "Weekly OKR digest: Sales" in result.stdout
     assert "-> email to ceo@northwind.example (leadership digest)" in result.stdout
     assert "u-ana" not in result.stdout  # no raw ids
+    as_json = site.run("notify", "--dry-run", "--json")
+    planned = json.loads(as_json.stdout)["planned"]
+    assert {(p["channel"], p["to"], p["kind"]) for p in planned} >= {
+        ("teams", "Sales", "team_digest"),
+        ("slack", "Sales", "team_digest"),
+        ("email", "ana@northwind.example", "owner_digest"),
+    }
     assert site.teams.received() == [] and site.smtp.received() == []
-    _no_secrets(site, result)
+    _no_secrets(site, result, as_json)
 
 
 def test_sync_sends_once_and_the_repeat_sync_sends_nothing(site: Site) -> None:
