@@ -30,7 +30,7 @@ What it checks:
 - plan: pure (no request, the same writes twice) and idempotent (after applying, a fresh pull
   and plan only finds writes already in place);
 - generated pages are found again by their marker by a connector that remembers nothing (the
-  state store lost): no duplicate;
+  state store lost): no duplicate; a changed review rewrites its pages in place;
 - a create the server applied before the connection dropped is not duplicated;
 - one page the account may not edit (403) fails alone (`AccessDenied` naming it), the others
   are written;
@@ -335,6 +335,25 @@ class ConnectorContract:
         stranger = site.connector()  # a new process with no state store: it knows no page id
         assert {stranger.apply(write).status for write in pages} == {"unchanged"}
         assert Counter(site.sandbox.page_titles()) == titles
+
+    def test_a_changed_review_rewrites_its_pages_in_place(
+        self, site: ContractSite, clock: ManualClock
+    ) -> None:
+        connector = site.connector()
+        review = site.review(list(connector.pull(None)))
+        first = [w for w in connector.plan(review) if w.kind == "page"]
+        for write in first:
+            assert connector.apply(write).status == "applied"
+        titles = Counter(site.sandbox.page_titles())
+        clock.advance(7 * 24 * 3600)  # a week later the figures and the review differ
+        later = site.connector()
+        review = site.review(list(later.pull(None)))
+        second = [w for w in later.plan(review) if w.kind == "page"]
+        assert [w.target for w in second] == [w.target for w in first]
+        assert all(a.content_hash != b.content_hash for a, b in zip(first, second, strict=True))
+        assert [later.apply(write).status for write in second] == ["applied"] * len(second)
+        assert Counter(site.sandbox.page_titles()) == titles, "rewritten, not created anew"
+        assert {site.connector().apply(write).status for write in second} == {"unchanged"}
 
     def test_a_create_applied_before_the_connection_dropped_is_not_duplicated(
         self, site: ContractSite
