@@ -125,13 +125,15 @@ class NotionApi:
         *args: Any,
         subject: str = "",
         idempotent: bool | None = None,
+        expect: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Run one SDK call through the HTTP policy and error translation.
 
         `endpoint` names it in the stats ("data_sources.query"); `subject` names the page,
         database or block it is about, for error messages. `idempotent` defaults to True for
-        GET, PATCH and DELETE.
+        GET, PATCH and DELETE. `expect` is the answer's `object` ("database", "page", ...):
+        anything else is an UnexpectedAnswer, never an empty object.
         """
         where = f"Notion {endpoint} ({subject})" if subject else f"Notion {endpoint}"
 
@@ -148,10 +150,13 @@ class NotionApi:
             retry_conflict=method != "GET",
             translate=translate,
         )
-        if not isinstance(response, dict):
+        if not isinstance(response, dict) or (
+            expect is not None and response.get("object") != expect
+        ):
             raise UnexpectedAnswer(
-                f"{where}: the answer is not a JSON object",
-                hint="a Notion API or proxy fault; the next run reads again",
+                f"{where}: the answer is not a Notion {expect or 'JSON object'}",
+                hint="a Notion API or proxy fault (or base_url is not Notion's API); the next "
+                "run reads again",
             )
         return response
 
@@ -195,6 +200,7 @@ class NotionApi:
             self.client.databases.retrieve,
             database_id,
             subject=f"database {database_id}",
+            expect="database",
         )
 
     def retrieve_data_source(self, data_source_id: str) -> dict[str, Any]:
@@ -204,6 +210,7 @@ class NotionApi:
             self.client.data_sources.retrieve,
             data_source_id,
             subject=f"data source {data_source_id}",
+            expect="data_source",
         )
 
     def update_data_source(self, data_source_id: str, properties: dict[str, Any]) -> dict[str, Any]:
@@ -288,7 +295,12 @@ class NotionApi:
 
     def retrieve_page(self, page_id: str) -> dict[str, Any]:
         return self.call(
-            "pages.retrieve", "GET", self.client.pages.retrieve, page_id, subject=f"page {page_id}"
+            "pages.retrieve",
+            "GET",
+            self.client.pages.retrieve,
+            page_id,
+            subject=f"page {page_id}",
+            expect="page",
         )
 
     def update_page(self, page_id: str, **kwargs: Any) -> dict[str, Any]:

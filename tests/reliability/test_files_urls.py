@@ -3,7 +3,8 @@
 - Under umask 022 the state store, its WAL and shared-memory files and the lock file are
   created 0600 (checked on a run killed mid-write, when the WAL is certain to exist).
 - A base URL over plain http to a non-loopback host, or to a host that is not the vendor's
-  API, is refused before any request (exit 2, config error).
+  API, or one the HTTP libraries could read as different hosts (a backslash) or that carries
+  credentials (user:pass@), is refused before any request (exit 2, config error).
 - A server that redirects to another host (127.0.0.2, still loopback) must not receive the
   Authorization header or the token; okrsync does not read or write through such a redirect.
 """
@@ -64,24 +65,32 @@ def test_state_wal_and_lock_files_are_private_under_umask_022(rig: Rig, figures:
 
 
 REFUSED = [
-    ("notion", "base_url", "http://api.notion.com"),
-    ("notion", "base_url", "http://192.0.2.10:8080"),
-    ("notion", "base_url", "https://api.notion.com.attacker.example"),
-    ("notion", "base_url", "https://example.com/v1"),
-    ("confluence", "url", "http://wiki.example.com/wiki"),
-    ("confluence", "url", "ftp://wiki.example.com/wiki"),
+    ("notion", "base_url", "http://api.notion.com", None),
+    ("notion", "base_url", "http://192.0.2.10:8080", None),
+    ("notion", "base_url", "https://api.notion.com.attacker.example", None),
+    ("notion", "base_url", "https://example.com/v1", None),
+    ("confluence", "url", "http://wiki.example.com/wiki", None),
+    ("confluence", "url", "ftp://wiki.example.com/wiki", None),
+    # read as 127.0.0.1 by urllib.parse and httpx, as wiki.example.com by requests (urllib3)
+    ("confluence", "url", "http://wiki.example.com\\@127.0.0.1/wiki", "backslash"),
+    ("notion", "base_url", "https://api.notion.com\\@127.0.0.1", "backslash"),
+    # credentials in a URL: a config error that never repeats them
+    ("confluence", "url", "https://admin:hunter2@acme.atlassian.net/wiki", "user name or password"),
+    ("notion", "base_url", "https://hunter2@api.notion.com", "user name or password"),
 ]
 
 
-@pytest.mark.parametrize(("source", "key", "url"), REFUSED, ids=[r[2] for r in REFUSED])
-def test_http_and_unknown_hosts_are_refused(
-    rig: Rig, figures: Any, source: str, key: str, url: str
+@pytest.mark.parametrize(("source", "key", "url", "said"), REFUSED, ids=[r[2] for r in REFUSED])
+def test_http_unknown_hosts_and_ambiguous_urls_are_refused(
+    rig: Rig, figures: Any, source: str, key: str, url: str, said: str | None
 ) -> None:
     before = rig.requests()[source]
     rig.write_config(**{source: {key: url}})
     code, summary, log = rig.cli_sync()
     assert code == ExitCode.CONFIG, (code, summary, log[-2000:])
-    assert url in log or url in str(summary)
+    shown = said or url
+    assert shown in log or shown in str(summary)
+    assert "hunter2" not in log + str(summary)
     assert rig.requests()[source] == before  # refused before any request to it
     figures(faults={"bad base URL": url}, requests=0, outcome=f"exit {code} before any request")
 
