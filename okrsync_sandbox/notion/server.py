@@ -161,15 +161,10 @@ class NotionSandbox(Emulator):
     # ----------------------------------------------------------------- one request
 
     def respond(self, incoming: Incoming) -> Outgoing:
-        headers = {name.lower(): value for name, value in incoming.headers.items()}
-        target = incoming.path + (f"?{incoming.query}" if incoming.query else "")
-        return self.handle(incoming.method, target, headers, incoming.body).outgoing()
-
-    def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
-    ) -> Answer:
         """Answer one request (logged and counted before the answer goes out)."""
-        path, _, query = raw_path.partition("?")
+        method, path, query = incoming.method, incoming.path, incoming.query
+        headers = {name.lower(): value for name, value in incoming.headers.items()}
+        raw_body = incoming.body
         try:
             endpoint = route(method, path)[0]
         except ApiError:
@@ -185,7 +180,7 @@ class NotionSandbox(Emulator):
             if limited:
                 fault = "rate_limit"
         self.log.record(self.clock(), method, path, endpoint, answer.status, fault)
-        return answer
+        return answer.outgoing()
 
     def _answer(
         self,
