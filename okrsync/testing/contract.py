@@ -134,9 +134,13 @@ class ContractSite:
             )
         self.sandbox: ContractSandbox = built
         self.sandbox.start()
-        self.workspace = target.workspace()
-        self.seed: SeedResult = self.sandbox.seed(self.workspace)
-        self.mapping: MappingFile = load_mapping(self.seed.mapping)
+        try:
+            self.workspace = target.workspace()
+            self.seed: SeedResult = self.sandbox.seed(self.workspace)
+            self.mapping: MappingFile = load_mapping(self.seed.mapping)
+        except BaseException:
+            self.sandbox.stop()  # the fixture's teardown never runs for a site not built
+            raise
 
     def options(self, **extra: Any) -> dict[str, Any]:
         return {**self.seed.options, **self.target.options, **extra}
