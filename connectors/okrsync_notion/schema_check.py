@@ -91,11 +91,13 @@ def mapped_property_problems(
     problems: list[Problem] = []
     available = ", ".join(sorted(source.properties)) or "none"
     specs = list(coll.fields.items())
-    specs_where = [("where", coll.where.field)] if coll.where is not None else []
-    wanted = [(canonical, spec.field) for canonical, spec in specs if spec.field] + specs_where
-    for canonical, name in wanted:
-        if name is None or name.startswith(PSEUDO_PREFIX):
+    specs_where = [("where", (coll.where.field,))] if coll.where is not None else []
+    wanted = [(canonical, spec.names) for canonical, spec in specs if spec.field] + specs_where
+    for canonical, names in wanted:
+        if not names or names[0].startswith(PSEUDO_PREFIX):
             continue
+        # With aliases, the database needs one of the names; the first it has is checked.
+        name = next((n for n in names if n in source.properties), names[0])
         prop = source.properties.get(name)
         if prop is None:
             problems.append(

@@ -25,18 +25,16 @@ from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import SeedResult
 
 from .seed import (
-    MAPPING,
     OKR_LABEL,
     SPACE_KEY,
     SPACE_NAME,
-    TOKEN_ENV,
-    USER_ENV,
     VARIANTS,
     _add_people,
     _page_once,
     _PageWriter,
     format_number,
     slug,
+    space_seed_result,
     text,
 )
 
@@ -342,19 +340,10 @@ def seed_mixed_wiki(sandbox: ConfluenceSandbox, workspace: Workspace | None = No
             SPACE_KEY, MEETING_NOTES_TITLE, MEETING_NOTES_BODY, parent, labels=(OKR_LABEL,)
         )
         ids["meeting-notes"] = notes.id
-    return SeedResult(
-        connector="confluence",
-        options={
-            "url": sandbox.url,
-            "deployment": sandbox.deployment,
-            "username_env": USER_ENV,
-            "token_env": TOKEN_ENV,
-            "space": SPACE_KEY,
-            "objectives": {"label": OKR_LABEL},
-            "key_results": "auto",
-            "review_parent": reviews,
-        },
-        mapping=MAPPING,
-        env={USER_ENV: sandbox.username, TOKEN_ENV: sandbox.token},
-        ids=ids,
+    return space_seed_result(
+        sandbox,
+        ids,
+        objectives={"label": OKR_LABEL},
+        key_results="auto",
+        review_parent=reviews,
     )

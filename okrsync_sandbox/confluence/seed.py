@@ -354,6 +354,19 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
                 page.created_at = min(page.created_at, max(edits))
             for kr in key_results:
                 ids[kr.id] = f"{page_id}#kr-{slug(kr.title)}"
+    return space_seed_result(
+        sandbox,
+        ids,
+        objectives={"cql": f"label = {OKR_LABEL} AND space = {SPACE_KEY}"},
+        review_parent=reviews_page,
+    )
+
+
+def space_seed_result(
+    sandbox: ConfluenceSandbox, ids: dict[str, str], **options: object
+) -> SeedResult:
+    """What okrsync needs to read the seeded `OKR` space: the sandbox's URL and credentials
+    (by variable), the shipped mapping, and `options` (objectives locator, review parent...)."""
     return SeedResult(
         connector="confluence",
         options={
@@ -362,8 +375,7 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
             "username_env": USER_ENV,
             "token_env": TOKEN_ENV,
             "space": SPACE_KEY,
-            "objectives": {"cql": f"label = {OKR_LABEL} AND space = {SPACE_KEY}"},
-            "review_parent": reviews_page,
+            **options,
         },
         mapping=MAPPING,
         env={USER_ENV: sandbox.username, TOKEN_ENV: sandbox.token},

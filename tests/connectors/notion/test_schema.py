@@ -204,3 +204,30 @@ def test_pull_refuses_a_mapping_that_does_not_fit_before_reading_any_row(
     assert not [e for e in sandbox.request_log() if e.path.endswith("/query")]
     # the shipped mapping itself fits, and pulls
     assert list(make_connector(template_mapping, **options).pull(None))
+
+
+def test_a_field_read_through_an_alias_needs_only_the_alias(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    db, _ = sandbox.store.create_database(
+        "Ziele", properties={"Ziel": {"title": {}}, "Verantwortlich": {"people": {}}}
+    )
+    owners = FieldSpec(field="Owner", aliases=("Verantwortlich",))
+    mapping = Mapping(
+        collections={
+            "objectives": CollectionMap(
+                source=db, fields={"title": FieldSpec(field="Ziel"), "owners": owners}
+            )
+        }
+    )
+    assert make_connector(mapping).check() == []
+    missing = FieldSpec(field="Owner", aliases=("Besitzer",))
+    mapping = Mapping(
+        collections={
+            "objectives": CollectionMap(
+                source=db, fields={"title": FieldSpec(field="Ziel"), "owners": missing}
+            )
+        }
+    )
+    (problem,) = make_connector(mapping).check()
+    assert problem.severity == "error" and "'Owner'" in problem.message
