@@ -94,6 +94,11 @@ class ConfluenceConnector:
                     keys.setdefault(key_form(name), f"outputs.{collection}.{output}")
         return keys
 
+    def missing_outputs(self) -> list[tuple[str, str, str]]:
+        """Nothing for `mapping infer --apply` to add: okrsync creates its own Page Properties
+        macro with the outputs on each page as it writes them."""
+        return []
+
     # --- reading ------------------------------------------------------------------------------
 
     def pull(self, since: datetime | None) -> Iterator[SourceRecord]:

@@ -301,7 +301,11 @@ def _apply_outputs(
         if not callable(lister):
             missing = missing_outputs(mapping, schema)
         if not missing:
-            print(f"every output property of {origin} exists already; nothing to add", file=out)
+            print(
+                f"nothing to add: the outputs named in {origin} exist already, or the "
+                f"{connector.name} connector creates them as it writes",
+                file=out,
+            )
             return int(ExitCode.OK)
         print(f"--apply will add these output properties (named in {origin}):", file=sys.stderr)
         for item in missing:

@@ -217,3 +217,37 @@ def test_an_output_named_like_a_key_the_pages_have_is_refused_by_doctor_and_sync
     assert run.returncode == 2, run.stdout + run.stderr
     assert "second 'Status' row" in run.stdout + run.stderr
     assert {p.id: p.version for p in sandbox.store.all_pages()} == versions, "nothing written"
+
+
+def test_infer_from_the_command_line_drafts_aliases_and_apply_adds_nothing(
+    wiki: tuple[ConfluenceSandbox, SeedResult], tmp_path: Path
+) -> None:
+    sandbox, seed = wiki
+    document = {
+        "state_path": str(tmp_path / "state.db"),
+        "sources": {
+            "confluence": {
+                "connector": "confluence",
+                "mapping": "my-mapping.yaml",  # not written yet: infer drafts it
+                "options": seed.options,
+            }
+        },
+    }
+    config = tmp_path / "okrsync.toml"
+    config.write_text(tomli_w.dumps(document))
+    versions = {p.id: p.version for p in sandbox.store.all_pages()}
+    argv = ["mapping", "infer", "--config", str(config), "--source", "confluence"]
+    run = subprocess.run(
+        okrsync_argv(*argv, "--out", str(tmp_path / "my-mapping.yaml"), "--apply", "--yes"),
+        capture_output=True,
+        text=True,
+        env=cli_env(seed.env),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "nothing to add" in run.stdout, "Confluence outputs live in okrsync's own macro"
+    draft = (tmp_path / "my-mapping.yaml").read_text(encoding="utf-8")
+    assert 'owners: ["Owner", "Verantwortlich"]' in draft
+    assert "1 page: no keys; no key results" in draft
+    assert {p.id: p.version for p in sandbox.store.all_pages()} == versions
