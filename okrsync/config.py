@@ -115,10 +115,42 @@ class NamedSourceFile(SourceFile):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+class DestinationFile(Frozen):
+    """One `[destinations.<name>]` table: a place the organisation's reviews are published to,
+    independent of where the OKRs are read (a Confluence space and parent page, a Notion
+    parent page)."""
+
+    connector: str = Field(description="Installed connector name (notion, confluence).")
+    options: dict[str, Any] = Field(
+        default={},
+        description="Connector options naming the place: Confluence url, space, review_parent; "
+        "Notion review_parent. Credentials only by env var name: keys ending in _env.",
+    )
+    enabled: bool = True
+    per_team: bool = Field(default=False, description="Also a review page per team and cycle.")
+    review_title: str = Field(default="OKR Review {cycle}", description="{cycle}, {team}.")
+    team_review_title: str = "OKR Review {cycle} - {team}"
+
+
+class OrganisationSettings(Frozen):
+    """How the sources of one config relate."""
+
+    combine: bool = Field(
+        default=True,
+        description="All enabled sources form one organisation: one workspace for scoring, "
+        "alignment, rules and reviews. false: each source is reviewed on its own, as separate "
+        "organisations (unrelated workspaces synced from one config); destinations need true.",
+    )
+
+
 class ConfigFile(Frozen):
     """The shape of okrsync.toml, as written by people (and as its JSON Schema shows)."""
 
     sources: dict[str, SourceFile] | list[NamedSourceFile]
+    destinations: dict[str, DestinationFile] = Field(
+        default={}, description="Where the organisation's review pages are published."
+    )
+    organisation: OrganisationSettings = OrganisationSettings()
     scoring: ScoringSettings = ScoringSettings()
     rules: dict[str, Any] = Field(default={}, description="Rule selection and thresholds.")
     state_path: str | None = Field(
@@ -149,6 +181,20 @@ class SourceConfig(Frozen):
         return env_names(self.options)
 
 
+class DestinationConfig(Frozen):
+    """A review destination after resolution; it writes review pages only, never outputs."""
+
+    name: str
+    connector: str
+    options: dict[str, Any] = {}
+    writeback: Writeback = Writeback(pages=False)
+    enabled: bool = True
+
+    def env_names(self) -> list[str]:
+        """Environment variables this destination reads its credentials from."""
+        return env_names(self.options)
+
+
 class Config(BaseModel):
     """The validated config the engine runs on."""
 
@@ -156,6 +202,8 @@ class Config(BaseModel):
 
     path: Path
     sources: tuple[SourceConfig, ...]
+    destinations: tuple[DestinationConfig, ...] = ()
+    organisation: OrganisationSettings = OrganisationSettings()
     scoring: ScoringSettings = ScoringSettings()
     rules: Any = Field(default=None, description="okrsync.rules.RuleSettings (or a dict).")
     state_path: Path
@@ -181,9 +229,14 @@ class Config(BaseModel):
             return [self.source(name)]
         return [s for s in self.sources if s.enabled]
 
+    def selected_destinations(self) -> list[DestinationConfig]:
+        """The review destinations a run publishes to."""
+        return [d for d in self.destinations if d.enabled]
+
     def secret_env_names(self) -> list[str]:
         """Every environment variable named by a *_env option, for log redaction."""
         names = {n for s in self.sources for n in s.env_names()}
+        names.update(n for d in self.destinations for n in d.env_names())
         if self.notify is not None:
             names.update(self.notify.env_names())
         return sorted(names)
@@ -208,11 +261,13 @@ def default_state_path() -> Path:
 def missing_env(config: Config, env: Mapping[str, str], source: str | None = None) -> list[str]:
     """One message per credential variable that is named in the config but not set."""
     problems = []
-    for src in config.selected(source):
-        for name in src.env_names():
+    writers = [(f"sources.{s.name}", s.env_names()) for s in config.selected(source)]
+    writers += [(f"destinations.{d.name}", d.env_names()) for d in config.selected_destinations()]
+    for key, names in writers:
+        for name in names:
             if not env.get(name):
                 problems.append(
-                    f"sources.{src.name}: environment variable {name} is not set "
+                    f"{key}: environment variable {name} is not set "
                     f"(fix: export {name}=... before running okrsync)"
                 )
     return problems
@@ -245,17 +300,29 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     base = path.parent
     file: ConfigFile | None = None
     try:
-        file = ConfigFile.model_validate({**data, "sources": {}})
+        file = ConfigFile.model_validate({**data, "sources": {}, "destinations": {}})
     except ValidationError as exc:
         problems.extend(_pydantic_problems(exc))
     sources = _resolve_sources(data.get("sources"), base, problems)
+    destinations = _resolve_destinations(data.get("destinations"), sources, problems)
     rules = _validate_rules(data.get("rules", {}), problems)
+    if file is not None and destinations and not file.organisation.combine:
+        problems.append(
+            "destinations: need organisation.combine = true (the review they publish is the "
+            "organisation's; fix: remove `combine = false` or the destinations)"
+        )
+    if not problems:
+        from okrsync.collisions import config_collisions
+
+        problems.extend(config_collisions(sources, destinations))
     if problems or file is None:
         raise ConfigError(f"{path}: invalid config", problems=problems, hint=_HINT)
     state_path = _resolve_path(file.state_path, base) if file.state_path else default_state_path()
     return Config(
         path=path,
         sources=tuple(sources),
+        destinations=tuple(destinations),
+        organisation=file.organisation,
         scoring=file.scoring,
         rules=rules,
         state_path=state_path,
@@ -332,6 +399,50 @@ def _resolve_sources(raw: Any, base: Path, problems: list[str]) -> list[SourceCo
                 writeback=src.writeback,
                 enabled=src.enabled,
                 full_refresh_hours=src.full_refresh_hours,
+            )
+        )
+    return resolved
+
+
+def _resolve_destinations(
+    raw: Any, sources: list[SourceConfig], problems: list[str]
+) -> list[DestinationConfig]:
+    """`[destinations.<name>]` tables, validated like sources' (options, connector, names)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, dict):
+        problems.append("destinations: must be tables [destinations.<name>]")
+        return []
+    names = {s.name for s in sources}
+    resolved = []
+    for name, table in raw.items():
+        key = f"destinations.{name}"
+        if name in names:
+            problems.append(f"{key}: a source is called {name!r} too (fix: rename one)")
+        if not isinstance(table, dict):
+            problems.append(f"{key}: must be a table with connector and options")
+            continue
+        if isinstance(table.get("options"), dict):
+            problems.extend(check_options(f"{key}.options", table["options"]))
+        try:
+            dest = DestinationFile.model_validate(table)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(exc, prefix=key))
+            continue
+        problems.extend(_check_connector_options(key, dest.connector, dest.options))
+        resolved.append(
+            DestinationConfig(
+                name=name,
+                connector=dest.connector,
+                options=dest.options,
+                writeback=Writeback(
+                    pages=False,
+                    reviews=True,
+                    per_team=dest.per_team,
+                    review_title=dest.review_title,
+                    team_review_title=dest.team_review_title,
+                ),
+                enabled=dest.enabled,
             )
         )
     return resolved

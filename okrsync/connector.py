@@ -57,6 +57,7 @@ __all__ = [
     "Writeback",
     "content_hash",
     "options_model_of",
+    "review_place_of",
 ]
 
 ENTRY_POINT_GROUP = "okrsync.connectors"
@@ -244,6 +245,19 @@ def options_model_of(factory: ConnectorFactory) -> type[BaseModel] | None:
     if isinstance(model, type) and issubclass(model, BaseModel):
         return model
     return None
+
+
+ReviewPlace = Callable[[Mapping[str, Any]], "str | None"]
+
+
+def review_place_of(factory: ConnectorFactory) -> ReviewPlace | None:
+    """Optional: `review_place(options) -> str | None` in the module that defines a connector's
+    factory names the place its review pages go to (e.g. "confluence:<site>:space:OKR"), or
+    None when those options write no review pages. Two writers with the same place and the same
+    title template would write the same page: `okrsync.collisions` refuses that config."""
+    module = sys.modules.get(getattr(factory, "__module__", "") or "")
+    place = getattr(module, "review_place", None) if module else None
+    return place if callable(place) else None
 
 
 def available_connectors() -> list[str]:

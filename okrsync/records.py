@@ -52,6 +52,12 @@ class Write(Frozen):
     changes: dict[str, Any] = {}
     before: dict[str, Any] = {}
     content_hash: str = ""
+    page: str | None = Field(
+        default=None,
+        description="For a generated page (a review): where it lives and its title, e.g. "
+        "'confluence:<site>:space:OKR:title:OKR Review Q3 2025'. Two writers planning the same "
+        "page are refused before anything is written (okrsync.collisions).",
+    )
     record: str | None = Field(
         default=None,
         description="The source record whose pulled values the plan compared with (`before`). "

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from okrsync.connector import ConnectorContext
 from okrsync_confluence.options import ConfluenceOptions
@@ -15,6 +16,14 @@ if TYPE_CHECKING:
     from okrsync_confluence.connector import ConfluenceConnector
 
 options_model = ConfluenceOptions
+
+
+def review_place(options: Mapping[str, Any]) -> str | None:
+    """Where review pages go: titles are unique per space, so the site and the space."""
+    parsed = ConfluenceOptions.model_validate(dict(options))
+    if not parsed.target_space:
+        return None
+    return f"confluence:{parsed.base_url}:space:{parsed.target_space}"
 
 
 def create(context: ConnectorContext) -> ConfluenceConnector:

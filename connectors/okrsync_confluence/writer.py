@@ -91,6 +91,7 @@ def plan_review_writes(
                 payload=payload,
                 changes={"page": title, "objectives": cycle_review.headline.objectives},
                 content_hash=rendered.content_hash,
+                page=f"confluence:{options.base_url}:space:{options.target_space}:title:{title}",
             )
         )
     return writes
@@ -303,6 +304,15 @@ class ConfluenceWriter:
     def _claim(self, page: PageData, title_key: str) -> tuple[PageData, dict[str, Any] | None]:
         """A page with the review's title: ours if its marker or its notes anchors say so."""
         marker = self._marker(page.id)
+        if marker is not None and marker.get("source") not in (None, self.source):
+            raise RecordError(
+                f"a page titled {page.title!r} ({page.id}) holds the review okrsync writes for "
+                f"{marker.get('source')!r}, not for {self.source!r}; okrsync does not overwrite "
+                "another writer's page",
+                subject=page.id,
+                hint="give one of the two writers another review_title, space or parent page "
+                "in okrsync.toml (`okrsync doctor` lists writers that collide)",
+            )
         if marker is not None and marker.get("title_key") in (None, title_key):
             return page, marker
         if marker is None:

@@ -49,7 +49,7 @@ class NotionConnector:
         self,
         context: ConnectorContext,
         options: NotionOptions,
-        mapping: MappingFile,
+        mapping: MappingFile | None,
         api: NotionApi,
     ) -> None:
         self.context = context
@@ -57,8 +57,9 @@ class NotionConnector:
         self.mapping = mapping
         self._api = api
         self._stats = api.stats
-        self._resolver = Resolver(api, options, mapping)
-        self._reader = Reader(api, self._resolver, mapping)
+        # A review destination has no mapping: it writes review pages and reads nothing.
+        self._resolver = Resolver(api, options, mapping) if mapping is not None else None
+        self._reader = Reader(api, self._resolver, mapping) if self._resolver and mapping else None
         self._writer = Writer(
             api, max_attempts=options.max_retries + 1, verify=options.verify_before_write
         )
@@ -66,7 +67,20 @@ class NotionConnector:
     # ------------------------------------------------------------------ plumbing
 
     def _need(self) -> tuple[NotionApi, Resolver, Reader, Writer]:
+        if self._resolver is None or self._reader is None:
+            raise self._not_a_source()
         return self._api, self._resolver, self._reader, self._writer
+
+    def _not_a_source(self) -> ConfigError:
+        return ConfigError(
+            f"{self.context.source!r} is a review destination: it reads no OKRs",
+            hint="configure it under [sources.<name>] with a mapping to read from it",
+        )
+
+    def _source_mapping(self) -> MappingFile:
+        if self.mapping is None:
+            raise self._not_a_source()
+        return self.mapping
 
     def stats(self) -> ConnectorStats:
         return self._stats
@@ -133,7 +147,7 @@ class NotionConnector:
 
     def cursor(self) -> datetime | None:
         """See `Reader.cursor`: Notion's time (its `Date` header) when the last pull began."""
-        return self._reader.cursor()
+        return self._reader.cursor() if self._reader is not None else None
 
     def describe(self) -> SourceSchema:
         """The schema of every configured database, or of every shared one if none is."""
@@ -200,6 +214,14 @@ class NotionConnector:
 
     def check(self) -> list[Problem]:
         """Token, access to each database, mapped and output properties against the schema."""
+        if self.mapping is None:  # a review destination: the token and the review parent
+            try:
+                self._api.me()
+            except AuthError as exc:
+                return [
+                    Problem(severity="error", subject="token", message=exc.message, hint=exc.hint)
+                ]
+            return self._check_review_parent(self._api) if self.options.review_parent else []
         api, resolver, _, _ = self._need()
         try:
             api.me()
@@ -228,14 +250,15 @@ class NotionConnector:
         """The mapping against one database: mapped properties, and the output properties
         when okrsync writes them (a missing one would fail every write, so it is an error
         that stops a sync before anything is read)."""
+        mapping = self._source_mapping()
         outputs, _missing = output_problems(
-            self.mapping,
+            mapping,
             collection,
             source,
             source_name=self.context.source,
             writes=self.context.writeback.pages,
         )
-        return mapped_property_problems(self.mapping, collection, source) + outputs
+        return mapped_property_problems(mapping, collection, source) + outputs
 
     def _check_review_parent(self, api: NotionApi) -> list[Problem]:
         parent = self.options.review_parent or ""
@@ -258,7 +281,7 @@ class NotionConnector:
         missing: list[MissingOutput] = []
         for collection in resolver.collections():
             missing.extend(
-                output_problems(self.mapping, collection, resolver.resolve(collection))[1]
+                output_problems(self._source_mapping(), collection, resolver.resolve(collection))[1]
             )
         return missing
 
@@ -309,7 +332,11 @@ class NotionConnector:
 
     def plan(self, review: Review) -> list[Write]:
         """Pure: output property writes, then one write per review page."""
-        writes = plan_page_writes(review, self.mapping, self.context.writeback)
+        writes = (
+            plan_page_writes(review, self.mapping, self.context.writeback)
+            if self.mapping is not None
+            else []
+        )
         writeback = self.context.writeback
         if writeback.reviews and self.options.review_parent:
             from okrsync.review_build import build_cycle_reviews
@@ -320,10 +347,10 @@ class NotionConnector:
                 source=review.source or self.context.source,
                 parent=self.options.review_parent,
                 writeback=writeback,
+                place=f"notion:{self.options.base_url}",
             )
         return writes
 
     def apply(self, write: Write) -> WriteResult:
         """Apply one write; a bad page becomes a failed result, auth/transient errors raise."""
-        _, _, _, writer = self._need()
-        return writer.apply(write)
+        return self._writer.apply(write)

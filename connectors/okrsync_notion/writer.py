@@ -235,7 +235,12 @@ def parse_marker(text: str) -> tuple[str, str] | None:
 
 
 def plan_review_writes(
-    reviews: Sequence[CycleReview], *, source: str, parent: str, writeback: Writeback
+    reviews: Sequence[CycleReview],
+    *,
+    source: str,
+    parent: str,
+    writeback: Writeback,
+    place: str = "notion",
 ) -> list[Write]:
     """One page write per cycle review, with the hash of its title and blocks."""
     writes: list[Write] = []
@@ -258,6 +263,7 @@ def plan_review_writes(
                 },
                 changes={"title": title, "blocks": len(blocks)},
                 content_hash=digest,
+                page=f"{place}:parent:{parent}:title:{title}",
             )
         )
     return writes

@@ -28,7 +28,7 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(
         f"{objectives} objectives, {key_results} key results, {len(review.findings)} findings "
-        "in the Notion workspace."
+        "in the organisation (Notion and Confluence together)."
     )
     second_writes = result.summaries[1].writes
     verdict = "nothing to write, as it should be" if second_writes == 0 else "UNEXPECTED WRITES"

@@ -1,5 +1,11 @@
 """The demo environment: both sandboxes on loopback, seeded with Northwind, and a config for them.
 
+Northwind keeps its OKRs in two tools, as many companies do: most of the company in a Notion
+database, and two departments (Customer Success, People & Operations, with their teams) in the
+Confluence wiki. The config reads both as one organisation; the Notion source writes the
+organisation's review into Notion, and a review destination publishes the same review to the
+wiki's "OKR Reviews" page for the OKR Master.
+
 Used by `okrsync demo` (which then syncs twice) and `okrsync sandbox serve` (which keeps the
 sandboxes running so a person can point their own config at them). Sandboxes are found through
 the `okrsync.sandboxes` entry points, so the core never imports a connector package.
@@ -21,6 +27,8 @@ from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
 
 DEMO_SOURCES = ("notion", "confluence")
 SANDBOX_REQUESTS_PER_SECOND = 25.0
+WIKI_DEPARTMENTS = frozenset({"Customer Success", "People & Operations"})
+DESTINATION = "okr-master"
 
 
 @dataclass
@@ -63,6 +71,40 @@ def _file_name(title: str) -> str:
     return cleaned.replace(" ", "-")[:80] or "page"
 
 
+def split_by_tool(workspace: Workspace) -> dict[str, Workspace]:
+    """Northwind as it is kept: the wiki departments' objectives (and their teams') in
+    Confluence, everything else in Notion. A tool's seed can only link pages it holds, so
+    alignment to an objective kept in the other tool is left out of the seed."""
+    by_id = workspace.objective_by_id()
+
+    def in_wiki(objective_id: str, seen: frozenset[str] = frozenset()) -> bool:
+        objective = by_id.get(objective_id)
+        if objective is None or objective_id in seen:
+            return False
+        if objective.level == "department" and objective.team in WIKI_DEPARTMENTS:
+            return True
+        return any(in_wiki(p, seen | {objective_id}) for p in objective.parents)
+
+    wiki = {o.id for o in workspace.objectives if in_wiki(o.id)}
+    parts: dict[str, Workspace] = {}
+    for tool, keep in (("confluence", True), ("notion", False)):
+        objectives = [o for o in workspace.objectives if (o.id in wiki) == keep]
+        ids = {o.id for o in objectives}
+        key_results = [k for k in workspace.key_results if k.objective in ids]
+        kr_ids = {k.id for k in key_results}
+        parts[tool] = workspace.model_copy(
+            update={
+                "objectives": tuple(
+                    o.model_copy(update={"parents": tuple(p for p in o.parents if p in ids)})
+                    for o in objectives
+                ),
+                "key_results": tuple(key_results),
+                "check_ins": tuple(c for c in workspace.check_ins if c.key_result in kr_ids),
+            }
+        )
+    return parts
+
+
 def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
     """The okrsync.toml content for the seeded sandboxes (every source writes back)."""
     sources: dict[str, Any] = {}
@@ -77,9 +119,25 @@ def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
             "options": options,
             "writeback": {"pages": True, "reviews": True},
         }
+    destinations: dict[str, Any] = {}
+    if "notion" in seeds and "confluence" in seeds:
+        # One organisation: Notion keeps its review in Notion; the wiki's copy of the same review
+        # is published by a destination, so the Confluence source writes no review of its own.
+        sources["confluence"]["writeback"]["reviews"] = False
+        wiki = seeds["confluence"].options
+        destinations[DESTINATION] = {
+            "connector": "confluence",
+            "options": {
+                key: wiki[key]
+                for key in ("url", "deployment", "username_env", "token_env", "space")
+                if key in wiki
+            }
+            | {"review_parent": wiki["review_parent"]},
+        }
     return {
         "state_path": str((out / "state.db").resolve()),
         "sources": sources,
+        **({"destinations": destinations} if destinations else {}),
         "schedule": {"interval": 300, "jitter": 10},
         "logging": {"level": "info", "format": "auto"},
     }
@@ -99,6 +157,7 @@ def start_demo_environment(
     """
     out.mkdir(parents=True, exist_ok=True)
     workspace = demo_company(today)
+    parts = split_by_tool(workspace) if set(sources) == set(DEMO_SOURCES) else {}
     sandboxes: dict[str, Sandbox] = {}
     seeds: dict[str, SeedResult] = {}
     env: dict[str, str] = {}
@@ -107,7 +166,7 @@ def start_demo_environment(
             sandbox = load_sandbox(name)(port=(ports or {}).get(name, 0))
             sandbox.start()
             sandboxes[name] = sandbox
-            seeds[name] = sandbox.seed(workspace)
+            seeds[name] = sandbox.seed(parts.get(name, workspace))
             env.update(seeds[name].env)
         receivers = start_receivers(workspace)
     except BaseException:

@@ -23,6 +23,7 @@ from okrsync.history import (
 )
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.model import CheckIn, Finding, Workspace
+from okrsync.organisation import combine, qualified
 from okrsync.records import SourceRecord
 from okrsync.review import Review
 from okrsync.sync.merge import unmapped_ids
@@ -81,19 +82,6 @@ def rule_settings(rules: Any) -> Any:
     return RuleSettings.model_validate(rules or {})
 
 
-def combine(workspaces: Sequence[Workspace]) -> Workspace:
-    """One workspace holding every source's cycles, objectives, key results and people."""
-    if len(workspaces) == 1:
-        return workspaces[0]
-    return Workspace(
-        cycles=tuple(c for w in workspaces for c in w.cycles),
-        objectives=tuple(o for w in workspaces for o in w.objectives),
-        key_results=tuple(k for w in workspaces for k in w.key_results),
-        people=tuple(p for w in workspaces for p in w.people),
-        check_ins=tuple(c for w in workspaces for c in w.check_ins),
-    )
-
-
 def build_review(
     sources: Sequence[SourceInput],
     *,
@@ -116,7 +104,7 @@ def build_review(
             update={"check_ins": (*workspace.check_ins, *src.history, *added)}
         )
         mapped.append((src, workspace, tuple(result.findings), added))
-    workspace = combine([w for _, w, _, _ in mapped])
+    workspace, renamed = combine([(src.name, w) for src, w, _, _ in mapped])
     evaluation = evaluate(workspace, now.date(), scoring)
     settings = rule_settings(rules)
     mapping_findings = [f for _, _, found, _ in mapped for f in found]
@@ -128,15 +116,22 @@ def build_review(
     previous: dict[str, float] = {}
     outputs: dict[str, SourceOutput] = {}
     for src, own, found, added in mapped:
-        previous.update(previous_scores(src.stored_scores or {}, scores))
+        # The store keeps a source's scores under its own ids; the organisation may have
+        # qualified them (see okrsync.organisation).
         ids = {o.id for o in own.objectives} | {k.id for k in own.key_results}
+        org_id = {i: qualified(src.name, i) if src.name in renamed else i for i in ids}
+        own_scores = {i: scores[org_id[i]] for i in ids if org_id[i] in scores}
+        previous.update(
+            (org_id.get(k, k), v)
+            for k, v in previous_scores(src.stored_scores or {}, own_scores).items()
+        )
         outputs[src.name] = SourceOutput(
             name=src.name,
             workspace=own,
             mapping_findings=found,
             dropped=tuple(unmapped_ids(found)),
             new_history=added,
-            scores={k: v for k, v in scores.items() if k in ids},
+            scores=own_scores,
         )
     review = Review(
         workspace=workspace,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from okrsync.config import Config, SourceConfig, resolve_connector
+from okrsync.config import Config, DestinationConfig, SourceConfig, resolve_connector
 from okrsync.connector import Connector, ConnectorContext, ConnectorFactory
 from okrsync.errors import InterruptedRun
 from okrsync.log import Redactor, make_logger
@@ -70,9 +70,12 @@ class RunContext:
     notifier: NotifyRun | None = None
     """Sends due notifications after each source's writes (None: --no-notify, dry run)."""
 
-    def connector(self, src: SourceConfig, mapping: MappingFile | None) -> Connector:
-        """A connector for `src`, with the run's clock, environment, interruptible sleep and the
-        stop event (which also ends a request in flight)."""
+    def connector(
+        self, src: SourceConfig | DestinationConfig, mapping: MappingFile | None
+    ) -> Connector:
+        """A connector for a source (or a review destination, without a mapping), with the
+        run's clock, environment, interruptible sleep and the stop event (which also ends a
+        request in flight)."""
         factory = self.connector_loader(src.connector)
         return factory(
             ConnectorContext(

@@ -55,6 +55,23 @@ class SourcePull:
         )
 
 
+def cached_input(
+    store: StateStore, src: SourceConfig, mapping: MappingFile, name: str
+) -> SourceInput:
+    """A source that was not read this run (failed, or not selected), from its cache: the
+    organisation's review keeps its objectives instead of losing them for one run."""
+    return SourceInput(
+        name=src.name,
+        connector=name,
+        mapping=mapping,
+        records=sorted(
+            (r for r in store.cached_records(src.name) if not r.trashed), key=record_key
+        ),
+        history=store.history(src.name),
+        stored_scores=store.stored_scores(src.name),
+    )
+
+
 def full_due(src: SourceConfig, store: StateStore, now: datetime) -> bool:
     """Whether the source's scheduled full refresh is due (or it was never read)."""
     state = store.cursor(src.name)

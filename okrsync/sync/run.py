@@ -11,25 +11,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from okrsync.collisions import planned_collisions
 from okrsync.config import Config, SourceConfig, missing_env, resolve_connector
 from okrsync.connector import Connector
 from okrsync.errors import (
-    AuthError,
     ConfigError,
     ExitCode,
-    InterruptedRun,
-    OkrsyncError,
     StateError,
-    TransientError,
 )
 from okrsync.executor import WriteOutcome, execute, preview
 from okrsync.lock import run_lock
 from okrsync.mapping.schema import Mapping as MappingFile
-from okrsync.records import Write
+from okrsync.records import SourceRecord, Write
 from okrsync.state import StateStore
-from okrsync.sync.build import build_review
 from okrsync.sync.context import (
     Clock,
     ConnectorLoader,
@@ -39,8 +35,9 @@ from okrsync.sync.context import (
     RunContext,
     utc_now,
 )
-from okrsync.sync.pull import pull_source, save_lookups, save_source
-from okrsync.sync.summary import SourceSummary, SyncSummary, severity_counts, summarise
+from okrsync.sync.organisation import OrganisationRead, error_code, failure_text, read_organisation
+from okrsync.sync.pull import save_lookups, save_source
+from okrsync.sync.summary import SourceSummary, SyncSummary, summarise
 
 
 def load_mappings(config: Config, sources: Sequence[SourceConfig]) -> dict[str, MappingFile]:
@@ -61,6 +58,25 @@ def load_mappings(config: Config, sources: Sequence[SourceConfig]) -> dict[str, 
             hint="correct the mapping; `okrsync mapping check` validates one against the source",
         )
     return loaded
+
+
+def organisation_sources(config: Config, source: str | None) -> list[SourceConfig]:
+    """The sources whose OKRs make up the organisation: every enabled one, plus `source` when
+    it names a disabled one."""
+    found = [s for s in config.sources if s.enabled]
+    if source is not None and all(s.name != source for s in found):
+        found.append(config.source(source))
+    return found
+
+
+def organisations(
+    config: Config, organisation: Sequence[SourceConfig], selected: Sequence[SourceConfig]
+) -> list[tuple[list[SourceConfig], list[str]]]:
+    """(the sources reviewed together, the ones read this run) per organisation: one for the
+    whole config, or one per selected source with `organisation.combine = false`."""
+    if config.organisation.combine:
+        return [(list(organisation), [s.name for s in selected])]
+    return [([s], [s.name]) for s in selected]
 
 
 def check_credentials(config: Config, env: Mapping[str, str], source: str | None) -> None:
@@ -94,95 +110,142 @@ def log_outcome(slog: Logger) -> Callable[[WriteOutcome], None]:
     return on_outcome
 
 
-def sync_source(
-    ctx: RunContext, src: SourceConfig, mapping: MappingFile, *, full: bool
-) -> SourceSummary:
-    """Run the whole pipeline for one source; every failure is caught into the summary."""
-    store = ctx.store
-    summary = SourceSummary(source=src.name, connector=src.connector)
-    slog = ctx.log.bind(source=src.name)
-    if ctx.persist:
-        store.start_run(ctx.run_id, src.name, ctx.clock())
-    connector: Connector | None = None
-    try:
-        connector = ctx.connector(src, mapping)
-        slog.info("pull started")
-        pull = pull_source(ctx, src, connector, mapping, full=full)
-        built = build_review(
-            [pull.input(store)],
-            scoring=ctx.config.scoring,
-            rules=ctx.config.rules,
-            now=pull.at,
-            name=src.name,
-        )
-        own = built.sources[src.name]
-        save_source(ctx, pull, own)
-        summary.full = pull.full
-        summary.reads = len(pull.pulled)
-        summary.records = len(pull.records)
-        summary.objectives = len(own.workspace.objectives)
-        summary.key_results = len(own.workspace.key_results)
-        summary.dropped = len(own.dropped)
-        summary.findings = len(built.findings)
-        summary.findings_by_severity = severity_counts(built.findings)
-        summary.history_added = len(own.new_history)
-        slog.info(
-            "pull done",
-            reads=summary.reads,
-            records=summary.records,
-            full=pull.full,
-            dropped=summary.dropped,
-            findings=summary.findings,
-        )
-        writes = with_hashes(connector.plan(built.review))
+def own_writes(writes: Sequence[Write], records: Sequence[SourceRecord]) -> list[Write]:
+    """A source's writes in an organisation: its review pages, and outputs only on the pages
+    it read (a write on an OKR page names the record it was compared with)."""
+    own = {r.external_id for r in records}
+    return [w for w in writes if w.kind != "properties" or w.record in own]
+
+
+@dataclass
+class Writer:
+    """One writer of a run: a source (outputs, and its review pages) or a review destination."""
+
+    key: str
+    name: str
+    connector: Connector
+    summary: SourceSummary
+    writes: list[Write]
+    fresh: frozenset[str] = frozenset()
+
+
+def plan_writers(ctx: RunContext, read: OrganisationRead) -> list[Writer]:
+    """Every writer's planned writes; a writer whose plan fails is marked failed alone."""
+    writers: list[Writer] = []
+    for name, connector in read.connectors.items():
+        summary = read.summaries[name]
+        try:
+            writes = with_hashes(connector.plan(read.review_for(name, name)))
+        except Exception as exc:  # one writer's failure must not cost the others
+            summary.fail(error_code(exc), failure_text(exc))
+            continue
+        pull = read.pulls[name]
+        if read.multi:
+            writes = own_writes(writes, pull.records)
         fresh = frozenset(r.external_id for r in pull.pulled)
-        if not ctx.persist:
-            ledger = {t: e.content_hash for t, e in store.ledger(src.name).items()}
-            report = preview(writes, ledger, fresh)
-        else:
-            report = execute(
-                writes,
-                connector=connector,
-                store=store,
-                source=src.name,
-                clock=ctx.clock,
-                stop_event=ctx.stop,
-                on_outcome=log_outcome(slog),
-                fresh_records=fresh,
-            )
-        summary.add_report(report)
-        if ctx.notifier is not None and summary.outcome in ("ok", "partial"):
-            review = built.review
-            summary.add_notifications(
-                ctx.notifier.source(src.name, review.workspace, review.evaluation)
-            )
-    except InterruptedRun as exc:
-        summary.fail(ExitCode.INTERRUPTED, str(exc))
-    except AuthError as exc:
-        summary.fail(ExitCode.AUTH, str(exc))
-    except TransientError as exc:
-        summary.fail(ExitCode.TRANSIENT, str(exc))
-    except ConfigError as exc:
-        summary.fail(ExitCode.CONFIG, str(exc))
+        writers.append(Writer(f"sources.{name}", name, connector, summary, writes, fresh))
+    destinations = ctx.config.selected_destinations() if ctx.config.organisation.combine else []
+    for dest in destinations:
+        summary = read.summaries[dest.name] = SourceSummary(
+            source=dest.name, connector=dest.connector
+        )
+        if ctx.persist:
+            ctx.store.start_run(ctx.run_id, dest.name, ctx.clock())
+        try:
+            dconn = ctx.connector(dest, None)
+        except Exception as exc:
+            summary.fail(error_code(exc), failure_text(exc))
+            continue
+        read.connectors[dest.name] = dconn
+        try:
+            writes = with_hashes(dconn.plan(read.review_for(dest.name)))
+        except Exception as exc:
+            summary.fail(error_code(exc), failure_text(exc))
+            continue
+        writers.append(Writer(f"destinations.{dest.name}", dest.name, dconn, summary, writes))
+    return writers
+
+
+def execute_writer(ctx: RunContext, writer: Writer) -> None:
+    """Apply (or, for a dry run, preview) one writer's writes into its summary."""
+    store = ctx.store
+    if not ctx.persist:
+        ledger = {t: e.content_hash for t, e in store.ledger(writer.name).items()}
+        writer.summary.add_report(preview(writer.writes, ledger, writer.fresh))
+        return
+    try:
+        report = execute(
+            writer.writes,
+            connector=writer.connector,
+            store=store,
+            source=writer.name,
+            clock=ctx.clock,
+            stop_event=ctx.stop,
+            on_outcome=log_outcome(ctx.log.bind(source=writer.name)),
+            fresh_records=writer.fresh,
+        )
     except StateError:
         raise
-    except OkrsyncError as exc:
-        summary.fail(exc.exit_code, str(exc))
-    except Exception as exc:  # a bug in one source must not cost the others
-        slog.exception("source failed")
-        summary.fail(ExitCode.PARTIAL, f"internal error: {type(exc).__name__}: {exc}")
+    except Exception as exc:
+        writer.summary.fail(error_code(exc), failure_text(exc))
+        return
+    writer.summary.add_report(report)
+
+
+def send_notifications(ctx: RunContext, read: OrganisationRead, writer: Writer) -> None:
+    """Send a source's due notifications after its writes: about what it read, scored in the
+    organisation (a destination sends none)."""
+    own = read.built.sources.get(writer.name)
+    if ctx.notifier is None or own is None or writer.summary.outcome not in ("ok", "partial"):
+        return
+    evaluation = read.built.review.evaluation
+    writer.summary.add_notifications(ctx.notifier.source(writer.name, own.workspace, evaluation))
+
+
+def sync_organisation(
+    ctx: RunContext,
+    sources: Sequence[SourceConfig],
+    selected: Sequence[str],
+    mappings: Mapping[str, MappingFile],
+    *,
+    full: bool,
+) -> dict[str, SourceSummary]:
+    """Read every source into the organisation's review, store the pulls, plan every writer,
+    refuse pages two writers would both write, then apply."""
+    read = read_organisation(ctx, sources, selected, mappings, full=full)
+    try:
+        for name, pull in read.pulls.items():
+            save_source(ctx, pull, read.built.sources[name])
+        writers = plan_writers(ctx, read)
+        collisions = planned_collisions([(w.key, w.writes) for w in writers])
+        if collisions:
+            for writer in writers:
+                writer.summary.fail(
+                    ExitCode.CONFIG,
+                    "two writers would write the same review page; nothing was written: "
+                    + "; ".join(collisions),
+                )
+                writer.summary.planned_writes = len(writer.writes)
+        else:
+            for writer in writers:
+                execute_writer(ctx, writer)
+                send_notifications(ctx, read, writer)
     finally:
-        if connector is not None:
-            summary.requests = connector.stats().model_dump()
-            save_lookups(ctx, src, connector)
+        for name, connector in read.connectors.items():
+            if name in read.summaries:
+                read.summaries[name].requests = connector.stats().model_dump()
+            if name in read.pulls:
+                save_lookups(ctx, read.pulls[name].src, connector)
             connector.close()
-    if summary.outcome != "ok":
-        for message in summary.errors:
-            slog.error("source problem", problem=message)
-    if ctx.persist:
-        counts = summary.model_dump(exclude={"write_outcomes", "errors", "source", "connector"})
-        store.finish_run(ctx.run_id, src.name, ctx.clock(), summary.outcome, counts)
-    return summary
+    for name, summary in read.summaries.items():
+        slog = ctx.log.bind(source=name)
+        if summary.outcome != "ok":
+            for message in summary.errors:
+                slog.error("source problem", problem=message)
+        if ctx.persist:
+            counts = summary.model_dump(exclude={"write_outcomes", "errors", "source", "connector"})
+            ctx.store.finish_run(ctx.run_id, name, ctx.clock(), summary.outcome, counts)
+    return read.summaries
 
 
 def run_sync(
@@ -210,25 +273,17 @@ def run_sync(
     """
     args = RunArgs(clock, stop_event, env, log, connector_loader, run_id, progress)
     sources = config.selected(source)
+    organisation = organisation_sources(config, source)
     check_credentials(config, args.resolved_env(), source)
-    mappings = load_mappings(config, sources)
+    mappings = load_mappings(config, organisation)
     tick = time.monotonic()
 
     def run_all(ctx: RunContext) -> SyncSummary:
         started = ctx.clock()
         ctx.log.info("sync started", sources=[s.name for s in sources], dry_run=dry_run, full=full)
         results: dict[str, SourceSummary] = {}
-        for src in sources:
-            if ctx.stop.is_set():
-                results[src.name] = SourceSummary(
-                    source=src.name,
-                    connector=src.connector,
-                    outcome="interrupted",
-                    exit_code=int(ExitCode.INTERRUPTED),
-                    errors=["stopped by a signal before this source started"],
-                )
-                continue
-            results[src.name] = sync_source(ctx, src, mappings[src.name], full=full)
+        for part, chosen in organisations(config, organisation, sources):
+            results.update(sync_organisation(ctx, part, chosen, mappings, full=full))
         summary = summarise(
             ctx.run_id, started, ctx.clock(), time.monotonic() - tick, dry_run, results
         )

@@ -47,7 +47,9 @@ def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> No
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     first, second = summary["first_run"], summary["second_run"]
     assert first["exit_code"] == 0 and first["writes"] > 150
-    assert set(first["sources"]) == {"notion", "confluence"}
+    # Two sources read as one organisation, and the review destination publishing it to the wiki
+    assert set(first["sources"]) == {"notion", "confluence", "okr-master"}
+    assert first["sources"]["okr-master"]["writes"] == 2  # one review page per cycle
     assert second["writes"] == 0 and second["failed_writes"] == 0
     assert "Second run: 0 writes" in proc.stdout
 
@@ -56,8 +58,13 @@ def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> No
     assert page.get_element_by_id("findings") is not None
 
     pages = list((out / "confluence-pages").glob("*.html"))
-    reviews = [p for p in pages if p.name.startswith("OKR-Review")]
-    assert len(pages) > 40 and reviews
+    reviews = sorted(p for p in pages if p.name.startswith("OKR-Review-Q"))
+    assert [p.name for p in reviews] == ["OKR-Review-Q3-2026.html", "OKR-Review-Q4-2026.html"]
+    wiki_review = reviews[1].read_text(encoding="utf-8")
+    # the organisation's review: objectives kept in Notion and objectives kept in the wiki
+    assert "Hire great engineers faster than our competitors" in wiki_review  # wiki
+    assert "Grow DACH partner-sourced pipeline" in wiki_review  # Notion
+    assert "Get every new customer live within two weeks" in wiki_review  # wiki
     state = json.loads((out / "confluence-sandbox.json").read_text(encoding="utf-8"))
     assert state  # the whole emulator state was saved
 

@@ -199,6 +199,8 @@ class Rig:
             "sources": sources,
             "schedule": {"interval": 60, "jitter": 0},
             "logging": {"format": "json", "level": "info"},
+            # The rig mirrors one company into both tools: two workspaces, not one organisation.
+            "organisation": {"combine": False},
             **self.settings,
         }
         self.config_path.write_text(tomli_w.dumps(document), encoding="utf-8")
