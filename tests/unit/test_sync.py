@@ -331,6 +331,24 @@ def test_lint_reads_and_checks_without_writing(env: Env) -> None:
     assert not env.config.state_path.exists()
 
 
+def test_lint_after_a_sync_leaves_the_state_store_as_it_was(env: Env) -> None:
+    """Lint builds its review from the stored history but stores nothing: not the pull, not
+    the new values, not the scores (a change since the last sync shows in its review)."""
+    assert run_sync(env.config, clock=env.clock, env={}).exit_code == 0
+    data = load_vendor(env.vendor)
+    for item in data["records"]:
+        if item["external_id"] == "k1":
+            item["fields"]["Current"] = 90
+    save_vendor(env.vendor, data)
+    before = env.config.state_path.read_bytes()
+    result = run_lint(env.config, clock=lambda: T0 + timedelta(hours=1), env={})
+    assert result.exit_code == 0
+    assert env.config.state_path.read_bytes() == before
+    review = result.reviews["team"]
+    assert review.evaluation.key_results["k1"].score is not None
+    assert "k1" in review.previous_scores
+
+
 def test_own_output_writes_do_not_count_as_edits() -> None:
     old = SourceRecord(
         collection="key_results",
