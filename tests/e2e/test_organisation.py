@@ -29,24 +29,13 @@ from atlassian import Confluence
 from okrsync.config import load_config
 from okrsync.errors import ConfigError, ExitCode
 from okrsync.log import Redactor, make_logger
-from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
+from okrsync.model import KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
 from okrsync.sync import SyncSummary, run_lint, run_sync
 from tests.cli.conftest import ROOT, cli_env, okrsync_argv
+from tests.reliability.conftest import quarter
 
 TODAY = date.today()
-
-
-def quarter(day: date) -> Cycle:
-    number = (day.month - 1) // 3 + 1
-    start = date(day.year, 3 * number - 2, 1)
-    after = date(day.year + 1, 1, 1) if number == 4 else date(day.year, 3 * number + 1, 1)
-    return Cycle(
-        id=f"{day.year}-Q{number}",
-        name=f"Q{number} {day.year}",
-        start=start,
-        end=after - timedelta(days=1),
-    )
 
 
 CYCLE = quarter(TODAY)
