@@ -22,7 +22,7 @@ from okrsync.errors import (
     TransientError,
 )
 from okrsync.mapping.schema import Mapping as MappingFile
-from okrsync.model import Finding
+from okrsync.model import Finding, Workspace
 from okrsync.organisation import qualified
 from okrsync.review import Review
 from okrsync.sync.build import ReviewBuild, SourceInput, build_review
@@ -76,6 +76,23 @@ class OrganisationRead:
                 owners.setdefault(finding.subject, source)
         first = next(iter(self.built.sources), name)
         return [f for f in self.built.findings if owners.get(f.subject, first) == name]
+
+    def owned_workspace(self, name: str) -> Workspace:
+        """The organisation's workspace cut to what source `name` read (its objectives, key
+        results and their check-ins; every cycle and person), with the organisation's ids."""
+        out = self.built.sources[name]
+        ids = {o.id for o in out.workspace.objectives} | {k.id for k in out.workspace.key_results}
+        ids |= {qualified(name, i) for i in ids}
+        workspace = self.built.review.workspace
+        key_results = tuple(k for k in workspace.key_results if k.id in ids)
+        kr_ids = {k.id for k in key_results}
+        return workspace.model_copy(
+            update={
+                "objectives": tuple(o for o in workspace.objectives if o.id in ids),
+                "key_results": key_results,
+                "check_ins": tuple(c for c in workspace.check_ins if c.key_result in kr_ids),
+            }
+        )
 
     def review_for(self, writer: str, source: str | None = None) -> Review:
         """The organisation's review as one writer plans it: named after the writer (its pages'

@@ -195,11 +195,13 @@ def execute_writer(ctx: RunContext, writer: Writer) -> None:
 def send_notifications(ctx: RunContext, read: OrganisationRead, writer: Writer) -> None:
     """Send a source's due notifications after its writes: about what it read, scored in the
     organisation (a destination sends none)."""
-    own = read.built.sources.get(writer.name)
-    if ctx.notifier is None or own is None or writer.summary.outcome not in ("ok", "partial"):
+    if ctx.notifier is None or writer.name not in read.built.sources:
         return
+    if writer.summary.outcome not in ("ok", "partial"):
+        return
+    workspace = read.owned_workspace(writer.name)
     evaluation = read.built.review.evaluation
-    writer.summary.add_notifications(ctx.notifier.source(writer.name, own.workspace, evaluation))
+    writer.summary.add_notifications(ctx.notifier.source(writer.name, workspace, evaluation))
 
 
 def sync_organisation(
