@@ -38,6 +38,7 @@ bench: install
 
 soak: install
 	$(BIN)/pytest -q -m soak tests/reliability
+	OKRSYNC_HYPOTHESIS_PROFILE=explore $(BIN)/pytest -q -m "not soak" tests/unit
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

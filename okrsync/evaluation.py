@@ -64,6 +64,12 @@ class ScoringSettings(Frozen):
     green_from: float = Field(default=0.7, ge=0, le=1)
     yellow_from: float = Field(default=0.4, ge=0, le=1)
     grade_step: float = Field(default=0.1, gt=0, le=1)
+    milestone_window_days: int = Field(
+        default=14,
+        ge=0,
+        description="An unfinished milestone is judged only this many days before it is due "
+        "(its due date, else its cycle's end); before that it is on track.",
+    )
 
 
 class KeyResultScore(NamedTuple):

@@ -155,6 +155,9 @@ class Workspace(Frozen):
         return {p.id: p for p in self.people}
 
 
+_FINDING_TYPES: dict[str, Any] = {"severity": Severity, "cycle": str | None}
+
+
 class Finding(NamedTuple):
     """One problem found in a workspace, by a rule or by the mapping.
 
@@ -174,6 +177,9 @@ class Finding(NamedTuple):
     hint: str = ""
     family: str = ""
     name: str = ""
+    cycle: str | None = None
+    """The cycle a finding about a team, a person or a cycle counts in: a review page shows it
+    on that cycle's page only. None where the subject says it (an objective, a key result)."""
 
     @classmethod
     def __get_pydantic_core_schema__(
@@ -182,7 +188,7 @@ class Finding(NamedTuple):
         fields = core_schema.typed_dict_schema(
             {
                 name: core_schema.typed_dict_field(
-                    handler.generate_schema(Severity if name == "severity" else str),
+                    handler.generate_schema(_FINDING_TYPES.get(name, str)),
                     required=name in ("code", "severity", "subject", "message"),
                 )
                 for name in cls._fields

@@ -26,9 +26,11 @@ def review_workspace(
     source: str = "",
 ) -> Review:
     """Score `workspace` at `at`, run the rule catalogue, and bundle everything as a Review."""
+    settings = rules or RuleSettings()
     evaluation = evaluate(workspace, at, scoring or ScoringSettings())
-    findings = check(workspace, evaluation, rules or RuleSettings())
+    findings = check(workspace, evaluation, settings)
     return Review(
+        **settings.review_options(),
         workspace=workspace,
         evaluation=evaluation,
         findings=(*extra_findings, *findings),

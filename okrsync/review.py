@@ -31,6 +31,18 @@ class Review(Frozen):
         description="The records the workspace was mapped from, with the current values of the "
         "output fields, so a plan can leave out writes that are already in place.",
     )
+    planning_weeks: int = Field(
+        default=2,
+        ge=0,
+        description="Weeks into a cycle during which planning findings are shown in full; "
+        "afterwards they are summarised once in the review's planning notes ([rules]).",
+    )
+    check_in_days: int = Field(
+        default=14,
+        ge=1,
+        description="Days without a check-in after which a key result counts as missing one "
+        "(the KR006 threshold).",
+    )
 
 
 class KeyResultRow(Frozen):
@@ -41,6 +53,18 @@ class KeyResultRow(Frozen):
     findings: tuple[Finding, ...] = ()
 
 
+class ChildrenRollup(Frozen):
+    """How the objectives aligned to a parent are doing, shown beside the parent's own score."""
+
+    count: int
+    mean_score: float | None = Field(description="Mean score of the scored children.")
+    behind: int = Field(description="Children at risk or off track (yellow or red after).")
+    masks: bool = Field(
+        default=False,
+        description="The parent looks fine (on track / green) while most children are behind.",
+    )
+
+
 class ObjectiveRow(Frozen):
     objective: Objective
     result: ObjectiveScore
@@ -48,6 +72,47 @@ class ObjectiveRow(Frozen):
     change: float | None = None
     key_results: tuple[KeyResultRow, ...] = ()
     findings: tuple[Finding, ...] = ()
+    children: ChildrenRollup | None = Field(
+        default=None, description="The aligned children's aggregate, when any align to it."
+    )
+    attention: float = Field(
+        default=0.0, description="Weighted gap to pace; larger needs more attention."
+    )
+
+
+class AttentionItem(Frozen):
+    """One line of "Needs attention": an objective behind pace, with its lagging key results."""
+
+    objective_id: str
+    title: str
+    owners: tuple[str, ...] = ()
+    health: Health
+    grade: float | None = None
+    expected: float | None = None
+    attention: float
+    committed_miss: bool = Field(
+        default=False, description="Committed and missed, or heading for a miss."
+    )
+    miss: bool = Field(default=False, description="Committed, cycle over, below 1.0.")
+    lagging: tuple[str, ...] = Field(default=(), description="Titles of its furthest-behind KRs.")
+
+
+class MissingCheckIns(Frozen):
+    """Key results of one owner without a recent check-in."""
+
+    owner: str
+    count: int
+    oldest: date | None = Field(description="The oldest last check-in; None: never checked in.")
+    key_results: tuple[str, ...] = ()
+
+
+class PlanningNote(Frozen):
+    """One planning rule's findings after the planning weeks, summarised once per review."""
+
+    code: str
+    summary: str
+    count: int
+    subjects: tuple[str, ...] = Field(description="Display names of what it is about, sorted.")
 
 
 class AlignmentNode(Frozen):
@@ -85,3 +150,9 @@ class CycleReview(Frozen):
     alignment: tuple[AlignmentNode, ...]
     findings: dict[Severity, tuple[Finding, ...]]
     source: str = ""
+    names: dict[str, str] = Field(
+        default={}, description="Finding subject id -> what people call it (never a raw id)."
+    )
+    attention: tuple[AttentionItem, ...] = Field(default=(), description="Needs attention.")
+    missing_check_ins: tuple[MissingCheckIns, ...] = ()
+    planning_notes: tuple[PlanningNote, ...] = ()

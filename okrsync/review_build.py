@@ -30,10 +30,21 @@ from okrsync.review import (
     Headline,
     KeyResultRow,
     ObjectiveRow,
+    PlanningNote,
     Review,
 )
+from okrsync.review_meeting import (
+    attention,
+    attention_items,
+    children_rollup,
+    heading_for_miss,
+    missing_check_ins,
+)
+from okrsync.review_noise import split_findings
 
 NO_CYCLE_KEY = "no-cycle"
+UNKNOWN_PERSON = "unknown person"
+UNKNOWN_SUBJECT = "a record okrsync cannot name"
 TREE_NODE_BUDGET = 2000
 TREE_MAX_DEPTH = 50
 
@@ -49,18 +60,47 @@ def objective_sort_key(objective: Objective) -> tuple[int, str, str]:
     return (level, objective.title.casefold(), objective.id)
 
 
+def meeting_order(row: ObjectiveRow) -> tuple[int, float, int, str, str]:
+    """Rows for a meeting: committed misses, then by attention (largest first), then level."""
+    miss = heading_for_miss(row.objective, row.result)
+    level, title, ident = objective_sort_key(row.objective)
+    return (0 if miss else 1, -round(row.attention, 6), level, title, ident)
+
+
 def key_result_sort_key(kr: KeyResult) -> tuple[str, str]:
     """Order key results by title, then id, independent of the order a source returned them."""
     return (kr.title.casefold(), kr.id)
 
 
 def display_names(ids: Iterable[str], people: Mapping[str, Person]) -> tuple[str, ...]:
-    """Owner ids as people's names; the id itself when the person or the name is unknown."""
+    """Owner ids as people's names; "unknown person" when the name is unknown, never an id."""
     names: list[str] = []
     for person_id in ids:
         person = people.get(person_id)
-        names.append(person.name if person is not None and person.name else person_id)
-    return tuple(names)
+        names.append(person.name if person is not None and person.name else UNKNOWN_PERSON)
+    return tuple(dict.fromkeys(names))
+
+
+def subject_names(review: Review) -> dict[str, str]:
+    """Every finding subject id -> what people call it: titles, cycle, team and person names.
+
+    Source records the mapping could not turn into an objective are named by their title;
+    anything else unknown gets a plain phrase, so no page ever shows a raw id.
+    """
+    workspace = review.workspace
+    names: dict[str, str] = {}
+    for record in review.source_records:
+        title = record.fields.get("@title")
+        if isinstance(title, str) and title.strip():
+            names[record.external_id] = title.strip()
+    names.update({p.id: p.name or UNKNOWN_PERSON for p in workspace.people})
+    names.update({o.team: f"team {o.team}" for o in workspace.objectives if o.team})
+    names.update({c.id: c.name or "unnamed cycle" for c in workspace.cycles})
+    names.update({kr.id: kr.title for kr in workspace.key_results})
+    names.update({o.id: o.title for o in workspace.objectives})
+    for finding in review.findings:
+        names.setdefault(finding.subject, UNKNOWN_SUBJECT)
+    return names
 
 
 def score_change(
@@ -192,6 +232,7 @@ def _objective_row(
     review: Review,
     people: Mapping[str, Person],
     about: Mapping[str, list[Finding]],
+    children: Sequence[Objective],
 ) -> ObjectiveRow:
     evaluation = review.evaluation
     result = evaluation.objectives.get(objective.id) or ObjectiveScore(
@@ -209,7 +250,47 @@ def _objective_row(
         change=score_change(result.score, objective.id, review.previous_scores),
         key_results=rows,
         findings=tuple(about.get(objective.id, ())),
+        children=children_rollup(objective.id, result, children, evaluation),
+        attention=attention(objective, result),
     )
+
+
+def _on_page(
+    finding: Finding,
+    cycle: Cycle | None,
+    team: str | None,
+    subjects: set[str],
+    teams: set[str],
+    owners: set[str],
+) -> bool:
+    """Whether a finding belongs on the page of `cycle` (and `team`, for a team page).
+
+    A finding that names its cycle (about a team, a person or the cycle itself) is shown on
+    that cycle's page only; on a team page, only when it is about the team or its owners.
+    """
+    if finding.cycle is not None:
+        if cycle is None or finding.cycle != cycle.id:
+            return False
+        if team is None:
+            return True
+        return finding.subject in subjects or finding.subject in teams or finding.subject in owners
+    return finding.subject in subjects or finding.subject in teams
+
+
+def _planning_notes(notes: Sequence[Finding], names: Mapping[str, str]) -> tuple[PlanningNote, ...]:
+    by_code: dict[str, list[Finding]] = {}
+    for finding in notes:
+        by_code.setdefault(finding.code, []).append(finding)
+    out = []
+    for code in sorted(by_code):
+        found = by_code[code]
+        rule = found[0]
+        labels = sorted({names.get(f.subject, UNKNOWN_SUBJECT) for f in found}, key=str.casefold)
+        summary = rule.name.replace("-", " ") if rule.name else code
+        out.append(
+            PlanningNote(code=code, summary=summary, count=len(found), subjects=tuple(labels))
+        )
+    return tuple(out)
 
 
 def _one_review(
@@ -218,35 +299,53 @@ def _one_review(
     team: str | None,
     objectives: Sequence[Objective],
     unattached: Sequence[Finding],
+    names: Mapping[str, str],
+    children: Mapping[str, Sequence[Objective]],
 ) -> CycleReview:
     """One review page's content for the given objectives."""
     workspace = review.workspace
+    at = review.evaluation.at
     people = workspace.person_by_id()
     by_objective = workspace.key_results_by_objective()
     ordered = sorted(objectives, key=objective_sort_key)
     key_results = [kr for o in ordered for kr in by_objective.get(o.id, [])]
     subjects = {o.id for o in ordered} | {kr.id for kr in key_results}
     teams = {o.team for o in ordered if o.team}
+    owners = {p for o in ordered for p in o.owners}
     if cycle is not None and team is None:
         subjects.add(cycle.id)
-    findings = [f for f in review.findings if f.subject in subjects or f.subject in teams] + list(
-        unattached
+    candidates = [f for f in review.findings if _on_page(f, cycle, team, subjects, teams, owners)]
+    cycle_of = dict.fromkeys(subjects, cycle.id) if cycle is not None else {}
+    cycles = {cycle.id: cycle} if cycle is not None else {}
+    shown, notes = split_findings(
+        [*candidates, *unattached], cycle_of, cycles, at, review.planning_weeks
     )
-    about = findings_by_subject(findings)
+    about = findings_by_subject(shown)
     key = cycle.id if cycle is not None else NO_CYCLE_KEY
+    rows = [
+        _objective_row(o, by_objective.get(o.id, []), review, people, about, children.get(o.id, ()))
+        for o in ordered
+    ]
+    rows.sort(key=meeting_order)
+    shown_subjects = {f.subject for f in [*shown, *notes]} | {p for o in ordered for p in o.parents}
+    history = workspace.check_ins_by_key_result()
     return CycleReview(
         cycle=cycle,
         team=team,
         title_key=key if team is None else f"{key}:{slug(team)}",
-        at=review.evaluation.at,
+        at=at,
         generated_at=review.generated_at,
-        headline=headline(ordered, key_results, findings, cycle, workspace, review.evaluation),
-        objectives=tuple(
-            _objective_row(o, by_objective.get(o.id, []), review, people, about) for o in ordered
-        ),
+        headline=headline(ordered, key_results, shown, cycle, workspace, review.evaluation),
+        objectives=tuple(rows),
         alignment=alignment_tree(ordered, review.evaluation),
-        findings=group_by_severity(findings),
+        findings=group_by_severity(shown),
         source=review.source,
+        names={s: names.get(s, UNKNOWN_SUBJECT) for s in sorted(shown_subjects)},
+        attention=attention_items(rows),
+        missing_check_ins=missing_check_ins(
+            key_results, review.evaluation, cycle, at, review.check_in_days, history, people
+        ),
+        planning_notes=_planning_notes(notes, names),
     )
 
 
@@ -274,8 +373,15 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
         | {kr.id for kr in workspace.key_results}
         | set(cycles)
         | {o.team for o in workspace.objectives if o.team}
+        | {p.id for p in workspace.people}
     )
-    unattached = [f for f in review.findings if f.subject not in known_subjects]
+    unattached = [f for f in review.findings if f.cycle is None and f.subject not in known_subjects]
+    names = subject_names(review)
+    children: dict[str, list[Objective]] = {}
+    for objective in sorted(workspace.objectives, key=objective_sort_key):
+        for parent in dict.fromkeys(objective.parents):
+            if parent != objective.id:
+                children.setdefault(parent, []).append(objective)
 
     def order(cycle_id: str | None) -> tuple[int, str, str]:
         if cycle_id is None:
@@ -286,14 +392,14 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
     for cycle_id in sorted(grouped, key=order):
         cycle = cycles[cycle_id] if cycle_id is not None else None
         objectives = grouped[cycle_id]
-        reviews.append(_one_review(review, cycle, None, objectives, unattached))
+        reviews.append(_one_review(review, cycle, None, objectives, unattached, names, children))
         if not per_team:
             continue
         teams = sorted({o.team for o in objectives if o.team}, key=lambda t: (slug(t), t))
         used: set[str] = set()
         for team in teams:
             members = [o for o in objectives if o.team == team]
-            team_review = _one_review(review, cycle, team, members, ())
+            team_review = _one_review(review, cycle, team, members, (), names, children)
             key = team_review.title_key
             while key in used:  # two team names with one slug ("Sales", "sales"): keep both
                 key += "-2"

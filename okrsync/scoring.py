@@ -390,6 +390,22 @@ def _counting_check_ins(
     ]
 
 
+def milestone_before_due(
+    result: KeyResultScore, kr: KeyResult, cycle: Cycle | None, at: date, settings: ScoringSettings
+) -> KeyResultScore:
+    """An unfinished milestone is on track until its due date approaches.
+
+    A milestone is done or not: it has no pace to fall behind, so during the cycle it is judged
+    only from `milestone_window_days` before it is due (its due date, else the cycle's end).
+    """
+    if result.kind != "milestone" or result.health not in ("at_risk", "off_track"):
+        return result
+    due = kr.due or (cycle.end if cycle is not None else None)
+    if due is None or (due - at).days <= settings.milestone_window_days:
+        return result
+    return result._replace(health="on_track", gap=None)
+
+
 def evaluate(
     workspace: Workspace, at: date, settings: ScoringSettings = DEFAULT_SETTINGS
 ) -> Evaluation:
@@ -425,8 +441,14 @@ def evaluate(
     kr_scores: dict[str, KeyResultScore] = {}
     for kr in workspace.key_results:
         cycle, status, bar = judged_by.get(kr.objective, orphan)
-        kr_scores[kr.id] = score_key_result(
-            kr, _counting_check_ins(check_ins.get(kr.id, ()), cycle, at), status, bar, bands
+        kr_scores[kr.id] = milestone_before_due(
+            score_key_result(
+                kr, _counting_check_ins(check_ins.get(kr.id, ()), cycle, at), status, bar, bands
+            ),
+            kr,
+            cycle,
+            at,
+            settings,
         )
 
     by_objective = workspace.key_results_by_objective()

@@ -17,9 +17,18 @@ from lxml import etree
 
 from okrsync.connector import Writeback, content_hash
 from okrsync.evaluation import Health
+from okrsync.i18n.format import format_amount, share
 from okrsync.model import Finding, Severity
-from okrsync.render.figures import HEALTH_LABELS
+from okrsync.render.figures import (
+    HEALTH_LABELS,
+    check_in_text,
+    children_text,
+    health_colour,
+    health_text,
+    pace_text,
+)
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow
+from okrsync.review_build import UNKNOWN_SUBJECT
 from okrsync_confluence import storage_write as sw
 from okrsync_confluence.page_spans import element_spans, top_level_of
 from okrsync_confluence.storage_read import slug
@@ -36,20 +45,10 @@ NOTES_PROMPT = (
     "section when it regenerates the page."
 )
 
-LOZENGE_COLOURS: dict[str, str] = {
-    "on_track": "Green",
-    "at_risk": "Yellow",
-    "off_track": "Red",
-    "not_started": "Grey",
-    "no_data": "Grey",
-    "green": "Green",
-    "yellow": "Yellow",
-    "red": "Red",
-}
 HEALTH_LOZENGE: dict[str, tuple[str, str]] = {
-    health: (HEALTH_LABELS[health], colour) for health, colour in LOZENGE_COLOURS.items()
+    health: (HEALTH_LABELS[health], health_colour(health).capitalize()) for health in HEALTH_LABELS
 }
-"""Each health's lozenge: the label every review format uses, in a Confluence status colour."""
+"""Each health's lozenge: the label and colour every review format uses (Confluence spelling)."""
 SEVERITY_PANEL: dict[Severity, tuple[str, str]] = {
     "error": ("warning", "Errors"),
     "warning": ("note", "Warnings"),
@@ -86,9 +85,19 @@ class RenderedReview:
         )
 
 
-def health_label(health: Health | str) -> tuple[str, str]:
-    """The lozenge title and colour for a health value."""
-    return HEALTH_LOZENGE.get(health, (str(health), "Grey"))
+def health_label(health: Health | str, miss: bool = False) -> tuple[str, str]:
+    """The lozenge title and colour for a health value; a committed miss says so, in red."""
+    return (health_text(health, miss), health_colour(health, miss).capitalize())
+
+
+def lozenge_colour(title: str) -> str:
+    """The colour of a lozenge okrsync wrote, from its title ("Green (miss)" is red)."""
+    for health, (label, colour) in HEALTH_LOZENGE.items():
+        if title == label:
+            return colour
+        if title == health_text(health, True):
+            return health_colour(health, True).capitalize()
+    return "Grey"
 
 
 def format_grade(value: float | None) -> str:
@@ -108,16 +117,11 @@ def format_change(change: float | None) -> str:
 
 
 def _number(value: float | None, unit: str | None) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:g}"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return format_amount(value, unit)
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100):d}%"
+    return share(value)
 
 
 def _count(n: int, noun: str) -> str:
@@ -162,6 +166,15 @@ def _headline(root: etree._Element, review: CycleReview) -> None:
             title, colour = health_label(health)
             sw.status(counts, f"{title}: {count}", colour)
             sw.append_text(counts, " ")
+
+
+def _figures(root: etree._Element, review: CycleReview) -> None:
+    """The headline figures as a Page Properties macro, for Confluence's reports across pages.
+
+    Kept near the end of the page: the meeting view is what people read first.
+    """
+    head = review.headline
+    sw.el(root, "h2", "Figures")
     rows: list[tuple[object, object]] = [
         ("Cycle", review.cycle.name if review.cycle else "–"),
     ]
@@ -188,14 +201,21 @@ def _objectives_table(
     if not rows:
         sw.el(root, "p", "No objectives in this cycle.")
         return
-    tbody = sw.table(root, ("Objective", "Owner", "Score", "Health", "Change"))
+    tbody = sw.table(
+        root, ("Objective", "Owner", "Score", "Health", "Aligned objectives", "Change")
+    )
     for row in rows:
         tr = sw.el(tbody, "tr")
         sw.link(sw.el(tr, "td"), urls.get(row.objective.id), row.objective.title)
         sw.el(tr, "td", ", ".join(row.owners) or "–")
         sw.el(tr, "td", format_grade(row.result.grade))
-        title, colour = health_label(row.result.health)
+        title, colour = health_label(row.result.health, row.result.miss)
         sw.status(sw.el(tr, "td"), title, colour)
+        children = sw.el(tr, "td")
+        if row.children is not None and row.children.masks:
+            sw.status(children, "Children behind", "Red")
+            sw.append_text(children, " ")
+        sw.append_text(children, children_text(row.children).removeprefix("⚠ ") or "–")
         sw.el(tr, "td", format_change(row.change))
 
 
@@ -250,6 +270,58 @@ def _alignment_list(parent: etree._Element, nodes: Sequence[AlignmentNode]) -> N
             _alignment_list(li, node.children)
 
 
+def _meeting(root: etree._Element, review: CycleReview, urls: Mapping[str, str]) -> None:
+    """Needs attention, missing check-ins and where decisions go: the top of the page."""
+    sw.el(root, "h2", "Needs attention")
+    if review.attention:
+        tbody = sw.table(root, ("Objective", "Owner", "Score", "Health", "Behind most"))
+        for item in review.attention:
+            tr = sw.el(tbody, "tr")
+            cell = sw.el(tr, "td")
+            sw.link(cell, urls.get(item.objective_id), item.title)
+            if item.committed_miss:
+                sw.append_text(cell, " ")
+                sw.status(cell, "Committed", "Red")
+            sw.el(tr, "td", ", ".join(item.owners) or "–")
+            sw.el(tr, "td", pace_text(item.grade, item.expected))
+            title, colour = health_label(item.health, item.miss)
+            sw.status(sw.el(tr, "td"), title, colour)
+            sw.el(tr, "td", "; ".join(item.lagging) or "–")
+    else:
+        sw.el(root, "p", "Nothing is behind pace.")
+    sw.el(root, "h2", "Missing check-ins")
+    if review.missing_check_ins:
+        tbody = sw.table(root, ("Owner", "Key results", "Oldest check-in"))
+        for missing in review.missing_check_ins:
+            tr = sw.el(tbody, "tr")
+            sw.el(tr, "td", missing.owner)
+            sw.el(tr, "td", str(missing.count))
+            sw.el(tr, "td", check_in_text(missing.oldest, review.at))
+    else:
+        sw.el(root, "p", "Every running key result was checked in recently.")
+    sw.el(root, "h2", "Decisions")
+    para = sw.el(root, "p", "Record the meeting's decisions in the ")
+    sw.el(para, "em", NOTES_HEADING)
+    sw.append_text(para, " section at the bottom of this page: okrsync keeps it.")
+
+
+def _planning_notes(root: etree._Element, review: CycleReview) -> None:
+    if not review.planning_notes:
+        return
+    sw.el(root, "h2", "Planning notes")
+    sw.el(
+        root,
+        "p",
+        "Advice on how these OKRs are written, shown in full during the first weeks of the "
+        "cycle; worth taking into the next planning.",
+    )
+    ul = sw.el(root, "ul")
+    for note in review.planning_notes:
+        li = sw.el(ul, "li")
+        sw.el(li, "strong", note.code)
+        sw.append_text(li, f" {note.summary}: {note.count} ({', '.join(note.subjects)})")
+
+
 def _findings(
     root: etree._Element,
     findings: Mapping[Severity, Sequence[Finding]],
@@ -270,7 +342,7 @@ def _findings(
             li = sw.el(ul, "li")
             sw.el(li, "strong", finding.code)
             sw.append_text(
-                li, f" {titles.get(finding.subject, finding.subject)}: {finding.message}"
+                li, f" {titles.get(finding.subject, UNKNOWN_SUBJECT)}: {finding.message}"
             )
             if finding.hint:
                 sw.el(li, "br")
@@ -299,11 +371,6 @@ def render_review(
         for row in review.objectives
         if row.objective.source is not None and row.objective.source.url
     }
-    titles: dict[str, str] = {}
-    for row in review.objectives:
-        titles[row.objective.id] = row.objective.title
-        for kr in row.key_results:
-            titles[kr.key_result.id] = kr.key_result.title
     root = sw.new_root()
     intro = sw.panel(root, "info")
     intro_p = sw.el(intro, "p", "This page is generated by okrsync")
@@ -313,10 +380,13 @@ def render_review(
     sw.el(intro_p, "em", NOTES_HEADING)
     sw.append_text(intro_p, " section at the bottom; the rest is regenerated.")
     _headline(root, review)
+    _meeting(root, review, urls)
     _objectives_table(root, review.objectives, urls)
     _key_results(root, review.objectives)
     _alignment(root, review.alignment)
-    _findings(root, review.findings, titles)
+    _findings(root, review.findings, review.names)
+    _planning_notes(root, review)
+    _figures(root, review)
     _notes_section(root)
     body = sw.serialize(root)
     before, slot, after = body.partition(_SLOT)
@@ -334,6 +404,8 @@ def render_review(
 def _default_notes() -> str:
     root = sw.new_root()
     sw.el(root, "p", NOTES_PROMPT)
+    sw.el(root, "h3", "Decisions")
+    sw.el(sw.el(root, "ul"), "li", "")
     sw.anchor(root, NOTES_END)
     return sw.serialize(root)
 
@@ -377,8 +449,7 @@ def render_managed_macro(values: Sequence[tuple[str, str]], health_key: str | No
         sw.el(tr, "th", key)
         td = sw.el(tr, "td")
         if key == health_key and value:
-            colour = next((c for t, c in HEALTH_LOZENGE.values() if t == value), "Grey")
-            sw.status(td, value, colour)
+            sw.status(td, value, lozenge_colour(value))
         elif "\n" in value:
             for line in value.split("\n"):
                 sw.el(td, "p", line)

@@ -26,8 +26,9 @@ from okrsync.connector import SourceRecord, Write, Writeback, WriteResult, conte
 from okrsync.errors import AccessDenied, RecordError, TransientError
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
-from okrsync.model import SEVERITY_RANK, Finding
+from okrsync.model import Finding
 from okrsync.review import CycleReview, Review
+from okrsync.review_noise import page_findings, warning_lines
 from okrsync_confluence.client import ConfluenceClient, PageData, VersionConflict, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
 from okrsync_confluence.reader import own_write_message
@@ -49,12 +50,6 @@ VERSION_MESSAGE: Final = "okrsync: regenerated"
 
 
 # ----------------------------------------------------------------------------- planning
-
-
-def warning_lines(findings: Sequence[Finding]) -> list[str]:
-    """One line per finding, most severe first: `KR002 message`."""
-    ranked = sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], f.code, f.message))
-    return [f"{f.code} {f.message}" for f in ranked]
 
 
 def review_target(options: ConfluenceOptions, title_key: str) -> str:
@@ -143,13 +138,17 @@ def _outputs_write(
 
 
 def _values(
-    outputs: OutputMap, grade: float | None, health: str, findings: Sequence[Finding]
+    outputs: OutputMap,
+    grade: float | None,
+    health: str,
+    findings: Sequence[Finding],
+    miss: bool = False,
 ) -> list[tuple[str, str]]:
     values: list[tuple[str, str]] = []
     if outputs.score:
         values.append((outputs.score, format_grade(grade)))
     if outputs.health:
-        values.append((outputs.health, health_label(health)[0]))
+        values.append((outputs.health, health_label(health, miss)[0]))
     if outputs.warnings:
         values.append((outputs.warnings, "\n".join(warning_lines(findings))))
     return values
@@ -162,9 +161,9 @@ def plan_page_writes(
     child pages) whose pulled output values differ from the plan."""
     writes: list[Write] = []
     pulled = {(r.collection, r.external_id): r for r in review.source_records}
-    by_subject: dict[str, list[Finding]] = {}
-    for finding in review.findings:
-        by_subject.setdefault(finding.subject, []).append(finding)
+    by_subject = page_findings(
+        review.workspace, review.findings, review.evaluation.at, review.planning_weeks
+    )
     outputs = _outputs(mapping, "objectives")
     krs = review.workspace.key_results_by_objective()
     if any((outputs.score, outputs.health, outputs.warnings)):
@@ -181,6 +180,7 @@ def plan_page_writes(
                 result.grade if result else None,
                 result.health if result else "no_data",
                 findings,
+                miss=result.miss if result else False,
             )
             write = _outputs_write(
                 page_id=page_id,

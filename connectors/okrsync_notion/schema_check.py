@@ -11,9 +11,8 @@ from typing import Any, Final
 from okrsync.connector import Collection, FieldInfo, Problem
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.model import Frozen
-from okrsync.render.figures import health_label
 
-from .blocks import HEALTH_COLOURS
+from .blocks import health_options
 from .reader import PSEUDO_PREFIX, DataSource
 
 NEVER_READABLE: Final = frozenset({"button", "files"})
@@ -74,10 +73,7 @@ class MissingOutput(Frozen):
         if self.type == "number":
             return {"number": {"format": "number"}}
         if self.type == "select":
-            options = [
-                {"name": health_label(h), "color": colour} for h, colour in HEALTH_COLOURS.items()
-            ]
-            return {"select": {"options": options}}
+            return {"select": {"options": health_options()}}
         return {self.type: {}}
 
 

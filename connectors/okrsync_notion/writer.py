@@ -32,7 +32,7 @@ line up with it (someone edited below the cut line), the generated part is regen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any, Final, Literal
@@ -42,9 +42,10 @@ from okrsync.errors import AccessDenied, RecordError, TimedOut, TransientError
 from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
-from okrsync.model import SEVERITY_RANK, Finding, KeyResult, Objective
-from okrsync.render.figures import health_label
+from okrsync.model import Finding, KeyResult, Objective
+from okrsync.render.figures import health_text
 from okrsync.review import CycleReview, Review
+from okrsync.review_noise import page_findings, warning_lines
 
 from .blocks import (
     GENERATED_LINE,
@@ -82,20 +83,14 @@ CREATE_ATTEMPTS: Final = 3
 # ----------------------------------------------------------------------------- planning
 
 
-def warning_lines(findings: Iterable[Finding]) -> list[str]:
-    """One line per finding, most severe first: `⚠ KR002 message`."""
-    ranked = sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], f.code, f.message))
-    return [f"⚠ {f.code} {f.message}" for f in ranked]
-
-
 def output_values(
-    grade: float | None, health: Health, findings: Sequence[Finding]
+    grade: float | None, health: Health, findings: Sequence[Finding], miss: bool = False
 ) -> dict[str, Any]:
-    """The plain values okrsync writes: score, health name, warnings text."""
+    """The plain values okrsync writes: score, health name, warnings text (at most 3 lines)."""
     return {
         "score": None if grade is None else round(grade, 4),
-        "health": health_label(health),
-        "warnings": fit_lines(warning_lines(findings)),
+        "health": health_text(health, miss),
+        "warnings": fit_lines(warning_lines(findings, prefix="⚠ ")),
     }
 
 
@@ -131,9 +126,9 @@ def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback)
     pulled: dict[tuple[str, str], dict[str, Any]] = {
         (r.collection, r.external_id): r.fields for r in review.source_records
     }
-    by_subject: dict[str, list[Finding]] = {}
-    for finding in review.findings:
-        by_subject.setdefault(finding.subject, []).append(finding)
+    by_subject = page_findings(
+        review.workspace, review.findings, review.evaluation.at, review.planning_weeks
+    )
     evaluation = review.evaluation
     subjects: tuple[_ScoredPages, ...] = (
         ("objectives", review.workspace.objectives, evaluation.objectives),
@@ -149,7 +144,8 @@ def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback)
             if result is None:
                 continue
             page_id = item.source.external_id if item.source else item.id
-            values = output_values(result.grade, result.health, by_subject.get(item.id, []))
+            miss = isinstance(result, ObjectiveScore) and result.miss
+            values = output_values(result.grade, result.health, by_subject.get(item.id, []), miss)
             write = _page_write(
                 collection,
                 page_id,

@@ -636,7 +636,7 @@ MORE_OBJECTIVES: dict[str, tuple[ObjSpec, ...]] = {
             "I-WEB-1",
             "Grow into a tech lead for the dashboard editor",
             (
-                ("Lead 2 design reviews per month", None, 0, 6, "reviews"),
+                ("Lead 6 design reviews this quarter", None, 0, 6, "reviews"),
                 ("Mentor 2 engineers to independent feature ownership", None, 0, 2, "people"),
                 ("Cut editor bundle size from 2.8 MB to 1.6 MB", None, 2.8, 1.6, "MB"),
             ),
@@ -659,6 +659,72 @@ MORE_OBJECTIVES: dict[str, tuple[ObjSpec, ...]] = {
 
 # Individual objectives belong to one person, not to the whole team.
 INDIVIDUAL_OWNER = {"I-WEB-1": "Lukas Meyer", "I-PLT-1": "Ivan Petrov"}
+
+
+# The previous quarter: (key, title, commitment, final score) and each one's key results.
+PREVIOUS_QUARTER: tuple[tuple[str, str, str, float], ...] = (
+    ("P1", "Launch the partner program", "committed", 0.8),
+    ("P2", "Double self-serve revenue", "aspirational", 0.6),
+    ("P3", "Make support a reason customers stay", "aspirational", 0.7),
+)
+PREVIOUS_KRS: dict[str, tuple[tuple[str, float, float, str], ...]] = {
+    "P1": (
+        ("Sign 10 reseller partners", 0, 10, "partners"),
+        ("Grow partner-sourced pipeline from $0 to $500K", 0, 500_000, "$"),
+    ),
+    "P2": (
+        ("Grow self-serve MRR from $30K to $60K", 30_000, 60_000, "$"),
+        ("Raise trial-to-paid conversion from 4% to 6%", 4, 6, "%"),
+    ),
+    "P3": (
+        ("Lift support CSAT from 4.0 to 4.5", 4.0, 4.5, "stars"),
+        ("Cut first response time from 12 h to 4 h", 12, 4, "h"),
+    ),
+}
+# Units that count whole things: nobody hires 8.48 engineers or writes 3.7 blog posts.
+WHOLE_UNITS = frozenset(
+    {
+        "accounts",
+        "calls",
+        "contacts",
+        "customers",
+        "deploys",
+        "fixes",
+        "hires",
+        "incidents",
+        "keywords",
+        "loads",
+        "logos",
+        "meetups",
+        "members",
+        "MQLs",
+        "opps",
+        "partners",
+        "people",
+        "plans",
+        "posts",
+        "queries",
+        "reports",
+        "reviews",
+        "stories",
+        "subs",
+        "talks",
+        "tickets",
+        "users",
+        "views",
+        "/mo",
+        "",
+    }
+)
+
+
+def _plausible(value: float, unit: str | None) -> float:
+    """A value as it would be recorded: whole for counts, at most 100 for a percentage."""
+    if unit == "%":
+        return round(min(value, 100.0), 2)
+    if (unit or "") in WHOLE_UNITS or abs(value) >= 100:
+        return float(round(value))
+    return round(value, 2)
 
 
 def _quarter(day: date) -> tuple[date, date, str]:
@@ -724,7 +790,7 @@ def demo_company(today: date, *, seed: int = 7) -> Workspace:
                 # Deliberate gap: one key result nobody owns.
                 owners = () if spec.key == "T-GRO-2" and index == 1 else (_person_id(owner),)
                 progress = max(0.0, rng.gauss(elapsed * team.pace, 0.12))
-                current_value = _current(kind, start, target, progress, rng)
+                current_value = _current(kind, start, target, unit, progress, rng)
                 days_ago = rng.randint(1, 9) if not team.stale else rng.randint(24, 40)
                 updated = now - timedelta(days=days_ago, hours=rng.randint(0, 8))
                 noise = rng.choice((-0.1, 0.0, 0.0, 0.1))
@@ -749,11 +815,7 @@ def demo_company(today: date, *, seed: int = 7) -> Workspace:
                 if current_value is not None and not team.stale:
                     check_ins.extend(_history(kid, start, current_value, current, updated))
     # The previous quarter, finished: a few graded objectives for the portfolio rules.
-    for key, title, commitment, score in (
-        ("P1", "Launch the partner program", "committed", 0.8),
-        ("P2", "Double self-serve revenue", "aspirational", 0.6),
-        ("P3", "Make support a reason customers stay", "aspirational", 0.7),
-    ):
+    for key, title, commitment, score in PREVIOUS_QUARTER:
         oid = f"obj-prev-{key.lower()}"
         objectives.append(
             Objective(
@@ -767,15 +829,16 @@ def demo_company(today: date, *, seed: int = 7) -> Workspace:
                 status="Done",
             )
         )
-        for index in range(2):
+        for index, (kr_title, start, target, unit) in enumerate(PREVIOUS_KRS[key]):
             key_results.append(
                 KeyResult(
                     id=f"kr-prev-{key.lower()}-{index + 1}",
                     objective=oid,
-                    title=f"{title}: result {index + 1} from 0 to 10",
-                    start=0,
-                    target=10,
-                    current=round(score * 10, 1),
+                    title=kr_title,
+                    start=start,
+                    target=target,
+                    current=_plausible(start + (target - start) * score, unit),
+                    unit=unit,
                     owners=(_person_id("Jonas Weber"),),
                     updated_at=datetime.combine(previous.end, time(17, 0), tzinfo=UTC),
                 )
@@ -793,18 +856,20 @@ def _current(
     kind: KeyResultKind | None,
     start: float | None,
     target: float | None,
+    unit: str | None,
     progress: float,
     rng: random.Random,
 ) -> float | None:
     if kind == "milestone" or target is None:
         return None
     if kind in ("at_least", "at_most"):
-        # Mostly holding the band, sometimes just outside it.
-        margin = abs(target) * rng.choice((0.02, 0.04, -0.03))
-        return round(target + margin if kind == "at_least" else target - margin, 2)
+        # Mostly holding the band, sometimes just outside it; a percentage stays below 100%.
+        share = rng.choice((0.02, 0.04, -0.03))
+        room = (100 - target) * 10 if unit == "%" and kind == "at_least" else abs(target)
+        margin = room * share
+        return _plausible(target + margin if kind == "at_least" else target - margin, unit)
     base = start if start is not None else (target * 1.6 if kind == "decrease" else 0.0)
-    value = base + (target - base) * progress
-    return round(value, 2) if abs(value) < 100 else float(round(value))
+    return _plausible(base + (target - base) * progress, unit)
 
 
 def _history(

@@ -117,7 +117,7 @@ def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
             "connector": seed.connector,
             "mapping": str(seed.mapping.resolve()),
             "options": options,
-            "writeback": {"pages": True, "reviews": True},
+            "writeback": {"pages": True, "reviews": True, "per_team": True},
         }
     destinations: dict[str, Any] = {}
     if "notion" in seeds and "confluence" in seeds:

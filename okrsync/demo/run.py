@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,10 @@ from okrsync.log import Redactor, make_logger
 from okrsync.render.html import render_html
 from okrsync.render.markdown import render_markdown
 from okrsync.review import Review
-from okrsync.sync import SyncSummary, run_lint, run_sync
+from okrsync.sync import Clock, SyncSummary, run_lint, run_sync, utc_now
 
 REVIEW_SOURCE = "notion"
+PER_TEAM = True
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,19 @@ def run_demo(out: Path, *, today: date) -> DemoResult:
     """Seed, sync twice, render the review and save the sandboxes; sandboxes stopped after."""
     env = start_demo_environment(out, today=today)
     try:
-        return _sync_and_collect(env, out)
+        return _sync_and_collect(env, out, demo_clock(today))
     finally:
         env.stop()
 
 
-def _sync_and_collect(env: DemoEnvironment, out: Path) -> DemoResult:
+def demo_clock(today: date, now: Clock = utc_now) -> Clock:
+    """The real clock moved by whole days so that it reads `today`: the company was seeded as
+    of `today`, and judging it on another day would make every check-in look stale."""
+    shift = timedelta(days=(today - now().date()).days)
+    return lambda: now() + shift
+
+
+def _sync_and_collect(env: DemoEnvironment, out: Path, clock: Clock) -> DemoResult:
     config = load_config(env.config_path)
     # The demo's own table says what happened; the log shows only what went wrong.
     quiet = make_logger(
@@ -56,19 +64,19 @@ def _sync_and_collect(env: DemoEnvironment, out: Path) -> DemoResult:
     )
     environment = {**os.environ, **env.env}
     (out / "notifications.jsonl").unlink(missing_ok=True)
-    first = run_sync(config, log=quiet, env=environment)
+    first = run_sync(config, log=quiet, env=environment, clock=clock)
     sent = record_deliveries(first, out)
-    second = run_sync(config, log=quiet, env=environment)
+    second = run_sync(config, log=quiet, env=environment, clock=clock)
     sent += record_deliveries(second, out)
     if env.receivers is not None:
         sent += env.receivers.save_views(out)
-    lint = run_lint(config, source=REVIEW_SOURCE, log=quiet, env=environment)
+    lint = run_lint(config, source=REVIEW_SOURCE, log=quiet, env=environment, clock=clock)
     review = lint.reviews[REVIEW_SOURCE]
     files = [env.config_path]
     html_path = out / "review.html"
-    html_path.write_text(render_html(review), encoding="utf-8")
+    html_path.write_text(render_html(review, per_team=PER_TEAM), encoding="utf-8")
     md_path = out / "review.md"
-    md_path.write_text(render_markdown(review), encoding="utf-8")
+    md_path.write_text(render_markdown(review, per_team=PER_TEAM), encoding="utf-8")
     summary_path = out / "summary.json"
     summary: dict[str, Any] = {
         "first_run": first.model_dump(mode="json"),

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 
 from okrsync.evaluation import Evaluation, Health
-from okrsync.model import Cycle, Workspace
-from okrsync.review import CycleReview
+from okrsync.i18n.format import count, format_amount
+from okrsync.model import Cycle
+from okrsync.review import ChildrenRollup, CycleReview
 
 HEALTH_LABELS: Mapping[str, str] = {
     "not_started": "Not started",
@@ -46,13 +48,61 @@ UNSCORED_LABELS: Mapping[str, str] = {
     "no_cycle": "no cycle",
 }
 
-CURRENCY_PREFIXES = ("$", "€", "£", "¥")
 DASH = "–"
+
+
+HEALTH_COLOURS: Mapping[str, str] = {
+    "on_track": "green",
+    "green": "green",
+    "at_risk": "yellow",
+    "yellow": "yellow",
+    "off_track": "red",
+    "red": "red",
+    "not_started": "grey",
+    "no_data": "grey",
+}
+"""The one colour scheme of every output: green fine, yellow behind, red far behind, grey none."""
+MISS_COLOUR = "red"
 
 
 def health_label(health: Health | str) -> str:
     """Human label of a health value ("on_track" -> "On track")."""
     return HEALTH_LABELS.get(health, health)
+
+
+def health_text(health: Health | str, miss: bool = False) -> str:
+    """The label with a committed miss spelled out: "Green (miss)"."""
+    return f"{health_label(health)} (miss)" if miss else health_label(health)
+
+
+def health_colour(health: Health | str, miss: bool = False) -> str:
+    """green, yellow, red or grey; a committed miss is red whatever its grade."""
+    return MISS_COLOUR if miss else HEALTH_COLOURS.get(health, "grey")
+
+
+def children_text(rollup: ChildrenRollup | None) -> str:
+    """The aligned children beside a parent's score: "mean 0.3 · 4 of 7 behind"; "" if none."""
+    if rollup is None:
+        return ""
+    mean = grade_text(None if rollup.mean_score is None else round(rollup.mean_score, 1))
+    text = f"mean {mean} · {rollup.behind} of {rollup.count} behind"
+    return f"⚠ {text}" if rollup.masks else text
+
+
+def pace_text(grade: float | None, expected: float | None) -> str:
+    """Score against the pace: "0.3 of 0.72 expected"."""
+    if expected is None:
+        return grade_text(grade)
+    return f"{grade_text(grade)} of {expected:.2f} expected"
+
+
+def check_in_text(oldest: date | None, at: date | None = None) -> str:
+    """When the oldest of an owner's missing check-ins was: "2026-10-12 (40 days ago)", "never"."""
+    if oldest is None:
+        return "never"
+    if at is None:
+        return oldest.isoformat()
+    return f"{oldest.isoformat()} ({count((at - oldest).days, 'day')} ago)"
 
 
 def grade_text(grade: float | None) -> str:
@@ -77,19 +127,8 @@ def change_text(change: float | None) -> str:
 
 
 def value_text(value: float | None, unit: str | None) -> str:
-    """A key result value with its unit: "24.5%", "$500,000", "4.2 calls/week"."""
-    if value is None or not math.isfinite(value):
-        return DASH
-    number = f"{value:,.2f}".rstrip("0").rstrip(".")
-    if number == "-0":
-        number = "0"
-    if not unit:
-        return number
-    if unit == "%":
-        return f"{number}%"
-    if unit in CURRENCY_PREFIXES:
-        return f"-{unit}{number[1:]}" if number.startswith("-") else f"{unit}{number}"
-    return f"{number} {unit}"
+    """A key result value with its unit: "24.5%", "$500K", "$2.4M", "4.2 calls/week"."""
+    return format_amount(value, unit)
 
 
 def cycle_title(cycle: Cycle | None) -> str:
@@ -101,14 +140,6 @@ def review_title(review: CycleReview) -> str:
     """The title of a review page: "OKR Review Q3 2025", "OKR Review Q3 2025 - Sales"."""
     title = f"OKR Review {cycle_title(review.cycle)}"
     return f"{title} - {review.team}" if review.team else title
-
-
-def subject_names(workspace: Workspace) -> dict[str, str]:
-    """Id -> readable name for finding subjects: objective and KR titles, cycle names."""
-    names = {c.id: c.name for c in workspace.cycles}
-    names.update({kr.id: kr.title for kr in workspace.key_results})
-    names.update({o.id: o.title for o in workspace.objectives})
-    return names
 
 
 def reading_order(reviews: list[CycleReview], evaluation: Evaluation) -> list[CycleReview]:

@@ -21,17 +21,20 @@ from okrsync.render.figures import (
     SEVERITY_HEADINGS,
     UNSCORED_LABELS,
     change_text,
+    check_in_text,
+    children_text,
     cycle_title,
     grade_text,
-    health_label,
+    health_colour,
+    health_text,
+    pace_text,
     percent_text,
     reading_order,
     review_title,
-    subject_names,
     value_text,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow, Review
-from okrsync.review_build import build_cycle_reviews
+from okrsync.review_build import UNKNOWN_SUBJECT, build_cycle_reviews
 
 STYLE = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --paper: #ffffff; --wash: #f5f7fa; }
@@ -59,11 +62,23 @@ th { background: var(--wash); font-weight: 600; font-size: 13px; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .health { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
   font-weight: 600; white-space: nowrap; }
-.h-on_track, .h-green { background: #e3f9e5; color: #0e5814; }
-.h-at_risk, .h-yellow { background: #fff3c4; color: #8d2b0b; }
-.h-off_track, .h-red { background: #ffe3e3; color: #a61b1b; }
-.h-not_started, .h-no_data { background: #e4e7eb; color: #3e4c59; }
+.c-green { background: #e3f9e5; color: #0e5814; }
+.c-yellow { background: #fff3c4; color: #7a4b00; }
+.c-red { background: #ffe3e3; color: #a61b1b; }
+.c-grey { background: #e4e7eb; color: #3e4c59; }
 .miss { color: #a61b1b; font-weight: 600; }
+.meeting { border: 2px solid #3e7bfa; border-radius: 8px; padding: 4px 18px 12px;
+  margin: 18px 0 8px; background: #f7faff; }
+.meeting h2 { margin-top: 14px; border-bottom-color: #c5d6fb; }
+.meeting .lagging { color: var(--muted); font-size: 13px; }
+.decisions li { border-bottom: 1px dotted var(--muted); min-height: 26px; list-style: none; }
+.decisions { padding-left: 0; }
+.masks { color: #a61b1b; font-weight: 600; }
+table.compact { width: auto; min-width: 60%; }
+.tag { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 4px;
+  font-size: 11px; font-weight: 700; text-transform: uppercase; background: #ffe3e3;
+  color: #a61b1b; }
+.notes li { margin: 4px 0; }
 .progress { white-space: nowrap; }
 .bar { width: 80px; height: 8px; background: #e4e7eb; border-radius: 4px; overflow: hidden;
   display: inline-block; vertical-align: middle; margin-right: 6px; }
@@ -91,9 +106,10 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def health_badge(health: str) -> str:
-    """A coloured label for a health value."""
-    return f'<span class="health h-{esc(health)}">{esc(health_label(health))}</span>'
+def health_badge(health: str, miss: bool = False) -> str:
+    """A coloured label for a health value; a committed miss says so, in red."""
+    colour = health_colour(health, miss)
+    return f'<span class="health c-{esc(colour)}">{esc(health_text(health, miss))}</span>'
 
 
 def progress_bar(score: float | None, progress: float | None) -> str:
@@ -114,7 +130,7 @@ def _score(grade: float | None, unscored: str | None) -> str:
 
 
 def _finding_item(finding: Finding, names: Mapping[str, str]) -> str:
-    subject = names.get(finding.subject, finding.subject)
+    subject = names.get(finding.subject, UNKNOWN_SUBJECT)
     hint = f'<span class="hint">Fix: {esc(finding.hint)}</span>' if finding.hint else ""
     return (
         f'<li><span class="sev sev-{esc(finding.severity)}">{esc(finding.severity)}</span>'
@@ -126,13 +142,21 @@ def _finding_item(finding: Finding, names: Mapping[str, str]) -> str:
 def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("Objective", "Level", "Owner", "Score", "Health", "Expected", "Change")
+        for h in (
+            "Objective",
+            "Level",
+            "Owner",
+            "Score",
+            "Health",
+            "Expected",
+            "Children",
+            "Change",
+        )
     )
     body = []
     for row in rows:
         result = row.result
         expected = f"{result.expected:.2f}" if result.expected is not None else DASH
-        miss = ' <span class="miss">miss</span>' if result.miss else ""
         link = f'<a href="#{esc(_anchor(row.objective.id, suffix))}">{esc(row.objective.title)}</a>'
         body.append(
             "<tr>"
@@ -140,8 +164,9 @@ def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
             f"<td>{esc(row.objective.level.capitalize())}</td>"
             f"<td>{esc(', '.join(row.owners) or DASH)}</td>"
             f'<td class="num">{_score(result.grade, result.unscored)}</td>'
-            f"<td>{health_badge(result.health)}{miss}</td>"
+            f"<td>{health_badge(result.health, result.miss)}</td>"
             f'<td class="num">{esc(expected)}</td>'
+            f"<td{_masks_class(row)}>{esc(children_text(row.children) or DASH)}</td>"
             f'<td class="num">{esc(change_text(row.change))}</td>'
             "</tr>"
         )
@@ -175,6 +200,78 @@ def _key_results_table(rows: Sequence[KeyResultRow]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _masks_class(row: ObjectiveRow) -> str:
+    return ' class="masks"' if row.children is not None and row.children.masks else ""
+
+
+def _meeting(review: CycleReview, suffix: str) -> str:
+    """Needs attention, missing check-ins and room for decisions: the top of a review."""
+    parts = [f'<div class="meeting" id="{esc("meeting" + suffix)}">', "<h2>Needs attention</h2>"]
+    if review.attention:
+        head = "".join(
+            f"<th>{h}</th>" for h in ("Objective", "Owner", "Score", "Health", "Behind most")
+        )
+        rows = []
+        for item in review.attention:
+            note = ' <span class="tag">committed</span>' if item.committed_miss else ""
+            lagging = esc("; ".join(item.lagging)) or DASH
+            rows.append(
+                "<tr>"
+                f'<td><a href="#{esc(_anchor(item.objective_id, suffix))}">{esc(item.title)}</a>'
+                f"{note}</td>"
+                f"<td>{esc(', '.join(item.owners) or DASH)}</td>"
+                f'<td class="num">{esc(pace_text(item.grade, item.expected))}</td>'
+                f"<td>{health_badge(item.health, item.miss)}</td>"
+                f'<td class="lagging">{lagging}</td>'
+                "</tr>"
+            )
+        parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    else:
+        parts.append('<p class="muted">Nothing is behind pace.</p>')
+    parts.append("<h2>Missing check-ins</h2>")
+    if review.missing_check_ins:
+        head = "".join(
+            f"<th>{h}</th>" for h in ("Owner", "Key results", "Oldest check-in", "Which")
+        )
+        rows = [
+            "<tr>"
+            f"<td>{esc(m.owner)}</td>"
+            f'<td class="num">{m.count}</td>'
+            f"<td>{esc(check_in_text(m.oldest, review.at))}</td>"
+            f'<td class="lagging">{esc("; ".join(m.key_results))}</td>'
+            "</tr>"
+            for m in review.missing_check_ins
+        ]
+        parts.append(
+            f'<table class="compact"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    else:
+        parts.append('<p class="muted">Every running key result was checked in recently.</p>')
+    parts += [
+        "<h2>Decisions</h2>",
+        '<ul class="decisions"><li></li><li></li><li></li></ul>',
+        "</div>",
+    ]
+    return "".join(parts)
+
+
+def _planning_notes(review: CycleReview) -> str:
+    if not review.planning_notes:
+        return ""
+    items = "".join(
+        f'<li><span class="code">{esc(n.code)}</span> {esc(n.summary)}: {n.count} '
+        f"({esc(', '.join(n.subjects))})</li>"
+        for n in review.planning_notes
+    )
+    return (
+        "<h2>Planning notes</h2>"
+        '<p class="muted">Advice on how these OKRs are written, shown in full during the first '
+        "weeks of the cycle; worth taking into the next planning.</p>"
+        f'<ul class="notes">{items}</ul>'
+    )
+
+
 def _anchor(objective_id: str, suffix: str) -> str:
     """The id of an objective's block: unique within one document (see `render_cycle_review`)."""
     return "obj-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in objective_id) + suffix
@@ -186,9 +283,15 @@ def _objective_block(row: ObjectiveRow, names: Mapping[str, str], suffix: str) -
     if objective.team:
         facts.append(f"Team: {esc(objective.team)}")
     facts += [esc(objective.kind.capitalize()), f"Score {_score(result.grade, result.unscored)}"]
-    facts.append(health_badge(result.health))
+    facts.append(health_badge(result.health, result.miss))
+    if row.children is not None:
+        facts.append(
+            f"<span{_masks_class(row)}>Aligned objectives: {esc(children_text(row.children))}"
+            "</span>"
+        )
     if objective.parents:
-        facts.append("Aligned to: " + esc(", ".join(names.get(p, p) for p in objective.parents)))
+        aligned = ", ".join(names.get(p, UNKNOWN_SUBJECT) for p in objective.parents)
+        facts.append("Aligned to: " + esc(aligned))
     parts = [
         f'<div class="objective" id="{esc(_anchor(objective.id, suffix))}">',
         f"<h3>{esc(objective.title)}</h3>",
@@ -234,13 +337,14 @@ def _figure(value: str, label: str) -> str:
     )
 
 
-def render_cycle_review(review: CycleReview, names: Mapping[str, str], *, lead: bool = True) -> str:
+def render_cycle_review(review: CycleReview, *, lead: bool = True) -> str:
     """One cycle review as an HTML `<section>`.
 
     The lead review of a document gets the short anchors `#objectives`, `#alignment` and
     `#findings`; the others get them suffixed with their title key, so ids stay unique.
     """
     suffix = "" if lead else f"-{review.title_key}"
+    names = review.names
     head = review.headline
     meta = [f"As of {esc(review.at.isoformat())}"]
     if review.cycle is not None:
@@ -267,6 +371,7 @@ def render_cycle_review(review: CycleReview, names: Mapping[str, str], *, lead: 
         f'<p class="meta">{" · ".join(meta)}</p>',
         f'<ul class="figures">{"".join(figures)}</ul>',
         f"<p>Health: {health}</p>",
+        _meeting(review, suffix),
         f'<h2 id="{esc("objectives" + suffix)}">Objectives</h2>',
     ]
     if review.objectives:
@@ -288,16 +393,15 @@ def render_cycle_review(review: CycleReview, names: Mapping[str, str], *, lead: 
             items = "".join(_finding_item(f, names) for f in found)
             parts.append(f"<h3>{SEVERITY_HEADINGS[severity]} ({len(found)})</h3>")
             parts.append(f'<ul class="findings">{items}</ul>')
-    parts += ["</div>", "</section>"]
+    parts += ["</div>", _planning_notes(review), "</section>"]
     return "\n".join(parts)
 
 
 def render_html(review: Review, *, per_team: bool = False) -> str:
     """The whole review as one HTML document: a contents list, then each cycle review."""
-    names = subject_names(review.workspace)
     reviews = reading_order(build_cycle_reviews(review, per_team=per_team), review.evaluation)
     title = "OKR Review" + (f" - {review.source}" if review.source else "")
-    body = [render_cycle_review(r, names, lead=i == 0) for i, r in enumerate(reviews)]
+    body = [render_cycle_review(r, lead=i == 0) for i, r in enumerate(reviews)]
     if len(reviews) > 1:
         links = "".join(
             f'<li><a href="#{esc(r.title_key)}">{esc(review_title(r))}</a></li>' for r in reviews

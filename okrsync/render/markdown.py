@@ -16,17 +16,20 @@ from okrsync.render.figures import (
     SEVERITY_HEADINGS,
     UNSCORED_LABELS,
     change_text,
+    check_in_text,
+    children_text,
     cycle_title,
     grade_text,
     health_label,
+    health_text,
+    pace_text,
     percent_text,
     reading_order,
     review_title,
-    subject_names,
     value_text,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow, Review
-from okrsync.review_build import build_cycle_reviews
+from okrsync.review_build import UNKNOWN_SUBJECT, build_cycle_reviews
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
 # start markup in running text or in a table cell.
@@ -51,7 +54,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _finding_line(finding: Finding, names: Mapping[str, str]) -> str:
-    subject = names.get(finding.subject, finding.subject)
+    subject = names.get(finding.subject, UNKNOWN_SUBJECT)
     line = f"- **{finding.severity}** {escape(finding.code)} · {escape(subject)}: "
     line += escape(finding.message)
     if finding.hint:
@@ -66,15 +69,16 @@ def _score_text(grade: float | None, unscored: str | None) -> str:
 
 
 def _objectives_table(rows: Sequence[ObjectiveRow]) -> list[str]:
-    header = ["Objective", "Level", "Owner", "Score", "Health", "Expected", "Change"]
+    header = ["Objective", "Level", "Owner", "Score", "Health", "Expected", "Children", "Change"]
     body = [
         [
             cell(row.objective.title),
             cell(row.objective.level.capitalize()),
             cell(", ".join(row.owners) or DASH),
             cell(_score_text(row.result.grade, row.result.unscored)),
-            cell(health_label(row.result.health) + (" (miss)" if row.result.miss else "")),
+            cell(health_text(row.result.health, row.result.miss)),
             cell(f"{row.result.expected:.2f}" if row.result.expected is not None else DASH),
+            cell(children_text(row.children) or DASH),
             cell(change_text(row.change)),
         ]
         for row in rows
@@ -119,12 +123,14 @@ def _objective_section(row: ObjectiveRow, names: Mapping[str, str]) -> list[str]
         f"Owner: {escape(', '.join(row.owners) or DASH)}",
         f"{objective.kind.capitalize()}",
         f"Score {grade_text(result.grade)}",
-        health_label(result.health),
+        health_text(result.health, result.miss),
     ]
     if objective.team:
         facts.insert(1, f"Team: {escape(objective.team)}")
+    if row.children is not None:
+        facts.append(f"Aligned objectives: {escape(children_text(row.children))}")
     if objective.parents:
-        aligned = ", ".join(names.get(p, p) for p in objective.parents)
+        aligned = ", ".join(names.get(p, UNKNOWN_SUBJECT) for p in objective.parents)
         facts.append(f"Aligned to: {escape(aligned)}")
     if result.miss:
         facts.append("**Committed and missed: add a note**")
@@ -154,8 +160,56 @@ def _tree_lines(nodes: Sequence[AlignmentNode], depth: int = 0) -> list[str]:
     return lines
 
 
-def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
+def _meeting(review: CycleReview) -> list[str]:
+    """Needs attention, missing check-ins and room for decisions: the top of a review."""
+    lines = ["## Needs attention", ""]
+    if review.attention:
+        rows = [
+            [
+                cell(item.title + (" (committed)" if item.committed_miss else "")),
+                cell(", ".join(item.owners) or DASH),
+                cell(pace_text(item.grade, item.expected)),
+                cell(health_text(item.health, item.miss)),
+                cell("; ".join(item.lagging) or DASH),
+            ]
+            for item in review.attention
+        ]
+        lines += table(["Objective", "Owner", "Score", "Health", "Behind most"], rows)
+    else:
+        lines.append("Nothing is behind pace.")
+    lines += ["", "## Missing check-ins", ""]
+    if review.missing_check_ins:
+        rows = [
+            [cell(m.owner), str(m.count), cell(check_in_text(m.oldest, review.at))]
+            for m in review.missing_check_ins
+        ]
+        lines += table(["Owner", "Key results", "Oldest check-in"], rows)
+    else:
+        lines.append("Every running key result was checked in recently.")
+    lines += ["", "## Decisions", "", "- ", "- ", "- ", ""]
+    return lines
+
+
+def _planning_notes(review: CycleReview) -> list[str]:
+    if not review.planning_notes:
+        return []
+    lines = [
+        "## Planning notes",
+        "",
+        "Advice on how these OKRs are written, shown in full during the first weeks of the "
+        "cycle; worth taking into the next planning.",
+        "",
+    ]
+    lines += [
+        f"- {escape(n.code)} {escape(n.summary)}: {n.count} ({escape(', '.join(n.subjects))})"
+        for n in review.planning_notes
+    ]
+    return [*lines, ""]
+
+
+def render_cycle_review(review: CycleReview) -> str:
     """One cycle review (one page) as Markdown."""
+    names = review.names
     head = review.headline
     lines = [f"# {escape(review_title(review))}", ""]
     meta = [f"As of {review.at.isoformat()}"]
@@ -181,6 +235,7 @@ def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
             f"{SEVERITY_HEADINGS[s]} {head.findings_by_severity.get(s, 0)}" for s in SEVERITIES
         ),
         "",
+        *_meeting(review),
         "## Objectives",
         "",
     ]
@@ -200,6 +255,7 @@ def render_cycle_review(review: CycleReview, names: Mapping[str, str]) -> str:
         if found:
             lines += [f"### {SEVERITY_HEADINGS[severity]} ({len(found)})", ""]
             lines += [_finding_line(f, names) for f in found] + [""]
+    lines += _planning_notes(review)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -208,9 +264,8 @@ def render_markdown(review: Review, *, per_team: bool = False) -> str:
 
     Running cycles come first (see `figures.reading_order`).
     """
-    names = subject_names(review.workspace)
     reviews = reading_order(build_cycle_reviews(review, per_team=per_team), review.evaluation)
-    parts = [render_cycle_review(r, names) for r in reviews]
+    parts = [render_cycle_review(r) for r in reviews]
     if not parts:
         return "# OKR Review\n\nNo objectives in this workspace.\n"
     return "\n---\n\n".join(parts)

@@ -8,6 +8,7 @@ from typing import Final
 from pydantic import Field
 
 from okrsync.alignment_graph import strongly_connected_components
+from okrsync.i18n.format import count
 from okrsync.model import LEVELS, Objective
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
 from okrsync.rules.context import Context
@@ -69,9 +70,13 @@ def alignment_loops(
 
 def _loops(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for loop in alignment_loops(ctx.objectives):
-        path = " -> ".join([*loop, loop[0]]) if len(loop) > 1 else f"{loop[0]} -> {loop[0]}"
+        names = [ctx.objective_label(member) for member in loop]
+        path = " -> ".join([*names, names[0]])
         for member in loop:
-            yield Hit(member, f"objective {member} is part of an alignment loop ({path})")
+            yield Hit(
+                member,
+                f"objective {ctx.objective_label(member)} is part of an alignment loop ({path})",
+            )
 
 
 def _dangling(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
@@ -80,8 +85,8 @@ def _dangling(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
             if parent_id not in ctx.objectives:
                 yield Hit(
                     o.id,
-                    f"objective {o.title!r} is aligned to {parent_id!r}, which is "
-                    "not in the workspace",
+                    f"objective {o.title!r} is aligned to an objective that is not in the "
+                    "workspace (deleted, archived, or not shared with okrsync)",
                 )
 
 
@@ -93,7 +98,7 @@ def _level_inversion(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
                 yield Hit(
                     o.id,
                     f"{o.level} objective {o.title!r} is aligned to "
-                    f"{parent.level} objective {parent_id}",
+                    f"{parent.level} objective {parent.title!r}",
                 )
 
 
@@ -105,13 +110,37 @@ class TooManyParentsThresholds(Thresholds):
 
 def _too_many_parents(ctx: Context, t: TooManyParentsThresholds) -> Iterator[Hit]:
     for o in ctx.workspace.objectives:
-        count = len(dict.fromkeys(o.parents))
-        if count > t.max_parents:
+        found = len(dict.fromkeys(o.parents))
+        if found > t.max_parents:
             yield Hit(
                 o.id,
-                f"objective {o.title!r} is aligned to {count} objectives, more "
+                f"objective {o.title!r} is aligned to {count(found, 'objective')}, more "
                 f"than {t.max_parents}",
             )
+
+
+_BEHIND: Final = frozenset({"at_risk", "off_track", "yellow", "red"})
+_FINE: Final = frozenset({"on_track", "green"})
+
+
+def _masks_children(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
+    for o in ctx.workspace.objectives:
+        kids = [k for k in dict.fromkeys(ctx.children.get(o.id, ())) if k != o.id]
+        result = ctx.evaluation.objectives.get(o.id)
+        if not kids or result is None or result.health not in _FINE:
+            continue
+        results = [ctx.evaluation.objectives.get(k) for k in kids]
+        behind = sum(1 for r in results if r is not None and r.health in _BEHIND)
+        if behind * 2 <= len(kids):
+            continue
+        scores = [r.score for r in results if r is not None and r.score is not None]
+        mean = f", their mean score {sum(scores) / len(scores):.1f}" if scores else ""
+        own = "" if result.grade is None else f" ({result.grade:.1f})"
+        yield Hit(
+            o.id,
+            f"objective {o.title!r} looks {result.health.replace('_', ' ')}{own} while "
+            f"{behind} of its {count(len(kids), 'aligned objective')} are behind{mean}",
+        )
 
 
 RULES: Final[tuple[Rule, ...]] = (
@@ -223,5 +252,23 @@ RULES: Final[tuple[Rule, ...]] = (
         hint="Keep the one or two parents this objective mainly supports.",
         thresholds=TooManyParentsThresholds,
         check=_too_many_parents,
+    ),
+    Rule(
+        code="ALN008",
+        name="parent-masks-children",
+        family="alignment",
+        severity="warning",
+        summary="An objective is on track while most objectives aligned to it are behind.",
+        explanation=(
+            "By default a parent is scored from its own key results, so it can look on track "
+            "while the work aligned to it is failing. Doerr's transparency superpower is about "
+            "seeing the whole picture: when most children are at risk or off track, the "
+            "parent's own numbers are probably not telling the story. The review shows the "
+            "children's aggregate beside the parent's own score; docs/scoring.md explains the "
+            "roll-up modes."
+        ),
+        hint='Discuss the children at the review; consider rollup = "both" in [scoring] so '
+        "the parent's score counts its children too.",
+        check=_masks_children,
     ),
 )

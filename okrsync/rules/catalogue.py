@@ -80,10 +80,15 @@ class NoThresholds(Thresholds):
 
 
 class Hit(NamedTuple):
-    """One raw result of a check: what it is about and what is wrong, in words."""
+    """One raw result of a check: what it is about and what is wrong, in words.
+
+    `cycle` is set by checks whose subject is a team, a person or a cycle and which count per
+    cycle, so the finding lands on that cycle's review page only.
+    """
 
     subject: str
     message: str
+    cycle: str | None = None
 
 
 Checker = Callable[[Context, Any], Iterable[Hit]]

@@ -17,6 +17,9 @@ from typing import Final
 from okrsync.evaluation import Evaluation, Phase
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
 
+UNKNOWN_PERSON = "unknown person"
+UNREADABLE_OBJECTIVE = "an objective okrsync cannot read"
+
 TEXT_LIMIT: Final = 1_000
 """Characters of a title the text rules read (task verbs, metrics, units, duplicates): enough
 for any real title, and a 50 MB title costs no more time or memory than a long one."""
@@ -81,17 +84,28 @@ class Context:
         return cycle.name if cycle and cycle.name else cycle_id
 
     def person_label(self, person_id: str) -> str:
-        """A person's name for messages (their id when unknown)."""
+        """A person's name for messages; never their id (ids mean nothing to readers)."""
         person = self.people.get(person_id)
-        return person.name if person and person.name else person_id
+        return person.name if person and person.name else UNKNOWN_PERSON
+
+    def objective_label(self, objective_id: str) -> str:
+        """An objective's title in quotes for messages, or a plain phrase when it is unknown."""
+        objective = self.objectives.get(objective_id)
+        return repr(objective.title) if objective is not None else UNREADABLE_OBJECTIVE
 
     def objective_list(self, ids: Sequence[str], limit: int = 6) -> str:
-        """Objective titles for a message, shortened to `limit` with a count of the rest."""
-        titles = [
-            repr(self.objectives[i].title) if i in self.objectives else i for i in ids[:limit]
-        ]
-        shown = ", ".join(titles)
-        return f"{shown} and {len(ids) - limit} more" if len(ids) > limit else shown
+        """Objective titles for a message, sorted, shortened to `limit` with a count of the rest.
+
+        Sorted by title (then id) so the message never depends on the order records were read.
+        """
+
+        def order(i: str) -> tuple[str, str]:
+            objective = self.objectives.get(i)
+            return (objective.title.casefold() if objective is not None else "", i)
+
+        ordered = sorted(dict.fromkeys(ids), key=order)
+        shown = ", ".join(self.objective_label(i) for i in ordered[:limit])
+        return f"{shown} and {len(ordered) - limit} more" if len(ordered) > limit else shown
 
     def cycle_of_key_result(self, key_result: KeyResult) -> Cycle | None:
         """The cycle of the key result's objective, if both are known."""

@@ -8,6 +8,7 @@ from typing import Final
 
 from pydantic import Field
 
+from okrsync.i18n.format import count
 from okrsync.model import Cycle
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
 from okrsync.rules.context import Context, instant
@@ -25,7 +26,10 @@ def _short(ctx: Context, t: ShortCycleThresholds) -> Iterator[Hit]:
     for c in ctx.workspace.cycles:
         if c.days < t.min_days:
             yield Hit(
-                c.id, f"cycle {ctx.cycle_label(c.id)} lasts {c.days} days, fewer than {t.min_days}"
+                c.id,
+                f"cycle {ctx.cycle_label(c.id)} lasts {count(c.days, 'day')}, fewer than "
+                f"{count(t.min_days, 'day')}",
+                c.id,
             )
 
 
@@ -39,7 +43,10 @@ def _long(ctx: Context, t: LongCycleThresholds) -> Iterator[Hit]:
     for c in ctx.workspace.cycles:
         if c.days > t.max_days:
             yield Hit(
-                c.id, f"cycle {ctx.cycle_label(c.id)} lasts {c.days} days, more than {t.max_days}"
+                c.id,
+                f"cycle {ctx.cycle_label(c.id)} lasts {count(c.days, 'day')}, more than "
+                f"{count(t.max_days, 'day')}",
+                c.id,
             )
 
 
@@ -80,7 +87,7 @@ def _empty(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     used = {o.cycle for o in ctx.workspace.objectives}
     for c in ctx.workspace.cycles:
         if c.id not in used:
-            yield Hit(c.id, f"cycle {ctx.cycle_label(c.id)} has no objectives")
+            yield Hit(c.id, f"cycle {ctx.cycle_label(c.id)} has no objectives", c.id)
 
 
 # -- portfolio --------------------------------------------------------------------------------
@@ -110,6 +117,7 @@ def _aligned_share(ctx: Context, t: AlignedShareThresholds) -> Iterator[Hit]:
                 f"{aligned} of {total} non-company objectives in "
                 f"{ctx.cycle_label(cycle_id)} are aligned ({share:.0%}), below "
                 f"{t.min_share:.0%}",
+                cycle_id,
             )
 
 
@@ -125,12 +133,13 @@ def _team_key_results(ctx: Context, t: TeamKeyResultsThresholds) -> Iterator[Hit
         if o.team and o.cycle is not None:
             key = (o.cycle, o.team)
             counts[key] = counts.get(key, 0) + len(ctx.key_results_by_objective.get(o.id, ()))
-    for (cycle_id, team), count in counts.items():
-        if count > t.max_key_results:
+    for (cycle_id, team), found in counts.items():
+        if found > t.max_key_results:
             yield Hit(
                 team,
-                f"team {team!r} has {count} key results in "
-                f"{ctx.cycle_label(cycle_id)}, more than {t.max_key_results}",
+                f"team {team!r} has {found} key results in "
+                f"{ctx.cycle_label(cycle_id)}, more than {count(t.max_key_results, 'key result')}",
+                cycle_id,
             )
 
 
@@ -157,12 +166,13 @@ class TooSafeThresholds(Thresholds):
 
 
 def _too_safe(ctx: Context, t: TooSafeThresholds) -> Iterator[Hit]:
-    for cycle_id, mean, count in _final_means(ctx, t.min_objectives):
+    for cycle_id, mean, n in _final_means(ctx, t.min_objectives):
         if mean > t.max_mean:
             yield Hit(
                 cycle_id,
                 f"{ctx.cycle_label(cycle_id)} ended with a mean score of "
-                f"{mean:.2f} over {count} objectives, above {t.max_mean:.2f}",
+                f"{mean:.2f} over {count(n, 'objective')}, above {t.max_mean:.2f}",
+                cycle_id,
             )
 
 
@@ -174,12 +184,13 @@ class TooAmbitiousThresholds(Thresholds):
 
 
 def _too_ambitious(ctx: Context, t: TooAmbitiousThresholds) -> Iterator[Hit]:
-    for cycle_id, mean, count in _final_means(ctx, t.min_objectives):
+    for cycle_id, mean, n in _final_means(ctx, t.min_objectives):
         if mean < t.min_mean:
             yield Hit(
                 cycle_id,
                 f"{ctx.cycle_label(cycle_id)} ended with a mean score of "
-                f"{mean:.2f} over {count} objectives, below {t.min_mean:.2f}",
+                f"{mean:.2f} over {count(n, 'objective')}, below {t.min_mean:.2f}",
+                cycle_id,
             )
 
 
@@ -214,7 +225,8 @@ def _silence(ctx: Context, t: SilenceThresholds) -> Iterator[Hit]:
             yield Hit(
                 team,
                 f"no key result of team {team!r} in {ctx.cycle_label(cycle_id)} "
-                f"was checked in or updated for {idle} days ({when})",
+                f"was checked in or updated for {count(idle, 'day')} ({when})",
+                cycle_id,
             )
 
 

@@ -70,9 +70,18 @@ def check(
     findings: list[Finding] = []
     for _, code, rule, checker, severity in runs:
         made = [
-            Finding(code, severity, subject, message, rule.hint, rule.family, rule.name)
-            for subject, message in checker(ctx, settings.thresholds_for(rule))
-            if code not in silenced.get(subject, ())
+            Finding(
+                code,
+                severity,
+                hit.subject,
+                hit.message,
+                rule.hint,
+                rule.family,
+                rule.name,
+                hit.cycle,
+            )
+            for hit in checker(ctx, settings.thresholds_for(rule))
+            if code not in silenced.get(hit.subject, ())
         ]
         made.sort()
         findings += made

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Final
 
 from pydantic import Field, model_validator
 
+from okrsync.i18n.format import count, format_amount
 from okrsync.model import KeyResult
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
 from okrsync.rules.context import Context, clip, folded
@@ -216,7 +218,7 @@ def _start_equals_target(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         result = ctx.evaluation.key_results.get(kr.id)
         if result is not None and result.unscored == "start_equals_target":
-            level = "" if kr.target is None else f" ({kr.target:g})"
+            level = "" if kr.target is None else f" ({format_amount(kr.target, kr.unit)})"
             yield Hit(kr.id, f"key result {kr.title!r} starts at its target{level}")
 
 
@@ -235,6 +237,9 @@ def _never_checked_in(ctx: Context, t: NeverCheckedInThresholds) -> Iterator[Hit
     for kr in ctx.workspace.key_results:
         if kr.id in ctx.last_check_in or kr.current is not None or kr.done is True:
             continue
+        result = ctx.evaluation.key_results.get(kr.id)
+        if kr.kind == "milestone" or (result is not None and result.kind == "milestone"):
+            continue  # a milestone has no current value until it is done: nothing to check in
         cycle = ctx.cycle_of_key_result(kr)
         if cycle is None or ctx.phase(cycle) not in ("during", "after"):
             continue
@@ -249,6 +254,11 @@ class StaleThresholds(Thresholds):
 
 
 def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
+    """One finding per objective: one stale key result on it, or all its stale ones together.
+
+    A stale objective is one root cause; it is not repeated once per key result.
+    """
+    stale: dict[str, list[tuple[int, datetime, KeyResult]]] = {}
     for kr in ctx.workspace.key_results:
         if kr.done is True:
             continue
@@ -260,11 +270,25 @@ def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
             continue
         idle = ctx.days_since(last)
         if idle > t.days:
+            stale.setdefault(kr.objective, []).append((idle, last, kr))
+    for objective_id in sorted(stale):
+        found = sorted(stale[objective_id], key=lambda item: (-item[0], item[2].title, item[2].id))
+        idle, last, kr = found[0]
+        limit = count(t.days, "day")
+        if len(found) == 1:
             yield Hit(
                 kr.id,
-                f"key result {kr.title!r} was last checked in or updated {idle} "
-                f"days ago ({last.date()}), more than {t.days}",
+                f"key result {kr.title!r} was last checked in or updated "
+                f"{count(idle, 'day')} ago ({last.date()}), more than {limit}",
             )
+            continue
+        total = len(ctx.key_results_by_objective.get(objective_id, ()))
+        yield Hit(
+            objective_id,
+            f"{len(found)} of {count(total, 'key result')} of {ctx.objective_label(objective_id)} "
+            f"were not checked in or updated for more than {limit} (the oldest "
+            f"{count(idle, 'day')}, since {last.date()})",
+        )
 
 
 # -- KR007 -------------------------------------------------------------------------------------
@@ -367,7 +391,7 @@ def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
                 yield Hit(
                     kr.id,
                     f"key result {kr.title!r} is in % but its start or target is "
-                    f"{max(values):g}, above {t.max_percent:g}",
+                    f"{format_amount(max(values), '%')}, above {format_amount(t.max_percent, '%')}",
                 )
 
 
@@ -513,7 +537,8 @@ def _kind_contradiction(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
         if contradicts_kind(kr):
             yield Hit(
                 kr.id,
-                f"key result {kr.title!r} is {kr.kind} but goes from {kr.start:g} to {kr.target:g}",
+                f"key result {kr.title!r} is {kr.kind} but goes from "
+                f"{format_amount(kr.start, kr.unit)} to {format_amount(kr.target, kr.unit)}",
             )
 
 

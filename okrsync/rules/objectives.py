@@ -10,6 +10,7 @@ from pydantic import Field
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from okrsync.i18n.format import count
 from okrsync.model import Objective
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
 from okrsync.rules.context import Context, clip, folded
@@ -43,23 +44,26 @@ def _too_many_objectives(ctx: Context, t: TooManyObjectivesThresholds) -> Iterat
         if len(ids) > t.max_company:
             yield Hit(
                 cycle_id,
-                f"{len(ids)} company objectives in cycle {ctx.cycle_label(cycle_id)}, more than "
-                f"{t.max_company}: {ctx.objective_list(ids)}",
+                f"{len(ids)} company objectives in {ctx.cycle_label(cycle_id)}, more than "
+                f"{count(t.max_company, 'objective')}: {ctx.objective_list(ids)}",
+                cycle_id,
             )
     for (cycle_id, team), ids in teams.items():
         if len(ids) > t.max_per_team:
             yield Hit(
                 team,
-                f"team {team!r} has {len(ids)} objectives in cycle {ctx.cycle_label(cycle_id)}, "
-                f"more than {t.max_per_team}: {ctx.objective_list(ids)}",
+                f"team {team!r} has {len(ids)} objectives in {ctx.cycle_label(cycle_id)}, "
+                f"more than {count(t.max_per_team, 'objective')}: {ctx.objective_list(ids)}",
+                cycle_id,
             )
     for (cycle_id, owner), ids in owners.items():
         if len(ids) > t.max_per_owner:
             yield Hit(
                 owner,
-                f"{ctx.person_label(owner)} owns {len(ids)} objectives in cycle "
-                f"{ctx.cycle_label(cycle_id)}, more than {t.max_per_owner}: "
+                f"{ctx.person_label(owner)} owns {len(ids)} objectives in "
+                f"{ctx.cycle_label(cycle_id)}, more than {count(t.max_per_owner, 'objective')}: "
                 f"{ctx.objective_list(ids)}",
+                cycle_id,
             )
 
 
@@ -74,11 +78,12 @@ class TooFewKeyResultsThresholds(Thresholds):
 
 def _too_few_key_results(ctx: Context, t: TooFewKeyResultsThresholds) -> Iterator[Hit]:
     for o in ctx.workspace.objectives:
-        count = len(ctx.key_results_by_objective.get(o.id, ()))
-        if 0 < count < t.min_key_results:
+        found = len(ctx.key_results_by_objective.get(o.id, ()))
+        if 0 < found < t.min_key_results:
             yield Hit(
                 o.id,
-                f"objective {o.title!r} has {count} key result(s), fewer than {t.min_key_results}",
+                f"objective {o.title!r} has {count(found, 'key result')}, fewer than "
+                f"{t.min_key_results}",
             )
 
 
@@ -90,11 +95,12 @@ class TooManyKeyResultsThresholds(Thresholds):
 
 def _too_many_key_results(ctx: Context, t: TooManyKeyResultsThresholds) -> Iterator[Hit]:
     for o in ctx.workspace.objectives:
-        count = len(ctx.key_results_by_objective.get(o.id, ()))
-        if count > t.max_key_results:
+        found = len(ctx.key_results_by_objective.get(o.id, ()))
+        if found > t.max_key_results:
             yield Hit(
                 o.id,
-                f"objective {o.title!r} has {count} key results, more than {t.max_key_results}",
+                f"objective {o.title!r} has {count(found, 'key result')}, more than "
+                f"{t.max_key_results}",
             )
 
 
@@ -115,9 +121,11 @@ def _no_owner(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 # -- OBJ006 ------------------------------------------------------------------------------------
 
+_NUMBER: Final = r"\d+(?:[.,']\d+)*"
 _METRIC_RE: Final = re.compile(
-    r"\d\s*%|%\s*\d|\bper\s?cent\b|\bprozent\b"
-    r"|[$€£]\s*\d|\d\s*[$€£]|\b\d+(?:[.,]\d+)?\s*(?:k|m|mio|bn|x|usd|eur)\b"
+    rf"{_NUMBER}\s*%|%\s*{_NUMBER}|(?:\b{_NUMBER}\s*)?\b(?:per\s?cent|prozent)\b"
+    rf"|[$€£]\s*{_NUMBER}(?:\s*(?:k|m|mio|bn)\b)?|{_NUMBER}\s*[$€£]"
+    rf"|\b{_NUMBER}\s*(?:k|m|mio|bn|x|usd|eur)\b"
     r"|\bfrom\s+\S*\d\S*\s+to\s+\S*\d|\bvon\s+\S*\d\S*\s+auf\s+\S*\d",
     re.IGNORECASE,
 )
@@ -261,7 +269,11 @@ def _duplicates(ctx: Context, t: DuplicateThresholds) -> Iterator[Hit]:
             continue  # nothing to compare; an empty title is the mapping's finding (DATA002)
         earlier = first_by_title.setdefault((o.cycle, title), o.id)
         if earlier != o.id:
-            yield Hit(o.id, f"objective {o.title!r} duplicates {earlier} in the same cycle")
+            yield Hit(
+                o.id,
+                f"objective {o.title!r} duplicates {ctx.objectives[earlier].title!r} in the "
+                "same cycle",
+            )
             continue
         owner = o.team or (o.owners[0] if o.owners else "")
         groups.setdefault((o.cycle, owner), []).append((o.id, title))
@@ -270,8 +282,8 @@ def _duplicates(ctx: Context, t: DuplicateThresholds) -> Iterator[Hit]:
             title = ctx.objectives[later].title
             yield Hit(
                 later,
-                f"objective {title!r} is {ratio:.0%} like {earlier} "
-                f"({ctx.objectives[earlier].title!r}) in the same cycle",
+                f"objective {title!r} is {ratio:.0%} like {ctx.objectives[earlier].title!r} "
+                "in the same cycle",
             )
 
 
@@ -333,7 +345,7 @@ def _long_title(ctx: Context, t: LongTitleThresholds) -> Iterator[Hit]:
             yield Hit(
                 o.id,
                 f"objective title has {len(o.title)} characters, more than "
-                f"{t.max_chars}: {_short(o)}",
+                f"{count(t.max_chars, 'character')}: {_short(o)}",
             )
 
 

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from okrsync.model import Frozen, Severity
 from okrsync.rules.catalogue import Rule, Thresholds
+from okrsync.rules.key_results import StaleThresholds
 from okrsync.rules.registry import (
     get_rule,
     is_known_selector,
@@ -64,6 +65,13 @@ class RuleSettings(Frozen):
         default={},
         description="Thresholds per rule code (or name), e.g. {OBJ001 = {max_per_team = 4}}; "
         "keys are checked against the rule's thresholds (see `okrsync rules CODE`).",
+    )
+    planning_weeks: int = Field(
+        default=2,
+        ge=0,
+        description="Weeks into a cycle during which planning findings (task-like key results, "
+        "too many objectives...) are shown on every page; afterwards review pages summarise "
+        "them once under Planning notes. `okrsync lint` always lists them.",
     )
     fail_on: FailOn = Field(
         default="error",
@@ -149,3 +157,9 @@ class RuleSettings(Frozen):
         """The rule's validated thresholds: defaults with this configuration's values applied."""
         resolved = get_rule(rule) if isinstance(rule, str) else rule
         return resolved.thresholds.model_validate(self.thresholds.get(resolved.code, {}))
+
+    def review_options(self) -> dict[str, int]:
+        """What a Review needs from the rules: planning weeks and the check-in threshold."""
+        stale = self.thresholds_for("KR006")
+        days = stale.days if isinstance(stale, StaleThresholds) else StaleThresholds().days
+        return {"planning_weeks": self.planning_weeks, "check_in_days": days}

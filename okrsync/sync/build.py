@@ -134,6 +134,7 @@ def build_review(
             scores=own_scores,
         )
     review = Review(
+        **settings.review_options(),
         workspace=workspace,
         evaluation=evaluation,
         findings=tuple(findings),

@@ -23,17 +23,42 @@ if TYPE_CHECKING:
 
 MAPPING_PATH: Final = shipped_mapping("notion-okr-template.yaml")
 LEVEL_NAMES: Final = ("Company", "Department", "Team", "Individual")
-HEALTH_NAMES: Final = ("On track", "At risk", "Off track", "Not started", "Done")
+# The colours okrsync's outputs use everywhere (okrsync.render.figures), in Notion's names.
+HEALTH_OPTION_COLOURS: Final = {
+    "On track": "green",
+    "At risk": "yellow",
+    "Off track": "red",
+    "Not started": "gray",
+    "Done": "green",
+    "Green": "green",
+    "Yellow": "yellow",
+    "Red": "red",
+    "Green (miss)": "red",
+    "Yellow (miss)": "red",
+    "Red (miss)": "red",
+    "No data": "gray",
+}
 
 
 def _options(names: tuple[str, ...] | list[str]) -> JSON:
     return {"options": [{"name": name} for name in names]}
 
 
+def _health_options() -> list[JSON]:
+    return [{"name": name, "color": colour} for name, colour in HEALTH_OPTION_COLOURS.items()]
+
+
 def _outputs() -> JSON:
     return {
         "Score": {"number": {"format": "number"}},
-        "Health": {"select": _options(HEALTH_NAMES)},
+        "Health": {
+            "select": {
+                "options": [
+                    {"name": name, "color": colour}
+                    for name, colour in HEALTH_OPTION_COLOURS.items()
+                ]
+            }
+        },
         "Warnings": {"rich_text": {}},
         "Last synced": {"date": {}},
     }

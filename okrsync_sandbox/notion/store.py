@@ -969,6 +969,9 @@ class NotionStore(ValueContext):
                 "databases": self.databases,
                 "data_sources": self.data_sources,
                 "pages": self.pages,
+                # The file is written with sorted keys; queries list pages in creation order,
+                # so that order is saved apart and a loaded sandbox answers exactly as before.
+                "page_order": list(self.pages),
                 "blocks": self.blocks,
                 "children": self.children,
                 "hidden": sorted(self.hidden),
@@ -987,7 +990,9 @@ class NotionStore(ValueContext):
             self.users = dict(state["users"])
             self.databases = dict(state["databases"])
             self.data_sources = dict(state["data_sources"])
-            self.pages = dict(state["pages"])
+            pages = dict(state["pages"])
+            order = [p for p in state.get("page_order", []) if p in pages]
+            self.pages = {p: pages[p] for p in [*order, *(p for p in pages if p not in order)]}
             self.blocks = dict(state["blocks"])
             self.children = {k: list(v) for k, v in state["children"].items()}
             self.hidden = set(state.get("hidden", []))

@@ -1,8 +1,9 @@
-"""The review HTML lays out its objectives table and findings in a real browser.
+"""The review HTML lays out its meeting view, objectives table and findings in a real browser.
 
 Renders the demo company's review (the same `render_html` that writes the demo's review.html),
-loads it in headless Chromium, measures the layout from inside the page, and saves a screenshot
-to test-artifacts/review.png for a person to look at.
+loads it in headless Chromium, measures the layout from inside the page, and saves screenshots
+to test-artifacts/ (review.png, the whole page; meeting-view.png, the top a meeting starts
+from) for a person to look at.
 """
 
 from __future__ import annotations
@@ -27,16 +28,22 @@ window.addEventListener('load', () => {
   const box = (el) => { const r = el.getBoundingClientRect();
     return {top: r.top + window.scrollY, width: r.width, height: r.height}; };
   const tables = [...document.querySelectorAll('table')];
-  const rows = tables.length ? [...tables[0].querySelectorAll('tr')] : [];
+  const heading = document.querySelector('#objectives');
+  const table = tables.find(t => heading && (heading.compareDocumentPosition(t) & 4));
+  const rows = table ? [...table.querySelectorAll('tr')] : [];
   const findings = document.querySelector('#findings');
+  const meeting = document.querySelector('#meeting');
   const result = {
     viewport: document.documentElement.clientWidth,
     scrollWidth: document.documentElement.scrollWidth,
     tables: tables.length,
-    firstTable: tables.length ? box(tables[0]) : null,
+    firstTable: table ? box(table) : null,
     rowHeights: rows.map(r => r.getBoundingClientRect().height),
     findings: findings ? box(findings) : null,
     findingItems: findings ? findings.querySelectorAll('li').length : 0,
+    meeting: meeting ? box(meeting) : null,
+    meetingHeadings: meeting ? [...meeting.querySelectorAll('h2')].map(h => h.textContent) : [],
+    attentionRows: meeting ? meeting.querySelectorAll('table tbody tr').length : 0,
   };
   const out = document.createElement('pre');
   out.id = 'layout-result';
@@ -76,13 +83,22 @@ def test_review_html_lays_out_table_and_findings_in_chromium(tmp_path: Path) -> 
     assert findings is not None, "the page must have a #findings section"
     assert findings["height"] > 50 and layout["findingItems"] >= 5
     assert findings["top"] > table["top"], "findings come after the objectives table"
+    meeting = layout["meeting"]
+    assert meeting is not None, "the review must open with the meeting view"
+    assert layout["meetingHeadings"] == ["Needs attention", "Missing check-ins", "Decisions"]
+    assert meeting["top"] < table["top"] and meeting["top"] < 900, "the meeting view comes first"
+    assert meeting["width"] > 600 and layout["attentionRows"] >= 3
 
     ARTIFACTS.mkdir(exist_ok=True)
     plain = ARTIFACTS / "review.html"
     plain.write_text(page, encoding="utf-8")
-    shot = ARTIFACTS / "review.png"
-    shot.unlink(missing_ok=True)
-    proc = run_chromium("--window-size=1280,2400", f"--screenshot={shot}", file_url(plain))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert shot.stat().st_size > 10_000
-    assert re.match(rb"\x89PNG", shot.read_bytes()[:4])
+    for name, height in (
+        ("review.png", 2400),
+        ("meeting-view.png", int(meeting["top"] + meeting["height"]) + 40),
+    ):
+        shot = ARTIFACTS / name
+        shot.unlink(missing_ok=True)
+        proc = run_chromium(f"--window-size=1280,{height}", f"--screenshot={shot}", file_url(plain))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert shot.stat().st_size > 10_000
+        assert re.match(rb"\x89PNG", shot.read_bytes()[:4])

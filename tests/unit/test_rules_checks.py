@@ -203,7 +203,7 @@ def test_obj001_messages_name_people_objectives_and_cycles_not_ids() -> None:
     )
     found = check(ws, evaluation(ws), RuleSettings(select=("OBJ001",)))
     by_subject = {f.subject: f.message for f in found}
-    assert by_subject["ana"].startswith("Ana owns 4 objectives in cycle Q3 2025")
+    assert by_subject["ana"].startswith("Ana owns 4 objectives in Q3 2025, more than 3 objectives")
     assert "'Delight segment 2'" in by_subject["ana"]
     assert "(q3)" not in by_subject["Sales"] and "T2" not in by_subject["Sales"]
 
@@ -253,6 +253,12 @@ def test_obj005_objective_without_owner() -> None:
 def test_obj006_objective_phrased_as_metric(title: str, fires: bool) -> None:
     ws = replace(base_workspace(), objectives=[objective("T1", title=title)])
     assert subjects("OBJ006", ws) == (["T1"] if fires else [])
+
+
+def test_obj006_quotes_the_whole_number() -> None:
+    ws = replace(base_workspace(), objectives=[objective("T1", title="Increase MQLs by 40%")])
+    (finding,) = check(ws, evaluation(ws), RuleSettings(select=("OBJ006",)))
+    assert finding.message.endswith("reads like a metric ('40%')")
 
 
 def test_obj006_plain_number_threshold() -> None:
@@ -432,6 +438,68 @@ def test_kr006_stale_check_in() -> None:
         check_ins=tuple(c for c in ws.check_ins if c.key_result != "T1-1"),
     )
     assert subjects("KR006", edge) == []  # exactly 14 days is not more than 14
+
+
+def test_kr006_one_finding_per_stale_objective_not_one_per_key_result() -> None:
+    ws = base_workspace()
+    old = stamp(date(2025, 7, 20))
+    older = stamp(date(2025, 7, 10))
+    stale = replace(
+        ws,
+        key_results=[
+            key_result("T1-1", "T1", updated_at=old),
+            key_result("T1-2", "T1", title="Calls per rep", updated_at=older),
+        ],
+        check_ins=tuple(c for c in ws.check_ins if not c.key_result.startswith("T1")),
+    )
+    found = check(stale, evaluation(stale), RuleSettings(select=("KR006",)))
+    assert [f.subject for f in found] == ["T1"]  # one root cause, one finding
+    assert found[0].message == (
+        "2 of 2 key results of 'Win the mid-market' were not checked in or updated for more "
+        "than 14 days (the oldest 36 days, since 2025-07-10)"
+    )
+
+
+def test_kr006_message_states_its_unit() -> None:
+    ws = base_workspace()
+    old = stamp(date(2025, 7, 20))
+    stale = replace(
+        ws,
+        key_results=[key_result("T1-1", "T1", updated_at=old)],
+        check_ins=tuple(c for c in ws.check_ins if c.key_result != "T1-1"),
+    )
+    (finding,) = check(stale, evaluation(stale), RuleSettings(select=("KR006",)))
+    assert finding.message.endswith("26 days ago (2025-07-20), more than 14 days")
+
+
+def test_kr005_leaves_unfinished_milestones_alone() -> None:
+    ws = base_workspace()
+    milestone = key_result(
+        "T1-1", "T1", kind="milestone", start=None, target=None, current=None, updated_at=None
+    )
+    silent = replace(
+        ws,
+        key_results=[milestone],
+        check_ins=tuple(c for c in ws.check_ins if c.key_result != "T1-1"),
+    )
+    assert subjects("KR005", silent) == []
+
+
+def test_kr004_kr014_amounts_are_written_for_people() -> None:
+    ws = base_workspace()
+    flat = replace(
+        ws,
+        key_results=[
+            key_result("T1-1", "T1", start=2_400_000.0, target=2_400_000.0, unit="$", kind=None)
+        ],
+    )
+    (finding,) = check(flat, evaluation(flat), RuleSettings(select=("KR004",)))
+    assert "($2.4M)" in finding.message and "e+" not in finding.message
+    backwards = replace(
+        ws, key_results=[key_result("T1-1", "T1", start=3_600_000.0, target=2_400_000.0, unit="$")]
+    )
+    (finding,) = check(backwards, evaluation(backwards), RuleSettings(select=("KR014",)))
+    assert finding.message.endswith("goes from $3.6M to $2.4M")
 
 
 def test_kr007_key_result_without_owner() -> None:
@@ -639,6 +707,64 @@ def test_aln006_level_inversion() -> None:
     peer = replace(ws, objectives=[objective("T2", parents=("T1",))])
     assert subjects("ALN006", peer) == []
     assert subjects("ALN006", ws) == []
+
+
+def test_aln008_parent_on_track_while_most_children_are_behind() -> None:
+    ws = base_workspace()
+    kids = [objective(f"K{i}", title=f"Kid {i}") for i in range(3)]
+    behind = {f"K{i}": {"health": "off_track", "score": 0.1} for i in range(3)}
+    masked = replace(ws, objectives=kids)
+    found = check(
+        masked,
+        evaluation(masked, objectives={"C1": {"health": "on_track", "grade": 0.5}, **behind}),
+        RuleSettings(select=("ALN008",)),
+    )
+    assert [f.subject for f in found] == ["C1"]
+    assert "3 of its 4 aligned objectives are behind" in found[0].message
+    only_one = {"K0": {"health": "off_track"}}
+    assert (
+        subjects(
+            "ALN008",
+            masked,
+            evaluation(masked, objectives={"C1": {"health": "on_track"}, **only_one}),
+        )
+        == []
+    )
+    assert (
+        subjects(
+            "ALN008", masked, evaluation(masked, objectives={"C1": {"health": "at_risk"}, **behind})
+        )
+        == []
+    )  # the parent already says it is behind
+
+
+def test_person_and_team_findings_name_their_cycle() -> None:
+    ws = replace(
+        base_workspace(),
+        objectives=[objective(f"T{i}", title=f"Delight segment {i}") for i in range(2, 5)],
+    )
+    found = check(ws, evaluation(ws), RuleSettings(select=("OBJ001",)))
+    assert {f.subject: f.cycle for f in found} == {"ana": "q3", "Sales": "q3"}
+
+
+def test_messages_never_show_a_raw_id() -> None:
+    ws = base_workspace()
+    loop = replace(
+        ws,
+        objectives=[
+            objective("T1", title="Loop A", parents=("T2",)),
+            objective("T2", title="Loop B", parents=("T1",)),
+            objective("T3", title="Dangling", parents=("gone-123",)),
+        ],
+    )
+    found = check(loop, evaluation(loop), RuleSettings(select=("ALN004", "ALN005")))
+    text = " ".join(f.message for f in found)
+    assert "'Loop A' -> 'Loop B' -> 'Loop A'" in text
+    assert "gone-123" not in text and "T1" not in text.replace("'", "")
+    unnamed = replace(ws, objectives=[objective(f"T{i}") for i in range(2, 5)], people=())
+    found = check(unnamed, evaluation(unnamed), RuleSettings(select=("OBJ001",)))
+    owner = next(f for f in found if f.subject == "ana")
+    assert owner.message.startswith("unknown person owns 4 objectives")
 
 
 def test_aln007_too_many_parents() -> None:

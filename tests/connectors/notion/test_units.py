@@ -22,9 +22,10 @@ from okrsync_notion.blocks import (
 from okrsync_notion.options import NotionOptions, normalise_id
 from okrsync_notion.properties import fit_lines, pack_text
 from okrsync_notion.reader import since_filter
-from okrsync_notion.writer import marker_text, parse_marker, warning_lines
+from okrsync_notion.writer import marker_text, parse_marker
 
 from okrsync.model import Finding
+from okrsync.review_noise import warning_lines
 
 
 def test_short_warnings_are_kept_whole() -> None:
@@ -71,7 +72,7 @@ def test_warning_lines_put_errors_first() -> None:
         Finding(code="B1", severity="info", subject="x", message="later"),
         Finding(code="A1", severity="error", subject="x", message="first"),
     ]
-    assert warning_lines(findings) == ["⚠ A1 first", "⚠ B1 later"]
+    assert warning_lines(findings, prefix="⚠ ") == ["⚠ A1 first", "⚠ B1 later"]
 
 
 def test_progress_bars_are_drawn_in_text() -> None:
@@ -81,8 +82,9 @@ def test_progress_bars_are_drawn_in_text() -> None:
 
 
 def test_numbers_read_as_people_write_them() -> None:
-    assert number_text(3_022_800, "$") == "$3.02M"
-    assert number_text(500_298, "$") == "$500,298"
+    assert number_text(3_022_800, "$") == "$3M"
+    assert number_text(500_298, "$") == "$500.3K"
+    assert number_text(2_400_000, "$") == "$2.4M"
     assert number_text(-1500, "€") == "-€1,500"
     assert number_text(25.51, "%") == "25.51%"
     assert number_text(2153, "accounts") == "2,153 accounts"

@@ -1,0 +1,1 @@
+"""Formatting for people: numbers, amounts and counts in the reader's locale (English for now)."""
