@@ -389,6 +389,18 @@ class NotionApi:
             subject=f"block {block_id}",
         )
 
+    def list_users(self) -> Iterator[dict[str, Any]]:
+        """Every user of the workspace (people and bots), all pages of `GET /v1/users`."""
+        for page in self._pages(
+            _next_cursor,
+            "the users list",
+            "users.list",
+            "GET",
+            self.client.users.list,
+            subject="the users list",
+        ):
+            yield from page.get("results", [])
+
     def me(self) -> dict[str, Any]:
         return self.call("users.me", "GET", self.client.users.me, subject="the integration token")
 

@@ -44,6 +44,9 @@ from .properties import (
     truncated,
     unreadable,
 )
+from .properties import (
+    person as flatten_person,
+)
 
 OVERLAP: Final = timedelta(minutes=1)
 PSEUDO_PREFIX: Final = "@"
@@ -396,6 +399,7 @@ class Reader:
         self._resolver = resolver
         self._mapping = mapping
         self.state = PullState()
+        self._users: dict[str, dict[str, Any]] | None = None
 
     def groups(self) -> list[tuple[DataSource, list[Collection]]]:
         """Data sources to query, each with the collections it serves (queried once)."""
@@ -566,6 +570,11 @@ class Reader:
                 fields[name] = self._complete(page_id, name, prop)
             else:
                 fields[name] = flatten_value(prop)
+        for name, value in fields.items():
+            if _nameless(value):
+                fields[name] = self._named(value)
+            elif isinstance(value, list) and any(_nameless(v) for v in value):
+                fields[name] = [self._named(v) if _nameless(v) else v for v in value]
         parent = page.get("parent") or {}
         parent_type = parent.get("type")
         fields["@id"] = page_id
@@ -573,6 +582,25 @@ class Reader:
         fields["@url"] = page.get("url")
         fields["@parent"] = parent.get(parent_type) if isinstance(parent_type, str) else None
         return fields
+
+    def _named(self, person: dict[str, Any]) -> dict[str, Any]:
+        """A person value whose name Notion left out (partial user), named from the users list.
+
+        The list is read once per run, and only when a name is missing; when the integration
+        may not read users, the person stays nameless (reviews say "unknown person").
+        """
+        if self._users is None:
+            try:
+                self._users = {
+                    str(u.get("id")): named
+                    for u in self._api.list_users()
+                    if (named := flatten_person(u)) is not None and named["name"]
+                }
+            except RecordError as exc:
+                self.state.problems.append(f"the users list: {exc.message}")
+                self._users = {}
+        known = self._users.get(str(person.get("id")))
+        return {**person, **known} if known is not None else person
 
     def _complete(self, page_id: str, name: str, prop: dict[str, Any]) -> Any:
         """The full relation/people list from the page-property endpoint (past 25 entries)."""
@@ -582,3 +610,13 @@ class Reader:
             self.state.problems.append(f"page {page_id} property {name!r}: {exc.message}")
             return unreadable(str(prop.get("type")), {"error": exc.message, "partial": prop})
         return flatten_property_items(str(prop["type"]), items)
+
+
+def _nameless(value: Any) -> bool:
+    """A flattened person (`{"id", "name", "email"}`) without a name."""
+    return (
+        isinstance(value, dict)
+        and set(value) == {"id", "name", "email"}
+        and bool(value.get("id"))
+        and not value.get("name")
+    )

@@ -38,6 +38,30 @@ Silence a rule on one objective or key result from the workspace itself by writi
 `okrsync: ignore KR002` (codes or families, comma or space separated, any case) in the field
 the mapping reads suppressions from, for example the Notes property. Text after the list is
 free: `okrsync: ignore KR002 -- the launch is the outcome here`.
+
+## What pages show: the noise policy
+
+`okrsync lint` lists every finding. The pages people read (review pages and the Warnings
+output on each OKR page) follow a noise policy so that one fact is said once, where it helps:
+
+- **Health is the one place that says something is behind.** OBJ009 objective-off-track,
+  OBJ010 objective-at-risk and KR015 key-result-off-track only restate the Health column; they
+  are folded into it (and into the review's "Needs attention") and not repeated on pages.
+- **Planning rules are full-strength while a cycle is being planned.** During the first
+  `planning_weeks` of a cycle (default 2, `[rules] planning_weeks = 2`) the rules about how
+  OKRs are written (OBJ001, OBJ002, OBJ003, OBJ006, OBJ007, OBJ013, KR002, KR003, KR011,
+  ALN001, ALN002, ALN007, PF001, PF002) are shown on every page like any finding. Afterwards
+  each is summarised once in the review's **Planning notes** (how many, about what) and left
+  off the OKR pages: 72% into a quarter, "this key result reads like a task" is advice for the
+  next planning, not news. A planning rule raised to `error` is never summarised.
+- **One root cause, one finding per subject.** An objective whose key results all went
+  stale gets one KR006 finding ("4 of 4 key results ... not checked in for more than 14
+  days"), not one per key result.
+- **At most three warning lines on an OKR page**, most severe first; past three, the third
+  line reads "+N more, see the review".
+
+Findings about a team, a person or a cycle (OBJ001, PF001 to PF005, CYC001, CYC002, CYC004)
+are computed per cycle and appear on that cycle's review page only.
 """
 
 

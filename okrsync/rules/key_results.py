@@ -9,7 +9,7 @@ from typing import Final
 
 from pydantic import Field, model_validator
 
-from okrsync.i18n.format import count, format_amount
+from okrsync.i18n.format import PERCENT_UNITS, count, currency_code, format_amount
 from okrsync.model import KeyResult
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
 from okrsync.rules.context import Context, clip, folded
@@ -302,17 +302,6 @@ def _no_owner(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 # -- KR008 -------------------------------------------------------------------------------------
 
-_PERCENT_UNITS: Final = frozenset({"%", "percent", "pct", "prozent", "percentage"})
-_CURRENCY_UNITS: Final = {
-    "$": "USD",
-    "usd": "USD",
-    "€": "EUR",
-    "eur": "EUR",
-    "euro": "EUR",
-    "£": "GBP",
-    "gbp": "GBP",
-    "chf": "CHF",
-}
 _TITLE_UNIT_RE: Final = re.compile(
     r"(?P<percent>%|\bper\s?cent\b|\bprozent\b)"
     r"|(?P<USD>\$|\busd\b)"
@@ -335,10 +324,9 @@ def unit_category(unit: str | None) -> str | None:
     """'%' or a currency code for units okrsync can compare with a title, else None."""
     if unit is None:
         return None
-    key = unit.strip().casefold()
-    if key in _PERCENT_UNITS:
+    if unit.strip().casefold() in PERCENT_UNITS:
         return "%"
-    return _CURRENCY_UNITS.get(key)
+    return currency_code(unit)
 
 
 # Each alternative of _TITLE_UNIT_RE contains one of these in lower case: a title without any
