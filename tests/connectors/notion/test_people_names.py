@@ -16,14 +16,15 @@ from okrsync_notion.reader import Reader, Resolver
 
 from okrsync.mapping.schema import Mapping
 from okrsync.sandbox import SeedResult
+from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
 
-from .conftest import TOKEN, FakeClock
+from .conftest import TOKEN
 from .pipeline import small_workspace
 
 
 def test_partial_users_are_named_from_the_users_list_once(
-    sandbox: NotionSandbox, template_mapping: Mapping, clock: FakeClock
+    sandbox: NotionSandbox, template_mapping: Mapping, clock: ManualClock
 ) -> None:
     seeded: SeedResult = sandbox.seed(small_workspace())
     options = NotionOptions(
@@ -49,11 +50,11 @@ def test_partial_users_are_named_from_the_users_list_once(
         fields = reader.fields_of(partial)
         assert [p["name"] for p in fields["Owner"]] == [names[u["id"]] for u in people]
         assert fields["Owner"] == reader.fields_of(page)["Owner"]
-    assert sandbox.stats()["per_endpoint"].get("GET /v1/users") == 1  # read once per run
+    assert sandbox.stats()["by_endpoint"].get("GET /v1/users") == 1  # read once per run
 
 
 def test_a_user_nobody_knows_stays_nameless_never_an_id(
-    sandbox: NotionSandbox, template_mapping: Mapping, clock: FakeClock
+    sandbox: NotionSandbox, template_mapping: Mapping, clock: ManualClock
 ) -> None:
     seeded: SeedResult = sandbox.seed(small_workspace())
     options = NotionOptions(
