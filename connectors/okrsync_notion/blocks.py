@@ -143,11 +143,12 @@ def number_text(value: float | None, unit: str | None = None) -> str:
 def review_blocks(review: CycleReview) -> list[Block]:
     """The generated part of one review page (below the cut line).
 
-    Few top-level blocks, whatever the size of the cycle: the summary stays open, and each
+    Few top-level blocks, whatever the size of the cycle: the summary and the meeting view
+    (three callouts: needs attention, missing check-ins, decisions) stay open, and each
     section (objectives table, key results per objective, alignment tree, findings of one
-    severity) is a toggle heading holding its content. Regenerating the page deletes the
-    top-level blocks one request each and their children go with them, so a page of thousands
-    of blocks is cleared in at most nine requests.
+    severity, planning notes) is a toggle heading holding its content. Regenerating the page
+    deletes the top-level blocks one request each and their children go with them, so a page
+    of thousands of blocks is cleared in about a dozen requests.
     """
     titles = review.names
     none = [text_block("paragraph", "No objectives in this cycle.")]

@@ -404,7 +404,8 @@ def test_a_small_change_rewrites_only_the_blocks_that_changed(
     appends = per_endpoint.get("PATCH /v1/blocks/{id}/children", 0)
     deletes = per_endpoint.get("DELETE /v1/blocks/{id}", 0)
     updates = per_endpoint.get("PATCH /v1/blocks/{id}", 0)
-    assert appends <= 2 and deletes <= 2, per_endpoint
+    # the moved key results also move objectives in and out of the meeting view's lists
+    assert appends <= 4 and deletes <= 4, per_endpoint
     assert 0 < updates < 40, per_endpoint
     texts = _texts(sandbox, page_id)
     assert parse_marker(texts[0]) == (second.payload["marker"], second.content_hash)
