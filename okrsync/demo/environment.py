@@ -13,8 +13,9 @@ the `okrsync.sandboxes` entry points, so the core never imports a connector pack
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,15 @@ def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
     }
 
 
+def demo_clock(
+    today: date, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Callable[[], datetime]:
+    """The real clock moved by whole days so that it reads `today`: the company is seeded as
+    of `today`, and judging it (or timing its digests) on another day would be wrong."""
+    shift = timedelta(days=(today - now().date()).days)
+    return lambda: now() + shift
+
+
 def start_demo_environment(
     out: Path,
     *,
@@ -168,7 +178,7 @@ def start_demo_environment(
             sandboxes[name] = sandbox
             seeds[name] = sandbox.seed(parts.get(name, workspace))
             env.update(seeds[name].env)
-        receivers = start_receivers(workspace)
+        receivers = start_receivers(workspace, now=demo_clock(today)())
     except BaseException:
         for sandbox in sandboxes.values():
             sandbox.stop()

@@ -10,18 +10,18 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from okrsync.config import load_config
-from okrsync.demo.environment import DemoEnvironment, start_demo_environment
+from okrsync.demo.environment import DemoEnvironment, demo_clock, start_demo_environment
 from okrsync.demo.notifications import record_deliveries
 from okrsync.log import Redactor, make_logger
 from okrsync.render.html import render_html
 from okrsync.render.markdown import render_markdown
 from okrsync.review import Review
-from okrsync.sync import Clock, SyncSummary, run_lint, run_sync, utc_now
+from okrsync.sync import Clock, SyncSummary, run_lint, run_sync
 
 REVIEW_SOURCE = "notion"
 PER_TEAM = True
@@ -46,13 +46,6 @@ def run_demo(out: Path, *, today: date) -> DemoResult:
         return _sync_and_collect(env, out, demo_clock(today))
     finally:
         env.stop()
-
-
-def demo_clock(today: date, now: Clock = utc_now) -> Clock:
-    """The real clock moved by whole days so that it reads `today`: the company was seeded as
-    of `today`, and judging it on another day would make every check-in look stale."""
-    shift = timedelta(days=(today - now().date()).days)
-    return lambda: now() + shift
 
 
 def _sync_and_collect(env: DemoEnvironment, out: Path, clock: Clock) -> DemoResult:
