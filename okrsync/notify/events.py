@@ -437,6 +437,30 @@ def _digest_sections(
     return tuple(sections)
 
 
+def _digest(
+    kind: EventKind,
+    subject: str,
+    title: str,
+    intro: str,
+    krs: list[KeyResult],
+    audience: Audience,
+    facts: Facts,
+    settings: NotifySettings,
+    now: datetime,
+) -> Event:
+    """One weekly digest (team or owner), once per ISO week of its schedule."""
+    team = audience.teams[0] if audience.teams else facts.team_for_person(subject)
+    notice = Notice.build(
+        kind,
+        title,
+        intro=intro,
+        sections=_digest_sections(krs, facts, settings, now),
+        link=Item(text="Open the review", url=settings.review_url),
+    )
+    week = _iso_week(local(now, settings.schedule_for(team)))
+    return Event(kind, subject, week, now + timedelta(days=6), notice, audience)
+
+
 def digests(facts: Facts, settings: NotifySettings, now: datetime) -> list[Event]:
     """(4) The weekly digest per team channel and per owner, on the digest day and hour."""
     krs = sorted(facts.active_key_results(), key=lambda k: (_title(facts, k.objective), k.title))
@@ -451,42 +475,20 @@ def digests(facts: Facts, settings: NotifySettings, now: datetime) -> list[Event
     for team, team_krs in sorted(by_team.items()):
         schedule = settings.schedule_for(team)
         if settings.on("team_digest") and digest_due(schedule, now):
-            notice = Notice.build(
-                "team_digest",
-                f"Weekly OKR digest: {team}",
-                intro=f"{len(team_krs)} key results this cycle.",
-                sections=_digest_sections(team_krs, facts, settings, now),
-                link=Item(text="Open the review", url=settings.review_url),
-            )
+            title = f"Weekly OKR digest: {team}"
+            intro = f"{len(team_krs)} key results this cycle."
+            audience = Audience(teams=(team,))
             events.append(
-                Event(
-                    "team_digest",
-                    team,
-                    _iso_week(local(now, schedule)),
-                    now + timedelta(days=6),
-                    notice,
-                    Audience(teams=(team,)),
-                )
+                _digest("team_digest", team, title, intro, team_krs, audience, facts, settings, now)
             )
     for owner, owned in sorted(by_owner.items()):
         schedule = settings.schedule_for(facts.team_for_person(owner))
         if settings.on("owner_digest") and digest_due(schedule, now):
-            notice = Notice.build(
-                "owner_digest",
-                f"Your weekly OKR digest, {facts.name(owner)}",
-                intro=f"You own {len(owned)} key result(s) this cycle.",
-                sections=_digest_sections(owned, facts, settings, now),
-                link=Item(text="Open the review", url=settings.review_url),
-            )
+            title = f"Your weekly OKR digest, {facts.name(owner)}"
+            intro = f"You own {len(owned)} key result(s) this cycle."
+            audience = Audience(people=(owner,))
             events.append(
-                Event(
-                    "owner_digest",
-                    owner,
-                    _iso_week(local(now, schedule)),
-                    now + timedelta(days=6),
-                    notice,
-                    Audience(people=(owner,)),
-                )
+                _digest("owner_digest", owner, title, intro, owned, audience, facts, settings, now)
             )
     return events
 

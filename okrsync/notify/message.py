@@ -9,7 +9,7 @@ channel then escapes it for its own markup in one place of its own.
 from __future__ import annotations
 
 import unicodedata
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from pydantic import Field
 
@@ -25,16 +25,7 @@ EventKind = Literal[
     "grading_reminder",
     "test",
 ]
-EVENT_KINDS: tuple[EventKind, ...] = (
-    "check_in_due",
-    "health_changed",
-    "win",
-    "team_digest",
-    "owner_digest",
-    "leadership_digest",
-    "grading_reminder",
-    "test",
-)
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 KIND_LABELS: Final[dict[EventKind, str]] = {
     "check_in_due": "Check-in due",
