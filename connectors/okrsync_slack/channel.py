@@ -3,8 +3,9 @@
 slack_sdk's `WebhookClient.send()` never raises for a 4xx/5xx answer, so every status is read
 here: 200 `ok` is sent; 429 and 5xx are temporary (with Retry-After when given); `invalid_*`,
 `channel_not_found`, `channel_is_archived`, `action_prohibited`, `no_service` are permanent.
-Direct messages (`person` destinations) look the owner up by e-mail (`users.lookupByEmail`,
-needs `users:read.email`) and post to them (`chat.postMessage`, `chat:write`).
+Each webhook has its own HTTP policy, paced at Slack's one message per second. Direct messages
+(`person` destinations) look the owner up by e-mail (`users.lookupByEmail`, needs
+`users:read.email`) and post to them (`chat.postMessage`, `chat:write`).
 """
 
 from __future__ import annotations
@@ -14,42 +15,57 @@ from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
-from slack_sdk.webhook import WebhookClient, WebhookResponse
+from slack_sdk.webhook import WebhookClient
 
 from okrsync.config import check_url
-from okrsync.errors import OkrsyncError
+from okrsync.errors import (
+    ConnectionLost,
+    OkrsyncError,
+    RateLimited,
+    RecordError,
+    ServiceError,
+    TimedOut,
+)
+from okrsync.http.policy import HttpPolicy
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
+from okrsync.notify.webhook import (
+    Answer,
+    deliver,
+    http_options,
+    new_policy,
+    outcome,
+    retry_after_of,
+)
 
 from .blocks import build_message
 
-TIMEOUT_SECONDS: Final = 15
 DEFAULT_API_URL: Final = "https://slack.com/api/"
+ACCEPTED: Final = frozenset({200})
 
 
-def _retry_after(headers: dict[str, Any]) -> float | None:
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) and value else value
-            try:
-                return max(float(raw), 0.0)
-            except (TypeError, ValueError):
-                return None
+def transport_error(exc: BaseException, where: str) -> OkrsyncError | None:
+    """okrsync's error for a failure of slack_sdk's urllib transport, or None."""
+    if isinstance(exc, TimeoutError):
+        return TimedOut(f"{where}: timed out")
+    if isinstance(exc, URLError | OSError):
+        return ConnectionLost(f"{where}: {type(exc).__name__}")
     return None
 
 
-def delivery_of(status: int, body: str, headers: dict[str, Any], where: str) -> Delivery:
-    """What a Slack answer means for this message."""
-    if status == 200:
-        return Delivery(status="sent")
-    reason = body.strip()[:80] or "no reason given"
-    temporary = status == 429 or status >= 500
-    return Delivery(
-        status="failed",
-        permanent=not temporary,
-        error=f"{where}: HTTP {status} {reason}",
-        retry_after=_retry_after(headers),
-    )
+def web_api_error(exc: BaseException, where: str) -> OkrsyncError | None:
+    """okrsync's error for a Web API refusal: 429 and 5xx temporary, the rest permanent."""
+    if not isinstance(exc, SlackApiError):
+        return transport_error(exc, where)
+    answer = exc.response
+    data = answer.data if isinstance(answer.data, dict) else {}
+    error = str(data.get("error", "")) or f"HTTP {answer.status_code}"
+    if answer.status_code == 429:
+        return RateLimited(f"{where}: {error}", retry_after=retry_after_of(dict(answer.headers)))
+    if answer.status_code >= 500:
+        return ServiceError(f"{where}: {error}")
+    # A refusal comes as 200 with ok=false ("users_not_found"): nothing to retry.
+    return RecordError(f"{where}: {error}", subject=where)
 
 
 class SlackChannel:
@@ -57,11 +73,17 @@ class SlackChannel:
 
     def __init__(self, context: ChannelContext) -> None:
         self.context = context
-        self._webhooks: dict[str, WebhookClient] = {}
+        self.http = http_options(
+            context.options,
+            requests_per_second=1.0,
+            timeout_s=15.0,
+            max_retries=3,
+            max_retry_wait_s=30.0,
+        )
+        self._webhooks: dict[str, tuple[WebhookClient, HttpPolicy]] = {}
         self._secrets: list[str] = []
-        self._web: WebClient | None = None
+        self._web: tuple[WebClient, HttpPolicy] | None = None
         self._users: dict[str, str] = {}
-        self.timeout = int(context.options.get("timeout_seconds", TIMEOUT_SECONDS))
 
     def render(self, notice: Notice, to: Destination) -> Rendered:
         return Rendered(
@@ -73,16 +95,21 @@ class SlackChannel:
             text=notice.plain_text(),
         )
 
-    def _webhook(self, variable: str) -> WebhookClient:
+    def _policy(self, url: str, *, paced: bool) -> HttpPolicy:
+        options = self.http if paced else self.http.model_copy(update={"requests_per_second": None})
+        return new_policy(options, url, clock=self.context.clock, sleep=self.context.sleep)
+
+    def _webhook(self, variable: str) -> tuple[WebhookClient, HttpPolicy]:
         if variable not in self._webhooks:
             url = self.context.secret(variable, what="Slack webhook URL").get_secret_value()
             if check_url(url) is not None:
                 raise LimitError(f"the URL in {variable} is not an https URL")
             self._secrets.append(url)
-            self._webhooks[variable] = WebhookClient(url, timeout=self.timeout)
+            client = WebhookClient(url, timeout=int(self.http.timeout_s))
+            self._webhooks[variable] = (client, self._policy(url, paced=True))
         return self._webhooks[variable]
 
-    def _bot(self) -> WebClient:
+    def _bot(self) -> tuple[WebClient, HttpPolicy]:
         if self._web is None:
             variable = self.context.options.get("bot_token_env")
             token = self.context.secret(variable, what="Slack bot token").get_secret_value()
@@ -90,7 +117,8 @@ class SlackChannel:
             base = str(self.context.options.get("api_url", DEFAULT_API_URL))
             if check_url(base) is not None:
                 raise LimitError("the Slack api_url is not an https URL")
-            self._web = WebClient(token=token, base_url=base, timeout=self.timeout)
+            client = WebClient(token=token, base_url=base, timeout=int(self.http.timeout_s))
+            self._web = (client, self._policy(base, paced=False))
         return self._web
 
     def send(self, message: Rendered) -> Delivery:
@@ -98,32 +126,50 @@ class SlackChannel:
         try:
             if message.destination.person:
                 return self._direct(message, where)
-            response: WebhookResponse = self._webhook(message.destination.target).send_dict(
-                message.payload
-            )
+            client, policy = self._webhook(message.destination.target)
         except LimitError as exc:
             return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
         except OkrsyncError as exc:  # a credential variable not set: fixed by the next run
             return Delivery(status="failed", error=f"{where}: {exc}")
-        except (URLError, OSError) as exc:
-            return Delivery(status="failed", error=f"{where}: {type(exc).__name__}")
-        return delivery_of(response.status_code, response.body, dict(response.headers), where)
+
+        def post() -> Answer:
+            response = client.send_dict(message.payload)
+            return Answer(response.status_code, response.body, retry_after_of(response.headers))
+
+        return deliver(
+            policy, where, post, lambda exc: transport_error(exc, where), accepted=ACCEPTED
+        )
 
     def _direct(self, message: Rendered, where: str) -> Delivery:
-        web = self._bot()
+        web, policy = self._bot()
         email = message.destination.target
-        try:
-            if email not in self._users:
-                found = web.users_lookupByEmail(email=email)
-                self._users[email] = str(found["user"]["id"])
-            web.chat_postMessage(channel=self._users[email], **message.payload)
-        except SlackApiError as exc:
-            answer = exc.response
-            error = str(answer.get("error", "")) if isinstance(answer.data, dict) else ""
-            # A Web API refusal comes as 200 with ok=false ("users_not_found"): permanent.
-            status = 400 if answer.status_code == 200 else answer.status_code
-            return delivery_of(status, error, dict(answer.headers), where)
-        return Delivery(status="sent")
+
+        def translate(exc: BaseException) -> OkrsyncError | None:
+            return web_api_error(exc, where)
+
+        def lookup() -> str:
+            found: Any = web.users_lookupByEmail(email=email)
+            return str(found["user"]["id"])
+
+        if email not in self._users:
+            user = outcome(
+                lambda: policy.call(
+                    where, "users.lookupByEmail", lookup, idempotent=True, translate=translate
+                )
+            )
+            if isinstance(user, Delivery):
+                return user
+            self._users[email] = user
+        posted = outcome(
+            lambda: policy.call(
+                where,
+                "chat.postMessage",
+                lambda: web.chat_postMessage(channel=self._users[email], **message.payload),
+                idempotent=False,
+                translate=translate,
+            )
+        )
+        return posted if isinstance(posted, Delivery) else Delivery(status="sent")
 
     def secrets(self) -> list[str]:
         return list(self._secrets)

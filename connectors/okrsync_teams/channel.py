@@ -4,6 +4,7 @@ Only Workflows URLs are accepted (the Office 365 connector webhooks are retired)
 secret (its `sig` signs the request), read from the environment variable the destination
 names, and never appears in a message, log or error. Workflows answer 202 with an empty body;
 card errors only show in the flow's run history, so the card is checked before it is sent.
+Requests go through the shared HTTP policy, one per workflow (4 per second, Retry-After).
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import httpx
 
 from okrsync.config import is_loopback
 from okrsync.errors import OkrsyncError
+from okrsync.http import for_httpx
+from okrsync.http.policy import HttpPolicy
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
+from okrsync.notify.webhook import Answer, deliver, http_options, new_policy, retry_after_of
 
 from .card import build_card
 
 WORKFLOW_HOSTS: Final = (".environment.api.powerplatform.com", ".logic.azure.com")
-TIMEOUT_SECONDS: Final = 15.0
+ACCEPTED: Final = frozenset({200, 202})
 
 
 def workflow_url_problem(url: str) -> str | None:
@@ -46,22 +50,17 @@ def workflow_url_problem(url: str) -> str | None:
     return None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        return None
-
-
 class TeamsChannel:
     name: ClassVar[str] = "teams"
 
-    def __init__(self, context: ChannelContext, client: httpx.Client | None = None) -> None:
+    def __init__(self, context: ChannelContext) -> None:
         self.context = context
-        self.timeout = float(context.options.get("timeout_seconds", TIMEOUT_SECONDS))
-        self._client = client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self.http = http_options(
+            context.options, requests_per_second=4.0, timeout_s=15.0, max_retries=3
+        )
+        self._client = for_httpx.guard_client(httpx.Client(timeout=self.http.timeout_s))
         self._urls: dict[str, str] = {}
+        self._policies: dict[str, HttpPolicy] = {}
 
     def render(self, notice: Notice, to: Destination) -> Rendered:
         body = build_card(notice)
@@ -74,37 +73,37 @@ class TeamsChannel:
             text=notice.plain_text(),
         )
 
-    def _url(self, variable: str) -> str:
+    def _policy(self, variable: str) -> tuple[str, HttpPolicy]:
         if variable not in self._urls:
             url = self.context.secret(variable, what="Teams Workflow URL").get_secret_value()
             problem = workflow_url_problem(url)
             if problem:
                 raise LimitError(f"the URL in {variable} {problem}")
             self._urls[variable] = url
-        return self._urls[variable]
+            self._policies[variable] = new_policy(
+                self.http, url, clock=self.context.clock, sleep=self.context.sleep
+            )
+        return self._urls[variable], self._policies[variable]
 
     def send(self, message: Rendered) -> Delivery:
         where = f"Teams {message.to}"
         try:
-            url = self._url(message.destination.target)
-            response = self._client.post(url, json=message.payload)
+            url, policy = self._policy(message.destination.target)
         except LimitError as exc:
             return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
         except OkrsyncError as exc:  # a credential variable not set: fixed by the next run
             return Delivery(status="failed", error=f"{where}: {exc}")
-        except httpx.TimeoutException:
-            return Delivery(status="failed", error=f"{where}: no answer in {self.timeout:g}s")
-        except httpx.HTTPError as exc:
-            return Delivery(status="failed", error=f"{where}: {type(exc).__name__}")
-        if response.status_code in (200, 202):
-            return Delivery(status="sent")
-        status = response.status_code
-        temporary = status == 429 or status >= 500 or status == 408
-        return Delivery(
-            status="failed",
-            permanent=not temporary,
-            error=f"{where}: HTTP {status}",
-            retry_after=_retry_after(response),
+
+        def post() -> Answer:
+            response = self._client.post(url, json=message.payload)
+            return Answer(response.status_code, response.text, retry_after_of(response.headers))
+
+        return deliver(
+            policy,
+            where,
+            post,
+            lambda exc: for_httpx.transport_error(exc, where),
+            accepted=ACCEPTED,
         )
 
     def secrets(self) -> list[str]:

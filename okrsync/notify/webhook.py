@@ -1,0 +1,103 @@
+"""Webhook deliveries on the shared HTTP policy (`okrsync.http`): one way for every channel.
+
+A channel gives a `send()` that makes one request and returns its `Answer`; this module runs it
+through `HttpPolicy.call` (throttle, Retry-After, total deadline, size cap, retries) and names
+the outcome as a `Delivery`. A post is not idempotent (a 5xx or a lost answer may still have
+posted), so the policy repeats it only after a 429, when the service did nothing, and never
+before its Retry-After; anything else temporary is left to the ledger's next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, NamedTuple, TypeVar
+
+from okrsync.errors import ConfigError, OkrsyncError, RateLimited, ServiceError, TransientError
+from okrsync.http.policy import HttpOptions, HttpPolicy, Translate
+from okrsync.notify.channel import Delivery
+
+POLICY_KEYS = frozenset(HttpOptions.model_fields)
+T = TypeVar("T")
+
+
+class Answer(NamedTuple):
+    status: int
+    text: str = ""
+    retry_after: float | None = None
+
+
+def retry_after_of(headers: Mapping[str, Any]) -> float | None:
+    """A Retry-After given in seconds (case-insensitive header name; list values allowed)."""
+    for key, value in headers.items():
+        if str(key).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(float(raw), 0.0)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def http_options(options: Mapping[str, Any], **defaults: Any) -> HttpOptions:
+    """The channel's HTTP options: okrsync.toml's over the channel's defaults."""
+    given = {k: v for k, v in options.items() if k in POLICY_KEYS}
+    try:
+        return HttpOptions.model_validate({**defaults, **given})
+    except ValueError as exc:
+        raise ConfigError(f"notification channel options: {exc}") from None
+
+
+def new_policy(
+    options: HttpOptions,
+    url: str,
+    *,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None] | None,
+) -> HttpPolicy:
+    """A policy for one webhook (its own throttle), knowing the URL as a secret to redact."""
+    return HttpPolicy(options, base_url=url, clock=clock, sleep=sleep, secrets=[url])
+
+
+def deliver(
+    policy: HttpPolicy,
+    where: str,
+    send: Callable[[], Answer],
+    translate: Translate,
+    *,
+    accepted: frozenset[int],
+) -> Delivery:
+    """Send once under the policy; say whether the service accepted it, and if not, for good."""
+
+    def checked() -> Answer:
+        answer = send()
+        text = policy.vendor_text(answer.text, 80)
+        if answer.status == 429:
+            raise RateLimited(f"{where}: HTTP 429 {text}".rstrip(), retry_after=answer.retry_after)
+        if answer.status >= 500 or answer.status == 408:
+            raise ServiceError(
+                f"{where}: HTTP {answer.status} {text}".rstrip(), retry_after=answer.retry_after
+            )
+        return answer
+
+    result = outcome(
+        lambda: policy.call(where, "post", checked, idempotent=False, translate=translate)
+    )
+    if isinstance(result, Delivery):
+        return result
+    if result.status in accepted:
+        return Delivery(status="sent")
+    text = policy.vendor_text(result.text, 80)
+    return Delivery(
+        status="failed", permanent=True, error=f"{where}: HTTP {result.status} {text}".rstrip()
+    )
+
+
+def outcome(call: Callable[[], T]) -> T | Delivery:
+    """`call()`'s result, or the failed Delivery its okrsync error means (temporary or not)."""
+    try:
+        return call()
+    except TransientError as exc:
+        return Delivery(status="failed", error=exc.message, retry_after=exc.retry_after)
+    except OkrsyncError as exc:
+        return Delivery(status="failed", permanent=True, error=exc.message)
