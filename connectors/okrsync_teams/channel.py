@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from okrsync.config import is_loopback
 from okrsync.errors import OkrsyncError
 from okrsync.http import for_httpx
 from okrsync.http.policy import HttpPolicy
+from okrsync.http.urls import is_loopback, url_problem
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
 from okrsync.notify.webhook import Answer, deliver, http_options, new_policy, retry_after_of
@@ -30,6 +30,10 @@ ACCEPTED: Final = frozenset({200, 202})
 
 def workflow_url_problem(url: str) -> str | None:
     """Why `url` is not a Workflows webhook URL (without repeating the secret URL), or None."""
+    if url_problem(url) is not None:
+        # read with the HTTP libraries' own parsers: a backslash, user:pass@ or anything they
+        # read as another host would post the card (and the URL's signature) elsewhere
+        return "is not a plain https URL (or http on loopback) that every HTTP library reads alike"
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()

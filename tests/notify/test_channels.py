@@ -89,6 +89,8 @@ def test_teams_wrong_signature_is_permanent_and_the_url_never_shows(teams: Teams
         "https://outlook.office.com/webhook/abc",
         "http://prod-01.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=s3cr3t",
         "https://example.com/workflows/abc?sig=s3cr3t",
+        # urllib.parse and httpx read host 127.0.0.1, urllib3 reads ...logic.azure.com
+        "http://prod-01.westus.logic.azure.com\\@127.0.0.1/workflows/abc?sig=s3cr3t",
     ],
 )
 def test_teams_accepts_only_workflows_urls(url: str) -> None:
