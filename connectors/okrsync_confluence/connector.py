@@ -165,8 +165,8 @@ class ConfluenceConnector:
                             hint="check the page id",
                         )
                     )
-        if problems:
-            return problems
+        if problems or self.mapping is None:
+            return problems  # a review destination reads no OKR pages: space and parent suffice
         try:
             schema = self.describe()
         except OkrsyncError as exc:

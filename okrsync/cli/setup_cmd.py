@@ -24,7 +24,7 @@ from okrsync.errors import AuthError, ConfigError, ExitCode, OkrsyncError, State
 from okrsync.mapping.shipped import shipped_mapping
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, to keep `okrsync` quick to start
-    from okrsync.config import Config
+    from okrsync.config import Config, DestinationConfig, SourceConfig
     from okrsync.connector import Problem
     from okrsync.log import Redactor
 
@@ -232,7 +232,14 @@ def doctor_command(args: argparse.Namespace) -> int:
         if src.name not in mappings or missing:
             print(f"source {src.name}: not checked (fix the problems above first)")
             continue
-        codes.extend(_check_source(config, src.name, mappings[src.name], redactor))
+        codes.extend(_check_place(f"source {src.name}", src, mappings[src.name], redactor))
+    if args.source is None:
+        for dest in config.selected_destinations():
+            label = f"destination {dest.name}"
+            if missing:
+                print(f"{label}: not checked (fix the problems above first)")
+                continue
+            codes.extend(_check_place(label, dest, None, redactor))
     worst_first = (ExitCode.AUTH, ExitCode.CONFIG, ExitCode.STATE, ExitCode.TRANSIENT)
     for code in worst_first:
         if code in codes:
@@ -259,11 +266,14 @@ def _check_state(config: Config) -> list[ExitCode]:
     return []
 
 
-def _check_source(config: Config, name: str, mapping: Any, redactor: Redactor) -> list[ExitCode]:
+def _check_place(
+    name: str, src: SourceConfig | DestinationConfig, mapping: Any, redactor: Redactor
+) -> list[ExitCode]:
+    """Build the connector of a source (or of a review destination, with no mapping) and print
+    what its check() finds."""
     from okrsync.config import resolve_connector
     from okrsync.connector import ConnectorContext
 
-    src = config.source(name)
     try:
         connector = resolve_connector(src.connector)(
             ConnectorContext(
@@ -277,23 +287,23 @@ def _check_source(config: Config, name: str, mapping: Any, redactor: Redactor) -
             )
         )
     except OkrsyncError as exc:
-        print(f"source {name}: [error] {redactor.text(str(exc))}")
+        print(f"{name}: [error] {redactor.text(str(exc))}")
         return [exc.exit_code]
     try:
         problems = connector.check()
     except AuthError as exc:
-        print(f"source {name}: [error] access refused: {redactor.text(str(exc))}")
+        print(f"{name}: [error] access refused: {redactor.text(str(exc))}")
         return [ExitCode.AUTH]
     except OkrsyncError as exc:
-        print(f"source {name}: [error] {redactor.text(str(exc))}")
+        print(f"{name}: [error] {redactor.text(str(exc))}")
         return [exc.exit_code]
     finally:
         connector.close()
     errors = [p for p in problems if p.severity == "error"]
     if not problems:
-        print(f"source {name}: ok")
+        print(f"{name}: ok")
         return []
-    print(f"source {name}: {len(errors)} error(s), {len(problems) - len(errors)} other(s)")
+    print(f"{name}: {len(errors)} error(s), {len(problems) - len(errors)} other(s)")
     for problem in problems:
-        print(_line(name, problem, redactor), file=sys.stdout)
+        print(_line(src.name, problem, redactor), file=sys.stdout)
     return [ExitCode.CONFIG] if errors else []

@@ -256,6 +256,20 @@ def test_a_source_that_fails_alone_keeps_its_objectives_in_the_review(org: Org) 
     assert org.reviews() == before  # the product teams' objectives came from the cache
 
 
+def test_doctor_checks_the_sources_and_the_destination(org: Org) -> None:
+    done = subprocess.run(
+        okrsync_argv("doctor", "--config", str(org.config())),
+        capture_output=True,
+        text=True,
+        env=cli_env(org.env),
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for line in ("source product: ok", "source wiki: ok", "destination okr-master: ok"):
+        assert line in done.stdout
+
+
 # --------------------------------------------------------------------------- never overwrite
 
 
