@@ -160,6 +160,17 @@ class Org:
     def sync(self, path: Path, **kwargs: Any) -> SyncSummary:
         return run_sync(load_config(path), env=self.env, log=self.logger(path), **kwargs)
 
+    def cli(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        """`okrsync <argv>` as a subprocess, with the sandboxes' credentials."""
+        return subprocess.run(
+            okrsync_argv(*argv),
+            capture_output=True,
+            text=True,
+            env=cli_env(self.env),
+            cwd=ROOT,
+            timeout=120,
+        )
+
     def wiki(self) -> Confluence:
         options = self.seeds["confluence"].options
         return Confluence(
@@ -257,14 +268,7 @@ def test_a_source_that_fails_alone_keeps_its_objectives_in_the_review(org: Org) 
 
 
 def test_doctor_checks_the_sources_and_the_destination(org: Org) -> None:
-    done = subprocess.run(
-        okrsync_argv("doctor", "--config", str(org.config())),
-        capture_output=True,
-        text=True,
-        env=cli_env(org.env),
-        cwd=ROOT,
-        timeout=120,
-    )
+    done = org.cli("doctor", "--config", str(org.config()))
     assert done.returncode == 0, done.stdout + done.stderr
     for line in ("source product: ok", "source wiki: ok", "destination okr-master: ok"):
         assert line in done.stdout
@@ -279,14 +283,7 @@ def test_two_writers_of_one_page_are_refused_at_load_and_in_doctor(org: Org) -> 
         load_config(path)
     assert any("sources.wiki and destinations.okr-master" in p for p in caught.value.problems)
     for argv in (["doctor"], ["sync", "--dry-run"]):
-        done = subprocess.run(
-            okrsync_argv(*argv, "--config", str(path)),
-            capture_output=True,
-            text=True,
-            env=cli_env(org.env),
-            cwd=ROOT,
-            timeout=120,
-        )
+        done = org.cli(*argv, "--config", str(path))
         assert done.returncode == int(ExitCode.CONFIG), done.stderr
         assert "sources.wiki and destinations.okr-master" in done.stderr + done.stdout
     assert org.reviews() == {}
