@@ -117,6 +117,7 @@ class Org:
         self,
         *,
         wiki_reviews: bool = False,
+        product_reviews: bool = True,
         destinations: dict[str, Any] | None = None,
         name: str = "okrsync.toml",
         **top: Any,
@@ -133,6 +134,7 @@ class Org:
                     "connector": "notion",
                     "mapping": str(mapping),
                     "options": notion_options,
+                    "writeback": {"reviews": product_reviews},
                 },
                 "wiki": {
                     "connector": "confluence",
@@ -338,3 +340,35 @@ def test_a_page_okrsync_wrote_for_another_writer_is_refused(org: Org) -> None:
         assert any("'okr-master', not for 'board'" in e for e in board.errors)
         assert org.reviews() == {title: written}
         org.state.unlink()
+
+
+def test_a_notion_page_receives_the_review_when_notion_is_only_a_destination(org: Org) -> None:
+    notion = org.seeds["notion"].options
+    destination = {
+        "connector": "notion",
+        "options": {
+            "base_url": notion["base_url"],
+            "token_env": notion["token_env"],
+            "review_parent": notion["review_parent"],
+        },
+    }
+    # The product source writing its own review under the same parent would be a collision.
+    with pytest.raises(ConfigError) as caught:
+        load_config(org.config(destinations={"notion-copy": destination}))
+    assert any("sources.product and destinations.notion-copy" in p for p in caught.value.problems)
+    path = org.config(destinations={"notion-copy": destination}, product_reviews=False)
+    summary = org.sync(path)
+    assert summary.exit_code == 0, summary.errors
+    assert summary.sources["notion-copy"].writes == 1
+    client = notion_client.Client(
+        auth=org.env[notion["token_env"]], base_url=notion["base_url"], notion_version="2025-09-03"
+    )
+    pages = [
+        b
+        for b in client.blocks.children.list(notion["review_parent"])["results"]
+        if b["type"] == "child_page"
+    ]
+    assert [p["child_page"]["title"] for p in pages] == [f"OKR Review {CYCLE.name}"]
+    first = client.blocks.children.list(pages[0]["id"])["results"][0]
+    marker = "".join(t["plain_text"] for t in first["paragraph"]["rich_text"])
+    assert marker.startswith(f"okrsync:review:notion-copy:{CYCLE.id} hash=")
