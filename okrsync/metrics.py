@@ -58,6 +58,12 @@ class Metrics:
             ["source"],
             registry=self.registry,
         )
+        self.request_problems = Counter(
+            "okrsync_api_problems",
+            "Per source: retries, timeouts (total deadline passed) and answers over the size cap.",
+            ["source", "kind"],
+            registry=self.registry,
+        )
         self.notifications = Counter(
             "okrsync_notifications",
             "Notification messages per channel and status (sent, failed, given_up, quiet, ...).",
@@ -78,6 +84,9 @@ class Metrics:
                 self.failures.labels(name).inc(src.failed_writes)
                 self.requests.labels(name).inc(int(src.requests.get("requests", 0)))
                 self.rate_limited.labels(name).inc(int(src.requests.get("rate_limited", 0)))
+                for kind in ("retries", "timeouts", "too_large"):
+                    count = int(src.requests.get(kind, 0))
+                    self.request_problems.labels(name, kind).inc(count)
                 if src.outcome == "ok":
                     self.last_success.labels(name).set(summary.ended.timestamp())
             for channel, counts in summary.notifications.items():

@@ -18,6 +18,7 @@ from okrsync.daemon import backoff_delay, next_scheduled, run_daemon, run_failed
 from okrsync.errors import ExitCode
 from okrsync.log import Redactor, make_logger
 from okrsync.metrics import Metrics, MetricsServer
+from okrsync.sync.summary import SourceSummary, SyncSummary
 from tests.cli.fake_connector import load_vendor
 from tests.unit.test_sync import Env
 
@@ -143,3 +144,24 @@ def test_first_signal_stops_second_exits_at_once() -> None:
 def test_schedule_rejects_nonsense(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         ScheduleSettings.model_validate(bad)
+
+
+def test_request_problems_of_the_http_policy_are_counted_per_source() -> None:
+    metrics = Metrics()
+    source = SourceSummary(
+        source="wiki",
+        connector="confluence",
+        outcome="failed",
+        exit_code=6,
+        requests={"requests": 9, "rate_limited": 2, "retries": 4, "timeouts": 3, "too_large": 1},
+    )
+    metrics.observe(
+        SyncSummary(
+            run_id="r", started=T0, ended=T0, duration_seconds=0.0, sources={"wiki": source}
+        )
+    )
+    exposition = metrics.exposition().decode()
+    assert 'okrsync_api_requests_total{source="wiki"} 9.0' in exposition
+    assert 'okrsync_api_problems_total{kind="retries",source="wiki"} 4.0' in exposition
+    assert 'okrsync_api_problems_total{kind="timeouts",source="wiki"} 3.0' in exposition
+    assert 'okrsync_api_problems_total{kind="too_large",source="wiki"} 1.0' in exposition
