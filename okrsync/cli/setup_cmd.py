@@ -245,7 +245,10 @@ def doctor_command(args: argparse.Namespace) -> int:
         if code in codes:
             print("doctor: problems found; fix them and run doctor again")
             return int(code)
-    print("doctor: all checks passed")
+    if ExitCode.OK in codes:  # a source passed with warnings or notes
+        print("doctor: no errors; the warnings above are worth a look")
+    else:
+        print("doctor: all checks passed")
     return int(ExitCode.OK)
 
 
@@ -270,7 +273,7 @@ def _check_place(
     name: str, src: SourceConfig | DestinationConfig, mapping: Any, redactor: Redactor
 ) -> list[ExitCode]:
     """Build the connector of a source (or of a review destination, with no mapping) and print
-    what its check() finds."""
+    what its check() finds: [] when clean, [OK] when only warnings or notes."""
     from okrsync.config import resolve_connector
     from okrsync.connector import ConnectorContext
 
@@ -306,4 +309,4 @@ def _check_place(
     print(f"{name}: {len(errors)} error(s), {len(problems) - len(errors)} other(s)")
     for problem in problems:
         print(_line(src.name, problem, redactor), file=sys.stdout)
-    return [ExitCode.CONFIG] if errors else []
+    return [ExitCode.CONFIG] if errors else [ExitCode.OK]  # OK: passed, with notes

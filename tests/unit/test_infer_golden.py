@@ -99,3 +99,40 @@ def test_confluence_outputs_never_take_a_key_the_pages_read() -> None:
     assert outputs.score == "Score", "okrsync's own output key is kept"
     assert outputs.health == "Health (okrsync)", "the pages' own Health key stays theirs"
     assert "Health" not in mapping.source_fields("objectives")
+
+
+def test_the_majority_key_wins_even_when_a_minority_page_comes_first() -> None:
+    def f(name: str, type_: str, pages: int | None) -> FieldInfo:
+        return FieldInfo(name=name, type=type_, pages=pages)
+
+    schema = SourceSchema(
+        connector="confluence",
+        collections={
+            "objectives": (
+                f("Verantwortlich", "user", 1),
+                f("Quartal", "text", 1),
+                f("Owner", "user", 12),
+                f("Quarter", "text", 12),
+                FieldInfo(name="@title", type="title"),
+            ),
+            "key_results": (
+                f("Schlüsselergebnis", "text", 1),
+                f("Zielwert", "text", 1),
+                f("Key Result", "title", 12),
+                f("Target", "text", 12),
+                FieldInfo(name="@page", type="relation", target="objectives"),
+            ),
+        },
+        sampled={"objectives": 13},
+        decimal_marks={",": 9, ".": 2},
+    )
+    draft = infer_mapping(schema)
+    mapping = parse_mapping(draft)
+    objectives = mapping.collections["objectives"].fields
+    assert objectives["owners"].names == ("Owner", "Verantwortlich")
+    assert objectives["cycle"].names == ("Quarter", "Quartal")
+    key_results = mapping.collections["key_results"].fields
+    assert key_results["title"].names == ("Key Result", "Schlüsselergebnis")
+    assert key_results["target"].names == ("Target", "Zielwert")
+    assert mapping.locale.decimal == ",", "most pages write decimals with a comma"
+    assert "# 2 pages write decimals with a point" in draft

@@ -251,3 +251,40 @@ def test_infer_from_the_command_line_drafts_aliases_and_apply_adds_nothing(
     assert 'owners: ["Owner", "Verantwortlich"]' in draft
     assert "1 page: no keys; no key results" in draft
     assert {p.id: p.version for p in sandbox.store.all_pages()} == versions
+
+
+def test_doctor_prints_coverage_and_fails_a_mapping_that_follows_the_one_german_page(
+    wiki: tuple[ConfluenceSandbox, SeedResult], tmp_path: Path
+) -> None:
+    _sandbox, seed = wiki
+    text = seed.mapping.read_text(encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    config = tmp_path / "okrsync.toml"
+    document = {
+        "state_path": str(tmp_path / "state.db"),
+        "sources": {
+            "confluence": {"connector": "confluence", "mapping": "m.yaml", "options": seed.options}
+        },
+    }
+    config.write_text(tomli_w.dumps(document))
+
+    def doctor(mapping_text: str) -> subprocess.CompletedProcess[str]:
+        mapping.write_text(mapping_text, encoding="utf-8")
+        return subprocess.run(
+            okrsync_argv("doctor", "--config", str(config)),
+            capture_output=True,
+            text=True,
+            env=cli_env(seed.env),
+            cwd=ROOT,
+            timeout=120,
+        )
+
+    english = doctor(text.replace("owners: [Owner, Verantwortlich]", "owners: Owner", 1))
+    assert english.returncode == 0, english.stdout
+    assert "objectives.owners: Owner: 12 of 13 pages; 1 page uses 'Verantwortlich'" in (
+        english.stdout
+    )
+    assert "doctor: no errors; the warnings above are worth a look" in english.stdout
+    german = doctor(text.replace("owners: [Owner, Verantwortlich]", "owners: Verantwortlich", 1))
+    assert german.returncode == 2, german.stdout
+    assert "[error] confluence: objectives.owners: Verantwortlich: 1 of 13 pages" in german.stdout
