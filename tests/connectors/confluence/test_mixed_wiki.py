@@ -45,6 +45,18 @@ def wiki() -> Iterator[tuple[ConfluenceSandbox, SeedResult]]:
         sandbox.stop()
 
 
+def okrsync(seed: SeedResult, *args: str) -> subprocess.CompletedProcess[str]:
+    """The okrsync command line as a subprocess, with the sandbox's credentials."""
+    return subprocess.run(
+        okrsync_argv(*args),
+        capture_output=True,
+        text=True,
+        env=cli_env(seed.env),
+        cwd=ROOT,
+        timeout=180,
+    )
+
+
 def pull(seed: SeedResult) -> list[SourceRecord]:
     connector = ConfluenceConnector(
         ConnectorContext(
@@ -117,14 +129,7 @@ def test_a_sync_writes_one_review_page_per_cycle_and_never_the_meeting_notes(
     }
     config = tmp_path / "okrsync.toml"
     config.write_text(tomli_w.dumps(document))
-    run = subprocess.run(
-        okrsync_argv("sync", "--config", str(config), "--json"),
-        capture_output=True,
-        text=True,
-        env=cli_env(seed.env),
-        cwd=ROOT,
-        timeout=180,
-    )
+    run = okrsync(seed, "sync", "--config", str(config), "--json")
     summary = json.loads(run.stdout)
     assert run.returncode == 0, summary["errors"]
     reviews = [p for p in sandbox.store.all_pages() if "okr-review" in p.labels]
@@ -206,14 +211,7 @@ def test_an_output_named_like_a_key_the_pages_have_is_refused_by_doctor_and_sync
     }
     config = tmp_path / "okrsync.toml"
     config.write_text(tomli_w.dumps(document))
-    run = subprocess.run(
-        okrsync_argv("sync", "--config", str(config)),
-        capture_output=True,
-        text=True,
-        env=cli_env(seed.env),
-        cwd=ROOT,
-        timeout=120,
-    )
+    run = okrsync(seed, "sync", "--config", str(config))
     assert run.returncode == 2, run.stdout + run.stderr
     assert "second 'Status' row" in run.stdout + run.stderr
     assert {p.id: p.version for p in sandbox.store.all_pages()} == versions, "nothing written"
@@ -237,14 +235,7 @@ def test_infer_from_the_command_line_drafts_aliases_and_apply_adds_nothing(
     config.write_text(tomli_w.dumps(document))
     versions = {p.id: p.version for p in sandbox.store.all_pages()}
     argv = ["mapping", "infer", "--config", str(config), "--source", "confluence"]
-    run = subprocess.run(
-        okrsync_argv(*argv, "--out", str(tmp_path / "my-mapping.yaml"), "--apply", "--yes"),
-        capture_output=True,
-        text=True,
-        env=cli_env(seed.env),
-        cwd=ROOT,
-        timeout=120,
-    )
+    run = okrsync(seed, *argv, "--out", str(tmp_path / "my-mapping.yaml"), "--apply", "--yes")
     assert run.returncode == 0, run.stderr
     assert "nothing to add" in run.stdout, "Confluence outputs live in okrsync's own macro"
     draft = (tmp_path / "my-mapping.yaml").read_text(encoding="utf-8")
@@ -270,14 +261,7 @@ def test_doctor_prints_coverage_and_fails_a_mapping_that_follows_the_one_german_
 
     def doctor(mapping_text: str) -> subprocess.CompletedProcess[str]:
         mapping.write_text(mapping_text, encoding="utf-8")
-        return subprocess.run(
-            okrsync_argv("doctor", "--config", str(config)),
-            capture_output=True,
-            text=True,
-            env=cli_env(seed.env),
-            cwd=ROOT,
-            timeout=120,
-        )
+        return okrsync(seed, "doctor", "--config", str(config))
 
     english = doctor(text.replace("owners: [Owner, Verantwortlich]", "owners: Owner", 1))
     assert english.returncode == 0, english.stdout
