@@ -7,9 +7,9 @@ writer (plan, apply). Cloud and Data Center differ only inside the client.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import requests
 
@@ -93,6 +93,15 @@ class ConfluenceConnector:
                 if name:
                     keys.setdefault(key_form(name), f"outputs.{collection}.{output}")
         return keys
+
+    def restore_lookups(self, saved: Mapping[str, Any]) -> None:
+        """Reuse the people an earlier run looked up (RemembersLookups): a mention carries only
+        an account id (Cloud) or user key (Data Center), and a review shows names."""
+        self.reader.keep_people(saved.get("people"))
+
+    def lookups(self) -> dict[str, Any]:
+        """The people named this run, for the next one (a full pull looks them up again)."""
+        return {"people": self.reader.known_people()}
 
     def missing_outputs(self) -> list[tuple[str, str, str]]:
         """Nothing for `mapping infer --apply` to add: okrsync creates its own Page Properties

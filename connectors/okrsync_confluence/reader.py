@@ -153,6 +153,7 @@ class ConfluenceReader:
         self._since: datetime | None = None
         self._titles: dict[tuple[str | None, str], str] = {}
         self._people: dict[str, dict[str, Any]] = {}
+        self._kept_people: dict[str, dict[str, Any]] = {}
         self._no_page: set[tuple[str | None, str]] = set()
         # Key form -> "outputs.<collection>.<output>" for the outputs okrsync writes on the
         # pages (set by the connector); a page holding such a key of its own stops the pull.
@@ -294,6 +295,20 @@ class ConfluenceReader:
                 for title in chunk:
                     if (space, title) not in self._titles:
                         self._no_page.add((space, title))
+
+    def keep_people(self, saved: Any) -> None:
+        """People named in an earlier run (`known_people()` from the state store)."""
+        if not isinstance(saved, dict):
+            return
+        self._kept_people = {
+            str(ident): {"id": str(ident), "name": p["name"], "email": p.get("email")}
+            for ident, p in saved.items()
+            if isinstance(p, dict) and isinstance(p.get("name"), str) and p["name"]
+        }
+
+    def known_people(self) -> dict[str, dict[str, Any]]:
+        """Every person with a name looked up (or kept) so far, by account id or user key."""
+        return {ident: dict(p) for ident, p in sorted(self._people.items()) if p.get("name")}
 
     def _person(self, person: dict[str, Any]) -> dict[str, Any]:
         ident = str(person.get("id") or "")
@@ -477,6 +492,9 @@ class ConfluenceReader:
         self.client.mark_server_time()
         self.latest = None
         self._since = since
+        # Names kept from earlier runs spare a user lookup per person; a full pull asks again,
+        # so a renamed person is shown by the new name at the latest after the next full refresh.
+        self._people = {} if since is None else dict(self._kept_people)
         pages: list[tuple[PageData, ParsedPage | StorageFormatError]] = []
         unreadable: list[SourceRecord] = []
         for listed in self._with_bodies(self.list_pages(since)):

@@ -92,6 +92,31 @@ def test_a_changed_page_costs_its_body_its_people_and_no_title_search(site: Site
     assert by_endpoint.get("GET v2 pages", 0) == (1 if site.deployment == "cloud" else 0)
 
 
+def test_people_named_once_are_kept_for_the_next_run_until_a_full_pull(site: Site) -> None:
+    """The user lookup is cached per run and, through the state store (RemembersLookups),
+    across runs: an incremental pull names known people without asking again."""
+    site.clock.now += PAST_OVERLAP
+    first = site.connector(page_size=250)
+    records = list(first.pull(None))
+    assert first.stats().by_endpoint.get("GET v1 user") == 1
+    kept = first.lookups()
+    assert [p["name"] for p in kept["people"].values()] == ["Grace Hopper"]
+    site.clock.now += PAST_OVERLAP
+    site.sandbox.human_edit(site.ids["team"])
+    again = site.connector(page_size=250)
+    again.restore_lookups(kept)  # as the engine hands them over from the state store
+    changed = list(again.pull(first.cursor()))
+    team = next(r for r in changed if r.external_id == site.ids["team"])
+    owner = next(r for r in records if r.external_id == site.ids["team"]).fields["Owner"]
+    assert team.fields["Owner"] == owner and owner[0]["name"] == "Grace Hopper"
+    assert again.stats().by_endpoint.get("GET v1 user", 0) == 0, "named from the kept lookup"
+    assert again.lookups() == kept
+    full = site.connector(page_size=250)
+    full.restore_lookups(kept)
+    list(full.pull(None))
+    assert full.stats().by_endpoint.get("GET v1 user") == 1, "a full pull asks again"
+
+
 def test_links_outside_the_listing_are_searched_in_one_batch(site: Site) -> None:
     site.clock.now += PAST_OVERLAP
     first = site.connector(page_size=250)
