@@ -23,9 +23,10 @@ from .conftest import TOKEN
 from .pipeline import small_workspace
 
 
-def test_partial_users_are_named_from_the_users_list_once(
-    sandbox: NotionSandbox, template_mapping: Mapping, clock: ManualClock
-) -> None:
+def _reader(
+    sandbox: NotionSandbox, mapping: Mapping, clock: ManualClock
+) -> tuple[NotionApi, Reader]:
+    """The real client and reader on a freshly seeded sandbox."""
     seeded: SeedResult = sandbox.seed(small_workspace())
     options = NotionOptions(
         base_url=sandbox.base_url,
@@ -33,7 +34,13 @@ def test_partial_users_are_named_from_the_users_list_once(
         databases=seeded.options["databases"],
     )
     api = NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
-    reader = Reader(api, Resolver(api, options, template_mapping), template_mapping)
+    return api, Reader(api, Resolver(api, options, mapping), mapping)
+
+
+def test_partial_users_are_named_from_the_users_list_once(
+    sandbox: NotionSandbox, template_mapping: Mapping, clock: ManualClock
+) -> None:
+    api, reader = _reader(sandbox, template_mapping, clock)
     pages = [p for p in sandbox.store.pages.values() if p.get("parent", {}).get("data_source_id")]
     full = [api.retrieve_page(str(p["id"])) for p in pages[:3]]
     owned = [p for p in full if (p["properties"].get("Owner") or {}).get("people")]
@@ -56,14 +63,7 @@ def test_partial_users_are_named_from_the_users_list_once(
 def test_a_user_nobody_knows_stays_nameless_never_an_id(
     sandbox: NotionSandbox, template_mapping: Mapping, clock: ManualClock
 ) -> None:
-    seeded: SeedResult = sandbox.seed(small_workspace())
-    options = NotionOptions(
-        base_url=sandbox.base_url,
-        requests_per_second=1000.0,
-        databases=seeded.options["databases"],
-    )
-    api = NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
-    reader = Reader(api, Resolver(api, options, template_mapping), template_mapping)
+    _, reader = _reader(sandbox, template_mapping, clock)
     page = {
         "id": "p",
         "properties": {
