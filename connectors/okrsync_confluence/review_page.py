@@ -136,10 +136,14 @@ def review_title(review: CycleReview, writeback: Writeback) -> str:
 
 
 def review_labels(review: CycleReview) -> tuple[str, ...]:
-    """okr-review, the cycle id, and the team when the page is per team."""
+    """okr-review, the cycle's name ("q3-2026", its id when unnamed), the team on team pages.
+
+    Labels are shown to people, so they use the name: a cycle's id may be an opaque page id.
+    """
     labels = [REVIEW_LABEL]
-    if review.cycle is not None and slug(review.cycle.id):
-        labels.append(slug(review.cycle.id))
+    cycle = review.cycle
+    if cycle is not None and slug(cycle.name or cycle.id):
+        labels.append(slug(cycle.name or cycle.id))
     if review.team and slug(review.team):
         labels.append("team-" + slug(review.team))
     return tuple(dict.fromkeys(labels))

@@ -230,7 +230,7 @@ def test_review_page_written_then_unchanged(site: Site) -> None:
     page_id = _review_page(site)
     page = site.sandbox.page(page_id)
     assert page.parent_id == site.ids["reviews"]
-    assert {"okr-review", "2025-q3"} <= set(page.labels)
+    assert {"okr-review", "q3-2025"} <= set(page.labels)
     parsed = read_page(page.body)
     assert parsed.details["Objectives"] == str(
         len([r for r in records if r.collection == "objectives"]) - 1
