@@ -10,6 +10,7 @@ Each webhook has its own HTTP policy, paced at Slack's one message per second. D
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Final
 from urllib.error import URLError
 
@@ -35,6 +36,7 @@ from okrsync.notify.webhook import (
     http_options,
     new_policy,
     outcome,
+    resolved,
     retry_after_of,
 )
 
@@ -53,7 +55,7 @@ def transport_error(exc: BaseException, where: str) -> OkrsyncError | None:
     return None
 
 
-def web_api_error(exc: BaseException, where: str) -> OkrsyncError | None:
+def web_api_error(exc: BaseException, where: str, now: datetime) -> OkrsyncError | None:
     """okrsync's error for a Web API refusal: 429 and 5xx temporary, the rest permanent."""
     if not isinstance(exc, SlackApiError):
         return transport_error(exc, where)
@@ -61,7 +63,9 @@ def web_api_error(exc: BaseException, where: str) -> OkrsyncError | None:
     data = answer.data if isinstance(answer.data, dict) else {}
     error = str(data.get("error", "")) or f"HTTP {answer.status_code}"
     if answer.status_code == 429:
-        return RateLimited(f"{where}: {error}", retry_after=retry_after_of(dict(answer.headers)))
+        return RateLimited(
+            f"{where}: {error}", retry_after=retry_after_of(dict(answer.headers), now)
+        )
     if answer.status_code >= 500:
         return ServiceError(f"{where}: {error}")
     # A refusal comes as 200 with ok=false ("users_not_found"): nothing to retry.
@@ -123,29 +127,33 @@ class SlackChannel:
 
     def send(self, message: Rendered) -> Delivery:
         where = f"Slack {message.to}"
-        try:
-            if message.destination.person:
-                return self._direct(message, where)
-            client, policy = self._webhook(message.destination.target)
-        except LimitError as exc:
-            return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
-        except OkrsyncError as exc:  # a credential variable not set: fixed by the next run
-            return Delivery(status="failed", error=f"{where}: {exc}")
+        if message.destination.person:
+            bot = resolved(where, self._bot)
+            return bot if isinstance(bot, Delivery) else self._direct(message, where, *bot)
+        prepared = resolved(where, lambda: self._webhook(message.destination.target))
+        if isinstance(prepared, Delivery):
+            return prepared
+        client, policy = prepared
 
         def post() -> Answer:
             response = client.send_dict(message.payload)
-            return Answer(response.status_code, response.body, retry_after_of(response.headers))
+            return Answer(
+                response.status_code,
+                response.body,
+                retry_after_of(response.headers, self.context.clock()),
+            )
 
         return deliver(
             policy, where, post, lambda exc: transport_error(exc, where), accepted=ACCEPTED
         )
 
-    def _direct(self, message: Rendered, where: str) -> Delivery:
-        web, policy = self._bot()
+    def _direct(
+        self, message: Rendered, where: str, web: WebClient, policy: HttpPolicy
+    ) -> Delivery:
         email = message.destination.target
 
         def translate(exc: BaseException) -> OkrsyncError | None:
-            return web_api_error(exc, where)
+            return web_api_error(exc, where, self.context.clock())
 
         def lookup() -> str:
             found: Any = web.users_lookupByEmail(email=email)

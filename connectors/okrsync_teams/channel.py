@@ -14,13 +14,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from okrsync.errors import OkrsyncError
 from okrsync.http import for_httpx
 from okrsync.http.policy import HttpPolicy
 from okrsync.http.urls import is_loopback, url_problem
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
-from okrsync.notify.webhook import Answer, deliver, http_options, new_policy, retry_after_of
+from okrsync.notify.webhook import (
+    Answer,
+    deliver,
+    http_options,
+    new_policy,
+    resolved,
+    retry_after_of,
+)
 
 from .card import build_card
 
@@ -91,16 +97,18 @@ class TeamsChannel:
 
     def send(self, message: Rendered) -> Delivery:
         where = f"Teams {message.to}"
-        try:
-            url, policy = self._policy(message.destination.target)
-        except LimitError as exc:
-            return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
-        except OkrsyncError as exc:  # a credential variable not set: fixed by the next run
-            return Delivery(status="failed", error=f"{where}: {exc}")
+        prepared = resolved(where, lambda: self._policy(message.destination.target))
+        if isinstance(prepared, Delivery):
+            return prepared
+        url, policy = prepared
 
         def post() -> Answer:
             response = self._client.post(url, json=message.payload)
-            return Answer(response.status_code, response.text, retry_after_of(response.headers))
+            return Answer(
+                response.status_code,
+                response.text,
+                retry_after_of(response.headers, self.context.clock()),
+            )
 
         return deliver(
             policy,

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple, TypeVar
 
 from okrsync.errors import ConfigError, OkrsyncError, RateLimited, ServiceError, TransientError
 from okrsync.http.policy import HttpOptions, HttpPolicy, Translate
-from okrsync.notify.channel import Delivery
+from okrsync.http.server_time import retry_after_seconds
+from okrsync.notify.channel import Delivery, LimitError
 
 POLICY_KEYS = frozenset(HttpOptions.model_fields)
 T = TypeVar("T")
@@ -27,16 +28,15 @@ class Answer(NamedTuple):
     retry_after: float | None = None
 
 
-def retry_after_of(headers: Mapping[str, Any]) -> float | None:
-    """A Retry-After given in seconds (case-insensitive header name; list values allowed)."""
-    for key, value in headers.items():
-        if str(key).lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) and value else value
-            try:
-                return max(float(raw), 0.0)
-            except (TypeError, ValueError):
-                return None
-    return None
+def retry_after_of(headers: Mapping[str, Any], now: datetime) -> float | None:
+    """The Retry-After of an answer's headers (any case; seconds or an HTTP date), if any."""
+    found = {str(k).lower(): (v[0] if isinstance(v, list) and v else v) for k, v in headers.items()}
+    value, date = found.get("retry-after"), found.get("date")
+    return retry_after_seconds(
+        str(value) if value is not None else None,
+        date=str(date) if date is not None else None,
+        now=now,
+    )
 
 
 def http_options(options: Mapping[str, Any], **defaults: Any) -> HttpOptions:
@@ -91,6 +91,17 @@ def deliver(
     return Delivery(
         status="failed", permanent=True, error=f"{where}: HTTP {result.status} {text}".rstrip()
     )
+
+
+def resolved(where: str, get: Callable[[], T]) -> T | Delivery:
+    """What `get()` sets up for a send (a URL, a client), or why it cannot be sent: a URL that
+    is not the channel's kind for good, a credential variable not set until the next run."""
+    try:
+        return get()
+    except LimitError as exc:
+        return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
+    except OkrsyncError as exc:
+        return Delivery(status="failed", error=f"{where}: {exc}")
 
 
 def outcome(call: Callable[[], T]) -> T | Delivery:
