@@ -13,6 +13,7 @@ import email
 import logging
 import secrets
 import socket
+import ssl
 import threading
 import warnings
 from email.policy import default as default_policy
@@ -91,7 +92,11 @@ class _Controller(Controller):
 class SmtpReceiver:
     name = "email"
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None, implicit_tls: bool = False) -> None:
+        """`tls`: the server's certificate, offered with STARTTLS (required before AUTH), or
+        from the first byte with `implicit_tls` (port 465 style)."""
+        self.tls = tls
+        self.implicit_tls = implicit_tls
         self.password = secrets.token_urlsafe(16)
         self.port = _free_port()
         self.lock = threading.Lock()
@@ -118,13 +123,19 @@ class SmtpReceiver:
     def start(self) -> None:
         if self._controller is not None:
             return
+        if self.tls is not None and self.implicit_tls:
+            tls: dict[str, Any] = {"ssl_context": self.tls, "auth_require_tls": False}
+        elif self.tls is not None:
+            tls = {"tls_context": self.tls, "require_starttls": True, "auth_require_tls": True}
+        else:
+            tls = {"auth_require_tls": False}
         self._controller = _Controller(
             _Handler(self),
             hostname="127.0.0.1",
             port=self.port,
             authenticator=self._authenticate,
             auth_required=True,
-            auth_require_tls=False,
+            **tls,
         )
         self._controller.start()
 
@@ -138,7 +149,7 @@ class SmtpReceiver:
             "type": "email",
             "host": "127.0.0.1",
             "port": self.port,
-            "security": "none",
+            "security": "none" if self.tls is None else "tls" if self.implicit_tls else "starttls",
             "username": USER,
             "password_env": PASSWORD_ENV,
             "sender": SENDER,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import email
 import json
+import ssl
+import subprocess
 from email.policy import default as default_policy
+from pathlib import Path
 
 import pytest
 from okrsync_email import EmailChannel
@@ -289,3 +292,42 @@ def test_email_insecure_server_is_refused_unless_loopback() -> None:
             )
         )
     assert json.dumps(NOTICE.model_dump())  # the notice itself is plain data
+
+
+def _certificate(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A self-signed certificate for 127.0.0.1 and the server context holding it."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    return cert, server
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "implicit-tls"])
+def test_email_over_tls_checks_the_servers_certificate(tmp_path: Path, implicit: bool) -> None:
+    cert, server = _certificate(tmp_path)
+    receiver = SmtpReceiver(tls=server, implicit_tls=implicit)
+    receiver.start()
+    try:
+        trusting = _email(receiver, ca_file=str(cert))
+        sent = trusting.send(trusting.render(NOTICE, _to("ana@northwind.example")))
+        trusting.close()
+        # Without the CA the default context refuses the self-signed certificate: no mail,
+        # no password sent, a temporary failure (fixed by configuring ca_file).
+        strict = _email(receiver)
+        refused = strict.send(strict.render(NOTICE, _to("ben@northwind.example")))
+        strict.close()
+    finally:
+        receiver.stop()
+    assert sent.status == "sent" and receiver.logins == 1
+    assert [m.to for m in receiver.received()] == ["ana@northwind.example"]
+    assert (refused.status, refused.permanent) == ("failed", False)
+    assert "SSLCertVerificationError" in refused.error
