@@ -3,9 +3,11 @@ soon as Notion's answers show the kept schema is stale (through the real notion-
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
+from okrsync_notion import NotionConnector
 
 from okrsync.errors import ConfigError
 from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
@@ -54,6 +56,21 @@ def _setup(sandbox: NotionSandbox) -> tuple[str, str, str]:
     return db, source, page
 
 
+def _first_run(connector: NotionConnector) -> tuple[dict[str, Any], datetime | None]:
+    """A full pull; what the connector keeps for the next run, and its cursor."""
+    list(connector.pull(None))
+    return connector.lookups(), connector.cursor()
+
+
+def _next_run(
+    make_connector: ConnectorFactory, mapping: Mapping, kept: dict[str, Any]
+) -> NotionConnector:
+    """A connector of the next run, given what the last one kept (as the engine does)."""
+    connector = make_connector(mapping)
+    connector.restore_lookups(kept)
+    return connector
+
+
 def test_kept_lookups_leave_a_steady_pull_one_query(
     sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
@@ -78,24 +95,20 @@ def test_kept_lookups_are_not_used_by_a_full_read_or_for_other_options(
     sandbox: NotionSandbox, make_connector: ConnectorFactory
 ) -> None:
     db, _, _ = _setup(sandbox)
-    first = make_connector(_mapping(db))
-    list(first.pull(None))
-    kept, cursor = first.lookups(), first.cursor()
-    again = make_connector(_mapping(db))
-    again.restore_lookups(kept)
+    kept, cursor = _first_run(make_connector(_mapping(db)))
+    again = _next_run(make_connector, _mapping(db), kept)
     mark = len(sandbox.request_log())
     list(again.pull(None))  # a full read resolves afresh
     assert len(_lookups(sandbox, mark)) == 2
     other_db, _ = sandbox.store.create_database(
         "Other", properties={"Name": {"title": {}}, "Text": {"rich_text": {}}}
     )
-    second = make_connector(_mapping(other_db))
-    second.restore_lookups(kept)
+    second = _next_run(make_connector, _mapping(other_db), kept)
     mark = len(sandbox.request_log())
     list(second.pull(cursor))
     assert len(_lookups(sandbox, mark)) == 2
-    broken = make_connector(_mapping(db))
-    broken.restore_lookups({"data_sources": {**kept["data_sources"], "version": 99}})
+    other_format = {"data_sources": {**kept["data_sources"], "version": 99}}
+    broken = _next_run(make_connector, _mapping(db), other_format)
     mark = len(sandbox.request_log())
     list(broken.pull(cursor))
     assert len(_lookups(sandbox, mark)) == 2
@@ -105,15 +118,11 @@ def test_a_renamed_mapped_property_is_noticed_in_the_same_run(
     sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     db, source, page = _setup(sandbox)
-    first = make_connector(_mapping(db))
-    list(first.pull(None))
-    kept, cursor = first.lookups(), first.cursor()
-
+    kept, cursor = _first_run(make_connector(_mapping(db)))
     clock.advance(600)
     sandbox.store.update_data_source(source, properties={"Text": {"name": "Notes"}})
     sandbox.store.update_page(page, {"Notes": _text("edited")})
-    second = make_connector(_mapping(db))
-    second.restore_lookups(kept)
+    second = _next_run(make_connector, _mapping(db), kept)
     mark = len(sandbox.request_log())
     with pytest.raises(ConfigError) as err:
         list(second.pull(cursor))
@@ -125,14 +134,10 @@ def test_a_deleted_mapped_property_is_noticed_from_the_query_error(
     sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     db, source, _ = _setup(sandbox)
-    first = make_connector(_mapping(db))
-    list(first.pull(None))
-    kept, cursor = first.lookups(), first.cursor()
-
+    kept, cursor = _first_run(make_connector(_mapping(db)))
     clock.advance(600)
     sandbox.store.update_data_source(source, properties={"Text": None})
-    second = make_connector(_mapping(db))
-    second.restore_lookups(kept)
+    second = _next_run(make_connector, _mapping(db), kept)
     with pytest.raises(ConfigError) as err:
         list(second.pull(cursor))
     assert "Text" in " ".join(err.value.problems)
@@ -152,15 +157,11 @@ def test_a_change_the_mapping_survives_is_read_with_the_fresh_schema(
             )
         }
     )
-    first = make_connector(mapping)
-    list(first.pull(None))
-    kept, cursor = first.lookups(), first.cursor()
-
+    kept, cursor = _first_run(make_connector(mapping))
     clock.advance(600)
     sandbox.store.update_data_source(source, properties={"Name": {"name": "Goal"}})
     sandbox.store.update_page(page, {"Text": _text("edited")})
-    second = make_connector(mapping)
-    second.restore_lookups(kept)
+    second = _next_run(make_connector, mapping, kept)
     mark = len(sandbox.request_log())
     records = list(second.pull(cursor))
     assert [(r.external_id, r.fields["Text"], r.fields["@title"]) for r in records] == [
@@ -175,13 +176,9 @@ def test_an_unshared_database_is_noticed_from_the_404(
     sandbox: NotionSandbox, make_connector: ConnectorFactory, clock: ManualClock
 ) -> None:
     db, source, _ = _setup(sandbox)
-    first = make_connector(_mapping(db))
-    list(first.pull(None))
-    kept, cursor = first.lookups(), first.cursor()
-
+    kept, cursor = _first_run(make_connector(_mapping(db)))
     sandbox.store.unshare(db)
     sandbox.store.unshare(source)
-    second = make_connector(_mapping(db))
-    second.restore_lookups(kept)
+    second = _next_run(make_connector, _mapping(db), kept)
     with pytest.raises(ConfigError, match="not shared with the integration"):
         list(second.pull(cursor))
