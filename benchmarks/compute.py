@@ -6,12 +6,15 @@ Prints one JSON object. The target is a ratio measured in one run, `(evaluate_s 
 build_workspace_s`: what scoring and checking cost next to building the validated workspace
 they read. Each phase is timed in wall seconds and in CPU seconds of this process; on a shared
 machine the CPU ratio (`cpu_ratio`) is the steadier figure, since other processes' load lands
-unevenly on the phases' wall times.
+unevenly on the phases' wall times. `--no-gc` (a diagnostic) turns Python's cyclic garbage
+collector off for evaluate and rules, to show how much of the growth with size is its scans of
+the live heap.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import sys
@@ -27,15 +30,18 @@ def _clocks() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def measure(key_results: int) -> dict[str, float | int]:
+def measure(key_results: int, *, collect: bool = True) -> dict[str, float | int | bool]:
     build_start = _clocks()
     workspace = synthetic_workspace(key_results)
     built = _clocks()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if not collect:
+        gc.disable()
     evaluation = evaluate(workspace, date(2025, 8, 15))
     scored = _clocks()
     findings = check(workspace, evaluation, RuleSettings())
     done = _clocks()
+    gc.enable()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall = [b[0] - a[0] for a, b in ((build_start, built), (built, scored), (scored, done))]
     cpu = [b[1] - a[1] for a, b in ((build_start, built), (built, scored), (scored, done))]
@@ -43,6 +49,7 @@ def measure(key_results: int) -> dict[str, float | int]:
         "key_results": len(workspace.key_results),
         "objectives": len(workspace.objectives),
         "findings": len(findings),
+        "gc": collect,
         "build_workspace_s": round(wall[0], 3),
         "evaluate_s": round(wall[1], 3),
         "rules_s": round(wall[2], 3),
@@ -61,8 +68,12 @@ def measure(key_results: int) -> dict[str, float | int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--key-results", type=int, default=10_000)
+    parser.add_argument(
+        "--no-gc", action="store_true", help="diagnostic: no cyclic GC during evaluate and rules"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps({"benchmark": "compute", **measure(args.key_results)}))
+    result = measure(args.key_results, collect=not args.no_gc)
+    print(json.dumps({"benchmark": "compute", **result}))
     return 0
 
 
