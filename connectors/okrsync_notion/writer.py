@@ -425,6 +425,7 @@ class Writer:
             old = kept["tree"] if kept is not None and kept.get("hash") == written else None
             tree = self._rewrite(page_id, old, blocks) if old is not None else None
             if tree is None:
+                self._made = {}  # ids an abandoned rewrite appended are gone with it
                 self._regenerate(page_id, blocks)
         else:
             page_id = self._create(parent, key, title)

@@ -744,6 +744,8 @@ class NotionStore(ValueContext):
                 if isinstance(body.get(flag), bool):
                     block["in_trash"] = body[flag]
             kind = block["type"]
+            if block["in_trash"] and isinstance(body.get(kind), dict):
+                raise validation_error("Can't edit block that is archived.")
             if isinstance(body.get(kind), dict):
                 given = body[kind]
                 if "rich_text" in given:
