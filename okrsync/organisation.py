@@ -117,7 +117,8 @@ def same_cycles(parts: Sequence[Workspace]) -> dict[str, Cycle]:
 
     Cycles with the same id, or the same name and dates, are one; the one kept is a cycle made
     from its name (ids like "2025-Q3", the same in every tool) when there is one, else the
-    first seen, so the organisation's cycle ids do not depend on one tool's page ids.
+    first seen under the id its name gives, so the organisation's cycle ids do not depend on
+    one tool's page ids.
     """
     groups: dict[tuple[str, object, object], list[Cycle]] = {}
     by_id: dict[str, tuple[str, object, object]] = {}
@@ -132,10 +133,25 @@ def same_cycles(parts: Sequence[Workspace]) -> dict[str, Cycle]:
             groups.setdefault(key, []).append(cycle)
     chosen: dict[str, Cycle] = {}
     for cycles in groups.values():
-        kept = next((c for c in cycles if c.source is None), cycles[0])
+        kept = next((c for c in cycles if c.source is None), None) or _by_name(cycles[0])
         for cycle in cycles:
             chosen[cycle.id] = kept
     return chosen
+
+
+def _by_name(cycle: Cycle) -> Cycle:
+    """A cycle record (a Notion "Quarters" page) under the id its name gives ("Q3 2025" ->
+    "2025-Q3") when the name is a period with these dates, so the id is the same whichever tool
+    keeps the cycle; otherwise as it is."""
+    from okrsync.mapping.values import ValueParseError, parse_cycle
+
+    try:
+        period = parse_cycle(cycle.name)
+    except ValueParseError:
+        return cycle
+    if (period.start, period.end) != (cycle.start, cycle.end):
+        return cycle
+    return cycle.model_copy(update={"id": period.id})
 
 
 def qualified(source: str, item_id: str) -> str:

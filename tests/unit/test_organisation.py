@@ -106,6 +106,18 @@ def test_one_quarter_in_two_tools_is_one_cycle_with_the_stable_id() -> None:
     assert {o.cycle for o in combined.objectives} == {"2025-Q3"}
 
 
+def test_a_quarter_only_one_tool_keeps_gets_the_id_its_name_gives() -> None:
+    """Not the Notion page id: the organisation's pages are labelled and keyed by it."""
+    no_quarter = WIKI.model_copy(update={"cycles": (), "objectives": ()})
+    combined, _ = combine([("product", notion()), ("wiki", no_quarter)])
+    assert [c.id for c in combined.cycles] == ["2025-Q3"]
+    assert {o.cycle for o in combined.objectives} == {"2025-Q3"}
+    odd = Q3_NOTION.model_copy(update={"name": "Summer push"})
+    alone = notion().model_copy(update={"cycles": (odd,)})
+    kept, _ = combine([("product", alone), ("wiki", no_quarter)])
+    assert [c.id for c in kept.cycles] == ["page-q3"]  # not a period name: kept as it is
+
+
 def test_ids_taken_by_an_earlier_source_are_qualified_with_their_references() -> None:
     at = datetime(2025, 8, 1, tzinfo=UTC)
     other = Workspace(
