@@ -10,6 +10,7 @@ engine, the daemon and the CLI share. `export_config_schema()` gives the JSON Sc
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from okrsync.http.urls import is_loopback as is_loopback
 from okrsync.http.urls import url_problem
 from okrsync.model import Frozen
 from okrsync.notify.settings import NotifySettings
+from okrsync.redaction import remember
 
 DEFAULT_INTERVAL_SECONDS = 900
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -291,7 +293,10 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}", hint="fix the syntax at the line shown"
         ) from None
-    return parse_config(data, path)
+    config = parse_config(data, path)
+    # The credentials this config names are secrets from now on, for every output.
+    remember(os.environ[n] for n in config.secret_env_names() if os.environ.get(n))
+    return config
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:

@@ -27,6 +27,7 @@ from typing import Any
 
 from okrsync.config import Config, ScheduleSettings
 from okrsync.errors import ConfigError, ExitCode, LockedError, StateError
+from okrsync.log import log_internal_error
 from okrsync.metrics import Metrics
 from okrsync.sync import Clock, ConnectorLoader, Logger, run_sync
 
@@ -89,8 +90,8 @@ def run_daemon(
             code = int(exc.exit_code)
             if metrics is not None:
                 metrics.observe_failure()
-        except Exception:  # a bug must not end the daemon; back off as after a failed run
-            log.exception("run failed with an internal error")
+        except Exception as exc:  # a bug must not end the daemon; back off as after a failed run
+            log_internal_error(log, "run failed with an internal error", exc)
             code = int(ExitCode.TRANSIENT)
             if metrics is not None:
                 metrics.observe_failure()

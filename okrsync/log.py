@@ -2,87 +2,25 @@
 
 `make_logger()` builds a structlog logger without touching structlog's global configuration:
 JSON lines when the stream is not a terminal (for cron, systemd and Kubernetes), readable
-console lines on one. A `Redactor` runs last before rendering, after exceptions have been turned
-into text, so secret values are removed from every event and from traceback text alike.
+console lines on one. The `Redactor` (okrsync.redaction, the one redactor of the process) runs
+last before rendering, after exceptions have been turned into text, so secret values are
+removed from every event and from traceback text alike.
 Tracebacks are plain text without local variables: locals are where tokens hide.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import sys
-from collections.abc import Iterable, Mapping
-from typing import Any, Final, TextIO
+from typing import Any, TextIO
 
 import structlog
-from structlog.typing import EventDict, Processor, WrappedLogger
+from structlog.typing import Processor
 
 from okrsync.config import LoggingSettings
+from okrsync.redaction import REDACTED, Redactor
 
-REDACTED: Final = "[redacted]"
-MIN_SECRET_LENGTH: Final = 4
-
-SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:bearer\s+|basic\s+)?[^\s'\",}]+"),
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"),
-    re.compile(r"\bsecret_[A-Za-z0-9_-]{4,}"),
-    re.compile(r"\bntn_[A-Za-z0-9_-]{4,}"),
-    re.compile(r"\bATATT[A-Za-z0-9_=-]{8,}"),
-)
-SECRET_KEYS: Final = frozenset(
-    {"authorization", "token", "password", "api_token", "secret", "auth", "cookie"}
-)
-
-
-class Redactor:
-    """Removes known secret values and secret-looking strings from text and log events."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
-        # Longest first, so a secret containing another is removed whole.
-        self._values = sorted(values, key=len, reverse=True)
-
-    @classmethod
-    def from_env(cls, names: Iterable[str], env: Mapping[str, str]) -> Redactor:
-        """A redactor for the values of the named environment variables."""
-        return cls(env[n] for n in names if env.get(n))
-
-    def text(self, value: str) -> str:
-        """`value` with every secret replaced by [redacted]."""
-        for secret in self._values:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        for pattern in SECRET_PATTERNS:
-            value = pattern.sub(_keep_prefix, value)
-        return value
-
-    def value(self, value: Any) -> Any:
-        """Redact strings inside any JSON-like value."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, Mapping):
-            return {
-                k: REDACTED if str(k).lower() in SECRET_KEYS else self.value(v)
-                for k, v in value.items()
-            }
-        if isinstance(value, list | tuple):
-            return type(value)(self.value(v) for v in value)
-        if isinstance(value, BaseException):
-            return self.text(f"{type(value).__name__}: {value}")
-        return value
-
-    def __call__(self, logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
-        """The structlog processor."""
-        return {
-            k: REDACTED if k.lower() in SECRET_KEYS else self.value(v) for k, v in event.items()
-        }
-
-
-def _keep_prefix(match: re.Match[str]) -> str:
-    if match.re is SECRET_PATTERNS[0]:
-        return f"{match.group(1)}{REDACTED}"
-    return REDACTED
+__all__ = ["REDACTED", "Redactor", "make_logger", "use_json"]
 
 
 def use_json(settings: LoggingSettings, stream: TextIO) -> bool:
@@ -126,3 +64,10 @@ def make_logger(
         cache_logger_on_first_use=False,
     )
     return logger.bind(**bind) if bind else logger
+
+
+def log_internal_error(log: Any, event: str, exc: BaseException, **context: Any) -> None:
+    """An unexpected error as one log line; its traceback only at debug level (redacted like
+    every event), so no log shows a traceback unless asked for."""
+    log.error(event, error=f"{type(exc).__name__}: {exc}", **context)
+    log.debug(f"{event}: traceback", exc_info=exc, **context)

@@ -17,6 +17,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from okrsync.redaction import redact
 from okrsync.sync import SyncSummary
 
 LOOPBACK = "127.0.0.1"
@@ -159,6 +160,7 @@ def _handler_for(metrics: Metrics) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b"not found\n", "text/plain")
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
+            body = redact(body.decode("utf-8", "replace")).encode()  # nothing leaves unredacted
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))

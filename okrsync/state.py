@@ -23,6 +23,7 @@ from okrsync.errors import StateError
 from okrsync.history import StoredScore, previous_scores
 from okrsync.model import CheckIn, Frozen
 from okrsync.records import SourceRecord
+from okrsync.redaction import process_redactor, redact_model
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -420,6 +421,7 @@ class StateStore:
         trashed ones. `cursor` None keeps the stored cursor; `full_refresh_at` None keeps the
         stored time of the last full refresh.
         """
+        redactor = process_redactor()
         with self._transaction() as conn:
             if full:
                 conn.execute("DELETE FROM records WHERE source = ?", (source,))
@@ -435,7 +437,7 @@ class StateStore:
                 conn.execute(
                     "INSERT OR REPLACE INTO records "
                     "(source, collection, external_id, record, updated_at) VALUES (?, ?, ?, ?, ?)",
-                    (*key, rec.model_dump_json(), _iso(rec.updated_at)),
+                    (*key, redact_model(rec, redactor).model_dump_json(), _iso(rec.updated_at)),
                 )
             old = conn.execute(
                 "SELECT cursor, full_refresh_at FROM cursors WHERE source = ?", (source,)

@@ -8,13 +8,27 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from okrsync.errors import ConfigError
+from okrsync.errors import (
+    AuthError,
+    ConfigError,
+    ExitCode,
+    OkrsyncError,
+    StateError,
+    TransientError,
+)
 from okrsync.render.html import render_html
 from okrsync.render.json import render_json
 from okrsync.render.markdown import render_markdown
 from okrsync.report import review_workspace
 from okrsync.review import Review
 from okrsync.workspace_file import load_workspace
+
+ERROR_OF_CODE: dict[int, type[OkrsyncError]] = {
+    ExitCode.AUTH: AuthError,
+    ExitCode.TRANSIENT: TransientError,
+    ExitCode.STATE: StateError,
+}
+"""The error re-raised for a source lint could not read, so the exit code stays the source's."""
 
 
 def _parse_date(text: str) -> date:
@@ -51,7 +65,8 @@ def _review_of_source(config_path: Path, source: str | None) -> Review:
     result = run_lint(config, source=chosen[0].name, log=log)
     if chosen[0].name not in result.reviews:
         problem = result.errors.get(chosen[0].name, "the source could not be read")
-        raise ConfigError(f"source {chosen[0].name!r}: {problem}")
+        kind = ERROR_OF_CODE.get(result.exit_code, ConfigError)
+        raise kind(f"source {chosen[0].name!r}: {problem}")
     return result.reviews[chosen[0].name]
 
 

@@ -114,9 +114,6 @@ def sync_command(args: argparse.Namespace) -> int:
     except OkrsyncError as exc:
         print(f"okrsync: {redactor.text(str(exc))}", file=sys.stderr)
         return int(exc.exit_code)
-    except Exception:  # a bug: report it without letting a secret through
-        log.exception("internal error; please report it with this log")
-        return int(ExitCode.PARTIAL)
     if args.json:
         print(redactor.text(summary.model_dump_json(indent=2)))
     else:

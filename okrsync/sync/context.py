@@ -111,10 +111,9 @@ class RunArgs:
         """The run context, built once."""
         env = self.resolved_env()
         log = self.log
+        redactor = Redactor.from_env(config.secret_env_names(), env)  # remembered process-wide
         if log is None:
-            log = make_logger(
-                config.logging, redactor=Redactor.from_env(config.secret_env_names(), env)
-            )
+            log = make_logger(config.logging, redactor=redactor)
         run_id = self.run_id or new_run_id(self.clock)
         return RunContext(
             config=config,

@@ -16,6 +16,7 @@ from okrsync.connector import Connector, FullRefreshHint, RemembersLookups
 from okrsync.errors import InterruptedRun
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.records import SourceRecord
+from okrsync.redaction import process_redactor, redact_model
 from okrsync.state import StateStore
 from okrsync.sync.build import SourceInput, SourceOutput
 from okrsync.sync.context import RunContext
@@ -115,10 +116,11 @@ def pull_source(
     if isinstance(connector, RemembersLookups):
         connector.restore_lookups(store.lookups(src.name))
     pulled: list[SourceRecord] = []
+    redactor = process_redactor()  # a vendor echoing the token must not carry it further
     for record in connector.pull(since):
         if ctx.stop.is_set():
             raise InterruptedRun("stopped during the pull; nothing was written")
-        pulled.append(record)
+        pulled.append(redact_model(record, redactor))
         if ctx.progress is not None and len(pulled) % PROGRESS_EVERY == 0:
             ctx.progress(src.name, len(pulled), False)
     if ctx.progress is not None:
