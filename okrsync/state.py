@@ -10,23 +10,35 @@ damaged. Every method commits on its own, so a write's ledger entry is durable a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, ParamSpec, Self, TypeVar
+from urllib.parse import quote
 
 from okrsync.errors import StateError
 from okrsync.history import StoredScore, previous_scores
 from okrsync.model import CheckIn, Frozen
+from okrsync.owned_files import (
+    DIR_MODE,
+    FILE_MODE,
+    check_owned,
+    open_owned,
+    private_folder,
+    read_head,
+)
 from okrsync.records import SourceRecord
 from okrsync.redaction import process_redactor, redact_model
 
-FILE_MODE = 0o600
-DIR_MODE = 0o700
+APPLICATION_ID = 0x6F6B7273
+"""SQLite's application_id of an okrsync state store ("okrs"), set on creation."""
+COMPANIONS = ("-wal", "-shm", "-journal")
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema.
@@ -116,6 +128,68 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+P = ParamSpec("P")
+R = TypeVar("R")
+__all__ = ["DIR_MODE", "FILE_MODE", "StateStore", "private_file"]
+
+
+def check_okrsync_file(path: Path) -> bool:
+    """Refuse (StateError, untouched) a file that is not an okrsync state store.
+
+    Reads the SQLite header only: the magic, the application_id okrsync sets on creation, and
+    the schema version. Stores written before okrsync set an application_id (id 0, a known
+    schema version and okrsync's tables) are accepted; True means "set the id now".
+    """
+    head = read_head(path, 100)
+    refuse = StateError(
+        f"state file {path} is not an okrsync state store; it has not been touched",
+        hint="point state_path at a new file (okrsync creates it) or at okrsync's own store",
+    )
+    if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
+        raise refuse
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return False
+    user_version = int.from_bytes(head[60:64], "big")
+    if app_id != 0 or not user_version >= 1:
+        raise refuse
+    try:
+        conn = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        raise refuse from None
+    if not set(expected_columns(1)) <= tables:  # every okrsync store has the first schema's
+        raise refuse
+    return True
+
+
+@functools.cache
+def expected_columns(version: int = SCHEMA_VERSION) -> dict[str, tuple[str, ...]]:
+    """Table -> columns of the schema at `version`, from the migrations run on an empty db."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for script in MIGRATIONS[:version]:
+            for statement in _statements(script):
+                conn.execute(statement)
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: tuple(r[1] for r in conn.execute(f"PRAGMA table_info({t})")) for t in tables}
+    finally:
+        conn.close()
+
+
+def schema_problems(conn: sqlite3.Connection) -> list[str]:
+    """Tables or columns of okrsync's schema missing from `conn`."""
+    problems = []
+    for table, columns in expected_columns().items():
+        found = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if not found:
+            problems.append(f"table {table} is missing")
+        elif missing := [c for c in columns if c not in found]:
+            problems.append(f"table {table} lacks {', '.join(missing)}")
+    return problems
 
 
 class RunRecord(Frozen):
@@ -178,13 +252,40 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def private_file(path: Path) -> None:
-    """Create `path` (and its folder) readable by the owner only, or tighten it if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
+    """Create `path` (and its folder, 0700) readable by the owner only, or tighten it if it is
+    a regular file okrsync owns; anything else is refused untouched (see okrsync.owned_files)."""
+    os.close(open_owned(path, "file"))
+
+
+def sqlite_uri(path: Path, mode: str) -> str:
+    """A `file:` URI for `path` with every character quoted, so `?` and `#` stay in the name."""
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
+
+
+def _store_error(path: Path, problem: str) -> StateError:
+    return StateError(
+        f"state store {path} is unreadable: {problem}",
+        hint=f"move the file aside (e.g. mv {path} {path}.broken); the next run re-reads "
+        "everything and finds its pages again by their markers",
+    )
+
+
+def guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """A store method whose database or decoding failures become StateError (exit 7)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except StateError:
+            raise
+        except (sqlite3.DatabaseError, ValueError, TypeError, KeyError) as exc:
+            store = args[0]
+            assert isinstance(store, StateStore)
+            what = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            raise _store_error(store.path, what) from None
+
+    return wrapper
 
 
 class StateStore:
@@ -194,46 +295,74 @@ class StateStore:
         """Open (creating and migrating) the store at `path`.
 
         `readonly=True` copies the file into memory (or starts empty when it does not exist),
-        so a dry run or a lint can use the same code and leave the file untouched.
+        so a dry run or a lint can use the same code and leave the file untouched. Before
+        anything is opened, the file, its -wal/-shm and its folder are checked (lstat: regular
+        files okrsync owns, see okrsync.owned_files) and an existing file must carry okrsync's
+        application_id; anything else is refused untouched.
         """
         self.path = path
         self.readonly = readonly
         try:
             self._conn = self._connect(path, readonly)
-            self._migrate()
-            if not readonly:
-                self._tighten_companions()
+            try:
+                self._migrate()
+                self._check_schema()
+                if not readonly:
+                    self._tighten_companions()
+            except BaseException:
+                self._conn.close()
+                raise
         except sqlite3.DatabaseError as exc:
-            raise StateError(
-                f"state store {path} cannot be opened: {exc}",
-                hint="move the file aside; the next run re-reads everything and finds its pages "
-                "again by their markers",
-            ) from None
+            raise _store_error(path, str(exc)) from None
 
     @staticmethod
     def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+        if not readonly:
+            private_folder(path.parent)
+        existing = check_owned(path, "state file", writable=not readonly)
+        for suffix in COMPANIONS:
+            check_owned(Path(f"{path}{suffix}"), "state file companion", writable=not readonly)
+        if existing is not None and existing.st_size > 0:
+            legacy = check_okrsync_file(path)
+        else:
+            legacy = False
         if readonly:
             memory = sqlite3.connect(":memory:", isolation_level=None)
-            if path.exists():
-                source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            if existing is not None and existing.st_size > 0:
+                source = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
                 try:
                     source.backup(memory)
                 finally:
                     source.close()
+            else:
+                memory.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             return memory
-        private_file(path)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
+        os.close(open_owned(path, "state file"))
+        conn = sqlite3.connect(sqlite_uri(path, "rw"), uri=True, isolation_level=None, timeout=10)
+        try:
+            if existing is None or existing.st_size == 0 or legacy:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _tighten_companions(self) -> None:
         """SQLite gives -wal/-shm the database's mode; make sure even if it did not."""
-        for suffix in ("-wal", "-shm"):
+        for suffix in COMPANIONS:
             companion = Path(f"{self.path}{suffix}")
-            if companion.exists():
+            # By path: closing a descriptor of -shm would drop SQLite's locks on it.
+            if check_owned(companion, "state file companion") is not None:
                 companion.chmod(FILE_MODE)
+
+    def _check_schema(self) -> None:
+        """okrsync's own schema check: every table and column the code reads is there."""
+        problems = schema_problems(self._conn)
+        if problems:
+            raise _store_error(self.path, "; ".join(problems))
 
     def _migrate(self) -> None:
         version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
@@ -270,15 +399,49 @@ class StateStore:
         self.close()
 
     @property
+    @guarded
     def schema_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
+    @guarded
     def integrity_ok(self) -> bool:
         """True when SQLite's integrity check passes."""
         return bool(self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
+    def problems(self) -> list[str]:
+        """What `doctor` reports: SQLite's integrity check, then okrsync's own schema check
+        (tables, columns, and every stored row decodes as the code will read it)."""
+        try:
+            found = [r[0] for r in self._conn.execute("PRAGMA integrity_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return [f"integrity check failed: {exc}"]
+        if found != ["ok"]:
+            return [f"integrity check: {line}" for line in found[:5]]
+        problems = schema_problems(self._conn)
+        if problems:
+            return problems
+        sources = [r[0] for r in self._conn.execute("SELECT DISTINCT source FROM records")]
+        sources += [r[0] for r in self._conn.execute("SELECT source FROM cursors")]
+        readers: list[Callable[[str], object]] = [
+            self.cached_records,
+            self.cursor,
+            self.history,
+            self.ledger,
+            self.stored_scores,
+            self.runs,
+        ]
+        for source in dict.fromkeys(sources):
+            for read in readers:
+                try:
+                    read(source)
+                except StateError as exc:
+                    problems.append(exc.message)
+                    break
+        return problems
+
     # runs
 
+    @guarded
     def start_run(self, run_id: str, source: str, started: datetime) -> None:
         with self._transaction() as conn:
             conn.execute(
@@ -286,6 +449,7 @@ class StateStore:
                 (run_id, source, _iso(started)),
             )
 
+    @guarded
     def finish_run(
         self, run_id: str, source: str, ended: datetime, outcome: str, counts: Mapping[str, Any]
     ) -> None:
@@ -295,6 +459,7 @@ class StateStore:
                 (_iso(ended), outcome, json.dumps(dict(counts), sort_keys=True), run_id, source),
             )
 
+    @guarded
     def runs(self, source: str | None = None, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
         sql = "SELECT id, source, started, ended, outcome, counts FROM runs"
@@ -318,6 +483,7 @@ class StateStore:
 
     # key-result value history
 
+    @guarded
     def record_values(self, source: str, observations: Iterable[CheckIn]) -> int:
         """Append each observation whose value or confidence differs from the latest stored.
 
@@ -342,6 +508,7 @@ class StateStore:
                 added += 1
         return added
 
+    @guarded
     def history(self, source: str) -> list[CheckIn]:
         """Every recorded value of every key result of `source`, oldest first."""
         rows = self._conn.execute(
@@ -356,6 +523,7 @@ class StateStore:
 
     # the write ledger
 
+    @guarded
     def ledger(self, source: str) -> dict[str, LedgerEntry]:
         rows = self._conn.execute(
             "SELECT target, content_hash, remote_version, written_at FROM ledger WHERE source = ?",
@@ -371,6 +539,7 @@ class StateStore:
             for r in rows
         }
 
+    @guarded
     def record_write(
         self,
         source: str,
@@ -391,6 +560,7 @@ class StateStore:
 
     # cursors and the record cache
 
+    @guarded
     def cursor(self, source: str) -> CursorState:
         row = self._conn.execute(
             "SELECT cursor, full_refresh_at FROM cursors WHERE source = ?", (source,)
@@ -399,6 +569,7 @@ class StateStore:
             return CursorState()
         return CursorState(cursor=_dt(row[0]), full_refresh_at=_dt(row[1]))
 
+    @guarded
     def cached_records(self, source: str) -> list[SourceRecord]:
         rows = self._conn.execute(
             "SELECT record FROM records WHERE source = ? ORDER BY collection, external_id",
@@ -406,6 +577,7 @@ class StateStore:
         ).fetchall()
         return [SourceRecord.model_validate_json(r[0]) for r in rows]
 
+    @guarded
     def save_pull(
         self,
         source: str,
@@ -453,6 +625,7 @@ class StateStore:
 
     # a connector's lookups
 
+    @guarded
     def lookups(self, source: str) -> dict[str, Any]:
         """What `source`'s connector resolved last run (see `connector.RemembersLookups`)."""
         row = self._conn.execute("SELECT data FROM lookups WHERE source = ?", (source,)).fetchone()
@@ -464,6 +637,7 @@ class StateStore:
             return {}  # unreadable: the connector resolves everything again
         return data if isinstance(data, dict) else {}
 
+    @guarded
     def save_lookups(self, source: str, data: Mapping[str, Any], at: datetime) -> None:
         """Replace `source`'s lookups; nothing is written when they are unchanged."""
         text = json.dumps(dict(data), sort_keys=True, separators=(",", ":"))
@@ -478,6 +652,7 @@ class StateStore:
 
     # scores
 
+    @guarded
     def previous_scores(
         self, source: str, current: Mapping[str, float | None] | None = None
     ) -> dict[str, float]:
@@ -490,6 +665,7 @@ class StateStore:
         """
         return previous_scores(self.stored_scores(source), current)
 
+    @guarded
     def stored_scores(self, source: str) -> dict[str, StoredScore]:
         """Per subject of `source`: its stored (score, previous score)."""
         rows = self._conn.execute(
@@ -497,6 +673,7 @@ class StateStore:
         ).fetchall()
         return {subject: (score, previous) for subject, score, previous in rows}
 
+    @guarded
     def save_scores(self, source: str, scores: Mapping[str, float | None], at: datetime) -> int:
         """Store current scores; a score that changed keeps its old value as `previous`.
 
@@ -532,6 +709,7 @@ class StateStore:
         "expires, not_before, error"
     )
 
+    @guarded
     def known_notifications(self, keys: Iterable[str]) -> dict[str, NotificationStatus]:
         """The ledger status of each of `keys` that is in it."""
         found: dict[str, NotificationStatus] = {}
@@ -543,6 +721,7 @@ class StateStore:
                 found[key] = row[0]
         return found
 
+    @guarded
     def enqueue_notifications(self, entries: Iterable[OutboxEntry], at: datetime) -> int:
         """Queue new messages (a key already in the ledger is left alone); how many were new."""
         added = 0
@@ -572,6 +751,7 @@ class StateStore:
                 added += cursor.rowcount
         return added
 
+    @guarded
     def open_notifications(self, source: str) -> list[OutboxEntry]:
         """Messages still to send (queued or failed before), oldest first."""
         rows = self._conn.execute(
@@ -598,6 +778,7 @@ class StateStore:
             for r in rows
         ]
 
+    @guarded
     def mark_notification(
         self,
         key: str,
@@ -616,6 +797,7 @@ class StateStore:
                 (status, int(attempted), error, _iso(not_before), _iso(at), key),
             )
 
+    @guarded
     def health_marks(self, source: str) -> dict[str, str]:
         """The health each objective and key result had when notifications last looked."""
         rows = self._conn.execute(
@@ -623,6 +805,7 @@ class StateStore:
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
+    @guarded
     def save_health_marks(self, source: str, marks: Mapping[str, str], at: datetime) -> None:
         with self._transaction() as conn:
             for subject, health in marks.items():

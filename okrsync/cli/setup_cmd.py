@@ -257,12 +257,18 @@ def _check_state(config: Config) -> list[ExitCode]:
 
     try:
         with StateStore(config.state_path, readonly=True) as store:
-            ok = store.integrity_ok()
+            problems = store.problems()  # SQLite's integrity check and okrsync's schema check
     except StateError as exc:
         print(f"state store: [error] {exc}")
         return [ExitCode.STATE]
-    if not ok:
-        print(f"state store: [error] {config.state_path} fails its integrity check")
+    if problems:
+        print(f"state store: [error] {config.state_path} is unreadable:")
+        for problem in problems:
+            print(f"  - {problem}")
+        print(
+            f"  fix: move the file aside (e.g. mv {config.state_path} {config.state_path}.broken);"
+            " the next run re-reads everything and finds its pages again by their markers"
+        )
         return [ExitCode.STATE]
     where = config.state_path if config.state_path.exists() else f"{config.state_path} (new)"
     print(f"state store: ok ({where})")
