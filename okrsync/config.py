@@ -12,8 +12,10 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,11 +34,15 @@ from okrsync.errors import ConfigError
 from okrsync.evaluation import ScoringSettings
 from okrsync.http.urls import is_loopback as is_loopback
 from okrsync.http.urls import url_problem
+from okrsync.input_files import check_tree, parse_guard, read_input
 from okrsync.model import Frozen
 from okrsync.notify.settings import NotifySettings
 from okrsync.redaction import remember
 
 DEFAULT_INTERVAL_SECONDS = 900
+MAX_SCHEDULE_SECONDS = 366 * 86_400
+"""The daemon's next run must be within a year; anything longer is a typo (and overflows)."""
+MAX_SCHEDULE_GAP = timedelta(seconds=MAX_SCHEDULE_SECONDS)
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SECRET_LOOKING = re.compile(r"^(secret_|ntn_|Bearer\s|Basic\s|ATATT|xox[bp]-|ghp_)", re.IGNORECASE)
 SECRET_KEY_WORDS = ("token", "secret", "password", "passwd", "api_key", "apikey", "credential")
@@ -46,14 +52,24 @@ URL_KEYS = ("url", "base_url")
 class ScheduleSettings(Frozen):
     """When the daemon runs: every `interval` seconds or on a `cron` expression."""
 
-    interval: int | None = Field(default=None, gt=0, description="Seconds between runs.")
+    interval: int | None = Field(
+        default=None, gt=0, le=MAX_SCHEDULE_SECONDS, description="Seconds between runs."
+    )
     cron: str | None = Field(default=None, description="A 5-field cron expression (UTC).")
-    jitter: float = Field(default=0.0, ge=0, description="Random delay added, up to N seconds.")
+    jitter: float = Field(
+        default=0.0, ge=0, le=86_400, description="Random delay added, up to N seconds (1 day)."
+    )
     backoff_initial: float = Field(
-        default=60.0, gt=0, description="Delay after the first failed run, in seconds."
+        default=60.0,
+        gt=0,
+        le=MAX_SCHEDULE_SECONDS,
+        description="Delay after the first failed run, in seconds.",
     )
     backoff_max: float = Field(
-        default=3600.0, gt=0, description="Cap of the exponential backoff, in seconds."
+        default=3600.0,
+        gt=0,
+        le=MAX_SCHEDULE_SECONDS,
+        description="Cap of the exponential backoff, in seconds.",
     )
 
     @field_validator("cron")
@@ -71,6 +87,19 @@ class ScheduleSettings(Frozen):
     def _one_of(self) -> ScheduleSettings:
         if self.interval is not None and self.cron is not None:
             raise ValueError("give either `interval` or `cron`, not both")
+        if self.cron is not None:
+            from croniter import CroniterBadDateError, croniter
+
+            now = datetime.now(UTC)
+            try:
+                upcoming = croniter(self.cron, now).get_next(datetime)
+            except (CroniterBadDateError, ValueError, OverflowError):
+                upcoming = None
+            if upcoming is None or upcoming - now > MAX_SCHEDULE_GAP:
+                raise ValueError(
+                    f"cron {self.cron!r} never runs within a year (e.g. a day that does not "
+                    "exist, like 31 February); give a schedule that runs"
+                )
         return self
 
     @property
@@ -278,21 +307,19 @@ def missing_env(config: Config, env: Mapping[str, str], source: str | None = Non
 def load_config(path: Path | str) -> Config:
     """Read and validate okrsync.toml; raise one ConfigError listing every problem."""
     path = Path(path).expanduser().absolute()
+    raw_text = read_input(
+        path,
+        "config file",
+        missing_hint="create one with `okrsync init`, or pass the right path to --config",
+    )
     try:
-        raw_text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: config file not found",
-            hint="create one with `okrsync init`, or pass the right path to --config",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
-    try:
-        data = tomllib.loads(raw_text)
+        with parse_guard(path, "config file"):
+            data = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}", hint="fix the syntax at the line shown"
         ) from None
+    check_tree(data, path, "config file")
     config = parse_config(data, path)
     # The credentials this config names are secrets from now on, for every output.
     remember(os.environ[n] for n in config.secret_env_names() if os.environ.get(n))
@@ -389,7 +416,12 @@ def _resolve_sources(raw: Any, base: Path, problems: list[str]) -> list[SourceCo
             problems.extend(_pydantic_problems(exc, prefix=key))
             continue
         mapping = _resolve_path(src.mapping, base)
-        if not mapping.is_file():
+        try:
+            mapping_found = mapping.is_file()
+        except OSError as exc:  # a name too long for the file system, a loop of links
+            problems.append(f"{key}.mapping: {exc.strerror} (fix: give a shorter, real path)")
+            continue
+        if not mapping_found:
             problems.append(
                 f"{key}.mapping: file {mapping} not found (fix: the path is relative to the "
                 "config file; `okrsync init` writes a mapping template)"
@@ -505,11 +537,24 @@ def _check_connector_options(key: str, connector: str, options: dict[str, Any]) 
     return []
 
 
+CONNECTOR_SPEC = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+
+
 def resolve_connector(spec: str) -> ConnectorFactory:
-    """An installed connector by name, or a factory given as 'package.module:function'."""
+    """An installed connector by name, or a factory given as 'package.module:function'.
+
+    A factory must be a function defined in that module, outside the standard library: a
+    config must not be able to make okrsync call `os:getcwd` or `shutil:rmtree`.
+    """
     if ":" not in spec:
         return load_connector(spec)
     module_name, _, attr = spec.partition(":")
+    if not CONNECTOR_SPEC.match(spec) or module_name.split(".")[0] in sys.stdlib_module_names:
+        raise ConfigError(
+            f"{spec!r} is not a connector",
+            hint="use an installed connector name (notion, confluence) or "
+            "'package.module:factory' naming a connector package's factory",
+        )
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -518,7 +563,8 @@ def resolve_connector(spec: str) -> ConnectorFactory:
             hint="install the package that provides it, or use an installed connector name",
         ) from None
     factory = getattr(module, attr, None)
-    if not callable(factory):
+    home = str(getattr(factory, "__module__", ""))
+    if not callable(factory) or not (home == module_name or home.startswith(f"{module_name}.")):
         raise ConfigError(
             f"{spec!r}: {module_name} has no callable {attr!r}",
             hint="name the connector factory as 'package.module:function'",

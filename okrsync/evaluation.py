@@ -63,7 +63,7 @@ class ScoringSettings(Frozen):
     at_risk_gap: float = Field(default=0.25, ge=0)
     green_from: float = Field(default=0.7, ge=0, le=1)
     yellow_from: float = Field(default=0.4, ge=0, le=1)
-    grade_step: float = Field(default=0.1, gt=0, le=1)
+    grade_step: float = Field(default=0.1, ge=0.01, le=1)  # finer steps are noise (and slow)
     milestone_window_days: int = Field(
         default=14,
         ge=0,

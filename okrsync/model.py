@@ -7,10 +7,17 @@ workspace is `Workspace.model_dump(mode="json")`; its format is versioned by `Wo
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Final, Literal, NamedTuple
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Final, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    model_validator,
+)
 from pydantic_core import core_schema
 
 WORKSPACE_FORMAT_VERSION: Final = 1
@@ -31,13 +38,21 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+"""A time that is always aware: naive (no offset written) means UTC, so times compare."""
+
+
 class SourceRef(Frozen):
     """Where a canonical record came from, so results can be written back next to it."""
 
     connector: str
     external_id: str
     url: str | None = None
-    updated_at: datetime | None = None
+    updated_at: UtcDatetime | None = None
 
 
 class Cycle(Frozen):
@@ -107,7 +122,7 @@ class KeyResult(Frozen):
     owners: tuple[str, ...] = ()
     due: date | None = None
     done: bool | None = None
-    updated_at: datetime | None = None
+    updated_at: UtcDatetime | None = None
     ignore_rules: tuple[str, ...] = ()
     source: SourceRef | None = None
 
@@ -116,7 +131,7 @@ class CheckIn(Frozen):
     """One observed value of a key result, from the workspace or from okrsync's own history."""
 
     key_result: str
-    at: datetime
+    at: UtcDatetime
     value: float | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
     note: str = ""

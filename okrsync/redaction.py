@@ -26,6 +26,7 @@ from contextlib import contextmanager, suppress
 from typing import Any, Final, TextIO, TypeVar
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
 from structlog.typing import EventDict, WrappedLogger
 
 REDACTED: Final = "[redacted]"
@@ -40,6 +41,8 @@ SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bntn_[A-Za-z0-9_-]{4,}"),
     re.compile(r"\bATATT[A-Za-z0-9_=-]{8,}"),
 )
+LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+"""A surrogate code point alone (a JSON "\\ud800"): no encoder accepts it, so outputs get U+FFFD."""
 SECRET_KEYS: Final = frozenset(
     {"authorization", "token", "password", "api_token", "secret", "auth", "cookie"}
 )
@@ -86,7 +89,10 @@ class Redactor:
         return tuple(self._values)
 
     def text(self, value: str) -> str:
-        """`value` with every secret, and a secret's prefix at its end, replaced by [redacted]."""
+        """`value` with every secret, and a secret's prefix at its end, replaced by [redacted]
+        (and any lone surrogate by U+FFFD, so that it can be printed and written)."""
+        if LONE_SURROGATE.search(value):
+            value = LONE_SURROGATE.sub("\ufffd", value)
         for secret in self._values:
             if secret in value:
                 value = value.replace(secret, REDACTED)
@@ -214,7 +220,10 @@ def redact_model(model: ModelT, redactor: Redactor | None = None) -> ModelT:
     when it holds none. For vendor records before they are used or cached: an answer that
     echoes the token (as a property name, a value) must not carry it any further."""
     red = redactor or process_redactor()
-    dumped = model.model_dump_json()
-    if red.text(dumped) == dumped:
+    try:
+        dumped = model.model_dump_json()
+    except PydanticSerializationError:  # a lone surrogate: cleaned below
+        dumped = ""
+    if dumped and red.text(dumped) == dumped:
         return model
     return type(model).model_validate(red.value(model.model_dump(mode="json")))

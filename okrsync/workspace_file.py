@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from okrsync.errors import ConfigError
+from okrsync.input_files import check_tree, parse_guard, read_input
 from okrsync.model import Workspace
 
 
@@ -23,22 +24,22 @@ def validation_problems(exc: ValidationError) -> list[str]:
 
 
 def load_workspace(path: Path) -> Workspace:
-    """Load and validate a workspace JSON file (the documented exchange format)."""
+    """Load and validate a workspace JSON file (the documented exchange format).
+
+    The file is read within the input limits and its tree checked (depth, text lengths, finite
+    numbers; see okrsync.input_files) before the model sees it, so a hostile file is a
+    ConfigError naming the file and the field, never a crash.
+    """
+    text = read_input(path, "workspace file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: no such file", hint="give the path of a workspace JSON file"
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = json.loads(text)
+        with parse_guard(path, "workspace file"):
+            data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
             hint="fix the JSON syntax at that position",
         ) from None
+    check_tree(data, path, "workspace file")
     try:
         return Workspace.model_validate(data)
     except ValidationError as exc:

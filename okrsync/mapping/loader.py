@@ -20,9 +20,11 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from okrsync.errors import ConfigError
+from okrsync.input_files import MAX_DEPTH, parse_guard, read_input
 from okrsync.mapping.apply import parse_kind
 from okrsync.mapping.keys import key_form
 from okrsync.mapping.schema import (
@@ -41,6 +43,7 @@ from okrsync.mapping.schema import (
     unknown_field_message,
 )
 from okrsync.mapping.values import ValueParseError, is_empty, option_key
+from okrsync.redaction import LONE_SURROGATE
 
 COLLECTION_NAMES: Final = ("objectives", "key_results", "cycles", "people", "check_ins")
 _HINT: Final = (
@@ -53,23 +56,12 @@ Loc = tuple[str | int, ...]
 
 def load_mapping(path: Path) -> Mapping:
     """Load and validate a mapping file; ConfigError listing every problem with file:line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"mapping file {path} does not exist",
-            hint="check the path (relative paths are read from the current directory), or "
-            "draft one with `okrsync mapping infer`",
-        ) from None
-    except IsADirectoryError:
-        raise ConfigError(f"mapping file {path} is a directory, not a file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"mapping file {path} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-            hint="save the file as UTF-8",
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read mapping file {path}: {exc.strerror}") from None
+    text = read_input(
+        path,
+        "mapping file",
+        missing_hint="check the path (relative paths are read from the current directory), or "
+        "draft one with `okrsync mapping infer`",
+    )
     return parse_mapping(text, source=str(path))
 
 
@@ -82,10 +74,66 @@ def parse_mapping(text: str, *, source: str = "<mapping>") -> Mapping:
     return Mapping.model_validate(to_plain(data))
 
 
+MAX_YAML_VALUES: Final = 20_000
+"""Values a mapping file may hold once its aliases are expanded (real ones hold a few hundred);
+a "billion laughs" file of a few hundred bytes expands to hundreds of millions."""
+
+
+def _check_nodes(root: Node | None, source: str) -> None:
+    """Refuse a YAML node graph nested deeper than MAX_DEPTH, whose aliases expand beyond
+    MAX_YAML_VALUES values, or that refers to itself; computed without expanding anything."""
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[Node, bool, int]] = [(root, False, 0)]
+    while stack:
+        node, done, depth = stack.pop()
+        children = _children(node)
+        if done:
+            active.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[id(node)] > MAX_YAML_VALUES:
+                raise ConfigError(
+                    f"{source}:{node.start_mark.line + 1}: aliases (*name) expand this file to "
+                    f"more than {MAX_YAML_VALUES} values; a mapping file needs a few hundred",
+                    hint="write the values out instead of nesting aliases",
+                )
+            continue
+        if id(node) in sizes:
+            continue
+        if depth > MAX_DEPTH:
+            raise ConfigError(
+                f"{source}:{node.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels",
+                hint="a mapping file nests about 6 levels; flatten it",
+            )
+        active.add(id(node))
+        stack.append((node, True, depth))
+        for child in children:
+            if id(child) in active:
+                raise ConfigError(
+                    f"{source}:{child.start_mark.line + 1}: an alias refers to the value "
+                    "that holds it (a loop)",
+                    hint="remove the alias",
+                )
+            if id(child) not in sizes:
+                stack.append((child, False, depth + 1))
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _read_yaml(text: str, source: str) -> Any:
     yaml = YAML(typ="rt")
     try:
-        data = yaml.load(text)
+        with parse_guard(source, "mapping file"):
+            _check_nodes(yaml.compose(text), source)
+            data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -154,14 +202,19 @@ def to_plain(node: Any) -> Any:
     if isinstance(node, float):
         return float(node)
     if isinstance(node, str):
-        return str(node)
+        return _no_surrogates(str(node))
     return node
+
+
+def _no_surrogates(text: str) -> str:
+    """A YAML "\\ud800" escape gives a lone surrogate, which no model or encoder accepts."""
+    return LONE_SURROGATE.sub("\ufffd", text) if LONE_SURROGATE.search(text) else text
 
 
 def _key(key: Any) -> str:
     if isinstance(key, bool):
         return "true" if key else "false"
-    return str(key)
+    return _no_surrogates(str(key))
 
 
 def line_of(root: Any, loc: Loc) -> int:
@@ -173,7 +226,10 @@ def line_of(root: Any, loc: Loc) -> int:
             key = next((k for k in node if _key(k) == str(part)), None)
             if key is None:
                 break
-            line = node.lc.key(key)[0] + 1
+            try:
+                line = node.lc.key(key)[0] + 1
+            except KeyError:  # a key merged in with `<<: *anchor` has no line of its own here
+                line = node.lc.line + 1 if node.lc.line is not None else line
             node = node[key]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
             line = node.lc.item(part)[0] + 1
