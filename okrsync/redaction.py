@@ -226,4 +226,4 @@ def redact_model(model: ModelT, redactor: Redactor | None = None) -> ModelT:
         dumped = ""
     if dumped and red.text(dumped) == dumped:
         return model
-    return type(model).model_validate(red.value(model.model_dump(mode="json")))
+    return type(model).model_validate(red.value(model.model_dump()))

@@ -120,6 +120,34 @@ def _check_nodes(root: Node | None, source: str) -> None:
                 stack.append((child, False, depth + 1))
 
 
+def _flow_depth(text: str) -> tuple[int, int]:
+    """The deepest nesting of [ ] and { } in `text` (outside quotes and comments) and its line.
+
+    Checked before parsing: the YAML parser takes minutes on a few thousand open brackets.
+    """
+    depth = deepest = 0
+    line = at_line = 1
+    quote = ""
+    previous = "\n"
+    for char in text:
+        if char == "\n":
+            line += 1
+            quote = "" if quote == "#" else quote
+        elif quote:
+            if char == quote and quote != "#":
+                quote = ""
+        elif char in "'\"" or (char == "#" and previous in " \t\n"):
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at_line = depth, line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+    return deepest, at_line
+
+
 def _children(node: Node) -> list[Node]:
     if isinstance(node, MappingNode):
         return [part for pair in node.value for part in pair]
@@ -131,6 +159,12 @@ def _children(node: Node) -> list[Node]:
 def _read_yaml(text: str, source: str) -> Any:
     yaml = YAML(typ="rt")
     try:
+        deepest, line = _flow_depth(text)
+        if deepest > MAX_DEPTH:
+            raise ConfigError(
+                f"{source}:{line}: brackets nested deeper than {MAX_DEPTH} levels",
+                hint="a mapping file nests about 6 levels; flatten it",
+            )
         with parse_guard(source, "mapping file"):
             _check_nodes(yaml.compose(text), source)
             data = yaml.load(text)

@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict
+
 from okrsync.connector import (
     ConnectorContext,
     ConnectorStats,
@@ -38,6 +40,19 @@ from okrsync.connector import (
 )
 from okrsync.errors import AccessDenied, AuthError, RecordError, TransientError
 from okrsync.review import Review
+
+
+class FakeOptions(BaseModel):
+    """The options okrsync.toml gives this connector, validated at config load as a real
+    connector's are (other keys are test knobs, allowed)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    vendor: str
+    token_env: str | None = None
+
+
+options_model = FakeOptions
 
 
 def load_vendor(path: Path) -> dict[str, Any]:

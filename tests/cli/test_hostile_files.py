@@ -120,6 +120,7 @@ MAPPINGS: dict[str, tuple[str, int, str]] = {
     "billion laughs": (LAUGHS, 2, "alias"),
     "merge keys": (MERGE, 2, "base"),
     "5 000 deep": ("version: 1\nx: " + "[" * 5_000 + "]" * 5_000, 2, "nested"),
+    "5 000 open braces": ("version: 1\nx: " + "{" * 5_000, 2, "nested"),
     "5 000 deep blocks": (
         "version: 1\n" + "".join(f"{' ' * i}k{i}:\n" for i in range(0, 5_000)) + "",
         2,

@@ -77,6 +77,15 @@ def test_a_record_echoing_the_token_as_key_and_value_is_cleaned() -> None:
     assert redact_model(clean, red) is clean
 
 
+def test_a_record_with_a_lone_surrogate_is_cleaned_not_a_crash() -> None:
+    record = SourceRecord(
+        collection="objectives", external_id="o1", fields={"Name": "a\ud923b", "\udd92": 1}
+    )
+    cleaned = redact_model(record, Redactor())
+    assert cleaned.fields == {"Name": "a\ufffdb", "\ufffd": 1}
+    cleaned.model_dump_json()  # encodable now
+
+
 def test_the_stream_guard_sees_a_token_written_in_pieces() -> None:
     token = canary()
     remember([token])
