@@ -70,6 +70,10 @@ class Problem(Frozen):
     subject: str = Field(description="What it is about: a database, page, space or property.")
     message: str
     hint: str = ""
+    auth: bool = Field(
+        default=False,
+        description="The credential was rejected: doctor and mapping check exit 3, not 2.",
+    )
 
 
 class FieldInfo(Frozen):

@@ -127,8 +127,16 @@ class ConfluenceConnector:
         problems: list[Problem] = []
         try:
             self.client.current_user()
-        except AuthError:
-            raise  # a rejected credential is an authentication failure (exit 3), not a finding
+        except AuthError as exc:
+            return [
+                Problem(
+                    severity="error",
+                    subject=self.options.url,
+                    message=exc.message,
+                    hint=exc.hint,
+                    auth=True,
+                )
+            ]
         except OkrsyncError as exc:
             return [
                 Problem(

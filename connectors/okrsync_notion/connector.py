@@ -223,7 +223,18 @@ class NotionConnector:
                 ]
             return self._check_review_parent(self._api) if self.options.review_parent else []
         api, resolver, _, _ = self._need()
-        api.me()  # a rejected token raises AuthError: exit 3 in doctor and mapping check
+        try:
+            api.me()
+        except AuthError as exc:
+            return [
+                Problem(
+                    severity="error",
+                    subject="token",
+                    message=exc.message,
+                    hint=exc.hint,
+                    auth=True,
+                )
+            ]
         problems: list[Problem] = []
         for collection in resolver.collections():
             try:

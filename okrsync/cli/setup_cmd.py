@@ -315,4 +315,6 @@ def _check_place(
     print(f"{name}: {len(errors)} error(s), {len(problems) - len(errors)} other(s)")
     for problem in problems:
         print(_line(src.name, problem, redactor), file=sys.stdout)
+    if any(p.auth for p in errors):
+        return [ExitCode.AUTH]  # a rejected credential, whatever else is wrong
     return [ExitCode.CONFIG] if errors else [ExitCode.OK]  # OK: passed, with notes

@@ -159,10 +159,10 @@ def _children(node: Node) -> list[Node]:
 def _read_yaml(text: str, source: str) -> Any:
     yaml = YAML(typ="rt")
     try:
-        deepest, line = _flow_depth(text)
+        deepest, deepest_line = _flow_depth(text)
         if deepest > MAX_DEPTH:
             raise ConfigError(
-                f"{source}:{line}: brackets nested deeper than {MAX_DEPTH} levels",
+                f"{source}:{deepest_line}: brackets nested deeper than {MAX_DEPTH} levels",
                 hint="a mapping file nests about 6 levels; flatten it",
             )
         with parse_guard(source, "mapping file"):
