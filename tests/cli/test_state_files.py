@@ -224,34 +224,30 @@ def corrupt_pages(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def drop_table(path: Path) -> None:
-    new_store(path)
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TABLE ledger")
-    conn.commit()
-    conn.close()
+def broken_by(sql: str) -> Callable[[Path], None]:
+    """A breakage: a healthy store, then `sql` run on it behind okrsync's back."""
+
+    def breakage(path: Path) -> None:
+        new_store(path)
+        conn = sqlite3.connect(path)
+        conn.execute(sql)
+        conn.commit()
+        conn.close()
+
+    return breakage
 
 
-def bad_record_row(path: Path) -> None:
-    new_store(path)
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE records SET record = 'not json {'")
-    conn.commit()
-    conn.close()
-
-
-def bad_cursor(path: Path) -> None:
-    new_store(path)
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE cursors SET cursor = 'yesterday-ish'")
-    conn.commit()
-    conn.close()
+drop_table = broken_by("DROP TABLE ledger")
+bad_record_row = broken_by("UPDATE records SET record = 'not json {'")
+bad_cursor = broken_by("UPDATE cursors SET cursor = 'yesterday-ish'")
 
 
 BREAKAGES = [corrupt_pages, drop_table, bad_record_row, bad_cursor]
 
 
-@pytest.mark.parametrize("breakage", BREAKAGES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "breakage", BREAKAGES, ids=["corrupt_pages", "drop_table", "bad_record_row", "bad_cursor"]
+)
 def test_an_unreadable_store_is_exit_7_with_the_fix(
     tmp_path: Path, okrsync: Run, breakage: Callable[[Path], None]
 ) -> None:
