@@ -234,9 +234,9 @@ class HttpPolicy:
         return float(capped * (0.5 + self._jitter() / 2))
 
     def vendor_text(self, text: str, limit: int = VENDOR_TEXT_LIMIT) -> str:
-        """A vendor's message for an error text: secrets redacted first, then cut to `limit`."""
-        clean = self.redactor.text(text.strip())
-        return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+        """A vendor's message for an error text: secrets redacted first, then cut to `limit`
+        (a secret's first characters left at the cut are removed too: okrsync.redaction)."""
+        return self.redactor.truncate(text.strip(), limit - 1, marker="…")
 
     # --- the server's clock ------------------------------------------------------------------
 
