@@ -17,10 +17,11 @@ import tomllib
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from platformdirs import user_state_dir
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -47,6 +48,18 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SECRET_LOOKING = re.compile(r"^(secret_|ntn_|Bearer\s|Basic\s|ATATT|xox[bp]-|ghp_)", re.IGNORECASE)
 SECRET_KEY_WORDS = ("token", "secret", "password", "passwd", "api_key", "apikey", "credential")
 URL_KEYS = ("url", "base_url")
+
+
+def _usable_path(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a path cannot hold a NUL character")
+    if not value.strip():
+        raise ValueError("the path is empty")
+    return value
+
+
+FilePath = Annotated[str, AfterValidator(_usable_path)]
+"""A path written in the config: text the file system can take."""
 
 
 class ScheduleSettings(Frozen):
@@ -134,7 +147,7 @@ class SourceFile(Frozen):
         default={},
         description="Connector options. Credentials only by env var name: keys ending in _env.",
     )
-    mapping: str = Field(description="Mapping file, relative to this config file.")
+    mapping: FilePath = Field(description="Mapping file, relative to this config file.")
     writeback: Writeback = Writeback()
     enabled: bool = True
     full_refresh_hours: float = Field(
@@ -184,7 +197,7 @@ class ConfigFile(Frozen):
     organisation: OrganisationSettings = OrganisationSettings()
     scoring: ScoringSettings = ScoringSettings()
     rules: dict[str, Any] = Field(default={}, description="Rule selection and thresholds.")
-    state_path: str | None = Field(
+    state_path: FilePath | None = Field(
         default=None,
         description="SQLite state file, relative to this file; default: the user state dir.",
     )

@@ -221,6 +221,10 @@ CONFIGS: dict[str, tuple[Callable[[Path], None], str]] = {
         "schedule.jitter",
     ),
     "not UTF-8": (lambda c: c.write_bytes(c.read_bytes() + b"\n# caf\xe9\n"), "UTF-8"),
+    "a NUL in state_path": (
+        lambda c: edited(c, 'state_path = "state.db"', 'state_path = "st\\u0000ate.db"'),
+        "state_path",
+    ),
 }
 
 
