@@ -137,7 +137,9 @@ FAST_MATRIX: dict[str, tuple[str, ...]] = {
 
 
 @pytest.mark.parametrize(
-    "variant", ["fast", pytest.param("full", marks=pytest.mark.soak)], ids=["fast", "full"]
+    "variant",
+    ["fast", pytest.param("full", marks=[pytest.mark.soak, pytest.mark.timeout(1800)])],
+    ids=["fast", "full"],
 )
 def test_no_command_and_no_error_path_lets_a_canary_out(
     canary_rig: Any, figures: Any, variant: str
