@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, FilePath
 
 from okrsync.connector import (
     ConnectorContext,
@@ -48,7 +48,7 @@ class FakeOptions(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    vendor: str
+    vendor: FilePath  # the "remote" must exist, as a real connector's site must answer
     token_env: str | None = None
 
 

@@ -127,18 +127,21 @@ def canary_rig(tmp_path: Path) -> Any:
 
 
 FAST_MATRIX: dict[str, tuple[str, ...]] = {
-    "normal": ("sync", "doctor", "mapping infer", "report"),
-    "401 json": ("doctor", "mapping check", "report", "sync"),
-    "500 json": ("lint", "mapping infer"),
-    "500 html": ("sync", "report"),
-    "token as a number": ("sync", "lint"),
+    "normal": ("sync", "doctor", "report"),
+    "401 json": ("doctor", "mapping check", "report"),
+    "500 json": ("mapping infer",),
+    "500 html": ("sync",),
+    "token as a number": ("lint",),
 }
 """The scenario x command pairs of `make test`; `make soak` runs every command in each."""
 
 
 @pytest.mark.parametrize(
     "variant",
-    ["fast", pytest.param("full", marks=[pytest.mark.soak, pytest.mark.timeout(1800)])],
+    [
+        pytest.param("fast", marks=pytest.mark.timeout(900)),  # 18 commands, on a busy machine
+        pytest.param("full", marks=[pytest.mark.soak, pytest.mark.timeout(1800)]),
+    ],
     ids=["fast", "full"],
 )
 def test_no_command_and_no_error_path_lets_a_canary_out(
@@ -210,7 +213,7 @@ def test_no_command_and_no_error_path_lets_a_canary_out(
     assert [k for k in written if k.startswith("confluence review")], "no review page to check"
     assert [k for k in written if k.startswith("notion review")], "no review page to check"
     figures(
-        faults={"scenarios": 5, "command runs with a fault": len(outputs) - 13},
+        faults={"scenarios": 5, "command runs": len(outputs)},
         requests=rig.requests(),
         outcome=f"{len(outputs)} command runs, {len(state_files)} state files, "
         f"{len(written)} texts okrsync wrote: 0 canaries, 0 tracebacks",
