@@ -15,7 +15,7 @@ from okrsync.connector import SourceRecord
 from okrsync.errors import LockedError, StateError
 from okrsync.lock import lock_path_for, run_lock
 from okrsync.model import CheckIn
-from okrsync.state import SCHEMA_VERSION, StateStore
+from okrsync.state import MIGRATIONS, SCHEMA_VERSION, StateStore
 
 T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -190,11 +190,7 @@ def test_history_orders_by_instant_whatever_the_offset(tmp_path: Path) -> None:
 def test_lookups_are_kept_per_source_and_a_first_store_migrates_to_them(tmp_path: Path) -> None:
     db = tmp_path / "state.db"
     conn = sqlite3.connect(db)  # a store of schema version 1, before lookups were kept
-    conn.executescript(
-        "CREATE TABLE runs (id TEXT NOT NULL, source TEXT NOT NULL, started TEXT NOT NULL, "
-        "ended TEXT, outcome TEXT, counts TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (id, source));"
-        "PRAGMA user_version = 1;"
-    )
+    conn.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
     conn.close()
     with StateStore(db) as store:
         assert store.schema_version == SCHEMA_VERSION
