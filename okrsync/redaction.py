@@ -36,11 +36,16 @@ MIN_PREFIX_AT_CUT: Final = 8
 
 SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:bearer\s+|basic\s+)?[^\s'\",}<]+"),
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"),
-    re.compile(r"\bsecret_[A-Za-z0-9_-]{4,}"),
-    re.compile(r"\bntn_[A-Za-z0-9_-]{4,}"),
+    # A credential after the scheme: long and with a digit, so "basic onboarding" stays.
+    re.compile(
+        r"\b(?:Bearer|Basic|bearer|basic|BEARER|BASIC)\s+(?=[A-Za-z._~+/=-]*\d)[\w.~+/=-]{12,}"
+    ),
+    re.compile(r"\bsecret_[A-Za-z0-9_-]{10,}"),
+    re.compile(r"\bntn_[A-Za-z0-9_-]{10,}"),
     re.compile(r"\bATATT[A-Za-z0-9_=-]{8,}"),
 )
+"""Shapes of credentials okrsync was not told about: for outputs and logs. Records (people's
+content) are cleaned of the known secret values only, so no title loses a word to a shape."""
 LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 """A surrogate code point alone (a JSON "\\ud800"): no encoder accepts it, so outputs get U+FFFD."""
 SECRET_KEYS: Final = frozenset(
@@ -68,13 +73,19 @@ def process_redactor() -> Redactor:
     return Redactor(_REMEMBERED)
 
 
+def record_redactor() -> Redactor:
+    """The process's secret values without the shapes: for records, which are people's text."""
+    return Redactor(_REMEMBERED, shapes=False)
+
+
 class Redactor:
     """Removes known secret values and secret-looking strings from text and values."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), *, shapes: bool = True) -> None:
         values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
         # Longest first, so a secret containing another is removed whole.
         self._values = sorted(values, key=len, reverse=True)
+        self._patterns = SECRET_PATTERNS if shapes else ()
 
     @classmethod
     def from_env(cls, names: Iterable[str], env: Mapping[str, str]) -> Redactor:
@@ -96,7 +107,7 @@ class Redactor:
         for secret in self._values:
             if secret in value:
                 value = value.replace(secret, REDACTED)
-        for pattern in SECRET_PATTERNS:
+        for pattern in self._patterns:
             value = pattern.sub(_keep_prefix, value)
         return self._cut_prefix(value)
 
@@ -219,7 +230,7 @@ def redact_model(model: ModelT, redactor: Redactor | None = None) -> ModelT:
     """`model` with every secret removed from its strings (keys included); the same object
     when it holds none. For vendor records before they are used or cached: an answer that
     echoes the token (as a property name, a value) must not carry it any further."""
-    red = redactor or process_redactor()
+    red = redactor or record_redactor()
     try:
         dumped = model.model_dump_json()
     except PydanticSerializationError:  # a lone surrogate: cleaned below

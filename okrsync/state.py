@@ -33,7 +33,7 @@ from okrsync.owned_files import (
     read_head,
 )
 from okrsync.records import SourceRecord
-from okrsync.redaction import process_redactor, redact_model
+from okrsync.redaction import record_redactor, redact_model
 
 APPLICATION_ID = 0x6F6B7273
 """SQLite's application_id of an okrsync state store ("okrs"), set on creation."""
@@ -593,7 +593,7 @@ class StateStore:
         trashed ones. `cursor` None keeps the stored cursor; `full_refresh_at` None keeps the
         stored time of the last full refresh.
         """
-        redactor = process_redactor()
+        redactor = record_redactor()
         with self._transaction() as conn:
             if full:
                 conn.execute("DELETE FROM records WHERE source = ?", (source,))

@@ -16,7 +16,7 @@ from okrsync.connector import Connector, FullRefreshHint, RemembersLookups
 from okrsync.errors import InterruptedRun
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.records import SourceRecord
-from okrsync.redaction import process_redactor, redact_model
+from okrsync.redaction import record_redactor, redact_model
 from okrsync.state import StateStore
 from okrsync.sync.build import SourceInput, SourceOutput
 from okrsync.sync.context import RunContext
@@ -116,7 +116,7 @@ def pull_source(
     if isinstance(connector, RemembersLookups):
         connector.restore_lookups(store.lookups(src.name))
     pulled: list[SourceRecord] = []
-    redactor = process_redactor()  # a vendor echoing the token must not carry it further
+    redactor = record_redactor()  # a vendor echoing the token must not carry it further
     for record in connector.pull(since):
         if ctx.stop.is_set():
             raise InterruptedRun("stopped during the pull; nothing was written")

@@ -77,6 +77,19 @@ def test_a_record_echoing_the_token_as_key_and_value_is_cleaned() -> None:
     assert redact_model(clean, red) is clean
 
 
+def test_people_s_words_are_not_taken_for_credentials() -> None:
+    text = "Basic onboarding for every new hire; bearer bonds; secret_sauce; Bearer of news"
+    assert Redactor().text(text) == text
+    token = canary()
+    record = SourceRecord(
+        collection="objectives", external_id="o1", fields={"Name": "basic Authorization: tbd"}
+    )
+    assert redact_model(record, Redactor([token], shapes=False)) is record
+    assert Redactor().text("Authorization: Basic dXNlcjpwYXNzd29yZDEyMw==") == (
+        f"Authorization: {REDACTED}"
+    )
+
+
 def test_a_record_with_a_lone_surrogate_is_cleaned_not_a_crash() -> None:
     record = SourceRecord(
         collection="objectives", external_id="o1", fields={"Name": "a\ud923b", "\udd92": 1}
