@@ -21,6 +21,7 @@ from okrsync.errors import (
     StateError,
     TransientError,
 )
+from okrsync.log import log_internal_error
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.model import Finding, Workspace
 from okrsync.organisation import qualified
@@ -140,8 +141,8 @@ def read_organisation(
         except StateError:
             raise
         except Exception as exc:  # one source's failure must not cost the others
-            if not isinstance(exc, OkrsyncError):
-                slog.exception("source failed")
+            if not isinstance(exc, OkrsyncError):  # one line; its traceback only at debug
+                log_internal_error(slog, "source failed", exc)
             summary.fail(error_code(exc), failure_text(exc))
             if connector is not None:
                 summary.requests = connector.stats().model_dump()
