@@ -301,6 +301,7 @@ class Writer:
         self._verify = verify
         self._trees: dict[str, dict[str, Any]] = {}
         self._made: dict[int, str] = {}  # Python id of a block appended in this write -> its id
+        self._first_blocks: dict[str, Block | None] = {}  # review page id -> its first block
 
     def export(self) -> dict[str, Any]:
         """Per review page (marker key): the hash it was written with and its block tree."""
@@ -385,7 +386,12 @@ class Writer:
     # -------------------------------------------------------------- review pages
 
     def find_review_page(self, parent: str, key: str, title: str) -> tuple[str, Block] | None:
-        """(page id, marker block) of the review page under `parent` carrying `key`."""
+        """(page id, marker block) of the review page under `parent` carrying `key`.
+
+        The first block of each page looked at is remembered for the rest of the run (until
+        okrsync writes that page's marker), so writing a review page per team reads each
+        page's marker once, not once per page written after it.
+        """
         candidates = [
             b
             for b in self._api.list_children(parent)
@@ -394,7 +400,10 @@ class Writer:
         candidates.sort(key=lambda b: (b.get("child_page") or {}).get("title") != title)
         for block in candidates:
             page_id = str(block["id"])
-            first = self._api.first_child(page_id)
+            if page_id in self._first_blocks:
+                first = self._first_blocks[page_id]
+            else:
+                first = self._first_blocks[page_id] = self._api.first_child(page_id)
             if first is None:
                 continue
             parsed = parse_marker(block_text(first))
@@ -421,6 +430,7 @@ class Writer:
                     self._trees[key] = kept
                 return WriteResult(target=write.target, status="unchanged", remote_version=page_id)
             self._set_marker(str(marker["id"]), marker_text(key, PENDING))
+            self._first_blocks.pop(page_id, None)
             self._api.update_page(page_id, properties={"title": title_payload(title)})
             old = kept["tree"] if kept is not None and kept.get("hash") == written else None
             tree = self._rewrite(page_id, old, blocks) if old is not None else None
@@ -436,6 +446,7 @@ class Writer:
         if tree is None:
             tree = [block_tree(block, self._made) for block in blocks]
         self._set_marker(str(marker["id"]), marker_text(key, digest))
+        self._first_blocks.pop(page_id, None)
         self._trees[key] = {"hash": digest, "tree": tree}
         self._made = {}
         return WriteResult(target=write.target, status="applied", remote_version=page_id)
