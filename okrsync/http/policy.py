@@ -40,8 +40,8 @@ from okrsync.errors import (
     TooLarge,
     TransientError,
 )
-from okrsync.log import Redactor
 from okrsync.model import Frozen
+from okrsync.redaction import Redactor
 
 from .guard import MIB, Attempt, run_guarded
 from .server_time import ServerTime
