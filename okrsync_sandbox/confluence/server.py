@@ -25,8 +25,8 @@ from okrsync.sandbox import FaultKind
 
 from ..kit.http_server import RESET, Incoming, Outgoing
 from ..kit.rate import TokenBucket, retry_after_header
-from . import v1, v2
-from .store import Store, User, version_conflict_message
+from . import attachments, v1, v2
+from .store import Store, StoreError, User, version_conflict_message
 from .wire import Deployment, Request, Response, Site, v1_error, v2_error
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ _PAGE_IN_PATH: Final = re.compile(r"/(?:content|pages)/(\d+)(?:/|$)")
 WRITE_METHODS: Final = frozenset({"POST", "PUT", "DELETE"})
 PAGE_PATH: Final = re.compile(r"/(?:rest/api/content|api/v2/pages)/\d+$")
 MAX_PENALTY_SECONDS: Final = 60.0
+V1_ROUTES: Final = [*attachments.ROUTES, *v1.ROUTES]
 
 
 def fault_eligible(kind: FaultKind, method: str, path: str) -> bool:
@@ -55,7 +56,9 @@ def fault_eligible(kind: FaultKind, method: str, path: str) -> bool:
 
 def endpoint_of(path: str) -> str:
     """The route template of a path: numeric ids and keys after `property/` become `{id}`."""
-    templated = re.sub(r"/\d+(?=/|$)", "/{id}", path)
+    templated = re.sub(r"/att\d+(?=/|$)", "/{attachmentId}", path)
+    templated = re.sub(r"(/download/attachments/\d+)/[^/]+", r"\1/{filename}", templated)
+    templated = re.sub(r"/\d+(?=/|$)", "/{id}", templated)
     templated = re.sub(r"(/property)/[^/]+", r"\1/{key}", templated)
     templated = re.sub(r"(/label)/[^/]+", r"\1/{name}", templated)
     return re.sub(r"(/rest/api/space)/[^/]+", r"\1/{key}", templated)
@@ -143,6 +146,8 @@ class ConfluenceGateway:
             return "v1", ""
         if self.deployment == "cloud" and path.startswith("/wiki/api/v2/"):
             return "v2", path[len("/wiki/api/v2/") :]
+        if path.startswith(prefix + "/download/attachments/"):
+            return "download", path[len(prefix + "/download/attachments/") :]
         return None
 
     def _authenticate(self, header: str) -> User | None:
@@ -177,7 +182,7 @@ class ConfluenceGateway:
             log.record(at, method, path, endpoint, response.status)
             return _outgoing(response)
         api, route = kind
-        error = v1_error if api == "v1" else v2_error
+        error = v2_error if api == "v2" else v1_error
 
         user = self._authenticate(incoming.headers.get("Authorization", ""))
         if user is None:
@@ -219,7 +224,7 @@ class ConfluenceGateway:
         """The route's answer; a bug in the emulator is a 500, never a dropped connection."""
         restricted = self._edit_restricted(request)
         if restricted is not None:
-            error = v1_error if api == "v1" else v2_error
+            error = v2_error if api == "v2" else v1_error
             return error(
                 403,
                 f"User not permitted to edit content with id {restricted}: the page's "
@@ -227,10 +232,15 @@ class ConfluenceGateway:
             )
         try:
             if api == "v1":
-                return v1.handle(request, self.store)
+                return v1.handle(request, self.store, V1_ROUTES)
+            if api == "download":
+                try:
+                    return attachments.download(request, self.store, request.route)
+                except StoreError as exc:
+                    return v1_error(exc.status, exc.message)
             return v2.handle(request, self.store)
         except Exception as exc:
-            error = v1_error if api == "v1" else v2_error
+            error = v2_error if api == "v2" else v1_error
             return error(500, f"Sandbox error: {type(exc).__name__}")
 
     def _edit_restricted(self, request: Request) -> str | None:

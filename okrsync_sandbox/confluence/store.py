@@ -9,6 +9,7 @@ error shape of their API version. The whole state round-trips through JSON (`to_
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,6 +130,40 @@ class Page:
         return self.current.number
 
 
+@dataclass
+class AttachmentVersion:
+    """One upload of an attachment: the bytes (base64, so the state stays JSON) and who sent
+    them when, with the upload's comment and minor-edit flag."""
+
+    number: int
+    data: str
+    size: int
+    when: float
+    by: str
+    comment: str = ""
+    minor_edit: bool = False
+
+    @property
+    def content(self) -> bytes:
+        return base64.b64decode(self.data)
+
+
+@dataclass
+class Attachment:
+    """A file attached to a page, addressed by its file name on that page; every upload under
+    the same name adds a version (`att<number>` ids, as Confluence's)."""
+
+    id: str
+    page_id: str
+    title: str
+    media_type: str
+    versions: list[AttachmentVersion] = field(default_factory=list)
+
+    @property
+    def current(self) -> AttachmentVersion:
+        return self.versions[-1]
+
+
 def version_conflict_message(current: int) -> str:
     """The message Confluence sends with a 409 on a stale page version."""
     return f"Version must be incremented on update. Current version is: {current}"
@@ -145,6 +180,7 @@ class Store:
         self.spaces: dict[str, Space] = {}
         self.pages: dict[str, Page] = {}
         self.label_ids: dict[str, str] = {}
+        self.attachments: dict[str, Attachment] = {}
         self.bot_account_id: str = ""
         self.rewrite_macros = False
         """When set, stored bodies get macro ids as Confluence adds them (see add_macro_ids)."""
@@ -513,6 +549,71 @@ class Store:
                 raise NotFound(f"Cannot find content property with key: {key}")
             del page.properties[key]
 
+    # attachments -------------------------------------------------------------------------
+
+    def attachments_of(self, page_id: str) -> list[Attachment]:
+        """The page's attachments in upload order (404 when the page does not exist)."""
+        with self._lock:
+            self.page(page_id, statuses=("any",))
+            return [a for a in self.attachments.values() if a.page_id == page_id]
+
+    def attachment_named(self, page_id: str, filename: str) -> Attachment | None:
+        with self._lock:
+            return next((a for a in self.attachments_of(page_id) if a.title == filename), None)
+
+    def attachment(self, page_id: str, attachment_id: str) -> Attachment:
+        with self._lock:
+            found = self.attachments.get(attachment_id)
+            if found is None or found.page_id != page_id:
+                raise NotFound(f"No attachment found with id : {attachment_id}")
+            return found
+
+    def attach(
+        self,
+        page_id: str,
+        filename: str,
+        data: bytes,
+        media_type: str,
+        *,
+        author: str | None = None,
+        comment: str = "",
+        minor_edit: bool = False,
+        attachment_id: str | None = None,
+        create_only: bool = False,
+    ) -> Attachment:
+        """Upload a file to a page: a new attachment, or a new version of the one with this
+        file name (or with `attachment_id`). `create_only` refuses an existing name, as v1's
+        POST does."""
+        if not filename.strip():
+            raise BadRequest("An attachment needs a file name")
+        with self._lock:
+            self.page(page_id)
+            existing = (
+                self.attachment(page_id, attachment_id)
+                if attachment_id is not None
+                else self.attachment_named(page_id, filename)
+            )
+            if existing is not None and create_only:
+                raise BadRequest(
+                    "Cannot add a new attachment with same file name as an existing attachment: "
+                    f"{filename}"
+                )
+            upload = AttachmentVersion(
+                number=1 if existing is None else existing.current.number + 1,
+                data=base64.b64encode(data).decode("ascii"),
+                size=len(data),
+                when=self.clock(),
+                by=author or self.bot_account_id,
+                comment=comment,
+                minor_edit=minor_edit,
+            )
+            if existing is None:
+                existing = Attachment(f"att{self.new_id()}", page_id, filename, media_type)
+                self.attachments[existing.id] = existing
+            existing.media_type = media_type
+            existing.versions.append(upload)
+            return existing
+
     # persistence -------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -526,6 +627,7 @@ class Store:
                 "spaces": [asdict(s) for s in self.spaces.values()],
                 "pages": [asdict(p) for p in self.pages.values()],
                 "label_ids": dict(self.label_ids),
+                "attachments": [asdict(a) for a in self.attachments.values()],
             }
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -539,6 +641,10 @@ class Store:
             versions = [Version(**v) for v in raw.pop("versions")]
             properties = {k: Property(**p) for k, p in raw.pop("properties").items()}
             pages[raw["id"]] = Page(**raw, versions=versions, properties=properties)
+        attachments: dict[str, Attachment] = {}
+        for raw in data.get("attachments", []):
+            uploads = [AttachmentVersion(**v) for v in raw.pop("versions")]
+            attachments[raw["id"]] = Attachment(**raw, versions=uploads)
         with self._lock:
             self._next_id = int(data["next_id"])
             self.bot_account_id = str(data["bot_account_id"])
@@ -546,3 +652,4 @@ class Store:
             self.spaces = spaces
             self.pages = pages
             self.label_ids = {str(k): str(v) for k, v in data["label_ids"].items()}
+            self.attachments = attachments

@@ -679,7 +679,7 @@ ROUTES: Final[list[Route]] = [
     ("GET", re.compile(r"content/(?P<id>\d+)/version"), content_versions),
     ("GET", re.compile(r"content/(?P<id>\d+)/child"), children),
     ("GET", re.compile(r"content/(?P<id>\d+)/child/page"), child_pages),
-    ("GET", re.compile(r"content/(?P<id>\d+)/child/(?:comment|attachment)"), empty_children),
+    ("GET", re.compile(r"content/(?P<id>\d+)/child/comment"), empty_children),
     ("GET", re.compile(r"content/(?P<id>\d+)/descendant/page"), descendant_pages),
     ("GET", re.compile(r"content/(?P<id>\d+)/label"), get_labels),
     ("POST", re.compile(r"content/(?P<id>\d+)/label"), add_labels),
@@ -698,11 +698,11 @@ ROUTES: Final[list[Route]] = [
 ]
 
 
-def handle(request: Request, store: Store) -> Response:
+def handle(request: Request, store: Store, routes: Sequence[Route] = ROUTES) -> Response:
     """Answer one v1 request; store errors and bad CQL become v1 error bodies."""
     try:
         return dispatch(
-            request, store, ROUTES, v1_error, f"null for uri: {request.site.origin}{request.path}"
+            request, store, routes, v1_error, f"null for uri: {request.site.origin}{request.path}"
         )
     except cql.CqlError as exc:
         return v1_error(400, str(exc))

@@ -138,12 +138,23 @@ class _Renderer:
                 _attr(element, f"{AC}emoji-fallback") or f":{_attr(element, f'{AC}name')}:"
             )
         if name == "image":
-            attachment = element.find(f"{RI}attachment")
-            file_name = _attr(attachment, f"{RI}filename") if attachment is not None else "image"
-            return f'<span class="macro">[image: {escape(file_name)}]</span>'
+            return self.image(element)
         if name in ("placeholder", "parameter", "task-id"):
             return ""
         return self.children(element)
+
+    def image(self, element: etree._Element) -> str:
+        """An attached image embedded as it is stored now (a data URL, so a saved view keeps
+        it); a missing attachment or a non-image file is named instead."""
+        reference = element.find(f"{RI}attachment")
+        file_name = _attr(reference, f"{RI}filename") if reference is not None else ""
+        found = self.store.attachment_named(self.page.id, file_name) if file_name else None
+        if found is None or not found.media_type.startswith("image/"):
+            return f'<span class="macro">[missing image: {escape(file_name or "?")}]</span>'
+        width = _attr(element, f"{AC}width")
+        sized = f' width="{width}"' if width.isdigit() else ""
+        source = f"data:{found.media_type};base64,{found.current.data}"
+        return f'<img alt="{escape(file_name)}"{sized} src="{escape(source)}">'
 
     def task(self, task: etree._Element) -> str:
         status = task.find(f"{AC}task-status")

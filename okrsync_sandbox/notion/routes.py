@@ -39,6 +39,8 @@ class Request:
     query: dict[str, list[str]]
     body: JSON
     base_url: str
+    raw: bytes = b""
+    content_type: str = ""
 
     def query_one(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -360,6 +362,28 @@ def patch_block(store: NotionStore, request: Request, args: list[str]) -> JSON:
     return store.update_block(args[0], request.body, by=store.bot_id)
 
 
+# ------------------------------------------------------------------------------ file uploads
+
+
+def create_file_upload(store: NotionStore, request: Request, args: list[str]) -> JSON:
+    return store.uploads.create(request.body, store.bot_id)
+
+
+def send_file_upload(store: NotionStore, request: Request, args: list[str]) -> JSON:
+    return store.uploads.send(args[0], request.content_type, request.raw)
+
+
+def get_file_upload(store: NotionStore, request: Request, args: list[str]) -> JSON:
+    return store.uploads.object(args[0])
+
+
+def list_file_uploads(store: NotionStore, request: Request, args: list[str]) -> JSON:
+    size = _page_size(request.query_one("page_size"), "query")
+    ids = store.uploads.listing(request.query_one("status"))
+    chunk, next_cursor = _paginate_ids(ids, request.query_one("start_cursor"), size)
+    return _list([store.uploads.object(i) for i in chunk], next_cursor, "file_upload")
+
+
 # ------------------------------------------------------------------------------ users, search
 
 
@@ -436,6 +460,10 @@ ROUTES: Final[list[tuple[str, str, Handler]]] = [
     ("GET", "/v1/users/me", get_me),
     ("GET", "/v1/users/{id}", get_user),
     ("POST", "/v1/search", search),
+    ("POST", "/v1/file_uploads", create_file_upload),
+    ("GET", "/v1/file_uploads", list_file_uploads),
+    ("GET", "/v1/file_uploads/{id}", get_file_upload),
+    ("POST", "/v1/file_uploads/{id}/send", send_file_upload),
 ]
 _COMPILED: Final = [
     (method, template, re.compile("^" + re.sub(r"\{[a-z_]+\}", _ID, template) + "/?$"), handler)

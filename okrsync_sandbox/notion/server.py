@@ -40,6 +40,7 @@ _FAULT_ERRORS: Final[dict[str, tuple[int, str, str]]] = {
 
 
 _READS: Final = frozenset({"POST /v1/data_sources/{id}/query", "POST /v1/search"})
+FILES_PREFIX: Final = "/files/"
 _PAGE_PATH: Final = re.compile(r"^/v1/(?:pages|blocks)/([^/]+)")
 
 
@@ -97,6 +98,7 @@ class NotionSandbox(Emulator):
     ) -> None:
         super().__init__(clock=clock, port=port, host=host, server_name="okrsync-notion-sandbox")
         self.store = NotionStore(clock=self.clock, seed=seed)
+        self.store.uploads.origin = self.base_url
         self.token = token
         self._limiter: TokenBucket | None = None
         self.read_only = False
@@ -163,6 +165,10 @@ class NotionSandbox(Emulator):
     def respond(self, incoming: Incoming) -> Outgoing:
         """Answer one request (logged and counted before the answer goes out)."""
         method, path, query = incoming.method, incoming.path, incoming.query
+        if path.startswith(FILES_PREFIX):
+            served = self._serve_file(path, query)
+            self.log.record(self.clock(), method, path, "GET /files/{id}/{name}", served.status)
+            return served
         headers = {name.lower(): value for name, value in incoming.headers.items()}
         raw_body = incoming.body
         try:
@@ -214,12 +220,16 @@ class NotionSandbox(Emulator):
                 )
             if fault == "human_edit":
                 self._human_edit(method, path)
+            content_type = headers.get("content-type", "")
+            multipart = content_type.lower().startswith("multipart/") or path.endswith("/send")
             request = Request(
                 method=method,
                 path=path,
                 query=parse_qs(query, keep_blank_values=True),
-                body=self._parse_body(method, raw_body),
+                body={} if multipart else self._parse_body(method, raw_body),
                 base_url=self.base_url,
+                raw=raw_body,
+                content_type=content_type,
             )
             body = dispatch(self.store, request)
             body["request_id"] = request_id
@@ -238,6 +248,26 @@ class NotionSandbox(Emulator):
             )
             bug = ApiError(500, "internal_server_error", message)
             return Answer(500, bug.body(request_id)), False
+
+    def _serve_file(self, path: str, query: str) -> Outgoing:
+        """The bytes behind a file URL of an image block, like a pre-signed S3 URL: no auth,
+        refused with 403 once its hour has run out."""
+        upload_id = path[len(FILES_PREFIX) :].split("/", 1)[0]
+        expires = parse_qs(query).get("expires", ["0"])[-1]
+        if not expires.isdigit() or self.clock() > int(expires):
+            return Outgoing(
+                403,
+                b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+                content_type="application/xml",
+            )
+        try:
+            with self.store.lock:
+                data, content_type = self.store.uploads.file_content(upload_id)
+        except ApiError:
+            return Outgoing(
+                404, b"<Error><Code>NoSuchKey</Code></Error>", content_type="application/xml"
+            )
+        return Outgoing(200, data, content_type=content_type)
 
     def _restricted(self, path: str) -> bool:
         found = _PAGE_PATH.match(path)

@@ -42,6 +42,7 @@ from .shapes import (
     user_ref,
     validation_error,
 )
+from .uploads import FileUploads
 
 STATE_FORMAT: Final = 1
 
@@ -72,6 +73,7 @@ class NotionStore(ValueContext):
         self.blocks: dict[str, JSON] = {}
         self.children: dict[str, list[str]] = {}
         self.hidden: set[str] = set()
+        self.uploads = FileUploads(self.moment, self.new_id)
         self.bot_id = self.create_user(workspace_name, bot=True)
         self.human_id = self.create_user("Sandbox Editor", email="editor@sandbox.invalid")
 
@@ -89,6 +91,7 @@ class NotionStore(ValueContext):
                     self.data_sources,
                     self.pages,
                     self.blocks,
+                    self.uploads.records,
                 )
             ):
                 return candidate
@@ -654,6 +657,13 @@ class NotionStore(ValueContext):
                 self.resolve_mentions(items)
             self._resolve_block_mentions(spec.children)
 
+    def _attach_uploads(self, specs: list[BlockSpec], where: str) -> None:
+        """Image blocks that reference a file upload: check and attach each upload."""
+        for index, spec in enumerate(specs):
+            if spec.type == "image":
+                spec.content = self.uploads.image_content(spec.content, f"{where}[{index}].image")
+            self._attach_uploads(spec.children, f"{where}[{index}].children")
+
     def _insert_blocks(
         self, parent_id: str, specs: list[BlockSpec], author: str, after: str | None
     ) -> list[str]:
@@ -710,6 +720,7 @@ class NotionStore(ValueContext):
                     raise validation_error("Can't edit block that is archived.")
             specs = normalize_children(children)
             self._resolve_block_mentions(specs)
+            self._attach_uploads(specs, "body.children")
             author = by or self.bot_id
             created = self._insert_blocks(container, specs, author, after)
             self._touch_container(container, author)
@@ -746,7 +757,9 @@ class NotionStore(ValueContext):
             kind = block["type"]
             if block["in_trash"] and isinstance(body.get(kind), dict):
                 raise validation_error("Can't edit block that is archived.")
-            if isinstance(body.get(kind), dict):
+            if kind == "image" and isinstance(body.get(kind), dict):
+                block["content"] = self.uploads.image_content(body[kind], "body.image")
+            elif isinstance(body.get(kind), dict):
                 given = body[kind]
                 if "rich_text" in given:
                     block["content"]["rich_text"] = normalize_rich_text(
@@ -912,6 +925,8 @@ class NotionStore(ValueContext):
             content = {"title": self.title_of(self.pages[block["id"]])}
         elif kind == "child_database":
             content = {"title": self.databases[block["id"]]["title"]}
+        elif kind == "image":
+            content = self.uploads.image_view(block["content"])
         else:
             content = block["content"]
         return {
@@ -977,6 +992,7 @@ class NotionStore(ValueContext):
                 "blocks": self.blocks,
                 "children": self.children,
                 "hidden": sorted(self.hidden),
+                "file_uploads": self.uploads.to_json(),
                 "id_state": self.ids.state(),
             }
 
@@ -998,6 +1014,7 @@ class NotionStore(ValueContext):
             self.blocks = dict(state["blocks"])
             self.children = {k: list(v) for k, v in state["children"].items()}
             self.hidden = set(state.get("hidden", []))
+            self.uploads.load_json(state.get("file_uploads", {}))
             if "id_state" in state:
                 self.ids.restore(state["id_state"])
 
