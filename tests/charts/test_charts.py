@@ -1,0 +1,136 @@
+"""Charts from the value history: the right numbers, and deterministic files.
+
+Same data -> identical PNG and SVG bytes (no timestamps, no random ids); different data ->
+different bytes; the PNG decodes at the promised size.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from matplotlib.image import imread
+
+from okrsync.charts.draw import CHART_DPI, CHART_SIZE, chart_png, chart_svg, sparkline_html
+from okrsync.charts.labels import ChartLabels
+from okrsync.charts.series import (
+    Pace,
+    by_key_result,
+    cycle_series,
+    key_result_series,
+    objective_series,
+)
+from okrsync.evaluation import ScoringSettings
+from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
+
+CYCLE = Cycle(id="q1", name="Q1 2026", start=date(2026, 1, 1), end=date(2026, 3, 31))
+SETTINGS = ScoringSettings()
+
+
+def _workspace() -> Workspace:
+    return Workspace(
+        cycles=(CYCLE,),
+        objectives=(
+            Objective(id="o1", title="Grow revenue", cycle="q1", kind="committed"),
+            Objective(id="o2", title="Delight users", cycle="q1"),
+        ),
+        key_results=(
+            KeyResult(id="k1", objective="o1", title="ARR", start=0, target=100, current=60),
+            KeyResult(id="k2", objective="o1", title="Deals", start=0, target=10, weight=3),
+            KeyResult(id="k3", objective="o2", title="NPS", start=20, target=60, current=40),
+        ),
+    )
+
+
+def _at(day: int, month: int = 1) -> datetime:
+    return datetime(2026, month, day, 9, 0, tzinfo=UTC)
+
+
+HISTORY = by_key_result(
+    [
+        CheckIn(key_result="k1", at=_at(5), value=10),
+        CheckIn(key_result="k1", at=_at(5, 1).replace(hour=17), value=20),  # same day: last wins
+        CheckIn(key_result="k2", at=_at(12), value=5),
+        CheckIn(key_result="k1", at=_at(19), value=60),
+        CheckIn(key_result="k3", at=_at(12), value=40),
+        CheckIn(key_result="k3", at=_at(19), value=None, confidence=0.5),  # no value: no point
+    ]
+)
+
+
+def test_objective_series_is_the_weighted_mean_of_its_key_results() -> None:
+    workspace = _workspace()
+    series = objective_series(workspace, workspace.objectives[0], HISTORY, SETTINGS)
+    assert series.name == "Grow revenue"
+    assert [p.at for p in series.points] == [date(2026, 1, d) for d in (5, 12, 19)]
+    assert [p.score for p in series.points] == pytest.approx(
+        [0.2, (0.2 * 1 + 0.5 * 3) / 4, (0.6 * 1 + 0.5 * 3) / 4]  # day 5: k2 has no value yet
+    )
+    assert series.pace == Pace(CYCLE.start, CYCLE.end, 1.0)  # committed: the full score
+
+
+def test_cycle_series_is_the_mean_of_objectives_against_full_pace() -> None:
+    workspace = _workspace()
+    series = cycle_series(workspace, CYCLE, HISTORY, SETTINGS)
+    assert [p.at.day for p in series.points] == [5, 12, 19]
+    assert series.points[1].score == pytest.approx(((0.2 + 1.5) / 4 + 0.5) / 2)
+    assert series.pace == Pace(CYCLE.start, CYCLE.end, 1.0)
+    aspirational = objective_series(workspace, workspace.objectives[1], HISTORY, SETTINGS)
+    assert aspirational.pace is not None and aspirational.pace.target == 0.7
+
+
+def test_same_data_same_bytes_and_different_data_different_bytes() -> None:
+    workspace = _workspace()
+    series = objective_series(workspace, workspace.objectives[0], HISTORY, SETTINGS)
+    again = objective_series(_workspace(), _workspace().objectives[0], HISTORY, SETTINGS)
+    assert chart_png(series, "objective") == chart_png(again, "objective")
+    assert chart_svg(series, "objective") == chart_svg(again, "objective")
+    moved = by_key_result([*HISTORY["k1"], CheckIn(key_result="k1", at=_at(26), value=80)])
+    changed = objective_series(workspace, workspace.objectives[0], {**HISTORY, **moved}, SETTINGS)
+    assert chart_png(changed, "objective") != chart_png(series, "objective")
+    assert chart_svg(changed, "objective") != chart_svg(series, "objective")
+
+
+def test_files_carry_no_timestamp_or_version() -> None:
+    workspace = _workspace()
+    series = cycle_series(workspace, CYCLE, HISTORY, SETTINGS)
+    png = chart_png(series, "cycle")
+    svg = chart_svg(series, "cycle")
+    assert b"Software" not in png and b"matplotlib" not in png.lower()
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+    assert "Q1 2026: mean score" in svg  # text stays text (svg.fonttype none)
+
+
+def test_png_decodes_at_the_promised_size() -> None:
+    workspace = _workspace()
+    png = chart_png(cycle_series(workspace, CYCLE, HISTORY, SETTINGS), "cycle")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    pixels = imread(io.BytesIO(png), format="png")
+    width, height = (int(side * CHART_DPI) for side in CHART_SIZE)
+    assert pixels.shape[:2] == (height, width)
+
+
+def test_labels_come_from_one_place() -> None:
+    workspace = _workspace()
+    series = objective_series(workspace, workspace.objectives[0], HISTORY, SETTINGS)
+    german = ChartLabels(
+        objective_title="{name}: Fortschritt", expected_pace="Erwartetes Tempo", progress="Stand"
+    )
+    svg = chart_svg(series, "objective", german)
+    assert "Grow revenue: Fortschritt" in svg and "Erwartetes Tempo" in svg
+    assert "Expected pace" not in svg
+
+
+def test_empty_history_draws_a_notice_and_sparkline_needs_a_trend() -> None:
+    workspace = _workspace()
+    empty = objective_series(workspace, workspace.objectives[0], {}, SETTINGS)
+    assert empty.points == ()
+    assert "No values recorded yet" in chart_svg(empty, "objective")
+    one_point = key_result_series(workspace.key_results[1], HISTORY)
+    assert len(one_point.points) == 1 and sparkline_html(one_point) == ""
+    trend = key_result_series(workspace.key_results[0], HISTORY)
+    html = sparkline_html(trend)
+    assert html.startswith('<span class="sparkline" role="img" aria-label="ARR: score over time">')
+    assert "<svg" in html and "<?xml" not in html
+    assert html == sparkline_html(key_result_series(workspace.key_results[0], HISTORY))
