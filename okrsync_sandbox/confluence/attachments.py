@@ -21,23 +21,21 @@ from urllib.parse import quote, unquote
 
 from ..kit.multipart import FormField, MultipartError, field_named, parse_form
 from .routing import Route
-from .store import Attachment, BadRequest, NotFound, Page, Store, StoreError, iso
+from .store import (
+    Attachment,
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    Page,
+    Store,
+    UnsupportedMediaType,
+    iso,
+)
 from .v1 import brief_json, paginate, user_json, webui
 from .wire import Request, Response, Site
 
 XSRF_TOKENS: Final = frozenset({"no-check", "nocheck"})
-
-
-class Forbidden(StoreError):
-    status = 403
-
-
-class MethodNotAllowed(StoreError):
-    status = 405
-
-
-class UnsupportedMediaType(StoreError):
-    status = 415
 
 
 def attachment_json(attachment: Attachment, page: Page, store: Store, site: Site) -> dict[str, Any]:

@@ -46,6 +46,18 @@ class Conflict(StoreError):
     status = 409
 
 
+class Forbidden(StoreError):
+    status = 403
+
+
+class MethodNotAllowed(StoreError):
+    status = 405
+
+
+class UnsupportedMediaType(StoreError):
+    status = 415
+
+
 def iso(at: float) -> str:
     """Format epoch seconds the way Confluence does: ISO 8601, UTC, milliseconds."""
     moment = datetime.fromtimestamp(at, tz=UTC)
