@@ -268,6 +268,58 @@ def plan_review_writes(
 # ----------------------------------------------------------------------------- applying
 
 
+def _append_cost(blocks: Sequence[Block]) -> int:
+    """Requests to append `blocks` (follow-ups for what does not fit counted once each)."""
+    if not blocks:
+        return 0
+    return sum(
+        1 + sum(1 for tree, levels in zip(b.trees, b.levels, strict=True) if left_out(tree, levels))
+        for b in append_batches(blocks)
+    )
+
+
+def _patch_cost(old: list[Node], new: list[Block], tree: list[Node], *, start: bool) -> int:
+    """Requests `Writer._patch` would make to turn children `old` into `new` (without the
+    listing of a parent whose children's ids are not kept, counted by the caller). `start`:
+    they begin a block's children, where nothing can be inserted before a kept child."""
+    opcodes = SequenceMatcher(None, [o[0] for o in old], [t[0] for t in tree], autojunk=False)
+    codes = opcodes.get_opcodes()
+    if start and old and codes and codes[0][0] == "insert":
+        raise _Replace("")
+    cost = 0
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal":
+            continue
+        pending: list[Block] = []
+        for k in range(i2 - i1):
+            j = j1 + k
+            if j < j2 and old[i1 + k][4] == new[j]["type"]:
+                try:
+                    cost += _block_cost(old[i1 + k], new[j], tree[j])
+                except _Replace:
+                    pass
+                else:
+                    cost += _append_cost(pending)
+                    pending = []
+                    continue
+            cost += 1  # the delete
+            if j < j2:
+                pending.append(new[j])
+        pending.extend(new[j1 + (i2 - i1) : j2])
+        cost += _append_cost(pending)
+    return cost
+
+
+def _block_cost(old: Node, block: Block, tree: Node) -> int:
+    """Requests `Writer._patch_block` would make for one block."""
+    cost = 0
+    if [kid[0] for kid in old[2]] != [kid[0] for kid in tree[2]]:
+        if old[2] and not all(kid[3] for kid in old[2]):
+            cost += -(-len(old[2]) // 100)  # reading the children's ids
+        cost += _patch_cost(old[2], children_of(block), tree[2], start=True)
+    return cost + (1 if old[1] != tree[1] else 0)
+
+
 def _copy_ids(old: Node, new: Node, block_id: str | None) -> None:
     """Give `new` (equal to `old`) the ids kept in `old`, all the way down."""
     new[3] = block_id
@@ -461,6 +513,10 @@ class Writer:
             return None
         tree = [block_tree(block) for block in blocks]
         try:
+            # When the change reorders much of the page, rewriting block by block costs more
+            # requests than regenerating: then regenerate.
+            if _patch_cost(old, blocks, tree, start=False) >= _append_cost(blocks) + len(old):
+                return None
             self._patch(page_id, top[cut + 1 :], old, blocks, tree, after=str(top[cut]["id"]))
         except (_Drift, _Replace, RecordError):
             return None
