@@ -657,12 +657,16 @@ class NotionStore(ValueContext):
                 self.resolve_mentions(items)
             self._resolve_block_mentions(spec.children)
 
-    def _attach_uploads(self, specs: list[BlockSpec], where: str) -> None:
-        """Image blocks that reference a file upload: check and attach each upload."""
+    def _image_uploads(self, specs: list[BlockSpec], where: str) -> list[JSON]:
+        """Check every image block's file upload (before anything is stored, so a request with
+        one unusable upload attaches none); returns the images' stored contents."""
+        images: list[JSON] = []
         for index, spec in enumerate(specs):
             if spec.type == "image":
                 spec.content = self.uploads.image_content(spec.content, f"{where}[{index}].image")
-            self._attach_uploads(spec.children, f"{where}[{index}].children")
+                images.append(spec.content)
+            images += self._image_uploads(spec.children, f"{where}[{index}].children")
+        return images
 
     def _insert_blocks(
         self, parent_id: str, specs: list[BlockSpec], author: str, after: str | None
@@ -720,9 +724,10 @@ class NotionStore(ValueContext):
                     raise validation_error("Can't edit block that is archived.")
             specs = normalize_children(children)
             self._resolve_block_mentions(specs)
-            self._attach_uploads(specs, "body.children")
+            images = self._image_uploads(specs, "body.children")
             author = by or self.bot_id
             created = self._insert_blocks(container, specs, author, after)
+            self.uploads.mark_attached(images)
             self._touch_container(container, author)
             return created
 
@@ -759,6 +764,7 @@ class NotionStore(ValueContext):
                 raise validation_error("Can't edit block that is archived.")
             if kind == "image" and isinstance(body.get(kind), dict):
                 block["content"] = self.uploads.image_content(body[kind], "body.image")
+                self.uploads.mark_attached([block["content"]])
             elif isinstance(body.get(kind), dict):
                 given = body[kind]
                 if "rich_text" in given:

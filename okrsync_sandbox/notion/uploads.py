@@ -142,16 +142,22 @@ class FileUploads:
         record["edited"] = self._now().isoformat()
         return self.object(record["id"])
 
-    def attach(self, upload_id: str) -> JSON:
-        """Mark an upload as used by a block; only an uploaded file can be attached."""
+    def attachable(self, upload_id: str) -> JSON:
+        """The upload, if a block may use it (only an uploaded file can be attached)."""
         record = self.get(upload_id)
         if record["status"] != "uploaded":
             raise validation_error(
                 f"File upload {record['id']} is {record['status']}, not uploaded: it cannot "
                 "be attached to a block."
             )
-        record["attached"] = True
         return record
+
+    def mark_attached(self, contents: list[JSON]) -> None:
+        """Keep the uploads these stored image contents use for good (no expiry), once the
+        write that uses them has been applied."""
+        for content in contents:
+            if content.get("type") == "file_upload":
+                self.records[content["file_upload"]["id"]]["attached"] = True
 
     # ----------------------------------------------------------------- reading
 
@@ -202,7 +208,8 @@ class FileUploads:
 
     def image_content(self, given: JSON, where: str) -> JSON:
         """The stored content of an image block from a request: a `file_upload` reference is
-        checked, attached and kept by id; other sources are stored as sent."""
+        checked and kept by id (`mark_attached` once the write is applied); other sources are
+        stored as sent."""
         if given.get("type") != "file_upload" and "file_upload" not in given:
             return {k: v for k, v in given.items() if k != "children"}
         reference = given.get("file_upload")
@@ -210,7 +217,7 @@ class FileUploads:
             raise validation_error(
                 f"body failed validation: {where}.file_upload.id should be a string."
             )
-        record = self.attach(reference["id"])
+        record = self.attachable(reference["id"])
         caption = given.get("caption", [])
         return {"caption": caption, "type": "file_upload", "file_upload": {"id": record["id"]}}
 

@@ -161,6 +161,25 @@ def test_image_block_reads_back_as_an_expiring_file_url(
     assert http.get(fresh).content == PNG  # attached: kept beyond the upload's hour
 
 
+def test_a_refused_append_attaches_none_of_its_uploads(
+    sandbox: NotionSandbox, client: Client, clock: ManualClock
+) -> None:
+    page_id = _page(sandbox, client)
+    good = _uploaded(client)
+    pending = client.file_uploads.create(filename="p.png", content_type="image/png")
+    with pytest.raises(APIResponseError):
+        client.blocks.children.append(
+            page_id,
+            children=[
+                {"image": {"type": "file_upload", "file_upload": {"id": good["id"]}}},
+                {"image": {"type": "file_upload", "file_upload": {"id": pending["id"]}}},
+            ],
+        )
+    assert client.blocks.children.list(page_id)["results"] == []
+    clock.advance(3600)
+    assert client.file_uploads.retrieve(good["id"])["status"] == "expired"
+
+
 def test_block_update_replaces_the_image_in_place(
     sandbox: NotionSandbox, client: Client, http: httpx.Client
 ) -> None:
