@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal, NamedTuple
 
+from okrsync.input_files import MAX_MAGNITUDE
 from okrsync.mapping.schema import Locale
 from okrsync.model import LEVELS, KeyResultKind, Level, ObjectiveKind
 
@@ -246,7 +247,8 @@ def _apply_mode(
     elif mode == "fraction":
         number, unit = (number / 100 if is_percent else number), None
     result = float(number)
-    if result in (float("inf"), float("-inf")):
+    # The bound workspace files have: weights and sums of values this large overflow.
+    if not abs(result) <= MAX_MAGNITUDE:
         raise ValueParseError(original, "a number of a sensible size")
     return ParsedNumber(result, unit)
 

@@ -419,3 +419,10 @@ def test_huge_numbers_are_a_parse_error_not_a_crash() -> None:
         parse_number("9" * 400)
     with pytest.raises(ValueParseError, match="sensible size"):
         parse_number(1e308, mode="percent")
+    # A vendor value past the bound of workspace files (a weight of 1e308 read from Notion)
+    # is a finding on that record, not an overflow when weights are summed.
+    with pytest.raises(ValueParseError, match="sensible size"):
+        parse_number(1e308)
+    with pytest.raises(ValueParseError, match="sensible size"):
+        parse_number("20,000,000,000,000,000")
+    assert parse_number(1e15).value == 1e15
