@@ -25,8 +25,11 @@ typecheck: install
 	$(BIN)/mypy okrsync okrsync_sandbox connectors/okrsync_notion connectors/okrsync_confluence \
 		connectors/okrsync_teams connectors/okrsync_slack connectors/okrsync_email
 
+# Four workers on two cores: most of the suite waits on loopback servers, deadlines and
+# subprocesses rather than computing, so the wall time halves (5:54 -> 2:47 measured alone).
+# --dist loadfile keeps a file's module fixtures (a whole demo run) in one worker.
 unit: install
-	$(BIN)/pytest -q -m "not soak"
+	$(BIN)/pytest -q -m "not soak" -n 4 --dist loadfile
 
 test: lint typecheck unit
 
