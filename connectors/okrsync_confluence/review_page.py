@@ -438,11 +438,14 @@ def extract_notes(body: str) -> str | None:
 # --- the managed Page Properties macro on OKR pages ---------------------------------------
 
 
-def render_managed_macro(values: Sequence[tuple[str, str]], health_key: str | None) -> str:
+def render_managed_macro(
+    values: Sequence[tuple[str, str]], health_key: str | None, health_colour: str | None = None
+) -> str:
     """okrsync's own details macro (id parameter `okrsync-outputs`) with the output values.
 
-    The health row is drawn as a lozenge so it reads like the rest of the page; warnings are one
-    paragraph per line.
+    The health row is drawn as a lozenge so it reads like the rest of the page, in
+    `health_colour` (Confluence's spelling, "Green"; from its title when not given: a mapped
+    option's name says nothing about its colour); warnings are one paragraph per line.
     """
     root = sw.new_root()
     _, body = sw.macro(root, "details", (("id", MANAGED_MACRO_ID),), rich_body=True)
@@ -453,7 +456,7 @@ def render_managed_macro(values: Sequence[tuple[str, str]], health_key: str | No
         sw.el(tr, "th", key)
         td = sw.el(tr, "td")
         if key == health_key and value:
-            sw.status(td, value, lozenge_colour(value))
+            sw.status(td, value, health_colour or lozenge_colour(value))
         elif "\n" in value:
             for line in value.split("\n"):
                 sw.el(td, "p", line)

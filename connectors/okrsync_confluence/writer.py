@@ -27,6 +27,7 @@ from okrsync.errors import AccessDenied, RecordError, TransientError
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Finding
+from okrsync.render.figures import output_health
 from okrsync.review import CycleReview, Review
 from okrsync.review_noise import page_findings, warning_lines
 from okrsync_confluence.client import ConfluenceClient, PageData, VersionConflict, cql_quote
@@ -108,6 +109,7 @@ def _outputs_write(
     outputs: OutputMap,
     record: SourceRecord | None,
     review: Review,
+    colour: str,
 ) -> Write | None:
     """The managed-macro write for one page, or None when the pulled values already match."""
     if record is not None and "@unreadable" in record.fields:
@@ -123,6 +125,9 @@ def _outputs_write(
     # Last synced travels with changed outputs but is not hashed: an unchanged OKR is never
     # rewritten just to move a date.
     hashed = content_hash(payload)
+    # The lozenge's colour follows from the health (not from a mapped option's name); it
+    # changes only with the value, so it stays out of the hash like Last synced.
+    payload["health_colour"] = colour
     if outputs.last_synced:
         payload["last_synced"] = [outputs.last_synced, review.generated_at.date().isoformat()]
     return Write(
@@ -148,7 +153,7 @@ def _values(
     if outputs.score:
         values.append((outputs.score, format_grade(grade)))
     if outputs.health:
-        values.append((outputs.health, health_label(health, miss)[0]))
+        values.append((outputs.health, output_health(outputs, health, miss)))
     if outputs.warnings:
         values.append((outputs.warnings, "\n".join(warning_lines(findings))))
     return values
@@ -175,13 +180,9 @@ def plan_page_writes(
             findings = list(by_subject.get(objective.id, []))
             for kr in krs.get(objective.id, []):
                 findings += by_subject.get(kr.id, [])
-            values = _values(
-                outputs,
-                result.grade if result else None,
-                result.health if result else "no_data",
-                findings,
-                miss=result.miss if result else False,
-            )
+            health = result.health if result else "no_data"
+            miss = result.miss if result else False
+            values = _values(outputs, result.grade if result else None, health, findings, miss)
             write = _outputs_write(
                 page_id=page_id,
                 what=repr(objective.title),
@@ -189,6 +190,7 @@ def plan_page_writes(
                 outputs=outputs,
                 record=pulled.get(("objectives", page_id)),
                 review=review,
+                colour=health_label(health, miss)[1],
             )
             if write is not None:
                 writes.append(write)
@@ -201,11 +203,9 @@ def plan_page_writes(
                 continue
             page_id = kr.source.external_id
             score = review.evaluation.key_results.get(kr.id)
+            health = score.health if score else "no_data"
             values = _values(
-                kr_outputs,
-                score.grade if score else None,
-                score.health if score else "no_data",
-                by_subject.get(kr.id, []),
+                kr_outputs, score.grade if score else None, health, by_subject.get(kr.id, [])
             )
             write = _outputs_write(
                 page_id=page_id,
@@ -214,6 +214,7 @@ def plan_page_writes(
                 outputs=kr_outputs,
                 record=pulled.get(("key_results", page_id)),
                 review=review,
+                colour=health_label(health)[1],
             )
             if write is not None:
                 writes.append(write)
@@ -439,7 +440,12 @@ class ConfluenceWriter:
         if payload.get("last_synced"):
             key, when = payload["last_synced"]
             shown.append((str(key), str(when)))
-        macro = render_managed_macro(shown, health_key if isinstance(health_key, str) else None)
+        colour = payload.get("health_colour")
+        macro = render_managed_macro(
+            shown,
+            health_key if isinstance(health_key, str) else None,
+            colour if isinstance(colour, str) else None,
+        )
         for _ in range(self.options.max_conflict_retries + 1):
             page = self.client.get_page(page_id)
             body = page.body or ""

@@ -43,7 +43,7 @@ from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Finding, KeyResult, Objective
-from okrsync.render.figures import health_text
+from okrsync.render.figures import output_health
 from okrsync.review import CycleReview, Review
 from okrsync.review_noise import page_findings, warning_lines
 
@@ -84,12 +84,17 @@ CREATE_ATTEMPTS: Final = 3
 
 
 def output_values(
-    grade: float | None, health: Health, findings: Sequence[Finding], miss: bool = False
+    grade: float | None,
+    health: Health,
+    findings: Sequence[Finding],
+    miss: bool = False,
+    outputs: OutputMap | None = None,
 ) -> dict[str, Any]:
-    """The plain values okrsync writes: score, health name, warnings text (at most 3 lines)."""
+    """The plain values okrsync writes: score, health name (the database's own option when the
+    mapping maps it), warnings text (at most 3 lines)."""
     return {
         "score": None if grade is None else round(grade, 4),
-        "health": health_text(health, miss),
+        "health": output_health(outputs or OutputMap(), health, miss),
         "warnings": fit_lines(warning_lines(findings, prefix="⚠ ")),
     }
 
@@ -145,7 +150,9 @@ def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback)
                 continue
             page_id = item.source.external_id if item.source else item.id
             miss = isinstance(result, ObjectiveScore) and result.miss
-            values = output_values(result.grade, result.health, by_subject.get(item.id, []), miss)
+            values = output_values(
+                result.grade, result.health, by_subject.get(item.id, []), miss, outputs
+            )
             write = _page_write(
                 collection,
                 page_id,

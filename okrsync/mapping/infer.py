@@ -197,15 +197,35 @@ _OUTPUT_FAMILIES: Final[dict[str, frozenset[str]]] = {
     "warnings": frozenset({"text"}),
     "last_synced": frozenset({"date"}),
 }
-HEALTH_OPTIONS: Final = (
-    "on track",
-    "at risk",
-    "off track",
-    "auf kurs",
-    "gefährdet",
-    "kritisch",
-    "nicht auf kurs",
+HEALTH_WORDS: Final[dict[str, tuple[str, ...]]] = {
+    "on_track": ("on track", "auf kurs", "im plan", "planmäßig", "im zeitplan", "läuft"),
+    "at_risk": ("at risk", "gefährdet", "in gefahr", "behind", "hinter plan", "wackelt"),
+    "off_track": ("off track", "nicht auf kurs", "kritisch", "nicht im plan", "im verzug"),
+    "green": ("green", "grün", "achieved", "erreicht"),
+    "yellow": ("yellow", "gelb", "partly achieved", "teilweise erreicht"),
+    "red": ("red", "rot", "missed", "verfehlt", "nicht erreicht"),
+    "not_started": ("not started", "nicht begonnen", "noch nicht begonnen", "offen"),
+    "no_data": ("no data", "keine daten"),
+}
+"""Option names (English and German) a health select may already use, per health value."""
+HEALTH_OPTIONS: Final = frozenset(
+    word for health in ("on_track", "at_risk", "off_track") for word in HEALTH_WORDS[health]
 )
+"""Options that make a select named Status a health select."""
+SAME_COLOUR: Final[dict[str, str]] = {
+    "on_track": "green",
+    "green": "on_track",
+    "at_risk": "yellow",
+    "yellow": "at_risk",
+    "off_track": "red",
+    "red": "off_track",
+}
+"""The health of the same colour in the other phase (during the cycle / after it)."""
+OWN_HEALTH_LABELS: Final = frozenset(
+    {"not started", "on track", "at risk", "off track", "green", "yellow", "red", "no data"}
+    | {f"{c} (miss)" for c in ("green", "yellow", "red")}
+)
+"""The options of a Health select okrsync created itself (its English labels)."""
 PROGRESS_WORDS: Final = ("progress", "fortschritt", "completion", "erfüllung", "zielerreichung")
 OUTPUT_TYPES: Final[dict[str, str]] = {
     "score": "number",
@@ -731,6 +751,7 @@ def infer_mapping(schema: SourceSchema) -> str:
         "collections:",
     ]
     outputs: dict[str, dict[str, tuple[str, str]]] = {}
+    health_selects: dict[str, tuple[str, ...]] = {}
     if not schema.collections:
         out.append("  # TODO: the source described no collections; check access and options.")
     for collection in ("objectives", "key_results", "cycles", "people"):
@@ -759,6 +780,10 @@ def infer_mapping(schema: SourceSchema) -> str:
         guesses = guess_fields(collection, fields, relation_to, exclude)
         if collection in ("objectives", "key_results"):
             outputs[collection] = recognise_outputs(schema.connector, fields, guesses)
+            health_name = outputs[collection]["health"][0]
+            health_selects[collection] = next(
+                (f.options for f in fields if f.name == health_name), ()
+            )
         if choice.where is not None and "parents" in guesses:
             parent = guesses["parents"]
             guesses["parents"] = parent._replace(
@@ -798,7 +823,7 @@ def infer_mapping(schema: SourceSchema) -> str:
                 f"  # Not used: {_q(_locator_name(schema, locator))} (could not tell what it "
                 f"holds). TODO: add it as a collection if it holds OKR data."
             )
-    out += _output_lines(chosen, outputs)
+    out += _output_lines(chosen, outputs, health_selects)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -920,8 +945,70 @@ def _existing_output(connector: str, key: str, field: FieldInfo) -> bool:
     return True
 
 
+class HealthOption(NamedTuple):
+    """A proposed `health_options` entry: the health value, the option's name, and why."""
+
+    health: str
+    option: str
+    reason: str
+
+
+def health_option_map(options: Iterable[str]) -> tuple[list[HealthOption], list[str]]:
+    """The `health_options` to propose for a health select with its own options, and the
+    health values no option fits.
+
+    Options are recognised by name (English and German: "Im Plan", "Gefährdet", "Kritisch",
+    "Verfehlt"); a health without its own option takes the option of the same colour in the
+    other phase (after the cycle "green" reads like "on track"). Nothing is proposed for a
+    select without a recognised option, or one holding okrsync's own English labels.
+    """
+    names = list(dict.fromkeys(options))
+    if all(option_key(name) in OWN_HEALTH_LABELS for name in names):
+        return [], []
+    direct: dict[str, str] = {}
+    for health, words in HEALTH_WORDS.items():
+        found = next((n for n in names if option_key(n) in words), None)
+        if found is not None:
+            direct[health] = found
+    if not direct:
+        return [], []
+    proposed: list[HealthOption] = []
+    unplaced: list[str] = []
+    for health in HEALTH_WORDS:
+        if health in direct:
+            proposed.append(HealthOption(health, direct[health], ""))
+        elif SAME_COLOUR.get(health) in direct:
+            other = SAME_COLOUR[health]
+            proposed.append(
+                HealthOption(
+                    health, direct[other], f"no own option; the one of {other} (same colour)"
+                )
+            )
+        else:
+            unplaced.append(health)
+    return proposed, unplaced
+
+
+def _health_option_lines(options: tuple[str, ...]) -> list[str]:
+    proposed, unplaced = health_option_map(options)
+    if not proposed:
+        return []
+    lines = ["    health_options:  # the select's own options, so okrsync adds none of its own"]
+    for entry in proposed:
+        comment = f"  # {entry.reason}" if entry.reason else ""
+        lines.append(f"      {entry.health}: {_q(entry.option)}{comment}")
+    if unplaced:
+        lines += [
+            f"      # TODO: no option fits {', '.join(unplaced)}: name one here, or okrsync",
+            "      # adds its own label to the select when it writes that value.",
+        ]
+    return lines
+
+
 def _output_lines(
-    chosen: AnyMapping[str, Choice], outputs: AnyMapping[str, dict[str, tuple[str, str]]]
+    chosen: AnyMapping[str, Choice],
+    outputs: AnyMapping[str, dict[str, tuple[str, str]]],
+    health_selects: AnyMapping[str, tuple[str, ...]],
 ) -> list[str]:
     lines = [
         "# Properties okrsync writes back on each OKR page; `okrsync mapping infer --apply`",
@@ -938,6 +1025,8 @@ def _output_lines(
             name, why = known.get(key, (str(getattr(defaults, key)), "new"))
             comment = "" if why == "new" else f"  # {why}"
             lines.append(f"    {key}: {_q(name)}{comment}")
+            if key == "health" and why != "new":
+                lines += _health_option_lines(health_selects.get(collection, ()))
     return lines
 
 

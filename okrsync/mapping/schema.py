@@ -13,6 +13,7 @@ from typing import Any, Final, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
+from okrsync.evaluation import HEALTHS
 from okrsync.model import (
     CheckIn,
     Cycle,
@@ -198,6 +199,15 @@ class CollectionMap(Frozen):
         return v
 
 
+HealthOption = Literal[
+    "not_started", "on_track", "at_risk", "off_track", "green", "yellow", "red", "no_data", "miss"
+]
+"""What `health_options` maps: a health value (okrsync.evaluation.Health), or `miss` (a
+committed objective that scored below its bar)."""
+HEALTH_OPTION_KEYS: tuple[str, ...] = get_args(HealthOption)
+assert set(HEALTH_OPTION_KEYS) == {*HEALTHS, "miss"}
+
+
 class OutputMap(Frozen):
     """Names of the properties okrsync writes on each OKR page (None: do not write that one)."""
 
@@ -205,6 +215,30 @@ class OutputMap(Frozen):
     health: str | None = "Health"
     warnings: str | None = "Warnings"
     last_synced: str | None = "Last synced"
+    health_options: dict[HealthOption, str] = Field(
+        default={},
+        description="The option names the health select (or lozenge) already uses, per health "
+        "value: {on_track: Im Plan, at_risk: Gefährdet, off_track: Kritisch, red: Verfehlt}. "
+        "A value left out is written as okrsync's own label in the source's language; a "
+        "committed miss (`miss`) falls back to the option of `red`.",
+    )
+
+    @field_validator("health_options")
+    @classmethod
+    def _option_names(cls, v: dict[HealthOption, str]) -> dict[HealthOption, str]:
+        blank = [key for key, name in v.items() if not name.strip()]
+        if blank:
+            raise ValueError(f"health_options.{blank[0]}: give the option's name (it is empty)")
+        return {key: name.strip() for key, name in v.items()}
+
+    def health_option(self, health: str, miss: bool = False) -> str | None:
+        """The workspace's own option name for a health value, or None when it has none.
+
+        A committed miss takes `miss`, else the option of `red` (what a miss means)."""
+        options: dict[str, str] = {str(k): v for k, v in self.health_options.items()}
+        if miss:
+            return options.get("miss") or options.get("red")
+        return options.get(health)
 
 
 class Locale(Frozen):

@@ -11,6 +11,7 @@ from datetime import date
 
 from okrsync.evaluation import Evaluation, Health
 from okrsync.i18n.format import count, format_amount
+from okrsync.mapping.schema import OutputMap
 from okrsync.model import Cycle
 from okrsync.review import ChildrenRollup, CycleReview
 
@@ -73,6 +74,12 @@ def health_label(health: Health | str) -> str:
 def health_text(health: Health | str, miss: bool = False) -> str:
     """The label with a committed miss spelled out: "Green (miss)"."""
     return f"{health_label(health)} (miss)" if miss else health_label(health)
+
+
+def output_health(outputs: OutputMap, health: Health | str, miss: bool = False) -> str:
+    """The health written on an OKR page: the workspace's own option for it when the mapping
+    names one (`health_options`), else okrsync's label."""
+    return outputs.health_option(health, miss) or health_text(health, miss)
 
 
 def health_colour(health: Health | str, miss: bool = False) -> str:

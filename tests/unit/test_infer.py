@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from okrsync.connector import Collection, FieldInfo, SourceRecord, SourceSchema
 from okrsync.mapping.apply import apply_mapping
-from okrsync.mapping.infer import choose_collections, infer_mapping, missing_outputs
+from okrsync.mapping.infer import (
+    choose_collections,
+    health_option_map,
+    infer_mapping,
+    missing_outputs,
+)
 from okrsync.mapping.loader import parse_mapping
 from okrsync.mapping.schema import FieldSpec, Mapping
 
@@ -399,3 +404,25 @@ def test_one_database_holding_objectives_and_key_results() -> None:
     assert [o.id for o in result.workspace.objectives] == ["a"]
     assert [(k.id, k.objective) for k in result.workspace.key_results] == [("b", "a")]
     assert result.dropped == 2
+
+
+def test_health_option_map_names_the_selects_own_options() -> None:
+    proposed, unplaced = health_option_map(["Im Plan", "Gefährdet", "Kritisch", "Verfehlt"])
+    by_health = {p.health: p.option for p in proposed}
+    assert by_health == {
+        "on_track": "Im Plan",
+        "at_risk": "Gefährdet",
+        "off_track": "Kritisch",
+        "green": "Im Plan",  # no own option after the cycle: the one of the same colour
+        "yellow": "Gefährdet",
+        "red": "Verfehlt",
+    }
+    assert unplaced == ["not_started", "no_data"]
+    traffic_light, _ = health_option_map(["Grün", "Gelb", "Rot"])
+    assert {p.health: p.option for p in traffic_light}["off_track"] == "Rot"
+
+
+def test_health_option_map_proposes_nothing_for_okrsyncs_own_or_unrelated_selects() -> None:
+    assert health_option_map(["On track", "At risk", "Off track", "Green (miss)"]) == ([], [])
+    assert health_option_map(["Vertrieb", "Marketing"]) == ([], [])
+    assert health_option_map([]) == ([], [])

@@ -80,6 +80,12 @@ def test_infer_on_a_german_notion_schema_with_german_outputs() -> None:
     )
     mapping = parse_mapping(draft)
     assert missing_outputs(mapping, schema) == [("key_results", "Last synced", "date")]
+    # The Gesundheit select keeps its own options: okrsync writes "Im Plan", not "On track".
+    health = mapping.output_map("objectives")
+    assert health.health_option("on_track") == "Im Plan"
+    assert health.health_option("red") == "Verfehlt"
+    assert health.health_option("yellow", miss=True) == "Verfehlt", "a committed miss is red"
+    assert health.health_option("not_started") is None, "no option fits: okrsync's own label"
 
 
 def test_confluence_outputs_never_take_a_key_the_pages_read() -> None:

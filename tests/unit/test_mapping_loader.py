@@ -132,7 +132,7 @@ outputs:
         f"{path}:14 collections.okrs: not a collection (one of: objectives, key_results, cycles, "
         "people, check_ins)",
         f'{path}:18 outputs.objectives.scor: unknown key — did you mean "score"? (allowed here: '
-        "score, health, warnings, last_synced)",
+        "score, health, warnings, last_synced, health_options)",
     ]
 
 

@@ -661,3 +661,47 @@ def test_auto_reads_key_results_from_a_table_or_from_child_pages(site: Site) -> 
     kr = records[kr_page.id]
     assert (kr.fields["@page"], kr.fields["Key Result"]) == (with_children.id, "NPS to 45")
     assert records[with_children.id].fields["Quarter"] == "Q3 2025"
+
+
+def test_health_lozenge_takes_the_pages_own_option_names_and_keeps_its_colour(
+    site: Site,
+) -> None:
+    """With `health_options`, the managed macro's lozenge reads "Im Plan"/"Kritisch"/... in
+    the colour of the health it stands for; the next plan has nothing to write."""
+    from okrsync_confluence.connector import ConfluenceConnector
+
+    from okrsync.mapping.loader import parse_mapping
+
+    german = {"on_track": "Im Plan", "at_risk": "Gefährdet", "off_track": "Kritisch"}
+    german |= {"green": "Erreicht", "yellow": "Teilweise", "red": "Verfehlt"}
+    german |= {"not_started": "Offen", "no_data": "Keine Daten"}
+    lines = "".join(f'\n      {key}: "{name}"' for key, name in german.items())
+    text = MAPPING.read_text(encoding="utf-8").replace(
+        "    health: Health\n", f"    health: Health\n    health_options:{lines}\n", 1
+    )
+    mapping = parse_mapping(text, source="mine.yaml")
+    assert mapping.output_map("objectives").health_options["on_track"] == "Im Plan"
+    writeback = Writeback(reviews=False)
+
+    def connector() -> ConfluenceConnector:
+        made = site.connector(writeback=writeback, managed_properties=True)
+        made.mapping = made.reader.mapping = mapping
+        return made
+
+    first = connector()
+    writes = first.plan(review_of(list(first.pull(None))))
+    for write in writes:
+        assert first.apply(write).status == "applied"
+    colours = {"Im Plan": "Green", "Gefährdet": "Yellow", "Kritisch": "Red", "Erreicht": "Green"}
+    colours |= {"Teilweise": "Yellow", "Verfehlt": "Red", "Offen": "Grey", "Keine Daten": "Grey"}
+    seen = 0
+    for write in writes:
+        body = site.sandbox.page(str(write.payload["page_id"])).body
+        managed = next(b for b in read_page(body).blocks if b.macro_id == MANAGED_MACRO_ID)
+        shown = managed.values["Health"]
+        assert shown in colours, shown
+        assert f'<ac:parameter ac:name="colour">{colours[shown]}</ac:parameter>' in body
+        seen += 1
+    assert seen
+    again = connector()
+    assert again.plan(review_of(list(again.pull(None)))) == []

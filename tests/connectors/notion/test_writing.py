@@ -459,3 +459,35 @@ def test_plan_is_pure_and_plans_a_page_per_cycle_and_team(
     assert len(set(markers)) == 2
     assert all(m.startswith("okrsync:review:okrs:") for m in markers)
     assert connector.plan(review) == writes  # deterministic: same review, same writes
+
+
+def test_health_is_written_as_the_databases_own_options_when_the_mapping_maps_them(
+    sandbox: NotionSandbox,
+    seeded: SeedResult,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+) -> None:
+    """`health_options` names the select's own options ("Im Plan", "Gefährdet", ...): okrsync
+    writes those instead of its labels, and the next plan sees them as written."""
+    german = {
+        "on_track": "Im Plan",
+        "at_risk": "Gefährdet",
+        "off_track": "Kritisch",
+        "no_data": "Keine Daten",
+        "not_started": "Nicht begonnen",
+    }
+    outputs = {
+        collection: template_mapping.output_map(collection).model_copy(
+            update={"health_options": german}
+        )
+        for collection in ("objectives", "key_results")
+    }
+    mapping = template_mapping.model_copy(update={"outputs": outputs})
+    connector = _connector(make_connector, mapping, seeded)
+    review = pull_review(connector, mapping, GENERATED)
+    writes = connector.plan(review)
+    assert [connector.apply(w).status for w in writes] == ["applied"] * len(writes)
+    written = {_page_values(sandbox, seeded.ids[key])["Health"] for key in ("k1", "k2", "k3", "o1")}
+    assert written <= set(german.values()), written
+    assert _page_values(sandbox, seeded.ids["k3"])["Health"] == "Keine Daten"
+    assert connector.plan(pull_review(connector, mapping, GENERATED)) == []
