@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo bench soak clean
+.PHONY: install test lint typecheck unit demo bench soak clean i18n-update i18n-compile i18n-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,20 @@ bench: install
 soak: install
 	$(BIN)/pytest -q -m soak tests/reliability
 	OKRSYNC_HYPOTHESIS_PROFILE=explore $(BIN)/pytest -q -m "not soak" tests/unit
+
+# The message catalogues (docs/languages.md): i18n-update extracts the messages the code marks
+# (babel.cfg) into every okrsync/locale/*/LC_MESSAGES/okrsync.po, sorted and without line
+# numbers; translate the new entries, then i18n-check lists anything still missing or fuzzy.
+# i18n-compile writes the .mo files (the wheel's build hook and `make install` do it too; a
+# .po newer than its .mo is read directly, so an edit shows without compiling).
+i18n-update: install
+	$(BIN)/python -m okrsync.i18n.extraction update
+
+i18n-compile: install
+	$(BIN)/python -m okrsync.i18n.extraction compile
+
+i18n-check: install
+	$(BIN)/python -m okrsync.i18n.extraction check
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from typing import Any, Final, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from okrsync.i18n import N_
 from okrsync.model import Frozen, Severity
 from okrsync.rules.context import Context
 
@@ -28,12 +29,12 @@ FAMILIES: Final[tuple[Family, ...]] = (
     "data",
 )
 FAMILY_TITLES: Final[dict[Family, str]] = {
-    "objectives": "Objectives",
-    "key_results": "Key results",
-    "alignment": "Alignment",
-    "cycles": "Cycles",
-    "portfolio": "Portfolio",
-    "data": "Mapping and data",
+    "objectives": N_("Objectives"),
+    "key_results": N_("Key results"),
+    "alignment": N_("Alignment"),
+    "cycles": N_("Cycles"),
+    "portfolio": N_("Portfolio"),
+    "data": N_("Mapping and data"),
 }
 FAMILY_PREFIX: Final[dict[Family, str]] = {
     "objectives": "OBJ",
