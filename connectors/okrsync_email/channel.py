@@ -5,18 +5,26 @@ Options (okrsync.toml `[notify.channels.NAME]`): `host`, `port`, `security` = "s
 `password_env` (the variable holding the password), `sender`, `ca_file` (an extra CA bundle).
 SMTP has no error classes of its own: a 4xx answer is temporary (retried on the next run), a
 5xx is permanent (reported); a recipient refused alone is judged by its own code.
+
+smtplib blocks in socket reads that neither a total deadline nor a SIGTERM interrupt, so each
+send runs under the HTTP policy's guard (`okrsync.http.guard.run_guarded`, the one mechanism
+for both): it gives up at `timeout_seconds` for the whole exchange or as soon as the run's stop
+event is set (then the socket is shut down and `InterruptedRun` goes up to the notifier).
 """
 
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 from typing import ClassVar, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from okrsync.config import is_loopback
-from okrsync.errors import ConfigError, OkrsyncError
+from okrsync.errors import ConfigError, InterruptedRun, OkrsyncError
+from okrsync.http.guard import Attempt, run_guarded
+from okrsync.http.urls import Origin
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
 
@@ -120,15 +128,41 @@ class EmailChannel:
             except (smtplib.SMTPException, OSError):
                 smtp.close()
 
+    def _attempt(self, where: str) -> Attempt:
+        """The bounds of one send: the whole exchange within `timeout_seconds`, the stop event."""
+        opts = self.options
+        attempt = Attempt(
+            where,
+            origin=Origin("smtp", opts.host, opts.port or opts.default_port),
+            deadline_s=opts.timeout_seconds,
+            max_bytes=0,
+            stop=self.context.stop,
+            monotonic=self.context.monotonic,
+        )
+        attempt.on_abandon(self._abandon)
+        return attempt
+
+    def _abandon(self) -> None:
+        """The caller gave up on a send: cut the connection so the worker's read ends."""
+        smtp, self._smtp = self._smtp, None
+        sock = getattr(smtp, "sock", None)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+
     def send(self, message: Rendered) -> Delivery:
         where = f"e-mail to {message.to}"
-        try:
-            smtp = self._connect()
-            refused = smtp.sendmail(
+
+        def exchange() -> dict[str, tuple[int, bytes]]:
+            return self._connect().sendmail(
                 str(self.sender.addr_spec),
                 [message.destination.target],
                 message.payload.encode("utf-8"),
             )
+
+        try:
+            refused = run_guarded(exchange, self._attempt(where))
+        except InterruptedRun:
+            raise
         except smtplib.SMTPRecipientsRefused as exc:
             code, reason = next(iter(exc.recipients.values()))
             return _coded(code, reason, where)
@@ -142,7 +176,7 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as exc:
             self._smtp = None
             return Delivery(status="failed", error=f"{where}: {type(exc).__name__}")
-        except OkrsyncError as exc:  # the password variable not set: fixed by the next run
+        except OkrsyncError as exc:  # a timeout, or the password variable not set: next run
             return Delivery(status="failed", error=f"{where}: {exc}")
         if refused:
             code, reason = next(iter(refused.values()))

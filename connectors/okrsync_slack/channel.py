@@ -10,6 +10,7 @@ Each webhook has its own HTTP policy, paced at Slack's one message per second. D
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any, ClassVar, Final
 from urllib.error import URLError
@@ -34,6 +35,7 @@ from okrsync.notify.webhook import (
     Answer,
     deliver,
     http_options,
+    library_timeout,
     new_policy,
     outcome,
     resolved,
@@ -101,7 +103,7 @@ class SlackChannel:
 
     def _policy(self, url: str, *, paced: bool) -> HttpPolicy:
         options = self.http if paced else self.http.model_copy(update={"requests_per_second": None})
-        return new_policy(options, url, clock=self.context.clock, sleep=self.context.sleep)
+        return new_policy(options, url, self.context)
 
     def _webhook(self, variable: str) -> tuple[WebhookClient, HttpPolicy]:
         if variable not in self._webhooks:
@@ -109,7 +111,7 @@ class SlackChannel:
             if check_url(url) is not None:
                 raise LimitError(f"the URL in {variable} is not an https URL")
             self._secrets.append(url)
-            client = WebhookClient(url, timeout=int(self.http.timeout_s))
+            client = WebhookClient(url, timeout=math.ceil(library_timeout(self.http)))
             self._webhooks[variable] = (client, self._policy(url, paced=True))
         return self._webhooks[variable]
 
@@ -121,7 +123,8 @@ class SlackChannel:
             base = str(self.context.options.get("api_url", DEFAULT_API_URL))
             if check_url(base) is not None:
                 raise LimitError("the Slack api_url is not an https URL")
-            client = WebClient(token=token, base_url=base, timeout=int(self.http.timeout_s))
+            timeout = math.ceil(library_timeout(self.http))
+            client = WebClient(token=token, base_url=base, timeout=timeout)
             self._web = (client, self._policy(base, paced=False))
         return self._web
 

@@ -23,6 +23,7 @@ from okrsync.notify.webhook import (
     Answer,
     deliver,
     http_options,
+    library_timeout,
     new_policy,
     resolved,
     retry_after_of,
@@ -68,7 +69,7 @@ class TeamsChannel:
         self.http = http_options(
             context.options, requests_per_second=4.0, timeout_s=15.0, max_retries=3
         )
-        self._client = for_httpx.guard_client(httpx.Client(timeout=self.http.timeout_s))
+        self._client = for_httpx.guard_client(httpx.Client(timeout=library_timeout(self.http)))
         self._urls: dict[str, str] = {}
         self._policies: dict[str, HttpPolicy] = {}
 
@@ -90,9 +91,7 @@ class TeamsChannel:
             if problem:
                 raise LimitError(f"the URL in {variable} {problem}")
             self._urls[variable] = url
-            self._policies[variable] = new_policy(
-                self.http, url, clock=self.context.clock, sleep=self.context.sleep
-            )
+            self._policies[variable] = new_policy(self.http, url, self.context)
         return self._urls[variable], self._policies[variable]
 
     def send(self, message: Rendered) -> Delivery:

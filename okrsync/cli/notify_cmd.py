@@ -75,44 +75,59 @@ def _run(
     redactor: Redactor,
     out: TextIO,
 ) -> int:
-    import os
-
     from okrsync.daemon import stop_on_signals
-    from okrsync.lock import run_lock
-    from okrsync.notify.notifier import ChannelSet, notify_source
-    from okrsync.state import StateStore
-    from okrsync.sync import run_lint, utc_now
+    from okrsync.sync import run_lint
 
     stop = threading.Event()
     with stop_on_signals(stop):
         lint = run_lint(config, source=args.source, stop_event=stop, log=log)
+        results = _notify(config, settings, lint.reviews, args.dry_run, stop)
+    for name, error in lint.errors.items():
+        print(f"{name}: could not be read: {redactor.text(error)}", file=sys.stderr)
+    print(redactor.text(render_results(results, dry_run=args.dry_run, as_json=args.json)), file=out)
+    if any(r.interrupted for r in results.values()):
+        return int(ExitCode.INTERRUPTED)
+    failed = any(r.failed for r in results.values())
+    if lint.exit_code:
+        return lint.exit_code
+    return int(ExitCode.PARTIAL) if failed else int(ExitCode.OK)
+
+
+def _notify(
+    config: Config, settings: Any, reviews: dict[str, Any], dry_run: bool, stop: threading.Event
+) -> dict[str, NotifySummary]:
+    """Each source's due notifications, sent (or planned) through the ledger."""
+    import os
+
+    from okrsync.lock import run_lock
+    from okrsync.notify.notifier import ChannelSet, notify_source
+    from okrsync.state import StateStore
+    from okrsync.sync import utc_now
+    from okrsync.sync.context import interruptible_sleep
+
     now = utc_now()
     results: dict[str, NotifySummary] = {}
-    channels = ChannelSet(settings, dict(os.environ), clock=utc_now)
+    channels = ChannelSet(
+        settings, dict(os.environ), clock=utc_now, stop=stop, sleep=interruptible_sleep(stop)
+    )
     try:
-        if args.dry_run:
+        if dry_run:
             with StateStore(config.state_path, readonly=True) as store:
-                for name, review in lint.reviews.items():
+                for name, review in reviews.items():
                     results[name] = notify_source(
                         name, review.workspace, review.evaluation, store=store,
                         settings=settings, channels=channels, now=now, dry_run=True,
                     )  # fmt: skip
         else:
             with run_lock(config.state_path), StateStore(config.state_path) as store:
-                for name, review in lint.reviews.items():
+                for name, review in reviews.items():
                     results[name] = notify_source(
                         name, review.workspace, review.evaluation, store=store,
                         settings=settings, channels=channels, now=now,
                     )  # fmt: skip
     finally:
         channels.close()
-    for name, error in lint.errors.items():
-        print(f"{name}: could not be read: {redactor.text(error)}", file=sys.stderr)
-    print(redactor.text(render_results(results, dry_run=args.dry_run, as_json=args.json)), file=out)
-    failed = any(r.failed for r in results.values())
-    if lint.exit_code:
-        return lint.exit_code
-    return int(ExitCode.PARTIAL) if failed else int(ExitCode.OK)
+    return results
 
 
 def render_results(results: dict[str, NotifySummary], *, dry_run: bool, as_json: bool) -> str:

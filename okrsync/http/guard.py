@@ -4,8 +4,10 @@ HTTP libraries time out per read, so a server dripping one byte a second never t
 blocked read does not notice a SIGTERM. `run_guarded` therefore runs the request (the SDK call,
 headers and body included) in a worker thread and waits for it in the calling thread, which
 gives up at the request's total deadline (`TimedOut`) or as soon as the run's stop event is set
-(`InterruptedRun`). Giving up abandons the attempt: its socket is shut down when the library
-exposes it, and the body reader stops at its next chunk, so the worker ends soon after.
+(`InterruptedRun`). The deadline is read on the attempt's `monotonic` clock (`time.monotonic`
+unless a test injects one, so a timeout is decided without waiting for it). Giving up abandons
+the attempt: its socket is shut down when the library exposes it, and the body reader stops at
+its next chunk, so the worker ends soon after.
 
 Inside the worker, the library adapters (`for_httpx`, `for_requests`) find the `Attempt` with
 `current()` and
@@ -50,13 +52,15 @@ class Attempt:
         deadline_s: float,
         max_bytes: int,
         stop: threading.Event | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.what = what
         self.origin = origin
         self.deadline_s = deadline_s
         self.max_bytes = max_bytes
         self.stop = stop
-        self.started = time.monotonic()
+        self.monotonic = monotonic
+        self.started = monotonic()
         self.deadline = self.started + deadline_s
         self.received = 0
         self.visited: set[str] = set()
@@ -70,7 +74,7 @@ class Attempt:
     def answered(self, url: str, date: str | None) -> None:
         """An answer (headers) arrived for `url`: note the first one's Date and round trip."""
         if self.round_trip is None:
-            self.round_trip = time.monotonic() - self.started
+            self.round_trip = self.monotonic() - self.started
             self.date = date
         self.visited.add(url)
 
@@ -105,7 +109,7 @@ class Attempt:
         self.received += size
         if self.received > self.max_bytes:
             raise self.too_large()
-        if time.monotonic() > self.deadline:
+        if self.monotonic() > self.deadline:
             raise self.timed_out()
         if self.stop is not None and self.stop.is_set():
             raise self.interrupted()
@@ -172,11 +176,11 @@ def run_guarded(send: Callable[[], T], attempt: Attempt) -> T:
             done.set()
 
     threading.Thread(target=work, name="okrsync-http", daemon=True).start()
-    while not done.wait(max(0.0, min(POLL_S, attempt.deadline - time.monotonic()))):
+    while not done.wait(max(0.0, min(POLL_S, attempt.deadline - attempt.monotonic()))):
         if attempt.stop is not None and attempt.stop.is_set():
             attempt.abandon()
             raise attempt.interrupted()
-        if time.monotonic() >= attempt.deadline:
+        if attempt.monotonic() >= attempt.deadline:
             attempt.abandon()
             raise attempt.timed_out()
     ok, value = outcome[0]

@@ -105,8 +105,10 @@ class HttpPolicy:
         stats: RequestStats | None = None,
         secrets: Iterable[str] = (),
         jitter: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.options = options
+        self.monotonic = monotonic
         self.origin = stdlib_origin(base_url)
         self.stop = stop
         self.stats = stats if stats is not None else RequestStats()
@@ -169,6 +171,7 @@ class HttpPolicy:
             deadline_s=self.options.timeout_s,
             max_bytes=int(self.options.max_response_mib * MIB),
             stop=self.stop,
+            monotonic=self.monotonic,
         )
         try:
             result = run_guarded(send, attempt)

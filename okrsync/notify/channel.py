@@ -10,12 +10,14 @@ sent, a `Delivery`. Channels never raise for a refused message: they say so in t
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
-from pydantic import Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr
 
 from okrsync.connector import env_secret
 from okrsync.errors import ConfigError
@@ -61,13 +63,22 @@ class Delivery(Frozen):
 
 
 class ChannelContext(Frozen):
-    """Everything a channel factory gets; secrets are read through `secret()`, never stored."""
+    """Everything a channel factory gets; secrets are read through `secret()`, never stored.
+
+    `stop` is the run's stop event (SIGTERM/SIGINT): a send in flight gives up at once and the
+    channel raises `InterruptedRun`, so the message stays open for the next run. `monotonic`
+    is the clock of a request's total deadline (a test injects one to decide a timeout).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     name: str = Field(description="The channel's name in okrsync.toml.")
     options: dict[str, Any] = {}
     env: Mapping[str, str] = Field(default_factory=lambda: dict(os.environ), repr=False)
     clock: Callable[[], datetime] = Field(default=lambda: datetime.now(UTC), repr=False)
     sleep: Callable[[float], None] | None = Field(default=None, repr=False)
+    stop: threading.Event | None = Field(default=None, repr=False)
+    monotonic: Callable[[], float] = Field(default=time.monotonic, repr=False)
 
     def secret(self, variable: str | None, *, what: str) -> SecretStr:
         return env_secret(self.env, variable, owner=f"channel {self.name!r}", what=what)
@@ -85,7 +96,10 @@ class Channel(Protocol):
         """Pure: the exact payload, escaped once and checked against the channel's limits."""
         ...
 
-    def send(self, message: Rendered) -> Delivery: ...
+    def send(self, message: Rendered) -> Delivery:
+        """Send once; a refusal or fault is a failed Delivery. Raises `InterruptedRun` only
+        when the run's stop event ended the send (it may or may not have arrived)."""
+        ...
 
     def secrets(self) -> list[str]:
         """The secret values this channel holds (webhook URLs, passwords), for redaction."""

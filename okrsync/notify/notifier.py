@@ -7,19 +7,24 @@ kill between the two resends at most that one message. A failed message stays qu
 tried again on the next run within its period (never before a Retry-After), and is given up
 with a finding once its period is over, after `max_attempts`, or when the channel refuses it
 for good. Quiet hours leave messages queued for later.
+
+A stop (SIGTERM/SIGINT sets the run's stop event) ends the send in flight at once and sends
+nothing more: that message stays open, unrecorded, and goes out on the next run (it may have
+arrived, like a message whose run was killed), and the run ends interrupted (exit 5).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from okrsync.errors import OkrsyncError
+from okrsync.errors import InterruptedRun, OkrsyncError
 from okrsync.evaluation import Evaluation
 from okrsync.model import Finding, Workspace
 from okrsync.notify.channel import (
@@ -45,6 +50,7 @@ class NotifySummary(BaseModel):
     channels: dict[str, ChannelCounts] = {}
     findings: list[Finding] = []
     errors: list[str] = []
+    interrupted: bool = Field(default=False, description="A stop ended the sending early.")
     planned: list[Rendered] = Field(default=[], exclude=True, description="Dry run: the messages.")
     delivered: list[Rendered] = Field(default=[], exclude=True, description="Accepted messages.")
 
@@ -81,11 +87,16 @@ class ChannelSet:
         env: Mapping[str, str],
         clock: Callable[[], datetime],
         loader: Callable[[str], Callable[[ChannelContext], Channel]] = load_channel,
+        *,
+        stop: threading.Event | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings
         self.env = env
         self.clock = clock
         self.loader = loader
+        self.stop = stop
+        self.sleep = sleep
         self._open: dict[str, Channel] = {}
         self._broken: dict[str, str] = {}
 
@@ -101,13 +112,21 @@ class ChannelSet:
             return self._broken[name]
         try:
             context = ChannelContext(
-                name=name, options=config.options(), env=self.env, clock=self.clock
+                name=name,
+                options=config.options(),
+                env=self.env,
+                clock=self.clock,
+                stop=self.stop,
+                sleep=self.sleep,
             )
             self._open[name] = self.loader(config.type)(context)
         except (OkrsyncError, ValueError) as exc:
             self._broken[name] = str(exc)
             return self._broken[name]
         return self._open[name]
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
     def secrets(self) -> list[str]:
         return [s for c in self._open.values() for s in c.secrets()]
@@ -239,6 +258,10 @@ def _send_open(
 ) -> None:
     blocked: dict[tuple[str, str], datetime] = {}
     for entry in store.open_notifications(source):
+        if channels.stopped():
+            summary.interrupted = True
+            summary.errors.append("stopped by a signal; the unsent messages go out next run")
+            return
         counts = summary.count(entry.channel)
         data = json.loads(entry.message)
         target = (entry.channel, str(data["destination"]["target"]))
@@ -264,7 +287,16 @@ def _send_open(
         if not isinstance(rendered, Rendered):
             give_up(rendered)
             continue
-        delivery: Delivery = channels.get(entry.channel).send(rendered)  # type: ignore[union-attr]
+        try:
+            delivery: Delivery = channels.get(entry.channel).send(rendered)  # type: ignore[union-attr]
+        except InterruptedRun:
+            # Unconfirmed: left open and unrecorded, so the next run sends it.
+            summary.interrupted = True
+            summary.errors.append(
+                f"stopped by a signal while sending a {entry.kind.replace('_', ' ')} message "
+                f"on {entry.channel}; it is sent again on the next run"
+            )
+            return
         if delivery.status == "sent":
             store.mark_notification(entry.key, "sent", now)
             counts.sent += 1
@@ -299,12 +331,14 @@ class NotifyRun:
         clock: Callable[[], datetime],
         log: Any,
         loader: Callable[[str], Callable[[ChannelContext], Channel]] = load_channel,
+        stop: threading.Event | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.log = log
-        self.channels = ChannelSet(settings, env, clock, loader)
+        self.channels = ChannelSet(settings, env, clock, loader, stop=stop, sleep=sleep)
 
     def source(self, name: str, workspace: Workspace, evaluation: Evaluation) -> NotifySummary:
         try:

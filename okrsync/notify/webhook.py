@@ -11,14 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
-from okrsync.errors import ConfigError, OkrsyncError, RateLimited, ServiceError, TransientError
+from okrsync.errors import (
+    ConfigError,
+    InterruptedRun,
+    OkrsyncError,
+    RateLimited,
+    ServiceError,
+    TransientError,
+)
 from okrsync.http.policy import HttpOptions, HttpPolicy, Translate
 from okrsync.http.server_time import retry_after_seconds
-from okrsync.notify.channel import Delivery, LimitError
+from okrsync.notify.channel import ChannelContext, Delivery, LimitError
 
 POLICY_KEYS = frozenset(HttpOptions.model_fields)
+BACKSTOP_S: Final = 5.0
 T = TypeVar("T")
 
 
@@ -48,15 +56,24 @@ def http_options(options: Mapping[str, Any], **defaults: Any) -> HttpOptions:
         raise ConfigError(f"notification channel options: {exc}") from None
 
 
-def new_policy(
-    options: HttpOptions,
-    url: str,
-    *,
-    clock: Callable[[], datetime],
-    sleep: Callable[[float], None] | None,
-) -> HttpPolicy:
-    """A policy for one webhook (its own throttle), knowing the URL as a secret to redact."""
-    return HttpPolicy(options, base_url=url, clock=clock, sleep=sleep, secrets=[url])
+def library_timeout(options: HttpOptions) -> float:
+    """The HTTP library's own per-read timeout: a backstop past the policy's total deadline, so
+    the deadline alone decides a timeout (and says so) and the two timers never race."""
+    return options.timeout_s + BACKSTOP_S
+
+
+def new_policy(options: HttpOptions, url: str, context: ChannelContext) -> HttpPolicy:
+    """A policy for one webhook (its own throttle), knowing the URL as a secret to redact, and
+    ending a send in flight when the run's stop event is set."""
+    return HttpPolicy(
+        options,
+        base_url=url,
+        clock=context.clock,
+        sleep=context.sleep,
+        stop=context.stop,
+        monotonic=context.monotonic,
+        secrets=[url],
+    )
 
 
 def deliver(
@@ -98,6 +115,8 @@ def resolved(where: str, get: Callable[[], T]) -> T | Delivery:
     is not the channel's kind for good, a credential variable not set until the next run."""
     try:
         return get()
+    except InterruptedRun:
+        raise
     except LimitError as exc:
         return Delivery(status="failed", permanent=True, error=f"{where}: {exc}")
     except OkrsyncError as exc:
@@ -105,9 +124,13 @@ def resolved(where: str, get: Callable[[], T]) -> T | Delivery:
 
 
 def outcome(call: Callable[[], T]) -> T | Delivery:
-    """`call()`'s result, or the failed Delivery its okrsync error means (temporary or not)."""
+    """`call()`'s result, or the failed Delivery its okrsync error means (temporary or not).
+
+    A stop (`InterruptedRun`) is not a failure of the message: it goes up to the notifier."""
     try:
         return call()
+    except InterruptedRun:
+        raise
     except TransientError as exc:
         return Delivery(status="failed", error=exc.message, retry_after=exc.retry_after)
     except OkrsyncError as exc:

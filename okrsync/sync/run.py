@@ -33,6 +33,7 @@ from okrsync.sync.context import (
     Progress,
     RunArgs,
     RunContext,
+    interruptible_sleep,
     utc_now,
 )
 from okrsync.sync.organisation import OrganisationRead, error_code, failure_text, read_organisation
@@ -311,7 +312,15 @@ def run_sync(
             return run_all(ctx)
         from okrsync.notify.notifier import NotifyRun
 
-        notifier = NotifyRun(config.notify, store, env=ctx.env, clock=ctx.clock, log=ctx.log)
+        notifier = NotifyRun(
+            config.notify,
+            store,
+            env=ctx.env,
+            clock=ctx.clock,
+            log=ctx.log,
+            stop=ctx.stop,
+            sleep=interruptible_sleep(ctx.stop),
+        )
         try:
             return run_all(replace(ctx, notifier=notifier))
         finally:

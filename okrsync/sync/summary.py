@@ -100,12 +100,16 @@ class SourceSummary(BaseModel):
                 )
 
     def add_notifications(self, result: NotifySummary) -> None:
-        """Count what notifying did; a failed or given-up message makes an ok run partial."""
+        """Count what notifying did; a failed or given-up message makes an ok run partial, a
+        stop while sending makes it interrupted."""
         self.notifications = dict(result.channels)
         self.delivered = list(result.delivered)
         self.errors.extend(result.errors)
         self.errors.extend(f.message for f in result.findings)
-        if result.failed and self.outcome == "ok":
+        if result.interrupted:
+            self.outcome = "interrupted"
+            self.exit_code = int(ExitCode.INTERRUPTED)
+        elif result.failed and self.outcome == "ok":
             self.outcome = "partial"
             self.exit_code = int(ExitCode.PARTIAL)
 

@@ -4,12 +4,17 @@ A subclass says what a request means (`answer`); this base records it, injects t
 fault first (429 with Retry-After, 5xx, a slow answer past the client's timeout, a reset
 connection) and counts requests that come back before a Retry-After it sent ran out. The HTTP
 server, fault draws, Retry-After header and early-retry watch are the kit's.
+
+`hold()` keeps the next requests unanswered until the test releases them: a test decides what
+happens while a send is in flight (a signal, a deadline on an injected clock) without racing
+a slow answer against wall time.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,6 +23,8 @@ from okrsync_sandbox.kit.clock import Clock
 from okrsync_sandbox.kit.faults import FaultInjector
 from okrsync_sandbox.kit.http_server import RESET, Incoming, LoopbackServer, Outgoing
 from okrsync_sandbox.kit.rate import RetryWatch, retry_after_header
+
+from .hold import Hold
 
 MAX_BODY: Final = 1_000_000
 
@@ -42,6 +49,7 @@ class HttpReceiver:
         self._plan: FaultPlan | None = None
         self._lock = threading.Lock()
         self._messages: list[ReceivedMessage] = []
+        self._hold: Hold | None = None
         self.requests = 0
         self._http = LoopbackServer(
             self._respond, time.time, name=f"{self.name}-receiver", max_body=MAX_BODY
@@ -57,9 +65,16 @@ class HttpReceiver:
         self._http.start()
 
     def stop(self) -> None:
+        if self._hold is not None:
+            self._hold.release()  # a held handler would keep the server from closing
         self._http.stop()
 
     # faults and observation ------------------------------------------------------------
+
+    def hold(self, on_arrival: Callable[[], None] | None = None) -> Hold:
+        """Hold every request from now on until the returned `Hold` is released."""
+        self._hold = Hold(on_arrival)
+        return self._hold
 
     def set_faults(self, plan: FaultPlan | None) -> None:
         self._plan = plan
@@ -108,6 +123,8 @@ class HttpReceiver:
         with self._lock:
             self.requests += 1
         self.retry_watch.arrived()
+        if self._hold is not None:
+            self._hold.enter()
         return self.fault_reply(method, path) or self.answer(method, path, headers, body)
 
     def _respond(self, incoming: Incoming) -> Outgoing:

@@ -3,7 +3,8 @@
 AUTH PLAIN/LOGIN with the sandbox's user and password (refused: 535), then MAIL/RCPT/DATA.
 Faults: `refuse(address, code)` answers RCPT for that address with 451 (temporary) or 550
 (permanent); `fail_data(code, times)` answers the next DATA commands with 421 (the server
-closes), 451 or 554; `slow_seconds` delays every DATA answer (past the client's timeout).
+closes), 451 or 554; `slow_seconds` delays every DATA answer (past the client's timeout);
+`hold()` keeps DATA unanswered until released (`hold.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import socket
 import ssl
 import threading
 import warnings
+from collections.abc import Callable
 from email.policy import default as default_policy
 from typing import Any, Final
 
@@ -24,6 +26,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from okrsync.sandbox import FaultPlan, ReceivedMessage, ReceiverSetup
 
+from .hold import Hold
 from .view import email_html, page
 
 USER: Final = "okrsync"
@@ -58,6 +61,8 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         receiver = self.receiver
+        if receiver.held is not None:
+            await asyncio.get_running_loop().run_in_executor(None, receiver.held.enter)
         if receiver.slow_seconds:
             await asyncio.sleep(receiver.slow_seconds)
         with receiver.lock:
@@ -103,6 +108,7 @@ class SmtpReceiver:
         self.refusals: dict[str, int] = {}
         self.data_failures: list[int] = []
         self.slow_seconds = 0.0
+        self.held: Hold | None = None
         self.logins = 0
         self._messages: list[ReceivedMessage] = []
         self._controller: Controller | None = None
@@ -140,6 +146,8 @@ class SmtpReceiver:
         self._controller.start()
 
     def stop(self) -> None:
+        if self.held is not None:
+            self.held.release()
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
@@ -155,6 +163,11 @@ class SmtpReceiver:
             "sender": SENDER,
         }
         return ReceiverSetup(options=options, env={PASSWORD_ENV: self.password})
+
+    def hold(self, on_arrival: Callable[[], None] | None = None) -> Hold:
+        """Hold every DATA command from now on (unanswered) until the `Hold` is released."""
+        self.held = Hold(on_arrival)
+        return self.held
 
     def refuse(self, address: str, code: int) -> None:
         self.refusals[address.lower()] = code

@@ -6,6 +6,10 @@ import email
 import json
 import ssl
 import subprocess
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from email.policy import default as default_policy
 from pathlib import Path
 
@@ -14,9 +18,11 @@ from okrsync_email import EmailChannel
 from okrsync_slack import SlackChannel
 from okrsync_teams import TeamsChannel
 
-from okrsync.notify.channel import ChannelContext, Destination
+from okrsync.errors import InterruptedRun
+from okrsync.notify.channel import Channel, ChannelContext, Destination
 from okrsync.notify.message import Item, Notice, Section
 from okrsync.sandbox import FaultPlan
+from okrsync.testing.clock import ManualClock
 from okrsync_sandbox.channels.slack import SlackReceiver
 from okrsync_sandbox.channels.smtp import SmtpReceiver
 from okrsync_sandbox.channels.teams import TeamsReceiver
@@ -32,9 +38,21 @@ NOTICE = Notice.build(
 )
 
 
-def _teams(receiver: TeamsReceiver, **options: object) -> tuple[TeamsChannel, Destination]:
+def _teams(
+    receiver: TeamsReceiver,
+    *,
+    stop: threading.Event | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    **options: object,
+) -> tuple[TeamsChannel, Destination]:
     setup = receiver.setup(["Sales"])
-    context = ChannelContext(name="teams", options={**setup.options, **options}, env=setup.env)
+    context = ChannelContext(
+        name="teams",
+        options={**setup.options, **options},
+        env=setup.env,
+        stop=stop,
+        monotonic=monotonic,
+    )
     to = Destination(channel="teams", target=setup.targets["Sales"], label="Sales")
     return TeamsChannel(context), to
 
@@ -132,16 +150,75 @@ def test_teams_429_with_a_long_retry_after_is_left_to_a_later_run(teams: TeamsRe
 
 
 def test_teams_timeout_is_temporary(teams: TeamsReceiver) -> None:
-    channel, to = _teams(teams, timeout_s=0.3)
-    teams.set_faults(FaultPlan(rates={"slow": 1.0}, slow_seconds=1.0))
-    delivery = channel.send(channel.render(NOTICE, to))
+    # The request's deadline is read on an injected clock: the receiver holds the post and,
+    # once it is in, moves that clock past the deadline. Nothing races wall time (the HTTP
+    # library's own timer is a backstop 5 s past the deadline, never reached here).
+    clock = ManualClock(datetime(2026, 2, 16, 10, 0, tzinfo=UTC))
+    channel, to = _teams(teams, monotonic=clock.monotonic, timeout_s=0.3)
+    held = teams.hold(on_arrival=lambda: clock.advance(1.0))
+    try:
+        delivery = channel.send(channel.render(NOTICE, to))
+    finally:
+        held.release()
     assert (delivery.status, delivery.permanent) == ("failed", False)
     assert "no complete answer within 0.3 s" in delivery.error
+    assert teams.requests == 1  # a post that may have landed is not repeated in the run
 
 
-def _slack(receiver: SlackReceiver) -> tuple[SlackChannel, Destination]:
+def _stopped_mid_send(channel: Channel, to: Destination, stop: threading.Event) -> None:
+    """The receiver holds the message and sets the run's stop event once it is in: the send
+    must give up by itself (the deadline is on a clock that never moves)."""
+    assert not stop.is_set()
+    with pytest.raises(InterruptedRun, match="stopped by a signal"):
+        channel.send(channel.render(NOTICE, to))
+
+
+def test_a_stop_ends_a_teams_post_in_flight(teams: TeamsReceiver) -> None:
+    stop = threading.Event()
+    channel, to = _teams(teams, stop=stop, monotonic=lambda: 0.0)
+    held = teams.hold(on_arrival=stop.set)
+    try:
+        _stopped_mid_send(channel, to, stop)
+    finally:
+        held.release()
+    assert teams.requests == 1
+
+
+def test_a_stop_ends_a_slack_post_in_flight(slack: SlackReceiver) -> None:
+    stop = threading.Event()
+    channel, to = _slack(slack, stop=stop, monotonic=lambda: 0.0)
+    held = slack.hold(on_arrival=stop.set)
+    try:
+        _stopped_mid_send(channel, to, stop)
+    finally:
+        held.release()
+    assert slack.requests == 1
+
+
+def test_a_stop_ends_an_smtp_exchange_in_flight(smtp: SmtpReceiver) -> None:
+    stop = threading.Event()
+    channel = _email(smtp, stop=stop, monotonic=lambda: 0.0)
+    held = smtp.hold(on_arrival=stop.set)
+    try:
+        _stopped_mid_send(channel, _to("ana@northwind.example"), stop)
+    finally:
+        held.release()
+    # The connection was cut: the next send (after the stop is lifted) connects afresh.
+    stop.clear()
+    assert channel.send(channel.render(NOTICE, _to("ben@northwind.example"))).status == "sent"
+    channel.close()
+
+
+def _slack(
+    receiver: SlackReceiver,
+    *,
+    stop: threading.Event | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> tuple[SlackChannel, Destination]:
     setup = receiver.setup(["Sales"])
-    context = ChannelContext(name="slack", options=setup.options, env=setup.env)
+    context = ChannelContext(
+        name="slack", options=setup.options, env=setup.env, stop=stop, monotonic=monotonic
+    )
     return SlackChannel(context), Destination(
         channel="slack", target=setup.targets["Sales"], label="Sales"
     )
@@ -218,9 +295,21 @@ def test_slack_direct_message_by_email_lookup(slack: SlackReceiver) -> None:
     assert slack.bot_token not in delivery.error
 
 
-def _email(receiver: SmtpReceiver, **options: object) -> EmailChannel:
+def _email(
+    receiver: SmtpReceiver,
+    *,
+    stop: threading.Event | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    **options: object,
+) -> EmailChannel:
     setup = receiver.setup([])
-    context = ChannelContext(name="email", options={**setup.options, **options}, env=setup.env)
+    context = ChannelContext(
+        name="email",
+        options={**setup.options, **options},
+        env=setup.env,
+        stop=stop,
+        monotonic=monotonic,
+    )
     return EmailChannel(context)
 
 

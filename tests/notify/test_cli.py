@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +17,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from okrsync.errors import ExitCode
 from okrsync.model import Cycle
 from okrsync.notify.settings import WEEKDAYS
 from okrsync.sandbox import FaultPlan, load_sandbox
@@ -173,3 +177,45 @@ def test_notify_test_reaches_every_team_channel_and_an_address(site: Site) -> No
     unknown = site.run("notify", "test", "--channel", "pager")
     assert unknown.returncode == 2 and "configured: email, slack, teams" in unknown.stderr
     _no_secrets(site, teams, mail, unknown)
+
+
+def test_sigterm_during_a_post_ends_the_sync_and_the_next_run_sends_that_message(
+    site: Site,
+) -> None:
+    # A 60 s deadline: only the signal can end the held post this soon.
+    document = tomllib.loads(site.config.read_text(encoding="utf-8"))
+    document["notify"]["channels"]["teams"]["timeout_s"] = 60
+    site.config.write_text(tomli_w.dumps(document), encoding="utf-8")
+    held = site.teams.hold()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "okrsync.cli.main", "sync", "--json", "--config", str(site.config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=site.env,
+    )
+    try:
+        assert held.arrived.wait(60), "no Teams post came"
+        proc.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        out, err = proc.communicate(timeout=30)
+        seconds = time.monotonic() - signalled
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        held.release()
+    assert proc.returncode == ExitCode.INTERRUPTED, err[-2000:]
+    assert seconds < 10  # the signal ended the post, not its 60 s deadline
+    summary = json.loads(out)
+    assert summary["outcome"] == "interrupted" and summary["writes"] > 0
+    assert any("stopped by a signal while sending" in e for e in summary["errors"])
+    assert summary["notifications"].get("teams", {}).get("sent", 0) == 0
+    # The interrupted post was not recorded as sent: the next run sends it, and the other one.
+    second = site.run("sync", "--json")
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert json.loads(second.stdout)["notifications"]["teams"]["sent"] == 2
+    third = site.run("sync", "--json")
+    assert json.loads(third.stdout)["notifications"]["teams"]["sent"] == 0
+    _no_secrets(site, second, third)
