@@ -202,16 +202,13 @@ class SilenceThresholds(Thresholds):
 
 def _silence(ctx: Context, t: SilenceThresholds) -> Iterator[Hit]:
     latest: dict[tuple[str, str], datetime | None] = {}
-    for kr in ctx.workspace.key_results:
-        objective = ctx.objectives.get(kr.objective)
-        if objective is None or not objective.team:
-            continue
-        cycle = ctx.cycle(objective.cycle)
-        if cycle is None or ctx.phase(cycle) != "during":
+    activity = ctx.activity
+    for kr, _, objective, cycle, phase in ctx.rows:
+        if phase != "during" or objective is None or not objective.team or cycle is None:
             continue
         key = (cycle.id, objective.team)
         seen = latest.get(key)
-        last = ctx.last_activity(kr)
+        last = activity.get(kr.id)
         if key not in latest or (last is not None and (seen is None or seen < last)):
             latest[key] = last
     for (cycle_id, team), last in latest.items():

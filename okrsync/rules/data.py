@@ -23,8 +23,8 @@ def _dangling(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
                 o.id,
                 f"objective {o.title!r} refers to cycle {o.cycle!r}, which is not in the workspace",
             )
-    for kr in ctx.workspace.key_results:
-        if kr.objective not in ctx.objectives:
+    for kr, _, objective, _, _ in ctx.rows:
+        if objective is None:
             yield Hit(
                 kr.id,
                 f"key result {kr.title!r} refers to objective {kr.objective!r}, "
@@ -54,6 +54,8 @@ def unknown_suppressions_check(
             ("key result", ctx.workspace.key_results),
         ):
             for record in records:
+                if not record.ignore_rules:
+                    continue
                 unknown = [s for s in record.ignore_rules if not is_known(s)]
                 if unknown:
                     yield Hit(

@@ -215,8 +215,7 @@ def _missing_baseline(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 def _start_equals_target(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
-        result = ctx.evaluation.key_results.get(kr.id)
+    for kr, result, _, _, _ in ctx.rows:
         if result is not None and result.unscored == "start_equals_target":
             level = "" if kr.target is None else f" ({format_amount(kr.target, kr.unit)})"
             yield Hit(kr.id, f"key result {kr.title!r} starts at its target{level}")
@@ -234,14 +233,12 @@ class NeverCheckedInThresholds(Thresholds):
 
 
 def _never_checked_in(ctx: Context, t: NeverCheckedInThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
+    for kr, result, _, cycle, phase in ctx.rows:
         if kr.id in ctx.last_check_in or kr.current is not None or kr.done is True:
             continue
-        result = ctx.evaluation.key_results.get(kr.id)
         if kr.kind == "milestone" or (result is not None and result.kind == "milestone"):
             continue  # a milestone has no current value until it is done: nothing to check in
-        cycle = ctx.cycle_of_key_result(kr)
-        if cycle is None or ctx.phase(cycle) not in ("during", "after"):
+        if cycle is None or phase not in ("during", "after"):
             continue
         if (ctx.at - cycle.start).days >= t.grace_days:
             yield Hit(kr.id, f"key result {kr.title!r} has no current value and no check-in")
@@ -259,16 +256,15 @@ def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
     A stale objective is one root cause; it is not repeated once per key result.
     """
     stale: dict[str, list[tuple[int, datetime, KeyResult]]] = {}
-    for kr in ctx.workspace.key_results:
-        if kr.done is True:
+    activity = ctx.activity
+    today = ctx.at.toordinal()  # whole days between dates, as `Context.days_since` counts them
+    for kr, _, _, cycle, phase in ctx.rows:
+        if phase != "during" or kr.done is True or cycle is None:
             continue
-        cycle = ctx.cycle_of_key_result(kr)
-        if cycle is None or ctx.phase(cycle) != "during":
-            continue
-        last = ctx.last_activity(kr)
+        last = activity.get(kr.id)
         if last is None:
             continue
-        idle = ctx.days_since(last)
+        idle = today - last.toordinal()
         if idle > t.days:
             stale.setdefault(kr.objective, []).append((idle, last, kr))
     for objective_id in sorted(stale):
@@ -395,14 +391,12 @@ class HitEarlyThresholds(Thresholds):
 
 
 def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
-        result = ctx.evaluation.key_results.get(kr.id)
+    for kr, result, _, cycle, phase in ctx.rows:
         if result is None or result.score is None or result.score < 1:
             continue
         if result.kind in ("at_least", "at_most"):
             continue  # a band KPI scores 1 whenever it holds; that is not a target hit
-        cycle = ctx.cycle_of_key_result(kr)
-        if cycle is None or ctx.phase(cycle) != "during":
+        if cycle is None or phase != "during":
             continue
         share = ctx.elapsed_share(cycle)
         if share < t.before_share:
@@ -422,8 +416,7 @@ class OverachievedThresholds(Thresholds):
 
 
 def _overachieved(ctx: Context, t: OverachievedThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
-        result = ctx.evaluation.key_results.get(kr.id)
+    for kr, result, _, _, _ in ctx.rows:
         over = None if result is None else result.attainment_over
         if over is not None and over >= t.over:
             yield Hit(kr.id, f"key result {kr.title!r} is at {1 + over:.0%} of its target")
@@ -478,9 +471,8 @@ class ConfidenceThresholds(Thresholds):
 
 
 def _confidence(ctx: Context, t: ConfidenceThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
+    for kr, result, _, _, _ in ctx.rows:
         confidence = ctx.confidence(kr)
-        result = ctx.evaluation.key_results.get(kr.id)
         if confidence is None or result is None:
             continue
         if confidence >= t.high and result.health == "off_track":
@@ -497,10 +489,9 @@ def _confidence(ctx: Context, t: ConfidenceThresholds) -> Iterator[Hit]:
 
 
 def _due_outside(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
+    for kr, _, _, cycle, _ in ctx.rows:
         if kr.due is None:
             continue
-        cycle = ctx.cycle_of_key_result(kr)
         if cycle is not None and not cycle.start <= kr.due <= cycle.end:
             yield Hit(
                 kr.id,
@@ -531,8 +522,7 @@ def _kind_contradiction(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 def _kr_off_track(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
-        result = ctx.evaluation.key_results.get(kr.id)
+    for kr, result, _, _, _ in ctx.rows:
         if result is not None and result.health == "off_track":
             detail = ""
             if result.score is not None and result.expected is not None:
