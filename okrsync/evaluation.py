@@ -70,6 +70,11 @@ class ScoringSettings(Frozen):
         description="An unfinished milestone is judged only this many days before it is due "
         "(its due date, else its cycle's end); before that it is on track.",
     )
+    health_from_forecast: bool = Field(
+        default=False,
+        description="While a cycle runs, judge health by the gap between the bar and the "
+        "forecast end-of-cycle score (okrsync.trends) where there is one (3+ dated scores).",
+    )
 
 
 class KeyResultScore(NamedTuple):

@@ -135,6 +135,7 @@ class CheckIn(Frozen):
     value: float | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
     note: str = ""
+    who: str = Field(default="", description="Who checked in (a name), when the source says.")
 
 
 class Workspace(Frozen):

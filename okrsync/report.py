@@ -11,7 +11,7 @@ from okrsync.evaluation import ScoringSettings
 from okrsync.model import Finding, Workspace
 from okrsync.review import Review
 from okrsync.rules import RuleSettings, check
-from okrsync.scoring import evaluate
+from okrsync.trends import evaluate_over_time
 
 
 def review_workspace(
@@ -27,7 +27,7 @@ def review_workspace(
 ) -> Review:
     """Score `workspace` at `at`, run the rule catalogue, and bundle everything as a Review."""
     settings = rules or RuleSettings()
-    evaluation = evaluate(workspace, at, scoring or ScoringSettings())
+    evaluation = evaluate_over_time(workspace, at, scoring or ScoringSettings())
     findings = check(workspace, evaluation, settings)
     return Review(
         **settings.review_options(),

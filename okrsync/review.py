@@ -15,6 +15,7 @@ from pydantic import Field
 from okrsync.evaluation import Evaluation, Health, KeyResultScore, ObjectiveScore
 from okrsync.model import Cycle, Finding, Frozen, KeyResult, Objective, Severity, Workspace
 from okrsync.records import SourceRecord
+from okrsync.trends import ChangeItem, Trend
 
 
 class Review(Frozen):
@@ -51,6 +52,7 @@ class KeyResultRow(Frozen):
     owners: tuple[str, ...] = Field(default=(), description="Owner display names.")
     change: float | None = Field(default=None, description="Score change since the last sync.")
     findings: tuple[Finding, ...] = ()
+    trend: Trend = Field(default=Trend(), description="Dated change, confidence, forecast.")
 
 
 class ChildrenRollup(Frozen):
@@ -78,6 +80,7 @@ class ObjectiveRow(Frozen):
     attention: float = Field(
         default=0.0, description="Weighted gap to pace; larger needs more attention."
     )
+    trend: Trend = Field(default=Trend(), description="Dated change and forecast.")
 
 
 class AttentionItem(Frozen):
@@ -156,3 +159,7 @@ class CycleReview(Frozen):
     attention: tuple[AttentionItem, ...] = Field(default=(), description="Needs attention.")
     missing_check_ins: tuple[MissingCheckIns, ...] = ()
     planning_notes: tuple[PlanningNote, ...] = ()
+    week_start: date | None = Field(default=None, description="The Monday of the review's week.")
+    what_changed: tuple[ChangeItem, ...] = Field(
+        default=(), description="The week's largest moves, with the check-in notes."
+    )

@@ -41,6 +41,7 @@ from okrsync.review_meeting import (
     missing_check_ins,
 )
 from okrsync.review_noise import split_findings
+from okrsync.trends import History, change_items, trend, week_start, what_changed
 
 NO_CYCLE_KEY = "no-cycle"
 UNKNOWN_PERSON = "unknown person"
@@ -216,6 +217,8 @@ def _key_result_row(
     review: Review,
     people: Mapping[str, Person],
     about: Mapping[str, list[Finding]],
+    history: History,
+    cycle: Cycle | None,
 ) -> KeyResultRow:
     return KeyResultRow(
         key_result=kr,
@@ -223,6 +226,7 @@ def _key_result_row(
         owners=display_names(kr.owners, people),
         change=score_change(result.score, kr.id, review.previous_scores),
         findings=tuple(about.get(kr.id, ())),
+        trend=history.key_result_trend(kr, result.score, cycle, review.evaluation.at),
     )
 
 
@@ -233,16 +237,19 @@ def _objective_row(
     people: Mapping[str, Person],
     about: Mapping[str, list[Finding]],
     children: Sequence[Objective],
+    history: History,
+    cycle: Cycle | None,
 ) -> ObjectiveRow:
     evaluation = review.evaluation
     result = evaluation.objectives.get(objective.id) or ObjectiveScore(
         id=objective.id, progress=None, score=None, grade=None, health="no_data"
     )
     rows = tuple(
-        _key_result_row(kr, evaluation.key_results[kr.id], review, people, about)
+        _key_result_row(kr, evaluation.key_results[kr.id], review, people, about, history, cycle)
         for kr in sorted(key_results, key=key_result_sort_key)
         if kr.id in evaluation.key_results
     )
+    points = history.objective_points(key_results)
     return ObjectiveRow(
         objective=objective,
         result=result,
@@ -252,6 +259,7 @@ def _objective_row(
         findings=tuple(about.get(objective.id, ())),
         children=children_rollup(objective.id, result, children, evaluation),
         attention=attention(objective, result),
+        trend=trend(points, result.score, cycle, evaluation.at),
     )
 
 
@@ -301,6 +309,7 @@ def _one_review(
     unattached: Sequence[Finding],
     names: Mapping[str, str],
     children: Mapping[str, Sequence[Objective]],
+    history: History,
 ) -> CycleReview:
     """One review page's content for the given objectives."""
     workspace = review.workspace
@@ -323,12 +332,29 @@ def _one_review(
     about = findings_by_subject(shown)
     key = cycle.id if cycle is not None else NO_CYCLE_KEY
     rows = [
-        _objective_row(o, by_objective.get(o.id, []), review, people, about, children.get(o.id, ()))
+        _objective_row(
+            o,
+            by_objective.get(o.id, []),
+            review,
+            people,
+            about,
+            children.get(o.id, ()),
+            history,
+            cycle,
+        )
         for o in ordered
     ]
     rows.sort(key=meeting_order)
     shown_subjects = {f.subject for f in [*shown, *notes]} | {p for o in ordered for p in o.parents}
-    history = workspace.check_ins_by_key_result()
+    moves = change_items(
+        (
+            (kr.key_result, row.objective.id, row.objective.title, kr.result.score, kr.trend)
+            for row in rows
+            for kr in row.key_results
+        ),
+        history,
+        at,
+    )
     return CycleReview(
         cycle=cycle,
         team=team,
@@ -343,9 +369,17 @@ def _one_review(
         names={s: names.get(s, UNKNOWN_SUBJECT) for s in sorted(shown_subjects)},
         attention=attention_items(rows),
         missing_check_ins=missing_check_ins(
-            key_results, review.evaluation, cycle, at, review.check_in_days, history, people
+            key_results,
+            review.evaluation,
+            cycle,
+            at,
+            review.check_in_days,
+            history.check_ins,
+            people,
         ),
         planning_notes=_planning_notes(notes, names),
+        week_start=week_start(at),
+        what_changed=what_changed(moves),
     )
 
 
@@ -377,6 +411,7 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
     )
     unattached = [f for f in review.findings if f.cycle is None and f.subject not in known_subjects]
     names = subject_names(review)
+    history = History(workspace)
     children: dict[str, list[Objective]] = {}
     for objective in sorted(workspace.objectives, key=objective_sort_key):
         for parent in dict.fromkeys(objective.parents):
@@ -392,14 +427,16 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
     for cycle_id in sorted(grouped, key=order):
         cycle = cycles[cycle_id] if cycle_id is not None else None
         objectives = grouped[cycle_id]
-        reviews.append(_one_review(review, cycle, None, objectives, unattached, names, children))
+        reviews.append(
+            _one_review(review, cycle, None, objectives, unattached, names, children, history)
+        )
         if not per_team:
             continue
         teams = sorted({o.team for o in objectives if o.team}, key=lambda t: (slug(t), t))
         used: set[str] = set()
         for team in teams:
             members = [o for o in objectives if o.team == team]
-            team_review = _one_review(review, cycle, team, members, (), names, children)
+            team_review = _one_review(review, cycle, team, members, (), names, children, history)
             key = team_review.title_key
             while key in used:  # two team names with one slug ("Sales", "sales"): keep both
                 key += "-2"

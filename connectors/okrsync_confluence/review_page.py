@@ -21,11 +21,18 @@ from okrsync.i18n.format import format_amount, share
 from okrsync.model import Finding, Severity
 from okrsync.render.figures import (
     HEALTH_LABELS,
+    WHAT_CHANGED_HEADER,
     check_in_text,
     children_text,
+    confidence_text,
+    dated_change_text,
+    forecast_text,
     health_colour,
     health_text,
     pace_text,
+    what_changed_cells,
+    what_changed_empty,
+    what_changed_heading,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow
 from okrsync.review_build import UNKNOWN_SUBJECT
@@ -103,17 +110,6 @@ def lozenge_colour(title: str) -> str:
 def format_grade(value: float | None) -> str:
     """A score on the 0.0-1.0 scale as shown to people; 'n/a' when unscored."""
     return "n/a" if value is None else f"{value:.1f}"
-
-
-def format_change(change: float | None) -> str:
-    """Change since the last sync: ▲ 0.1, ▼ 0.2, '= 0.0', or '–' when there is no history."""
-    if change is None:
-        return "–"
-    if round(change, 2) > 0:
-        return f"▲ {change:.1f}" if change >= 0.05 else f"▲ {change:.2f}"
-    if round(change, 2) < 0:
-        return f"▼ {-change:.1f}" if change <= -0.05 else f"▼ {-change:.2f}"
-    return "= 0.0"
 
 
 def _number(value: float | None, unit: str | None) -> str:
@@ -206,7 +202,8 @@ def _objectives_table(
         sw.el(root, "p", "No objectives in this cycle.")
         return
     tbody = sw.table(
-        root, ("Objective", "Owner", "Score", "Health", "Aligned objectives", "Change")
+        root,
+        ("Objective", "Owner", "Score", "Health", "Aligned objectives", "Change", "Forecast"),
     )
     for row in rows:
         tr = sw.el(tbody, "tr")
@@ -220,7 +217,8 @@ def _objectives_table(
             sw.status(children, "Children behind", "Red")
             sw.append_text(children, " ")
         sw.append_text(children, children_text(row.children).removeprefix("⚠ ") or "–")
-        sw.el(tr, "td", format_change(row.change))
+        sw.el(tr, "td", dated_change_text(row.trend.week) or "–")
+        sw.el(tr, "td", forecast_text(row.trend))
 
 
 def _key_results(root: etree._Element, rows: Sequence[ObjectiveRow]) -> None:
@@ -233,7 +231,19 @@ def _key_results(root: etree._Element, rows: Sequence[ObjectiveRow]) -> None:
             sw.el(body, "p", "No key results.")
             continue
         tbody = sw.table(
-            body, ("Key result", "Owner", "Start", "Current", "Target", "Progress", "Health")
+            body,
+            (
+                "Key result",
+                "Owner",
+                "Start",
+                "Current",
+                "Target",
+                "Progress",
+                "Health",
+                "Change",
+                "Confidence",
+                "Forecast",
+            ),
         )
         for kr in row.key_results:
             _kr_row(tbody, kr)
@@ -250,6 +260,22 @@ def _kr_row(tbody: etree._Element, row: KeyResultRow) -> None:
     sw.el(tr, "td", _percent(row.result.progress))
     title, colour = health_label(row.result.health)
     sw.status(sw.el(tr, "td"), title, colour)
+    sw.el(tr, "td", dated_change_text(row.trend.week) or "–")
+    sw.el(tr, "td", confidence_text(row.trend))
+    sw.el(tr, "td", forecast_text(row.trend))
+
+
+def _what_changed(root: etree._Element, review: CycleReview) -> None:
+    """The week's largest moves with the check-in notes: the readable check-in table."""
+    sw.el(root, "h2", what_changed_heading(review))
+    if not review.what_changed:
+        sw.el(root, "p", what_changed_empty())
+        return
+    tbody = sw.table(root, WHAT_CHANGED_HEADER)
+    for item in review.what_changed:
+        tr = sw.el(tbody, "tr")
+        for text in what_changed_cells(item):
+            sw.el(tr, "td", text)
 
 
 def _alignment(root: etree._Element, nodes: Sequence[AlignmentNode]) -> None:
@@ -293,6 +319,7 @@ def _meeting(root: etree._Element, review: CycleReview, urls: Mapping[str, str])
             sw.el(tr, "td", "; ".join(item.lagging) or "–")
     else:
         sw.el(root, "p", "Nothing is behind pace.")
+    _what_changed(root, review)
     sw.el(root, "h2", "Missing check-ins")
     if review.missing_check_ins:
         tbody = sw.table(root, ("Owner", "Key results", "Oldest check-in"))

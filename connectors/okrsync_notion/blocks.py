@@ -29,13 +29,20 @@ from okrsync.evaluation import HEALTHS, Health
 from okrsync.i18n.format import format_amount
 from okrsync.model import SEVERITIES, Finding
 from okrsync.render.figures import (
+    WHAT_CHANGED_HEADER,
     check_in_text,
     children_text,
+    confidence_text,
+    dated_change_text,
+    forecast_text,
     grade_text,
     health_colour,
     health_label,
     health_text,
     pace_text,
+    what_changed_cells,
+    what_changed_empty,
+    what_changed_heading,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow
 from okrsync.review_build import UNKNOWN_SUBJECT
@@ -126,12 +133,6 @@ def progress_bar(score: float | None) -> str:
     return "▓" * filled + "░" * (BAR_WIDTH - filled) + f" {round(clamped * 100)}%"
 
 
-def change_text(change: float | None) -> str:
-    if change is None or abs(change) < 0.005:
-        return "–" if change is None else "±0.0"
-    return f"{change:+.1f}"
-
-
 def number_text(value: float | None, unit: str | None = None) -> str:
     """A KR value as people write it: `$3M`, `27%`, `2,153 accounts`, `?` when unknown."""
     return "?" if value is None else format_amount(value, unit)
@@ -196,6 +197,12 @@ def meeting_blocks(review: CycleReview) -> list[Block]:
     ] or [text_block("paragraph", "Every running key result was checked in recently.")]
     return [
         text_block("callout", "Needs attention", children=attention, icon=_emoji("🔥")),
+        text_block(
+            "callout",
+            what_changed_heading(review),
+            children=_what_changed(review),
+            icon=_emoji("📈"),
+        ),
         text_block("callout", "Missing check-ins", children=missing, icon=_emoji("⏰")),
         text_block(
             "callout",
@@ -204,6 +211,18 @@ def meeting_blocks(review: CycleReview) -> list[Block]:
             icon=_emoji("✅"),
         ),
     ]
+
+
+def _what_changed(review: CycleReview) -> list[Block]:
+    """The week's largest moves, one line each with its notes (figures.what_changed_cells)."""
+    lines = []
+    for item in review.what_changed:
+        cells = dict(zip(WHAT_CHANGED_HEADER, what_changed_cells(item), strict=True))
+        text = f"{item.title} ({item.objective_title}) — {cells['Change']} · {cells['Score']}"
+        if item.notes:
+            text += f" · {cells['Notes']}"
+        lines.append(text_block("bulleted_list_item", text))
+    return lines or [text_block("paragraph", what_changed_empty())]
 
 
 def _emoji(emoji: str) -> dict[str, str]:
@@ -264,7 +283,8 @@ def _objective_tables(rows: Sequence[ObjectiveRow]) -> list[Block]:
     for start in range(0, len(rows), TABLE_ROWS_PER_TABLE):
         chunk = rows[start : start + TABLE_ROWS_PER_TABLE]
         header = _table_row(
-            ["Objective", "Owner", "Score", "Health", "Aligned objectives", "Change"], bold=True
+            ["Objective", "Owner", "Score", "Health", "Aligned objectives", "Change", "Forecast"],
+            bold=True,
         )
         body = [
             _table_row(
@@ -274,7 +294,8 @@ def _objective_tables(rows: Sequence[ObjectiveRow]) -> list[Block]:
                     grade_text(row.result.grade),
                     health_text(row.result.health, row.result.miss),
                     children_text(row.children) or "–",
-                    change_text(row.change),
+                    dated_change_text(row.trend.week) or "–",
+                    forecast_text(row.trend),
                 ]
             )
             for row in chunk
@@ -284,7 +305,7 @@ def _objective_tables(rows: Sequence[ObjectiveRow]) -> list[Block]:
                 "object": "block",
                 "type": "table",
                 "table": {
-                    "table_width": 6,
+                    "table_width": 7,
                     "has_column_header": True,
                     "has_row_header": False,
                     "children": [header, *body],
@@ -324,6 +345,12 @@ def _key_result_item(row: KeyResultRow) -> Block:
         f"{number_text(kr.current, kr.unit)}, target {number_text(kr.target, kr.unit)} · "
         f"{progress_bar(res.score)} · {grade_text(res.grade)} · {health_label(res.health)}"
     )
+    if row.trend.week is not None:
+        text += f" · {dated_change_text(row.trend.week)}"
+    if row.trend.confidence is not None:
+        text += f" · confidence {confidence_text(row.trend)}"
+    if row.trend.forecast is not None:
+        text += f" · forecast {forecast_text(row.trend)}"
     if row.owners:
         text += f" · {', '.join(row.owners)}"
     return text_block("bulleted_list_item", text)

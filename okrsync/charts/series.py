@@ -87,6 +87,12 @@ def _latest_on_each_day(
     return tuple(merged)
 
 
+def merged_points(lines: Sequence[tuple[tuple[Point, ...], float]]) -> tuple[Point, ...]:
+    """Several (points, weight) lines as one: their weighted mean on every day one moves (an
+    objective from its key results; `okrsync.trends` reads objectives this way too)."""
+    return _latest_on_each_day(lines)
+
+
 def _cycle_of(workspace: Workspace, cycle_id: str | None) -> Cycle | None:
     return next((c for c in workspace.cycles if c.id == cycle_id), None)
 

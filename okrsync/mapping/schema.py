@@ -99,6 +99,7 @@ FIELD_KINDS: dict[str, dict[str, FieldKind]] = {
         "value": "number",
         "confidence": "confidence",
         "note": "text",
+        "who": "text",
     },
 }
 """The kind of every mappable canonical field, per collection."""

@@ -14,6 +14,7 @@ from okrsync.i18n.format import count, format_amount
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Cycle
 from okrsync.review import ChildrenRollup, CycleReview
+from okrsync.trends import ChangeItem, CheckInNote, DatedChange, Trend
 
 HEALTH_LABELS: Mapping[str, str] = {
     "not_started": "Not started",
@@ -131,6 +132,70 @@ def change_text(change: float | None) -> str:
     if round(change, 2) == 0:
         return "0.00"
     return f"{change:+.2f}"
+
+
+def day_text(day: date) -> str:
+    """A day as people say it in a meeting: "Mon 30 Nov"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def dated_change_text(change: DatedChange | None) -> str:
+    """A dated change: "+0.18 since Mon 30 Nov"; empty when there is none."""
+    if change is None:
+        return ""
+    return f"{change_text(change.delta)} since {day_text(change.since)}"
+
+
+def forecast_text(trend: Trend) -> str:
+    """The end-of-cycle forecast with one decimal, or a dash (fewer than 3 dated scores)."""
+    return grade_text(None if trend.forecast is None else round(trend.forecast, 2))
+
+
+CONFIDENCE_WORDS: Mapping[str, str] = {"rising": "rising", "falling": "falling", "steady": "steady"}
+
+
+def confidence_text(trend: Trend) -> str:
+    """The confidence and where it is heading: "70%, falling"; a dash when none is known."""
+    if trend.confidence is None:
+        return DASH
+    text = percent_text(trend.confidence)
+    if trend.confidence_trend is not None:
+        text += f", {CONFIDENCE_WORDS[trend.confidence_trend]}"
+    return text
+
+
+WHAT_CHANGED_HEADER: tuple[str, ...] = ("Key result", "Objective", "Change", "Score", "Notes")
+
+
+def what_changed_heading(review: CycleReview) -> str:
+    """ "What changed since Mon 30 Nov" (the start of the review's week)."""
+    if review.week_start is None:
+        return "What changed"
+    return f"What changed since {day_text(review.week_start)}"
+
+
+def what_changed_empty() -> str:
+    return "Nothing moved this week, and nobody wrote a check-in note."
+
+
+def note_text(note: CheckInNote) -> str:
+    """A check-in note with its day and author: "Tue 1 Dec, Ana: pipeline review moved"."""
+    who = f", {note.who}" if note.who else ""
+    return f"{day_text(note.at)}{who}: {note.note}"
+
+
+def what_changed_cells(item: ChangeItem) -> tuple[str, ...]:
+    """One line of "What changed" as plain text cells, in `WHAT_CHANGED_HEADER` order."""
+    change = dated_change_text(item.change) or DASH
+    if item.confidence_week is not None and round(item.confidence_week.delta, 2) != 0:
+        change += f" (confidence {item.confidence_week.delta * 100:+.0f} pts)"
+    return (
+        item.title,
+        item.objective_title,
+        change,
+        grade_text(None if item.score is None else round(item.score, 2)),
+        " · ".join(note_text(n) for n in item.notes) or DASH,
+    )
 
 
 def value_text(value: float | None, unit: str | None) -> str:

@@ -20,10 +20,13 @@ from okrsync.render.figures import (
     KIND_LABELS,
     SEVERITY_HEADINGS,
     UNSCORED_LABELS,
-    change_text,
+    WHAT_CHANGED_HEADER,
     check_in_text,
     children_text,
+    confidence_text,
     cycle_title,
+    dated_change_text,
+    forecast_text,
     grade_text,
     health_colour,
     health_text,
@@ -32,6 +35,9 @@ from okrsync.render.figures import (
     reading_order,
     review_title,
     value_text,
+    what_changed_cells,
+    what_changed_empty,
+    what_changed_heading,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow, Review
 from okrsync.review_build import UNKNOWN_SUBJECT, build_cycle_reviews
@@ -151,6 +157,7 @@ def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
             "Expected",
             "Children",
             "Change",
+            "Forecast",
         )
     )
     body = []
@@ -167,7 +174,8 @@ def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
             f"<td>{health_badge(result.health, result.miss)}</td>"
             f'<td class="num">{esc(expected)}</td>'
             f"<td{_masks_class(row)}>{esc(children_text(row.children) or DASH)}</td>"
-            f'<td class="num">{esc(change_text(row.change))}</td>'
+            f'<td class="num">{esc(dated_change_text(row.trend.week))}</td>'
+            f'<td class="num">{esc(forecast_text(row.trend))}</td>'
             "</tr>"
         )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -175,7 +183,9 @@ def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
 
 def _key_results_table(rows: Sequence[KeyResultRow]) -> str:
     columns = ("Key result", "Owner", "Kind", "Start", "Current", "Target", "Progress", "Score")
-    head = "".join(f"<th>{h}</th>" for h in (*columns, "Health", "Change"))
+    head = "".join(
+        f"<th>{h}</th>" for h in (*columns, "Health", "Change", "Confidence", "Forecast")
+    )
     body = []
     for row in rows:
         kr, result = row.key_result, row.result
@@ -194,7 +204,9 @@ def _key_results_table(rows: Sequence[KeyResultRow]) -> str:
             f'<td class="progress">{progress_bar(result.score, result.progress)}{band}</td>'
             f'<td class="num">{_score(result.grade, result.unscored)}</td>'
             f"<td>{health_badge(result.health)}</td>"
-            f'<td class="num">{esc(change_text(row.change))}</td>'
+            f'<td class="num">{esc(dated_change_text(row.trend.week))}</td>'
+            f"<td>{esc(confidence_text(row.trend))}</td>"
+            f'<td class="num">{esc(forecast_text(row.trend))}</td>'
             "</tr>"
         )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -228,6 +240,19 @@ def _meeting(review: CycleReview, suffix: str) -> str:
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     else:
         parts.append('<p class="muted">Nothing is behind pace.</p>')
+    parts.append(f"<h2>{esc(what_changed_heading(review))}</h2>")
+    if review.what_changed:
+        head = "".join(f"<th>{esc(h)}</th>" for h in WHAT_CHANGED_HEADER)
+        rows = [
+            "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in what_changed_cells(item)) + "</tr>"
+            for item in review.what_changed
+        ]
+        parts.append(
+            f'<table class="compact what-changed"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    else:
+        parts.append(f'<p class="muted">{esc(what_changed_empty())}</p>')
     parts.append("<h2>Missing check-ins</h2>")
     if review.missing_check_ins:
         head = "".join(
@@ -292,6 +317,10 @@ def _objective_block(row: ObjectiveRow, names: Mapping[str, str], suffix: str) -
     if objective.parents:
         aligned = ", ".join(names.get(p, UNKNOWN_SUBJECT) for p in objective.parents)
         facts.append("Aligned to: " + esc(aligned))
+    if row.trend.cycle is not None:
+        facts.append("Cycle: " + esc(dated_change_text(row.trend.cycle)))
+    if row.trend.forecast is not None:
+        facts.append("Forecast " + esc(forecast_text(row.trend)))
     parts = [
         f'<div class="objective" id="{esc(_anchor(objective.id, suffix))}">',
         f"<h3>{esc(objective.title)}</h3>",

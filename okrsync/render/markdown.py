@@ -15,10 +15,13 @@ from okrsync.render.figures import (
     KIND_LABELS,
     SEVERITY_HEADINGS,
     UNSCORED_LABELS,
-    change_text,
+    WHAT_CHANGED_HEADER,
     check_in_text,
     children_text,
+    confidence_text,
     cycle_title,
+    dated_change_text,
+    forecast_text,
     grade_text,
     health_label,
     health_text,
@@ -27,6 +30,9 @@ from okrsync.render.figures import (
     reading_order,
     review_title,
     value_text,
+    what_changed_cells,
+    what_changed_empty,
+    what_changed_heading,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow, Review
 from okrsync.review_build import UNKNOWN_SUBJECT, build_cycle_reviews
@@ -70,6 +76,7 @@ def _score_text(grade: float | None, unscored: str | None) -> str:
 
 def _objectives_table(rows: Sequence[ObjectiveRow]) -> list[str]:
     header = ["Objective", "Level", "Owner", "Score", "Health", "Expected", "Children", "Change"]
+    header += ["Forecast"]
     body = [
         [
             cell(row.objective.title),
@@ -79,7 +86,8 @@ def _objectives_table(rows: Sequence[ObjectiveRow]) -> list[str]:
             cell(health_text(row.result.health, row.result.miss)),
             cell(f"{row.result.expected:.2f}" if row.result.expected is not None else DASH),
             cell(children_text(row.children) or DASH),
-            cell(change_text(row.change)),
+            cell(dated_change_text(row.trend.week)),
+            cell(forecast_text(row.trend)),
         ]
         for row in rows
     ]
@@ -88,7 +96,7 @@ def _objectives_table(rows: Sequence[ObjectiveRow]) -> list[str]:
 
 def _key_results_table(rows: Sequence[KeyResultRow]) -> list[str]:
     header = ["Key result", "Owner", "Kind", "Start", "Current", "Target", "Progress", "Score"]
-    header += ["Health", "Change"]
+    header += ["Health", "Change", "Confidence", "Forecast"]
     body: list[list[str]] = []
     for row in rows:
         kr, result = row.key_result, row.result
@@ -107,7 +115,9 @@ def _key_results_table(rows: Sequence[KeyResultRow]) -> list[str]:
                 cell(progress),
                 cell(_score_text(result.grade, result.unscored)),
                 cell(health_label(result.health)),
-                cell(change_text(row.change)),
+                cell(dated_change_text(row.trend.week)),
+                cell(confidence_text(row.trend)),
+                cell(forecast_text(row.trend)),
             ]
         )
     return table(header, body)
@@ -129,6 +139,10 @@ def _objective_section(row: ObjectiveRow, names: Mapping[str, str]) -> list[str]
         facts.insert(1, f"Team: {escape(objective.team)}")
     if row.children is not None:
         facts.append(f"Aligned objectives: {escape(children_text(row.children))}")
+    if row.trend.cycle is not None:
+        facts.append(f"Cycle: {escape(dated_change_text(row.trend.cycle))}")
+    if row.trend.forecast is not None:
+        facts.append(f"Forecast {forecast_text(row.trend)}")
     if objective.parents:
         aligned = ", ".join(names.get(p, UNKNOWN_SUBJECT) for p in objective.parents)
         facts.append(f"Aligned to: {escape(aligned)}")
@@ -177,6 +191,12 @@ def _meeting(review: CycleReview) -> list[str]:
         lines += table(["Objective", "Owner", "Score", "Health", "Behind most"], rows)
     else:
         lines.append("Nothing is behind pace.")
+    lines += ["", f"## {escape(what_changed_heading(review))}", ""]
+    if review.what_changed:
+        changed = [[cell(c) for c in what_changed_cells(item)] for item in review.what_changed]
+        lines += table(list(WHAT_CHANGED_HEADER), changed)
+    else:
+        lines.append(what_changed_empty())
     lines += ["", "## Missing check-ins", ""]
     if review.missing_check_ins:
         rows = [

@@ -27,6 +27,7 @@ from okrsync.organisation import combine, qualified
 from okrsync.records import SourceRecord
 from okrsync.review import Review
 from okrsync.sync.merge import unmapped_ids
+from okrsync.trends import evaluate_over_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,6 @@ def build_review(
     """Map, add history, score, check and assemble the review of `sources` at `now` (pure)."""
     from okrsync.mapping.apply import apply_mapping
     from okrsync.rules import check, filter_findings
-    from okrsync.scoring import evaluate
 
     mapped: list[tuple[SourceInput, Workspace, tuple[Finding, ...], tuple[CheckIn, ...]]] = []
     for src in sources:
@@ -105,7 +105,7 @@ def build_review(
         )
         mapped.append((src, workspace, tuple(result.findings), added))
     workspace, renamed = combine([(src.name, w) for src, w, _, _ in mapped])
-    evaluation = evaluate(workspace, now.date(), scoring)
+    evaluation = evaluate_over_time(workspace, now.date(), scoring)
     settings = rule_settings(rules)
     mapping_findings = [f for _, _, found, _ in mapped for f in found]
     findings = [

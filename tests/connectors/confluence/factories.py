@@ -13,6 +13,7 @@ from okrsync.review import (
     KeyResultRow,
     ObjectiveRow,
 )
+from okrsync.trends import DatedChange, Trend
 
 CYCLE = Cycle(id="2025-Q3", name="Q3 2025", start=date(2025, 7, 1), end=date(2025, 9, 30))
 
@@ -67,6 +68,7 @@ def cycle_review(
                 result=obj_score,
                 owners=(owner,),
                 change=0.1,
+                trend=Trend(week=DatedChange(delta=0.1, since=date(2025, 8, 11)), forecast=0.8),
                 key_results=(KeyResultRow(key_result=kr, result=kr_score, owners=(owner,)),),
             ),
         ),

@@ -304,17 +304,19 @@ def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_
     assert texts[1:5] == ["Notes", NOTES_LINE, "", GENERATED_LINE]
     generated = texts[5:]
     assert generated[:2] == ["Summary", generated[1]] and generated[1].startswith("Q3 2025")
-    assert generated[2:4] == ["Needs attention", "Missing check-ins"]  # the meeting view, open
-    assert generated[4].startswith("Decisions")
-    assert generated[5:8] == ["Objectives (120)", "Key results (360)", "Alignment"]
-    assert generated[8] == "Findings"
-    rest = generated[9:]  # "Warnings (n)"..., then the planning notes
+    assert generated[2] == "Needs attention"  # the meeting view, open
+    assert generated[3].startswith("What changed since Mon")
+    assert generated[4] == "Missing check-ins"
+    assert generated[5].startswith("Decisions")
+    assert generated[6:9] == ["Objectives (120)", "Key results (360)", "Alignment"]
+    assert generated[9] == "Findings"
+    rest = generated[10:]  # "Warnings (n)"..., then the planning notes
     assert rest and all(t.endswith(")") or t == "Planning notes" for t in rest)
     for index, (block_id, text) in enumerate(zip(top[5:], generated, strict=True)):
         content = store.blocks[block_id]["content"]
-        sections = index in (5, 6, 7) or index >= 9
+        sections = index in (6, 7, 8) or index >= 10
         assert bool(content.get("is_toggleable")) == sections, text
-        open_lists = index in (2, 3)  # callouts showing their items without a click
+        open_lists = index in (2, 3, 4)  # callouts showing their items without a click
         assert bool(store.live_children(block_id)) == (sections or open_lists), text
     assert _tree_size(sandbox, page_id) == 5 + total_blocks(blocks)
 
