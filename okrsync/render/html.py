@@ -66,6 +66,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
   vertical-align: top; }
 th { background: var(--wash); font-weight: 600; font-size: 13px; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.change { font-size: 13px; font-variant-numeric: tabular-nums; min-width: 7em; }
 .health { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
   font-weight: 600; white-space: nowrap; }
 .c-green { background: #e3f9e5; color: #0e5814; }
@@ -174,7 +175,7 @@ def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
             f"<td>{health_badge(result.health, result.miss)}</td>"
             f'<td class="num">{esc(expected)}</td>'
             f"<td{_masks_class(row)}>{esc(children_text(row.children) or DASH)}</td>"
-            f'<td class="num">{esc(dated_change_text(row.trend.week))}</td>'
+            f'<td class="change">{esc(dated_change_text(row.trend.week))}</td>'
             f'<td class="num">{esc(forecast_text(row.trend))}</td>'
             "</tr>"
         )
@@ -204,7 +205,7 @@ def _key_results_table(rows: Sequence[KeyResultRow]) -> str:
             f'<td class="progress">{progress_bar(result.score, result.progress)}{band}</td>'
             f'<td class="num">{_score(result.grade, result.unscored)}</td>'
             f"<td>{health_badge(result.health)}</td>"
-            f'<td class="num">{esc(dated_change_text(row.trend.week))}</td>'
+            f'<td class="change">{esc(dated_change_text(row.trend.week))}</td>'
             f"<td>{esc(confidence_text(row.trend))}</td>"
             f'<td class="num">{esc(forecast_text(row.trend))}</td>'
             "</tr>"

@@ -85,7 +85,12 @@ def test_review_html_lays_out_table_and_findings_in_chromium(tmp_path: Path) -> 
     assert findings["top"] > table["top"], "findings come after the objectives table"
     meeting = layout["meeting"]
     assert meeting is not None, "the review must open with the meeting view"
-    assert layout["meetingHeadings"] == ["Needs attention", "Missing check-ins", "Decisions"]
+    assert layout["meetingHeadings"] == [
+        "Needs attention",
+        "What changed since Mon 16 Nov",
+        "Missing check-ins",
+        "Decisions",
+    ]
     assert meeting["top"] < table["top"] and meeting["top"] < 900, "the meeting view comes first"
     assert meeting["width"] > 600 and layout["attentionRows"] >= 3
 
