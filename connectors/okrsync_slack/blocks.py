@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from okrsync.i18n import Translator, translator
 from okrsync.notify.channel import LimitError
 from okrsync.notify.message import ELLIPSIS, Item, Notice
 
@@ -39,13 +40,13 @@ def _plain(value: str, limit: int = MAX_TEXT) -> dict[str, Any]:
     return {"type": "plain_text", "text": slack_text(value, limit) or " ", "emoji": False}
 
 
-def _item_block(item: Item) -> dict[str, Any]:
+def _item_block(item: Item, t: Translator) -> dict[str, Any]:
     text = f"• {item.text}" + (f"  ({item.detail})" if item.detail else "")
     block: dict[str, Any] = {"type": "section", "text": _plain(text)}
     if item.url:
         block["accessory"] = {
             "type": "button",
-            "text": _plain("Open", MAX_BUTTON),
+            "text": _plain(t.gettext("Open"), MAX_BUTTON),
             "url": item.url,
         }
     return block
@@ -55,8 +56,10 @@ def _is_item(block: dict[str, Any]) -> bool:
     return str(block.get("text", {}).get("text", "")).startswith("• ")
 
 
-def build_blocks(notice: Notice) -> list[dict[str, Any]]:
-    """The blocks for `notice`, at most 50, the last items replaced by "and N more"."""
+def build_blocks(notice: Notice, t: Translator | None = None) -> list[dict[str, Any]]:
+    """The blocks for `notice`, at most 50, the last items replaced by "and N more"; okrsync's
+    own words ("Open", "and N more") in `t`'s language (English unless given)."""
+    t = t or translator("en")
     head: list[dict[str, Any]] = [{"type": "header", "text": _plain(notice.title, MAX_HEADER)}]
     if notice.intro:
         head.append({"type": "section", "text": _plain(notice.intro)})
@@ -70,22 +73,23 @@ def build_blocks(notice: Notice) -> list[dict[str, Any]]:
     middle: list[dict[str, Any]] = []
     for section in notice.sections:
         middle.append({"type": "section", "text": _plain(section.heading)})
-        middle.extend(_item_block(item) for item in section.items)
+        middle.extend(_item_block(item, t) for item in section.items)
     if len(middle) > room:
         hidden = sum(1 for block in middle[room - 1 :] if _is_item(block))
         middle = middle[: room - 1]
-        middle.append({"type": "context", "elements": [_plain(f"… and {hidden} more")]})
+        more = t.ngettext("… and {count} more", "… and {count} more", hidden)
+        middle.append({"type": "context", "elements": [_plain(more.format(count=hidden))]})
     blocks = head + middle + tail
     check_blocks(blocks)
     return blocks
 
 
-def build_message(notice: Notice) -> dict[str, Any]:
+def build_message(notice: Notice, t: Translator | None = None) -> dict[str, Any]:
     """The webhook / chat.postMessage body: fallback text (no mrkdwn) and the blocks."""
     return {
         "text": slack_text(notice.title, MAX_FALLBACK),
         "mrkdwn": False,
-        "blocks": build_blocks(notice),
+        "blocks": build_blocks(notice, t),
     }
 
 

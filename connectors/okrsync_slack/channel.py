@@ -29,6 +29,7 @@ from okrsync.errors import (
     TimedOut,
 )
 from okrsync.http.policy import HttpPolicy
+from okrsync.i18n import translator
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
 from okrsync.notify.webhook import (
@@ -97,7 +98,7 @@ class SlackChannel:
             kind=notice.kind,
             to=to.label,
             destination=to,
-            payload=build_message(notice),
+            payload=build_message(notice, translator(to.language)),
             text=notice.plain_text(),
         )
 

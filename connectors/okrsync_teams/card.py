@@ -14,6 +14,7 @@ import json
 import re
 from typing import Any, Final
 
+from okrsync.i18n import Translator, translator
 from okrsync.notify.channel import LimitError
 from okrsync.notify.message import Item, Mention, Notice, Section
 
@@ -70,7 +71,9 @@ def _body(notice: Notice, sections: tuple[Section, ...]) -> list[dict[str, Any]]
     return body
 
 
-def _mentions(mentions: tuple[Mention, ...]) -> tuple[dict[str, Any] | None, list[Any]]:
+def _mentions(
+    mentions: tuple[Mention, ...], t: Translator
+) -> tuple[dict[str, Any] | None, list[Any]]:
     known = [m for m in mentions if m.address and "@" in m.address]
     if not known:
         return None, []
@@ -79,19 +82,23 @@ def _mentions(mentions: tuple[Mention, ...]) -> tuple[dict[str, Any] | None, lis
         {"type": "mention", "text": tag, "mentioned": {"id": m.address, "name": mention_name(m)}}
         for tag, m in zip(tags, known, strict=True)
     ]
-    block = {"type": "TextBlock", "text": "For: " + ", ".join(tags), "wrap": True}
+    text = t.gettext("For: {names}").format(names=", ".join(tags))
+    block = {"type": "TextBlock", "text": text, "wrap": True}
     return block, entities
 
 
-def envelope(notice: Notice, sections: tuple[Section, ...] | None = None) -> dict[str, Any]:
-    """The Workflows request body for `notice` (all its sections unless given)."""
+def envelope(
+    notice: Notice, sections: tuple[Section, ...] | None = None, t: Translator | None = None
+) -> dict[str, Any]:
+    """The Workflows request body for `notice` (all its sections unless given), with okrsync's
+    own words (the mention line) in `t`'s language (English unless given)."""
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": CARD_VERSION,
         "body": _body(notice, notice.sections if sections is None else sections),
     }
-    mention_block, entities = _mentions(notice.mentions)
+    mention_block, entities = _mentions(notice.mentions, t or translator("en"))
     if mention_block:
         card["body"].append(mention_block)
         card["msteams"] = {"entities": entities, "width": "Full"}
@@ -109,7 +116,7 @@ def size_of(body: dict[str, Any]) -> int:
     return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
 
 
-def _shortened(sections: tuple[Section, ...], keep: int) -> tuple[Section, ...]:
+def _shortened(sections: tuple[Section, ...], keep: int, t: Translator) -> tuple[Section, ...]:
     """The first `keep` items over all sections, with an "and N more" item where cut."""
     out: list[Section] = []
     left = keep
@@ -117,19 +124,22 @@ def _shortened(sections: tuple[Section, ...], keep: int) -> tuple[Section, ...]:
         shown = section.items[: max(left, 0)]
         dropped = len(section.items) - len(shown)
         left -= len(shown)
-        items = shown + ((Item(text=f"… and {dropped} more"),) if dropped else ())
+        more = t.ngettext("… and {count} more", "… and {count} more", dropped)
+        items = shown + ((Item(text=more.format(count=dropped)),) if dropped else ())
         out.append(Section(heading=section.heading, items=items))
     return tuple(out)
 
 
-def build_card(notice: Notice) -> dict[str, Any]:
-    """The envelope for `notice`, cut to fit 28 KB; LimitError if even the bare card is too big."""
-    body = envelope(notice)
+def build_card(notice: Notice, t: Translator | None = None) -> dict[str, Any]:
+    """The envelope for `notice`, cut to fit 28 KB; LimitError if even the bare card is too big.
+    okrsync's own words ("For:", "and N more") are in `t`'s language (English unless given)."""
+    t = t or translator("en")
+    body = envelope(notice, t=t)
     total = sum(len(s.items) for s in notice.sections)
     keep = total
     while size_of(body) > MAX_BYTES and keep > 0:
         keep = keep * 3 // 4 if keep > 4 else keep - 1
-        body = envelope(notice, _shortened(notice.sections, keep))
+        body = envelope(notice, _shortened(notice.sections, keep, t), t)
     check_envelope(body)
     return body
 

@@ -17,6 +17,7 @@ import httpx
 from okrsync.http import for_httpx
 from okrsync.http.policy import HttpPolicy
 from okrsync.http.urls import is_loopback, url_problem
+from okrsync.i18n import translator
 from okrsync.notify.channel import ChannelContext, Delivery, Destination, LimitError, Rendered
 from okrsync.notify.message import Notice
 from okrsync.notify.webhook import (
@@ -74,7 +75,7 @@ class TeamsChannel:
         self._policies: dict[str, HttpPolicy] = {}
 
     def render(self, notice: Notice, to: Destination) -> Rendered:
-        body = build_card(notice)
+        body = build_card(notice, translator(to.language))
         return Rendered(
             channel=to.channel,
             kind=notice.kind,

@@ -169,6 +169,7 @@ def _test(
 ) -> int:
     import os
 
+    from okrsync.i18n import SOURCE_LANGUAGE, translator
     from okrsync.notify.channel import Destination
     from okrsync.notify.message import Notice
     from okrsync.notify.notifier import ChannelSet
@@ -182,22 +183,43 @@ def _test(
             hint="pass --channel with one of the configured names",
         )
     channel_settings = settings.channels[name]
+    fallback = SOURCE_LANGUAGE
     destinations = [
-        Destination(channel=name, target=variable, label=team)
+        Destination(
+            channel=name,
+            target=variable,
+            label=team,
+            language=settings.language_for(team, fallback),
+        )
         for team, variable in sorted(channel_settings.webhooks.items())
     ]
     if args.to:
-        destinations.append(Destination(channel=name, target=args.to, label=args.to, person=True))
+        person = settings.person(args.to, args.to)
+        destinations.append(
+            Destination(
+                channel=name,
+                target=args.to,
+                label=args.to,
+                person=True,
+                language=settings.language_for(None, fallback, person),
+            )
+        )
     if not destinations:
         raise ConfigError(
             f"channel {name!r} has no team webhook to test",
             hint="pass --to ADDRESS to send the test message to a person",
         )
-    notice = Notice.build(
-        "test",
-        "okrsync test message",
-        intro="If you can read this, okrsync can reach this channel. Nothing else to do.",
-    )
+
+    def notice(language: str) -> Notice:
+        t = translator(language)
+        return Notice.build(
+            "test",
+            t.gettext("okrsync test message"),
+            intro=t.gettext(
+                "If you can read this, okrsync can reach this channel. Nothing else to do."
+            ),
+        )
+
     channels = ChannelSet(settings, dict(os.environ), clock=utc_now)
     failed = False
     try:
@@ -205,7 +227,7 @@ def _test(
         if isinstance(channel, str):
             raise ConfigError(channel)
         for destination in destinations:
-            delivery = channel.send(channel.render(notice, destination))
+            delivery = channel.send(channel.render(notice(destination.language), destination))
             status = "sent" if delivery.status == "sent" else f"failed: {delivery.error}"
             failed = failed or delivery.status != "sent"
             print(redactor.text(f"{name} -> {destination.label}: {status}"), file=out)

@@ -4,37 +4,49 @@
 notifications last looked, the settings and the time, and returns `Event`s. Each has a dedupe
 `subject` and `period` (with the time the period `expires`); the notifier turns (kind, subject,
 period) into ledger keys, so an event found again in the same period is never sent again.
-Text shown to people uses titles and names, never ids.
+Text shown to people uses titles and names, never ids. An event's notice is composed per
+reader language (`Event.notice(t)`): every word goes through the translator it is given, numbers
+and dates through `okrsync.i18n.format` in its locale.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from okrsync.evaluation import Evaluation, Health
+from okrsync.i18n import N_, Translator
+from okrsync.i18n.format import format_amount, format_date, format_number, share
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.notify.message import EventKind, Item, Mention, Notice, Section
 from okrsync.notify.settings import WEEKDAYS, NotifySettings, Schedule
 
 BAD: frozenset[str] = frozenset({"at_risk", "off_track"})
 HEALTH_WORDS: dict[str, str] = {
-    "on_track": "on track",
-    "at_risk": "at risk",
-    "off_track": "off track",
-    "green": "green",
-    "yellow": "yellow",
-    "red": "red",
-    "not_started": "not started",
-    "no_data": "no data",
+    "on_track": N_("on track"),
+    "at_risk": N_("at risk"),
+    "off_track": N_("off track"),
+    "green": N_("green"),
+    "yellow": N_("yellow"),
+    "red": N_("red"),
+    "not_started": N_("not started"),
+    "no_data": N_("no data"),
 }
 RETRO_PROMPTS: tuple[str, ...] = (
-    "What worked, and should we keep doing it?",
-    "What did not work, and why?",
-    "What will you change next cycle?",
+    N_("What worked, and should we keep doing it?"),
+    N_("What did not work, and why?"),
+    N_("What will you change next cycle?"),
 )
+Compose = Callable[[Translator], Notice]
+"""Writes an event's notice in the language of the translator it is given."""
+
+
+def health_word(health: str, t: Translator) -> str:
+    """A health as a lower-case word for a sentence ("at risk", "gefährdet")."""
+    word = HEALTH_WORDS.get(health)
+    return t.gettext(word) if word else health
 
 
 @dataclass(frozen=True)
@@ -52,8 +64,12 @@ class Event:
     subject: str
     period: str
     expires: datetime
-    notice: Notice
+    compose: Compose
     audience: Audience
+
+    def notice(self, t: Translator) -> Notice:
+        """The notice in `t`'s language."""
+        return self.compose(t)
 
 
 @dataclass(frozen=True)
@@ -100,14 +116,14 @@ class Facts:
             if (o := self.objective_of(kr)) is not None and self.active(o.cycle)
         ]
 
-    def name(self, person_id: str) -> str:
+    def name(self, person_id: str, t: Translator | None = None) -> str:
         """A person's display name: their name, else their e-mail's local part, never an id."""
         person = self.people.get(person_id)
-        if person is None:
-            return "an owner"
-        if person.name:
+        if person is not None and person.name:
             return person.name
-        return person.email.split("@")[0] if person.email else "an owner"
+        if person is not None and person.email:
+            return person.email.split("@")[0]
+        return t.gettext("an owner") if t else "an owner"
 
     def team_for_person(self, person_id: str) -> str | None:
         """The team of the first objective (by title) the person owns, for their schedule."""
@@ -121,34 +137,31 @@ class Facts:
         person = self.people.get(person_id)
         if person is None:
             return None
-        override = settings.people.get(person.name) or settings.people.get(person.email or "")
-        address = (override.teams if override else None) or person.email
+        address = settings.person(person.name, person.email).teams or person.email
         return Mention(name=self.name(person_id), address=address) if address else None
 
 
 # values and periods ------------------------------------------------------------------------
 
 
-def _number(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
-
-
-def kr_detail(kr: KeyResult, facts: Facts) -> str:
-    unit = f" {kr.unit}" if kr.unit and kr.unit != "%" else (kr.unit or "")
+def kr_detail(kr: KeyResult, facts: Facts, t: Translator) -> str:
+    """'40 of 100, at risk': the value against the target (or done), and the health."""
     score = facts.evaluation.key_results.get(kr.id)
-    health = HEALTH_WORDS.get(score.health, "") if score else ""
+    health = health_word(score.health, t) if score else ""
     if kr.kind == "milestone" or kr.target is None:
-        value = "done" if kr.done else "not done yet"
+        value = t.gettext("done") if kr.done else t.gettext("not done yet")
     else:
-        value = f"{_number(kr.current)}{unit} of {_number(kr.target)}{unit}"
-    return f"{value}, {health}" if health else value
+        value = t.gettext("{value} of {target}").format(
+            value=format_amount(kr.current, kr.unit, locale=t.locale),
+            target=format_amount(kr.target, kr.unit, locale=t.locale),
+        )
+    return t.gettext("{value}, {health}").format(value=value, health=health) if health else value
 
 
-def kr_item(kr: KeyResult, facts: Facts, detail: str | None = None) -> Item:
+def kr_item(kr: KeyResult, facts: Facts, t: Translator, detail: str | None = None) -> Item:
     url = kr.source.url if kr.source else None
-    return Item(text=kr.title, url=url, detail=kr_detail(kr, facts) if detail is None else detail)
+    shown = kr_detail(kr, facts, t) if detail is None else detail
+    return Item(text=kr.title, url=url, detail=shown)
 
 
 def local(now: datetime, schedule: Schedule) -> datetime:
@@ -208,32 +221,49 @@ def check_in_due(facts: Facts, settings: NotifySettings, now: datetime) -> list[
     events: list[Event] = []
     for (owner, period), krs in sorted(due.items()):
         _, expires, schedule = periods[(owner, period)]
-        by_objective: dict[str, list[KeyResult]] = defaultdict(list)
-        for kr in krs:
-            by_objective[kr.objective].append(kr)
-        sections = tuple(
-            Section(
-                heading=facts.objectives[o].title if o in facts.objectives else "Key results",
-                items=tuple(kr_item(kr, facts) for kr in sorted(items, key=lambda k: k.title)),
-            )
-            for o, items in sorted(by_objective.items(), key=lambda kv: _title(facts, kv[0]))
-        )
-        count = len(krs)
-        notice = Notice.build(
-            "check_in_due",
-            f"Check-in due: {count} key result{'s' if count != 1 else ''} without a new value",
-            intro=(
-                f"Hi {facts.name(owner)}, these key results have had no new value for "
-                f"{schedule.cadence_days} days or more. Open each one and update its current "
-                "value (and your confidence)."
-            ),
-            sections=sections,
-            footer="Updating the value is the check-in; okrsync scores it on its next run.",
-        )
+        compose = _check_in_notice(facts, owner, krs, schedule.cadence_days)
         events.append(
-            Event("check_in_due", owner, period, expires, notice, Audience(people=(owner,)))
+            Event("check_in_due", owner, period, expires, compose, Audience(people=(owner,)))
         )
     return events
+
+
+def _check_in_notice(facts: Facts, owner: str, krs: list[KeyResult], days: int) -> Compose:
+    by_objective: dict[str, list[KeyResult]] = defaultdict(list)
+    for kr in krs:
+        by_objective[kr.objective].append(kr)
+    grouped = sorted(by_objective.items(), key=lambda kv: _title(facts, kv[0]))
+
+    def compose(t: Translator) -> Notice:
+        sections = tuple(
+            Section(
+                heading=_title(facts, o) or t.gettext("Key results"),
+                items=tuple(kr_item(kr, facts, t) for kr in sorted(items, key=lambda k: k.title)),
+            )
+            for o, items in grouped
+        )
+        count = len(krs)
+        return Notice.build(
+            "check_in_due",
+            t.ngettext(
+                "Check-in due: {count} key result without a new value",
+                "Check-in due: {count} key results without a new value",
+                count,
+            ).format(count=count),
+            intro=t.ngettext(
+                "Hi {name}, these key results have had no new value for {days} day or more. "
+                "Open each one and update its current value (and your confidence).",
+                "Hi {name}, these key results have had no new value for {days} days or more. "
+                "Open each one and update its current value (and your confidence).",
+                days,
+            ).format(name=facts.name(owner, t), days=days),
+            sections=sections,
+            footer=t.gettext(
+                "Updating the value is the check-in; okrsync scores it on its next run."
+            ),
+        )
+
+    return compose
 
 
 def _title(facts: Facts, objective_id: str) -> str:
@@ -249,19 +279,24 @@ def health_changes(
         return []  # the first look sets the baseline; nothing "changed" yet
     week = _iso_week(now)
     events: list[Event] = []
-    records: list[tuple[str, str, Health, tuple[str, ...], str | None, Item]] = []
+    records: list[tuple[str, str, Health, tuple[str, ...], str | None, Callable[..., Item]]] = []
     for kr in facts.active_key_results():
         score = facts.evaluation.key_results.get(kr.id)
         if score:
-            item = kr_item(kr, facts)
             records.append(
-                (kr.id, kr.title, score.health, facts.owners_of(kr), facts.team_of(kr), item)
+                (
+                    kr.id,
+                    kr.title,
+                    score.health,
+                    facts.owners_of(kr),
+                    facts.team_of(kr),
+                    lambda t, kr=kr: kr_item(kr, facts, t),
+                )
             )
     for objective in facts.workspace.objectives:
         o_score = facts.evaluation.objectives.get(objective.id)
         if o_score and facts.active(objective.cycle):
             url = objective.source.url if objective.source else None
-            item = Item(text=objective.title, url=url, detail=HEALTH_WORDS.get(o_score.health, ""))
             records.append(
                 (
                     objective.id,
@@ -269,7 +304,9 @@ def health_changes(
                     o_score.health,
                     objective.owners,
                     objective.team,
-                    item,
+                    lambda t, o=objective, u=url, h=o_score.health: Item(
+                        text=o.title, url=u, detail=health_word(h, t)
+                    ),
                 )
             )
     said: set[tuple[str, str]] = set()  # (objective, health) a key result's event already tells
@@ -280,22 +317,10 @@ def health_changes(
         owning = facts.key_results.get(subject)
         if owning is not None:
             said.add((owning.objective, health))
-        if health in BAD:
-            headline = f"{HEALTH_WORDS[health].capitalize()}: {title}"
-            intro = f"It was {HEALTH_WORDS.get(before, before)} and is now {HEALTH_WORDS[health]}."
-        elif before in BAD and health == "on_track":
-            headline = f"Back on track: {title}"
-            intro = f"It was {HEALTH_WORDS[before]} and is on track again."
-        else:
+        if health not in BAD and not (before in BAD and health == "on_track"):
             continue
         mentions = tuple(m for o in owners if (m := facts.mention(o, settings)) is not None)
-        notice = Notice.build(
-            "health_changed",
-            headline,
-            intro=intro,
-            sections=(Section(heading="Details", items=(item,)),),
-            mentions=mentions,
-        )
+        compose = _health_notice(title, before, health, item, mentions)
         audience = Audience(people=owners, teams=(team,) if team else ())
         events.append(
             Event(
@@ -303,11 +328,44 @@ def health_changes(
                 subject,
                 f"{health}@{week}",
                 now + timedelta(days=7),
-                notice,
+                compose,
                 audience,
             )
         )
     return events
+
+
+def _health_notice(
+    title: str,
+    before: str,
+    health: str,
+    item: Callable[[Translator], Item],
+    mentions: tuple[Mention, ...],
+) -> Compose:
+    def compose(t: Translator) -> Notice:
+        if health == "at_risk":
+            headline = t.gettext("At risk: {title}").format(title=title)
+        elif health == "off_track":
+            headline = t.gettext("Off track: {title}").format(title=title)
+        else:
+            headline = t.gettext("Back on track: {title}").format(title=title)
+        if health in BAD:
+            intro = t.gettext("It was {before} and is now {now}.").format(
+                before=health_word(before, t), now=health_word(health, t)
+            )
+        else:
+            intro = t.gettext("It was {before} and is on track again.").format(
+                before=health_word(before, t)
+            )
+        return Notice.build(
+            "health_changed",
+            headline,
+            intro=intro,
+            sections=(Section(heading=t.gettext("Details"), items=(item(t),)),),
+            mentions=mentions,
+        )
+
+    return compose
 
 
 def current_marks(facts: Facts) -> dict[str, str]:
@@ -346,14 +404,6 @@ def wins(
             continue
         owners = facts.owners_of(kr)
         mentions = tuple(m for o in owners if (m := facts.mention(o, settings)) is not None)
-        milestone = kr.kind == "milestone"
-        notice = Notice.build(
-            "win",
-            f"{'Milestone done' if milestone else 'Target reached'}: {kr.title}",
-            intro=f"Part of \u201c{objective.title if objective else ''}\u201d. Well done!",
-            sections=(Section(heading="Key result", items=(kr_item(kr, facts),)),),
-            mentions=mentions,
-        )
         team = facts.team_of(kr)
         events.append(
             Event(
@@ -361,11 +411,32 @@ def wins(
                 kr.id,
                 cycle.id,
                 _start_of(cycle.end, settings.defaults) + timedelta(days=15),
-                notice,
+                _win_notice(kr, objective.title if objective else "", facts, mentions),
                 Audience(people=owners, teams=(team,) if team else ()),
             )
         )
     return events
+
+
+def _win_notice(
+    kr: KeyResult, objective: str, facts: Facts, mentions: tuple[Mention, ...]
+) -> Compose:
+    def compose(t: Translator) -> Notice:
+        if kr.kind == "milestone":
+            headline = t.gettext("Milestone done: {title}").format(title=kr.title)
+        else:
+            headline = t.gettext("Target reached: {title}").format(title=kr.title)
+        return Notice.build(
+            "win",
+            headline,
+            intro=t.gettext("Part of \u201c{objective}\u201d. Well done!").format(
+                objective=objective
+            ),
+            sections=(Section(heading=t.gettext("Key result"), items=(kr_item(kr, facts, t),)),),
+            mentions=mentions,
+        )
+
+    return compose
 
 
 def _iso_week(moment: datetime) -> str:
@@ -379,7 +450,7 @@ def digest_due(schedule: Schedule, now: datetime) -> bool:
     return WEEKDAYS[moment.weekday()] == schedule.digest_day and moment.hour >= schedule.digest_hour
 
 
-def _moved(krs: Iterable[KeyResult], facts: Facts, now: datetime) -> list[Item]:
+def _moved(krs: Iterable[KeyResult], facts: Facts, now: datetime, t: Translator) -> list[Item]:
     """Key results whose value changed in the last seven days: from -> to."""
     week_ago = now - timedelta(days=7)
     items: list[Item] = []
@@ -397,17 +468,20 @@ def _moved(krs: Iterable[KeyResult], facts: Facts, now: datetime) -> list[Item]:
         end = recent[-1].value
         if start == end:
             continue
-        items.append(kr_item(kr, facts, detail=f"{_number(start)} \u2192 {_number(end)}"))
+        moved = (
+            f"{format_number(start, locale=t.locale)} \u2192 {format_number(end, locale=t.locale)}"
+        )
+        items.append(kr_item(kr, facts, t, detail=moved))
     return items
 
 
 def _digest_sections(
-    krs: list[KeyResult], facts: Facts, settings: NotifySettings, now: datetime
+    krs: list[KeyResult], facts: Facts, settings: NotifySettings, now: datetime, t: Translator
 ) -> tuple[Section, ...]:
     changes = value_changes(facts.workspace)
-    moved = _moved(krs, facts, now)
+    moved = _moved(krs, facts, now, t)
     attention = [
-        kr_item(kr, facts)
+        kr_item(kr, facts, t)
         for kr in krs
         if (s := facts.evaluation.key_results.get(kr.id)) is not None and s.health in BAD
     ]
@@ -418,30 +492,29 @@ def _digest_sections(
         if last is None or now - last >= timedelta(
             days=schedule.cadence_days + schedule.grace_days
         ):
-            missing.append(
-                kr_item(
-                    kr,
-                    facts,
-                    detail="no new value this cycle"
-                    if last is None
-                    else f"last value {(now - last).days} days ago",
-                )
-            )
-    sections = []
-    for heading, items in (
-        ("What moved", moved),
-        ("Needs attention", attention),
-        ("Missing check-ins", missing),
-    ):
-        sections.append(Section(heading=heading, items=tuple(items) or (Item(text="Nothing"),)))
-    return tuple(sections)
+            if last is None:
+                detail = t.gettext("no new value this cycle")
+            else:
+                days = (now - last).days
+                detail = t.ngettext(
+                    "last value {days} day ago", "last value {days} days ago", days
+                ).format(days=days)
+            missing.append(kr_item(kr, facts, t, detail=detail))
+    nothing = (Item(text=t.gettext("Nothing")),)
+    return (
+        Section(heading=t.gettext("What moved"), items=tuple(moved) or nothing),
+        Section(heading=t.gettext("Needs attention"), items=tuple(attention) or nothing),
+        Section(heading=t.gettext("Missing check-ins"), items=tuple(missing) or nothing),
+    )
+
+
+def _review_link(settings: NotifySettings, t: Translator) -> Item:
+    return Item(text=t.gettext("Open the review"), url=settings.review_url)
 
 
 def _digest(
     kind: EventKind,
     subject: str,
-    title: str,
-    intro: str,
     krs: list[KeyResult],
     audience: Audience,
     facts: Facts,
@@ -450,15 +523,31 @@ def _digest(
 ) -> Event:
     """One weekly digest (team or owner), once per ISO week of its schedule."""
     team = audience.teams[0] if audience.teams else facts.team_for_person(subject)
-    notice = Notice.build(
-        kind,
-        title,
-        intro=intro,
-        sections=_digest_sections(krs, facts, settings, now),
-        link=Item(text="Open the review", url=settings.review_url),
-    )
+
+    def compose(t: Translator) -> Notice:
+        count = len(krs)
+        if kind == "team_digest":
+            title = t.gettext("Weekly OKR digest: {team}").format(team=subject)
+            intro = t.ngettext(
+                "{count} key result this cycle.", "{count} key results this cycle.", count
+            ).format(count=count)
+        else:
+            title = t.gettext("Your weekly OKR digest, {name}").format(name=facts.name(subject, t))
+            intro = t.ngettext(
+                "You own {count} key result this cycle.",
+                "You own {count} key results this cycle.",
+                count,
+            ).format(count=count)
+        return Notice.build(
+            kind,
+            title,
+            intro=intro,
+            sections=_digest_sections(krs, facts, settings, now, t),
+            link=_review_link(settings, t),
+        )
+
     week = _iso_week(local(now, settings.schedule_for(team)))
-    return Event(kind, subject, week, now + timedelta(days=6), notice, audience)
+    return Event(kind, subject, week, now + timedelta(days=6), compose, audience)
 
 
 def digests(facts: Facts, settings: NotifySettings, now: datetime) -> list[Event]:
@@ -475,22 +564,21 @@ def digests(facts: Facts, settings: NotifySettings, now: datetime) -> list[Event
     for team, team_krs in sorted(by_team.items()):
         schedule = settings.schedule_for(team)
         if settings.on("team_digest") and digest_due(schedule, now):
-            title = f"Weekly OKR digest: {team}"
-            intro = f"{len(team_krs)} key results this cycle."
             audience = Audience(teams=(team,))
-            events.append(
-                _digest("team_digest", team, title, intro, team_krs, audience, facts, settings, now)
-            )
+            events.append(_digest("team_digest", team, team_krs, audience, facts, settings, now))
     for owner, owned in sorted(by_owner.items()):
         schedule = settings.schedule_for(facts.team_for_person(owner))
         if settings.on("owner_digest") and digest_due(schedule, now):
-            title = f"Your weekly OKR digest, {facts.name(owner)}"
-            intro = f"You own {len(owned)} key result(s) this cycle."
             audience = Audience(people=(owner,))
-            events.append(
-                _digest("owner_digest", owner, title, intro, owned, audience, facts, settings, now)
-            )
+            events.append(_digest("owner_digest", owner, owned, audience, facts, settings, now))
     return events
+
+
+HEALTH_COUNTS: dict[str, str] = {
+    "on_track": N_("{count} on track"),
+    "at_risk": N_("{count} at risk"),
+    "off_track": N_("{count} off track"),
+}
 
 
 def leadership_digest(facts: Facts, settings: NotifySettings, now: datetime) -> list[Event]:
@@ -509,12 +597,6 @@ def leadership_digest(facts: Facts, settings: NotifySettings, now: datetime) -> 
         for o in objectives
         if o.id in facts.evaluation.objectives
     ]
-    counts = ", ".join(
-        f"{healths.count(h)} {HEALTH_WORDS[h]}"
-        for h in ("on_track", "at_risk", "off_track")
-        if healths.count(h)
-    )
-    average = f"{sum(scores) / len(scores):.0%}" if scores else "-"
     risks = sorted(
         (
             kr
@@ -523,36 +605,64 @@ def leadership_digest(facts: Facts, settings: NotifySettings, now: datetime) -> 
         ),
         key=lambda kr: (-(facts.evaluation.key_results[kr.id].gap or 0.0), kr.title),
     )[:5]
-    gaps = [
-        Item(
-            text=o.title,
-            url=o.source.url if o.source else None,
-            detail=f"{o.team or 'no team'}: not aligned to a company objective",
-        )
+    unaligned = [
+        o
         for o in sorted(objectives, key=lambda o: o.title)
         if o.level in ("team", "department") and not o.parents
     ][:5]
-    notice = Notice.build(
-        "leadership_digest",
-        "OKR leadership digest",
-        intro=f"{len(objectives)} objectives this cycle, average score {average}"
-        + (f" ({counts})." if counts else "."),
-        sections=(
-            Section(
-                heading="Top risks",
-                items=tuple(kr_item(kr, facts) for kr in risks) or (Item(text="None"),),
+
+    def compose(t: Translator) -> Notice:
+        counts = ", ".join(
+            t.gettext(HEALTH_COUNTS[h]).format(count=healths.count(h))
+            for h in ("on_track", "at_risk", "off_track")
+            if healths.count(h)
+        )
+        average = share(sum(scores) / len(scores), locale=t.locale) if scores else "-"
+        n = len(objectives)
+        if counts:
+            intro = t.ngettext(
+                "{count} objective this cycle, average score {average} ({health}).",
+                "{count} objectives this cycle, average score {average} ({health}).",
+                n,
+            ).format(count=n, average=average, health=counts)
+        else:
+            intro = t.ngettext(
+                "{count} objective this cycle, average score {average}.",
+                "{count} objectives this cycle, average score {average}.",
+                n,
+            ).format(count=n, average=average)
+        gaps = tuple(
+            Item(
+                text=o.title,
+                url=o.source.url if o.source else None,
+                detail=t.gettext("{team}: not aligned to a company objective").format(
+                    team=o.team or t.gettext("no team")
+                ),
+            )
+            for o in unaligned
+        )
+        none = (Item(text=t.gettext("None")),)
+        return Notice.build(
+            "leadership_digest",
+            t.gettext("OKR leadership digest"),
+            intro=intro,
+            sections=(
+                Section(
+                    heading=t.gettext("Top risks"),
+                    items=tuple(kr_item(kr, facts, t) for kr in risks) or none,
+                ),
+                Section(heading=t.gettext("Alignment gaps"), items=gaps or none),
             ),
-            Section(heading="Alignment gaps", items=tuple(gaps) or (Item(text="None"),)),
-        ),
-        link=Item(text="Open the review", url=settings.review_url),
-    )
+            link=_review_link(settings, t),
+        )
+
     return [
         Event(
             "leadership_digest",
             "leadership",
             _iso_week(local(now, schedule)),
             now + timedelta(days=6),
-            notice,
+            compose,
             Audience(leadership=True),
         )
     ]
@@ -572,35 +682,55 @@ def grading_reminders(facts: Facts, settings: NotifySettings, now: datetime) -> 
                 for owner in objective.owners:
                     owned[owner].append(objective)
         for owner, objectives in sorted(owned.items()):
-            items = []
-            for o in sorted(objectives, key=lambda o: o.title):
-                s = facts.evaluation.objectives.get(o.id)
-                detail = f"score {s.score:.0%}" if s and s.score is not None else "not scored"
-                items.append(
-                    Item(text=o.title, url=o.source.url if o.source else None, detail=detail)
-                )
-            when = "ends" if today <= cycle.end else "ended"
-            notice = Notice.build(
-                "grading_reminder",
-                f"{cycle.name} {when} on {cycle.end.isoformat()}: time to grade",
-                intro=f"Hi {facts.name(owner)}, please grade your objectives and hold a retro.",
-                sections=(
-                    Section(heading="Grade these objectives", items=tuple(items)),
-                    Section(heading="Retro", items=tuple(Item(text=p) for p in RETRO_PROMPTS)),
-                ),
-                footer="Then draft next cycle's OKRs before it starts, so the first week counts.",
-            )
             events.append(
                 Event(
                     "grading_reminder",
                     owner,
                     cycle.id,
                     _start_of(cycle.end, settings.defaults) + lead + timedelta(days=1),
-                    notice,
+                    _grading_notice(cycle, owner, objectives, facts, ended=today > cycle.end),
                     Audience(people=(owner,)),
                 )
             )
     return events
+
+
+def _grading_notice(
+    cycle: Cycle, owner: str, objectives: list[Objective], facts: Facts, *, ended: bool
+) -> Compose:
+    def compose(t: Translator) -> Notice:
+        items = []
+        for o in sorted(objectives, key=lambda o: o.title):
+            s = facts.evaluation.objectives.get(o.id)
+            if s and s.score is not None:
+                detail = t.gettext("score {score}").format(score=share(s.score, locale=t.locale))
+            else:
+                detail = t.gettext("not scored")
+            items.append(Item(text=o.title, url=o.source.url if o.source else None, detail=detail))
+        when = format_date(cycle.end, locale=t.locale)
+        if ended:
+            title = t.gettext("{cycle} ended on {date}: time to grade")
+        else:
+            title = t.gettext("{cycle} ends on {date}: time to grade")
+        return Notice.build(
+            "grading_reminder",
+            title.format(cycle=cycle.name, date=when),
+            intro=t.gettext("Hi {name}, please grade your objectives and hold a retro.").format(
+                name=facts.name(owner, t)
+            ),
+            sections=(
+                Section(heading=t.gettext("Grade these objectives"), items=tuple(items)),
+                Section(
+                    heading=t.gettext("Retro"),
+                    items=tuple(Item(text=t.gettext(p)) for p in RETRO_PROMPTS),
+                ),
+            ),
+            footer=t.gettext(
+                "Then draft next cycle's OKRs before it starts, so the first week counts."
+            ),
+        )
+
+    return compose
 
 
 def due_events(

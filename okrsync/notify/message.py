@@ -8,11 +8,13 @@ channel then escapes it for its own markup in one place of its own.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final, Literal, get_args
 
 from pydantic import Field
 
+from okrsync.i18n import N_
 from okrsync.model import Frozen
 
 EventKind = Literal[
@@ -28,28 +30,32 @@ EventKind = Literal[
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 KIND_LABELS: Final[dict[EventKind, str]] = {
-    "check_in_due": "Check-in due",
-    "health_changed": "Health changed",
-    "win": "Win",
-    "team_digest": "Weekly team digest",
-    "owner_digest": "Your weekly digest",
-    "leadership_digest": "Leadership digest",
-    "grading_reminder": "End of cycle",
-    "test": "Test message",
+    "check_in_due": N_("Check-in due"),
+    "health_changed": N_("Health changed"),
+    "win": N_("Win"),
+    "team_digest": N_("Weekly team digest"),
+    "owner_digest": N_("Your weekly digest"),
+    "leadership_digest": N_("Leadership digest"),
+    "grading_reminder": N_("End of cycle"),
+    "test": N_("Test message"),
 }
+"""What each kind is called (marked for the catalogue; translate with `t.gettext`)."""
 
 TITLE_LIMIT: Final = 150
 TEXT_LIMIT: Final = 500
 ELLIPSIS: Final = "…"
 _BREAKS: Final = frozenset("\r\n\t\v\f\x85\u2028\u2029")
 _BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SPACES: Final = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+"""Runs of white space to collapse; no-break spaces stay ("48 %" and "1,2 Mio. €" in German)."""
 
 
 def clean_text(value: str, limit: int = TEXT_LIMIT, *, one_line: bool = True) -> str:
     """`value` as valid Unicode without control characters, cut at a character boundary.
 
     Lone surrogates become U+FFFD; CR, LF and tabs become spaces when `one_line` (titles,
-    names), other control and format characters are dropped; a cut ends with an ellipsis.
+    names), runs of spaces become one (no-break spaces are kept), other control and format
+    characters are dropped; a cut ends with an ellipsis.
     """
     kept: list[str] = []
     for char in value:
@@ -62,9 +68,9 @@ def clean_text(value: str, limit: int = TEXT_LIMIT, *, one_line: bool = True) ->
             kept.append(char)
     text = "".join(kept)
     if one_line:
-        text = " ".join(text.split())
+        text = _SPACES.sub(" ", text).strip()
     else:
-        text = "\n".join(" ".join(line.split()) for line in text.split("\n")).strip()
+        text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + ELLIPSIS
     return text

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from okrsync.errors import InterruptedRun, OkrsyncError
 from okrsync.evaluation import Evaluation
+from okrsync.i18n import SOURCE_LANGUAGE, translator
 from okrsync.model import Finding, Workspace
 from okrsync.notify.channel import (
     Channel,
@@ -192,8 +193,12 @@ def notify_source(
     channels: ChannelSet,
     now: datetime,
     dry_run: bool = False,
+    language: str = SOURCE_LANGUAGE,
 ) -> NotifySummary:
-    """Queue the due events of one source and send every open message (see the module doc)."""
+    """Queue the due events of one source and send every open message (see the module doc).
+
+    `language` is the config's global language: a reader whose person and team settings name
+    none reads this one."""
     summary = NotifySummary()
     if not settings.enabled or (settings.sources is not None and source not in settings.sources):
         return summary
@@ -201,8 +206,12 @@ def notify_source(
     facts = Facts.of(workspace, evaluation)
     fresh: list[OutboxEntry] = []
     for event in due_events(workspace, evaluation, settings=settings, marks=marks, now=now):
-        for route in routes_for(event, facts, settings):
+        notices: dict[str, Notice] = {}  # one per reader language
+        for route in routes_for(event, facts, settings, language):
             key = ledger_key(source, event.kind, event.subject, event.period, route.destination)
+            reader = route.destination.language
+            if reader not in notices:
+                notices[reader] = event.notice(translator(reader))
             fresh.append(
                 _outbox_entry(
                     source,
@@ -211,7 +220,7 @@ def notify_source(
                     event.subject,
                     event.period,
                     event.expires,
-                    event.notice,
+                    notices[reader],
                     route.destination,
                     route.team,
                 )
@@ -333,11 +342,13 @@ class NotifyRun:
         loader: Callable[[str], Callable[[ChannelContext], Channel]] = load_channel,
         stop: threading.Event | None = None,
         sleep: Callable[[float], None] | None = None,
+        language: str = SOURCE_LANGUAGE,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.log = log
+        self.language = language
         self.channels = ChannelSet(settings, env, clock, loader, stop=stop, sleep=sleep)
 
     def source(self, name: str, workspace: Workspace, evaluation: Evaluation) -> NotifySummary:
@@ -350,6 +361,7 @@ class NotifyRun:
                 settings=self.settings,
                 channels=self.channels,
                 now=self.clock(),
+                language=self.language,
             )
         except OkrsyncError as exc:
             summary = NotifySummary(errors=[f"notifications: {exc}"])

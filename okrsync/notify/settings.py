@@ -4,6 +4,11 @@ Teams and Slack channels name, per team, the environment variable that holds the
 channel's secret webhook URL; e-mail and Slack direct messages reach people at the address the
 workspace knows (Notion users' e-mails, Confluence users where visible), overridable per person
 under `[notify.people."Name or e-mail"]`.
+
+Each message is written in its reader's language: a person's `language`, else their team's
+(`[notify.teams.NAME] language`), else the config's global `language` (English by default);
+a team channel's message in the team's language, else the global one. Languages are checked
+by `okrsync.i18n.check_language`, the one check every language setting uses.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, Field, field_validator
 
+from okrsync.i18n import check_language
 from okrsync.model import Frozen
 from okrsync.notify.message import EventKind
 
@@ -104,14 +110,29 @@ class PersonSettings(Frozen):
     channels: tuple[str, ...] | None = Field(
         default=None, description="Channel names for this person's own messages (default: all)."
     )
-    language: str = "en"
+    language: str | None = Field(
+        default=None, description="This person's language (default: their team's, else global)."
+    )
     mute: bool = False
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return None if value is None else check_language(value)
 
 
 class TeamSettings(Schedule):
     channels: tuple[str, ...] | None = Field(
         default=None, description="Channels for this team's messages (default: every webhook)."
     )
+    language: str | None = Field(
+        default=None, description="The team's language: its channel, and its people by default."
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return None if value is None else check_language(value)
 
 
 class NotifySettings(Frozen):
@@ -143,3 +164,16 @@ class NotifySettings(Frozen):
 
     def env_names(self) -> list[str]:
         return sorted({n for c in self.channels.values() for n in c.env_names()})
+
+    def person(self, name: str, email: str | None) -> PersonSettings:
+        """The override for a person, found by name or e-mail (an empty one if none)."""
+        return self.people.get(name) or self.people.get(email or "") or PersonSettings()
+
+    def language_for(
+        self, team: str | None, fallback: str, person: PersonSettings | None = None
+    ) -> str:
+        """The reader's language: the person's, else the team's, else `fallback` (global)."""
+        if person is not None and person.language:
+            return person.language
+        settings = self.teams.get(team or "")
+        return (settings.language if settings else None) or fallback

@@ -128,8 +128,8 @@ def test_grading_reminder_near_the_end_of_the_cycle(world: World) -> None:
     world.run(workspace(), end, settings=settings)
     grading = [s for s in _subjects(world) if "time to grade" in s[1]]
     assert grading == [
-        ("ana@northwind.example", "Q1 2026 ends on 2026-03-31: time to grade"),
-        ("cem@northwind.example", "Q1 2026 ends on 2026-03-31: time to grade"),
+        ("ana@northwind.example", "Q1 2026 ends on March 31, 2026: time to grade"),
+        ("cem@northwind.example", "Q1 2026 ends on March 31, 2026: time to grade"),
     ]
     mail = next(m for m in _mails(world) if "time to grade" in str(m["Subject"]))
     text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
@@ -178,6 +178,58 @@ def test_people_overrides_address_channels_language_and_mute(world: World) -> No
     [mail] = _mails(world)
     html = mail.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
     assert '<html lang="de">' in html
+    assert mail["Subject"] == "Check-in fällig: 1 Schlüsselergebnis ohne neuen Wert"
+
+
+def _plain(mail: email.message.EmailMessage) -> str:
+    return mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[no-any-return,union-attr]
+
+
+def test_each_reader_gets_their_language_person_then_team_then_global(world: World) -> None:
+    # Sales speaks German (its channel and its people by default), Ops English; Cem (Ops)
+    # is English by his team, the leadership address German by its own override.
+    settings = world.settings(
+        events={"check_in_due": False},
+        teams={"Sales": {"language": "de"}},
+        people={"ceo@northwind.example": {"language": "de"}},
+    )
+    world.run(workspace(), MONDAY, settings=settings)  # the digest hour
+    mails = {str(m["To"]): m for m in _mails(world)}
+    ana, cem, ceo = (mails[f"{n}@northwind.example"] for n in ("ana", "cem", "ceo"))
+    assert ana["Subject"] == "Dein wöchentlicher OKR-Überblick, Ana Silva"
+    assert "Fehlende Check-ins" in _plain(ana) and "letzter Wert vor 27 Tagen" in _plain(ana)
+    assert "Gesendet von okrsync" in _plain(ana) and "Missing" not in _plain(ana)
+    html = ana.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert '<html lang="de">' in html and "Dein Wochenüberblick" in html
+    assert cem["Subject"] == "Your weekly OKR digest, Cem Aydin"
+    assert "Missing check-ins" in _plain(cem) and "Sent by okrsync" in _plain(cem)
+    assert ceo["Subject"] == "OKR-Überblick für die Führung"
+    assert "Größte Risiken" in _plain(ceo) and "(2 im Plan)" in _plain(ceo)
+    assert "durchschnittliche Bewertung 48\u00a0%" in _plain(ceo)
+    cards = {m.to: json.dumps(m.payload, ensure_ascii=False) for m in world.teams.received()}
+    assert "Wöchentlicher OKR-Überblick: Sales" in cards["Sales"]
+    assert "Was sich bewegt hat" in cards["Sales"] and "What moved" not in cards["Sales"]
+    assert "Weekly OKR digest: Ops" in cards["Ops"] and "Was sich" not in cards["Ops"]
+    [slack] = [m for m in world.slack.received() if m.to == "Sales"]
+    assert "Braucht Aufmerksamkeit" in json.dumps(slack.payload, ensure_ascii=False)
+
+
+def test_the_global_language_is_the_fallback(world: World) -> None:
+    settings = world.settings(events={"check_in_due": False})
+    world.run(workspace(), MONDAY, settings=settings, language="de")
+    assert _subjects(world) == [
+        ("ana@northwind.example", "Dein wöchentlicher OKR-Überblick, Ana Silva"),
+        ("cem@northwind.example", "Dein wöchentlicher OKR-Überblick, Cem Aydin"),
+        ("ceo@northwind.example", "OKR-Überblick für die Führung"),
+    ]
+
+
+def test_an_unknown_language_is_a_clear_settings_error(world: World) -> None:
+    with pytest.raises(ValueError, match="unknown language 'xx'") as raised:
+        world.settings(people={"Ana Silva": {"language": "xx"}})
+    assert "people.Ana Silva.language" in str(raised.value)
+    with pytest.raises(ValueError, match="okrsync speaks en, de"):
+        world.settings(teams={"Sales": {"language": "klingon"}})
 
 
 def test_dry_run_plans_without_sending_or_recording(world: World) -> None:

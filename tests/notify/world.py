@@ -108,6 +108,7 @@ class World:
         settings: NotifySettings | None = None,
         dry_run: bool = False,
         evaluation: Evaluation | None = None,
+        language: str = "en",
     ) -> NotifySummary:
         chosen = settings or self.settings()
         channels = ChannelSet(chosen, self.env, clock=lambda: now)
@@ -122,6 +123,7 @@ class World:
                     channels=channels,
                     now=now,
                     dry_run=dry_run,
+                    language=language,
                 )
         finally:
             channels.close()
