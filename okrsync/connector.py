@@ -139,6 +139,11 @@ class ConnectorContext(Frozen):
     options: dict[str, Any] = Field(description="Connector-specific options, validated by it.")
     mapping: Any = Field(description="The source's okrsync.mapping.schema.Mapping.")
     writeback: Writeback = Writeback()
+    language: str = Field(
+        default="en",
+        description="The language of the words it writes for people: OKR page outputs and "
+        "review pages (okrsync.toml `language`).",
+    )
     env: Mapping[str, str] = Field(default_factory=lambda: dict(os.environ), repr=False)
     clock: Callable[[], datetime] = Field(default=lambda: datetime.now(UTC), repr=False)
     sleep: Callable[[float], None] | None = Field(default=None, repr=False)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
 
 from okrsync.evaluation import HEALTHS, Evaluation, KeyResultScore, ObjectiveScore
+from okrsync.i18n import N_, SOURCE_LANGUAGE, Translator, translator
 from okrsync.model import (
     LEVELS,
     SEVERITIES,
@@ -34,18 +36,19 @@ from okrsync.review import (
     Review,
 )
 from okrsync.review_meeting import (
+    UNKNOWN_PERSON,
     attention,
     attention_items,
     children_rollup,
     heading_for_miss,
     missing_check_ins,
 )
-from okrsync.review_noise import split_findings
+from okrsync.review_noise import rule_title, split_findings
 from okrsync.trends import History, change_items, trend, week_start, what_changed
 
 NO_CYCLE_KEY = "no-cycle"
-UNKNOWN_PERSON = "unknown person"
-UNKNOWN_SUBJECT = "a record okrsync cannot name"
+UNKNOWN_SUBJECT = N_("a record okrsync cannot name")
+ENGLISH: Final = translator(SOURCE_LANGUAGE)
 TREE_NODE_BUDGET = 2000
 TREE_MAX_DEPTH = 50
 
@@ -73,16 +76,19 @@ def key_result_sort_key(kr: KeyResult) -> tuple[str, str]:
     return (kr.title.casefold(), kr.id)
 
 
-def display_names(ids: Iterable[str], people: Mapping[str, Person]) -> tuple[str, ...]:
+def display_names(
+    ids: Iterable[str], people: Mapping[str, Person], t: Translator = ENGLISH
+) -> tuple[str, ...]:
     """Owner ids as people's names; "unknown person" when the name is unknown, never an id."""
     names: list[str] = []
+    unknown = t.gettext(UNKNOWN_PERSON)
     for person_id in ids:
         person = people.get(person_id)
-        names.append(person.name if person is not None and person.name else UNKNOWN_PERSON)
+        names.append(person.name if person is not None and person.name else unknown)
     return tuple(dict.fromkeys(names))
 
 
-def subject_names(review: Review) -> dict[str, str]:
+def subject_names(review: Review, t: Translator = ENGLISH) -> dict[str, str]:
     """Every finding subject id -> what people call it: titles, cycle, team and person names.
 
     Source records the mapping could not turn into an objective are named by their title;
@@ -94,13 +100,17 @@ def subject_names(review: Review) -> dict[str, str]:
         title = record.fields.get("@title")
         if isinstance(title, str) and title.strip():
             names[record.external_id] = title.strip()
-    names.update({p.id: p.name or UNKNOWN_PERSON for p in workspace.people})
-    names.update({o.team: f"team {o.team}" for o in workspace.objectives if o.team})
-    names.update({c.id: c.name or "unnamed cycle" for c in workspace.cycles})
+    unknown = t.gettext(UNKNOWN_PERSON)
+    names.update({p.id: p.name or unknown for p in workspace.people})
+    team = t.gettext("team {team}")
+    names.update({o.team: team.format(team=o.team) for o in workspace.objectives if o.team})
+    unnamed = t.gettext("unnamed cycle")
+    names.update({c.id: c.name or unnamed for c in workspace.cycles})
     names.update({kr.id: kr.title for kr in workspace.key_results})
     names.update({o.id: o.title for o in workspace.objectives})
+    nameless = t.gettext(UNKNOWN_SUBJECT)
     for finding in review.findings:
-        names.setdefault(finding.subject, UNKNOWN_SUBJECT)
+        names.setdefault(finding.subject, nameless)
     return names
 
 
@@ -219,11 +229,12 @@ def _key_result_row(
     about: Mapping[str, list[Finding]],
     history: History,
     cycle: Cycle | None,
+    t: Translator,
 ) -> KeyResultRow:
     return KeyResultRow(
         key_result=kr,
         result=result,
-        owners=display_names(kr.owners, people),
+        owners=display_names(kr.owners, people, t),
         change=score_change(result.score, kr.id, review.previous_scores),
         findings=tuple(about.get(kr.id, ())),
         trend=history.key_result_trend(kr, result.score, cycle, review.evaluation.at),
@@ -239,13 +250,14 @@ def _objective_row(
     children: Sequence[Objective],
     history: History,
     cycle: Cycle | None,
+    t: Translator,
 ) -> ObjectiveRow:
     evaluation = review.evaluation
     result = evaluation.objectives.get(objective.id) or ObjectiveScore(
         id=objective.id, progress=None, score=None, grade=None, health="no_data"
     )
     rows = tuple(
-        _key_result_row(kr, evaluation.key_results[kr.id], review, people, about, history, cycle)
+        _key_result_row(kr, evaluation.key_results[kr.id], review, people, about, history, cycle, t)
         for kr in sorted(key_results, key=key_result_sort_key)
         if kr.id in evaluation.key_results
     )
@@ -253,7 +265,7 @@ def _objective_row(
     return ObjectiveRow(
         objective=objective,
         result=result,
-        owners=display_names(objective.owners, people),
+        owners=display_names(objective.owners, people, t),
         change=score_change(result.score, objective.id, review.previous_scores),
         key_results=rows,
         findings=tuple(about.get(objective.id, ())),
@@ -285,7 +297,9 @@ def _on_page(
     return finding.subject in subjects or finding.subject in teams
 
 
-def _planning_notes(notes: Sequence[Finding], names: Mapping[str, str]) -> tuple[PlanningNote, ...]:
+def _planning_notes(
+    notes: Sequence[Finding], names: Mapping[str, str], t: Translator
+) -> tuple[PlanningNote, ...]:
     by_code: dict[str, list[Finding]] = {}
     for finding in notes:
         by_code.setdefault(finding.code, []).append(finding)
@@ -293,8 +307,9 @@ def _planning_notes(notes: Sequence[Finding], names: Mapping[str, str]) -> tuple
     for code in sorted(by_code):
         found = by_code[code]
         rule = found[0]
-        labels = sorted({names.get(f.subject, UNKNOWN_SUBJECT) for f in found}, key=str.casefold)
-        summary = rule.name.replace("-", " ") if rule.name else code
+        nameless = t.gettext(UNKNOWN_SUBJECT)
+        labels = sorted({names.get(f.subject, nameless) for f in found}, key=str.casefold)
+        summary = rule_title(rule, t)
         out.append(
             PlanningNote(code=code, summary=summary, count=len(found), subjects=tuple(labels))
         )
@@ -310,6 +325,7 @@ def _one_review(
     names: Mapping[str, str],
     children: Mapping[str, Sequence[Objective]],
     history: History,
+    t: Translator,
 ) -> CycleReview:
     """One review page's content for the given objectives."""
     workspace = review.workspace
@@ -341,6 +357,7 @@ def _one_review(
             children.get(o.id, ()),
             history,
             cycle,
+            t,
         )
         for o in ordered
     ]
@@ -366,7 +383,7 @@ def _one_review(
         alignment=alignment_tree(ordered, review.evaluation),
         findings=group_by_severity(shown),
         source=review.source,
-        names={s: names.get(s, UNKNOWN_SUBJECT) for s in sorted(shown_subjects)},
+        names={s: names.get(s, t.gettext(UNKNOWN_SUBJECT)) for s in sorted(shown_subjects)},
         attention=attention_items(rows),
         missing_check_ins=missing_check_ins(
             key_results,
@@ -376,14 +393,17 @@ def _one_review(
             review.check_in_days,
             history.check_ins,
             people,
+            t,
         ),
-        planning_notes=_planning_notes(notes, names),
+        planning_notes=_planning_notes(notes, names, t),
         week_start=week_start(at),
         what_changed=what_changed(moves),
     )
 
 
-def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[CycleReview]:
+def build_cycle_reviews(
+    review: Review, *, per_team: bool = False, t: Translator = ENGLISH
+) -> list[CycleReview]:
     """One `CycleReview` per cycle that has objectives, and per team and cycle when `per_team`.
 
     Cycles come in order of their start date; objectives without a known cycle form a last
@@ -393,7 +413,8 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
     Findings are attached to the rows of the objectives and key results they are about and
     listed by severity. A cycle review also lists findings about its cycle and its teams;
     findings whose subject is in no cycle (for instance a source record that could not be
-    mapped) are listed on every cycle-wide review so they are never lost.
+    mapped) are listed on every cycle-wide review so they are never lost. The names it gives
+    (unknown people, teams, rule summaries) are in the language of `t`.
     """
     workspace = review.workspace
     cycles = workspace.cycle_by_id()
@@ -410,7 +431,7 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
         | {p.id for p in workspace.people}
     )
     unattached = [f for f in review.findings if f.cycle is None and f.subject not in known_subjects]
-    names = subject_names(review)
+    names = subject_names(review, t)
     history = History(workspace)
     children: dict[str, list[Objective]] = {}
     for objective in sorted(workspace.objectives, key=objective_sort_key):
@@ -428,7 +449,7 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
         cycle = cycles[cycle_id] if cycle_id is not None else None
         objectives = grouped[cycle_id]
         reviews.append(
-            _one_review(review, cycle, None, objectives, unattached, names, children, history)
+            _one_review(review, cycle, None, objectives, unattached, names, children, history, t)
         )
         if not per_team:
             continue
@@ -436,7 +457,7 @@ def build_cycle_reviews(review: Review, *, per_team: bool = False) -> list[Cycle
         used: set[str] = set()
         for team in teams:
             members = [o for o in objectives if o.team == team]
-            team_review = _one_review(review, cycle, team, members, (), names, children, history)
+            team_review = _one_review(review, cycle, team, members, (), names, children, history, t)
             key = team_review.title_key
             while key in used:  # two team names with one slug ("Sales", "sales"): keep both
                 key += "-2"

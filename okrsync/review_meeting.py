@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Final
 
 from okrsync.evaluation import Evaluation, Health, ObjectiveScore
+from okrsync.i18n import N_, SOURCE_LANGUAGE, Translator, translator
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person
 from okrsync.review import AttentionItem, ChildrenRollup, MissingCheckIns, ObjectiveRow
 
@@ -28,9 +29,11 @@ LEVEL_WEIGHTS: Final[dict[str, float]] = {
 }
 BEHIND: Final[frozenset[Health]] = frozenset({"at_risk", "off_track", "yellow", "red"})
 FINE: Final[frozenset[Health]] = frozenset({"on_track", "green"})
+UNKNOWN_PERSON: Final = N_("unknown person")
 ATTENTION_ITEMS: Final = 8
 LAGGING_PER_OBJECTIVE: Final = 2
-UNKNOWN_OWNER: Final = "No owner"
+UNKNOWN_OWNER: Final = N_("No owner")
+ENGLISH: Final = translator(SOURCE_LANGUAGE)
 
 
 def heading_for_miss(objective: Objective, result: ObjectiveScore) -> bool:
@@ -120,6 +123,7 @@ def missing_check_ins(
     days: int,
     check_ins: Mapping[str, Sequence[CheckIn]],
     people: Mapping[str, Person],
+    t: Translator = ENGLISH,
 ) -> tuple[MissingCheckIns, ...]:
     """Running key results not checked in for more than `days`, grouped by owner name.
 
@@ -130,6 +134,7 @@ def missing_check_ins(
     if cycle is None or status is None or status.phase != "during":
         return ()
     grouped: dict[str, list[tuple[date | None, str]]] = {}
+    unknown, nobody = t.gettext(UNKNOWN_PERSON), t.gettext(UNKNOWN_OWNER)
     for kr in key_results:
         result = evaluation.key_results.get(kr.id)
         if kr.done is True or (result is not None and result.kind == "milestone"):
@@ -139,9 +144,8 @@ def missing_check_ins(
         if (at - since).days <= days:
             continue
         names = [
-            people[o].name if o in people and people[o].name else "unknown person"
-            for o in kr.owners
-        ] or [UNKNOWN_OWNER]
+            people[o].name if o in people and people[o].name else unknown for o in kr.owners
+        ] or [nobody]
         for name in dict.fromkeys(names):
             grouped.setdefault(name, []).append((last, kr.title))
     out = []

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Final
 
+from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
 from okrsync.model import Cycle, Finding, Workspace, finding_sort_key
 
 HEALTH_RESTATING: Final = frozenset({"OBJ009", "OBJ010", "KR015"})
@@ -42,6 +43,22 @@ PLANNING_RULES: Final = frozenset(
 )
 """Advice on how OKRs are written; worth acting on while a cycle is being planned."""
 WARNING_LINES: Final = 3
+ENGLISH: Final = translator(SOURCE_LANGUAGE)
+
+
+def finding_message(finding: Finding, t: Translator = ENGLISH) -> str:
+    """A finding's message in the language of `t`."""
+    return finding.message
+
+
+def finding_hint(finding: Finding, t: Translator = ENGLISH) -> str | None:
+    """A finding's fix hint in the language of `t` (None when it has none)."""
+    return finding.hint
+
+
+def rule_title(finding: Finding, t: Translator = ENGLISH) -> str:
+    """The short name of the rule behind a finding ("too many objectives")."""
+    return finding.name.replace("-", " ") if finding.name else finding.code
 
 
 def planning_over(cycle: Cycle | None, at: date, weeks: int) -> bool:
@@ -101,12 +118,17 @@ def page_findings(
 
 
 def warning_lines(
-    findings: Sequence[Finding], *, limit: int = WARNING_LINES, prefix: str = ""
+    findings: Sequence[Finding],
+    *,
+    limit: int = WARNING_LINES,
+    prefix: str = "",
+    t: Translator = ENGLISH,
 ) -> list[str]:
     """At most `limit` lines, most severe first; the last says how many more there are."""
     ranked = sorted(findings, key=finding_sort_key)
-    lines = [f"{prefix}{f.code} {f.message}" for f in ranked]
+    lines = [f"{prefix}{f.code} {finding_message(f, t)}" for f in ranked]
     if len(lines) <= limit:
         return lines
     kept = lines[: limit - 1]
-    return [*kept, f"+{len(lines) - len(kept)} more, see the review"]
+    more = len(lines) - len(kept)
+    return [*kept, t.gettext("+{count} more, see the review").format(count=more)]

@@ -23,6 +23,7 @@ from okrsync.connector import (
     WriteResult,
 )
 from okrsync.errors import AuthError, ConfigError, OkrsyncError
+from okrsync.i18n import translator
 from okrsync.mapping.coverage import coverage_problems
 from okrsync.mapping.keys import key_form
 from okrsync.mapping.schema import Mapping as MappingFile
@@ -48,6 +49,7 @@ class ConfluenceConnector:
         self, context: ConnectorContext, *, session: requests.Session | None = None
     ) -> None:
         self.context = context
+        self.t = translator(context.language)
         self.options: ConfluenceOptions = parse_options(context.source, dict(context.options))
         mapping = context.mapping
         self.mapping: MappingFile | None = mapping if isinstance(mapping, MappingFile) else None
@@ -228,7 +230,7 @@ class ConfluenceConnector:
         writes: list[Write] = []
         writeback = self.context.writeback
         if writeback.pages and self.options.managed_properties:
-            writes += plan_page_writes(review, self.options, self.mapping)
+            writes += plan_page_writes(review, self.options, self.mapping, self.t)
         if writeback.reviews:
             if not self.options.target_space:
                 raise ConfigError(
@@ -236,8 +238,10 @@ class ConfluenceConnector:
                     hint="set review_space (or space) and review_parent in the options, or "
                     "turn writeback.reviews off",
                 )
-            reviews = build_cycle_reviews(review, per_team=writeback.per_team)
-            writes += plan_review_writes(reviews, self.options, writeback, self.context.source)
+            reviews = build_cycle_reviews(review, per_team=writeback.per_team, t=self.t)
+            writes += plan_review_writes(
+                reviews, self.options, writeback, self.context.source, self.t
+            )
         return writes
 
     def apply(self, write: Write) -> WriteResult:

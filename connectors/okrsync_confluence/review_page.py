@@ -16,51 +16,53 @@ from dataclasses import dataclass
 from lxml import etree
 
 from okrsync.connector import Writeback, content_hash
-from okrsync.evaluation import Health
-from okrsync.i18n.format import format_amount, share
+from okrsync.evaluation import HEALTHS, Health
+from okrsync.i18n import N_, Translator, languages, translator
+from okrsync.i18n.format import format_amount
 from okrsync.model import Finding, Severity
 from okrsync.render.figures import (
-    HEALTH_LABELS,
-    WHAT_CHANGED_HEADER,
+    ENGLISH,
     check_in_text,
     children_text,
     confidence_text,
+    date_text,
     dated_change_text,
+    fixed,
     forecast_text,
     health_colour,
     health_text,
+    level_label,
+    owners_text,
     pace_text,
+    page_title,
+    percent_text,
+    severity_heading,
     what_changed_cells,
     what_changed_empty,
+    what_changed_header,
     what_changed_heading,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow
 from okrsync.review_build import UNKNOWN_SUBJECT
+from okrsync.review_noise import finding_hint, finding_message
 from okrsync_confluence import storage_write as sw
 from okrsync_confluence.page_spans import element_spans, top_level_of
 from okrsync_confluence.storage_read import slug
 
 NOTES_BEGIN = "okrsync-notes-begin"
 NOTES_END = "okrsync-notes-end"
-NOTES_HEADING = "Notes (kept by okrsync)"
+NOTES_HEADING = N_("Notes (kept by okrsync)")
 MANAGED_MACRO_ID = "okrsync-outputs"
 REVIEW_MACRO_ID = "okrsync-review"
 REVIEW_LABEL = "okr-review"
 _SLOT = "<okrsync-slot/>"
-NOTES_PROMPT = (
+NOTES_PROMPT = N_(
     "Add your notes here: decisions, context, follow-ups. okrsync keeps everything in this "
     "section when it regenerates the page."
 )
 
-HEALTH_LOZENGE: dict[str, tuple[str, str]] = {
-    health: (HEALTH_LABELS[health], health_colour(health).capitalize()) for health in HEALTH_LABELS
-}
-"""Each health's lozenge: the label and colour every review format uses (Confluence spelling)."""
-SEVERITY_PANEL: dict[Severity, tuple[str, str]] = {
-    "error": ("warning", "Errors"),
-    "warning": ("note", "Warnings"),
-    "info": ("info", "Info"),
-}
+SEVERITY_PANEL: dict[Severity, str] = {"error": "warning", "warning": "note", "info": "info"}
+"""The panel each severity's findings are listed in."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,13 @@ class RenderedReview:
     after_notes: str
     labels: tuple[str, ...]
     title_key: str
+    default_notes: str = ""
+    """What a new page's notes section starts with (the prompt, in the page's language)."""
 
     def body(self, notes: str | None = None) -> str:
         """The full body with `notes` (storage format kept verbatim) or the default prompt."""
-        body = self.before_notes + (DEFAULT_NOTES if notes is None else notes) + self.after_notes
+        default = self.default_notes or DEFAULT_NOTES
+        body = self.before_notes + (default if notes is None else notes) + self.after_notes
         sw.verify(body, check_safety=False)
         return body
 
@@ -92,43 +97,38 @@ class RenderedReview:
         )
 
 
-def health_label(health: Health | str, miss: bool = False) -> tuple[str, str]:
+def health_label(
+    health: Health | str, miss: bool = False, t: Translator = ENGLISH
+) -> tuple[str, str]:
     """The lozenge title and colour for a health value; a committed miss says so, in red."""
-    return (health_text(health, miss), health_colour(health, miss).capitalize())
+    return (health_text(health, miss, t), health_colour(health, miss).capitalize())
 
 
 def lozenge_colour(title: str) -> str:
-    """The colour of a lozenge okrsync wrote, from its title ("Green (miss)" is red)."""
-    for health, (label, colour) in HEALTH_LOZENGE.items():
-        if title == label:
-            return colour
-        if title == health_text(health, True):
-            return health_colour(health, True).capitalize()
+    """The colour of a lozenge okrsync wrote, from its title ("Green (miss)" is red), in any
+    language okrsync speaks."""
+    for language in languages():
+        t = translator(language)
+        for health in HEALTHS:
+            for miss in (False, True):
+                label, colour = health_label(health, miss, t)
+                if title == label:
+                    return colour
     return "Grey"
 
 
-def format_grade(value: float | None) -> str:
+def format_grade(value: float | None, t: Translator = ENGLISH) -> str:
     """A score on the 0.0-1.0 scale as shown to people; 'n/a' when unscored."""
-    return "n/a" if value is None else f"{value:.1f}"
+    return t.gettext("n/a") if value is None else fixed(value, 1, t)
 
 
-def _number(value: float | None, unit: str | None) -> str:
-    return format_amount(value, unit)
+def _number(value: float | None, unit: str | None, t: Translator) -> str:
+    return format_amount(value, unit, locale=t.locale)
 
 
-def _percent(value: float | None) -> str:
-    return share(value)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def review_title(review: CycleReview, writeback: Writeback) -> str:
-    """The page title from the configured pattern ({cycle}, {team})."""
-    cycle = review.cycle.name if review.cycle else "without cycle"
-    pattern = writeback.team_review_title if review.team else writeback.review_title
-    return pattern.replace("{cycle}", cycle).replace("{team}", review.team or "")
+def review_title(review: CycleReview, writeback: Writeback, t: Translator = ENGLISH) -> str:
+    """The page title from the configured pattern ({cycle}, {team}), in the language of `t`."""
+    return page_title(review, writeback.review_title, writeback.team_review_title, t)
 
 
 def review_labels(review: CycleReview) -> tuple[str, ...]:
@@ -145,206 +145,254 @@ def review_labels(review: CycleReview) -> tuple[str, ...]:
     return tuple(dict.fromkeys(labels))
 
 
-def _headline(root: etree._Element, review: CycleReview) -> None:
+def _headline(root: etree._Element, review: CycleReview, t: Translator) -> None:
     head = review.headline
-    sw.el(root, "h2", "Headline")
+    sw.el(root, "h2", t.gettext("Headline"))
     para = sw.el(root, "p")
+    objectives = t.ngettext("{count} objective", "{count} objectives", head.objectives)
+    key_results = t.ngettext("{count} key result", "{count} key results", head.key_results)
     sw.el(
         para,
         "strong",
-        f"{_count(head.objectives, 'objective')}, {_count(head.key_results, 'key result')}",
+        objectives.format(count=head.objectives)
+        + ", "
+        + key_results.format(count=head.key_results),
     )
-    sw.append_text(para, f". Mean score {format_grade(head.mean_score)}")
+    sentence = [t.gettext("Mean score {score}").format(score=format_grade(head.mean_score, t))]
     if head.elapsed_share is not None:
-        sw.append_text(para, f"; {_percent(head.elapsed_share)} of the cycle elapsed")
+        sentence.append(
+            t.gettext("{share} of the cycle elapsed").format(
+                share=percent_text(head.elapsed_share, t)
+            )
+        )
     if head.aligned_share is not None:
-        sw.append_text(para, f"; {_percent(head.aligned_share)} of objectives aligned")
-    sw.append_text(para, f". Scores as of {review.at.isoformat()}.")
+        sentence.append(
+            t.gettext("{share} of objectives aligned").format(
+                share=percent_text(head.aligned_share, t)
+            )
+        )
+    as_of = t.gettext("Scores as of {date}.").format(date=date_text(review.at, t))
+    sw.append_text(para, ". " + "; ".join(sentence) + ". " + as_of)
     counts = sw.el(root, "p")
     for health, count in head.health_counts.items():
         if count:
-            title, colour = health_label(health)
+            title, colour = health_label(health, False, t)
             sw.status(counts, f"{title}: {count}", colour)
             sw.append_text(counts, " ")
 
 
-def _figures(root: etree._Element, review: CycleReview) -> None:
+def _figures(root: etree._Element, review: CycleReview, t: Translator) -> None:
     """The headline figures as a Page Properties macro, for Confluence's reports across pages.
 
     Kept near the end of the page: the meeting view is what people read first.
     """
     head = review.headline
-    sw.el(root, "h2", "Figures")
+    sw.el(root, "h2", t.gettext("Figures"))
     rows: list[tuple[object, object]] = [
-        ("Cycle", review.cycle.name if review.cycle else "–"),
+        (t.gettext("Cycle"), review.cycle.name if review.cycle else "–"),
     ]
     if review.team:
-        rows.append(("Team", review.team))
+        rows.append((t.gettext("Team"), review.team))
     rows += [
-        ("Objectives", head.objectives),
-        ("Key results", head.key_results),
-        ("Mean score", format_grade(head.mean_score)),
-        ("Cycle elapsed", _percent(head.elapsed_share)),
-        ("Aligned", _percent(head.aligned_share)),
+        (t.gettext("Objectives"), head.objectives),
+        (t.gettext("Key results"), head.key_results),
+        (t.gettext("Mean score"), format_grade(head.mean_score, t)),
+        (t.gettext("Cycle elapsed"), percent_text(head.elapsed_share, t)),
+        (t.gettext("Aligned"), percent_text(head.aligned_share, t)),
     ]
     for health, count in head.health_counts.items():
-        rows.append((health_label(health)[0], count))
+        rows.append((health_label(health, False, t)[0], count))
     for severity in ("error", "warning", "info"):
-        rows.append((SEVERITY_PANEL[severity][1], head.findings_by_severity.get(severity, 0)))
+        rows.append((severity_heading(severity, t), head.findings_by_severity.get(severity, 0)))
     sw.details(root, rows, macro_id=REVIEW_MACRO_ID)
 
 
 def _objectives_table(
-    root: etree._Element, rows: Sequence[ObjectiveRow], urls: Mapping[str, str]
+    root: etree._Element, rows: Sequence[ObjectiveRow], urls: Mapping[str, str], t: Translator
 ) -> None:
-    sw.el(root, "h2", "Objectives")
+    sw.el(root, "h2", t.gettext("Objectives"))
     if not rows:
-        sw.el(root, "p", "No objectives in this cycle.")
+        sw.el(root, "p", t.gettext("No objectives in this cycle."))
         return
     tbody = sw.table(
         root,
-        ("Objective", "Owner", "Score", "Health", "Aligned objectives", "Change", "Forecast"),
+        (
+            t.gettext("Objective"),
+            t.gettext("Owner"),
+            t.gettext("Score"),
+            t.gettext("Health"),
+            t.gettext("Aligned objectives"),
+            t.gettext("Change"),
+            t.gettext("Forecast"),
+        ),
     )
     for row in rows:
         tr = sw.el(tbody, "tr")
         sw.link(sw.el(tr, "td"), urls.get(row.objective.id), row.objective.title)
-        sw.el(tr, "td", ", ".join(row.owners) or "–")
-        sw.el(tr, "td", format_grade(row.result.grade))
-        title, colour = health_label(row.result.health, row.result.miss)
+        sw.el(tr, "td", owners_text(row.owners))
+        sw.el(tr, "td", format_grade(row.result.grade, t))
+        title, colour = health_label(row.result.health, row.result.miss, t)
         sw.status(sw.el(tr, "td"), title, colour)
         children = sw.el(tr, "td")
         if row.children is not None and row.children.masks:
-            sw.status(children, "Children behind", "Red")
+            sw.status(children, t.gettext("Children behind"), "Red")
             sw.append_text(children, " ")
-        sw.append_text(children, children_text(row.children).removeprefix("⚠ ") or "–")
-        sw.el(tr, "td", dated_change_text(row.trend.week) or "–")
-        sw.el(tr, "td", forecast_text(row.trend))
+        sw.append_text(children, children_text(row.children, t).removeprefix("⚠ ") or "–")
+        sw.el(tr, "td", dated_change_text(row.trend.week, t) or "–")
+        sw.el(tr, "td", forecast_text(row.trend, t))
 
 
-def _key_results(root: etree._Element, rows: Sequence[ObjectiveRow]) -> None:
+def _key_results(root: etree._Element, rows: Sequence[ObjectiveRow], t: Translator) -> None:
     if not rows:
         return
-    sw.el(root, "h2", "Key results by objective")
+    sw.el(root, "h2", t.gettext("Key results by objective"))
+    header = (
+        t.gettext("Key result"),
+        t.gettext("Owner"),
+        t.gettext("Start"),
+        t.gettext("Current"),
+        t.gettext("Target"),
+        t.gettext("Progress"),
+        t.gettext("Health"),
+        t.gettext("Change"),
+        t.gettext("Confidence"),
+        t.gettext("Forecast"),
+    )
     for row in rows:
-        body = sw.expand(root, f"{row.objective.title} ({format_grade(row.result.grade)})")
+        body = sw.expand(root, f"{row.objective.title} ({format_grade(row.result.grade, t)})")
         if not row.key_results:
-            sw.el(body, "p", "No key results.")
+            sw.el(body, "p", t.gettext("No key results."))
             continue
-        tbody = sw.table(
-            body,
-            (
-                "Key result",
-                "Owner",
-                "Start",
-                "Current",
-                "Target",
-                "Progress",
-                "Health",
-                "Change",
-                "Confidence",
-                "Forecast",
-            ),
-        )
+        tbody = sw.table(body, header)
         for kr in row.key_results:
-            _kr_row(tbody, kr)
+            _kr_row(tbody, kr, t)
 
 
-def _kr_row(tbody: etree._Element, row: KeyResultRow) -> None:
+def _kr_row(tbody: etree._Element, row: KeyResultRow, t: Translator) -> None:
     kr = row.key_result
     tr = sw.el(tbody, "tr")
     sw.el(tr, "td", kr.title)
-    sw.el(tr, "td", ", ".join(row.owners) or "–")
-    sw.el(tr, "td", _number(kr.start, kr.unit))
-    sw.el(tr, "td", _number(kr.current, kr.unit))
-    sw.el(tr, "td", _number(kr.target, kr.unit))
-    sw.el(tr, "td", _percent(row.result.progress))
-    title, colour = health_label(row.result.health)
+    sw.el(tr, "td", owners_text(row.owners))
+    sw.el(tr, "td", _number(kr.start, kr.unit, t))
+    sw.el(tr, "td", _number(kr.current, kr.unit, t))
+    sw.el(tr, "td", _number(kr.target, kr.unit, t))
+    sw.el(tr, "td", percent_text(row.result.progress, t))
+    title, colour = health_label(row.result.health, False, t)
     sw.status(sw.el(tr, "td"), title, colour)
-    sw.el(tr, "td", dated_change_text(row.trend.week) or "–")
-    sw.el(tr, "td", confidence_text(row.trend))
-    sw.el(tr, "td", forecast_text(row.trend))
+    sw.el(tr, "td", dated_change_text(row.trend.week, t) or "–")
+    sw.el(tr, "td", confidence_text(row.trend, t))
+    sw.el(tr, "td", forecast_text(row.trend, t))
 
 
-def _what_changed(root: etree._Element, review: CycleReview) -> None:
+def _what_changed(root: etree._Element, review: CycleReview, t: Translator) -> None:
     """The week's largest moves with the check-in notes: the readable check-in table."""
-    sw.el(root, "h2", what_changed_heading(review))
+    sw.el(root, "h2", what_changed_heading(review, t))
     if not review.what_changed:
-        sw.el(root, "p", what_changed_empty())
+        sw.el(root, "p", what_changed_empty(t))
         return
-    tbody = sw.table(root, WHAT_CHANGED_HEADER)
+    tbody = sw.table(root, what_changed_header(t))
     for item in review.what_changed:
         tr = sw.el(tbody, "tr")
-        for text in what_changed_cells(item):
+        for text in what_changed_cells(item, t):
             sw.el(tr, "td", text)
 
 
-def _alignment(root: etree._Element, nodes: Sequence[AlignmentNode]) -> None:
-    sw.el(root, "h2", "Alignment")
+def _alignment(root: etree._Element, nodes: Sequence[AlignmentNode], t: Translator) -> None:
+    sw.el(root, "h2", t.gettext("Alignment"))
     if not nodes:
-        sw.el(root, "p", "No objectives to align.")
+        sw.el(root, "p", t.gettext("No objectives to align."))
         return
-    _alignment_list(root, nodes)
+    _alignment_list(root, nodes, t)
 
 
-def _alignment_list(parent: etree._Element, nodes: Sequence[AlignmentNode]) -> None:
+def _alignment_list(parent: etree._Element, nodes: Sequence[AlignmentNode], t: Translator) -> None:
     ul = sw.el(parent, "ul")
     for node in nodes:
         li = sw.el(ul, "li")
         sw.el(li, "strong", node.title)
-        sw.append_text(li, f" ({node.level}, {format_grade(node.grade)}) ")
-        title, colour = health_label(node.health)
+        level = level_label(node.level, t)
+        sw.append_text(li, f" ({level}, {format_grade(node.grade, t)}) ")
+        title, colour = health_label(node.health, False, t)
         sw.status(li, title, colour)
         if node.cycle_edge:
-            sw.append_text(li, " (alignment loop: already shown above)")
+            sw.append_text(li, " " + t.gettext("(alignment loop: already shown above)"))
         elif node.children:
-            _alignment_list(li, node.children)
+            _alignment_list(li, node.children, t)
 
 
-def _meeting(root: etree._Element, review: CycleReview, urls: Mapping[str, str]) -> None:
+def _meeting(
+    root: etree._Element, review: CycleReview, urls: Mapping[str, str], t: Translator
+) -> None:
     """Needs attention, missing check-ins and where decisions go: the top of the page."""
-    sw.el(root, "h2", "Needs attention")
+    sw.el(root, "h2", t.gettext("Needs attention"))
     if review.attention:
-        tbody = sw.table(root, ("Objective", "Owner", "Score", "Health", "Behind most"))
+        tbody = sw.table(
+            root,
+            (
+                t.gettext("Objective"),
+                t.gettext("Owner"),
+                t.gettext("Score"),
+                t.gettext("Health"),
+                t.gettext("Behind most"),
+            ),
+        )
         for item in review.attention:
             tr = sw.el(tbody, "tr")
             cell = sw.el(tr, "td")
             sw.link(cell, urls.get(item.objective_id), item.title)
             if item.committed_miss:
                 sw.append_text(cell, " ")
-                sw.status(cell, "Committed", "Red")
-            sw.el(tr, "td", ", ".join(item.owners) or "–")
-            sw.el(tr, "td", pace_text(item.grade, item.expected))
-            title, colour = health_label(item.health, item.miss)
+                sw.status(cell, t.pgettext("objective kind", "Committed"), "Red")
+            sw.el(tr, "td", owners_text(item.owners))
+            sw.el(tr, "td", pace_text(item.grade, item.expected, t))
+            title, colour = health_label(item.health, item.miss, t)
             sw.status(sw.el(tr, "td"), title, colour)
             sw.el(tr, "td", "; ".join(item.lagging) or "–")
     else:
-        sw.el(root, "p", "Nothing is behind pace.")
-    _what_changed(root, review)
-    sw.el(root, "h2", "Missing check-ins")
+        sw.el(root, "p", t.gettext("Nothing is behind pace."))
+    _what_changed(root, review, t)
+    sw.el(root, "h2", t.gettext("Missing check-ins"))
     if review.missing_check_ins:
-        tbody = sw.table(root, ("Owner", "Key results", "Oldest check-in"))
+        tbody = sw.table(
+            root, (t.gettext("Owner"), t.gettext("Key results"), t.gettext("Oldest check-in"))
+        )
         for missing in review.missing_check_ins:
             tr = sw.el(tbody, "tr")
             sw.el(tr, "td", missing.owner)
             sw.el(tr, "td", str(missing.count))
-            sw.el(tr, "td", check_in_text(missing.oldest, review.at))
+            sw.el(tr, "td", check_in_text(missing.oldest, review.at, t))
     else:
-        sw.el(root, "p", "Every running key result was checked in recently.")
-    sw.el(root, "h2", "Decisions")
-    para = sw.el(root, "p", "Record the meeting's decisions in the ")
-    sw.el(para, "em", NOTES_HEADING)
-    sw.append_text(para, " section at the bottom of this page: okrsync keeps it.")
+        sw.el(root, "p", t.gettext("Every running key result was checked in recently."))
+    sw.el(root, "h2", t.gettext("Decisions"))
+    _with_notes_heading(
+        sw.el(root, "p"),
+        t.gettext(
+            "Record the meeting's decisions in the {notes} section at the bottom of this page: "
+            "okrsync keeps it."
+        ),
+        t,
+    )
 
 
-def _planning_notes(root: etree._Element, review: CycleReview) -> None:
+def _with_notes_heading(para: etree._Element, sentence: str, t: Translator) -> None:
+    """`sentence` in `para` with its {notes} placeholder as the notes heading in italics."""
+    before, _, after = sentence.partition("{notes}")
+    sw.append_text(para, before)
+    sw.el(para, "em", t.gettext(NOTES_HEADING))
+    sw.append_text(para, after)
+
+
+def _planning_notes(root: etree._Element, review: CycleReview, t: Translator) -> None:
     if not review.planning_notes:
         return
-    sw.el(root, "h2", "Planning notes")
+    sw.el(root, "h2", t.gettext("Planning notes"))
     sw.el(
         root,
         "p",
-        "Advice on how these OKRs are written, shown in full during the first weeks of the "
-        "cycle; worth taking into the next planning.",
+        t.gettext(
+            "Advice on how these OKRs are written, shown in full during the first weeks of the "
+            "cycle; worth taking into the next planning."
+        ),
     )
     ul = sw.el(root, "ul")
     for note in review.planning_notes:
@@ -357,46 +405,56 @@ def _findings(
     root: etree._Element,
     findings: Mapping[Severity, Sequence[Finding]],
     titles: Mapping[str, str],
+    t: Translator,
 ) -> None:
-    sw.el(root, "h2", "Findings")
+    sw.el(root, "h2", t.gettext("Findings"))
     if not any(findings.values()):
-        sw.el(root, "p", "No findings.")
+        sw.el(root, "p", t.gettext("No findings."))
         return
+    nameless = t.gettext(UNKNOWN_SUBJECT)
+    fix = t.gettext("Fix:")
     for severity in ("error", "warning", "info"):
         items = findings.get(severity, ())
         if not items:
             continue
-        kind, heading = SEVERITY_PANEL[severity]
-        body = sw.panel(root, kind, f"{heading} ({len(items)})")
+        heading = severity_heading(severity, t)
+        body = sw.panel(root, SEVERITY_PANEL[severity], f"{heading} ({len(items)})")
         ul = sw.el(body, "ul")
         for finding in items:
             li = sw.el(ul, "li")
             sw.el(li, "strong", finding.code)
-            sw.append_text(
-                li, f" {titles.get(finding.subject, UNKNOWN_SUBJECT)}: {finding.message}"
-            )
-            if finding.hint:
+            about = titles.get(finding.subject) or nameless
+            sw.append_text(li, f" {about}: {finding_message(finding, t)}")
+            hint = finding_hint(finding, t)
+            if hint:
                 sw.el(li, "br")
-                sw.el(li, "em", f"Fix: {finding.hint}")
+                sw.el(li, "em", f"{fix} {hint}")
 
 
-def _notes_section(root: etree._Element) -> None:
-    sw.el(root, "h2", NOTES_HEADING)
+def _notes_section(root: etree._Element, t: Translator) -> None:
+    sw.el(root, "h2", t.gettext(NOTES_HEADING))
     info = sw.panel(root, "info")
     sw.el(
         info,
         "p",
-        "This section is kept by okrsync: everything below this box stays exactly as you wrote "
-        "it when the rest of the page is regenerated. Edits above it are overwritten.",
+        t.gettext(
+            "This section is kept by okrsync: everything below this box stays exactly as you "
+            "wrote it when the rest of the page is regenerated. Edits above it are overwritten."
+        ),
     )
     sw.anchor(root, NOTES_BEGIN)
     sw.el(root, "okrsync-slot")
 
 
 def render_review(
-    review: CycleReview, *, title: str, urls: Mapping[str, str] | None = None
+    review: CycleReview,
+    *,
+    title: str,
+    urls: Mapping[str, str] | None = None,
+    t: Translator = ENGLISH,
 ) -> RenderedReview:
-    """Render a CycleReview; `urls` maps objective ids to their page URLs for links."""
+    """Render a CycleReview in the language of `t`; `urls` maps objective ids to their page
+    URLs for links."""
     urls = urls or {
         row.objective.id: row.objective.source.url
         for row in review.objectives
@@ -404,21 +462,31 @@ def render_review(
     }
     root = sw.new_root()
     intro = sw.panel(root, "info")
-    intro_p = sw.el(intro, "p", "This page is generated by okrsync")
+    intro_p = sw.el(intro, "p")
     if review.source:
-        sw.append_text(intro_p, f" from {review.source}")
-    sw.append_text(intro_p, f". Figures as of {review.at.isoformat()}. Write your notes in the ")
-    sw.el(intro_p, "em", NOTES_HEADING)
-    sw.append_text(intro_p, " section at the bottom; the rest is regenerated.")
-    _headline(root, review)
-    _meeting(root, review, urls)
-    _objectives_table(root, review.objectives, urls)
-    _key_results(root, review.objectives)
-    _alignment(root, review.alignment)
-    _findings(root, review.findings, review.names)
-    _planning_notes(root, review)
-    _figures(root, review)
-    _notes_section(root)
+        generated = t.gettext("This page is generated by okrsync from {source}.").format(
+            source=review.source
+        )
+    else:
+        generated = t.gettext("This page is generated by okrsync.")
+    as_of = t.gettext("Figures as of {date}.").format(date=date_text(review.at, t))
+    sw.append_text(intro_p, f"{generated} {as_of} ")
+    _with_notes_heading(
+        intro_p,
+        t.gettext(
+            "Write your notes in the {notes} section at the bottom; the rest is regenerated."
+        ),
+        t,
+    )
+    _headline(root, review, t)
+    _meeting(root, review, urls, t)
+    _objectives_table(root, review.objectives, urls, t)
+    _key_results(root, review.objectives, t)
+    _alignment(root, review.alignment, t)
+    _findings(root, review.findings, review.names, t)
+    _planning_notes(root, review, t)
+    _figures(root, review, t)
+    _notes_section(root, t)
     body = sw.serialize(root)
     before, slot, after = body.partition(_SLOT)
     if not slot:
@@ -429,19 +497,21 @@ def render_review(
         after_notes=after,
         labels=review_labels(review),
         title_key=review.title_key,
+        default_notes=default_notes(t),
     )
 
 
-def _default_notes() -> str:
+def default_notes(t: Translator = ENGLISH) -> str:
+    """What a new page's notes section holds: the prompt and a Decisions list."""
     root = sw.new_root()
-    sw.el(root, "p", NOTES_PROMPT)
-    sw.el(root, "h3", "Decisions")
+    sw.el(root, "p", t.gettext(NOTES_PROMPT))
+    sw.el(root, "h3", t.gettext("Decisions"))
     sw.el(sw.el(root, "ul"), "li", "")
     sw.anchor(root, NOTES_END)
     return sw.serialize(root)
 
 
-DEFAULT_NOTES = _default_notes()
+DEFAULT_NOTES = default_notes()
 
 
 def extract_notes(body: str) -> str | None:

@@ -24,10 +24,11 @@ from typing import Any, Final, Literal
 
 from okrsync.connector import SourceRecord, Write, Writeback, WriteResult, content_hash
 from okrsync.errors import AccessDenied, RecordError, TransientError
+from okrsync.i18n import Translator
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Finding
-from okrsync.render.figures import output_health
+from okrsync.render.figures import ENGLISH, output_health
 from okrsync.review import CycleReview, Review
 from okrsync.review_noise import page_findings, warning_lines
 from okrsync_confluence.client import ConfluenceClient, PageData, VersionConflict, cql_quote
@@ -63,13 +64,15 @@ def plan_review_writes(
     options: ConfluenceOptions,
     writeback: Writeback,
     source: str,
+    t: Translator = ENGLISH,
 ) -> list[Write]:
     """One page write per CycleReview; the hash is that of the rendered page without notes."""
     writes: list[Write] = []
     for cycle_review in reviews:
-        title = review_title(cycle_review, writeback)
-        rendered = render_review(cycle_review, title=title)
+        title = review_title(cycle_review, writeback, t)
+        rendered = render_review(cycle_review, title=title, t=t)
         payload = {
+            "default_notes": rendered.default_notes,
             "title": title,
             "title_key": cycle_review.title_key,
             "before": rendered.before_notes,
@@ -147,23 +150,27 @@ def _values(
     grade: float | None,
     health: str,
     findings: Sequence[Finding],
-    miss: bool = False,
+    miss: bool,
+    t: Translator,
 ) -> list[tuple[str, str]]:
     values: list[tuple[str, str]] = []
     if outputs.score:
-        values.append((outputs.score, format_grade(grade)))
+        values.append((outputs.score, format_grade(grade, t)))
     if outputs.health:
-        values.append((outputs.health, output_health(outputs, health, miss)))
+        values.append((outputs.health, output_health(outputs, health, miss, t)))
     if outputs.warnings:
-        values.append((outputs.warnings, "\n".join(warning_lines(findings))))
+        values.append((outputs.warnings, "\n".join(warning_lines(findings, t=t))))
     return values
 
 
 def plan_page_writes(
-    review: Review, options: ConfluenceOptions, mapping: MappingFile | None
+    review: Review,
+    options: ConfluenceOptions,
+    mapping: MappingFile | None,
+    t: Translator = ENGLISH,
 ) -> list[Write]:
     """The managed macro on each objective page (and key-result page, when key results are
-    child pages) whose pulled output values differ from the plan."""
+    child pages) whose pulled output values differ from the plan, in the language of `t`."""
     writes: list[Write] = []
     pulled = {(r.collection, r.external_id): r for r in review.source_records}
     by_subject = page_findings(
@@ -182,7 +189,8 @@ def plan_page_writes(
                 findings += by_subject.get(kr.id, [])
             health = result.health if result else "no_data"
             miss = result.miss if result else False
-            values = _values(outputs, result.grade if result else None, health, findings, miss)
+            grade = result.grade if result else None
+            values = _values(outputs, grade, health, findings, miss, t)
             write = _outputs_write(
                 page_id=page_id,
                 what=repr(objective.title),
@@ -190,7 +198,7 @@ def plan_page_writes(
                 outputs=outputs,
                 record=pulled.get(("objectives", page_id)),
                 review=review,
-                colour=health_label(health, miss)[1],
+                colour=health_label(health, miss, t)[1],
             )
             if write is not None:
                 writes.append(write)
@@ -204,9 +212,8 @@ def plan_page_writes(
             page_id = kr.source.external_id
             score = review.evaluation.key_results.get(kr.id)
             health = score.health if score else "no_data"
-            values = _values(
-                kr_outputs, score.grade if score else None, health, by_subject.get(kr.id, [])
-            )
+            grade = score.grade if score else None
+            values = _values(kr_outputs, grade, health, by_subject.get(kr.id, []), False, t)
             write = _outputs_write(
                 page_id=page_id,
                 what=f"key result {kr.title!r}",
@@ -337,6 +344,7 @@ class ConfluenceWriter:
             after_notes=str(payload["after"]),
             labels=tuple(payload["labels"]),
             title_key=str(payload["title_key"]),
+            default_notes=str(payload.get("default_notes") or ""),
         )
 
     def _finish(

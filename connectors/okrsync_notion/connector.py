@@ -22,7 +22,9 @@ from okrsync.connector import (
     WriteResult,
 )
 from okrsync.errors import AuthError, ConfigError, RecordError
+from okrsync.i18n import translator
 from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.mapping.schema import OutputMap
 from okrsync.review import Review
 
 from .client import NotionApi
@@ -60,8 +62,12 @@ class NotionConnector:
         # A review destination has no mapping: it writes review pages and reads nothing.
         self._resolver = Resolver(api, options, mapping) if mapping is not None else None
         self._reader = Reader(api, self._resolver, mapping) if self._resolver and mapping else None
+        self.t = translator(context.language)
         self._writer = Writer(
-            api, max_attempts=options.max_retries + 1, verify=options.verify_before_write
+            api,
+            max_attempts=options.max_retries + 1,
+            verify=options.verify_before_write,
+            t=self.t,
         )
 
     # ------------------------------------------------------------------ plumbing
@@ -314,11 +320,17 @@ class NotionConnector:
             todo = [i for i in items if i.property not in current]
             if not todo:
                 continue
-            api.update_data_source(data_source_id, {i.property: i.definition() for i in todo})
+            definitions = {i.property: i.definition(self.t, self._outputs(i)) for i in todo}
+            api.update_data_source(data_source_id, definitions)
             added.extend(todo)
         for collection in {i.collection for i in wanted}:
             resolver.refresh(collection)
         return added
+
+    def _outputs(self, item: MissingOutput) -> OutputMap:
+        """The mapping's output names of the collection `item` adds a property to."""
+        mapping = self.mapping
+        return mapping.output_map(item.collection) if mapping is not None else OutputMap()
 
     @staticmethod
     def _as_missing(
@@ -341,7 +353,7 @@ class NotionConnector:
     def plan(self, review: Review) -> list[Write]:
         """Pure: output property writes, then one write per review page."""
         writes = (
-            plan_page_writes(review, self.mapping, self.context.writeback)
+            plan_page_writes(review, self.mapping, self.context.writeback, self.t)
             if self.mapping is not None
             else []
         )
@@ -349,13 +361,14 @@ class NotionConnector:
         if writeback.reviews and self.options.review_parent:
             from okrsync.review_build import build_cycle_reviews
 
-            reviews = build_cycle_reviews(review, per_team=writeback.per_team)
+            reviews = build_cycle_reviews(review, per_team=writeback.per_team, t=self.t)
             writes += plan_review_writes(
                 reviews,
                 source=review.source or self.context.source,
                 parent=self.options.review_parent,
                 writeback=writeback,
                 place=f"notion:{self.options.base_url}",
+                t=self.t,
             )
         return writes
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 from okrsync.connector import Collection, FieldInfo, Problem
+from okrsync.i18n import Translator
 from okrsync.mapping.schema import Mapping as MappingFile
+from okrsync.mapping.schema import OutputMap
 from okrsync.model import Frozen
+from okrsync.render.figures import ENGLISH
 
 from .blocks import health_options
 from .reader import PSEUDO_PREFIX, DataSource
@@ -68,12 +71,15 @@ class MissingOutput(Frozen):
     property: str
     type: str
 
-    def definition(self) -> dict[str, Any]:
-        """The `data_sources.update` property definition that adds it."""
+    def definition(
+        self, t: Translator = ENGLISH, outputs: OutputMap | None = None
+    ) -> dict[str, Any]:
+        """The `data_sources.update` property definition that adds it (a Health select gets
+        its options in the language of `t`, or the names of the mapping's `health_options`)."""
         if self.type == "number":
             return {"number": {"format": "number"}}
         if self.type == "select":
-            return {"select": {"options": health_options()}}
+            return {"select": {"options": health_options(t, outputs)}}
         return {self.type: {}}
 
 

@@ -40,21 +40,22 @@ from typing import Any, Final, Literal
 from okrsync.connector import Write, Writeback, WriteResult, content_hash
 from okrsync.errors import AccessDenied, RecordError, TimedOut, TransientError
 from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
+from okrsync.i18n import Translator
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Finding, KeyResult, Objective
-from okrsync.render.figures import output_health
+from okrsync.render.figures import ENGLISH, output_health, page_title
 from okrsync.review import CycleReview, Review
 from okrsync.review_noise import page_findings, warning_lines
 
 from .blocks import (
-    GENERATED_LINE,
     Block,
     Node,
     append_batches,
     block_text,
     block_tree,
     children_of,
+    is_generated_line,
     left_out,
     marker_block,
     own_content,
@@ -89,13 +90,14 @@ def output_values(
     findings: Sequence[Finding],
     miss: bool = False,
     outputs: OutputMap | None = None,
+    t: Translator = ENGLISH,
 ) -> dict[str, Any]:
     """The plain values okrsync writes: score, health name (the database's own option when the
-    mapping maps it), warnings text (at most 3 lines)."""
+    mapping maps it, else the label in the language of `t`), warnings text (at most 3 lines)."""
     return {
         "score": None if grade is None else round(grade, 4),
-        "health": output_health(outputs or OutputMap(), health, miss),
-        "warnings": fit_lines(warning_lines(findings, prefix="⚠ ")),
+        "health": output_health(outputs or OutputMap(), health, miss, t),
+        "warnings": fit_lines(warning_lines(findings, prefix="⚠ ", t=t)),
     }
 
 
@@ -124,8 +126,11 @@ _ScoredPages = tuple[
 """One kind of page that gets outputs: its collection, its OKRs and their scores."""
 
 
-def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback) -> list[Write]:
-    """Output property writes for every objective and key result page that needs one."""
+def plan_page_writes(
+    review: Review, mapping: MappingFile, writeback: Writeback, t: Translator = ENGLISH
+) -> list[Write]:
+    """Output property writes for every objective and key result page that needs one, their
+    words in the language of `t`."""
     if not writeback.pages:
         return []
     pulled: dict[tuple[str, str], dict[str, Any]] = {
@@ -151,7 +156,7 @@ def plan_page_writes(review: Review, mapping: MappingFile, writeback: Writeback)
             page_id = item.source.external_id if item.source else item.id
             miss = isinstance(result, ObjectiveScore) and result.miss
             values = output_values(
-                result.grade, result.health, by_subject.get(item.id, []), miss, outputs
+                result.grade, result.health, by_subject.get(item.id, []), miss, outputs, t
             )
             write = _page_write(
                 collection,
@@ -212,13 +217,9 @@ def _page_write(
     )
 
 
-def review_title(review: CycleReview, writeback: Writeback) -> str:
-    cycle = review.cycle.name if review.cycle is not None else "no cycle"
-    template = writeback.team_review_title if review.team else writeback.review_title
-    try:
-        return template.format(cycle=cycle, team=review.team or "")
-    except (KeyError, IndexError, ValueError):
-        return f"OKR Review {cycle}" + (f" - {review.team}" if review.team else "")
+def review_title(review: CycleReview, writeback: Writeback, t: Translator = ENGLISH) -> str:
+    """The page title from the configured pattern, in the language of `t`."""
+    return page_title(review, writeback.review_title, writeback.team_review_title, t)
 
 
 def marker_key(source: str, title_key: str) -> str:
@@ -244,12 +245,13 @@ def plan_review_writes(
     parent: str,
     writeback: Writeback,
     place: str = "notion",
+    t: Translator = ENGLISH,
 ) -> list[Write]:
     """One page write per cycle review, with the hash of its title and blocks."""
     writes: list[Write] = []
     for review in reviews:
-        title = review_title(review, writeback)
-        blocks = review_blocks(review)
+        title = review_title(review, writeback, t)
+        blocks = review_blocks(review, t)
         digest = content_hash({"title": title, "blocks": blocks})
         key = marker_key(source, review.title_key)
         writes.append(
@@ -353,9 +355,15 @@ class Writer:
     """Applies planned writes through one `NotionApi`."""
 
     def __init__(
-        self, api: NotionApi, max_attempts: int = CREATE_ATTEMPTS, *, verify: bool = False
+        self,
+        api: NotionApi,
+        max_attempts: int = CREATE_ATTEMPTS,
+        *,
+        verify: bool = False,
+        t: Translator = ENGLISH,
     ) -> None:
         self._api = api
+        self._t = t  # the language of a new page's notes section and cut line
         self._max_attempts = max_attempts
         self._verify = verify
         self._trees: dict[str, dict[str, Any]] = {}
@@ -515,7 +523,7 @@ class Writer:
         return the new tree; None when the page no longer lines up with `old` (then the
         caller regenerates it whole)."""
         top = self._top_level(page_id)
-        cut = next((i for i, b in enumerate(top) if block_text(b) == GENERATED_LINE), None)
+        cut = next((i for i, b in enumerate(top) if is_generated_line(b)), None)
         if cut is None or len(top) - cut - 1 != len(old):
             return None
         tree = [block_tree(block) for block in blocks]
@@ -633,7 +641,7 @@ class Writer:
                 created = self._api.create_page(
                     parent={"type": "page_id", "page_id": parent},
                     properties={"title": title_payload(title)},
-                    children=skeleton_blocks(marker_text(key, PENDING)),
+                    children=skeleton_blocks(marker_text(key, PENDING), self._t),
                     subject=f"review page {title!r}",
                 )
                 return str(created["id"])
@@ -673,15 +681,12 @@ class Writer:
 
     def _clear_generated(self, page_id: str) -> None:
         top = self._top_level(page_id)
-        cut = next(
-            (i for i, b in enumerate(top) if block_text(b) == GENERATED_LINE),
-            None,
-        )
+        cut = next((i for i, b in enumerate(top) if is_generated_line(b)), None)
         if cut is None:
             # The cut line was removed by hand: rebuild everything below the marker.
             for block in top[1:]:
                 self._api.delete_block(str(block["id"]))
-            self._api.append_children(page_id, skeleton_blocks("")[1:])
+            self._api.append_children(page_id, skeleton_blocks("", self._t)[1:])
             return
         for block in top[cut + 1 :]:
             self._api.delete_block(str(block["id"]))
@@ -689,7 +694,7 @@ class Writer:
     def _generated_count(self, page_id: str) -> int:
         top = self._top_level(page_id)
         for i, block in enumerate(top):
-            if block_text(block) == GENERATED_LINE:
+            if is_generated_line(block):
                 return len(top) - i - 1
         return -1
 

@@ -16,6 +16,7 @@ from okrsync.errors import (
     StateError,
     TransientError,
 )
+from okrsync.i18n import SOURCE_LANGUAGE, Translator, check_language, translator
 from okrsync.render.html import render_html
 from okrsync.render.json import render_json
 from okrsync.render.markdown import render_markdown
@@ -38,13 +39,21 @@ def _parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-08-15") from None
 
 
-def render(review: Review, fmt: str) -> str:
-    """The review in one of the report formats."""
+def _language(text: str) -> str:
+    try:
+        return check_language(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def render(review: Review, fmt: str, t: Translator | None = None) -> str:
+    """The review in one of the report formats, its words in the language of `t`."""
+    t = t or translator(SOURCE_LANGUAGE)
     if fmt == "json":
         return json.dumps(render_json(review), indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
-        return render_markdown(review)
-    return render_html(review)
+        return render_markdown(review, t=t)
+    return render_html(review, t=t)
 
 
 def _review_of_source(config_path: Path, source: str | None) -> Review:
@@ -82,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         workspace = load_workspace(Path(args.input))
         review = review_workspace(workspace, at=args.at or now.date(), generated_at=now)
-    text = render(review, args.format)
+    text = render(review, args.format, translator(args.language))
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
@@ -107,4 +116,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--at", type=_parse_date, help="evaluate as of this date (default today)")
     parser.add_argument("--format", choices=("json", "markdown", "html"), default="markdown")
     parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument(
+        "--language",
+        type=_language,
+        default=SOURCE_LANGUAGE,
+        help="the language of the review's words, numbers and dates (en, de; default en)",
+    )
     parser.set_defaults(func=_run)

@@ -1,56 +1,106 @@
 """How the renderers show numbers, health and names: one place, so every format agrees.
 
-These return plain text; each renderer escapes it for its own format (Markdown or HTML).
+These return plain text; each renderer escapes it for its own format (Markdown or HTML). Every
+word goes through the `Translator` passed in (English when none is) and every number and date
+through okrsync.i18n.format with its locale, so a German page reads "Im Plan", "0,7" and
+"15. August 2025".
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from functools import cache
+from typing import Final
+
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal
 
 from okrsync.evaluation import Evaluation, Health
-from okrsync.i18n.format import count, format_amount
+from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
+from okrsync.i18n.format import (
+    format_amount,
+    format_date,
+    format_date_range,
+    format_number,
+    share,
+)
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Cycle
 from okrsync.review import ChildrenRollup, CycleReview
 from okrsync.trends import ChangeItem, CheckInNote, DatedChange, Trend
 
-HEALTH_LABELS: Mapping[str, str] = {
-    "not_started": "Not started",
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "off_track": "Off track",
-    "green": "Green",
-    "yellow": "Yellow",
-    "red": "Red",
-    "no_data": "No data",
-}
-
-SEVERITY_HEADINGS: Mapping[str, str] = {
-    "error": "Errors",
-    "warning": "Warnings",
-    "info": "Suggestions",
-}
-
-KIND_LABELS: Mapping[str, str] = {
-    "increase": "Increase",
-    "decrease": "Decrease",
-    "at_least": "At least",
-    "at_most": "At most",
-    "milestone": "Milestone",
-}
-
-UNSCORED_LABELS: Mapping[str, str] = {
-    "missing_target": "no target",
-    "missing_current": "no current value",
-    "missing_start": "no baseline",
-    "start_equals_target": "start equals target",
-    "no_key_results": "no key results to score",
-    "no_cycle": "no cycle",
-}
-
+ENGLISH: Final = translator(SOURCE_LANGUAGE)
+"""The translator renderers use when none is given."""
 DASH = "–"
+
+
+@cache
+def _health_labels(t: Translator) -> dict[str, str]:
+    return {
+        "not_started": t.pgettext("health", "Not started"),
+        "on_track": t.pgettext("health", "On track"),
+        "at_risk": t.pgettext("health", "At risk"),
+        "off_track": t.pgettext("health", "Off track"),
+        "green": t.pgettext("health", "Green"),
+        "yellow": t.pgettext("health", "Yellow"),
+        "red": t.pgettext("health", "Red"),
+        "no_data": t.pgettext("health", "No data"),
+    }
+
+
+@cache
+def _kind_labels(t: Translator) -> dict[str, str]:
+    return {
+        "increase": t.pgettext("key result kind", "Increase"),
+        "decrease": t.pgettext("key result kind", "Decrease"),
+        "at_least": t.pgettext("key result kind", "At least"),
+        "at_most": t.pgettext("key result kind", "At most"),
+        "milestone": t.pgettext("key result kind", "Milestone"),
+    }
+
+
+@cache
+def _level_labels(t: Translator) -> dict[str, str]:
+    return {
+        "company": t.pgettext("objective level", "Company"),
+        "department": t.pgettext("objective level", "Department"),
+        "team": t.pgettext("objective level", "Team"),
+        "individual": t.pgettext("objective level", "Individual"),
+        "committed": t.pgettext("objective kind", "Committed"),
+        "aspirational": t.pgettext("objective kind", "Aspirational"),
+    }
+
+
+@cache
+def _unscored_labels(t: Translator) -> dict[str, str]:
+    return {
+        "missing_target": t.gettext("no target"),
+        "missing_current": t.gettext("no current value"),
+        "missing_start": t.gettext("no baseline"),
+        "start_equals_target": t.gettext("start equals target"),
+        "no_key_results": t.gettext("no key results to score"),
+        "no_cycle": t.gettext("no cycle"),
+    }
+
+
+@cache
+def _severity_words(t: Translator) -> dict[str, str]:
+    return {
+        "error": t.pgettext("severity", "error"),
+        "warning": t.pgettext("severity", "warning"),
+        "info": t.pgettext("severity", "info"),
+    }
+
+
+@cache
+def _severity_headings(t: Translator) -> dict[str, str]:
+    return {
+        "error": t.gettext("Errors"),
+        "warning": t.gettext("Warnings"),
+        "info": t.gettext("Suggestions"),
+    }
 
 
 HEALTH_COLOURS: Mapping[str, str] = {
@@ -67,20 +117,49 @@ HEALTH_COLOURS: Mapping[str, str] = {
 MISS_COLOUR = "red"
 
 
-def health_label(health: Health | str) -> str:
-    """Human label of a health value ("on_track" -> "On track")."""
-    return HEALTH_LABELS.get(health, health)
+def health_label(health: Health | str, t: Translator = ENGLISH) -> str:
+    """Human label of a health value ("on_track" -> "On track", German "Im Plan")."""
+    return _health_labels(t).get(health, health)
 
 
-def health_text(health: Health | str, miss: bool = False) -> str:
+def health_text(health: Health | str, miss: bool = False, t: Translator = ENGLISH) -> str:
     """The label with a committed miss spelled out: "Green (miss)"."""
-    return f"{health_label(health)} (miss)" if miss else health_label(health)
+    if not miss:
+        return health_label(health, t)
+    return t.gettext("{health} (miss)").format(health=health_label(health, t))
 
 
-def output_health(outputs: OutputMap, health: Health | str, miss: bool = False) -> str:
+def output_health(
+    outputs: OutputMap, health: Health | str, miss: bool = False, t: Translator = ENGLISH
+) -> str:
     """The health written on an OKR page: the workspace's own option for it when the mapping
-    names one (`health_options`), else okrsync's label."""
-    return outputs.health_option(health, miss) or health_text(health, miss)
+    names one (`health_options`), else okrsync's label in the page's language."""
+    return outputs.health_option(health, miss) or health_text(health, miss, t)
+
+
+def kind_label(kind: str | None, t: Translator = ENGLISH) -> str:
+    """A key result's kind ("at_least" -> "At least"), or a dash when it has none."""
+    return _kind_labels(t).get(kind or "", DASH)
+
+
+def level_label(level: str, t: Translator = ENGLISH) -> str:
+    """An objective's level or kind as people read it ("company" -> "Company")."""
+    return _level_labels(t).get(level, level.capitalize())
+
+
+def unscored_label(reason: str, t: Translator = ENGLISH) -> str:
+    """Why a score is missing ("missing_target" -> "no target")."""
+    return _unscored_labels(t).get(reason, reason)
+
+
+def severity_heading(severity: str, t: Translator = ENGLISH) -> str:
+    """The heading of a severity's findings: Errors, Warnings, Suggestions."""
+    return _severity_headings(t).get(severity, severity)
+
+
+def severity_word(severity: str, t: Translator = ENGLISH) -> str:
+    """A finding's severity as one word: error, warning, info."""
+    return _severity_words(t).get(severity, severity)
 
 
 def health_colour(health: Health | str, miss: bool = False) -> str:
@@ -88,130 +167,205 @@ def health_colour(health: Health | str, miss: bool = False) -> str:
     return MISS_COLOUR if miss else HEALTH_COLOURS.get(health, "grey")
 
 
-def children_text(rollup: ChildrenRollup | None) -> str:
+def fixed(value: float, digits: int, t: Translator = ENGLISH, *, sign: bool = False) -> str:
+    """A number with exactly `digits` decimals in the locale's spelling ("0.72", "0,72")."""
+    pattern = "0." + "0" * digits if digits else "0"
+    if sign:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(value, format=pattern, locale=t.locale)
+
+
+def children_text(rollup: ChildrenRollup | None, t: Translator = ENGLISH) -> str:
     """The aligned children beside a parent's score: "mean 0.3 · 4 of 7 behind"; "" if none."""
     if rollup is None:
         return ""
-    mean = grade_text(None if rollup.mean_score is None else round(rollup.mean_score, 1))
-    text = f"mean {mean} · {rollup.behind} of {rollup.count} behind"
+    mean = grade_text(None if rollup.mean_score is None else round(rollup.mean_score, 1), t)
+    text = t.gettext("mean {mean} · {behind} of {count} behind").format(
+        mean=mean, behind=rollup.behind, count=rollup.count
+    )
     return f"⚠ {text}" if rollup.masks else text
 
 
-def pace_text(grade: float | None, expected: float | None) -> str:
+def pace_text(grade: float | None, expected: float | None, t: Translator = ENGLISH) -> str:
     """Score against the pace: "0.3 of 0.72 expected"."""
     if expected is None:
-        return grade_text(grade)
-    return f"{grade_text(grade)} of {expected:.2f} expected"
+        return grade_text(grade, t)
+    return t.gettext("{score} of {expected} expected").format(
+        score=grade_text(grade, t), expected=fixed(expected, 2, t)
+    )
 
 
-def check_in_text(oldest: date | None, at: date | None = None) -> str:
-    """When the oldest of an owner's missing check-ins was: "2026-10-12 (40 days ago)", "never"."""
+def expected_text(expected: float | None, t: Translator = ENGLISH) -> str:
+    """The score expected by now at an even pace ("0.72"), or a dash."""
+    return DASH if expected is None else fixed(expected, 2, t)
+
+
+def date_text(day: date, t: Translator = ENGLISH) -> str:
+    """A date as the reader's locale writes it: "August 15, 2025", "15. August 2025"."""
+    return format_date(day, locale=t.locale)
+
+
+def period_text(start: date, end: date, t: Translator = ENGLISH) -> str:
+    """A period, the shared parts once: "July 1 – September 30, 2025"."""
+    return format_date_range(start, end, locale=t.locale)
+
+
+def moment_text(moment: datetime, t: Translator = ENGLISH) -> str:
+    """A moment people read: "August 15, 2025, 10:30 UTC"."""
+    clock = moment.strftime("%H:%M %Z").strip()
+    return t.gettext("{date}, {time}").format(date=date_text(moment.date(), t), time=clock)
+
+
+def check_in_text(oldest: date | None, at: date | None = None, t: Translator = ENGLISH) -> str:
+    """When the oldest of an owner's missing check-ins was: "Oct 12, 2026 (40 days ago)"."""
     if oldest is None:
-        return "never"
+        return t.gettext("never")
     if at is None:
-        return oldest.isoformat()
-    return f"{oldest.isoformat()} ({count((at - oldest).days, 'day')} ago)"
+        return date_text(oldest, t)
+    days = (at - oldest).days
+    return t.ngettext("{date} ({count} day ago)", "{date} ({count} days ago)", days).format(
+        date=date_text(oldest, t), count=format_number(days, digits=0, locale=t.locale)
+    )
 
 
-def grade_text(grade: float | None) -> str:
-    """A grade on the 0.0-1.0 scale with one decimal, or a dash when unscored."""
-    return DASH if grade is None else f"{grade:.1f}"
+def grade_text(grade: float | None, t: Translator = ENGLISH) -> str:
+    """A grade on the 0.0-1.0 scale with one decimal ("0.7", "0,7"), or a dash when unscored."""
+    return DASH if grade is None else fixed(grade, 1, t)
 
 
-def percent_text(share: float | None) -> str:
-    """A share as a whole percentage ("49%"), or a dash."""
-    if share is None or not math.isfinite(share):
-        return DASH
-    return f"{share * 100:.0f}%"
+def percent_text(value: float | None, t: Translator = ENGLISH) -> str:
+    """A share as a whole percentage ("49%", "49 %"), or a dash."""
+    return share(value, locale=t.locale)
 
 
-def change_text(change: float | None) -> str:
+def change_text(change: float | None, t: Translator = ENGLISH) -> str:
     """Score change since the last sync with its sign ("+0.10", "-0.05"); empty when none."""
     if change is None or not math.isfinite(change):
         return ""
     if round(change, 2) == 0:
-        return "0.00"
-    return f"{change:+.2f}"
+        return fixed(0.0, 2, t)
+    return fixed(change, 2, t, sign=True)
 
 
-def day_text(day: date) -> str:
-    """A day as people say it in a meeting: "Mon 30 Nov"."""
-    return f"{day:%a} {day.day} {day:%b}"
+def day_text(day: date, t: Translator = ENGLISH) -> str:
+    """A day as people say it in a meeting: "Mon, Nov 30", "Mo., 30. Nov."."""
+    return format_skeleton("MMMEd", day, locale=t.locale)
 
 
-def dated_change_text(change: DatedChange | None) -> str:
-    """A dated change: "+0.18 since Mon 30 Nov"; empty when there is none."""
+def dated_change_text(change: DatedChange | None, t: Translator = ENGLISH) -> str:
+    """A dated change: "+0.18 since Mon, Nov 30"; empty when there is none."""
     if change is None:
         return ""
-    return f"{change_text(change.delta)} since {day_text(change.since)}"
+    return t.gettext("{change} since {day}").format(
+        change=change_text(change.delta, t), day=day_text(change.since, t)
+    )
 
 
-def forecast_text(trend: Trend) -> str:
+def forecast_text(trend: Trend, t: Translator = ENGLISH) -> str:
     """The end-of-cycle forecast with one decimal, or a dash (fewer than 3 dated scores)."""
-    return grade_text(None if trend.forecast is None else round(trend.forecast, 2))
+    return grade_text(None if trend.forecast is None else round(trend.forecast, 2), t)
 
 
-CONFIDENCE_WORDS: Mapping[str, str] = {"rising": "rising", "falling": "falling", "steady": "steady"}
+@cache
+def _confidence_words(t: Translator) -> dict[str, str]:
+    return {
+        "rising": t.pgettext("confidence trend", "rising"),
+        "falling": t.pgettext("confidence trend", "falling"),
+        "steady": t.pgettext("confidence trend", "steady"),
+    }
 
 
-def confidence_text(trend: Trend) -> str:
+def confidence_text(trend: Trend, t: Translator = ENGLISH) -> str:
     """The confidence and where it is heading: "70%, falling"; a dash when none is known."""
     if trend.confidence is None:
         return DASH
-    text = percent_text(trend.confidence)
+    text = percent_text(trend.confidence, t)
     if trend.confidence_trend is not None:
-        text += f", {CONFIDENCE_WORDS[trend.confidence_trend]}"
+        text += f", {_confidence_words(t)[trend.confidence_trend]}"
     return text
 
 
-WHAT_CHANGED_HEADER: tuple[str, ...] = ("Key result", "Objective", "Change", "Score", "Notes")
+def what_changed_header(t: Translator = ENGLISH) -> tuple[str, ...]:
+    """The columns of "What changed", in `what_changed_cells` order."""
+    return (
+        t.gettext("Key result"),
+        t.gettext("Objective"),
+        t.gettext("Change"),
+        t.gettext("Score"),
+        t.gettext("Notes"),
+    )
 
 
-def what_changed_heading(review: CycleReview) -> str:
-    """ "What changed since Mon 30 Nov" (the start of the review's week)."""
+def what_changed_heading(review: CycleReview, t: Translator = ENGLISH) -> str:
+    """ "What changed since Mon, Nov 30" (the start of the review's week)."""
     if review.week_start is None:
-        return "What changed"
-    return f"What changed since {day_text(review.week_start)}"
+        return t.gettext("What changed")
+    return t.gettext("What changed since {day}").format(day=day_text(review.week_start, t))
 
 
-def what_changed_empty() -> str:
-    return "Nothing moved this week, and nobody wrote a check-in note."
+def what_changed_empty(t: Translator = ENGLISH) -> str:
+    return t.gettext("Nothing moved this week, and nobody wrote a check-in note.")
 
 
-def note_text(note: CheckInNote) -> str:
-    """A check-in note with its day and author: "Tue 1 Dec, Ana: pipeline review moved"."""
-    who = f", {note.who}" if note.who else ""
-    return f"{day_text(note.at)}{who}: {note.note}"
+def note_text(note: CheckInNote, t: Translator = ENGLISH) -> str:
+    """A check-in note with its day and author: "Tue, Dec 1, Ana: pipeline review moved"."""
+    if note.who:
+        return t.gettext("{day}, {who}: {note}").format(
+            day=day_text(note.at, t), who=note.who, note=note.note
+        )
+    return t.gettext("{day}: {note}").format(day=day_text(note.at, t), note=note.note)
 
 
-def what_changed_cells(item: ChangeItem) -> tuple[str, ...]:
-    """One line of "What changed" as plain text cells, in `WHAT_CHANGED_HEADER` order."""
-    change = dated_change_text(item.change) or DASH
+def what_changed_cells(item: ChangeItem, t: Translator = ENGLISH) -> tuple[str, ...]:
+    """One line of "What changed" as plain text cells, in `what_changed_header` order."""
+    change = dated_change_text(item.change, t) or DASH
     if item.confidence_week is not None and round(item.confidence_week.delta, 2) != 0:
-        change += f" (confidence {item.confidence_week.delta * 100:+.0f} pts)"
+        points = fixed(item.confidence_week.delta * 100, 0, t, sign=True)
+        change += " " + t.gettext("(confidence {points} pts)").format(points=points)
     return (
         item.title,
         item.objective_title,
         change,
-        grade_text(None if item.score is None else round(item.score, 2)),
-        " · ".join(note_text(n) for n in item.notes) or DASH,
+        grade_text(None if item.score is None else round(item.score, 2), t),
+        " · ".join(note_text(n, t) for n in item.notes) or DASH,
     )
 
 
-def value_text(value: float | None, unit: str | None) -> str:
+def value_text(value: float | None, unit: str | None, t: Translator = ENGLISH) -> str:
     """A key result value with its unit: "24.5%", "$500K", "$2.4M", "4.2 calls/week"."""
-    return format_amount(value, unit)
+    return format_amount(value, unit, locale=t.locale)
 
 
-def cycle_title(cycle: Cycle | None) -> str:
+def cycle_title(cycle: Cycle | None, t: Translator = ENGLISH) -> str:
     """The cycle's name, or "No cycle" for objectives without one."""
-    return cycle.name or cycle.id if cycle is not None else "No cycle"
+    return cycle.name or cycle.id if cycle is not None else t.gettext("No cycle")
 
 
-def review_title(review: CycleReview) -> str:
+def review_title(review: CycleReview, t: Translator = ENGLISH) -> str:
     """The title of a review page: "OKR Review Q3 2025", "OKR Review Q3 2025 - Sales"."""
-    title = f"OKR Review {cycle_title(review.cycle)}"
-    return f"{title} - {review.team}" if review.team else title
+    if review.team:
+        return t.gettext("OKR Review {cycle} - {team}").format(
+            cycle=cycle_title(review.cycle, t), team=review.team
+        )
+    return t.gettext("OKR Review {cycle}").format(cycle=cycle_title(review.cycle, t))
+
+
+def page_title(
+    review: CycleReview, pattern: str, team_pattern: str, t: Translator = ENGLISH
+) -> str:
+    """A review page's title from the configured patterns ({cycle}, {team}); okrsync's default
+    patterns ("OKR Review {cycle}") come out in the language of `t`, a pattern of the user's
+    own stays as written. A broken pattern falls back to okrsync's own title."""
+    chosen = team_pattern if review.team else pattern
+    try:
+        return t.gettext(chosen).format(cycle=cycle_title(review.cycle, t), team=review.team or "")
+    except (KeyError, IndexError, ValueError):
+        return review_title(review, t)
+
+
+def owners_text(owners: Sequence[str]) -> str:
+    """Owner names joined with commas, or a dash."""
+    return ", ".join(owners) or DASH
 
 
 def reading_order(reviews: list[CycleReview], evaluation: Evaluation) -> list[CycleReview]:

@@ -14,33 +14,43 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
+from okrsync.i18n import Translator
 from okrsync.model import SEVERITIES, Finding
 from okrsync.render.figures import (
     DASH,
-    KIND_LABELS,
-    SEVERITY_HEADINGS,
-    UNSCORED_LABELS,
-    WHAT_CHANGED_HEADER,
+    ENGLISH,
     check_in_text,
     children_text,
     confidence_text,
     cycle_title,
+    date_text,
     dated_change_text,
+    expected_text,
     forecast_text,
     grade_text,
     health_colour,
     health_text,
+    kind_label,
+    level_label,
+    moment_text,
+    owners_text,
     pace_text,
     percent_text,
+    period_text,
     reading_order,
     review_title,
+    severity_heading,
+    severity_word,
+    unscored_label,
     value_text,
     what_changed_cells,
     what_changed_empty,
+    what_changed_header,
     what_changed_heading,
 )
 from okrsync.review import AlignmentNode, CycleReview, KeyResultRow, ObjectiveRow, Review
 from okrsync.review_build import UNKNOWN_SUBJECT, build_cycle_reviews
+from okrsync.review_noise import finding_hint, finding_message
 
 STYLE = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --paper: #ffffff; --wash: #f5f7fa; }
@@ -113,101 +123,119 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def health_badge(health: str, miss: bool = False) -> str:
+def health_badge(health: str, miss: bool = False, t: Translator = ENGLISH) -> str:
     """A coloured label for a health value; a committed miss says so, in red."""
     colour = health_colour(health, miss)
-    return f'<span class="health c-{esc(colour)}">{esc(health_text(health, miss))}</span>'
+    return f'<span class="health c-{esc(colour)}">{esc(health_text(health, miss, t))}</span>'
 
 
-def progress_bar(score: float | None, progress: float | None) -> str:
+def progress_bar(score: float | None, progress: float | None, t: Translator = ENGLISH) -> str:
     """A bar filled to the score, with the unclamped progress as a percentage beside it."""
     if score is None:
         return DASH
     width = f"{max(0.0, min(1.0, score)) * 100:.0f}"
     return f'<span class="bar"><span style="width:{width}%"></span></span>' + esc(
-        percent_text(progress)
+        percent_text(progress, t)
     )
 
 
-def _score(grade: float | None, unscored: str | None) -> str:
+def _score(grade: float | None, unscored: str | None, t: Translator) -> str:
     if grade is None and unscored:
-        label = UNSCORED_LABELS.get(unscored, unscored)
+        label = unscored_label(unscored, t)
         return f'{DASH} <span class="muted">({esc(label)})</span>'
-    return esc(grade_text(grade))
+    return esc(grade_text(grade, t))
 
 
-def _finding_item(finding: Finding, names: Mapping[str, str]) -> str:
-    subject = names.get(finding.subject, UNKNOWN_SUBJECT)
-    hint = f'<span class="hint">Fix: {esc(finding.hint)}</span>' if finding.hint else ""
+def _finding_item(finding: Finding, names: Mapping[str, str], t: Translator) -> str:
+    subject = names.get(finding.subject) or t.gettext(UNKNOWN_SUBJECT)
+    hint_text = finding_hint(finding, t)
+    fix = t.gettext("Fix:")
+    hint = f'<span class="hint">{esc(fix)} {esc(hint_text)}</span>' if hint_text else ""
+    severity = severity_word(finding.severity, t)
     return (
-        f'<li><span class="sev sev-{esc(finding.severity)}">{esc(finding.severity)}</span>'
+        f'<li><span class="sev sev-{esc(finding.severity)}">{esc(severity)}</span>'
         f'<span class="code">{esc(finding.code)}</span> <strong>{esc(subject)}</strong>: '
-        f"{esc(finding.message)}{hint}</li>"
+        f"{esc(finding_message(finding, t))}{hint}</li>"
     )
 
 
-def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str) -> str:
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            "Objective",
-            "Level",
-            "Owner",
-            "Score",
-            "Health",
-            "Expected",
-            "Children",
-            "Change",
-            "Forecast",
+def _head(labels: Sequence[str]) -> str:
+    return "".join(f"<th>{esc(label)}</th>" for label in labels)
+
+
+def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str, t: Translator) -> str:
+    head = _head(
+        (
+            t.gettext("Objective"),
+            t.gettext("Level"),
+            t.gettext("Owner"),
+            t.gettext("Score"),
+            t.gettext("Health"),
+            t.gettext("Expected"),
+            t.gettext("Children"),
+            t.gettext("Change"),
+            t.gettext("Forecast"),
         )
     )
     body = []
     for row in rows:
         result = row.result
-        expected = f"{result.expected:.2f}" if result.expected is not None else DASH
         link = f'<a href="#{esc(_anchor(row.objective.id, suffix))}">{esc(row.objective.title)}</a>'
         body.append(
             "<tr>"
             f"<td>{link}</td>"
-            f"<td>{esc(row.objective.level.capitalize())}</td>"
-            f"<td>{esc(', '.join(row.owners) or DASH)}</td>"
-            f'<td class="num">{_score(result.grade, result.unscored)}</td>'
-            f"<td>{health_badge(result.health, result.miss)}</td>"
-            f'<td class="num">{esc(expected)}</td>'
-            f"<td{_masks_class(row)}>{esc(children_text(row.children) or DASH)}</td>"
-            f'<td class="change">{esc(dated_change_text(row.trend.week))}</td>'
-            f'<td class="num">{esc(forecast_text(row.trend))}</td>'
+            f"<td>{esc(level_label(row.objective.level, t))}</td>"
+            f"<td>{esc(owners_text(row.owners))}</td>"
+            f'<td class="num">{_score(result.grade, result.unscored, t)}</td>'
+            f"<td>{health_badge(result.health, result.miss, t)}</td>"
+            f'<td class="num">{esc(expected_text(result.expected, t))}</td>'
+            f"<td{_masks_class(row)}>{esc(children_text(row.children, t) or DASH)}</td>"
+            f'<td class="change">{esc(dated_change_text(row.trend.week, t))}</td>'
+            f'<td class="num">{esc(forecast_text(row.trend, t))}</td>'
             "</tr>"
         )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _key_results_table(rows: Sequence[KeyResultRow]) -> str:
-    columns = ("Key result", "Owner", "Kind", "Start", "Current", "Target", "Progress", "Score")
-    head = "".join(
-        f"<th>{h}</th>" for h in (*columns, "Health", "Change", "Confidence", "Forecast")
+def _key_results_table(rows: Sequence[KeyResultRow], t: Translator) -> str:
+    head = _head(
+        (
+            t.gettext("Key result"),
+            t.gettext("Owner"),
+            t.gettext("Kind"),
+            t.gettext("Start"),
+            t.gettext("Current"),
+            t.gettext("Target"),
+            t.gettext("Progress"),
+            t.gettext("Score"),
+            t.gettext("Health"),
+            t.gettext("Change"),
+            t.gettext("Confidence"),
+            t.gettext("Forecast"),
+        )
     )
     body = []
     for row in rows:
         kr, result = row.key_result, row.result
         band = ""
         if result.band_share is not None:
-            share = esc(percent_text(result.band_share))
-            band = f'<br><span class="muted">in band {share} of the time</span>'
+            share = percent_text(result.band_share, t)
+            in_band = t.gettext("in band {share} of the time").format(share=share)
+            band = f'<br><span class="muted">{esc(in_band)}</span>'
         body.append(
             "<tr>"
             f"<td>{esc(kr.title)}</td>"
-            f"<td>{esc(', '.join(row.owners) or DASH)}</td>"
-            f"<td>{esc(KIND_LABELS.get(result.kind or '', DASH))}</td>"
-            f'<td class="num">{esc(value_text(kr.start, kr.unit))}</td>'
-            f'<td class="num">{esc(value_text(kr.current, kr.unit))}</td>'
-            f'<td class="num">{esc(value_text(kr.target, kr.unit))}</td>'
-            f'<td class="progress">{progress_bar(result.score, result.progress)}{band}</td>'
-            f'<td class="num">{_score(result.grade, result.unscored)}</td>'
-            f"<td>{health_badge(result.health)}</td>"
-            f'<td class="change">{esc(dated_change_text(row.trend.week))}</td>'
-            f"<td>{esc(confidence_text(row.trend))}</td>"
-            f'<td class="num">{esc(forecast_text(row.trend))}</td>'
+            f"<td>{esc(owners_text(row.owners))}</td>"
+            f"<td>{esc(kind_label(result.kind, t))}</td>"
+            f'<td class="num">{esc(value_text(kr.start, kr.unit, t))}</td>'
+            f'<td class="num">{esc(value_text(kr.current, kr.unit, t))}</td>'
+            f'<td class="num">{esc(value_text(kr.target, kr.unit, t))}</td>'
+            f'<td class="progress">{progress_bar(result.score, result.progress, t)}{band}</td>'
+            f'<td class="num">{_score(result.grade, result.unscored, t)}</td>'
+            f"<td>{health_badge(result.health, False, t)}</td>"
+            f'<td class="change">{esc(dated_change_text(row.trend.week, t))}</td>'
+            f"<td>{esc(confidence_text(row.trend, t))}</td>"
+            f'<td class="num">{esc(forecast_text(row.trend, t))}</td>'
             "</tr>"
         )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -217,35 +245,49 @@ def _masks_class(row: ObjectiveRow) -> str:
     return ' class="masks"' if row.children is not None and row.children.masks else ""
 
 
-def _meeting(review: CycleReview, suffix: str) -> str:
+def _muted(text: str) -> str:
+    return f'<p class="muted">{esc(text)}</p>'
+
+
+def _meeting(review: CycleReview, suffix: str, t: Translator) -> str:
     """Needs attention, missing check-ins and room for decisions: the top of a review."""
-    parts = [f'<div class="meeting" id="{esc("meeting" + suffix)}">', "<h2>Needs attention</h2>"]
+    parts = [
+        f'<div class="meeting" id="{esc("meeting" + suffix)}">',
+        f"<h2>{esc(t.gettext('Needs attention'))}</h2>",
+    ]
     if review.attention:
-        head = "".join(
-            f"<th>{h}</th>" for h in ("Objective", "Owner", "Score", "Health", "Behind most")
+        head = _head(
+            (
+                t.gettext("Objective"),
+                t.gettext("Owner"),
+                t.gettext("Score"),
+                t.gettext("Health"),
+                t.gettext("Behind most"),
+            )
         )
+        committed = esc(t.gettext("committed"))
         rows = []
         for item in review.attention:
-            note = ' <span class="tag">committed</span>' if item.committed_miss else ""
+            note = f' <span class="tag">{committed}</span>' if item.committed_miss else ""
             lagging = esc("; ".join(item.lagging)) or DASH
             rows.append(
                 "<tr>"
                 f'<td><a href="#{esc(_anchor(item.objective_id, suffix))}">{esc(item.title)}</a>'
                 f"{note}</td>"
-                f"<td>{esc(', '.join(item.owners) or DASH)}</td>"
-                f'<td class="num">{esc(pace_text(item.grade, item.expected))}</td>'
-                f"<td>{health_badge(item.health, item.miss)}</td>"
+                f"<td>{esc(owners_text(item.owners))}</td>"
+                f'<td class="num">{esc(pace_text(item.grade, item.expected, t))}</td>'
+                f"<td>{health_badge(item.health, item.miss, t)}</td>"
                 f'<td class="lagging">{lagging}</td>'
                 "</tr>"
             )
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     else:
-        parts.append('<p class="muted">Nothing is behind pace.</p>')
-    parts.append(f"<h2>{esc(what_changed_heading(review))}</h2>")
+        parts.append(_muted(t.gettext("Nothing is behind pace.")))
+    parts.append(f"<h2>{esc(what_changed_heading(review, t))}</h2>")
     if review.what_changed:
-        head = "".join(f"<th>{esc(h)}</th>" for h in WHAT_CHANGED_HEADER)
+        head = _head(what_changed_header(t))
         rows = [
-            "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in what_changed_cells(item)) + "</tr>"
+            "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in what_changed_cells(item, t)) + "</tr>"
             for item in review.what_changed
         ]
         parts.append(
@@ -253,17 +295,22 @@ def _meeting(review: CycleReview, suffix: str) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
     else:
-        parts.append(f'<p class="muted">{esc(what_changed_empty())}</p>')
-    parts.append("<h2>Missing check-ins</h2>")
+        parts.append(_muted(what_changed_empty(t)))
+    parts.append(f"<h2>{esc(t.gettext('Missing check-ins'))}</h2>")
     if review.missing_check_ins:
-        head = "".join(
-            f"<th>{h}</th>" for h in ("Owner", "Key results", "Oldest check-in", "Which")
+        head = _head(
+            (
+                t.gettext("Owner"),
+                t.gettext("Key results"),
+                t.gettext("Oldest check-in"),
+                t.gettext("Which"),
+            )
         )
         rows = [
             "<tr>"
             f"<td>{esc(m.owner)}</td>"
             f'<td class="num">{m.count}</td>'
-            f"<td>{esc(check_in_text(m.oldest, review.at))}</td>"
+            f"<td>{esc(check_in_text(m.oldest, review.at, t))}</td>"
             f'<td class="lagging">{esc("; ".join(m.key_results))}</td>'
             "</tr>"
             for m in review.missing_check_ins
@@ -273,16 +320,16 @@ def _meeting(review: CycleReview, suffix: str) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
     else:
-        parts.append('<p class="muted">Every running key result was checked in recently.</p>')
+        parts.append(_muted(t.gettext("Every running key result was checked in recently.")))
     parts += [
-        "<h2>Decisions</h2>",
+        f"<h2>{esc(t.gettext('Decisions'))}</h2>",
         '<ul class="decisions"><li></li><li></li><li></li></ul>',
         "</div>",
     ]
     return "".join(parts)
 
 
-def _planning_notes(review: CycleReview) -> str:
+def _planning_notes(review: CycleReview, t: Translator) -> str:
     if not review.planning_notes:
         return ""
     items = "".join(
@@ -290,11 +337,12 @@ def _planning_notes(review: CycleReview) -> str:
         f"({esc(', '.join(n.subjects))})</li>"
         for n in review.planning_notes
     )
+    advice = t.gettext(
+        "Advice on how these OKRs are written, shown in full during the first weeks of the "
+        "cycle; worth taking into the next planning."
+    )
     return (
-        "<h2>Planning notes</h2>"
-        '<p class="muted">Advice on how these OKRs are written, shown in full during the first '
-        "weeks of the cycle; worth taking into the next planning.</p>"
-        f'<ul class="notes">{items}</ul>'
+        f'<h2>{esc(t.gettext("Planning notes"))}</h2>{_muted(advice)}<ul class="notes">{items}</ul>'
     )
 
 
@@ -303,60 +351,68 @@ def _anchor(objective_id: str, suffix: str) -> str:
     return "obj-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in objective_id) + suffix
 
 
-def _objective_block(row: ObjectiveRow, names: Mapping[str, str], suffix: str) -> str:
+def _objective_block(
+    row: ObjectiveRow, names: Mapping[str, str], suffix: str, t: Translator
+) -> str:
     objective, result = row.objective, row.result
-    facts = [f"Owner: {esc(', '.join(row.owners) or DASH)}"]
+    facts = [esc(t.gettext("Owner: {owners}").format(owners=owners_text(row.owners)))]
     if objective.team:
-        facts.append(f"Team: {esc(objective.team)}")
-    facts += [esc(objective.kind.capitalize()), f"Score {_score(result.grade, result.unscored)}"]
-    facts.append(health_badge(result.health, result.miss))
+        facts.append(esc(t.gettext("Team: {team}").format(team=objective.team)))
+    score = t.gettext("Score {score}").format(score="\x00")
+    facts += [
+        esc(level_label(objective.kind, t)),
+        esc(score).replace("\x00", _score(result.grade, result.unscored, t)),
+    ]
+    facts.append(health_badge(result.health, result.miss, t))
     if row.children is not None:
-        facts.append(
-            f"<span{_masks_class(row)}>Aligned objectives: {esc(children_text(row.children))}"
-            "</span>"
+        aligned_children = t.gettext("Aligned objectives: {children}").format(
+            children=children_text(row.children, t)
         )
+        facts.append(f"<span{_masks_class(row)}>{esc(aligned_children)}</span>")
     if objective.parents:
-        aligned = ", ".join(names.get(p, UNKNOWN_SUBJECT) for p in objective.parents)
-        facts.append("Aligned to: " + esc(aligned))
+        nameless = t.gettext(UNKNOWN_SUBJECT)
+        aligned = ", ".join(names.get(p, nameless) for p in objective.parents)
+        facts.append(esc(t.gettext("Aligned to: {parents}").format(parents=aligned)))
     if row.trend.cycle is not None:
-        facts.append("Cycle: " + esc(dated_change_text(row.trend.cycle)))
+        cycle_change = dated_change_text(row.trend.cycle, t)
+        facts.append(esc(t.gettext("Cycle: {change}").format(change=cycle_change)))
     if row.trend.forecast is not None:
-        facts.append("Forecast " + esc(forecast_text(row.trend)))
+        forecast = t.gettext("Forecast {score}").format(score=forecast_text(row.trend, t))
+        facts.append(esc(forecast))
     parts = [
         f'<div class="objective" id="{esc(_anchor(objective.id, suffix))}">',
         f"<h3>{esc(objective.title)}</h3>",
         f'<p class="meta">{" · ".join(facts)}</p>',
     ]
     if result.miss:
-        parts.append('<p class="miss">Committed and missed: add a note on what happened.</p>')
+        missed = t.gettext("Committed and missed: add a note on what happened.")
+        parts.append(f'<p class="miss">{esc(missed)}</p>')
     if objective.description:
         parts.append(f"<p>{esc(objective.description)}</p>")
     if row.key_results:
-        parts.append(_key_results_table(row.key_results))
+        parts.append(_key_results_table(row.key_results, t))
     else:
-        parts.append('<p class="muted">No key results.</p>')
+        parts.append(_muted(t.gettext("No key results.")))
     notes = list(row.findings) + [f for kr in row.key_results for f in kr.findings]
     if notes:
-        items = "".join(_finding_item(f, names) for f in notes)
+        items = "".join(_finding_item(f, names, t) for f in notes)
         parts.append(f'<ul class="findings">{items}</ul>')
     parts.append("</div>")
     return "".join(parts)
 
 
-def _tree(nodes: Sequence[AlignmentNode]) -> str:
+def _tree(nodes: Sequence[AlignmentNode], t: Translator) -> str:
     items = []
+    loop = esc(t.gettext("alignment loop, not repeated"))
     for node in nodes:
         if node.cycle_edge:
-            items.append(
-                f'<li>{esc(node.title)} <span class="muted">(alignment loop, not repeated)'
-                "</span></li>"
-            )
+            items.append(f'<li>{esc(node.title)} <span class="muted">({loop})</span></li>')
             continue
-        children = f"<ul>{_tree(node.children)}</ul>" if node.children else ""
+        children = f"<ul>{_tree(node.children, t)}</ul>" if node.children else ""
         items.append(
-            f'<li><span class="level">{esc(node.level)}</span>{esc(node.title)} '
-            f"<strong>{esc(grade_text(node.grade))}</strong> {health_badge(node.health)}"
-            f"{children}</li>"
+            f'<li><span class="level">{esc(level_label(node.level, t))}</span>'
+            f"{esc(node.title)} <strong>{esc(grade_text(node.grade, t))}</strong> "
+            f"{health_badge(node.health, False, t)}{children}</li>"
         )
     return "".join(items)
 
@@ -367,8 +423,8 @@ def _figure(value: str, label: str) -> str:
     )
 
 
-def render_cycle_review(review: CycleReview, *, lead: bool = True) -> str:
-    """One cycle review as an HTML `<section>`.
+def render_cycle_review(review: CycleReview, *, lead: bool = True, t: Translator = ENGLISH) -> str:
+    """One cycle review as an HTML `<section>`, in the language of `t`.
 
     The lead review of a document gets the short anchors `#objectives`, `#alignment` and
     `#findings`; the others get them suffixed with their title key, so ids stay unique.
@@ -376,72 +432,85 @@ def render_cycle_review(review: CycleReview, *, lead: bool = True) -> str:
     suffix = "" if lead else f"-{review.title_key}"
     names = review.names
     head = review.headline
-    meta = [f"As of {esc(review.at.isoformat())}"]
+    meta = [t.gettext("As of {date}").format(date=date_text(review.at, t))]
     if review.cycle is not None:
         cycle = review.cycle
-        meta.append(f"{esc(cycle_title(cycle))}: {esc(cycle.start)} to {esc(cycle.end)}")
+        meta.append(
+            t.gettext("{cycle}: {period}").format(
+                cycle=cycle_title(cycle, t), period=period_text(cycle.start, cycle.end, t)
+            )
+        )
     if review.source:
-        meta.append(f"source {esc(review.source)}")
-    meta.append(f"generated {esc(review.generated_at.strftime('%Y-%m-%d %H:%M %Z').strip())}")
+        meta.append(t.gettext("source {source}").format(source=review.source))
+    meta.append(t.gettext("generated {moment}").format(moment=moment_text(review.generated_at, t)))
     figures = [
-        _figure(grade_text(head.mean_score), "mean score"),
-        _figure(str(head.objectives), "objectives"),
-        _figure(str(head.key_results), "key results"),
-        _figure(percent_text(head.elapsed_share), "of cycle elapsed"),
-        _figure(percent_text(head.aligned_share), "aligned"),
+        _figure(grade_text(head.mean_score, t), t.gettext("mean score")),
+        _figure(str(head.objectives), t.ngettext("objective", "objectives", head.objectives)),
+        _figure(str(head.key_results), t.ngettext("key result", "key results", head.key_results)),
+        _figure(percent_text(head.elapsed_share, t), t.gettext("of cycle elapsed")),
+        _figure(percent_text(head.aligned_share, t), t.gettext("aligned")),
         *(
-            _figure(str(head.findings_by_severity.get(s, 0)), SEVERITY_HEADINGS[s].lower())
+            _figure(str(head.findings_by_severity.get(s, 0)), severity_heading(s, t).lower())
             for s in SEVERITIES
         ),
     ]
-    health = " ".join(f"{health_badge(h)} {n}" for h, n in head.health_counts.items()) or esc(DASH)
+    health = " ".join(
+        f"{health_badge(h, False, t)} {n}" for h, n in head.health_counts.items()
+    ) or esc(DASH)
+    health_line = esc(t.gettext("Health: {counts}").format(counts="\x00")).replace("\x00", health)
     parts = [
         f'<section class="review" id="{esc(review.title_key)}">',
-        f"<h1>{esc(review_title(review))}</h1>",
-        f'<p class="meta">{" · ".join(meta)}</p>',
+        f"<h1>{esc(review_title(review, t))}</h1>",
+        f'<p class="meta">{esc(" · ".join(meta))}</p>',
         f'<ul class="figures">{"".join(figures)}</ul>',
-        f"<p>Health: {health}</p>",
-        _meeting(review, suffix),
-        f'<h2 id="{esc("objectives" + suffix)}">Objectives</h2>',
+        f"<p>{health_line}</p>",
+        _meeting(review, suffix, t),
+        f'<h2 id="{esc("objectives" + suffix)}">{esc(t.gettext("Objectives"))}</h2>',
     ]
     if review.objectives:
-        parts.append(_objectives_table(review.objectives, suffix))
-        parts += [_objective_block(row, names, suffix) for row in review.objectives]
+        parts.append(_objectives_table(review.objectives, suffix, t))
+        parts += [_objective_block(row, names, suffix, t) for row in review.objectives]
     else:
-        parts.append('<p class="muted">No objectives.</p>')
+        parts.append(_muted(t.gettext("No objectives.")))
     parts += [
-        f'<h2 id="{esc("alignment" + suffix)}">Alignment</h2>',
-        f'<ul class="tree">{_tree(review.alignment)}</ul>',
+        f'<h2 id="{esc("alignment" + suffix)}">{esc(t.gettext("Alignment"))}</h2>',
+        f'<ul class="tree">{_tree(review.alignment, t)}</ul>',
         f'<div class="findings-all" id="{esc("findings" + suffix)}">',
-        "<h2>Findings</h2>",
+        f"<h2>{esc(t.gettext('Findings'))}</h2>",
     ]
     if not any(review.findings.values()):
-        parts.append('<p class="muted">No findings.</p>')
+        parts.append(_muted(t.gettext("No findings.")))
     for severity in SEVERITIES:
         found = review.findings.get(severity, ())
         if found:
-            items = "".join(_finding_item(f, names) for f in found)
-            parts.append(f"<h3>{SEVERITY_HEADINGS[severity]} ({len(found)})</h3>")
+            items = "".join(_finding_item(f, names, t) for f in found)
+            parts.append(f"<h3>{esc(severity_heading(severity, t))} ({len(found)})</h3>")
             parts.append(f'<ul class="findings">{items}</ul>')
-    parts += ["</div>", _planning_notes(review), "</section>"]
+    parts += ["</div>", _planning_notes(review, t), "</section>"]
     return "\n".join(parts)
 
 
-def render_html(review: Review, *, per_team: bool = False) -> str:
-    """The whole review as one HTML document: a contents list, then each cycle review."""
-    reviews = reading_order(build_cycle_reviews(review, per_team=per_team), review.evaluation)
-    title = "OKR Review" + (f" - {review.source}" if review.source else "")
-    body = [render_cycle_review(r, lead=i == 0) for i, r in enumerate(reviews)]
+def render_html(review: Review, *, per_team: bool = False, t: Translator = ENGLISH) -> str:
+    """The whole review as one HTML document: a contents list, then each cycle review, in the
+    language of `t` (also its `lang` attribute)."""
+    cycle_reviews = build_cycle_reviews(review, per_team=per_team, t=t)
+    reviews = reading_order(cycle_reviews, review.evaluation)
+    title = t.gettext("OKR Review")
+    if review.source:
+        title = t.gettext("OKR Review - {source}").format(source=review.source)
+    body = [render_cycle_review(r, lead=i == 0, t=t) for i, r in enumerate(reviews)]
     if len(reviews) > 1:
         links = "".join(
-            f'<li><a href="#{esc(r.title_key)}">{esc(review_title(r))}</a></li>' for r in reviews
+            f'<li><a href="#{esc(r.title_key)}">{esc(review_title(r, t))}</a></li>' for r in reviews
         )
-        body.insert(0, f"<nav><strong>Contents</strong><ul>{links}</ul></nav>")
+        contents = esc(t.gettext("Contents"))
+        body.insert(0, f"<nav><strong>{contents}</strong><ul>{links}</ul></nav>")
     if not reviews:
-        body = ['<section class="review"><p>No objectives in this workspace.</p></section>']
+        empty = esc(t.gettext("No objectives in this workspace."))
+        body = [f'<section class="review"><p>{empty}</p></section>']
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{esc(t.locale)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(body)

@@ -87,7 +87,7 @@ def test_review_html_lays_out_table_and_findings_in_chromium(tmp_path: Path) -> 
     assert meeting is not None, "the review must open with the meeting view"
     assert layout["meetingHeadings"] == [
         "Needs attention",
-        "What changed since Mon 16 Nov",
+        "What changed since Mon, Nov 16",
         "Missing check-ins",
         "Decisions",
     ]

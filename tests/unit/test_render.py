@@ -135,7 +135,7 @@ def test_markdown_shows_the_review() -> None:
     text = render_markdown(sales_review())
     assert text.startswith("# OKR Review Q3 2025\n")
     assert "| Win more of the deals we already have in reach | Team | Maria Lopez | 0.3 |" in text
-    assert "| On track | 0.34 | – | +0.08 since Mon 11 Aug | – |" in text
+    assert "| On track | 0.34 | – | +0.08 since Mon, Aug 11 | – |" in text
     assert "| Increase close rate from 22% to 27% | Tom Becker | Increase | 22% | 24.5% |" in text
     assert "$420K" in text
     assert "*Fix:* Track the pipeline as a health metric" in text
@@ -189,7 +189,7 @@ def test_html_parses_and_shows_the_review() -> None:
         "On track",
         "0.34",
         "–",
-        "+0.08 since Mon 11 Aug",
+        "+0.08 since Mon, Aug 11",
         "–",
     ]
     badges = doc.xpath('//span[contains(@class, "health")]/@class')

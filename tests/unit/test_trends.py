@@ -182,11 +182,11 @@ def test_review_shows_what_changed_with_notes_in_every_renderer() -> None:
     row = cycle_review.objectives[0]
     assert row.trend.week is not None and row.trend.week.since == date(2026, 11, 30)
     markdown = render_markdown(review)
-    assert "## What changed since Mon 30 Nov" in markdown
-    assert "+0.18 since Mon 30 Nov" in markdown
-    assert "Tue 1 Dec, Ana: Two deals signed early" in markdown
+    assert "## What changed since Mon, Nov 30" in markdown
+    assert "+0.18 since Mon, Nov 30" in markdown
+    assert "Tue, Dec 1, Ana: Two deals signed early" in markdown
     html = render_html(review)
-    assert "What changed since Mon 30 Nov" in html
+    assert "What changed since Mon, Nov 30" in html
     assert "Two deals signed early" in html
 
 

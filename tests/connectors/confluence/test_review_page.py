@@ -91,7 +91,7 @@ def test_review_reads_back_through_the_reader() -> None:
     assert page.details["At risk"] == "1"
     objectives = page.tables[0]
     assert objectives.rows[0]["Health"] == "At risk"
-    assert objectives.rows[0]["Change"] == "+0.10 since Mon 11 Aug"
+    assert objectives.rows[0]["Change"] == "+0.10 since Mon, Aug 11"
     assert objectives.rows[0]["Forecast"] == "0.8"
     assert rendered.labels == ("okr-review", "q3-2025")  # the name: ids may be opaque
 
