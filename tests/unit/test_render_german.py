@@ -171,3 +171,14 @@ def test_notion_and_confluence_review_pages_in_german() -> None:
             left = okrsync_words(text, ACME, rules) & english
             assert not left, f"English words left: {sorted(left)}"
     assert "Notizen (bleiben erhalten)" in confluence
+
+
+def test_chart_words_in_german() -> None:
+    from okrsync.charts.labels import ENGLISH as CHART_ENGLISH
+    from okrsync.charts.labels import chart_labels
+
+    german = chart_labels(translator("de"))
+    assert german.objective_title.format(name="Umsatz") == "Umsatz: Fortschritt"
+    assert german.expected_pace == "Erwarteter Verlauf"
+    assert german.date_format == "%d.%m.", "no month names: strftime would spell them in English"
+    assert chart_labels(translator("en")) == CHART_ENGLISH
