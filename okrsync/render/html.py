@@ -72,9 +72,9 @@ h3 { font-size: 16px; margin: 22px 0 6px; }
 .figures .value { display: block; font-size: 22px; font-weight: 600; }
 .figures .label { font-size: 12px; color: var(--muted); text-transform: uppercase; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line);
+th, td { text-align: left; padding: 6px 6px; border-bottom: 1px solid var(--line);
   vertical-align: top; }
-th { background: var(--wash); font-weight: 600; font-size: 13px; }
+th { background: var(--wash); font-weight: 600; font-size: 13px; hyphens: manual; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.change { font-size: 13px; font-variant-numeric: tabular-nums; min-width: 7em; }
 .health { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;

@@ -3,7 +3,7 @@
 Renders the demo company's review (the same `render_html` that writes the demo's review.html),
 loads it in headless Chromium, measures the layout from inside the page, and saves screenshots
 to test-artifacts/ (review.png, the whole page; meeting-view.png, the top a meeting starts
-from) for a person to look at.
+from; review-de.png and meeting-view-de.png in German) for a person to look at.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from lxml import html as lxml_html
 
 from okrsync.demo.company import demo_company
+from okrsync.i18n import translator
 from okrsync.render.html import render_html
 from okrsync.report import review_workspace
 from tests.e2e.browser import file_url, run_chromium
@@ -54,16 +56,28 @@ window.addEventListener('load', () => {
 """
 
 
-def _review_html() -> str:
+MEETING_HEADINGS = {
+    "en": ["Needs attention", "What changed since Mon, Nov 16", "Missing check-ins", "Decisions"],
+    "de": [
+        "Braucht Aufmerksamkeit",
+        "Was sich seit Mo., 16. Nov. verändert hat",
+        "Fehlende Check-ins",
+        "Entscheidungen",
+    ],
+}
+
+
+def _review_html(language: str = "en") -> str:
     today = date(2026, 11, 21)
     review = review_workspace(
         demo_company(today), at=today, generated_at=datetime(2026, 11, 21, 9, tzinfo=UTC)
     )
-    return render_html(review)
+    return render_html(review, t=translator(language))
 
 
-def test_review_html_lays_out_table_and_findings_in_chromium(tmp_path: Path) -> None:
-    page = _review_html()
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_review_html_lays_out_table_and_findings_in_chromium(tmp_path: Path, language: str) -> None:
+    page = _review_html(language)
     measured = tmp_path / "review-measured.html"
     measured.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
     proc = run_chromium(
@@ -85,21 +99,17 @@ def test_review_html_lays_out_table_and_findings_in_chromium(tmp_path: Path) -> 
     assert findings["top"] > table["top"], "findings come after the objectives table"
     meeting = layout["meeting"]
     assert meeting is not None, "the review must open with the meeting view"
-    assert layout["meetingHeadings"] == [
-        "Needs attention",
-        "What changed since Mon, Nov 16",
-        "Missing check-ins",
-        "Decisions",
-    ]
+    assert layout["meetingHeadings"] == MEETING_HEADINGS[language]
     assert meeting["top"] < table["top"] and meeting["top"] < 900, "the meeting view comes first"
     assert meeting["width"] > 600 and layout["attentionRows"] >= 3
 
     ARTIFACTS.mkdir(exist_ok=True)
-    plain = ARTIFACTS / "review.html"
+    suffix = "" if language == "en" else f"-{language}"
+    plain = ARTIFACTS / f"review{suffix}.html"
     plain.write_text(page, encoding="utf-8")
     for name, height in (
-        ("review.png", 2400),
-        ("meeting-view.png", int(meeting["top"] + meeting["height"]) + 40),
+        (f"review{suffix}.png", 2400),
+        (f"meeting-view{suffix}.png", int(meeting["top"] + meeting["height"]) + 40),
     ):
         shot = ARTIFACTS / name
         shot.unlink(missing_ok=True)
