@@ -197,7 +197,32 @@ def output_problems(
                     f"property in outputs.{collection}.{kind}",
                 )
             )
+        elif kind == "health" and outputs.health_options:
+            problems += _unknown_health_options(outputs, collection, source.label, name, prop)
     return problems, missing
+
+
+def _unknown_health_options(
+    outputs: OutputMap, collection: str, database: str, name: str, prop: dict[str, Any]
+) -> list[Problem]:
+    """A warning for each `health_options` name the select does not have (okrsync would add
+    it as a new option the first time it writes it: usually a typo in the mapping)."""
+    known = {str(o.get("name")) for o in (prop.get("select") or {}).get("options") or []}
+    problems = []
+    for health, option in outputs.health_options.items():
+        if option in known:
+            continue
+        choices = ", ".join(sorted(known)) or "none yet"
+        problems.append(
+            Problem(
+                severity="warning",
+                subject=f"{database} / {name}",
+                message=f"outputs.{collection}.health_options.{health} names {option!r}, which "
+                f"is not an option of {name!r} (its options: {choices}); okrsync would add it",
+                hint=f"spell it as the select does, or add {option!r} to {name!r} in Notion",
+            )
+        )
+    return problems
 
 
 def field_infos(

@@ -63,6 +63,7 @@ def make_connector(sandbox: NotionSandbox, clock: ManualClock) -> Iterator[Conne
         *,
         writeback: Writeback | None = None,
         env: dict[str, str] | None = None,
+        language: str = "en",
         **options: Any,
     ) -> NotionConnector:
         opts: dict[str, Any] = {
@@ -77,6 +78,7 @@ def make_connector(sandbox: NotionSandbox, clock: ManualClock) -> Iterator[Conne
             options=opts,
             mapping=mapping,
             writeback=writeback or Writeback(),
+            language=language,
             env=env if env is not None else {"NOTION_TEST_TOKEN": TOKEN},
             clock=clock.now,
             sleep=clock.sleep,

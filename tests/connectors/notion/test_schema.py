@@ -231,3 +231,36 @@ def test_a_field_read_through_an_alias_needs_only_the_alias(
     )
     (problem,) = make_connector(mapping).check()
     assert problem.severity == "error" and "'Owner'" in problem.message
+
+
+def test_a_german_source_gets_its_health_select_in_german_or_in_its_own_option_names(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory
+) -> None:
+    """`--apply` on a German source creates the Health select with German labels, or with
+    the names `health_options` gives; check() warns about a mapped name the select lacks."""
+    db, source = sandbox.store.create_database("Ziele", properties={"Ziel": {"title": {}}})
+    mapped = {"on_track": "Läuft", "off_track": "Brennt"}
+    mapping = Mapping(
+        collections={
+            "objectives": CollectionMap(source=db, fields={"title": FieldSpec(field="Ziel")})
+        },
+        outputs={"objectives": OutputMap(health="Gesundheit", health_options=mapped)},
+    )
+    connector = make_connector(mapping, writeback=Writeback(reviews=False), language="de")
+    connector.add_missing_outputs()
+    schema = sandbox.store.data_sources[source]["properties"]
+    health = next(p for p in schema.values() if p["name"] == "Gesundheit")
+    names = {o["name"] for o in health["select"]["options"]}
+    assert {"Läuft", "Brennt", "Gefährdet", "Keine Daten", "Grün (Zusage verfehlt)"} <= names
+    assert not names & {"On track", "Off track", "Im Plan", "Kritisch"}
+    assert connector.check() == []
+    typo = mapping.model_copy(
+        update={
+            "outputs": {
+                "objectives": OutputMap(health="Gesundheit", health_options={"red": "Rott"})
+            }
+        }
+    )
+    (problem,) = make_connector(typo, writeback=Writeback(reviews=False)).check()
+    assert problem.severity == "warning"
+    assert "'Rott'" in problem.message and "okrsync would add it" in problem.message
