@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from okrsync.evaluation import Evaluation, Health
 from okrsync.i18n import N_, Translator
@@ -22,6 +22,7 @@ from okrsync.i18n.format import format_amount, format_date, format_number, share
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.notify.message import EventKind, Item, Mention, Notice, Section
 from okrsync.notify.settings import WEEKDAYS, NotifySettings, Schedule
+from okrsync.scoring import evaluate, infer_kind
 
 BAD: frozenset[str] = frozenset({"at_risk", "off_track"})
 HEALTH_WORDS: dict[str, str] = {
@@ -274,9 +275,10 @@ def _title(facts: Facts, objective_id: str) -> str:
 def health_changes(
     facts: Facts, settings: NotifySettings, marks: dict[str, str], now: datetime
 ) -> list[Event]:
-    """(2) A key result or objective entering at risk / off track, or recovering."""
+    """(2) A key result or objective entering at risk / off track, or recovering, since the
+    marks (the last run's, or what the workspace's history proves: `baseline`)."""
     if not marks:
-        return []  # the first look sets the baseline; nothing "changed" yet
+        return []  # nothing to compare with: this look sets the baseline
     week = _iso_week(now)
     events: list[Event] = []
     records: list[tuple[str, str, Health, tuple[str, ...], str | None, Callable[..., Item]]] = []
@@ -379,6 +381,81 @@ def current_marks(facts: Facts) -> dict[str, str]:
         }
     )
     return marks
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 UTC of `now`'s ISO week: where the period of a health alert begins."""
+    day = now.astimezone(UTC).date()
+    return datetime.combine(day - timedelta(days=day.weekday()), time(0), tzinfo=UTC)
+
+
+def as_of(workspace: Workspace, moment: datetime) -> tuple[Workspace, frozenset[str]]:
+    """The workspace as its own history shows it just before `moment`, and the key results
+    that history speaks for.
+
+    Each key result with a value checked in before `moment` takes its latest such value (and
+    confidence); check-ins from `moment` on are dropped. A key result without an earlier value,
+    and a milestone (whose done flag has no history), is not spoken for.
+    """
+    history = workspace.check_ins_by_key_result()
+    known: set[str] = set()
+    key_results: list[KeyResult] = []
+    for kr in workspace.key_results:
+        earlier = [c for c in history.get(kr.id, []) if c.at < moment and c.value is not None]
+        if not earlier or (kr.kind or infer_kind(kr)) == "milestone":
+            key_results.append(kr)
+            continue
+        known.add(kr.id)
+        last = earlier[-1]
+        confidence = kr.confidence if last.confidence is None else last.confidence
+        key_results.append(kr.model_copy(update={"current": last.value, "confidence": confidence}))
+    then = workspace.model_copy(
+        update={
+            "key_results": tuple(key_results),
+            "check_ins": tuple(c for c in workspace.check_ins if c.at < moment),
+        }
+    )
+    return then, frozenset(known)
+
+
+def history_marks(facts: Facts, now: datetime) -> dict[str, str]:
+    """The marks the workspace's value history proves for the start of this week.
+
+    The health of each key result the history speaks for (`as_of`), of each objective all of
+    whose key results it speaks for, and whether each such key result had reached its target.
+    Compared with these, a change or a win before this week is no news; one within it is.
+    """
+    moment = week_start(now)
+    then, known = as_of(facts.workspace, moment)
+    evaluation = evaluate(then, moment.date(), facts.evaluation.settings)
+    marks = {
+        kr_id: str(score.health)
+        for kr_id in known
+        if (score := evaluation.key_results.get(kr_id)) is not None
+    }
+    past = Facts.of(then, evaluation)
+    for kr in then.key_results:
+        if kr.id in known:
+            marks[f"win:{kr.id}"] = "reached" if reached(kr, past) else "open"
+    owned: dict[str, list[str]] = defaultdict(list)
+    for kr in then.key_results:
+        owned[kr.objective].append(kr.id)
+    for objective_id, kr_ids in owned.items():
+        o_score = evaluation.objectives.get(objective_id)
+        if o_score is not None and all(k in known for k in kr_ids):
+            marks[objective_id] = str(o_score.health)
+    return marks
+
+
+def baseline(stored: dict[str, str], facts: Facts, now: datetime) -> dict[str, str]:
+    """The marks this run compares with: those stored at the last run, and for each record
+    without one (a lost or new state store, a record not seen before) what the workspace's
+    history proves (`history_marks`); a record neither speaks for is not compared."""
+    missing = current_marks(facts).keys() - stored.keys()
+    if not missing:
+        return stored
+    derived = history_marks(facts, now)
+    return {**{k: v for k, v in derived.items() if k in missing}, **stored}
 
 
 def reached(kr: KeyResult, facts: Facts) -> bool:

@@ -38,7 +38,7 @@ from okrsync.notify.channel import (
     load_channel,
 )
 from okrsync.notify.counts import ChannelCounts
-from okrsync.notify.events import Facts, current_marks, due_events
+from okrsync.notify.events import Facts, baseline, current_marks, due_events
 from okrsync.notify.message import Notice
 from okrsync.notify.routing import routes_for
 from okrsync.notify.settings import NotifySettings, quiet_window
@@ -202,8 +202,8 @@ def notify_source(
     summary = NotifySummary()
     if not settings.enabled or (settings.sources is not None and source not in settings.sources):
         return summary
-    marks = store.health_marks(source)
     facts = Facts.of(workspace, evaluation)
+    marks = baseline(store.health_marks(source), facts, now)
     fresh: list[OutboxEntry] = []
     for event in due_events(workspace, evaluation, settings=settings, marks=marks, now=now):
         notices: dict[str, Notice] = {}  # one per reader language

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from okrsync.model import Cycle
+from okrsync.model import CheckIn, Cycle, Workspace
 from okrsync.sandbox import FaultPlan
 from okrsync_sandbox.channels.slack import SlackReceiver
 from okrsync_sandbox.channels.smtp import SmtpReceiver
@@ -251,6 +251,50 @@ def test_daemon_restart_and_reopened_state_never_resend(world: World) -> None:
     for hours in (1, 2, 3):
         world.run(workspace(), TUESDAY + timedelta(hours=hours))
     assert len(world.smtp.received()) == 1 and len(world.slack.received()) == 1
+
+
+def _with_history(ws: Workspace, *values: tuple[str, datetime, float]) -> Workspace:
+    """`ws` with these (key result, time, value) check-ins as its history in the workspace."""
+    check_ins = tuple(CheckIn(key_result=k, at=at, value=v) for k, at, v in values)
+    currents = {k: v for k, _, v in sorted(values, key=lambda row: row[1])}
+    key_results = tuple(
+        kr.model_copy(update={"current": currents.get(kr.id, kr.current)}) for kr in ws.key_results
+    )
+    return ws.model_copy(update={"check_ins": check_ins, "key_results": key_results})
+
+
+def test_a_lost_state_store_resends_nothing_the_workspace_proves_was_earlier(
+    world: World,
+) -> None:
+    settings = world.settings(events={"check_in_due": False})
+    january = datetime(2026, 1, 20, tzinfo=UTC)
+    behind = ("kr-logos", january, 13.0), ("kr-tickets", january, 55.0)
+    world.run(_with_history(workspace(), *behind), TUESDAY, settings=settings)
+    # Wednesday: the key result reaches its target (back on track, a win); both are sent.
+    wednesday = TUESDAY + timedelta(days=1)
+    reached = (*behind, ("kr-logos", wednesday - timedelta(hours=1), 100.0))
+    world.run(_with_history(workspace(), *reached), wednesday, settings=settings)
+    sent_in_week_one = _subjects(world)
+    assert sent_in_week_one == [
+        ("ana@northwind.example", "Back on track: Win 12 new logos"),
+        ("ana@northwind.example", "Target reached: Win 12 new logos"),
+    ]
+    # The state store is lost. Next Tuesday the workspace's history still shows that both
+    # happened last week: not news. The support desk slipping this week is news.
+    world.state.unlink()
+    next_tuesday = TUESDAY + timedelta(days=7)
+    slipped = (*reached, ("kr-tickets", next_tuesday - timedelta(hours=2), 5.0))
+    summary = world.run(_with_history(workspace(), *slipped), next_tuesday, settings=settings)
+    assert summary.findings == [] and summary.errors == []
+    assert _subjects(world) == sorted(
+        [*sent_in_week_one, ("cem@northwind.example", "Off track: Answer tickets within a day")]
+    )
+    assert [m.to for m in world.teams.received()].count("Sales") == 2  # only last week's two
+    # Without the history in the workspace nothing is provable: no alert at all, not a resend.
+    world.state.unlink()
+    world.smtp.clear()
+    world.run(workspace(current=100.0, checked=next_tuesday), next_tuesday, settings=settings)
+    assert world.smtp.received() == []
 
 
 def test_retry_after_is_kept_across_runs_then_sent(
