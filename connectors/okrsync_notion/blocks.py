@@ -47,6 +47,7 @@ from okrsync.render.figures import (
     pace_text,
     percent_text,
     period_text,
+    severity_count,
     severity_heading,
     what_changed_cells,
     what_changed_empty,
@@ -316,7 +317,7 @@ def _headline(review: CycleReview, t: Translator) -> Block:
     if head.aligned_share is not None:
         parts.append(t.gettext("{share} aligned").format(share=percent_text(head.aligned_share, t)))
     found = [
-        f"{head.findings_by_severity.get(sev, 0)} {severity_heading(sev, t)}"
+        severity_count(sev, head.findings_by_severity.get(sev, 0), t)
         for sev in SEVERITIES
         if head.findings_by_severity.get(sev)
     ]

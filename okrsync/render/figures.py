@@ -162,6 +162,15 @@ def severity_word(severity: str, t: Translator = ENGLISH) -> str:
     return _severity_words(t).get(severity, severity)
 
 
+def severity_count(severity: str, n: int, t: Translator = ENGLISH) -> str:
+    """A count of findings of one severity: "1 warning", "3 errors", "2 Tipps"."""
+    if severity == "error":
+        return t.ngettext("{count} error", "{count} errors", n).format(count=n)
+    if severity == "warning":
+        return t.ngettext("{count} warning", "{count} warnings", n).format(count=n)
+    return t.ngettext("{count} suggestion", "{count} suggestions", n).format(count=n)
+
+
 def health_colour(health: Health | str, miss: bool = False) -> str:
     """green, yellow, red or grey; a committed miss is red whatever its grade."""
     return MISS_COLOUR if miss else HEALTH_COLOURS.get(health, "grey")
