@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from okrsync.evaluation import Evaluation
+from okrsync.gc_pause import collector_paused
 from okrsync.model import (
     SEVERITY_RANK,
     Finding,
@@ -55,6 +56,11 @@ def check(
     Linear in the size of the workspace except for near-duplicate titles, which are compared
     only within one cycle and team (or owner), so it scales to 100 000 key results.
     """
+    with collector_paused():
+        return _check(workspace, evaluation, settings)
+
+
+def _check(workspace: Workspace, evaluation: Evaluation, settings: RuleSettings) -> list[Finding]:
     ctx = build_context(workspace, evaluation)
     silenced = suppressed_codes(workspace)
     enabled = settings.enabled_codes()
