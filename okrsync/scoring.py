@@ -388,7 +388,18 @@ def score_key_result(
 ) -> KeyResultScore:
     """The full result of one key result: kind, progress, score, grade, band share, health."""
     bands = settings if isinstance(settings, Bands) else Bands.of(settings)
-    kind = infer_kind(kr)
+    return _score_key_result(kr, check_ins, status, bar, bands)
+
+
+def _score_key_result(
+    kr: KeyResult,
+    check_ins: Sequence[CheckIn],
+    status: CycleStatus | None,
+    bar: float,
+    bands: Bands,
+) -> KeyResultScore:
+    """`score_key_result` with the bands already denoised."""
+    kind = kr.kind if kr.kind is not None else infer_kind(kr)
     progress, band_share, unscored = _progress(kr, kind, check_ins)
     if progress is None:
         judged, expected, _ = _judge(None, status, bar, bands, None)
@@ -480,17 +491,21 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
     orphan = (None, None, objective_bar(None, settings))
 
     kr_scores: dict[str, KeyResultScore] = {}
+    # Per objective, its counted key results' (result, weight), in workspace order: gathered
+    # in the same pass, so the objectives need not look their key results up again.
+    counted: dict[str, list[tuple[KeyResultScore, float]]] = {}
     for kr in workspace.key_results:
         cycle, status, bar = judged_by.get(kr.objective, orphan)
         observed = check_ins.get(kr.id)
-        result = score_key_result(
+        result = _score_key_result(
             kr, _counting_check_ins(observed, cycle, at) if observed else (), status, bar, bands
         )
         if result.kind == "milestone":
             result = milestone_before_due(result, kr, cycle, at, settings)
         kr_scores[kr.id] = result
+        if kr.weight > 0 and result.score is not None:
+            counted.setdefault(kr.objective, []).append((result, kr.weight))
 
-    by_objective = workspace.key_results_by_objective()
     ordered = list(objectives.values())
     rollup = settings.rollup
     children = children_by_parent(ordered) if rollup != "key_results" else {}
@@ -502,14 +517,11 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
     )
     results: dict[str, ObjectiveScore] = {}
     no_kids: list[ObjectiveScore] = []
+    no_own: list[tuple[KeyResultScore, float]] = []
     for component in components:
         inside = set(component) if len(component) > 1 else ()
         for objective_id in component:
-            own = [
-                (result, kr.weight)
-                for kr in by_objective.get(objective_id, ())
-                if kr.weight > 0 and (result := kr_scores[kr.id]).score is not None
-            ]
+            own = counted.get(objective_id, no_own)
             kids = no_kids
             if rollup != "key_results":
                 kids = [

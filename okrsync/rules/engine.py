@@ -74,17 +74,15 @@ def _check(workspace: Workspace, evaluation: Evaluation, settings: RuleSettings)
     # subject and message. Hits become findings at once, so none outlives its rule.
     runs.sort(key=lambda run: run[:2])
     findings: list[Finding] = []
+    new_tuple = tuple.__new__
     for _, code, rule, checker, severity in runs:
+        hint, family, name = rule.hint, rule.family, rule.name
+        # tuple.__new__ builds the named tuple without its Python-level constructor: half the
+        # cost, for a quarter of a million findings at 100 000 key results.
         made = [
-            Finding(
-                code,
-                severity,
-                hit.subject,
-                hit.message,
-                rule.hint,
-                rule.family,
-                rule.name,
-                hit.cycle,
+            new_tuple(
+                Finding,
+                (code, severity, hit.subject, hit.message, hint, family, name, hit.cycle),
             )
             for hit in checker(ctx, settings.thresholds_for(rule))
             if code not in silenced.get(hit.subject, ())

@@ -183,8 +183,11 @@ def task_verb(title: str, extra_verbs: frozenset[str] = frozenset()) -> str | No
     characters are read.
     """
     title = clip(title)
-    found = (_ASCII_WORD_RE if title.isascii() else _WORD_RE).findall(title)
-    words: list[str] = [w.casefold() for w in found]
+    words: list[str]
+    if title.isascii():  # where casefold() is lower(), done once for the whole title
+        words = _ASCII_WORD_RE.findall(title.lower())
+    else:
+        words = [w.casefold() for w in _WORD_RE.findall(title)]
     if not words:
         return None
     first, last = words[0], words[-1]
@@ -250,6 +253,10 @@ class StaleThresholds(Thresholds):
     days: int = Field(default=14, ge=1, description="Days without a check-in or an update.")
 
 
+def _stale_order(item: tuple[int, datetime, KeyResult]) -> tuple[int, str, str]:
+    return (-item[0], item[2].title, item[2].id)
+
+
 def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
     """One finding per objective: one stale key result on it, or all its stale ones together.
 
@@ -268,7 +275,9 @@ def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
         if idle > t.days:
             stale.setdefault(kr.objective, []).append((idle, last, kr))
     for objective_id in sorted(stale):
-        found = sorted(stale[objective_id], key=lambda item: (-item[0], item[2].title, item[2].id))
+        found = stale[objective_id]
+        if len(found) > 1:  # the longest idle first, then by title and id
+            found.sort(key=_stale_order)
         idle, last, kr = found[0]
         limit = count(t.days, "day")
         if len(found) == 1:
@@ -354,8 +363,11 @@ def _percentages_in(title: str) -> set[float]:
 
 
 def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
+    categories: dict[str | None, str | None] = {}  # a workspace has a handful of units
     for kr in ctx.workspace.key_results:
-        unit = unit_category(kr.unit)
+        if kr.unit not in categories:
+            categories[kr.unit] = unit_category(kr.unit)
+        unit = categories[kr.unit]
         if unit is None:
             continue
         mentioned = title_units(kr.title)
