@@ -26,8 +26,13 @@ it leaves equal blocks alone, updates a block whose own content changed in place
 (`blocks.update`, reading a block's children only when something below it changed), and
 deletes or inserts (`after` its predecessor) only blocks that came or went. A 1% change of a
 large workspace then costs an update per changed line instead of appending the whole page
-again. Without a kept tree for the page's current hash, or when the page's blocks no longer
-line up with it (someone edited below the cut line), the generated part is regenerated whole.
+again. Each block, sections (the page's top-level blocks, whatever they are) and the toggles
+in them alike, is patched or replaced whole (its delete and appending it anew), whichever the
+kept tree says costs fewer requests (`_in_place_cost`): a section whose list the meeting view
+reordered is appended anew while the sections beside it change line by line. Without a kept
+tree for the page's current hash, or when the page's blocks no longer line up with it (someone
+edited below the cut line), or when that is cheaper still, the generated part is regenerated
+whole.
 """
 
 from __future__ import annotations
@@ -278,13 +283,41 @@ def plan_review_writes(
 
 
 def _append_cost(blocks: Sequence[Block]) -> int:
-    """Requests to append `blocks` (follow-ups for what does not fit counted once each)."""
-    if not blocks:
-        return 0
-    return sum(
-        1 + sum(1 for tree, levels in zip(b.trees, b.levels, strict=True) if left_out(tree, levels))
-        for b in append_batches(blocks)
-    )
+    """Requests `Writer._append_tree` makes to append `blocks`: one per batch, plus what the
+    blocks whose descendants did not fit cost (`_rest_cost`)."""
+    cost = 0
+    for batch in append_batches(blocks):
+        cost += 1
+        for tree, levels in zip(batch.trees, batch.levels, strict=True):
+            if left_out(tree, levels):
+                cost += _rest_cost(tree, levels)
+    return cost
+
+
+def _rest_cost(tree: Block, levels: int) -> int:
+    """Requests `Writer._append_rest` makes for the descendants of `tree` sent `levels` deep."""
+    kids = children_of(tree)
+    if levels <= 0:
+        return _append_cost(kids)
+    return 1 + sum(_rest_cost(kid, levels - 1) for kid in kids if left_out(kid, levels - 1))
+
+
+def _replace_cost(block: Block) -> int:
+    """Requests to replace a written block by `block`: its delete and appending it anew."""
+    return 1 + _append_cost([block])
+
+
+def _in_place_cost(old: Node, block: Block, tree: Node, *, anchored: bool) -> int | None:
+    """Requests to patch the written block `old` into `block`, or None when replacing it is
+    cheaper (or patching impossible). A section whose list was reordered (the meeting view
+    sorts by score) costs fewer requests appended anew than moved block by block; one where a
+    few lines changed in place, fewer patched. Without an `anchored` predecessor (the first
+    child of a block) nothing can be inserted in its place, so it is patched."""
+    try:
+        patch = _block_cost(old, block, tree)
+    except _Replace:
+        return None
+    return patch if not anchored or patch <= _replace_cost(block) else None
 
 
 def _patch_cost(old: list[Node], new: list[Block], tree: list[Node], *, start: bool) -> int:
@@ -295,32 +328,36 @@ def _patch_cost(old: list[Node], new: list[Block], tree: list[Node], *, start: b
     codes = opcodes.get_opcodes()
     if start and old and codes and codes[0][0] == "insert":
         raise _Replace("")
+    anchored = not start
     cost = 0
     for tag, i1, i2, j1, j2 in codes:
         if tag == "equal":
+            anchored = True
             continue
         pending: list[Block] = []
         for k in range(i2 - i1):
             j = j1 + k
-            if j < j2 and old[i1 + k][4] == new[j]["type"]:
-                try:
-                    cost += _block_cost(old[i1 + k], new[j], tree[j])
-                except _Replace:
-                    pass
-                else:
-                    cost += _append_cost(pending)
-                    pending = []
-                    continue
+            in_place = (
+                _in_place_cost(old[i1 + k], new[j], tree[j], anchored=anchored)
+                if j < j2 and old[i1 + k][4] == new[j]["type"]
+                else None
+            )
+            if in_place is not None:
+                cost += in_place + _append_cost(pending)
+                pending = []
+                anchored = True
+                continue
             cost += 1  # the delete
             if j < j2:
                 pending.append(new[j])
         pending.extend(new[j1 + (i2 - i1) : j2])
         cost += _append_cost(pending)
+        anchored = anchored or bool(pending)
     return cost
 
 
 def _block_cost(old: Node, block: Block, tree: Node) -> int:
-    """Requests `Writer._patch_block` would make for one block."""
+    """Requests `Writer._patch_block` would make for one block (`_Replace` when it cannot)."""
     cost = 0
     if [kid[0] for kid in old[2]] != [kid[0] for kid in tree[2]]:
         if old[2] and not all(kid[3] for kid in old[2]):
@@ -571,7 +608,12 @@ class Writer:
             pending: list[Block] = []
             for k in range(i2 - i1):
                 block, j = live[i1 + k], j1 + k
-                if j < j2 and block.get("type") == new[j]["type"]:
+                if (
+                    j < j2
+                    and block.get("type") == new[j]["type"]
+                    and _in_place_cost(old[i1 + k], new[j], tree[j], anchored=anchor is not None)
+                    is not None
+                ):
                     try:
                         self._patch_block(block, old[i1 + k], new[j], tree[j])
                     except _Replace:

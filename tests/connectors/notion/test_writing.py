@@ -7,9 +7,16 @@ from typing import Any
 
 import pytest
 from okrsync_notion import NotionConnector
-from okrsync_notion.blocks import GENERATED_LINE, NOTES_LINE, total_blocks
+from okrsync_notion.blocks import (
+    GENERATED_LINE,
+    NOTES_LINE,
+    block_tree,
+    section,
+    text_block,
+    total_blocks,
+)
 from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMIT
-from okrsync_notion.writer import parse_marker
+from okrsync_notion.writer import _in_place_cost, _replace_cost, parse_marker
 
 from okrsync.connector import Write, Writeback
 from okrsync.mapping.schema import Mapping
@@ -415,7 +422,7 @@ def test_a_small_change_rewrites_only_the_blocks_that_changed(
     assert _shown(sandbox, page_id)[6:] == _planned(second.payload["blocks"])
 
     # key results move: scores, findings and the meeting view's lists change order, which
-    # block by block costs more than regenerating, so the page is regenerated (its notes kept)
+    # block by block costs more than appending those sections anew (its notes kept)
     sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
     sandbox.store.update_page(seeded.ids["k90-2"], {"Current Value": {"number": 0}})
     moved = pull_review(connector, template_mapping, GENERATED + timedelta(hours=2))
@@ -493,3 +500,38 @@ def test_health_is_written_as_the_databases_own_options_when_the_mapping_maps_th
     assert written <= set(german.values()), written
     assert _page_values(sandbox, seeded.ids["k3"])["Health"] == "Keine Daten"
     assert connector.plan(pull_review(connector, mapping, GENERATED)) == []
+
+
+def _written(block: dict[str, Any], prefix: str = "b") -> list[Any]:
+    """The kept tree of `block` as if every block's id were known (as after a listing)."""
+    node = block_tree(block)
+
+    def fill(n: list[Any], path: str) -> None:
+        n[3] = path
+        for i, kid in enumerate(n[2]):
+            fill(kid, f"{path}.{i}")
+
+    fill(node, prefix)
+    return node
+
+
+def test_each_section_is_patched_or_replaced_whichever_costs_fewer_requests() -> None:
+    """A section where one line changed is patched (one update); a section whose long list
+    was reordered (the meeting view sorts by score) is replaced whole: its delete and a few
+    appends cost less than moving its blocks one by one."""
+    lines = [f"Objective {i} — 0.{i % 10}" for i in range(300)]
+    before = section("heading_2", "Key results", [text_block("toggle", t) for t in lines])
+    edited = section(
+        "heading_2",
+        "Key results",
+        [text_block("toggle", t + (" renamed" if i == 7 else "")) for i, t in enumerate(lines)],
+    )
+    assert _in_place_cost(_written(before), edited, block_tree(edited), anchored=True) == 1
+
+    shuffled = lines[::2] + lines[1::2]  # every other line moves
+    reordered = section("heading_2", "Key results", [text_block("toggle", t) for t in shuffled])
+    # its delete, the heading, then its 300 toggles in appends of 100
+    assert _replace_cost(reordered) == 1 + 1 + 3
+    assert _in_place_cost(_written(before), reordered, block_tree(reordered), anchored=True) is None
+    # the first child of a block has nothing before it to insert after: patched, never replaced
+    assert _in_place_cost(_written(before), reordered, block_tree(reordered), anchored=False)
