@@ -35,6 +35,7 @@ from okrsync.errors import ConfigError
 from okrsync.evaluation import ScoringSettings
 from okrsync.http.urls import is_loopback as is_loopback
 from okrsync.http.urls import url_problem
+from okrsync.i18n import SOURCE_LANGUAGE, UnknownLanguage, check_language
 from okrsync.input_files import check_tree, parse_guard, read_input
 from okrsync.model import Frozen
 from okrsync.notify.settings import NotifySettings
@@ -60,6 +61,21 @@ def _usable_path(value: str) -> str:
 
 FilePath = Annotated[str, AfterValidator(_usable_path)]
 """A path written in the config: text the file system can take."""
+
+
+def _known_language(value: str) -> str:
+    try:
+        return check_language(value)
+    except UnknownLanguage as exc:
+        raise ValueError(str(exc)) from None
+
+
+Language = Annotated[str, AfterValidator(_known_language)]
+"""A language okrsync has a catalogue for ("en", "de"; "de-AT" reads as "de")."""
+LANGUAGE_DESCRIPTION = (
+    "The language of what okrsync writes for people here (review pages, OKR outputs, "
+    "finding messages): en or de. Default: the top-level `language`, else en."
+)
 
 
 class ScheduleSettings(Frozen):
@@ -153,6 +169,7 @@ class SourceFile(Frozen):
     full_refresh_hours: float = Field(
         default=24.0, gt=0, description="Re-read everything this often, even when incremental."
     )
+    language: Language | None = Field(default=None, description=LANGUAGE_DESCRIPTION)
 
 
 class NamedSourceFile(SourceFile):
@@ -174,6 +191,7 @@ class DestinationFile(Frozen):
     per_team: bool = Field(default=False, description="Also a review page per team and cycle.")
     review_title: str = Field(default="OKR Review {cycle}", description="{cycle}, {team}.")
     team_review_title: str = "OKR Review {cycle} - {team}"
+    language: Language | None = Field(default=None, description=LANGUAGE_DESCRIPTION)
 
 
 class OrganisationSettings(Frozen):
@@ -191,6 +209,11 @@ class ConfigFile(Frozen):
     """The shape of okrsync.toml, as written by people (and as its JSON Schema shows)."""
 
     sources: dict[str, SourceFile] | list[NamedSourceFile]
+    language: Language = Field(
+        default=SOURCE_LANGUAGE,
+        description="The language okrsync writes in (en, de) wherever a source, destination "
+        "or person does not set its own.",
+    )
     destinations: dict[str, DestinationFile] = Field(
         default={}, description="Where the organisation's review pages are published."
     )
@@ -219,6 +242,8 @@ class SourceConfig(Frozen):
     writeback: Writeback = Writeback()
     enabled: bool = True
     full_refresh_hours: float = 24.0
+    language: str = SOURCE_LANGUAGE
+    """What this source's pages are written in: its own `language`, else the config's."""
 
     def env_names(self) -> list[str]:
         """Environment variables this source reads its credentials from."""
@@ -233,6 +258,9 @@ class DestinationConfig(Frozen):
     options: dict[str, Any] = {}
     writeback: Writeback = Writeback(pages=False)
     enabled: bool = True
+    language: str = SOURCE_LANGUAGE
+    """What this destination's review pages are written in: its own `language`, else the
+    config's."""
 
     def env_names(self) -> list[str]:
         """Environment variables this destination reads its credentials from."""
@@ -247,6 +275,8 @@ class Config(BaseModel):
     path: Path
     sources: tuple[SourceConfig, ...]
     destinations: tuple[DestinationConfig, ...] = ()
+    language: str = SOURCE_LANGUAGE
+    """The config's own `language` (sources and destinations already carry theirs)."""
     organisation: OrganisationSettings = OrganisationSettings()
     scoring: ScoringSettings = ScoringSettings()
     rules: Any = Field(default=None, description="okrsync.rules.RuleSettings (or a dict).")
@@ -348,8 +378,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         file = ConfigFile.model_validate({**data, "sources": {}, "destinations": {}})
     except ValidationError as exc:
         problems.extend(_pydantic_problems(exc))
-    sources = _resolve_sources(data.get("sources"), base, problems)
-    destinations = _resolve_destinations(data.get("destinations"), sources, problems)
+    language = file.language if file is not None else SOURCE_LANGUAGE
+    sources = _resolve_sources(data.get("sources"), base, problems, language)
+    destinations = _resolve_destinations(data.get("destinations"), sources, problems, language)
     rules = _validate_rules(data.get("rules", {}), problems)
     if file is not None and destinations and not file.organisation.combine:
         problems.append(
@@ -367,6 +398,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         path=path,
         sources=tuple(sources),
         destinations=tuple(destinations),
+        language=file.language,
         organisation=file.organisation,
         scoring=file.scoring,
         rules=rules,
@@ -406,7 +438,9 @@ def _source_entries(raw: Any, problems: list[str]) -> list[tuple[str, Any]]:
     return []
 
 
-def _resolve_sources(raw: Any, base: Path, problems: list[str]) -> list[SourceConfig]:
+def _resolve_sources(
+    raw: Any, base: Path, problems: list[str], language: str = SOURCE_LANGUAGE
+) -> list[SourceConfig]:
     entries = _source_entries(raw, problems)
     if isinstance(raw, dict | list) and not entries:
         problems.append("sources: no source configured (fix: add a [sources.<name>] table)")
@@ -449,13 +483,14 @@ def _resolve_sources(raw: Any, base: Path, problems: list[str]) -> list[SourceCo
                 writeback=src.writeback,
                 enabled=src.enabled,
                 full_refresh_hours=src.full_refresh_hours,
+                language=src.language or language,
             )
         )
     return resolved
 
 
 def _resolve_destinations(
-    raw: Any, sources: list[SourceConfig], problems: list[str]
+    raw: Any, sources: list[SourceConfig], problems: list[str], language: str = SOURCE_LANGUAGE
 ) -> list[DestinationConfig]:
     """`[destinations.<name>]` tables, validated like sources' (options, connector, names)."""
     if raw is None:
@@ -493,6 +528,7 @@ def _resolve_destinations(
                     team_review_title=dest.team_review_title,
                 ),
                 enabled=dest.enabled,
+                language=dest.language or language,
             )
         )
     return resolved

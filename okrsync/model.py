@@ -171,7 +171,11 @@ class Workspace(Frozen):
         return {p.id: p for p in self.people}
 
 
-_FINDING_TYPES: dict[str, Any] = {"severity": Severity, "cycle": str | None}
+_FINDING_TYPES: dict[str, Any] = {
+    "severity": Severity,
+    "cycle": str | None,
+    "params": tuple[Any, ...],
+}
 
 
 class Finding(NamedTuple):
@@ -196,6 +200,13 @@ class Finding(NamedTuple):
     cycle: str | None = None
     """The cycle a finding about a team, a person or a cycle counts in: a review page shows it
     on that cycle's page only. None where the subject says it (an objective, a key result)."""
+    message_id: str = ""
+    """The catalogue id of `message` (empty when the message has none, e.g. a mapping problem):
+    with `params` it says the finding in any language (`okrsync.rules.finding_message`).
+    `message` stays the English text, so a finding's identity and order never depend on who
+    reads it."""
+    params: tuple[Any, ...] = ()
+    """The values of the message's named placeholders, in the order they appear in it."""
 
     @classmethod
     def __get_pydantic_core_schema__(

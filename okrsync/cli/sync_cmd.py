@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from okrsync.cli.language_option import add_language_option
 from okrsync.errors import ExitCode, OkrsyncError
 
 if TYPE_CHECKING:  # the engine is imported when a command runs, to keep `okrsync` quick to start
@@ -60,6 +61,7 @@ def register(subparsers: Any) -> None:
         help="lowest severity that fails (default: [rules] fail_on, else error)",
     )
     lint.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    add_language_option(lint, None, "the findings' messages and fixes")
     lint.set_defaults(func=lint_command)
 
 
@@ -190,7 +192,7 @@ def lint_command(args: argparse.Namespace) -> int:
     for name in result.findings:
         result.findings[name] = sorted(result.findings[name], key=finding_sort_key)
     fail_on = _fail_on(config, args.fail_on)
-    text = format_lint(result, args.format)
+    text = format_lint(result, args.format, args.language or config.language)
     print(redactor.text(text))
     if result.exit_code:
         return result.exit_code
@@ -200,13 +202,18 @@ def lint_command(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
-def format_lint(result: LintResult, fmt: str) -> str:
-    """Findings per source as text, JSON or Markdown."""
+def format_lint(result: LintResult, fmt: str, language: str = "en") -> str:
+    """Findings per source as text, JSON or Markdown, their words in `language`."""
+    from okrsync.i18n import translator
+    from okrsync.rules import finding_hint, finding_message, finding_record
+
+    t = translator(language)
     if fmt == "json":
         return json.dumps(
             {
                 "findings": {
-                    name: [f._asdict() for f in found] for name, found in result.findings.items()
+                    name: [finding_record(f, t) for f in found]
+                    for name, found in result.findings.items()
                 },
                 "errors": result.errors,
             },
@@ -219,13 +226,13 @@ def format_lint(result: LintResult, fmt: str) -> str:
             if found:
                 lines.append("| severity | code | subject | message | fix |")
                 lines.append("|---|---|---|---|---|")
-                lines.extend(_md_row(f) for f in found)
+                lines.extend(_md_row(f, finding_message(f, t), finding_hint(f, t)) for f in found)
             lines.append("")
         else:
             lines.append(f"{name}: {len(found)} finding(s)")
             lines.extend(
-                f"  {f.severity:<7} {f.code:<8} {f.subject}: {f.message}"
-                + (f"\n          fix: {f.hint}" if f.hint else "")
+                f"  {f.severity:<7} {f.code:<8} {f.subject}: {finding_message(f, t)}"
+                + (f"\n          fix: {finding_hint(f, t)}" if f.hint else "")
                 for f in found
             )
     for name, error in result.errors.items():
@@ -233,8 +240,8 @@ def format_lint(result: LintResult, fmt: str) -> str:
     return "\n".join(lines)
 
 
-def _md_row(f: Finding) -> str:
+def _md_row(f: Finding, message: str, hint: str) -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    return f"| {f.severity} | {f.code} | {cell(f.subject)} | {cell(f.message)} | {cell(f.hint)} |"
+    return f"| {f.severity} | {f.code} | {cell(f.subject)} | {cell(message)} | {cell(hint)} |"

@@ -34,8 +34,11 @@ KEYWORDS: Final[dict[str, tuple[object, ...] | None]] = {
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
     "N_": None,
+    "Np_": (1, 2),
+    "NC_": ((1, "c"), 2),
 }
-"""The translator's methods (plain or attribute calls: `t.gettext(...)`) and `N_`."""
+"""The translator's methods (plain or attribute calls: `t.gettext(...)`) and the markers `N_`,
+`Np_` (a plural message kept as an id) and `NC_` (a word with a context)."""
 COMMENT_TAG: Final = "TRANSLATORS:"
 REPO_ROOT: Final = LOCALE_DIR.parent.parent
 _HINT: Final = "run `make i18n-update`, then translate the new entries in the .po"

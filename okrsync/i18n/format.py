@@ -102,6 +102,17 @@ def format_number(value: float | None, *, digits: int = 2, locale: str = DEFAULT
     return "0" if text in ("-0", "−0") else text
 
 
+def format_fixed(value: float | None, *, digits: int = 2, locale: str = DEFAULT_LOCALE) -> str:
+    """A number with exactly `digits` decimals, as scores are shown: "0.70", "0,70"."""
+    number = _finite(value)
+    if number is None:
+        return DASH
+    if abs(number) < 0.5 * 10**-digits:
+        number = 0.0  # never "-0.00"
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(number, format=pattern, locale=locale)
+
+
 def format_amount(value: float | None, unit: str | None, *, locale: str = DEFAULT_LOCALE) -> str:
     """A value with its unit: "$2.4M", "$95", "27%", "1,850 accounts", "900/mo"."""
     number = _finite(value)

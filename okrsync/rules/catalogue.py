@@ -16,6 +16,7 @@ from typing import Any, Final, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from okrsync.i18n import N_
+from okrsync.i18n.message import english
 from okrsync.model import Frozen, Severity
 from okrsync.rules.context import Context
 
@@ -84,12 +85,25 @@ class Hit(NamedTuple):
     """One raw result of a check: what it is about and what is wrong, in words.
 
     `cycle` is set by checks whose subject is a team, a person or a cycle and which count per
-    cycle, so the finding lands on that cycle's review page only.
+    cycle, so the finding lands on that cycle's review page only. `message` is English;
+    `message_id` and `params` say it in any language later (made by `hit()`).
     """
 
     subject: str
     message: str
     cycle: str | None = None
+    message_id: str = ""
+    params: tuple[Any, ...] = ()
+
+
+def hit(subject: str, message_id: str, /, *, in_cycle: str | None = None, **params: Any) -> Hit:
+    """A hit whose message is the catalogue message `message_id` with `params` filled in.
+
+    `message_id` is a module constant marked with `N_` (or `Np_` for a plural chosen by the
+    placeholder `count`); `in_cycle` is the hit's `cycle`.
+    """
+    text, values = english(message_id, **params)
+    return Hit(subject, text, in_cycle, message_id, values)
 
 
 Checker = Callable[[Context, Any], Iterable[Hit]]
@@ -104,6 +118,11 @@ class Rule(Frozen):
 
     code: str = Field(description="Stable code such as KR002; never reused for another rule.")
     name: str = Field(description="Kebab-case name, usable instead of the code in settings.")
+    title: str = Field(
+        default="",
+        description='The rule\'s short name for people ("too many objectives"), translated; '
+        "the name in words when empty.",
+    )
     family: Family
     severity: Severity = Field(description="Default severity; overridable per code.")
     summary: str = Field(description="One line: what the rule flags.")
@@ -130,6 +149,10 @@ class Rule(Frozen):
             raise ValueError(f"rule name {value!r} must be kebab-case")
         return value
 
+    def display_title(self) -> str:
+        """The short name people read: the title, else the kebab-case name in words."""
+        return self.title or self.name.replace("-", " ")
+
     def default_thresholds(self) -> Thresholds:
         """The rule's thresholds with every default filled in."""
         return self.thresholds()
@@ -151,6 +174,7 @@ class Rule(Frozen):
         return {
             "code": self.code,
             "name": self.name,
+            "title": self.display_title(),
             "family": self.family,
             "severity": self.severity,
             "summary": self.summary,

@@ -15,10 +15,12 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 from okrsync.evaluation import Evaluation, KeyResultScore, Phase
+from okrsync.i18n import N_
+from okrsync.i18n.message import Listing, Phrase, Quoted
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
 
-UNKNOWN_PERSON = "unknown person"
-UNREADABLE_OBJECTIVE = "an objective okrsync cannot read"
+UNKNOWN_PERSON: Final = Phrase(N_("unknown person"))
+UNREADABLE_OBJECTIVE: Final = Phrase(N_("an objective okrsync cannot read"))
 
 TEXT_LIMIT: Final = 1_000
 """Characters of a title the text rules read (task verbs, metrics, units, duplicates): enough
@@ -98,17 +100,17 @@ class Context:
         cycle = self.cycles.get(cycle_id)
         return cycle.name if cycle and cycle.name else cycle_id
 
-    def person_label(self, person_id: str) -> str:
+    def person_label(self, person_id: str) -> str | Phrase:
         """A person's name for messages; never their id (ids mean nothing to readers)."""
         person = self.people.get(person_id)
         return person.name if person and person.name else UNKNOWN_PERSON
 
-    def objective_label(self, objective_id: str) -> str:
+    def objective_label(self, objective_id: str) -> Quoted | Phrase:
         """An objective's title in quotes for messages, or a plain phrase when it is unknown."""
         objective = self.objectives.get(objective_id)
-        return repr(objective.title) if objective is not None else UNREADABLE_OBJECTIVE
+        return Quoted(objective.title) if objective is not None else UNREADABLE_OBJECTIVE
 
-    def objective_list(self, ids: Sequence[str], limit: int = 6) -> str:
+    def objective_list(self, ids: Sequence[str], limit: int = 6) -> Listing:
         """Objective titles for a message, sorted, shortened to `limit` with a count of the rest.
 
         Sorted by title (then id) so the message never depends on the order records were read.
@@ -119,8 +121,8 @@ class Context:
             return (objective.title.casefold() if objective is not None else "", i)
 
         ordered = sorted(dict.fromkeys(ids), key=order)
-        shown = ", ".join(self.objective_label(i) for i in ordered[:limit])
-        return f"{shown} and {len(ordered) - limit} more" if len(ordered) > limit else shown
+        shown = tuple(self.objective_label(i) for i in ordered[:limit])
+        return Listing(shown, max(0, len(ordered) - limit))
 
     def phase(self, cycle: Cycle | None) -> Phase:
         """Where `at` falls relative to the cycle; the evaluation's answer wins when present."""

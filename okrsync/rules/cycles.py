@@ -8,9 +8,10 @@ from typing import Final
 
 from pydantic import Field
 
-from okrsync.i18n.format import count
+from okrsync.i18n import N_
+from okrsync.i18n.message import DAYS, Counted, Fixed, Np_, Share
 from okrsync.model import Cycle
-from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
+from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds, hit
 from okrsync.rules.context import Context, instant
 
 # -- cycles -----------------------------------------------------------------------------------
@@ -22,14 +23,20 @@ class ShortCycleThresholds(Thresholds):
     min_days: int = Field(default=28, ge=1, description="Fewest days a cycle should last.")
 
 
+SHORT: Final = N_("cycle {cycle} lasts {days}, fewer than {limit}")
+LONG: Final = N_("cycle {cycle} lasts {days}, more than {limit}")
+
+
 def _short(ctx: Context, t: ShortCycleThresholds) -> Iterator[Hit]:
     for c in ctx.workspace.cycles:
         if c.days < t.min_days:
-            yield Hit(
+            yield hit(
                 c.id,
-                f"cycle {ctx.cycle_label(c.id)} lasts {count(c.days, 'day')}, fewer than "
-                f"{count(t.min_days, 'day')}",
-                c.id,
+                SHORT,
+                in_cycle=c.id,
+                cycle=ctx.cycle_label(c.id),
+                days=Counted(DAYS, c.days),
+                limit=Counted(DAYS, t.min_days),
             )
 
 
@@ -42,11 +49,13 @@ class LongCycleThresholds(Thresholds):
 def _long(ctx: Context, t: LongCycleThresholds) -> Iterator[Hit]:
     for c in ctx.workspace.cycles:
         if c.days > t.max_days:
-            yield Hit(
+            yield hit(
                 c.id,
-                f"cycle {ctx.cycle_label(c.id)} lasts {count(c.days, 'day')}, more than "
-                f"{count(t.max_days, 'day')}",
-                c.id,
+                LONG,
+                in_cycle=c.id,
+                cycle=ctx.cycle_label(c.id),
+                days=Counted(DAYS, c.days),
+                limit=Counted(DAYS, t.max_days),
             )
 
 
@@ -57,6 +66,10 @@ class OverlapThresholds(Thresholds):
         default=False,
         description="Accept a cycle that lies wholly inside another (a quarter in a year).",
     )
+
+
+OVERLAP: Final = N_("team {team!r} has objectives in overlapping cycles {first} and {second}")
+EMPTY: Final = N_("cycle {cycle} has no objectives")
 
 
 def _overlap(ctx: Context, t: OverlapThresholds) -> Iterator[Hit]:
@@ -76,10 +89,12 @@ def _overlap(ctx: Context, t: OverlapThresholds) -> Iterator[Hit]:
                 )
                 if t.allow_nested and nested:
                     continue
-                yield Hit(
+                yield hit(
                     team,
-                    f"team {team!r} has objectives in overlapping cycles "
-                    f"{ctx.cycle_label(first.id)} and {ctx.cycle_label(second.id)}",
+                    OVERLAP,
+                    team=team,
+                    first=ctx.cycle_label(first.id),
+                    second=ctx.cycle_label(second.id),
                 )
 
 
@@ -87,7 +102,7 @@ def _empty(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     used = {o.cycle for o in ctx.workspace.objectives}
     for c in ctx.workspace.cycles:
         if c.id not in used:
-            yield Hit(c.id, f"cycle {ctx.cycle_label(c.id)} has no objectives", c.id)
+            yield hit(c.id, EMPTY, in_cycle=c.id, cycle=ctx.cycle_label(c.id))
 
 
 # -- portfolio --------------------------------------------------------------------------------
@@ -101,6 +116,15 @@ class AlignedShareThresholds(Thresholds):
     )
 
 
+ALIGNED_SHARE: Final = N_(
+    "{aligned} of {total} non-company objectives in {cycle} are aligned ({share}), below {minimum}"
+)
+TEAM_KEY_RESULTS: Final = Np_(
+    "team {team!r} has {found} key results in {cycle}, more than {count} key result",
+    "team {team!r} has {found} key results in {cycle}, more than {count} key results",
+)
+
+
 def _aligned_share(ctx: Context, t: AlignedShareThresholds) -> Iterator[Hit]:
     counts: dict[str, list[int]] = {}
     for o in ctx.workspace.objectives:
@@ -112,12 +136,15 @@ def _aligned_share(ctx: Context, t: AlignedShareThresholds) -> Iterator[Hit]:
     for cycle_id, (total, aligned) in counts.items():
         share = aligned / total
         if share < t.min_share:
-            yield Hit(
+            yield hit(
                 cycle_id,
-                f"{aligned} of {total} non-company objectives in "
-                f"{ctx.cycle_label(cycle_id)} are aligned ({share:.0%}), below "
-                f"{t.min_share:.0%}",
-                cycle_id,
+                ALIGNED_SHARE,
+                in_cycle=cycle_id,
+                aligned=aligned,
+                total=total,
+                cycle=ctx.cycle_label(cycle_id),
+                share=Share(share),
+                minimum=Share(t.min_share),
             )
 
 
@@ -135,11 +162,14 @@ def _team_key_results(ctx: Context, t: TeamKeyResultsThresholds) -> Iterator[Hit
             counts[key] = counts.get(key, 0) + len(ctx.key_results_by_objective.get(o.id, ()))
     for (cycle_id, team), found in counts.items():
         if found > t.max_key_results:
-            yield Hit(
+            yield hit(
                 team,
-                f"team {team!r} has {found} key results in "
-                f"{ctx.cycle_label(cycle_id)}, more than {count(t.max_key_results, 'key result')}",
-                cycle_id,
+                TEAM_KEY_RESULTS,
+                in_cycle=cycle_id,
+                team=team,
+                found=found,
+                cycle=ctx.cycle_label(cycle_id),
+                count=t.max_key_results,
             )
 
 
@@ -165,14 +195,27 @@ class TooSafeThresholds(Thresholds):
     min_objectives: int = Field(default=3, ge=1, description="Scored objectives needed.")
 
 
+TOO_SAFE: Final = Np_(
+    "{cycle} ended with a mean score of {mean} over {count} objective, above {limit}",
+    "{cycle} ended with a mean score of {mean} over {count} objectives, above {limit}",
+)
+TOO_AMBITIOUS: Final = Np_(
+    "{cycle} ended with a mean score of {mean} over {count} objective, below {limit}",
+    "{cycle} ended with a mean score of {mean} over {count} objectives, below {limit}",
+)
+
+
 def _too_safe(ctx: Context, t: TooSafeThresholds) -> Iterator[Hit]:
     for cycle_id, mean, n in _final_means(ctx, t.min_objectives):
         if mean > t.max_mean:
-            yield Hit(
+            yield hit(
                 cycle_id,
-                f"{ctx.cycle_label(cycle_id)} ended with a mean score of "
-                f"{mean:.2f} over {count(n, 'objective')}, above {t.max_mean:.2f}",
-                cycle_id,
+                TOO_SAFE,
+                in_cycle=cycle_id,
+                cycle=ctx.cycle_label(cycle_id),
+                mean=Fixed(mean),
+                count=n,
+                limit=Fixed(t.max_mean),
             )
 
 
@@ -186,11 +229,14 @@ class TooAmbitiousThresholds(Thresholds):
 def _too_ambitious(ctx: Context, t: TooAmbitiousThresholds) -> Iterator[Hit]:
     for cycle_id, mean, n in _final_means(ctx, t.min_objectives):
         if mean < t.min_mean:
-            yield Hit(
+            yield hit(
                 cycle_id,
-                f"{ctx.cycle_label(cycle_id)} ended with a mean score of "
-                f"{mean:.2f} over {count(n, 'objective')}, below {t.min_mean:.2f}",
-                cycle_id,
+                TOO_AMBITIOUS,
+                in_cycle=cycle_id,
+                cycle=ctx.cycle_label(cycle_id),
+                mean=Fixed(mean),
+                count=n,
+                limit=Fixed(t.min_mean),
             )
 
 
@@ -198,6 +244,20 @@ class SilenceThresholds(Thresholds):
     """What PF005 team-silence tolerates; set under [rules.thresholds.PF005]."""
 
     days: int = Field(default=14, ge=1, description="Days without any check-in in the team.")
+
+
+SILENT_SINCE_START: Final = Np_(
+    "no key result of team {team!r} in {cycle} was checked in or updated for {count} day "
+    "(since the cycle started)",
+    "no key result of team {team!r} in {cycle} was checked in or updated for {count} days "
+    "(since the cycle started)",
+)
+SILENT_SINCE: Final = Np_(
+    "no key result of team {team!r} in {cycle} was checked in or updated for {count} day "
+    "(since {last})",
+    "no key result of team {team!r} in {cycle} was checked in or updated for {count} days "
+    "(since {last})",
+)
 
 
 def _silence(ctx: Context, t: SilenceThresholds) -> Iterator[Hit]:
@@ -218,151 +278,182 @@ def _silence(ctx: Context, t: SilenceThresholds) -> Iterator[Hit]:
         )
         idle = ctx.days_since(since)
         if idle > t.days:
-            when = "since the cycle started" if last is None else f"since {last.date()}"
-            yield Hit(
-                team,
-                f"no key result of team {team!r} in {ctx.cycle_label(cycle_id)} "
-                f"was checked in or updated for {count(idle, 'day')} ({when})",
-                cycle_id,
-            )
+            params = {"team": team, "cycle": ctx.cycle_label(cycle_id), "count": idle}
+            if last is None:
+                yield hit(team, SILENT_SINCE_START, in_cycle=cycle_id, **params)
+            else:
+                yield hit(team, SILENT_SINCE, in_cycle=cycle_id, last=last.date(), **params)
 
 
 RULES: Final[tuple[Rule, ...]] = (
     Rule(
         code="CYC001",
         name="cycle-too-short",
+        title=N_("cycle too short"),
         family="cycles",
         severity="warning",
-        summary="A cycle is shorter than 4 weeks.",
+        summary=N_("A cycle is shorter than 4 weeks."),
         explanation=(
-            "Key results describe outcomes, and outcomes take time to move: Grove and Doerr "
-            'set OKRs quarterly, and Wodtke\'s "Radical Focus" uses quarters with weekly '
-            "check-ins inside them. A cycle of a few weeks is a sprint, better planned with "
-            "a task board than with OKRs."
+            N_(
+                "Key results describe outcomes, and outcomes take time to move: Grove and Doerr "
+                'set OKRs quarterly, and Wodtke\'s "Radical Focus" uses quarters with weekly '
+                "check-ins inside them. A cycle of a few weeks is a sprint, better planned with "
+                "a task board than with OKRs."
+            )
         ),
-        hint="Use quarters (or at least 4-week cycles); track sprints separately.",
+        hint=N_("Use quarters (or at least 4-week cycles); track sprints separately."),
         thresholds=ShortCycleThresholds,
         check=_short,
     ),
     Rule(
         code="CYC002",
         name="cycle-too-long",
+        title=N_("cycle too long"),
         family="cycles",
         severity="warning",
-        summary="A cycle is longer than a year.",
+        summary=N_("A cycle is longer than a year."),
         explanation=(
-            'OKRs lose their urgency over long periods; Doerr\'s "Measure What Matters" pairs '
-            "annual company OKRs at most with quarterly team OKRs. A cycle longer than a year "
-            "is usually a date typo or a strategy theme written as an OKR."
+            N_(
+                'OKRs lose their urgency over long periods; Doerr\'s "Measure What Matters" pairs '
+                "annual company OKRs at most with quarterly team OKRs. A cycle longer than a year "
+                "is usually a date typo or a strategy theme written as an OKR."
+            )
         ),
-        hint="Check the cycle's dates; split long-term goals into yearly and quarterly OKRs.",
+        hint=N_("Check the cycle's dates; split long-term goals into yearly and quarterly OKRs."),
         thresholds=LongCycleThresholds,
         check=_long,
     ),
     Rule(
         code="CYC003",
         name="overlapping-team-cycles",
+        title=N_("overlapping team cycles"),
         family="cycles",
         severity="warning",
-        summary="One team has objectives in cycles whose dates overlap.",
+        summary=N_("One team has objectives in cycles whose dates overlap."),
         explanation=(
-            "A team works on one set of OKRs at a time (Wodtke's single focus; Google's "
-            "quarterly reset). Overlapping cycles split the team's attention and make its "
-            "review ambiguous; they often come from a renamed or duplicated quarter."
+            N_(
+                "A team works on one set of OKRs at a time (Wodtke's single focus; Google's "
+                "quarterly reset). Overlapping cycles split the team's attention and make its "
+                "review ambiguous; they often come from a renamed or duplicated quarter."
+            )
         ),
-        hint="Move the team's objectives into one cycle, or fix the cycles' dates.",
+        hint=N_("Move the team's objectives into one cycle, or fix the cycles' dates."),
         thresholds=OverlapThresholds,
         check=_overlap,
     ),
     Rule(
         code="CYC004",
         name="cycle-without-objectives",
+        title=N_("cycle without objectives"),
         family="cycles",
         severity="info",
-        summary="A cycle has no objectives.",
+        summary=N_("A cycle has no objectives."),
         explanation=(
-            "An empty cycle is either upcoming and not yet planned, or a leftover. Doerr and "
-            "Castro recommend drafting the next cycle's OKRs before it starts so that teams "
-            "can align in time."
+            N_(
+                "An empty cycle is either upcoming and not yet planned, or a leftover. Doerr and "
+                "Castro recommend drafting the next cycle's OKRs before it starts so that teams "
+                "can align in time."
+            )
         ),
-        hint="Plan the cycle's objectives, or delete the cycle if it is not used.",
+        hint=N_("Plan the cycle's objectives, or delete the cycle if it is not used."),
         check=_empty,
     ),
     Rule(
         code="PF001",
         name="low-alignment-share",
+        title=N_("low alignment share"),
         family="portfolio",
         severity="warning",
-        summary="Fewer than 80% of a cycle's non-company objectives are aligned.",
+        summary=N_("Fewer than 80% of a cycle's non-company objectives are aligned."),
         explanation=(
-            "Doerr's alignment superpower is about the whole organisation pulling in one "
-            "direction; Niven and Lamorte suggest that most team objectives connect to a "
-            "higher-level one while leaving room for some local goals. A low share means the "
-            "company objectives are not guiding the teams' work."
+            N_(
+                "Doerr's alignment superpower is about the whole organisation pulling in one "
+                "direction; Niven and Lamorte suggest that most team objectives connect to a "
+                "higher-level one while leaving room for some local goals. A low share means the "
+                "company objectives are not guiding the teams' work."
+            )
         ),
-        hint="Review the unaligned objectives with their owners and link them upward where "
-        "they support a higher objective.",
+        hint=N_(
+            "Review the unaligned objectives with their owners and link them upward where "
+            "they support a higher objective."
+        ),
         thresholds=AlignedShareThresholds,
         check=_aligned_share,
     ),
     Rule(
         code="PF002",
         name="too-many-team-key-results",
+        title=N_("too many team key results"),
         family="portfolio",
         severity="warning",
-        summary="A team has more than 12 key results in a cycle.",
+        summary=N_("A team has more than 12 key results in a cycle."),
         explanation=(
-            "Three objectives with up to four key results each is the upper bound most guides "
-            "give (Doerr; Google's playbook). Beyond twelve measures a team cannot review "
-            "them all at a weekly check-in, and focus is lost."
+            N_(
+                "Three objectives with up to four key results each is the upper bound most guides "
+                "give (Doerr; Google's playbook). Beyond twelve measures a team cannot review "
+                "them all at a weekly check-in, and focus is lost."
+            )
         ),
-        hint="Cut the team's key results to the dozen that matter most.",
+        hint=N_("Cut the team's key results to the dozen that matter most."),
         thresholds=TeamKeyResultsThresholds,
         check=_team_key_results,
     ),
     Rule(
         code="PF003",
         name="grades-too-safe",
+        title=N_("grades too safe"),
         family="portfolio",
         severity="warning",
-        summary="A cycle ended with a mean objective score above 0.85.",
+        summary=N_("A cycle ended with a mean objective score above 0.85."),
         explanation=(
-            "Google's OKR grading (re:Work) aims aspirational OKRs at a 0.6-0.7 sweet spot; "
-            "teams that consistently score near 1.0 are not setting stretch goals and leave "
-            'potential unused (Doerr calls these "sandbagged" OKRs).'
+            N_(
+                "Google's OKR grading (re:Work) aims aspirational OKRs at a 0.6-0.7 sweet spot; "
+                "teams that consistently score near 1.0 are not setting stretch goals and leave "
+                'potential unused (Doerr calls these "sandbagged" OKRs).'
+            )
         ),
-        hint="Set more ambitious targets next cycle, or mark the certain ones as committed.",
+        hint=N_("Set more ambitious targets next cycle, or mark the certain ones as committed."),
         thresholds=TooSafeThresholds,
         check=_too_safe,
     ),
     Rule(
         code="PF004",
         name="grades-too-ambitious",
+        title=N_("grades too ambitious"),
         family="portfolio",
         severity="warning",
-        summary="A cycle ended with a mean objective score below 0.3.",
+        summary=N_("A cycle ended with a mean objective score below 0.3."),
         explanation=(
-            "Consistently low grades mean the OKRs were unrealistic or abandoned; Google's "
-            "guidance treats scores in the red (0.0-0.3) as a signal to re-examine the goals "
-            "and the plan, and Wodtke warns that goals nobody believes in stop motivating."
+            N_(
+                "Consistently low grades mean the OKRs were unrealistic or abandoned; Google's "
+                "guidance treats scores in the red (0.0-0.3) as a signal to re-examine the goals "
+                "and the plan, and Wodtke warns that goals nobody believes in stop motivating."
+            )
         ),
-        hint="At the retrospective, find out why: too many OKRs, unrealistic targets, or "
-        "priorities changed mid-cycle.",
+        hint=N_(
+            "At the retrospective, find out why: too many OKRs, unrealistic targets, or "
+            "priorities changed mid-cycle."
+        ),
         thresholds=TooAmbitiousThresholds,
         check=_too_ambitious,
     ),
     Rule(
         code="PF005",
         name="team-silence",
+        title=N_("team silence"),
         family="portfolio",
         severity="warning",
-        summary="No key result of a team was checked in for 14 days during the cycle.",
+        summary=N_("No key result of a team was checked in for 14 days during the cycle."),
         explanation=(
-            "When a whole team stops checking in, the OKRs have dropped out of its routine. "
-            'Wodtke\'s "Radical Focus" builds OKRs into a weekly rhythm of commitments and '
-            "celebrations; two weeks of silence across a team is the moment to restart it."
+            N_(
+                "When a whole team stops checking in, the OKRs have dropped out of its routine. "
+                'Wodtke\'s "Radical Focus" builds OKRs into a weekly rhythm of commitments and '
+                "celebrations; two weeks of silence across a team is the moment to restart it."
+            )
         ),
-        hint="Put a recurring OKR check-in into the team's calendar and update the key results.",
+        hint=N_(
+            "Put a recurring OKR check-in into the team's calendar and update the key results."
+        ),
         thresholds=SilenceThresholds,
         check=_silence,
     ),

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from okrsync.evaluation import Evaluation
 from okrsync.gc_pause import collector_paused
+from okrsync.i18n.message import english
 from okrsync.model import (
     SEVERITY_RANK,
     Finding,
@@ -82,7 +83,18 @@ def _check(workspace: Workspace, evaluation: Evaluation, settings: RuleSettings)
         made = [
             new_tuple(
                 Finding,
-                (code, severity, hit.subject, hit.message, hint, family, name, hit.cycle),
+                (
+                    code,
+                    severity,
+                    hit.subject,
+                    hit.message,
+                    hint,
+                    family,
+                    name,
+                    hit.cycle,
+                    hit.message_id,
+                    hit.params,
+                ),
             )
             for hit in checker(ctx, settings.thresholds_for(rule))
             if code not in silenced.get(hit.subject, ())
@@ -136,10 +148,12 @@ def make_finding(code: str, subject: str, message: str | None = None, **params: 
     Unknown codes raise ConfigError naming the closest codes.
     """
     rule = get_rule(code)
+    message_id, values = "", ()
     if message is None:
         template = rule.message or rule.summary
         try:
-            message = template.format(**params)
+            message, values = english(template, **params)
+            message_id = template
         except (KeyError, IndexError, ValueError):
             extra = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
             message = f"{rule.summary} ({extra})" if extra else rule.summary
@@ -151,4 +165,6 @@ def make_finding(code: str, subject: str, message: str | None = None, **params: 
         hint=rule.hint,
         family=rule.family,
         name=rule.name,
+        message_id=message_id,
+        params=values,
     )

@@ -9,9 +9,11 @@ from typing import Final
 
 from pydantic import Field, model_validator
 
-from okrsync.i18n.format import PERCENT_UNITS, count, currency_code, format_amount
+from okrsync.i18n import N_
+from okrsync.i18n.format import PERCENT_UNITS, currency_code
+from okrsync.i18n.message import DAYS, Amount, Counted, Fixed, Share
 from okrsync.model import KeyResult
-from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds
+from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds, hit
 from okrsync.rules.context import Context, clip, folded
 
 _SCORED_KINDS: Final = ("increase", "decrease", None)
@@ -19,10 +21,13 @@ _SCORED_KINDS: Final = ("increase", "decrease", None)
 # -- KR001 -------------------------------------------------------------------------------------
 
 
+NOT_MEASURABLE: Final = N_("key result {title!r} has no target and is not a milestone")
+
+
 def _not_measurable(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         if kr.kind != "milestone" and kr.target is None and kr.done is None:
-            yield Hit(kr.id, f"key result {kr.title!r} has no target and is not a milestone")
+            yield hit(kr.id, NOT_MEASURABLE, title=kr.title)
 
 
 # -- KR002 -------------------------------------------------------------------------------------
@@ -200,28 +205,39 @@ def task_verb(title: str, extra_verbs: frozenset[str] = frozenset()) -> str | No
     return None
 
 
+TASK: Final = N_("key result {title!r} reads like a task ({verb!r})")
+
+
 def _task(ctx: Context, t: TaskThresholds) -> Iterator[Hit]:
     extra = frozenset(v.casefold() for v in t.extra_verbs)
     for kr in ctx.workspace.key_results:
         verb = task_verb(kr.title, extra)
         if verb is not None:
-            yield Hit(kr.id, f"key result {kr.title!r} reads like a task ({verb!r})")
+            yield hit(kr.id, TASK, title=kr.title, verb=verb)
 
 
 # -- KR003, KR004 -----------------------------------------------------------------------------
 
 
+MISSING_BASELINE: Final = N_("key result {title!r} has a target but no start value")
+STARTS_AT_TARGET: Final = N_("key result {title!r} starts at its target")
+STARTS_AT_TARGET_LEVEL: Final = N_("key result {title!r} starts at its target ({level})")
+
+
 def _missing_baseline(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         if kr.start is None and kr.target is not None and kr.kind in _SCORED_KINDS:
-            yield Hit(kr.id, f"key result {kr.title!r} has a target but no start value")
+            yield hit(kr.id, MISSING_BASELINE, title=kr.title)
 
 
 def _start_equals_target(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr, result, _, _, _ in ctx.rows:
         if result is not None and result.unscored == "start_equals_target":
-            level = "" if kr.target is None else f" ({format_amount(kr.target, kr.unit)})"
-            yield Hit(kr.id, f"key result {kr.title!r} starts at its target{level}")
+            if kr.target is None:
+                yield hit(kr.id, STARTS_AT_TARGET, title=kr.title)
+            else:
+                level = Amount(kr.target, kr.unit)
+                yield hit(kr.id, STARTS_AT_TARGET_LEVEL, title=kr.title, level=level)
 
 
 # -- KR005, KR006 -----------------------------------------------------------------------------
@@ -235,6 +251,9 @@ class NeverCheckedInThresholds(Thresholds):
     )
 
 
+NEVER_CHECKED_IN: Final = N_("key result {title!r} has no current value and no check-in")
+
+
 def _never_checked_in(ctx: Context, t: NeverCheckedInThresholds) -> Iterator[Hit]:
     for kr, result, _, cycle, phase in ctx.rows:
         if kr.id in ctx.last_check_in or kr.current is not None or kr.done is True:
@@ -244,7 +263,7 @@ def _never_checked_in(ctx: Context, t: NeverCheckedInThresholds) -> Iterator[Hit
         if cycle is None or phase not in ("during", "after"):
             continue
         if (ctx.at - cycle.start).days >= t.grace_days:
-            yield Hit(kr.id, f"key result {kr.title!r} has no current value and no check-in")
+            yield hit(kr.id, NEVER_CHECKED_IN, title=kr.title)
 
 
 class StaleThresholds(Thresholds):
@@ -255,6 +274,15 @@ class StaleThresholds(Thresholds):
 
 def _stale_order(item: tuple[int, datetime, KeyResult]) -> tuple[int, str, str]:
     return (-item[0], item[2].title, item[2].id)
+
+
+STALE_ONE: Final = N_(
+    "key result {title!r} was last checked in or updated {idle} ago ({last}), more than {limit}"
+)
+STALE_MANY: Final = N_(
+    "{found} of {total} key results of {objective} were not checked in or updated for more "
+    "than {limit} (the oldest {idle}, since {last})"
+)
 
 
 def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
@@ -279,30 +307,32 @@ def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
         if len(found) > 1:  # the longest idle first, then by title and id
             found.sort(key=_stale_order)
         idle, last, kr = found[0]
-        limit = count(t.days, "day")
+        limit, oldest, day = Counted(DAYS, t.days), Counted(DAYS, idle), last.date()
         if len(found) == 1:
-            yield Hit(
-                kr.id,
-                f"key result {kr.title!r} was last checked in or updated "
-                f"{count(idle, 'day')} ago ({last.date()}), more than {limit}",
-            )
+            yield hit(kr.id, STALE_ONE, title=kr.title, idle=oldest, last=day, limit=limit)
             continue
-        total = len(ctx.key_results_by_objective.get(objective_id, ()))
-        yield Hit(
+        yield hit(
             objective_id,
-            f"{len(found)} of {count(total, 'key result')} of {ctx.objective_label(objective_id)} "
-            f"were not checked in or updated for more than {limit} (the oldest "
-            f"{count(idle, 'day')}, since {last.date()})",
+            STALE_MANY,
+            found=len(found),
+            total=len(ctx.key_results_by_objective.get(objective_id, ())),
+            objective=ctx.objective_label(objective_id),
+            limit=limit,
+            idle=oldest,
+            last=day,
         )
 
 
 # -- KR007 -------------------------------------------------------------------------------------
 
 
+NO_OWNER: Final = N_("key result {title!r} has no owner")
+
+
 def _no_owner(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         if not kr.owners:
-            yield Hit(kr.id, f"key result {kr.title!r} has no owner")
+            yield hit(kr.id, NO_OWNER, title=kr.title)
 
 
 # -- KR008 -------------------------------------------------------------------------------------
@@ -362,6 +392,12 @@ def _percentages_in(title: str) -> set[float]:
     return {float(m.group(1).replace(",", ".")) for m in _PERCENT_IN_TITLE.finditer(clip(title))}
 
 
+UNIT_MISMATCH: Final = N_("key result {title!r} mentions {mentioned} but its unit is {unit!r}")
+PERCENT_TOO_HIGH: Final = N_(
+    "key result {title!r} is in % but its start or target is {value}, above {maximum}"
+)
+
+
 def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
     categories: dict[str | None, str | None] = {}  # a workspace has a handful of units
     for kr in ctx.workspace.key_results:
@@ -372,10 +408,8 @@ def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
             continue
         mentioned = title_units(kr.title)
         if mentioned and unit not in mentioned:
-            yield Hit(
-                kr.id,
-                f"key result {kr.title!r} mentions {', '.join(mentioned)} but its "
-                f"unit is {kr.unit!r}",
+            yield hit(
+                kr.id, UNIT_MISMATCH, title=kr.title, mentioned=", ".join(mentioned), unit=kr.unit
             )
         elif unit == "%":
             values = [v for v in (kr.start, kr.target) if v is not None]
@@ -384,10 +418,12 @@ def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
                 and max(values) > t.max_percent
                 and max(values) not in _percentages_in(kr.title)
             ):
-                yield Hit(
+                yield hit(
                     kr.id,
-                    f"key result {kr.title!r} is in % but its start or target is "
-                    f"{format_amount(max(values), '%')}, above {format_amount(t.max_percent, '%')}",
+                    PERCENT_TOO_HIGH,
+                    title=kr.title,
+                    value=Amount(max(values), "%"),
+                    maximum=Amount(t.max_percent, "%"),
                 )
 
 
@@ -402,6 +438,12 @@ class HitEarlyThresholds(Thresholds):
     )
 
 
+HIT_EARLY: Final = N_(
+    "key result {title!r} reached its target with only {elapsed} of the cycle elapsed"
+)
+OVERACHIEVED: Final = N_("key result {title!r} is at {attainment} of its target")
+
+
 def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
     for kr, result, _, cycle, phase in ctx.rows:
         if result is None or result.score is None or result.score < 1:
@@ -412,11 +454,7 @@ def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
             continue
         share = ctx.elapsed_share(cycle)
         if share < t.before_share:
-            yield Hit(
-                kr.id,
-                f"key result {kr.title!r} reached its target with only {share:.0%} "
-                "of the cycle elapsed",
-            )
+            yield hit(kr.id, HIT_EARLY, title=kr.title, elapsed=Share(share))
 
 
 class OverachievedThresholds(Thresholds):
@@ -431,7 +469,7 @@ def _overachieved(ctx: Context, t: OverachievedThresholds) -> Iterator[Hit]:
     for kr, result, _, _, _ in ctx.rows:
         over = None if result is None else result.attainment_over
         if over is not None and over >= t.over:
-            yield Hit(kr.id, f"key result {kr.title!r} is at {1 + over:.0%} of its target")
+            yield hit(kr.id, OVERACHIEVED, title=kr.title, attainment=Share(1 + over))
 
 
 # -- KR011 -------------------------------------------------------------------------------------
@@ -456,14 +494,21 @@ def keep_word(title: str) -> str | None:
     return None if match is None else match.group(0)
 
 
+KPI_BAND: Final = {
+    "at_least": N_("key result {title!r} keeps a KPI in a band (at_least)"),
+    "at_most": N_("key result {title!r} keeps a KPI in a band (at_most)"),
+}
+KPI_TO_KEEP: Final = N_("key result {title!r} reads like a KPI to keep ({word!r})")
+
+
 def _kpi(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         if kr.kind in ("at_least", "at_most"):
-            yield Hit(kr.id, f"key result {kr.title!r} keeps a KPI in a band ({kr.kind})")
+            yield hit(kr.id, KPI_BAND[kr.kind], title=kr.title)
             continue
         match = keep_word(kr.title)
         if match:
-            yield Hit(kr.id, f"key result {kr.title!r} reads like a KPI to keep ({match!r})")
+            yield hit(kr.id, KPI_TO_KEEP, title=kr.title, word=match)
 
 
 # -- KR012 -------------------------------------------------------------------------------------
@@ -482,22 +527,37 @@ class ConfidenceThresholds(Thresholds):
         return self
 
 
+CONFIDENT_BUT_OFF_TRACK: Final = N_(
+    "key result {title!r} has confidence {confidence} but is off track"
+)
+DOUBTFUL_BUT_ON_TRACK: Final = N_(
+    "key result {title!r} has confidence {confidence} but is on track"
+)
+
+
 def _confidence(ctx: Context, t: ConfidenceThresholds) -> Iterator[Hit]:
     for kr, result, _, _, _ in ctx.rows:
         confidence = ctx.confidence(kr)
         if confidence is None or result is None:
             continue
         if confidence >= t.high and result.health == "off_track":
-            yield Hit(
-                kr.id, f"key result {kr.title!r} has confidence {confidence:.0%} but is off track"
-            )
+            yield hit(kr.id, CONFIDENT_BUT_OFF_TRACK, title=kr.title, confidence=Share(confidence))
         elif confidence <= t.low and result.health == "on_track":
-            yield Hit(
-                kr.id, f"key result {kr.title!r} has confidence {confidence:.0%} but is on track"
-            )
+            yield hit(kr.id, DOUBTFUL_BUT_ON_TRACK, title=kr.title, confidence=Share(confidence))
 
 
 # -- KR013, KR014, KR015 ----------------------------------------------------------------------
+
+
+DUE_OUTSIDE: Final = N_("key result {title!r} is due {due}, outside cycle {cycle} ({start}..{end})")
+KIND_CONTRADICTION: Final = {
+    "increase": N_("key result {title!r} is increase but goes from {start} to {target}"),
+    "decrease": N_("key result {title!r} is decrease but goes from {start} to {target}"),
+}
+OFF_TRACK: Final = N_("key result {title!r} is off track")
+OFF_TRACK_SCORED: Final = N_(
+    "key result {title!r} is off track (score {score}, expected {expected})"
+)
 
 
 def _due_outside(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
@@ -505,10 +565,14 @@ def _due_outside(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
         if kr.due is None:
             continue
         if cycle is not None and not cycle.start <= kr.due <= cycle.end:
-            yield Hit(
+            yield hit(
                 kr.id,
-                f"key result {kr.title!r} is due {kr.due}, outside cycle "
-                f"{ctx.cycle_label(cycle.id)} ({cycle.start}..{cycle.end})",
+                DUE_OUTSIDE,
+                title=kr.title,
+                due=kr.due,
+                cycle=ctx.cycle_label(cycle.id),
+                start=cycle.start,
+                end=cycle.end,
             )
 
 
@@ -526,251 +590,319 @@ def contradicts_kind(kr: KeyResult) -> bool:
 def _kind_contradiction(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr in ctx.workspace.key_results:
         if contradicts_kind(kr):
-            yield Hit(
+            yield hit(
                 kr.id,
-                f"key result {kr.title!r} is {kr.kind} but goes from "
-                f"{format_amount(kr.start, kr.unit)} to {format_amount(kr.target, kr.unit)}",
+                KIND_CONTRADICTION[kr.kind or "increase"],
+                title=kr.title,
+                start=Amount(kr.start, kr.unit),
+                target=Amount(kr.target, kr.unit),
             )
 
 
 def _kr_off_track(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for kr, result, _, _, _ in ctx.rows:
         if result is not None and result.health == "off_track":
-            detail = ""
             if result.score is not None and result.expected is not None:
-                detail = f" (score {result.score:.2f}, expected {result.expected:.2f})"
-            yield Hit(kr.id, f"key result {kr.title!r} is off track{detail}")
+                score, expected = Fixed(result.score), Fixed(result.expected)
+                yield hit(kr.id, OFF_TRACK_SCORED, title=kr.title, score=score, expected=expected)
+            else:
+                yield hit(kr.id, OFF_TRACK, title=kr.title)
 
 
 RULES: Final[tuple[Rule, ...]] = (
     Rule(
         code="KR001",
         name="key-result-not-measurable",
+        title=N_("key result not measurable"),
         family="key_results",
         severity="error",
-        summary="A key result has no target value and is not a milestone.",
+        summary=N_("A key result has no target value and is not a milestone."),
         explanation=(
-            'Doerr\'s rule in "Measure What Matters" is "it\'s not a key result unless it has a '
-            'number": a key result must be verifiable at the end of the cycle without debate. '
-            "Without a target (or a done/not-done milestone) it cannot be scored, and okrsync "
-            "leaves it unscored."
+            N_(
+                'Doerr\'s rule in "Measure What Matters" is "it\'s not a key result unless it has '
+                "a "
+                'number": a key result must be verifiable at the end of the cycle without debate. '
+                "Without a target (or a done/not-done milestone) it cannot be scored, and okrsync "
+                "leaves it unscored."
+            )
         ),
-        hint="Add a target value (and a start value), or mark the key result as a milestone.",
+        hint=N_("Add a target value (and a start value), or mark the key result as a milestone."),
         check=_not_measurable,
     ),
     Rule(
         code="KR002",
         name="key-result-is-a-task",
+        title=N_("key result is a task"),
         family="key_results",
         severity="warning",
-        summary="A key result reads like a task or activity (launch, implement, einführen...).",
+        summary=N_("A key result reads like a task or activity (launch, implement, einführen...)."),
         explanation=(
-            "Key results describe outcomes, not the work done to reach them. Wodtke's "
-            '"Radical Focus" and Castro\'s guides contrast value-based key results ("activation '
-            'rate from 20% to 35%") with activity-based ones ("launch onboarding emails"), '
-            "which can be completed without changing anything for customers. Titles starting "
-            "with an activity verb in English, or starting or ending with one in German, are "
-            "flagged."
+            N_(
+                "Key results describe outcomes, not the work done to reach them. Wodtke's "
+                '"Radical Focus" and Castro\'s guides contrast value-based key results '
+                '("activation '
+                'rate from 20% to 35%") with activity-based ones ("launch onboarding emails"), '
+                "which can be completed without changing anything for customers. Titles starting "
+                "with an activity verb in English, or starting or ending with one in German, are "
+                "flagged."
+            )
         ),
-        hint='Ask "why are we doing this?" and measure that outcome instead; keep the '
-        "activity in the plan.",
+        hint=N_(
+            'Ask "why are we doing this?" and measure that outcome instead; keep the '
+            "activity in the plan."
+        ),
         thresholds=TaskThresholds,
         check=_task,
     ),
     Rule(
         code="KR003",
         name="missing-baseline",
+        title=N_("missing baseline"),
         family="key_results",
         severity="warning",
-        summary="A key result has a target but no start value (baseline).",
+        summary=N_("A key result has a target but no start value (baseline)."),
         explanation=(
-            'Progress is measured from a baseline: without one, "reach 27%" could be a stretch '
-            'or already achieved. Niven and Lamorte ("Objectives and Key Results") recommend '
-            "a baseline for every metric key result, and okrsync assumes 0 for an increase and "
-            "cannot score a decrease without it."
+            N_(
+                'Progress is measured from a baseline: without one, "reach 27%" could be a stretch '
+                'or already achieved. Niven and Lamorte ("Objectives and Key Results") recommend '
+                "a baseline for every metric key result, and okrsync assumes 0 for an increase and "
+                "cannot score a decrease without it."
+            )
         ),
-        hint="Record the value at the start of the cycle as the start value.",
+        hint=N_("Record the value at the start of the cycle as the start value."),
         check=_missing_baseline,
     ),
     Rule(
         code="KR004",
         name="start-equals-target",
+        title=N_("start equals target"),
         family="key_results",
         severity="error",
-        summary="A key result's start value equals its target, so progress is undefined.",
+        summary=N_("A key result's start value equals its target, so progress is undefined."),
         explanation=(
-            "Progress is (current - start) / (target - start); with start equal to target the "
-            "key result asks for no change at all and cannot be scored. If the intent is to "
-            "hold a level, it is a health metric (at least / at most), which Doerr and Castro "
-            "keep apart from key results."
+            N_(
+                "Progress is (current - start) / (target - start); with start equal to target the "
+                "key result asks for no change at all and cannot be scored. If the intent is to "
+                "hold a level, it is a health metric (at least / at most), which Doerr and Castro "
+                "keep apart from key results."
+            )
         ),
-        hint="Set the real baseline as start, or make the key result an at-least / at-most kind.",
+        hint=N_(
+            "Set the real baseline as start, or make the key result an at-least / at-most kind."
+        ),
         check=_start_equals_target,
     ),
     Rule(
         code="KR005",
         name="never-checked-in",
+        title=N_("never checked in"),
         family="key_results",
         severity="warning",
-        summary="A key result has no current value and no check-in a week into the cycle.",
+        summary=N_("A key result has no current value and no check-in a week into the cycle."),
         explanation=(
-            "OKRs work through a regular cadence: Wodtke's Monday commitments in \"Radical "
-            "Focus\" and Doerr's continuous tracking both rest on updating progress at least "
-            "every week or two. A key result never updated is either forgotten or not measured."
+            N_(
+                "OKRs work through a regular cadence: Wodtke's Monday commitments in \"Radical "
+                "Focus\" and Doerr's continuous tracking both rest on updating progress at least "
+                "every week or two. A key result never updated is either forgotten or not measured."
+            )
         ),
-        hint="Enter the current value (or a check-in) and agree who updates it and when.",
+        hint=N_("Enter the current value (or a check-in) and agree who updates it and when."),
         thresholds=NeverCheckedInThresholds,
         check=_never_checked_in,
     ),
     Rule(
         code="KR006",
         name="stale-check-in",
+        title=N_("stale check in"),
         family="key_results",
         severity="warning",
-        summary="A key result was not checked in or updated for more than 14 days.",
+        summary=N_("A key result was not checked in or updated for more than 14 days."),
         explanation=(
-            'Weekly or bi-weekly check-ins are the heartbeat of OKRs (Wodtke, "Radical Focus"; '
-            "Google's re:Work guide). A value older than two weeks makes the score and the "
-            "health shown on the OKR misleading and hides problems until it is too late to act."
+            N_(
+                'Weekly or bi-weekly check-ins are the heartbeat of OKRs (Wodtke, "Radical Focus"; '
+                "Google's re:Work guide). A value older than two weeks makes the score and the "
+                "health shown on the OKR misleading and hides problems until it is too late to act."
+            )
         ),
-        hint="Update the current value and confidence; set a recurring check-in.",
+        hint=N_("Update the current value and confidence; set a recurring check-in."),
         thresholds=StaleThresholds,
         check=_stale,
     ),
     Rule(
         code="KR007",
         name="key-result-without-owner",
+        title=N_("key result without owner"),
         family="key_results",
         severity="info",
-        summary="A key result has no owner.",
+        summary=N_("A key result has no owner."),
         explanation=(
-            "Doerr and Castro recommend that each key result has one person who tracks it and "
-            "reports on it, even when the objective's owner is accountable overall; key "
-            "results without an owner are the ones that go stale."
+            N_(
+                "Doerr and Castro recommend that each key result has one person who tracks it and "
+                "reports on it, even when the objective's owner is accountable overall; key "
+                "results without an owner are the ones that go stale."
+            )
         ),
-        hint="Name the person who updates this key result.",
+        hint=N_("Name the person who updates this key result."),
         check=_no_owner,
     ),
     Rule(
         code="KR008",
         name="unit-mismatch",
+        title=N_("unit mismatch"),
         family="key_results",
         severity="warning",
-        summary="A key result's unit contradicts its title, or a % key result goes above 100.",
+        summary=N_("A key result's unit contradicts its title, or a % key result goes above 100."),
         explanation=(
-            'When the title says "%" but the unit is "$" (or a percentage target is 250), the '
-            "numbers were typed into the wrong fields or scaled twice, and every score built on "
-            "them is wrong. Percentages above 100 that the title itself states (net revenue "
-            'retention "from 104% to 112%") are meant and not flagged. Niven and Lamorte stress '
-            "unambiguous measures with explicit units."
+            N_(
+                'When the title says "%" but the unit is "$" (or a percentage target is 250), the '
+                "numbers were typed into the wrong fields or scaled twice, and every score built "
+                "on "
+                "them is wrong. Percentages above 100 that the title itself states (net revenue "
+                'retention "from 104% to 112%") are meant and not flagged. Niven and Lamorte '
+                "stress "
+                "unambiguous measures with explicit units."
+            )
         ),
-        hint="Make the unit match the title, and write percentages as the number shown "
-        "(27 for 27%).",
+        hint=N_(
+            "Make the unit match the title, and write percentages as the number shown (27 for 27%)."
+        ),
         thresholds=UnitMismatchThresholds,
         check=_unit_mismatch,
     ),
     Rule(
         code="KR009",
         name="target-hit-early",
+        title=N_("target hit early"),
         family="key_results",
         severity="info",
-        summary="A key result reached its target before half the cycle elapsed.",
+        summary=N_("A key result reached its target before half the cycle elapsed."),
         explanation=(
-            "Google's OKR grading treats 0.6-0.7 on aspirational OKRs as the sweet spot; "
-            "reaching 1.0 early suggests the target was set too low (a sandbagged key result) "
-            'or was already within reach when written (Doerr, "Measure What Matters").'
+            N_(
+                "Google's OKR grading treats 0.6-0.7 on aspirational OKRs as the sweet spot; "
+                "reaching 1.0 early suggests the target was set too low (a sandbagged key result) "
+                'or was already within reach when written (Doerr, "Measure What Matters").'
+            )
         ),
-        hint="Raise the target for the rest of the cycle, or set a more ambitious one next cycle.",
+        hint=N_(
+            "Raise the target for the rest of the cycle, or set a more ambitious one next cycle."
+        ),
         thresholds=HitEarlyThresholds,
         check=_hit_early,
     ),
     Rule(
         code="KR010",
         name="far-overachieved",
+        title=N_("far overachieved"),
         family="key_results",
         severity="info",
-        summary="A key result went 30% or more beyond its target.",
+        summary=N_("A key result went 30% or more beyond its target."),
         explanation=(
-            "Large overachievement means the target did not stretch: Google's playbook expects "
-            "aspirational OKRs to land around 0.7, and consistent scores above 1.0 point to "
-            "sandbagging. okrsync clamps the score to 1.0 but reports the attainment."
+            N_(
+                "Large overachievement means the target did not stretch: Google's playbook expects "
+                "aspirational OKRs to land around 0.7, and consistent scores above 1.0 point to "
+                "sandbagging. okrsync clamps the score to 1.0 but reports the attainment."
+            )
         ),
-        hint="Calibrate next cycle's target from this result; check that the baseline was right.",
+        hint=N_(
+            "Calibrate next cycle's target from this result; check that the baseline was right."
+        ),
         thresholds=OverachievedThresholds,
         check=_overachieved,
     ),
     Rule(
         code="KR011",
         name="kpi-as-key-result",
+        title=N_("kpi as key result"),
         family="key_results",
         severity="info",
-        summary="A key result keeps a KPI in a band (at least / at most, maintain, keep, stay).",
-        explanation=(
-            "Castro's guides and Wodtke's \"Radical Focus\" separate health metrics, which must "
-            "stay in a band, from key results, which describe the change this cycle is for. "
-            "Keeping a KPI as a key result is fine as a counter-measure, but a set of them "
-            "means business as usual, not objectives."
+        summary=N_(
+            "A key result keeps a KPI in a band (at least / at most, maintain, keep, stay)."
         ),
-        hint="Move the KPI to a health metric list, or state the improvement you want this cycle.",
+        explanation=(
+            N_(
+                "Castro's guides and Wodtke's \"Radical Focus\" separate health metrics, which "
+                "must "
+                "stay in a band, from key results, which describe the change this cycle is for. "
+                "Keeping a KPI as a key result is fine as a counter-measure, but a set of them "
+                "means business as usual, not objectives."
+            )
+        ),
+        hint=N_(
+            "Move the KPI to a health metric list, or state the improvement you want this cycle."
+        ),
         check=_kpi,
     ),
     Rule(
         code="KR012",
         name="confidence-contradicts-progress",
+        title=N_("confidence contradicts progress"),
         family="key_results",
         severity="warning",
-        summary="Confidence is high (>= 0.8) while off track, or low (<= 0.3) while on track.",
+        summary=N_("Confidence is high (>= 0.8) while off track, or low (<= 0.3) while on track."),
         explanation=(
-            "Confidence ratings (Wodtke's 1-10 confidence in \"Radical Focus\") are the owner's "
-            "forecast; when they contradict measured progress, either the forecast knows "
-            "something the numbers do not, which deserves a note, or the confidence was not "
-            "updated at the last check-in."
+            N_(
+                'Confidence ratings (Wodtke\'s 1-10 confidence in "Radical Focus") are the '
+                "owner's "
+                "forecast; when they contradict measured progress, either the forecast knows "
+                "something the numbers do not, which deserves a note, or the confidence was not "
+                "updated at the last check-in."
+            )
         ),
-        hint="Update the confidence, or add a note explaining why it differs from progress.",
+        hint=N_("Update the confidence, or add a note explaining why it differs from progress."),
         thresholds=ConfidenceThresholds,
         check=_confidence,
     ),
     Rule(
         code="KR013",
         name="due-outside-cycle",
+        title=N_("due outside cycle"),
         family="key_results",
         severity="warning",
-        summary="A key result's due date lies outside its objective's cycle.",
+        summary=N_("A key result's due date lies outside its objective's cycle."),
         explanation=(
-            "Key results are time-boxed to the cycle (Doerr, Grove). A due date outside it "
-            "means the key result belongs to another cycle or the date is a typo, and health "
-            "against the cycle's pace will be misleading."
+            N_(
+                "Key results are time-boxed to the cycle (Doerr, Grove). A due date outside it "
+                "means the key result belongs to another cycle or the date is a typo, and health "
+                "against the cycle's pace will be misleading."
+            )
         ),
-        hint="Move the due date into the cycle, or move the key result to the right cycle.",
+        hint=N_("Move the due date into the cycle, or move the key result to the right cycle."),
         check=_due_outside,
     ),
     Rule(
         code="KR014",
         name="kind-contradicts-values",
+        title=N_("kind contradicts values"),
         family="key_results",
         severity="error",
-        summary="An increase key result has target below start, or a decrease the reverse.",
+        summary=N_("An increase key result has target below start, or a decrease the reverse."),
         explanation=(
-            "The kind says which way progress goes; with start and target pointing the other "
-            "way every step forward counts as negative progress. Usually the kind select or the "
-            "start and target fields were swapped. Doerr's requirement that a key result be "
-            "verifiable only holds when its direction is unambiguous."
+            N_(
+                "The kind says which way progress goes; with start and target pointing the other "
+                "way every step forward counts as negative progress. Usually the kind select or "
+                "the "
+                "start and target fields were swapped. Doerr's requirement that a key result be "
+                "verifiable only holds when its direction is unambiguous."
+            )
         ),
-        hint="Fix the kind (increase or decrease), or swap start and target.",
+        hint=N_("Fix the kind (increase or decrease), or swap start and target."),
         check=_kind_contradiction,
     ),
     Rule(
         code="KR015",
         name="key-result-off-track",
+        title=N_("key result off track"),
         family="key_results",
         severity="info",
-        summary="A key result is far behind the pace of the cycle (off track).",
+        summary=N_("A key result is far behind the pace of the cycle (off track)."),
         explanation=(
-            "The key results behind an off-track objective are where the conversation at the "
-            'weekly check-in (Wodtke, "Radical Focus") should start; flagging them on the key '
-            "result itself tells the owner directly."
+            N_(
+                "The key results behind an off-track objective are where the conversation at the "
+                'weekly check-in (Wodtke, "Radical Focus") should start; flagging them on the key '
+                "result itself tells the owner directly."
+            )
         ),
-        hint="Agree on the next step for this key result at the next check-in.",
+        hint=N_("Agree on the next step for this key result at the next check-in."),
         check=_kr_off_track,
     ),
 )

@@ -83,6 +83,7 @@ class RunContext:
                 options=src.options,
                 mapping=mapping,
                 writeback=src.writeback,
+                language=src.language,
                 env=self.env,
                 clock=self.clock,
                 sleep=interruptible_sleep(self.stop),

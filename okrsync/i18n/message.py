@@ -1,0 +1,193 @@
+"""A message kept as its id and parameters, so that it can be said in any language later.
+
+A finding is made once, in English (its identity, order and dedupe key never depend on a
+reader's language), and keeps the id of its message and the values of its named placeholders.
+`render(message_id, params, t)` says it in `t`'s language: the message is translated first,
+then each value is formatted for the language (numbers, amounts, percentages, dates, quoted
+titles, words with a context) and filled in by name.
+
+    MESSAGE = N_("key result {title!r} has no owner")
+    MANY = Np_("{found} of {count} key result", "{found} of {count} key results")  # plural on
+                                                                                    # {count}
+    values = ordered(MESSAGE, title=kr.title)          # the values in placeholder order
+    render(MESSAGE, values, translator("de"))          # "Schlüsselergebnis „…“ hat keine ..."
+
+The English template may use `!r` on a title (Python's quotes, as before); a translation writes
+its own quotation marks around the placeholder ("„{title}“"). Plural messages choose their form
+by the placeholder `count`.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import cache
+from typing import Any, Final, NamedTuple
+
+from okrsync.i18n.format import format_amount, format_date, format_fixed, format_number, share
+from okrsync.i18n.translate import SOURCE_LANGUAGE, Translator, translator
+
+PLURAL_SEPARATOR: Final = "\x00"
+"""Between the singular and the plural of a plural message id (as gettext's .mo stores them)."""
+COUNT: Final = "count"
+"""The placeholder whose number chooses a plural message's form."""
+
+
+def Np_(singular: str, plural: str) -> str:
+    """Mark a plural message for the catalogue; the id keeps both forms, the form is chosen
+    by the placeholder `count` when the message is rendered."""
+    return singular + PLURAL_SEPARATOR + plural
+
+
+def NC_(context: str, message: str) -> Phrase:
+    """Mark a short word with a context for the catalogue; translated when rendered."""
+    return Phrase(message, context)
+
+
+class Amount(NamedTuple):
+    """A value with its unit, formatted for the language ("€1.2M", "1,2 Mio. €")."""
+
+    value: float | None
+    unit: str | None
+
+
+class Share(NamedTuple):
+    """A share of 1 shown as a whole percentage ("45%", "45 %")."""
+
+    value: float
+
+
+class Fixed(NamedTuple):
+    """A number with exactly `digits` decimals, as scores are shown ("0.70", "0,70")."""
+
+    value: float
+    digits: int = 2
+
+
+class Phrase(NamedTuple):
+    """A marked English word or phrase (with an optional context), translated when rendered."""
+
+    text: str
+    context: str | None = None
+
+
+class Quoted(NamedTuple):
+    """A title in the language's quotation marks ('Grow revenue' in English, „…“ in German)."""
+
+    text: str
+
+
+class Counted(NamedTuple):
+    """A count with its noun, from a plural message over `{count}`: ("{count} day", "{count}
+    days") -> "14 days", "14 Tage". For a second count in a message that chooses its own form
+    by another one. (A translation should place it where its case does not change.)"""
+
+    message_id: str
+    n: int
+
+
+class Listing(NamedTuple):
+    """Items joined for a sentence, the rest counted: "'A', 'B' and 3 more"."""
+
+    items: tuple[Any, ...]
+    more: int = 0
+    separator: str = ", "
+
+
+QUOTE: Final = NC_("quoted title", "'{text}'")
+AND_MORE: Final = Np_("{items} and {count} more", "{items} and {count} more")
+DAYS: Final = Np_("{count} day", "{count} days")
+KEY_RESULTS: Final = Np_("{count} key result", "{count} key results")
+OBJECTIVES: Final = Np_("{count} objective", "{count} objectives")
+
+
+def _is_plural(message_id: str) -> bool:
+    return PLURAL_SEPARATOR in message_id
+
+
+@cache
+def param_names(message_id: str) -> tuple[str, ...]:
+    """The placeholders of a message in order of appearance (singular, then plural form)."""
+    names: dict[str, None] = {}
+    for text in message_id.split(PLURAL_SEPARATOR):
+        for _, name, _, _ in string.Formatter().parse(text):
+            if name:
+                names.setdefault(name.split(".", 1)[0].split("[", 1)[0], None)
+    return tuple(names)
+
+
+def ordered(message_id: str, **params: Any) -> tuple[Any, ...]:
+    """The values of `params` in the message's placeholder order (what a finding keeps)."""
+    return tuple(params[name] for name in param_names(message_id))
+
+
+def say(value: Any, t: Translator) -> Any:
+    """One parameter as the language writes it (strings and unknown types unchanged)."""
+    english = t.language == SOURCE_LANGUAGE
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_number(value, digits=0, locale=t.locale)
+    if isinstance(value, float):
+        return format_number(value, locale=t.locale)
+    if isinstance(value, Amount):
+        return format_amount(value.value, value.unit, locale=t.locale)
+    if isinstance(value, Share):
+        return f"{value.value:.0%}" if english else share(value.value, locale=t.locale)
+    if isinstance(value, Fixed):
+        if english:
+            return f"{value.value:.{value.digits}f}"
+        return format_fixed(value.value, digits=value.digits, locale=t.locale)
+    if isinstance(value, Phrase):
+        if value.context is None:
+            return t.gettext(value.text)
+        return t.pgettext(value.context, value.text)
+    if isinstance(value, Quoted):
+        if english:
+            return repr(value.text)
+        return t.pgettext(QUOTE.context or "", QUOTE.text).format(text=value.text)
+    if isinstance(value, Counted):
+        n = value.n
+        return _plural(value.message_id, t, n).format(count=say(n, t))
+    if isinstance(value, Listing):
+        shown = value.separator.join(str(say(item, t)) for item in value.items)
+        if value.more <= 0:
+            return shown
+        return _plural(AND_MORE, t, value.more).format(items=shown, count=value.more)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat() if english else format_date(value, locale=t.locale)
+    return value
+
+
+def _plural(message_id: str, t: Translator, n: int) -> str:
+    singular, plural = message_id.split(PLURAL_SEPARATOR, 1)
+    return t.ngettext(singular, plural, n)
+
+
+def render(message_id: str, params: Sequence[Any], t: Translator) -> str:
+    """The message in `t`'s language with its parameters filled in by name."""
+    names = param_names(message_id)
+    values = dict(zip(names, params, strict=False))
+    if _is_plural(message_id):
+        n = values.get(COUNT)
+        text = _plural(message_id, t, n if isinstance(n, int) else 2)
+    else:
+        text = t.gettext(message_id)
+    try:
+        return text.format(**{name: say(value, t) for name, value in values.items()})
+    except (KeyError, IndexError, ValueError):
+        # a translation naming a placeholder the message does not have: English, never nothing
+        if t.language == SOURCE_LANGUAGE:
+            raise
+        return render(message_id, params, translator(SOURCE_LANGUAGE))
+
+
+def english(message_id: str, **params: Any) -> tuple[str, tuple[Any, ...]]:
+    """The English text of a message and its values in placeholder order."""
+    values = ordered(message_id, **params)
+    return render(message_id, values, translator(SOURCE_LANGUAGE)), values
