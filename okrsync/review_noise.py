@@ -20,6 +20,10 @@ from typing import Final
 
 from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
 from okrsync.model import Cycle, Finding, Workspace, finding_sort_key
+from okrsync.rules.registry import rules_by_code
+from okrsync.rules.wording import finding_hint as finding_hint  # the renderers' one import
+from okrsync.rules.wording import finding_message as finding_message
+from okrsync.rules.wording import rule_title as title_of_rule
 
 HEALTH_RESTATING: Final = frozenset({"OBJ009", "OBJ010", "KR015"})
 """Objective off track / at risk and key result off track: the health column says it."""
@@ -46,18 +50,11 @@ WARNING_LINES: Final = 3
 ENGLISH: Final = translator(SOURCE_LANGUAGE)
 
 
-def finding_message(finding: Finding, t: Translator = ENGLISH) -> str:
-    """A finding's message in the language of `t`."""
-    return finding.message
-
-
-def finding_hint(finding: Finding, t: Translator = ENGLISH) -> str | None:
-    """A finding's fix hint in the language of `t` (None when it has none)."""
-    return finding.hint
-
-
 def rule_title(finding: Finding, t: Translator = ENGLISH) -> str:
-    """The short name of the rule behind a finding ("too many objectives")."""
+    """The short name of the rule behind a finding ("too many objectives", "zu viele Ziele")."""
+    rule = rules_by_code().get(finding.code)
+    if rule is not None:
+        return title_of_rule(rule, t)
     return finding.name.replace("-", " ") if finding.name else finding.code
 
 
