@@ -69,9 +69,10 @@ def extract(root: Path = REPO_ROOT) -> Catalog:
 
 
 def read_catalogue(path: Path) -> Catalog:
-    """A `.po` file as a Babel catalogue."""
+    """A `.po` file as a Babel catalogue; a malformed one (say, with merge conflict markers)
+    raises `PoFileError` naming the line instead of being read past."""
     with path.open("rb") as handle:
-        return read_po(handle, domain=DOMAIN)
+        return read_po(handle, domain=DOMAIN, abort_invalid=True)
 
 
 def write_catalogue(catalog: Catalog, path: Path) -> None:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError
 
 from okrsync.i18n import N_, UnknownLanguage, check_language, languages, translator
 from okrsync.i18n.catalogue_files import compiled_bytes, po_path
-from okrsync.i18n.extraction import REPO_ROOT, check, extract, problems, update
+from okrsync.i18n.extraction import REPO_ROOT, check, extract, problems, read_catalogue, update
 
 
 def test_every_message_of_the_code_has_a_complete_german_translation() -> None:
@@ -153,3 +154,14 @@ def test_a_po_newer_than_its_compiled_file_is_read_instead(tmp_path: Path) -> No
     os.utime(mo, None)
     os.utime(po, (1_000_000, 1_000_000))
     assert compiled_bytes("de", tmp_path) == b"stale"
+
+
+def test_a_catalogue_with_merge_conflict_markers_is_refused(tmp_path: Path) -> None:
+    po = tmp_path / "okrsync.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n\n<<<<<<< HEAD\nmsgid "Score"\nmsgstr "Bewertung"\n=======\n'
+        'msgid "Score"\nmsgstr "Punkte"\n>>>>>>> other\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PoFileError, match="misformatted"):
+        read_catalogue(po)
