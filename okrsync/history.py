@@ -8,13 +8,58 @@ before its latest change" is, so the review can be built without touching the st
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Final
 
 from okrsync.evaluation import Evaluation
 from okrsync.model import CheckIn, Workspace
 
 StoredScore = tuple[float | None, float | None]
 """A subject's stored (score, previous score)."""
+
+CheckInKey = tuple[str, str, float | None, float | None]
+
+OBSERVER: Final = "okrsync"
+"""The `who` of the check-ins okrsync writes into a workspace: values it observed, which
+nobody typed there. Check-ins by anyone else (a name) are people's own: shown with their notes,
+but not what okrsync compares the key result's current value with."""
+
+
+def observed(check_in: CheckIn) -> bool:
+    """Whether a check-in is a value okrsync observed (its own, or one nobody signed)."""
+    return check_in.who in ("", OBSERVER)
+
+
+def check_in_key(check_in: CheckIn) -> CheckInKey:
+    """What makes two check-ins one: key result, the minute, value and confidence (rounded,
+    so a value that went through a workspace's number format and back is still the same)."""
+    at = check_in.at.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+    value = None if check_in.value is None else round(check_in.value, 9)
+    confidence = None if check_in.confidence is None else round(check_in.confidence, 6)
+    return (check_in.key_result, at, value, confidence)
+
+
+def merged_history(*groups: Iterable[CheckIn]) -> list[CheckIn]:
+    """Check-ins from several places (the workspace's own, the state store's, this run's) as one
+    history, oldest first, each check-in once. Of two copies the first given is kept, so the
+    workspace's (with its note and author) wins over the store's."""
+    seen: dict[CheckInKey, CheckIn] = {}
+    for group in groups:
+        for check_in in group:
+            seen.setdefault(check_in_key(check_in), check_in)
+    return sorted(seen.values(), key=lambda c: (c.at, c.key_result))
+
+
+def unrecorded(recorded: Iterable[CheckIn], known: Iterable[CheckIn]) -> list[CheckIn]:
+    """The check-ins okrsync knows (`known`: its store and this run's observations) that the
+    workspace does not hold yet (`recorded`): the rows to append to its check-in history."""
+    there = {check_in_key(c) for c in recorded}
+    missing: dict[CheckInKey, CheckIn] = {}
+    for check_in in known:
+        key = check_in_key(check_in)
+        if key not in there:
+            missing.setdefault(key, check_in)
+    return sorted(missing.values(), key=lambda c: (c.at, c.key_result))
 
 
 def observations(workspace: Workspace, now: datetime) -> list[CheckIn]:
@@ -35,16 +80,24 @@ def observations(workspace: Workspace, now: datetime) -> list[CheckIn]:
 def new_observations(history: Sequence[CheckIn], seen: Iterable[CheckIn]) -> list[CheckIn]:
     """The observations that differ from the latest stored value of their key result.
 
-    `history` is oldest first (as the store returns it). This is the rule the store applies
-    when it records values, so a review built from `history + new_observations(...)` is the
-    one the next run sees.
+    `history` is oldest first (as the store returns it, or `merged_history` makes it). This is
+    the rule the store applies when it records values, so a review built from
+    `history + new_observations(...)` is the one the next run sees. Only observed check-ins
+    (`observed`) are compared with: a check-in someone wrote with another number does not make
+    the key result's unchanged value new. An observation already in the history (the same
+    minute and values) is not new either.
     """
     latest: dict[str, tuple[float | None, float | None]] = {}
+    keys: set[CheckInKey] = set()
     for check_in in history:
-        latest[check_in.key_result] = (check_in.value, check_in.confidence)
+        if observed(check_in):
+            latest[check_in.key_result] = (check_in.value, check_in.confidence)
+        keys.add(check_in_key(check_in))
     added: list[CheckIn] = []
     for obs in seen:
         if latest.get(obs.key_result, ("absent", None)) == (obs.value, obs.confidence):
+            continue
+        if check_in_key(obs) in keys:
             continue
         latest[obs.key_result] = (obs.value, obs.confidence)
         added.append(obs)

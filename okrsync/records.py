@@ -32,7 +32,7 @@ class SourceRecord(Frozen):
     trashed: bool = Field(default=False, description="Archived/trashed at the source: drop it.")
 
 
-WriteKind = Literal["properties", "page", "schema", "comment"]
+WriteKind = Literal["properties", "page", "schema", "comment", "row"]
 
 
 class Write(Frozen):
@@ -64,6 +64,12 @@ class Write(Frozen):
         "When that record was pulled in this run, the plan saw the live values and still found "
         "a difference, so the executor writes even if the ledger holds the same hash: someone "
         "changed the output by hand.",
+    )
+
+    about: str | None = Field(
+        default=None,
+        description="For a new row about a source record (a check-in of a key result): that "
+        "record. In an organisation a source keeps only the rows about records it read.",
     )
 
     def with_hash(self) -> Write:

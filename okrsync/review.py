@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pydantic import Field
 
 from okrsync.evaluation import Evaluation, Health, KeyResultScore, ObjectiveScore
-from okrsync.model import Cycle, Finding, Frozen, KeyResult, Objective, Severity, Workspace
+from okrsync.model import CheckIn, Cycle, Finding, Frozen, KeyResult, Objective, Severity, Workspace
 from okrsync.records import SourceRecord
 from okrsync.trends import ChangeItem, Trend
 
@@ -25,6 +25,12 @@ class Review(Frozen):
     generated_at: datetime
     previous_scores: dict[str, float] = Field(
         default={}, description="Objective or KR id -> its score at the previous sync."
+    )
+    unrecorded_check_ins: tuple[CheckIn, ...] = Field(
+        default=(),
+        description="Check-ins okrsync observed (its state store, this run) that the workspace's "
+        "own check-in history does not hold yet: what a connector appends there "
+        "(okrsync.history.unrecorded).",
     )
     source: str = Field(default="", description="The source's name, for page titles and notes.")
     source_records: tuple[SourceRecord, ...] = Field(

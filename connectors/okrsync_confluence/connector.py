@@ -22,13 +22,14 @@ from okrsync.connector import (
     Write,
     WriteResult,
 )
-from okrsync.errors import AuthError, ConfigError, OkrsyncError
+from okrsync.errors import AccessDenied, AuthError, ConfigError, OkrsyncError, RecordError
 from okrsync.i18n import translator
 from okrsync.mapping.coverage import coverage_problems
 from okrsync.mapping.keys import key_form
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.review import Review
 from okrsync.review_build import build_cycle_reviews
+from okrsync_confluence.check_ins import plan_log_writes
 from okrsync_confluence.client import ConfluenceClient
 from okrsync_confluence.options import ConfluenceOptions, parse_options
 from okrsync_confluence.reader import (
@@ -231,6 +232,8 @@ class ConfluenceConnector:
         writeback = self.context.writeback
         if writeback.pages and self.options.managed_properties:
             writes += plan_page_writes(review, self.options, self.mapping, self.t)
+        if writeback.pages and self.mapping is not None and "check_ins" in self.mapping.collections:
+            writes += plan_log_writes(review)
         if writeback.reviews:
             if not self.options.target_space:
                 raise ConfigError(
@@ -246,7 +249,28 @@ class ConfluenceConnector:
 
     def apply(self, write: Write) -> WriteResult:
         """Apply one write idempotently ('unchanged' when the remote marker already matches)."""
+        if write.kind == "row":
+            return self._write_log(write)
         return self.writer.apply(write)
+
+    def _write_log(self, write: Write) -> WriteResult:
+        """A page's check-in log (a content property; no page version is made)."""
+        payload = write.payload
+        page_id = str(payload["page_id"])
+        try:
+            self.client.set_property(
+                page_id, str(payload["key"]), payload["value"], version=payload.get("version")
+            )
+        except AccessDenied:
+            raise  # the executor counts refusals in a row
+        except RecordError as exc:
+            return WriteResult(
+                target=write.target,
+                status="failed",
+                error=f"{write.description}: {exc}",
+                subject=page_id,
+            )
+        return WriteResult(target=write.target, status="applied", subject=page_id)
 
     def stats(self) -> ConnectorStats:
         return self._stats

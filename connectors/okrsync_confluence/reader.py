@@ -48,6 +48,8 @@ from okrsync.errors import ConfigError, OkrsyncError, RecordError
 from okrsync.mapping.keys import key_form
 from okrsync.mapping.page_locale import decimal_evidence
 from okrsync.mapping.schema import Mapping
+from okrsync_confluence.check_ins import LOG_VERSION_FIELD, log_records
+from okrsync_confluence.check_ins import PROPERTY_KEY as LOG_KEY
 from okrsync_confluence.client import BadRequest, ConfluenceClient, PageData, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
 from okrsync_confluence.review_page import MANAGED_MACRO_ID, REVIEW_LABEL, REVIEW_MACRO_ID
@@ -168,6 +170,12 @@ class ConfluenceReader:
         names = tuple(n for n in spec.names if not n.startswith("@")) if spec else ()
         return names or (DEFAULT_KR_TITLE,)
 
+    @property
+    def logs(self) -> tuple[str, ...]:
+        """The content properties the listing brings along: the check-in log, when the
+        mapping reads check-ins."""
+        return (LOG_KEY,) if self.mapping and "check_ins" in self.mapping.collections else ()
+
     def _mapped_fields(self, collection: str) -> list[str]:
         if self.mapping is None:
             return []
@@ -201,19 +209,22 @@ class ConfluenceReader:
         threshold = since - INCREMENTAL_OVERLAP if since else None
         cql = self.base_cql()
         pages: list[PageData]
+        logs = self.logs
         if threshold is None:
-            pages = list(self.client.search(cql, with_body=True))
+            pages = list(self.client.search(cql, with_body=True, properties=logs))
         else:
             stamp = (threshold - CQL_ZONE_MARGIN).strftime("%Y/%m/%d %H:%M")
             try:
                 pages = list(
                     self.client.search(
-                        f"({cql}) and lastmodified >= {cql_quote(stamp)}", with_body=False
+                        f"({cql}) and lastmodified >= {cql_quote(stamp)}",
+                        with_body=False,
+                        properties=logs,
                     )
                 )
             except BadRequest:
                 # A server whose CQL lacks lastmodified: list all, filter below.
-                pages = list(self.client.search(cql, with_body=False))
+                pages = list(self.client.search(cql, with_body=False, properties=logs))
         seen: set[str] = set()
         unique: list[PageData] = []
         for page in pages:
@@ -235,6 +246,7 @@ class ConfluenceReader:
         if page.body is None:
             full = self.client.get_page(page.id)
             full.labels = page.labels
+            full.properties = page.properties
             full.space_key = full.space_key or page.space_key
             page = full
         if page.labels is None:
@@ -383,6 +395,8 @@ class ConfluenceReader:
             return  # okrsync's own review page, caught by a broad locator: not an objective
         for key, value in parsed.details.items():
             fields[key] = self.flatten(value)
+        if self.logs and page.properties and LOG_KEY in page.properties:
+            fields[LOG_VERSION_FIELD] = page.properties[LOG_KEY][1]
         yield self._record("objectives", page.id, page, fields)
         # With `auto` one source holds both layouts: a page without a key-result table is
         # asked for child pages holding Page Properties.
@@ -392,6 +406,8 @@ class ConfluenceReader:
             yield from self._table_records(page, table)
         elif mode != "table":
             yield from self._child_records(page, only_with_properties=mode == "auto")
+        if self.logs and page.properties and LOG_KEY in page.properties:
+            yield from log_records(page.id, page.properties[LOG_KEY][0], page.url)
 
     def _record(
         self, collection: Collection, external_id: str, page: PageData, fields: dict[str, Any]
@@ -476,6 +492,7 @@ class ConfluenceReader:
             full = bodies.get(page.id)
             if page.body is None and full is not None:
                 full.labels = page.labels
+                full.properties = page.properties
                 full.space_key = full.space_key or page.space_key
                 page = full
             out.append(page)

@@ -203,6 +203,16 @@ class NotionApi:
             expect="database",
         )
 
+    def create_database(self, **kwargs: Any) -> dict[str, Any]:
+        return self.call(
+            "databases.create",
+            "POST",
+            self.client.databases.create,
+            subject=kwargs.pop("subject", "new database"),
+            idempotent=False,
+            **kwargs,
+        )
+
     def retrieve_data_source(self, data_source_id: str) -> dict[str, Any]:
         return self.call(
             "data_sources.retrieve",

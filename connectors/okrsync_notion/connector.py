@@ -21,14 +21,20 @@ from okrsync.connector import (
     Write,
     WriteResult,
 )
-from okrsync.errors import AuthError, ConfigError, RecordError
+from okrsync.errors import AccessDenied, AuthError, ConfigError, RecordError
 from okrsync.i18n import translator
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.mapping.schema import OutputMap
 from okrsync.review import Review
 
+from .check_ins import (
+    DATABASE_TITLE,
+    database_definition,
+    plan_check_in_writes,
+    row_properties,
+)
 from .client import NotionApi
-from .options import NotionOptions
+from .options import NotionOptions, normalise_id
 from .properties import flatten_value, plain_text
 from .reader import DataSource, Reader, Resolver
 from .schema_check import (
@@ -112,6 +118,7 @@ class NotionConnector:
         _, resolver, reader, _ = self._need()
         if since is None:
             resolver.forget_restored()  # a full read resolves everything afresh
+        resolver.settle_optional()
         self._refuse_misfits([(c, resolver.resolve(c)) for c in resolver.collections()])
         return reader.pull(
             since, refreshed=lambda collection, source: self._refuse_misfits([(collection, source)])
@@ -159,6 +166,7 @@ class NotionConnector:
         """The schema of every configured database, or of every shared one if none is."""
         api, resolver, _, _ = self._need()
         sources: list[DataSource] = []
+        resolver.settle_optional()
         configured = [c for c in resolver.collections() if self._has_locator(resolver, c)]
         if configured:
             seen: set[str] = set()
@@ -241,7 +249,16 @@ class NotionConnector:
                     auth=True,
                 )
             ]
-        problems: list[Problem] = []
+        problems: list[Problem] = [
+            Problem(
+                severity="info",
+                subject=f"collection {collection}",
+                message="no check-ins database: okrsync keeps the value history in its state "
+                "store only, and it is lost with it",
+                hint="`okrsync mapping infer --apply` creates one related to the key results",
+            )
+            for collection in resolver.settle_optional()
+        ]
         for collection in resolver.collections():
             try:
                 source = resolver.resolve(collection)
@@ -292,6 +309,7 @@ class NotionConnector:
     def missing_outputs(self) -> list[MissingOutput]:
         """Output properties the mapping writes that the databases do not have yet."""
         _, resolver, _, _ = self._need()
+        resolver.settle_optional()
         missing: list[MissingOutput] = []
         for collection in resolver.collections():
             missing.extend(
@@ -332,6 +350,44 @@ class NotionConnector:
         mapping = self.mapping
         return mapping.output_map(item.collection) if mapping is not None else OutputMap()
 
+    def missing_check_ins(self) -> str | None:
+        """What `create_check_ins()` would create, or None: the mapping reads a `check_ins`
+        collection whose database does not exist (see `check_ins.MAPPING_BLOCK` for one)."""
+        _, resolver, _, _ = self._need()
+        if "check_ins" not in resolver.settle_optional():
+            return None
+        key_results = resolver.resolve("key_results")
+        title = self._check_ins_title(resolver)
+        return (
+            f"a {title!r} database beside {key_results.label!r}, related to its key results "
+            "(date, value, confidence, note, by): okrsync's value history, kept in Notion"
+        )
+
+    def _check_ins_title(self, resolver: Resolver) -> str:
+        locator = resolver.locator("check_ins")
+        return locator if normalise_id(locator) is None else DATABASE_TITLE
+
+    def create_check_ins(self) -> str:
+        """Create the check-ins database beside the key results (on the same parent page) and
+        return its id; the next full read finds it (`okrsync sync --full`)."""
+        api, resolver, _, _ = self._need()
+        key_results = resolver.resolve("key_results")
+        database = api.retrieve_database(key_results.database_id)
+        parent = database.get("parent") or {}
+        if parent.get("type") != "page_id":
+            raise ConfigError(
+                f"{key_results.label!r} is not on a page, so okrsync cannot put a check-ins "
+                "database beside it",
+                hint="create the database by hand (see docs/history.md) and map it under "
+                "collections.check_ins",
+            )
+        created = api.create_database(
+            parent={"type": "page_id", "page_id": parent["page_id"]},
+            title=[{"type": "text", "text": {"content": self._check_ins_title(resolver)}}],
+            initial_data_source={"properties": database_definition(key_results.id)},
+        )
+        return str(created.get("id") or "")
+
     @staticmethod
     def _as_missing(
         resolver: Resolver, item: MissingOutput | Mapping[str, Any] | tuple[str, str, str]
@@ -352,12 +408,16 @@ class NotionConnector:
 
     def plan(self, review: Review) -> list[Write]:
         """Pure: output property writes, then one write per review page."""
+        writeback = self.context.writeback
         writes = (
-            plan_page_writes(review, self.mapping, self.context.writeback, self.t)
+            plan_page_writes(review, self.mapping, writeback, self.t)
             if self.mapping is not None
             else []
         )
-        writeback = self.context.writeback
+        resolver = self._resolver
+        # Rows only where the check-ins database exists (the pull found out).
+        if self.mapping and resolver and writeback.pages and "check_ins" in resolver.collections():
+            writes += plan_check_in_writes(review, self.mapping)
         if writeback.reviews and self.options.review_parent:
             from okrsync.review_build import build_cycle_reviews
 
@@ -374,4 +434,32 @@ class NotionConnector:
 
     def apply(self, write: Write) -> WriteResult:
         """Apply one write; a bad page becomes a failed result, auth/transient errors raise."""
+        if write.kind == "row":
+            return self._append_check_in(write)
         return self._writer.apply(write)
+
+    def _append_check_in(self, write: Write) -> WriteResult:
+        """A new row in the check-ins database (resolved in this run's pull: no request)."""
+        api, resolver, _, _ = self._need()
+        try:
+            source = resolver.resolve("check_ins")
+            created = api.create_page(
+                parent={"type": "data_source_id", "data_source_id": source.id},
+                properties=row_properties(write.payload["row"], source.properties),
+                subject=f"a row in {source.label}",
+            )
+        except AccessDenied:
+            raise  # the executor counts refusals in a row
+        except (RecordError, ConfigError) as exc:
+            return WriteResult(
+                target=write.target,
+                status="failed",
+                error=f"{write.description}: {exc}",
+                subject=write.about,
+            )
+        return WriteResult(
+            target=write.target,
+            status="applied",
+            remote_version=created.get("last_edited_time"),
+            subject=str(created.get("id") or ""),
+        )

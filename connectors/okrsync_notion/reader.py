@@ -20,6 +20,11 @@ restored data source is trusted until an answer shows it changed: a 404 or a sch
 its query, or a first row whose properties (names, ids, types) differ from the kept schema.
 Then it is resolved again and its rows read afresh, in the same run; a full read never starts
 from restored lookups.
+
+A check-ins database (the `check_ins` collection) is queried on every full read, and on an
+incremental read only when the OKR databases returned rows: a quiet sync stays one query per
+OKR database, and a check-in typed by hand with no other edit is read at the next run that
+changes anything, or the next full read.
 """
 
 from __future__ import annotations
@@ -52,6 +57,13 @@ OVERLAP: Final = timedelta(minutes=1)
 PSEUDO_PREFIX: Final = "@"
 LOOKUPS_VERSION: Final = 1
 """The format of `Resolver.export`; kept lookups of another version are ignored."""
+OPTIONAL_COLLECTIONS: Final[tuple[Collection, ...]] = ("check_ins",)
+"""Collections read when their database exists: without a check-ins database okrsync keeps
+the value history in its state store only (`okrsync mapping infer --apply` creates one)."""
+
+
+class NoSuchDatabase(ConfigError):
+    """No database with the configured title is shared with the integration."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +163,8 @@ class Resolver:
         self._databases: dict[str, dict[str, Any]] = {}
         self._schemas: dict[str, dict[str, Any]] = {}
         self._restored: set[Collection] = set()
+        self._absent: set[Collection] = set()
+        self._restored_absent: set[Collection] = set()
 
     def _origin(self, collection: Collection) -> str:
         """What `collection` is resolved from (options and mapping locator): a kept lookup made
@@ -165,19 +179,27 @@ class Resolver:
         )
 
     def export(self) -> dict[str, Any]:
-        """The resolved data sources, to keep in the state store for the next run."""
+        """The resolved data sources (and the optional collections found absent), to keep in
+        the state store for the next run."""
         return {
             "version": LOOKUPS_VERSION,
             "collections": {
                 collection: {"origin": self._origin(collection), "source": asdict(source)}
                 for collection, source in self._by_collection.items()
             },
+            "absent": {collection: self._origin(collection) for collection in self._absent},
         }
 
     def restore(self, saved: Mapping[str, Any]) -> None:
         """Use data sources kept by an earlier run (see `export`) until they prove stale."""
         if saved.get("version") != LOOKUPS_VERSION:
             return
+        absent = saved.get("absent")
+        if isinstance(absent, dict):
+            for collection in OPTIONAL_COLLECTIONS:
+                if absent.get(collection) == self._origin(collection):
+                    self._absent.add(collection)
+                    self._restored_absent.add(collection)
         kept = saved.get("collections")
         if not isinstance(kept, dict):
             return
@@ -199,14 +221,30 @@ class Resolver:
         for collection in self._restored:
             self._by_collection.pop(collection, None)
         self._restored.clear()
+        self._absent -= self._restored_absent
+        self._restored_absent.clear()
 
     def restored(self, collection: Collection) -> bool:
         """Whether `collection`'s data source came from the state store, unconfirmed."""
         return collection in self._restored
 
     def collections(self) -> list[Collection]:
-        """Collections the mapping reads, in the canonical order."""
-        return [c for c in COLLECTIONS if c in self._mapping.collections]
+        """Collections the mapping reads, in the canonical order (less an optional one whose
+        database does not exist, once `settle_optional` found that)."""
+        return [c for c in COLLECTIONS if c in self._mapping.collections and c not in self._absent]
+
+    def settle_optional(self) -> list[Collection]:
+        """Resolve the optional collections (`OPTIONAL_COLLECTIONS`) not yet known; one whose
+        database title matches nothing is left out of `collections()` from now on (kept in the
+        lookups until the next full read). Returns the absent ones."""
+        for collection in OPTIONAL_COLLECTIONS:
+            if collection not in self.collections() or collection in self._by_collection:
+                continue
+            try:
+                self.resolve(collection)
+            except NoSuchDatabase:
+                self._absent.add(collection)
+        return sorted(self._absent)
 
     def locator(self, collection: Collection) -> str:
         configured = self._options.databases.get(collection)
@@ -327,7 +365,7 @@ class Resolver:
             if database_id and wanted in names:
                 found[str(database_id)] = plain_text(item.get("title"))
         if not found:
-            raise ConfigError(
+            raise NoSuchDatabase(
                 f"collection {collection!r}: no database titled {title!r} is shared with the "
                 "integration",
                 hint="check the title, or open the database in Notion, ••• > Connections > add "
@@ -439,11 +477,16 @@ class Reader:
         self.state = PullState(since=since)
         self._api.watch_server_time()
         query_filter = since_filter(since) if since is not None else None
+        changed = False
         for source, collections in self.groups():
+            if since is not None and collections == ["check_ins"] and not changed:
+                continue  # a quiet incremental sync (see the module docstring)
             seen: set[str] = set()
             while True:
                 try:
-                    yield from self._records(source, collections, query_filter, seen)
+                    for record in self._records(source, collections, query_filter, seen):
+                        changed = True
+                        yield record
                     break
                 except StaleLookup:
                     for collection in collections:

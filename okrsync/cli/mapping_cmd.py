@@ -266,7 +266,37 @@ def infer_command(
     else:
         origin = "the draft above"
         mapping = parse_mapping(draft, source="the draft mapping")
-    return _apply_outputs(args, mapping, schema, out, origin, confirm)
+    code = _apply_outputs(args, mapping, schema, out, origin, confirm)
+    return max(code, _create_check_ins(args, mapping, out, confirm))
+
+
+def _create_check_ins(
+    args: argparse.Namespace, mapping: Mapping, out: TextIO, confirm: Confirm
+) -> int:
+    """The check-ins database the mapping reads, when it does not exist yet: described,
+    confirmed, created (connectors that can: `missing_check_ins` / `create_check_ins`)."""
+    if "check_ins" not in mapping.collections:
+        return int(ExitCode.OK)
+    connector = _connector(args, mapping)
+    try:
+        lister = getattr(connector, "missing_check_ins", None)
+        creator = getattr(connector, "create_check_ins", None)
+        wanted = lister() if callable(lister) and callable(creator) else None
+        if not wanted or not callable(creator):
+            return int(ExitCode.OK)
+        print(f"--apply will create {wanted}", file=sys.stderr)
+        if not args.yes and not confirm("create it?"):
+            print("no check-ins database was created", file=out)
+            return int(ExitCode.OK)
+        created = creator()
+        print(
+            f"created the check-ins database {created}; the next full sync reads it "
+            "(okrsync sync --full)",
+            file=out,
+        )
+        return int(ExitCode.OK)
+    finally:
+        connector.close()
 
 
 def _emit(draft: str, args: argparse.Namespace, out: TextIO) -> int:

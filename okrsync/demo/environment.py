@@ -43,6 +43,13 @@ class DemoEnvironment:
     env: dict[str, str] = field(default_factory=dict)
     receivers: DemoReceivers | None = None
 
+    def replay(self, workspace: Workspace) -> None:
+        """People at work: bring every sandbox to `workspace` (seeding again edits the pages
+        whose values changed and adds the new check-ins, as their owners would)."""
+        parts = split_by_tool(workspace) if set(self.sandboxes) == set(DEMO_SOURCES) else {}
+        for name, sandbox in self.sandboxes.items():
+            sandbox.seed(parts.get(name, workspace))
+
     def stop(self) -> None:
         for sandbox in self.sandboxes.values():
             sandbox.stop()
@@ -159,21 +166,27 @@ def start_demo_environment(
     today: date,
     ports: dict[str, int] | None = None,
     sources: tuple[str, ...] = DEMO_SOURCES,
+    workspace: Workspace | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> DemoEnvironment:
     """Start and seed the sandboxes and write `out/okrsync.toml`.
 
+    `workspace` is what to seed (default: Northwind as of `today`); `clock` (epoch seconds) is
+    the sandboxes' clock (default: the real one), which the demo moves week by week.
     The sandbox credentials come back in `DemoEnvironment.env`; callers pass them to the sync as
     its environment (okrsync reads every secret from environment variables, as in production).
     """
     out.mkdir(parents=True, exist_ok=True)
-    workspace = demo_company(today)
+    workspace = workspace or demo_company(today)
     parts = split_by_tool(workspace) if set(sources) == set(DEMO_SOURCES) else {}
     sandboxes: dict[str, Sandbox] = {}
     seeds: dict[str, SeedResult] = {}
     env: dict[str, str] = {}
     try:
         for name in sources:
-            sandbox = load_sandbox(name)(port=(ports or {}).get(name, 0))
+            factory = load_sandbox(name)
+            port = (ports or {}).get(name, 0)
+            sandbox = factory(port=port, clock=clock) if clock else factory(port=port)
             sandbox.start()
             sandboxes[name] = sandbox
             seeds[name] = sandbox.seed(parts.get(name, workspace))

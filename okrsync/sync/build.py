@@ -17,9 +17,11 @@ from okrsync.evaluation import Evaluation, ScoringSettings
 from okrsync.history import (
     StoredScore,
     current_scores,
+    merged_history,
     new_observations,
     observations,
     previous_scores,
+    unrecorded,
 )
 from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.model import CheckIn, Finding, Workspace
@@ -52,6 +54,8 @@ class SourceOutput:
     dropped: tuple[str, ...]
     new_history: tuple[CheckIn, ...]
     scores: dict[str, float | None]
+    unrecorded: tuple[CheckIn, ...] = ()
+    """Check-ins okrsync knows that the source's workspace does not hold yet (its own ids)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +100,18 @@ def build_review(
     from okrsync.rules import check, filter_findings
 
     mapped: list[tuple[SourceInput, Workspace, tuple[Finding, ...], tuple[CheckIn, ...]]] = []
+    missing: dict[str, list[CheckIn]] = {}
     for src in sources:
         result = apply_mapping(src.mapping, src.records, connector=src.connector)
         workspace: Workspace = result.workspace
-        added = tuple(new_observations(src.history, observations(workspace, now)))
-        workspace = workspace.model_copy(
-            update={"check_ins": (*workspace.check_ins, *src.history, *added)}
-        )
+        # The workspace's own check-ins (a check-ins database, a check-in log) and the store's
+        # history are one history: after the store is lost, the workspace's rebuilds it, and a
+        # value already there is not observed again.
+        recorded = workspace.check_ins
+        known = merged_history(recorded, src.history)
+        added = tuple(new_observations(known, observations(workspace, now)))
+        workspace = workspace.model_copy(update={"check_ins": tuple(merged_history(known, added))})
+        missing[src.name] = unrecorded(recorded, [*src.history, *added])
         mapped.append((src, workspace, tuple(result.findings), added))
     workspace, renamed = combine([(src.name, w) for src, w, _, _ in mapped])
     evaluation = evaluate_over_time(workspace, now.date(), scoring)
@@ -115,6 +124,7 @@ def build_review(
     scores = current_scores(evaluation)
     previous: dict[str, float] = {}
     outputs: dict[str, SourceOutput] = {}
+    to_record: list[CheckIn] = []
     for src, own, found, added in mapped:
         # The store keeps a source's scores under its own ids; the organisation may have
         # qualified them (see okrsync.organisation).
@@ -125,6 +135,10 @@ def build_review(
             (org_id.get(k, k), v)
             for k, v in previous_scores(src.stored_scores or {}, own_scores).items()
         )
+        to_record += (
+            c.model_copy(update={"key_result": org_id.get(c.key_result, c.key_result)})
+            for c in missing[src.name]
+        )
         outputs[src.name] = SourceOutput(
             name=src.name,
             workspace=own,
@@ -132,6 +146,7 @@ def build_review(
             dropped=tuple(unmapped_ids(found)),
             new_history=added,
             scores=own_scores,
+            unrecorded=tuple(missing[src.name]),
         )
     review = Review(
         **settings.review_options(),
@@ -140,6 +155,7 @@ def build_review(
         findings=tuple(findings),
         generated_at=now,
         previous_scores=previous,
+        unrecorded_check_ins=tuple(to_record),
         source=name,
         source_records=tuple(r for src in sources for r in src.records),
     )

@@ -112,10 +112,15 @@ def log_outcome(slog: Logger) -> Callable[[WriteOutcome], None]:
 
 
 def own_writes(writes: Sequence[Write], records: Sequence[SourceRecord]) -> list[Write]:
-    """A source's writes in an organisation: its review pages, and outputs only on the pages
-    it read (a write on an OKR page names the record it was compared with)."""
+    """A source's writes in an organisation: its review pages, and outputs and new rows only
+    on or about the pages it read (a write on an OKR page names the record it was compared
+    with, a new check-in row the key result it is about)."""
     own = {r.external_id for r in records}
-    return [w for w in writes if w.kind != "properties" or w.record in own]
+    return [
+        w
+        for w in writes
+        if (w.kind != "properties" or w.record in own) and (w.kind != "row" or w.about in own)
+    ]
 
 
 @dataclass

@@ -1,10 +1,10 @@
 """REST v1 routes (`/wiki/rest/api/...` on Cloud, `/rest/api/...` on Data Center).
 
 Shapes follow Confluence's v1 responses: content with `_expandable` and `expand=` honoured
-(body.storage, version, ancestors, metadata.labels, space, history, children.page), offset
-pagination with `start`/`limit` and `_links.next` *relative to `_links.base`* (as Confluence
-sends it, e.g. `/rest/api/content/search?...`), cursors on Cloud CQL search, and v1 error
-bodies `{statusCode, data, message, reason}`.
+(body.storage, version, ancestors, metadata.labels, metadata.properties.<key>, space, history,
+children.page), offset pagination with `start`/`limit` and `_links.next` *relative to
+`_links.base`* (as Confluence sends it, e.g. `/rest/api/content/search?...`), cursors on
+Cloud CQL search, and v1 error bodies `{statusCode, data, message, reason}`.
 """
 
 from __future__ import annotations
@@ -123,6 +123,9 @@ def parse_expand(raw: str | None, *, prefix: str = "") -> frozenset[str] | None:
     return frozenset(items)
 
 
+PROPERTIES_EXPAND = "metadata.properties."
+
+
 def _wants(expand: frozenset[str], name: str) -> bool:
     return any(item == name or item.startswith(name + ".") for item in expand)
 
@@ -198,6 +201,17 @@ def content_json(
             },
             "_expandable": {"currentuser": "", "properties": "", "frontend": "", "editorHtml": ""},
         }
+        # `metadata.properties.<key>` brings named content properties along (those set).
+        keys = [
+            w.removeprefix(PROPERTIES_EXPAND) for w in wanted if w.startswith(PROPERTIES_EXPAND)
+        ]
+        if keys:
+            data["metadata"]["properties"] = {
+                key: property_json(page, page.properties[key], store, site)
+                for key in keys
+                if key in page.properties
+            }
+            del data["metadata"]["_expandable"]["properties"]
     else:
         expandable["metadata"] = ""
     if _wants(wanted, "children"):

@@ -12,7 +12,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any, Final
 
 from okrsync.mapping.shipped import shipped_mapping
-from okrsync.model import KeyResult, Objective, Workspace
+from okrsync.model import CheckIn, KeyResult, Objective, Workspace
 from okrsync.sandbox import SeedResult
 
 from ..seed_names import KIND_NAMES
@@ -193,6 +193,19 @@ def seed_workspace(sandbox: NotionSandbox, workspace: Workspace) -> SeedResult:
                     {"Aligned to": {"relation": [{"id": p} for p in parents]}},
                     by=store.bot_id,
                 )
+        check_ins_db, check_ins = store.create_database(
+            "Check-ins",
+            parent_page_id=root,
+            properties={
+                "Check-in": {"title": {}},
+                "Key Result": {"relation": {"data_source_id": krs, "single_property": {}}},
+                "Date": {"date": {}},
+                "Value": {"number": {"format": "number"}},
+                "Confidence": {"number": {"format": "number"}},
+                "Note": {"rich_text": {}},
+                "By": {"rich_text": {}},
+            },
+        )
         for kr in workspace.key_results:
             ids[kr.id] = store.create_page({"data_source_id": krs}, _key_result_properties(kr, ids))
             if kr.updated_at is not None:
@@ -203,6 +216,12 @@ def seed_workspace(sandbox: NotionSandbox, workspace: Workspace) -> SeedResult:
                 store.pages[ids[kr.id]]["created_time"] = min(
                     edited, store.pages[ids[kr.id]]["created_time"]
                 )
+        titles = {kr.id: kr.title for kr in workspace.key_results}
+        for check_in in workspace.check_ins:
+            if check_in.key_result in ids:
+                store.create_page(
+                    {"data_source_id": check_ins}, _check_in_properties(check_in, ids, titles)
+                )
     return SeedResult(
         connector="notion",
         options={
@@ -212,6 +231,7 @@ def seed_workspace(sandbox: NotionSandbox, workspace: Workspace) -> SeedResult:
                 "objectives": objectives_db,
                 "key_results": krs_db,
                 "cycles": quarters_db,
+                "check_ins": check_ins_db,
             },
             "review_parent": reviews,
         },
@@ -219,6 +239,81 @@ def seed_workspace(sandbox: NotionSandbox, workspace: Workspace) -> SeedResult:
         env={"OKRSYNC_SANDBOX_NOTION_TOKEN": sandbox.token},
         ids=ids,
     )
+
+
+def replay_workspace(sandbox: NotionSandbox, workspace: Workspace, seeded: SeedResult) -> int:
+    """People at work on a seeded workspace: each key result whose value or confidence differs
+    from `workspace` is edited by its owner, and each check-in of `workspace` the check-ins
+    database lacks is added as its author writes it. Returns the number of edits."""
+    store = sandbox.store
+    ids = seeded.ids
+    edits = 0
+    with store.lock:
+        krs = store.databases[seeded.options["databases"]["key_results"]]["data_sources"][0]
+        names = {p["id"]: n for n, p in store.data_sources[krs]["properties"].items()}
+        for kr in workspace.key_results:
+            page = store.pages.get(ids.get(kr.id, ""))
+            if page is None:
+                continue
+            wanted = {
+                "Current Value": _number(kr.current),
+                "Confidence": _number(
+                    round(kr.confidence * 10, 6) if kr.confidence is not None else None
+                ),
+            }
+            now = {names.get(k, k): v for k, v in page["properties"].items()}
+            changed = {k: v for k, v in wanted.items() if now.get(k) != v["number"]}
+            if changed:
+                owner = next((ids[o] for o in kr.owners if o in ids), None)
+                store.update_page(page["id"], changed, by=owner)
+                edits += 1
+        source = store.databases[seeded.options["databases"]["check_ins"]]["data_sources"][0]
+        written = {
+            (
+                tuple(r["id"] for r in _relation(page, store, source)),
+                page_date(page, store, source),
+            )
+            for page in store.pages.values()
+            if page["parent"].get("data_source_id") == source
+        }
+        titles = {kr.id: kr.title for kr in workspace.key_results}
+        for check_in in workspace.check_ins:
+            key = ((ids.get(check_in.key_result, ""),), check_in.at.astimezone(UTC).isoformat())
+            if check_in.key_result in ids and key not in written:
+                store.create_page(
+                    {"data_source_id": source}, _check_in_properties(check_in, ids, titles)
+                )
+                edits += 1
+    return edits
+
+
+def _prop(page: JSON, store: Any, source: str, name: str) -> Any:
+    prop_id = store.data_sources[source]["properties"][name]["id"]
+    return page["properties"].get(prop_id)
+
+
+def _relation(page: JSON, store: Any, source: str) -> list[JSON]:
+    return [{"id": i} for i in (_prop(page, store, source, "Key Result") or [])]
+
+
+def page_date(page: JSON, store: Any, source: str) -> str:
+    value = _prop(page, store, source, "Date") or {}
+    return str(value.get("start") or "")
+
+
+def _check_in_properties(check_in: CheckIn, ids: dict[str, str], titles: dict[str, str]) -> JSON:
+    """A check-in row as a person writes it: confidence 1-10 like the key results'."""
+    properties: JSON = {
+        "Check-in": title(f"{titles.get(check_in.key_result, '')} · {check_in.at.date()}"),
+        "Key Result": {"relation": [{"id": ids[check_in.key_result]}]},
+        "Date": {"date": {"start": check_in.at.astimezone(UTC).isoformat()}},
+        "Value": _number(check_in.value),
+        "Note": text(check_in.note),
+        "By": text(check_in.who),
+    }
+    if check_in.confidence is not None:
+        properties["Confidence"] = _number(round(check_in.confidence * 10, 6))
+    return properties
 
 
 def _people(owners: tuple[str, ...], ids: dict[str, str]) -> JSON:

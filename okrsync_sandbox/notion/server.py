@@ -98,6 +98,7 @@ class NotionSandbox(Emulator):
     ) -> None:
         super().__init__(clock=clock, port=port, host=host, server_name="okrsync-notion-sandbox")
         self.store = NotionStore(clock=self.clock, seed=seed)
+        self.seeded: SeedResult | None = None
         self.store.uploads.origin = self.base_url
         self.token = token
         self._limiter: TokenBucket | None = None
@@ -144,10 +145,15 @@ class NotionSandbox(Emulator):
     # ----------------------------------------------------------------- state
 
     def seed(self, workspace: Workspace) -> SeedResult:
-        """Lay `workspace` out as the Notion OKR template (see seed.py)."""
-        from .seed import seed_workspace
+        """Lay `workspace` out as the Notion OKR template (see seed.py); seeded again, people
+        bring the key results to the new values and write the new check-ins (`replay`)."""
+        from .seed import replay_workspace, seed_workspace
 
-        return seed_workspace(self, workspace)
+        if self.seeded is None:
+            self.seeded = seed_workspace(self, workspace)
+        else:
+            replay_workspace(self, workspace, self.seeded)
+        return self.seeded
 
     def state(self) -> dict[str, Any]:
         return self.store.to_json()

@@ -272,8 +272,11 @@ def test_an_edited_page_changes_exactly_its_own_outputs(notion: Seeded) -> None:
     written = applied(summary)
     assert kr_page in written
     names = {f"notion:page:{page}": canonical for canonical, page in notion.seed.ids.items()}
+    check_in = f"notion:check-in:{notion.seed.ids['kr-deploy']}:"
     others = {names.get(t, t) for t in written - {kr_page, objective_page}}
-    assert all(t.startswith("notion:review:") for t in others), (others, summary)
+    # besides the review pages, one new row in the check-ins database: the moved value
+    assert sum(t.startswith(check_in) for t in others) == 1, others
+    assert all(t.startswith(("notion:review:", check_in)) for t in others), (others, summary)
     after = notion.outputs()
     changed = {k for k in after if after[k] != before[k]}
     assert changed <= {"kr-deploy", "o-eng"} and "kr-deploy" in changed

@@ -20,7 +20,7 @@ def test_describe_lists_every_database_with_types_options_and_relation_targets(
     options.pop("base_url")
     schema = make_connector(template_mapping, **options).describe()
     assert schema.connector == "notion"
-    assert set(schema.collections) == {"Objectives", "Key Results", "Quarters"}
+    assert set(schema.collections) == {"Objectives", "Key Results", "Quarters", "Check-ins"}
     fields = {f.name: f for f in schema.collections["Objectives"]}
     assert fields["Objective"].type == "title"
     assert fields["Owner"].type == "people"

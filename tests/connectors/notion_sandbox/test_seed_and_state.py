@@ -16,6 +16,15 @@ from okrsync_sandbox.notion import NotionSandbox, create_sandbox
 ROOT = Path(__file__).resolve().parents[3]
 
 TEMPLATE: dict[str, dict[str, str]] = {
+    "Check-ins": {
+        "Check-in": "title",
+        "Key Result": "relation",
+        "Date": "date",
+        "Value": "number",
+        "Confidence": "number",
+        "Note": "rich_text",
+        "By": "rich_text",
+    },
     "Objectives": {
         "Objective": "title",
         "Owner": "people",
@@ -143,8 +152,13 @@ def test_seed_lays_out_the_template(
     options = result.options
     assert options["base_url"] == sandbox.base_url
     assert options["token_env"] == "OKRSYNC_SANDBOX_NOTION_TOKEN"
-    assert set(options["databases"]) == {"objectives", "key_results", "cycles"}
-    names = {"objectives": "Objectives", "key_results": "Key Results", "cycles": "Quarters"}
+    assert set(options["databases"]) == {"objectives", "key_results", "cycles", "check_ins"}
+    names = {
+        "objectives": "Objectives",
+        "key_results": "Key Results",
+        "cycles": "Quarters",
+        "check_ins": "Check-ins",
+    }
     for key, database_id in options["databases"].items():
         database = client.databases.retrieve(database_id)
         assert database["title"][0]["plain_text"] == names[key]
