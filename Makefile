@@ -15,7 +15,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The compiled catalogues, refreshed whenever their .po changed (a pull or rebase brings new
+# entries); a stale .mo is never read, but reading the .po instead costs every process ~0.1 s.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard okrsync/locale/*/LC_MESSAGES/okrsync.po))
+
+$(CATALOGUES): %.mo: %.po | $(STAMP)
+	$(BIN)/python -m okrsync.i18n.extraction compile
+
+install: $(STAMP) $(CATALOGUES)
 
 lint: install
 	$(BIN)/ruff check okrsync okrsync_sandbox connectors tests benchmarks

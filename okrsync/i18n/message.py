@@ -20,7 +20,7 @@ by the placeholder `count`.
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any, Final, NamedTuple
@@ -122,51 +122,93 @@ def ordered(message_id: str, **params: Any) -> tuple[Any, ...]:
     return tuple(params[name] for name in param_names(message_id))
 
 
-def say(value: Any, t: Translator) -> Any:
-    """One parameter as the language writes it (strings and unknown types unchanged)."""
-    english = t.language == SOURCE_LANGUAGE
-    if isinstance(value, str) or value is None:
-        return value
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return format_number(value, digits=0, locale=t.locale)
-    if isinstance(value, float):
-        return format_number(value, locale=t.locale)
-    if isinstance(value, Amount):
-        return format_amount(value.value, value.unit, locale=t.locale)
-    if isinstance(value, Share):
-        return f"{value.value:.0%}" if english else share(value.value, locale=t.locale)
-    if isinstance(value, Fixed):
-        if english:
-            return f"{value.value:.{value.digits}f}"
-        return format_fixed(value.value, digits=value.digits, locale=t.locale)
-    if isinstance(value, Phrase):
-        if value.context is None:
-            return t.gettext(value.text)
-        return t.pgettext(value.context, value.text)
-    if isinstance(value, Quoted):
-        if english:
-            return repr(value.text)
-        return t.pgettext(QUOTE.context or "", QUOTE.text).format(text=value.text)
-    if isinstance(value, Counted):
-        n = value.n
-        return _plural(value.message_id, t, n).format(count=say(n, t))
-    if isinstance(value, Listing):
-        shown = value.separator.join(str(say(item, t)) for item in value.items)
-        if value.more <= 0:
-            return shown
-        return _plural(AND_MORE, t, value.more).format(items=shown, count=value.more)
+def _english(t: Translator) -> bool:
+    return t.language == SOURCE_LANGUAGE
+
+
+def _say_int(value: int, t: Translator) -> str:
+    return format_number(value, digits=0, locale=t.locale)
+
+
+def _say_float(value: float, t: Translator) -> str:
+    return format_number(value, locale=t.locale)
+
+
+def _say_amount(value: Amount, t: Translator) -> str:
+    return format_amount(value.value, value.unit, locale=t.locale)
+
+
+def _say_share(value: Share, t: Translator) -> str:
+    return f"{value.value:.0%}" if _english(t) else share(value.value, locale=t.locale)
+
+
+def _say_fixed(value: Fixed, t: Translator) -> str:
+    if _english(t):
+        return f"{value.value:.{value.digits}f}"
+    return format_fixed(value.value, digits=value.digits, locale=t.locale)
+
+
+def _say_phrase(value: Phrase, t: Translator) -> str:
+    if value.context is None:
+        return t.gettext(value.text)
+    return t.pgettext(value.context, value.text)
+
+
+def _say_quoted(value: Quoted, t: Translator) -> str:
+    if _english(t):
+        return repr(value.text)
+    return t.pgettext(QUOTE.context or "", QUOTE.text).format(text=value.text)
+
+
+def _say_counted(value: Counted, t: Translator) -> str:
+    return _plural(value.message_id, t, value.n).format(count=_say_int(value.n, t))
+
+
+def _say_listing(value: Listing, t: Translator) -> str:
+    shown = value.separator.join(str(say(item, t)) for item in value.items)
+    if value.more <= 0:
+        return shown
+    more = _say_int(value.more, t)
+    return _plural(AND_MORE, t, value.more).format(items=shown, count=more)
+
+
+def _say_date(value: date, t: Translator) -> str:
     if isinstance(value, datetime):
         value = value.date()
-    if isinstance(value, date):
-        return value.isoformat() if english else format_date(value, locale=t.locale)
+    return value.isoformat() if _english(t) else format_date(value, locale=t.locale)
+
+
+_SAYERS: Final[dict[type, Callable[[Any, Translator], Any]]] = {
+    bool: lambda value, t: str(value),
+    int: _say_int,
+    float: _say_float,
+    Amount: _say_amount,
+    Share: _say_share,
+    Fixed: _say_fixed,
+    Phrase: _say_phrase,
+    Quoted: _say_quoted,
+    Counted: _say_counted,
+    Listing: _say_listing,
+    date: _say_date,
+    datetime: _say_date,
+}
+"""How each kind of parameter is said, by its exact type (one look-up per value)."""
+
+
+def say(value: Any, t: Translator) -> Any:
+    """One parameter as the language writes it (strings and unknown types unchanged)."""
+    sayer = _SAYERS.get(type(value))
+    if sayer is not None:
+        return sayer(value, t)
+    for kind, found in _SAYERS.items():  # a subclass (an IntEnum, a pendulum date...)
+        if isinstance(value, kind) and not isinstance(value, str):
+            return found(value, t)
     return value
 
 
 def _plural(message_id: str, t: Translator, n: int) -> str:
-    singular, plural = message_id.split(PLURAL_SEPARATOR, 1)
-    return t.ngettext(singular, plural, n)
+    form = _english_form(message_id)
+    return t.ngettext(form.singular, form.plural or form.singular, n)
 
 
 def render(message_id: str, params: Sequence[Any], t: Translator) -> str:
@@ -187,7 +229,34 @@ def render(message_id: str, params: Sequence[Any], t: Translator) -> str:
         return render(message_id, params, translator(SOURCE_LANGUAGE))
 
 
-def english(message_id: str, **params: Any) -> tuple[str, tuple[Any, ...]]:
-    """The English text of a message and its values in placeholder order."""
-    values = ordered(message_id, **params)
-    return render(message_id, values, translator(SOURCE_LANGUAGE)), values
+class _English(NamedTuple):
+    """What saying a message in English needs, worked out once per message id."""
+
+    names: tuple[str, ...]
+    singular: str
+    plural: str | None
+
+
+@cache
+def _english_form(message_id: str) -> _English:
+    singular, _, plural = message_id.partition(PLURAL_SEPARATOR)
+    return _English(param_names(message_id), singular, plural or None)
+
+
+def english(message_id: str, params: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The English text of a message and its values in placeholder order.
+
+    What `render(message_id, values, translator("en"))` gives, on the path every finding takes
+    (a quarter of a million at 100 000 key results): no catalogue look-up, and text values
+    filled in as they are.
+    """
+    form = _english_form(message_id)
+    values = tuple([params[name] for name in form.names])
+    text = form.singular
+    if form.plural is not None and params.get(COUNT) != 1:
+        text = form.plural
+    for value in values:
+        if type(value) is not str:
+            english_t = translator(SOURCE_LANGUAGE)
+            return text.format_map({k: say(v, english_t) for k, v in params.items()}), values
+    return text.format_map(params), values

@@ -152,7 +152,7 @@ def make_finding(code: str, subject: str, message: str | None = None, **params: 
     if message is None:
         template = rule.message or rule.summary
         try:
-            message, values = english(template, **params)
+            message, values = english(template, params)
             message_id = template
         except (KeyError, IndexError, ValueError):
             extra = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))

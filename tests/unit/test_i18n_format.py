@@ -60,3 +60,52 @@ def test_dates_and_ranges() -> None:
         f"1. Dezember 2025{THIN}–{THIN}31. Januar 2026"
     )
     assert format_date_range(date(2026, 1, 1), date(2026, 1, 1), locale="de") == "1. Januar 2026"
+
+
+def test_message_parameters_are_said_per_language() -> None:
+    from okrsync.i18n import translator
+    from okrsync.i18n.message import (
+        DAYS,
+        Amount,
+        Counted,
+        Fixed,
+        Listing,
+        Quoted,
+        Share,
+        english,
+        render,
+        say,
+    )
+
+    de, en = translator("de"), translator("en")
+    assert say(Quoted("Umsatz"), de) == "„Umsatz“" and say(Quoted("Umsatz"), en) == "'Umsatz'"
+    assert say(Fixed(0.7), de) == "0,70" and say(Fixed(0.7), en) == "0.70"
+    assert say(Share(0.456), de) == f"46{NBSP}%" and say(Share(0.456), en) == "46%"
+    assert say(Amount(1_200_000, "€"), de) == f"1,2{NBSP}Mio.{NBSP}€"
+    assert say(Counted(DAYS, 1), de) == "1 Tag" and say(Counted(DAYS, 1234), de) == "1.234 Tage"
+    assert say(date(2025, 7, 2), de) == "2. Juli 2025" and say(date(2025, 7, 2), en) == "2025-07-02"
+    listing = Listing((Quoted("A"), Quoted("B")), more=3)
+    assert say(listing, en) == "'A', 'B' and 3 more"
+    assert say(listing, de) == "„A“, „B“ und 3 weitere"
+    message = "{found} of {total} key results of {objective} were not checked in or updated for more than {limit} (the oldest {idle}, since {last})"  # noqa: E501
+    params = {
+        "found": 2,
+        "total": 3,
+        "objective": Quoted("Umsatz"),
+        "limit": Counted(DAYS, 14),
+        "idle": Counted(DAYS, 20),
+        "last": date(2025, 7, 2),
+    }
+    text, values = english(message, params)
+    assert (
+        text
+        == render(message, values, en)
+        == (
+            "2 of 3 key results of 'Umsatz' were not checked in or updated for more than 14 days "
+            "(the oldest 20 days, since 2025-07-02)"
+        )
+    )
+    assert render(message, values, de) == (
+        "Bei „Umsatz“ sind 2 von 3 Schlüsselergebnissen länger als 14 Tage ohne Check-in oder "
+        "Aktualisierung (am längsten 20 Tage, seit 2. Juli 2025)"
+    )
