@@ -7,6 +7,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from okrsync.cli.language_option import add_language_option
+from okrsync.i18n import SOURCE_LANGUAGE
+
 
 def _run(args: argparse.Namespace) -> int:
     from okrsync.demo.run import run_demo, summary_table
@@ -19,7 +22,7 @@ def _run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    result = run_demo(out, today=today)
+    result = run_demo(out, today=today, language=args.language)
     review = result.review
     objectives = len(review.workspace.objectives)
     key_results = len(review.workspace.key_results)
@@ -70,4 +73,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--out", default="demo-output", help="output folder (default demo-output)")
     parser.add_argument("--today", type=_parse_date, help="pretend today is this date")
+    add_language_option(parser, SOURCE_LANGUAGE, "the review pages and OKR page outputs")
     parser.set_defaults(func=_run)

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from okrsync.cli.language_option import add_language_option
 from okrsync.errors import (
     AuthError,
     ConfigError,
@@ -16,7 +17,7 @@ from okrsync.errors import (
     StateError,
     TransientError,
 )
-from okrsync.i18n import SOURCE_LANGUAGE, Translator, check_language, translator
+from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
 from okrsync.render.html import render_html
 from okrsync.render.json import render_json
 from okrsync.render.markdown import render_markdown
@@ -39,13 +40,6 @@ def _parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-08-15") from None
 
 
-def _language(text: str) -> str:
-    try:
-        return check_language(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def render(review: Review, fmt: str, t: Translator | None = None) -> str:
     """The review in one of the report formats, its words in the language of `t`."""
     t = t or translator(SOURCE_LANGUAGE)
@@ -56,8 +50,9 @@ def render(review: Review, fmt: str, t: Translator | None = None) -> str:
     return render_html(review, t=t)
 
 
-def _review_of_source(config_path: Path, source: str | None) -> Review:
-    """The current review of one configured source, read and scored without writing."""
+def _review_of_source(config_path: Path, source: str | None) -> tuple[Review, str]:
+    """The current review of one configured source, read and scored without writing, and the
+    language the source's pages are written in."""
     from okrsync.cli.sync_cmd import config_logger
     from okrsync.config import load_config
     from okrsync.sync import run_lint
@@ -76,7 +71,7 @@ def _review_of_source(config_path: Path, source: str | None) -> Review:
         problem = result.errors.get(chosen[0].name, "the source could not be read")
         kind = ERROR_OF_CODE.get(result.exit_code, ConfigError)
         raise kind(f"source {chosen[0].name!r}: {problem}")
-    return result.reviews[chosen[0].name]
+    return result.reviews[chosen[0].name], chosen[0].language
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -86,12 +81,13 @@ def _run(args: argparse.Namespace) -> int:
             "okrsync report needs either --input WORKSPACE.json or --config okrsync.toml",
             hint="--input scores a workspace file; --config reads a configured source",
         )
+    language = SOURCE_LANGUAGE
     if args.config is not None:
-        review = _review_of_source(Path(args.config), args.source)
+        review, language = _review_of_source(Path(args.config), args.source)
     else:
         workspace = load_workspace(Path(args.input))
         review = review_workspace(workspace, at=args.at or now.date(), generated_at=now)
-    text = render(review, args.format, translator(args.language))
+    text = render(review, args.format, translator(args.language or language))
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
@@ -116,10 +112,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--at", type=_parse_date, help="evaluate as of this date (default today)")
     parser.add_argument("--format", choices=("json", "markdown", "html"), default="markdown")
     parser.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
-    parser.add_argument(
-        "--language",
-        type=_language,
-        default=SOURCE_LANGUAGE,
-        help="the language of the review's words, numbers and dates (en, de; default en)",
-    )
+    add_language_option(parser, None, "the review's words, numbers and dates")
     parser.set_defaults(func=_run)

@@ -23,6 +23,7 @@ import tomli_w
 
 from okrsync.demo.company import demo_company
 from okrsync.demo.notifications import DemoReceivers, start_receivers
+from okrsync.i18n import SOURCE_LANGUAGE
 from okrsync.model import Workspace
 from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
 
@@ -113,8 +114,11 @@ def split_by_tool(workspace: Workspace) -> dict[str, Workspace]:
     return parts
 
 
-def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
-    """The okrsync.toml content for the seeded sandboxes (every source writes back)."""
+def config_document(
+    seeds: dict[str, SeedResult], out: Path, language: str = SOURCE_LANGUAGE
+) -> dict[str, Any]:
+    """The okrsync.toml content for the seeded sandboxes (every source writes back), its
+    pages in `language`."""
     sources: dict[str, Any] = {}
     for name, seed in seeds.items():
         options = dict(seed.options)
@@ -143,6 +147,7 @@ def config_document(seeds: dict[str, SeedResult], out: Path) -> dict[str, Any]:
             | {"review_parent": wiki["review_parent"]},
         }
     return {
+        **({"language": language} if language != SOURCE_LANGUAGE else {}),
         "state_path": str((out / "state.db").resolve()),
         "sources": sources,
         **({"destinations": destinations} if destinations else {}),
@@ -168,6 +173,7 @@ def start_demo_environment(
     sources: tuple[str, ...] = DEMO_SOURCES,
     workspace: Workspace | None = None,
     clock: Callable[[], float] | None = None,
+    language: str = SOURCE_LANGUAGE,
 ) -> DemoEnvironment:
     """Start and seed the sandboxes and write `out/okrsync.toml`.
 
@@ -198,7 +204,7 @@ def start_demo_environment(
         raise
     env.update(receivers.env)
     config_path = out / "okrsync.toml"
-    document = {**config_document(seeds, out), "notify": receivers.settings}
+    document = {**config_document(seeds, out, language), "notify": receivers.settings}
     header = (
         "# okrsync config for the demo sandboxes, written by `okrsync demo`.\n"
         "# Credentials are read from the environment variables named by the *_env options.\n"

@@ -17,6 +17,7 @@ from typing import Any
 from okrsync.config import load_config
 from okrsync.demo.environment import DemoEnvironment, demo_clock, start_demo_environment
 from okrsync.demo.notifications import record_deliveries
+from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
 from okrsync.log import Redactor, make_logger
 from okrsync.render.html import render_html
 from okrsync.render.markdown import render_markdown
@@ -39,16 +40,19 @@ class DemoResult:
         return max(s.exit_code for s in self.summaries)
 
 
-def run_demo(out: Path, *, today: date) -> DemoResult:
-    """Seed, sync twice, render the review and save the sandboxes; sandboxes stopped after."""
-    env = start_demo_environment(out, today=today)
+def run_demo(out: Path, *, today: date, language: str = SOURCE_LANGUAGE) -> DemoResult:
+    """Seed, sync twice, render the review and save the sandboxes; sandboxes stopped after.
+
+    `language` is what okrsync writes in: the review pages, the OKR pages' outputs,
+    review.html and review.md (okrsync.toml `language`)."""
+    env = start_demo_environment(out, today=today, language=language)
     try:
-        return _sync_and_collect(env, out, demo_clock(today))
+        return _sync_and_collect(env, out, demo_clock(today), translator(language))
     finally:
         env.stop()
 
 
-def _sync_and_collect(env: DemoEnvironment, out: Path, clock: Clock) -> DemoResult:
+def _sync_and_collect(env: DemoEnvironment, out: Path, clock: Clock, t: Translator) -> DemoResult:
     config = load_config(env.config_path)
     # The demo's own table says what happened; the log shows only what went wrong.
     quiet = make_logger(
@@ -67,9 +71,9 @@ def _sync_and_collect(env: DemoEnvironment, out: Path, clock: Clock) -> DemoResu
     review = lint.reviews[REVIEW_SOURCE]
     files = [env.config_path]
     html_path = out / "review.html"
-    html_path.write_text(render_html(review, per_team=PER_TEAM), encoding="utf-8")
+    html_path.write_text(render_html(review, per_team=PER_TEAM, t=t), encoding="utf-8")
     md_path = out / "review.md"
-    md_path.write_text(render_markdown(review, per_team=PER_TEAM), encoding="utf-8")
+    md_path.write_text(render_markdown(review, per_team=PER_TEAM, t=t), encoding="utf-8")
     summary_path = out / "summary.json"
     summary: dict[str, Any] = {
         "first_run": first.model_dump(mode="json"),

@@ -15,7 +15,6 @@ from functools import cache
 from typing import Final
 
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal
 
 from okrsync.evaluation import Evaluation, Health
 from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
@@ -23,6 +22,7 @@ from okrsync.i18n.format import (
     format_amount,
     format_date,
     format_date_range,
+    format_fixed,
     format_number,
     share,
 )
@@ -177,11 +177,10 @@ def health_colour(health: Health | str, miss: bool = False) -> str:
 
 
 def fixed(value: float, digits: int, t: Translator = ENGLISH, *, sign: bool = False) -> str:
-    """A number with exactly `digits` decimals in the locale's spelling ("0.72", "0,72")."""
-    pattern = "0." + "0" * digits if digits else "0"
-    if sign:
-        pattern = f"+{pattern};-{pattern}"
-    return format_decimal(value, format=pattern, locale=t.locale)
+    """A number with exactly `digits` decimals in the locale's spelling ("0.72", "0,72"); with
+    `sign`, a positive one gets its plus ("+0.10")."""
+    text = format_fixed(value, digits=digits, locale=t.locale)
+    return f"+{text}" if sign and round(value, digits) > 0 else text
 
 
 def children_text(rollup: ChildrenRollup | None, t: Translator = ENGLISH) -> str:

@@ -229,3 +229,16 @@ def test_confluence_review_page_in_chromium(demo: DemoResult, tmp_path: Path) ->
     proc = run_chromium("--window-size=1280,2000", f"--screenshot={shot}", file_url(page))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+
+
+def test_notion_review_page_in_chromium(demo: DemoResult) -> None:
+    """The Notion review page as the sandbox shows it, saved as test-artifacts/notion-review.png
+    (its German twin, notion-review-de.png, comes from tests/e2e/test_demo_german.py)."""
+    page = demo.out / "notion-pages" / "OKR-Review-Q4-2026.html"
+    assert "Needs attention" in visible_text(page.read_text(encoding="utf-8"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "notion-review.png"
+    shot.unlink(missing_ok=True)
+    proc = run_chromium("--window-size=1280,2000", f"--screenshot={shot}", file_url(page))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
