@@ -257,6 +257,9 @@ def english(message_id: str, params: dict[str, Any]) -> tuple[str, tuple[Any, ..
         text = form.plural
     for value in values:
         if type(value) is not str:
-            english_t = translator(SOURCE_LANGUAGE)
-            return text.format_map({k: say(v, english_t) for k, v in params.items()}), values
+            said = {k: v if type(v) is str else say(v, _ENGLISH) for k, v in params.items()}
+            return text.format_map(said), values
     return text.format_map(params), values
+
+
+_ENGLISH: Final = translator(SOURCE_LANGUAGE)
