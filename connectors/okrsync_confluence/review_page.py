@@ -24,6 +24,7 @@ from okrsync.render.figures import (
     ENGLISH,
     check_in_text,
     children_text,
+    columns,
     confidence_text,
     date_text,
     dated_change_text,
@@ -216,15 +217,7 @@ def _objectives_table(
         return
     tbody = sw.table(
         root,
-        (
-            t.gettext("Objective"),
-            t.gettext("Owner"),
-            t.gettext("Score"),
-            t.gettext("Health"),
-            t.gettext("Aligned objectives"),
-            t.gettext("Change"),
-            t.gettext("Forecast"),
-        ),
+        columns("objectives_page", t),
     )
     for row in rows:
         tr = sw.el(tbody, "tr")
@@ -246,18 +239,7 @@ def _key_results(root: etree._Element, rows: Sequence[ObjectiveRow], t: Translat
     if not rows:
         return
     sw.el(root, "h2", t.gettext("Key results by objective"))
-    header = (
-        t.gettext("Key result"),
-        t.gettext("Owner"),
-        t.gettext("Start"),
-        t.gettext("Current"),
-        t.gettext("Target"),
-        t.gettext("Progress"),
-        t.gettext("Health"),
-        t.gettext("Change"),
-        t.gettext("Confidence"),
-        t.gettext("Forecast"),
-    )
+    header = columns("key_results_page", t)
     for row in rows:
         body = sw.expand(root, f"{row.objective.title} ({format_grade(row.result.grade, t)})")
         if not row.key_results:
@@ -328,13 +310,7 @@ def _meeting(
     if review.attention:
         tbody = sw.table(
             root,
-            (
-                t.gettext("Objective"),
-                t.gettext("Owner"),
-                t.gettext("Score"),
-                t.gettext("Health"),
-                t.gettext("Behind most"),
-            ),
+            columns("attention", t),
         )
         for item in review.attention:
             tr = sw.el(tbody, "tr")

@@ -34,6 +34,7 @@ from okrsync.render.figures import (
     ENGLISH,
     check_in_text,
     children_text,
+    columns,
     confidence_text,
     date_text,
     dated_change_text,
@@ -333,15 +334,7 @@ def _headline(review: CycleReview, t: Translator) -> Block:
 def _objective_tables(rows: Sequence[ObjectiveRow], t: Translator) -> list[Block]:
     """One table (several past 90 rows, so each stays well within 100 children)."""
     tables: list[Block] = []
-    labels = [
-        t.gettext("Objective"),
-        t.gettext("Owner"),
-        t.gettext("Score"),
-        t.gettext("Health"),
-        t.gettext("Aligned objectives"),
-        t.gettext("Change"),
-        t.gettext("Forecast"),
-    ]
+    labels = list(columns("objectives_page", t))
     for start in range(0, len(rows), TABLE_ROWS_PER_TABLE):
         chunk = rows[start : start + TABLE_ROWS_PER_TABLE]
         header = _table_row(labels, bold=True)

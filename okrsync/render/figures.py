@@ -17,7 +17,7 @@ from typing import Final
 from babel.dates import format_skeleton
 
 from okrsync.evaluation import Evaluation, Health
-from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
+from okrsync.i18n import N_, SOURCE_LANGUAGE, Translator, translator
 from okrsync.i18n.format import (
     format_amount,
     format_date,
@@ -26,6 +26,7 @@ from okrsync.i18n.format import (
     format_number,
     share,
 )
+from okrsync.i18n.message import NC_, Phrase
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Cycle
 from okrsync.review import ChildrenRollup, CycleReview
@@ -36,71 +37,70 @@ ENGLISH: Final = translator(SOURCE_LANGUAGE)
 DASH = "–"
 
 
-@cache
-def _health_labels(t: Translator) -> dict[str, str]:
-    return {
-        "not_started": t.pgettext("health", "Not started"),
-        "on_track": t.pgettext("health", "On track"),
-        "at_risk": t.pgettext("health", "At risk"),
-        "off_track": t.pgettext("health", "Off track"),
-        "green": t.pgettext("health", "Green"),
-        "yellow": t.pgettext("health", "Yellow"),
-        "red": t.pgettext("health", "Red"),
-        "no_data": t.pgettext("health", "No data"),
-    }
+LABELS: Mapping[str, Mapping[str, Phrase | str]] = {
+    "health": {
+        "not_started": NC_("health", "Not started"),
+        "on_track": NC_("health", "On track"),
+        "at_risk": NC_("health", "At risk"),
+        "off_track": NC_("health", "Off track"),
+        "green": NC_("health", "Green"),
+        "yellow": NC_("health", "Yellow"),
+        "red": NC_("health", "Red"),
+        "no_data": NC_("health", "No data"),
+    },
+    "kind": {
+        "increase": NC_("key result kind", "Increase"),
+        "decrease": NC_("key result kind", "Decrease"),
+        "at_least": NC_("key result kind", "At least"),
+        "at_most": NC_("key result kind", "At most"),
+        "milestone": NC_("key result kind", "Milestone"),
+    },
+    "level": {
+        "company": NC_("objective level", "Company"),
+        "department": NC_("objective level", "Department"),
+        "team": NC_("objective level", "Team"),
+        "individual": NC_("objective level", "Individual"),
+        "committed": NC_("objective kind", "Committed"),
+        "aspirational": NC_("objective kind", "Aspirational"),
+    },
+    "unscored": {
+        "missing_target": N_("no target"),
+        "missing_current": N_("no current value"),
+        "missing_start": N_("no baseline"),
+        "start_equals_target": N_("start equals target"),
+        "no_key_results": N_("no key results to score"),
+        "no_cycle": N_("no cycle"),
+    },
+    "severity": {
+        "error": NC_("severity", "error"),
+        "warning": NC_("severity", "warning"),
+        "info": NC_("severity", "info"),
+    },
+    "severity_heading": {
+        "error": N_("Errors"),
+        "warning": N_("Warnings"),
+        "info": N_("Suggestions"),
+    },
+    "confidence_trend": {
+        "rising": NC_("confidence trend", "rising"),
+        "falling": NC_("confidence trend", "falling"),
+        "steady": NC_("confidence trend", "steady"),
+    },
+}
+"""Every label of a canonical value, per kind of value (a short word marked with its context)."""
 
 
 @cache
-def _kind_labels(t: Translator) -> dict[str, str]:
-    return {
-        "increase": t.pgettext("key result kind", "Increase"),
-        "decrease": t.pgettext("key result kind", "Decrease"),
-        "at_least": t.pgettext("key result kind", "At least"),
-        "at_most": t.pgettext("key result kind", "At most"),
-        "milestone": t.pgettext("key result kind", "Milestone"),
-    }
-
-
-@cache
-def _level_labels(t: Translator) -> dict[str, str]:
-    return {
-        "company": t.pgettext("objective level", "Company"),
-        "department": t.pgettext("objective level", "Department"),
-        "team": t.pgettext("objective level", "Team"),
-        "individual": t.pgettext("objective level", "Individual"),
-        "committed": t.pgettext("objective kind", "Committed"),
-        "aspirational": t.pgettext("objective kind", "Aspirational"),
-    }
-
-
-@cache
-def _unscored_labels(t: Translator) -> dict[str, str]:
-    return {
-        "missing_target": t.gettext("no target"),
-        "missing_current": t.gettext("no current value"),
-        "missing_start": t.gettext("no baseline"),
-        "start_equals_target": t.gettext("start equals target"),
-        "no_key_results": t.gettext("no key results to score"),
-        "no_cycle": t.gettext("no cycle"),
-    }
-
-
-@cache
-def _severity_words(t: Translator) -> dict[str, str]:
-    return {
-        "error": t.pgettext("severity", "error"),
-        "warning": t.pgettext("severity", "warning"),
-        "info": t.pgettext("severity", "info"),
-    }
-
-
-@cache
-def _severity_headings(t: Translator) -> dict[str, str]:
-    return {
-        "error": t.gettext("Errors"),
-        "warning": t.gettext("Warnings"),
-        "info": t.gettext("Suggestions"),
-    }
+def _labels(kind: str, t: Translator) -> dict[str, str]:
+    """The labels of one kind of value in the language of `t`."""
+    said: dict[str, str] = {}
+    for key, word in LABELS[kind].items():
+        if isinstance(word, Phrase):
+            context = word.context or ""
+            said[key] = t.pgettext(context, word.text) if context else t.gettext(word.text)
+        else:
+            said[key] = t.gettext(word)
+    return said
 
 
 HEALTH_COLOURS: Mapping[str, str] = {
@@ -119,7 +119,7 @@ MISS_COLOUR = "red"
 
 def health_label(health: Health | str, t: Translator = ENGLISH) -> str:
     """Human label of a health value ("on_track" -> "On track", German "Im Plan")."""
-    return _health_labels(t).get(health, health)
+    return _labels("health", t).get(health, health)
 
 
 def health_text(health: Health | str, miss: bool = False, t: Translator = ENGLISH) -> str:
@@ -139,27 +139,27 @@ def output_health(
 
 def kind_label(kind: str | None, t: Translator = ENGLISH) -> str:
     """A key result's kind ("at_least" -> "At least"), or a dash when it has none."""
-    return _kind_labels(t).get(kind or "", DASH)
+    return _labels("kind", t).get(kind or "", DASH)
 
 
 def level_label(level: str, t: Translator = ENGLISH) -> str:
     """An objective's level or kind as people read it ("company" -> "Company")."""
-    return _level_labels(t).get(level, level.capitalize())
+    return _labels("level", t).get(level, level.capitalize())
 
 
 def unscored_label(reason: str, t: Translator = ENGLISH) -> str:
     """Why a score is missing ("missing_target" -> "no target")."""
-    return _unscored_labels(t).get(reason, reason)
+    return _labels("unscored", t).get(reason, reason)
 
 
 def severity_heading(severity: str, t: Translator = ENGLISH) -> str:
     """The heading of a severity's findings: Errors, Warnings, Suggestions."""
-    return _severity_headings(t).get(severity, severity)
+    return _labels("severity_heading", t).get(severity, severity)
 
 
 def severity_word(severity: str, t: Translator = ENGLISH) -> str:
     """A finding's severity as one word: error, warning, info."""
-    return _severity_words(t).get(severity, severity)
+    return _labels("severity", t).get(severity, severity)
 
 
 def severity_count(severity: str, n: int, t: Translator = ENGLISH) -> str:
@@ -274,34 +274,100 @@ def forecast_text(trend: Trend, t: Translator = ENGLISH) -> str:
     return grade_text(None if trend.forecast is None else round(trend.forecast, 2), t)
 
 
-@cache
-def _confidence_words(t: Translator) -> dict[str, str]:
-    return {
-        "rising": t.pgettext("confidence trend", "rising"),
-        "falling": t.pgettext("confidence trend", "falling"),
-        "steady": t.pgettext("confidence trend", "steady"),
-    }
-
-
 def confidence_text(trend: Trend, t: Translator = ENGLISH) -> str:
     """The confidence and where it is heading: "70%, falling"; a dash when none is known."""
     if trend.confidence is None:
         return DASH
     text = percent_text(trend.confidence, t)
     if trend.confidence_trend is not None:
-        text += f", {_confidence_words(t)[trend.confidence_trend]}"
+        text += f", {_labels('confidence_trend', t)[trend.confidence_trend]}"
     return text
+
+
+COLUMN_WORDS: Mapping[str, str] = {
+    "objective": N_("Objective"),
+    "key_result": N_("Key result"),
+    "level": N_("Level"),
+    "owner": N_("Owner"),
+    "kind": N_("Kind"),
+    "start": N_("Start"),
+    "current": N_("Current"),
+    "target": N_("Target"),
+    "progress": N_("Progress"),
+    "score": N_("Score"),
+    "health": N_("Health"),
+    "expected": N_("Expected"),
+    "children": N_("Children"),
+    "aligned_objectives": N_("Aligned objectives"),
+    "change": N_("Change"),
+    "confidence": N_("Confidence"),
+    "forecast": N_("Forecast"),
+    "behind_most": N_("Behind most"),
+    "notes": N_("Notes"),
+}
+TABLES: Mapping[str, tuple[str, ...]] = {
+    "objectives": (
+        "objective",
+        "level",
+        "owner",
+        "score",
+        "health",
+        "expected",
+        "children",
+        "change",
+        "forecast",
+    ),
+    "objectives_page": (
+        "objective",
+        "owner",
+        "score",
+        "health",
+        "aligned_objectives",
+        "change",
+        "forecast",
+    ),
+    "key_results": (
+        "key_result",
+        "owner",
+        "kind",
+        "start",
+        "current",
+        "target",
+        "progress",
+        "score",
+        "health",
+        "change",
+        "confidence",
+        "forecast",
+    ),
+    "key_results_page": (
+        "key_result",
+        "owner",
+        "start",
+        "current",
+        "target",
+        "progress",
+        "health",
+        "change",
+        "confidence",
+        "forecast",
+    ),
+    "attention": ("objective", "owner", "score", "health", "behind_most"),
+    "what_changed": ("key_result", "objective", "change", "score", "notes"),
+}
+"""The columns of each table the renderers draw: `objectives` and `key_results` in the
+reports (Markdown, HTML), the `_page` ones on the Notion and Confluence review pages."""
+
+
+@cache
+def columns(table: str, t: Translator = ENGLISH) -> tuple[str, ...]:
+    """The header of one of `TABLES`, in the language of `t`."""
+    return tuple(t.gettext(COLUMN_WORDS[key]) for key in TABLES[table])
 
 
 def what_changed_header(t: Translator = ENGLISH) -> tuple[str, ...]:
     """The columns of "What changed", in `what_changed_cells` order."""
-    return (
-        t.gettext("Key result"),
-        t.gettext("Objective"),
-        t.gettext("Change"),
-        t.gettext("Score"),
-        t.gettext("Notes"),
-    )
+    return columns("what_changed", t)
 
 
 def what_changed_heading(review: CycleReview, t: Translator = ENGLISH) -> str:

@@ -21,6 +21,7 @@ from okrsync.render.figures import (
     ENGLISH,
     check_in_text,
     children_text,
+    columns,
     confidence_text,
     cycle_title,
     date_text,
@@ -164,19 +165,7 @@ def _head(labels: Sequence[str]) -> str:
 
 
 def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str, t: Translator) -> str:
-    head = _head(
-        (
-            t.gettext("Objective"),
-            t.gettext("Level"),
-            t.gettext("Owner"),
-            t.gettext("Score"),
-            t.gettext("Health"),
-            t.gettext("Expected"),
-            t.gettext("Children"),
-            t.gettext("Change"),
-            t.gettext("Forecast"),
-        )
-    )
+    head = _head(columns("objectives", t))
     body = []
     for row in rows:
         result = row.result
@@ -198,22 +187,7 @@ def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str, t: Translator) 
 
 
 def _key_results_table(rows: Sequence[KeyResultRow], t: Translator) -> str:
-    head = _head(
-        (
-            t.gettext("Key result"),
-            t.gettext("Owner"),
-            t.gettext("Kind"),
-            t.gettext("Start"),
-            t.gettext("Current"),
-            t.gettext("Target"),
-            t.gettext("Progress"),
-            t.gettext("Score"),
-            t.gettext("Health"),
-            t.gettext("Change"),
-            t.gettext("Confidence"),
-            t.gettext("Forecast"),
-        )
-    )
+    head = _head(columns("key_results", t))
     body = []
     for row in rows:
         kr, result = row.key_result, row.result
@@ -256,15 +230,7 @@ def _meeting(review: CycleReview, suffix: str, t: Translator) -> str:
         f"<h2>{esc(t.gettext('Needs attention'))}</h2>",
     ]
     if review.attention:
-        head = _head(
-            (
-                t.gettext("Objective"),
-                t.gettext("Owner"),
-                t.gettext("Score"),
-                t.gettext("Health"),
-                t.gettext("Behind most"),
-            )
-        )
+        head = _head(columns("attention", t))
         committed = esc(t.gettext("committed"))
         rows = []
         for item in review.attention:

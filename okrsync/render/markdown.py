@@ -16,6 +16,7 @@ from okrsync.render.figures import (
     ENGLISH,
     check_in_text,
     children_text,
+    columns,
     confidence_text,
     cycle_title,
     date_text,
@@ -88,17 +89,7 @@ def _score_text(grade: float | None, unscored: str | None, t: Translator) -> str
 
 
 def _objectives_table(rows: Sequence[ObjectiveRow], t: Translator) -> list[str]:
-    header = [
-        t.gettext("Objective"),
-        t.gettext("Level"),
-        t.gettext("Owner"),
-        t.gettext("Score"),
-        t.gettext("Health"),
-        t.gettext("Expected"),
-        t.gettext("Children"),
-        t.gettext("Change"),
-        t.gettext("Forecast"),
-    ]
+    header = list(columns("objectives", t))
     body = [
         [
             cell(row.objective.title),
@@ -117,20 +108,7 @@ def _objectives_table(rows: Sequence[ObjectiveRow], t: Translator) -> list[str]:
 
 
 def _key_results_table(rows: Sequence[KeyResultRow], t: Translator) -> list[str]:
-    header = [
-        t.gettext("Key result"),
-        t.gettext("Owner"),
-        t.gettext("Kind"),
-        t.gettext("Start"),
-        t.gettext("Current"),
-        t.gettext("Target"),
-        t.gettext("Progress"),
-        t.gettext("Score"),
-        t.gettext("Health"),
-        t.gettext("Change"),
-        t.gettext("Confidence"),
-        t.gettext("Forecast"),
-    ]
+    header = list(columns("key_results", t))
     body: list[list[str]] = []
     for row in rows:
         kr, result = row.key_result, row.result
@@ -232,13 +210,7 @@ def _meeting(review: CycleReview, t: Translator) -> list[str]:
             ]
             for item in review.attention
         ]
-        header = [
-            t.gettext("Objective"),
-            t.gettext("Owner"),
-            t.gettext("Score"),
-            t.gettext("Health"),
-            t.gettext("Behind most"),
-        ]
+        header = list(columns("attention", t))
         lines += table(header, rows)
     else:
         lines.append(t.gettext("Nothing is behind pace."))
