@@ -534,15 +534,11 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
                 if rollup == "children" and kids:
                     own = []
             objective = objectives[objective_id]
+            progress, score = _means(own, kids)
             results[objective_id] = _objective_result(
                 objective,
-                weighted_mean(
-                    [(s.progress or 0.0, w) for s, w in own]
-                    + [(k.progress or 0.0, 1.0) for k in kids]
-                ),
-                weighted_mean(
-                    [(s.score or 0.0, w) for s, w in own] + [(k.score or 0.0, 1.0) for k in kids]
-                ),
+                progress,
+                score,
                 len(own),
                 tuple(k.id for k in kids) if kids else (),
                 judged_by[objective_id][1],
@@ -559,6 +555,26 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
     )
 
 
+def _means(
+    own: Sequence[tuple[KeyResultScore, float]], kids: Sequence[ObjectiveScore]
+) -> tuple[float | None, float | None]:
+    """The weighted means of progress and of score over an objective's counted key results
+    (weights above 0) and its rolled-up children (weight 1 each): `weighted_mean` of both in
+    one go, with the same sums in the same order, so the same numbers."""
+    if not own and not kids:
+        return None, None
+    total = math.fsum([w for _, w in own] + [1.0] * len(kids))
+    if total <= 0:
+        return None, None
+    progress = math.fsum(
+        [(s.progress or 0.0) * w for s, w in own] + [(k.progress or 0.0) * 1.0 for k in kids]
+    )
+    score = math.fsum(
+        [(s.score or 0.0) * w for s, w in own] + [(k.score or 0.0) * 1.0 for k in kids]
+    )
+    return progress / total, score / total
+
+
 def _objective_result(
     objective: Objective,
     progress: float | None,
@@ -572,7 +588,7 @@ def _objective_result(
     """Assemble one objective's result from its mean, its cycle's status and its bar."""
     bar = objective_bar(objective, settings)
     graded = grade(score, bands.grade_step) if score is not None else None
-    judged = health(score, status, bar, bands, graded)
+    judged, expected, gap = _judge(score, status, bar, bands, graded)
     unscored: Unscored | None = None
     if score is None:
         unscored = "no_key_results"
@@ -583,9 +599,9 @@ def _objective_result(
         progress=progress,
         score=score,
         grade=graded,
-        health=judged.health,
-        expected=judged.expected,
-        gap=judged.gap if score is not None else None,
+        health=judged,
+        expected=expected,
+        gap=gap if score is not None else None,
         bar=bar,
         miss=(
             objective.kind == "committed"
