@@ -138,6 +138,16 @@ def measure(key_results: int, out: Path, options: dict[str, Any]) -> dict[str, A
                 s["writes_applied"] == 0 for s in (next_sync, again, settled)
             ),
             "one_percent_exact_writes": bool(changed["exactly_expected"] and expected),
+            # unchanged content properties and attachments are not rewritten: none when nothing
+            # changed, and at most one property write per page written when something did
+            "no_change_no_property_or_attachment_writes": all(
+                s["requests"]["property_writes"] == 0 and s["requests"]["attachment_writes"] == 0
+                for s in (next_sync, again, settled)
+            ),
+            "one_percent_property_writes_at_most_one_per_page_written": changed["requests"][
+                "property_writes"
+            ]
+            <= changed["writes_applied"],
         }
         return {
             "benchmark": "api_confluence",

@@ -128,10 +128,15 @@ class Bench:
         """Requests the sandbox logged after `mark`: total, by status, and 429s."""
         entries = self.sandbox.request_log()[mark:]
         statuses = Counter(str(e.status) for e in entries)
+        writes = [e.path for e in entries if e.method not in ("GET", "HEAD")]
         return {
             "total": len(entries),
             "by_status": dict(sorted(statuses.items())),
             "rate_limited_429": statuses.get("429", 0),
+            # What must not be rewritten when unchanged (Confluence content properties such as
+            # the review marker or a check-in log; attachments such as charts; Notion uploads).
+            "property_writes": sum(1 for p in writes if "/property" in p),
+            "attachment_writes": sum(1 for p in writes if "attachment" in p or "file_upload" in p),
         }
 
     def sync(
