@@ -117,6 +117,7 @@ def _notify(
                     results[name] = notify_source(
                         name, review.workspace, review.evaluation, store=store,
                         settings=settings, channels=channels, now=now, dry_run=True,
+                        language=config.language,
                     )  # fmt: skip
         else:
             with run_lock(config.state_path), StateStore(config.state_path) as store:
@@ -124,6 +125,7 @@ def _notify(
                     results[name] = notify_source(
                         name, review.workspace, review.evaluation, store=store,
                         settings=settings, channels=channels, now=now,
+                        language=config.language,
                     )  # fmt: skip
     finally:
         channels.close()
@@ -169,7 +171,7 @@ def _test(
 ) -> int:
     import os
 
-    from okrsync.i18n import SOURCE_LANGUAGE, translator
+    from okrsync.i18n import translator
     from okrsync.notify.channel import Destination
     from okrsync.notify.message import Notice
     from okrsync.notify.notifier import ChannelSet
@@ -183,7 +185,7 @@ def _test(
             hint="pass --channel with one of the configured names",
         )
     channel_settings = settings.channels[name]
-    fallback = SOURCE_LANGUAGE
+    fallback = config.language
     destinations = [
         Destination(
             channel=name,

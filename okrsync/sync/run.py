@@ -325,6 +325,7 @@ def run_sync(
             log=ctx.log,
             stop=ctx.stop,
             sleep=interruptible_sleep(ctx.stop),
+            language=config.language,
         )
         try:
             return run_all(replace(ctx, notifier=notifier))

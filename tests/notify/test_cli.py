@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -219,3 +221,25 @@ def test_sigterm_during_a_post_ends_the_sync_and_the_next_run_sends_that_message
     third = site.run("sync", "--json")
     assert json.loads(third.stdout)["notifications"]["teams"]["sent"] == 0
     _no_secrets(site, second, third)
+
+
+def test_the_configs_language_is_what_people_read_unless_they_say_otherwise(site: Site) -> None:
+    document = tomllib.loads(site.config.read_text(encoding="utf-8"))
+    document["language"] = "de"
+    document["notify"]["people"] = {"Cem Aydin": {"language": "en"}}
+    site.config.write_text(tomli_w.dumps(document), encoding="utf-8")
+    planned = site.run("notify", "--dry-run")
+    assert planned.returncode == 0, planned.stderr[-2000:]
+    assert "Wöchentlicher OKR-Überblick: Sales" in planned.stdout
+    assert "Your weekly OKR digest, Cem Aydin" in planned.stdout
+    synced = site.run("sync", "--json")
+    assert synced.returncode == 0, synced.stderr[-2000:]
+    cards = [json.dumps(m.payload, ensure_ascii=False) for m in site.teams.received()]
+    assert len(cards) == 2 and all("Wöchentlicher OKR-Überblick" in c for c in cards)
+    subjects = sorted(
+        (m.to, str(email.message_from_string(str(m.payload), policy=default_policy)["Subject"]))
+        for m in site.smtp.received()
+    )
+    assert ("cem@northwind.example", "Your weekly OKR digest, Cem Aydin") in subjects
+    assert ("ana@northwind.example", "Dein wöchentlicher OKR-Überblick, Ana Silva") in subjects
+    assert ("ceo@northwind.example", "OKR-Überblick für die Führung") in subjects
