@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
@@ -20,7 +20,8 @@ import pytest
 import tomli_w
 
 from okrsync.errors import ExitCode
-from okrsync.model import Cycle
+from okrsync.model import CheckIn, Cycle
+from okrsync.notify.events import week_start
 from okrsync.notify.settings import WEEKDAYS
 from okrsync.sandbox import FaultPlan, load_sandbox
 from okrsync_sandbox.channels.slack import SlackReceiver
@@ -55,9 +56,22 @@ class Site:
         return [v for k, v in self.env.items() if k.startswith("OKRSYNC_SANDBOX_")]
 
 
+History = Callable[[datetime], tuple[CheckIn, ...]]
+
+
+@pytest.fixture
+def history() -> History | None:
+    """The check-ins the Notion sandbox's check-ins database starts with (None: the world's)."""
+    return None
+
+
 @pytest.fixture
 def site(
-    tmp_path: Path, teams: TeamsReceiver, slack: SlackReceiver, smtp: SmtpReceiver
+    tmp_path: Path,
+    teams: TeamsReceiver,
+    slack: SlackReceiver,
+    smtp: SmtpReceiver,
+    history: History | None,
 ) -> Iterator[Site]:
     sandbox = load_sandbox("notion")()
     sandbox.start()
@@ -69,7 +83,20 @@ def site(
             start=today - timedelta(days=30),
             end=today + timedelta(days=60),
         )
-        seed = sandbox.seed(workspace(cycle=current))
+        seeded = workspace(cycle=current)
+        if history is not None:
+            check_ins = history(datetime.now(UTC))
+            latest = {c.key_result: c.value for c in sorted(check_ins, key=lambda c: c.at)}
+            seeded = seeded.model_copy(
+                update={
+                    "check_ins": check_ins,
+                    "key_results": tuple(
+                        kr.model_copy(update={"current": latest.get(kr.id, kr.current)})
+                        for kr in seeded.key_results
+                    ),
+                }
+            )
+        seed = sandbox.seed(seeded)
         world = make_world(tmp_path, teams, slack, smtp)
         notify = {
             **world.notify,
@@ -243,3 +270,49 @@ def test_the_configs_language_is_what_people_read_unless_they_say_otherwise(site
     assert ("cem@northwind.example", "Your weekly OKR digest, Cem Aydin") in subjects
     assert ("ana@northwind.example", "Dein wöchentlicher OKR-Überblick, Ana Silva") in subjects
     assert ("ceo@northwind.example", "OKR-Überblick für die Führung") in subjects
+
+
+def _last_week_and_this(now: datetime) -> tuple[CheckIn, ...]:
+    """Logos reached its target nine days ago (always an earlier week); the support desk
+    slipped at the start of this one."""
+    month_ago = now - timedelta(days=20)
+    return (
+        CheckIn(key_result="kr-logos", at=month_ago, value=13),
+        CheckIn(key_result="kr-logos", at=now - timedelta(days=9), value=100),
+        CheckIn(key_result="kr-tickets", at=month_ago, value=55),
+        CheckIn(key_result="kr-tickets", at=week_start(now), value=5),
+    )
+
+
+def _alerts(site: Site) -> list[tuple[str, str]]:
+    """(to, subject) of the health and win e-mails, in order."""
+    found = []
+    for m in site.smtp.received():
+        subject = str(email.message_from_string(str(m.payload), policy=default_policy)["Subject"])
+        if subject.startswith(("Back on track", "Target reached", "At risk", "Off track")):
+            found.append((m.to, subject))
+    return found
+
+
+@pytest.mark.parametrize("history", [_last_week_and_this])
+def test_a_lost_state_store_resends_nothing_the_workspace_history_proves_earlier(
+    site: Site,
+) -> None:
+    # A state store that never saw last week (a lost one): the Notion check-ins database
+    # shows the target reached last week, so neither the recovery nor the win is news; the
+    # slip this week is.
+    first = site.run("sync", "--json")
+    assert first.returncode == 0, first.stderr[-2000:]
+    [(to, subject)] = _alerts(site)
+    assert to == "cem@northwind.example"
+    assert subject in (
+        "At risk: Answer tickets within a day",
+        "Off track: Answer tickets within a day",
+    )
+    # Lost again, run again within the week: still nothing from last week. This week's alert
+    # is sent once more: nothing in the workspace says it went out (docs/notifications.md).
+    (site.config.parent / "state.db").unlink()
+    second = site.run("sync", "--json")
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert _alerts(site) == [(to, subject), (to, subject)]
+    _no_secrets(site, first, second)
