@@ -56,18 +56,25 @@ MAPPING_BLOCK: Final = """\
 """The `check_ins` collection for the layout `database_definition` creates."""
 
 
-def database_definition(key_results_data_source: str) -> dict[str, Any]:
-    """The properties of a new check-ins database related to the key results."""
+def database_definition(
+    key_results_data_source: str, fields: Mapping[str, FieldSpec] | None = None
+) -> dict[str, Any]:
+    """The properties of a new check-ins database related to the key results, named as the
+    mapping's `check_ins` fields name them ("Datum", "Wert", ... in a German mapping), else
+    as `MAPPING_BLOCK` does."""
+    names = {
+        key: _field((fields or {}).get(key)) or default for key, default in PROPERTY_NAMES.items()
+    }
     return {
         TITLE_PROPERTY: {"title": {}},
-        PROPERTY_NAMES["key_result"]: {
+        names["key_result"]: {
             "relation": {"data_source_id": key_results_data_source, "single_property": {}}
         },
-        PROPERTY_NAMES["at"]: {"date": {}},
-        PROPERTY_NAMES["value"]: {"number": {"format": "number"}},
-        PROPERTY_NAMES["confidence"]: {"number": {"format": "number"}},
-        PROPERTY_NAMES["note"]: {"rich_text": {}},
-        PROPERTY_NAMES["who"]: {"rich_text": {}},
+        names["at"]: {"date": {}},
+        names["value"]: {"number": {"format": "number"}},
+        names["confidence"]: {"number": {"format": "number"}},
+        names["note"]: {"rich_text": {}},
+        names["who"]: {"rich_text": {}},
     }
 
 

@@ -381,10 +381,12 @@ class NotionConnector:
                 hint="create the database by hand (see docs/history.md) and map it under "
                 "collections.check_ins",
             )
+        check_ins = self.mapping.collections.get("check_ins") if self.mapping else None
+        fields = check_ins.fields if check_ins is not None else None
         created = api.create_database(
             parent={"type": "page_id", "page_id": parent["page_id"]},
             title=[{"type": "text", "text": {"content": self._check_ins_title(resolver)}}],
-            initial_data_source={"properties": database_definition(key_results.id)},
+            initial_data_source={"properties": database_definition(key_results.id, fields)},
         )
         return str(created.get("id") or "")
 

@@ -258,3 +258,28 @@ def test_infer_apply_creates_the_check_ins_database_after_asking(
     assert world.sync(full=True).exit_code == 0
     rows = [p for p in store.pages.values() if p["parent"].get("data_source_id") == created]
     assert len(rows) == 3  # one observed value per key result
+
+
+def test_a_created_check_ins_database_takes_the_mappings_own_names() -> None:
+    """A German mapping's check_ins fields name the database okrsync creates, so what it
+    creates is what the mapping reads; without names, the shipped layout's."""
+    from okrsync_notion.check_ins import PROPERTY_NAMES, database_definition
+
+    from okrsync.mapping.schema import FieldSpec
+
+    german = {
+        "key_result": FieldSpec(field="Schlüsselergebnis"),
+        "at": FieldSpec(field="Datum"),
+        "value": FieldSpec(field="Wert"),
+        "confidence": FieldSpec(field="Zuversicht", parse="scale_10"),
+        "note": FieldSpec(field="Notiz"),
+        "who": FieldSpec(field="Von"),
+    }
+    created = database_definition("ds-krs", german)
+    assert set(created) == {"Check-in", "Schlüsselergebnis", "Datum", "Wert", "Zuversicht"} | {
+        "Notiz",
+        "Von",
+    }
+    assert created["Schlüsselergebnis"]["relation"]["data_source_id"] == "ds-krs"
+    assert created["Datum"] == {"date": {}}
+    assert set(database_definition("ds-krs")) == {"Check-in", *PROPERTY_NAMES.values()}
