@@ -58,3 +58,18 @@ def run_chromium(*args: str, timeout: float = 90) -> subprocess.CompletedProcess
 
 def file_url(path: Path) -> str:
     return path.resolve().as_uri()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+"""Where tests leave screenshots for a person to look at."""
+
+
+def save_screenshot(page: Path, name: str, *, height: int = 2000) -> Path:
+    """Chromium's picture of `page` (1280 px wide) as test-artifacts/`name`; a PNG or a failure."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    shot.unlink(missing_ok=True)
+    proc = run_chromium(f"--window-size=1280,{height}", f"--screenshot={shot}", file_url(page))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+    return shot

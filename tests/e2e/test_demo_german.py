@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +19,11 @@ from okrsync.demo.company import demo_company
 from okrsync.demo.run import DemoResult, run_demo
 from okrsync.i18n import translator
 from okrsync.render.figures import health_text
-from tests.e2e.browser import file_url, run_chromium
+from tests.e2e.browser import save_screenshot
 from tests.e2e.demo_outputs import notion_pages, rich_text, visible_text
 from tests.unit.test_render_german import WORD, english_words
 
 TODAY = date(2026, 11, 21)
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 GERMAN = translator("de")
 
 
@@ -105,9 +103,4 @@ def test_okr_page_outputs_are_german(demo: DemoResult) -> None:
 @pytest.mark.parametrize("tool", ["notion", "confluence"])
 def test_german_review_pages_in_chromium(demo: DemoResult, tool: str) -> None:
     page = demo.out / f"{tool}-pages" / "OKR-Review-Q4-2026.html"
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / f"{tool}-review-de.png"
-    shot.unlink(missing_ok=True)
-    proc = run_chromium("--window-size=1280,2000", f"--screenshot={shot}", file_url(page))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+    save_screenshot(page, f"{tool}-review-de.png")

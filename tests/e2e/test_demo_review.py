@@ -22,7 +22,7 @@ from okrsync.demo.company import demo_company
 from okrsync.demo.run import DemoResult, run_demo
 from okrsync.rules.catalogue import FAMILIES
 from okrsync.rules.registry import rules_by_code
-from tests.e2e.browser import file_url, run_chromium
+from tests.e2e.browser import file_url, run_chromium, save_screenshot
 from tests.e2e.demo_outputs import (
     RAW_ID,
     SCIENTIFIC,
@@ -33,7 +33,6 @@ from tests.e2e.demo_outputs import (
 )
 
 TODAY = date(2026, 11, 21)
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MAX_FINDINGS_PER_OBJECTIVE = 1.5
 MAX_WARNING_LINES_PER_OBJECTIVE = 1.0
 FINDING_LINE = re.compile(
@@ -223,12 +222,7 @@ def test_confluence_review_page_in_chromium(demo: DemoResult, tmp_path: Path) ->
     assert layout["attention"] is not None and layout["attention"] < 1400
     assert layout["attention"] < layout["missing"] < layout["decisions"] < layout["objectives"]
     assert layout["scrollWidth"] <= layout["viewport"] + 2, "nothing may overflow sideways"
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "confluence-review.png"
-    shot.unlink(missing_ok=True)
-    proc = run_chromium("--window-size=1280,2000", f"--screenshot={shot}", file_url(page))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+    save_screenshot(page, "confluence-review.png")
 
 
 def test_notion_review_page_in_chromium(demo: DemoResult) -> None:
@@ -236,9 +230,4 @@ def test_notion_review_page_in_chromium(demo: DemoResult) -> None:
     (its German twin, notion-review-de.png, comes from tests/e2e/test_demo_german.py)."""
     page = demo.out / "notion-pages" / "OKR-Review-Q4-2026.html"
     assert "Needs attention" in visible_text(page.read_text(encoding="utf-8"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "notion-review.png"
-    shot.unlink(missing_ok=True)
-    proc = run_chromium("--window-size=1280,2000", f"--screenshot={shot}", file_url(page))
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+    save_screenshot(page, "notion-review.png")
