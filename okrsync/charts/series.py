@@ -105,18 +105,38 @@ def objective_series(
 ) -> Series:
     """Progress over time of one objective against its expected pace (`history`: check-ins
     per key result, as `by_key_result` groups them)."""
-    lines = [
-        (key_result_points(kr, history.get(kr.id, ())), kr.weight)
-        for kr in workspace.key_results
-        if kr.objective == objective.id
-    ]
-    cycle = _cycle_of(workspace, objective.cycle)
+    return objective_series_of(
+        objective,
+        [kr for kr in workspace.key_results if kr.objective == objective.id],
+        _cycle_of(workspace, objective.cycle),
+        history,
+        settings,
+    )
+
+
+def objective_series_of(
+    objective: Objective,
+    key_results: Iterable[KeyResult],
+    cycle: Cycle | None,
+    history: Mapping[str, Sequence[CheckIn]],
+    settings: ScoringSettings,
+) -> Series:
+    """`objective_series` from the objective's own key results and cycle (no workspace scan:
+    a review holds them already)."""
+    lines = [(key_result_points(kr, history.get(kr.id, ())), kr.weight) for kr in key_results]
     pace = (
         Pace(cycle.start, cycle.end, objective_bar(objective, settings))
         if cycle is not None
         else None
     )
     return Series(objective.title, _latest_on_each_day(lines), pace)
+
+
+def mean_series(name: str, lines: Iterable[Series], cycle: Cycle | None) -> Series:
+    """A burn-up: the plain mean of several objectives' lines over time, against the pace to
+    a full score over `cycle`."""
+    points = _latest_on_each_day([(line.points, 1.0) for line in lines])
+    return Series(name, points, Pace(cycle.start, cycle.end, 1.0) if cycle is not None else None)
 
 
 def cycle_series(
@@ -127,12 +147,13 @@ def cycle_series(
 ) -> Series:
     """The burn-up of a cycle: the mean score of its objectives over time, against the pace
     to a full score."""
+    krs = workspace.key_results_by_objective()
     lines = [
-        (objective_series(workspace, objective, history, settings).points, 1.0)
+        objective_series_of(objective, krs.get(objective.id, []), cycle, history, settings)
         for objective in workspace.objectives
         if objective.cycle == cycle.id
     ]
-    return Series(cycle.name, _latest_on_each_day(lines), Pace(cycle.start, cycle.end, 1.0))
+    return mean_series(cycle.name, lines, cycle)
 
 
 def key_result_series(kr: KeyResult, history: Mapping[str, Sequence[CheckIn]]) -> Series:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
+from okrsync.charts.draw import chart_html, sparkline_html
+from okrsync.charts.labels import chart_labels
+from okrsync.charts.review_charts import CycleCharts, charts_by_review
 from okrsync.i18n import Translator
 from okrsync.model import SEVERITIES, Finding
 from okrsync.render.figures import (
@@ -116,6 +119,9 @@ table.compact { width: auto; min-width: 60%; }
   background: var(--wash); padding: 1px 4px; border-radius: 3px; }
 .hint { display: block; color: var(--muted); font-size: 13px; margin-left: 68px; }
 nav ul { padding-left: 18px; }
+figure.chart { margin: 12px 0; max-width: 800px; }
+figure.chart svg { width: 100%; height: auto; }
+.sparkline svg { vertical-align: middle; }
 """
 
 
@@ -186,7 +192,9 @@ def _objectives_table(rows: Sequence[ObjectiveRow], suffix: str, t: Translator) 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _key_results_table(rows: Sequence[KeyResultRow], t: Translator) -> str:
+def _key_results_table(
+    rows: Sequence[KeyResultRow], t: Translator, charts: CycleCharts | None = None
+) -> str:
     head = _head(columns("key_results", t))
     body = []
     for row in rows:
@@ -204,7 +212,8 @@ def _key_results_table(rows: Sequence[KeyResultRow], t: Translator) -> str:
             f'<td class="num">{esc(value_text(kr.start, kr.unit, t))}</td>'
             f'<td class="num">{esc(value_text(kr.current, kr.unit, t))}</td>'
             f'<td class="num">{esc(value_text(kr.target, kr.unit, t))}</td>'
-            f'<td class="progress">{progress_bar(result.score, result.progress, t)}{band}</td>'
+            f'<td class="progress">{progress_bar(result.score, result.progress, t)}{band}'
+            f"{_sparkline(kr.id, charts, t)}</td>"
             f'<td class="num">{_score(result.grade, result.unscored, t)}</td>'
             f"<td>{health_badge(result.health, False, t)}</td>"
             f'<td class="change">{esc(dated_change_text(row.trend.week, t))}</td>'
@@ -213,6 +222,15 @@ def _key_results_table(rows: Sequence[KeyResultRow], t: Translator) -> str:
             "</tr>"
         )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _sparkline(kr_id: str, charts: CycleCharts | None, t: Translator) -> str:
+    """A key result's sparkline under its progress bar (drawn by okrsync.charts, which
+    escapes its text); nothing without a trend. In the progress cell, not a column of its
+    own: the table is as wide as a laptop screen already."""
+    series = charts.key_results.get(kr_id) if charts is not None else None
+    line = sparkline_html(series, chart_labels(t)) if series is not None else ""
+    return f"<br>{line}" if line else ""
 
 
 def _masks_class(row: ObjectiveRow) -> str:
@@ -318,7 +336,11 @@ def _anchor(objective_id: str, suffix: str) -> str:
 
 
 def _objective_block(
-    row: ObjectiveRow, names: Mapping[str, str], suffix: str, t: Translator
+    row: ObjectiveRow,
+    names: Mapping[str, str],
+    suffix: str,
+    t: Translator,
+    charts: CycleCharts | None = None,
 ) -> str:
     objective, result = row.objective, row.result
     facts = [esc(t.gettext("Owner: {owners}").format(owners=owners_text(row.owners)))]
@@ -355,8 +377,13 @@ def _objective_block(
         parts.append(f'<p class="miss">{esc(missed)}</p>')
     if objective.description:
         parts.append(f"<p>{esc(objective.description)}</p>")
+    chart = charts.objectives.get(objective.id) if charts is not None else None
+    if chart is not None:
+        # progress over time against the expected pace; okrsync.charts escapes its text
+        scope = _anchor(objective.id, suffix)
+        parts.append(chart_html(chart.series, "objective", chart_labels(t), scope=scope))
     if row.key_results:
-        parts.append(_key_results_table(row.key_results, t))
+        parts.append(_key_results_table(row.key_results, t, charts))
     else:
         parts.append(_muted(t.gettext("No key results.")))
     notes = list(row.findings) + [f for kr in row.key_results for f in kr.findings]
@@ -389,11 +416,19 @@ def _figure(value: str, label: str) -> str:
     )
 
 
-def render_cycle_review(review: CycleReview, *, lead: bool = True, t: Translator = ENGLISH) -> str:
+def render_cycle_review(
+    review: CycleReview,
+    *,
+    lead: bool = True,
+    t: Translator = ENGLISH,
+    charts: CycleCharts | None = None,
+) -> str:
     """One cycle review as an HTML `<section>`, in the language of `t`.
 
     The lead review of a document gets the short anchors `#objectives`, `#alignment` and
     `#findings`; the others get them suffixed with their title key, so ids stay unique.
+    With `charts`, the burn-up follows the headline, each objective shows its progress chart
+    and each key result its sparkline (inline SVG).
     """
     suffix = "" if lead else f"-{review.title_key}"
     names = review.names
@@ -430,12 +465,15 @@ def render_cycle_review(review: CycleReview, *, lead: bool = True, t: Translator
         f'<p class="meta">{esc(" · ".join(meta))}</p>',
         f'<ul class="figures">{"".join(figures)}</ul>',
         f"<p>{health_line}</p>",
+        chart_html(charts.burn_up.series, "cycle", chart_labels(t), scope="burn-up" + suffix)
+        if charts is not None
+        else "",
         _meeting(review, suffix, t),
         f'<h2 id="{esc("objectives" + suffix)}">{esc(t.gettext("Objectives"))}</h2>',
     ]
     if review.objectives:
         parts.append(_objectives_table(review.objectives, suffix, t))
-        parts += [_objective_block(row, names, suffix, t) for row in review.objectives]
+        parts += [_objective_block(row, names, suffix, t, charts) for row in review.objectives]
     else:
         parts.append(_muted(t.gettext("No objectives.")))
     parts += [
@@ -458,13 +496,18 @@ def render_cycle_review(review: CycleReview, *, lead: bool = True, t: Translator
 
 def render_html(review: Review, *, per_team: bool = False, t: Translator = ENGLISH) -> str:
     """The whole review as one HTML document: a contents list, then each cycle review, in the
-    language of `t` (also its `lang` attribute)."""
+    language of `t` (also its `lang` attribute), with its charts drawn from the value history
+    the review holds."""
     cycle_reviews = build_cycle_reviews(review, per_team=per_team, t=t)
     reviews = reading_order(cycle_reviews, review.evaluation)
     title = t.gettext("OKR Review")
     if review.source:
         title = t.gettext("OKR Review - {source}").format(source=review.source)
-    body = [render_cycle_review(r, lead=i == 0, t=t) for i, r in enumerate(reviews)]
+    charts = charts_by_review(review, reviews)
+    body = [
+        render_cycle_review(r, lead=i == 0, t=t, charts=charts[r.title_key])
+        for i, r in enumerate(reviews)
+    ]
     if len(reviews) > 1:
         links = "".join(
             f'<li><a href="#{esc(r.title_key)}">{esc(review_title(r, t))}</a></li>' for r in reviews
