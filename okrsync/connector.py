@@ -128,6 +128,11 @@ class Writeback(Frozen):
     per_team: bool = Field(default=False, description="Also a review page per team and cycle.")
     review_title: str = Field(default="OKR Review {cycle}", description="{cycle}, {team}.")
     team_review_title: str = "OKR Review {cycle} - {team}"
+    charts: bool = Field(
+        default=True,
+        description="Charts on review pages: the cycle's burn-up and each objective's progress "
+        "over time, uploaded as images when they change.",
+    )
 
 
 class ConnectorContext(Frozen):

@@ -271,18 +271,29 @@ class ConfluenceClient:
         body: Any = None,
         endpoint: str | None = None,
         idempotent: bool = True,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """One request through the HTTP policy (a 409 is not repeated: the writer re-reads).
 
         A non-idempotent call (creating a page) is not repeated after a lost connection or a
-        5xx, since it may have been applied: the caller looks before trying again.
+        5xx, since it may have been applied: the caller looks before trying again. With
+        `files`, the body is a multipart form (`body`: its other fields) and `headers`
+        replace the JSON ones (requests then sets the multipart content type itself).
         """
         label = endpoint or path.split("?")[0]
         absolute = path.startswith(("http://", "https://"))
 
         def send() -> Any:
             response = self.api.request(
-                method, path, params=params, data=body, absolute=absolute, advanced_mode=True
+                method,
+                path,
+                params=params,
+                data=body,
+                absolute=absolute,
+                advanced_mode=True,
+                files=files,
+                headers=headers,
             )
             return self._result(response, method, label)
 
@@ -658,3 +669,71 @@ class ConfluenceClient:
             "PUT", self.v1(f"content/{page_id}"), body=v1_payload, endpoint="v1 content/{id}"
         )
         return self._from_v1(_object(data, "page"))
+
+    # --- attachments (REST v1 on both deployments: v2 has no upload) --------------------------
+
+    def attachments(self, page_id: str) -> dict[str, dict[str, Any]]:
+        """The page's attachments by file name, as v1 lists them (current version)."""
+        return {
+            str(item.get("title")): item
+            for item in self.paginate(
+                self.v1(f"content/{page_id}/child/attachment"),
+                {"limit": 100},
+                endpoint="v1 content/{id}/child/attachment",
+            )
+        }
+
+    def upload_attachment(
+        self,
+        page_id: str,
+        filename: str,
+        data: bytes,
+        media_type: str,
+        *,
+        comment: str,
+        attachment_id: str | None = None,
+    ) -> tuple[str, int]:
+        """Upload a file to a page and return (attachment id, its version number).
+
+        Cloud: `PUT child/attachment`, create-or-update by file name (a new version when the
+        name exists). Data Center refuses that PUT (405): there a new file is `POST`ed and a
+        known one (`attachment_id`) gets a new version through `POST .../{id}/data`. A
+        multipart form with the file, `minorEdit` (no watcher notifications) and `comment`,
+        behind the `X-Atlassian-Token: no-check` header Confluence's XSRF check asks for.
+        """
+        path = self.v1(f"content/{page_id}/child/attachment")
+        endpoint = "v1 content/{id}/child/attachment"
+        method = "PUT"
+        if not self.cloud:
+            method = "POST"
+            if attachment_id is not None:
+                path += f"/{attachment_id}/data"
+                endpoint += "/{attachmentId}/data"
+        answer = _object(
+            self.call(
+                method,
+                path,
+                body={"minorEdit": "true", "comment": comment},
+                files={"file": (filename, data, media_type)},
+                headers={"X-Atlassian-Token": "no-check", "Accept": "application/json"},
+                endpoint=endpoint,
+            ),
+            endpoint,
+        )
+        results = answer.get("results")
+        item = results[0] if isinstance(results, list) and results else answer
+        if not isinstance(item, dict) or "id" not in item:
+            raise UnexpectedAnswer(
+                f"Confluence {method} {endpoint}: the answer names no attachment",
+                hint="the next run uploads the chart again",
+            )
+        return str(item["id"]), int((item.get("version") or {}).get("number") or 1)
+
+    def delete_version(self, content_id: str, number: int) -> None:
+        """Delete one historical version of a page or attachment (v1 `DELETE
+        content/{id}/version/{n}`; the current version cannot be deleted)."""
+        self.call(
+            "DELETE",
+            self.v1(f"content/{content_id}/version/{number}"),
+            endpoint="v1 content/{id}/version/{n}",
+        )

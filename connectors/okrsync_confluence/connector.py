@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from okrsync.charts.review_charts import charts_by_review
 from okrsync.connector import (
     ConnectorContext,
     ConnectorStats,
@@ -242,8 +243,9 @@ class ConfluenceConnector:
                     "turn writeback.reviews off",
                 )
             reviews = build_cycle_reviews(review, per_team=writeback.per_team, t=self.t)
+            charts = charts_by_review(review, reviews) if writeback.charts else None
             writes += plan_review_writes(
-                reviews, self.options, writeback, self.context.source, self.t
+                reviews, self.options, writeback, self.context.source, self.t, charts=charts
             )
         return writes
 

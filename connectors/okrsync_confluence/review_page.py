@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from okrsync.charts.review_charts import CycleCharts
 from okrsync.connector import Writeback, content_hash
 from okrsync.evaluation import HEALTHS, Health
 from okrsync.i18n import N_, Translator, languages, translator
@@ -62,6 +63,8 @@ NOTES_PROMPT = N_(
     "section when it regenerates the page."
 )
 
+CHART_WIDTH = 800
+"""Pixels: the charts' own width (okrsync.charts.draw), shown unscaled."""
 SEVERITY_PANEL: dict[Severity, str] = {"error": "warning", "warning": "note", "info": "info"}
 """The panel each severity's findings are listed in."""
 
@@ -235,13 +238,21 @@ def _objectives_table(
         sw.el(tr, "td", forecast_text(row.trend, t))
 
 
-def _key_results(root: etree._Element, rows: Sequence[ObjectiveRow], t: Translator) -> None:
+def _key_results(
+    root: etree._Element,
+    rows: Sequence[ObjectiveRow],
+    t: Translator,
+    charts: CycleCharts | None = None,
+) -> None:
     if not rows:
         return
     sw.el(root, "h2", t.gettext("Key results by objective"))
     header = columns("key_results_page", t)
     for row in rows:
         body = sw.expand(root, f"{row.objective.title} ({format_grade(row.result.grade, t)})")
+        chart = charts.objectives.get(row.objective.id) if charts is not None else None
+        if chart is not None:
+            sw.attached_image(sw.el(body, "p"), chart.filename, CHART_WIDTH)
         if not row.key_results:
             sw.el(body, "p", t.gettext("No key results."))
             continue
@@ -428,9 +439,12 @@ def render_review(
     title: str,
     urls: Mapping[str, str] | None = None,
     t: Translator = ENGLISH,
+    charts: CycleCharts | None = None,
 ) -> RenderedReview:
     """Render a CycleReview in the language of `t`; `urls` maps objective ids to their page
-    URLs for links."""
+    URLs for links. With `charts`, the burn-up follows the headline and each objective's
+    progress chart opens its key results, as images attached to the page (uploaded by the
+    writer with the page)."""
     urls = urls or {
         row.objective.id: row.objective.source.url
         for row in review.objectives
@@ -455,9 +469,11 @@ def render_review(
         t,
     )
     _headline(root, review, t)
+    if charts is not None:
+        sw.attached_image(sw.el(root, "p"), charts.burn_up.filename, CHART_WIDTH)
     _meeting(root, review, urls, t)
     _objectives_table(root, review.objectives, urls, t)
-    _key_results(root, review.objectives, t)
+    _key_results(root, review.objectives, t, charts)
     _alignment(root, review.alignment, t)
     _findings(root, review.findings, review.names, t)
     _planning_notes(root, review, t)

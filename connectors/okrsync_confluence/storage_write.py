@@ -48,6 +48,8 @@ ALLOWED_TAGS = frozenset(
         "ac:rich-text-body",
         "ac:link",
         "ri:page",
+        "ac:image",
+        "ri:attachment",
         "okrsync-slot",
     }
 )
@@ -185,6 +187,14 @@ def expand(parent: etree._Element, title: object) -> etree._Element:
 def anchor(parent: etree._Element, name: str) -> etree._Element:
     """An anchor macro: a marker that survives Confluence's editor (comments do not)."""
     node, _ = macro(parent, "anchor", (("", name),))
+    return node
+
+
+def attached_image(parent: etree._Element, filename: str, width: int) -> etree._Element:
+    """An image attached to the page itself, bound by file name: a new version of the
+    attachment shows without editing the page."""
+    node = el(parent, "ac:image", attrs={"ac:width": width})
+    el(node, "ri:attachment", attrs={"ri:filename": filename})
     return node
 
 

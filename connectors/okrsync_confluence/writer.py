@@ -11,6 +11,13 @@ Planned writes:
   retries, up to `max_conflict_retries` times. Updates are PUT by okrsync itself (v2 on Cloud,
   v1 on Data Center), never through `Server.update_page`, which lowercases bodies to compare
   them and resets page width.
+  With writeback `charts`, the page's charts (the burn-up, one per objective) are PNG
+  attachments of the page, embedded by file name and part of the page write: its hash covers
+  each chart's digest (what it is drawn from), and the marker remembers the digests, so an
+  unchanged chart is neither drawn nor sent. A changed one is drawn and uploaded before the body
+  changes (so a failed upload fails the write with the page and its old chart as they were),
+  unless the attachment's comment already names the same bytes; then the version it replaced
+  is deleted, so versions do not pile up on the page.
 - `properties` writes (option `managed_properties`): okrsync's own Page Properties macro
   (`id` = okrsync-outputs) on each objective page with Score, Health and Warnings, swapped in
   byte-exactly so the rest of the page stays as people wrote it. Left out of the plan when the
@@ -19,9 +26,20 @@ Planned writes:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
+from okrsync.charts.draw import chart_png
+from okrsync.charts.labels import ChartLabels, chart_labels
+from okrsync.charts.review_charts import (
+    CycleCharts,
+    labels_from_json,
+    labels_to_json,
+    series_from_json,
+    series_to_json,
+)
 from okrsync.connector import SourceRecord, Write, Writeback, WriteResult, content_hash
 from okrsync.errors import AccessDenied, RecordError, TransientError
 from okrsync.i18n import Translator
@@ -49,6 +67,11 @@ from okrsync_confluence.storage_read import StorageFormatError, read_page
 
 PROPERTY_KEY: Final = "okrsync"
 VERSION_MESSAGE: Final = "okrsync: regenerated"
+CHART_COMMENT: Final = "okrsync chart sha256="
+"""How an uploaded chart's comment names its bytes (the attachment's own metadata, read back
+when the state store is lost)."""
+
+log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------- planning
@@ -65,12 +88,31 @@ def plan_review_writes(
     writeback: Writeback,
     source: str,
     t: Translator = ENGLISH,
+    *,
+    charts: Mapping[str, CycleCharts] | None = None,
 ) -> list[Write]:
-    """One page write per CycleReview; the hash is that of the rendered page without notes."""
+    """One page write per CycleReview. Its hash is that of the rendered page without notes,
+    and of the page's charts' digests when `charts` has the review's (drawn in the language
+    of `t`)."""
     writes: list[Write] = []
+    labels: ChartLabels = chart_labels(t)
     for cycle_review in reviews:
         title = review_title(cycle_review, writeback, t)
-        rendered = render_review(cycle_review, title=title, t=t)
+        drawn = charts.get(cycle_review.title_key) if charts is not None else None
+        rendered = render_review(cycle_review, title=title, t=t, charts=drawn)
+        pictures = {
+            chart.filename: {
+                "digest": chart.digest(labels),
+                "kind": chart.kind,
+                "series": series_to_json(chart.series),
+                "labels": labels_to_json(labels),
+            }
+            for chart in (drawn.all() if drawn is not None else [])
+        }
+        digest = rendered.content_hash
+        if pictures:
+            digests = {name: chart["digest"] for name, chart in pictures.items()}
+            digest = content_hash({"page": digest, "charts": digests})
         payload = {
             "default_notes": rendered.default_notes,
             "title": title,
@@ -81,6 +123,7 @@ def plan_review_writes(
             "space": options.target_space,
             "parent": options.review_parent,
             "source": source,
+            "charts": pictures,
         }
         writes.append(
             Write(
@@ -88,8 +131,12 @@ def plan_review_writes(
                 kind="page",
                 description=f"review page {title!r}",
                 payload=payload,
-                changes={"page": title, "objectives": cycle_review.headline.objectives},
-                content_hash=rendered.content_hash,
+                changes={
+                    "page": title,
+                    "objectives": cycle_review.headline.objectives,
+                    "charts": len(pictures),
+                },
+                content_hash=digest,
                 page=f"confluence:{options.base_url}:space:{options.target_space}:title:{title}",
             )
         )
@@ -240,6 +287,7 @@ class ConfluenceWriter:
         self.source = source
         self._markers: dict[str, dict[str, Any] | None] = {}
         self._marker_versions: dict[str, int] = {}
+        self._attachments: dict[str, dict[str, dict[str, Any]]] = {}  # page id -> by name
 
     def apply(self, write: Write) -> WriteResult:
         """Apply a page or properties write; errors of one write (an unsupported kind too) are
@@ -348,7 +396,13 @@ class ConfluenceWriter:
         )
 
     def _finish(
-        self, page_id: str, rendered: RenderedReview, hash_: str, *, new_page: bool = False
+        self,
+        page_id: str,
+        rendered: RenderedReview,
+        hash_: str,
+        charts: Mapping[str, str],
+        *,
+        new_page: bool = False,
     ) -> None:
         """Labels and the marker property, written after the body so that an interrupted
         write is redone by the next run (the marker still holds the old hash)."""
@@ -359,6 +413,8 @@ class ConfluenceWriter:
             "source": self.source,
             "title_key": rendered.title_key,
             "hash": hash_,
+            "body": rendered.content_hash,
+            "charts": dict(charts),
         }
         # The marker's version was read when the page was found: no second read to update it.
         version = None if new_page else self._marker_versions.pop(page_id, None)
@@ -390,11 +446,15 @@ class ConfluenceWriter:
     def _apply_review(self, write: Write) -> WriteResult:
         rendered = self._rendered(write)
         hash_ = write.content_hash or rendered.content_hash
+        charts: dict[str, dict[str, Any]] = dict(write.payload.get("charts") or {})
+        digests = {name: str(chart["digest"]) for name, chart in charts.items()}
         found = self.find_review(rendered.title, rendered.title_key)
         if found is None:
             created = self._create(rendered, write)
             if created is not None:
-                self._finish(created.id, rendered, hash_, new_page=True)
+                self._attachments[created.id] = {}
+                self._put_charts(created.id, charts, {})
+                self._finish(created.id, rendered, hash_, digests, new_page=True)
                 return WriteResult(
                     target=write.target, status="applied", remote_version=str(created.version)
                 )
@@ -405,6 +465,14 @@ class ConfluenceWriter:
         if marker is not None and marker.get("hash") == hash_ and existing.title == rendered.title:
             return WriteResult(
                 target=write.target, status="unchanged", remote_version=str(existing.version)
+            )
+        # Charts before the body: a failed upload leaves the page and its old charts in place.
+        self._put_charts(existing.id, charts, (marker or {}).get("charts") or {})
+        body_written = (marker or {}).get("body", (marker or {}).get("hash"))
+        if body_written == rendered.content_hash and existing.title == rendered.title:
+            self._finish(existing.id, rendered, hash_, digests)
+            return WriteResult(
+                target=write.target, status="applied", remote_version=str(existing.version)
             )
         for _ in range(self.options.max_conflict_retries + 1):
             page = self.client.get_page(existing.id)
@@ -427,7 +495,7 @@ class ConfluenceWriter:
                 )
             except VersionConflict:
                 continue
-            self._finish(page.id, rendered, hash_)
+            self._finish(page.id, rendered, hash_, digests)
             return WriteResult(
                 target=write.target, status="applied", remote_version=str(updated.version)
             )
@@ -436,6 +504,68 @@ class ConfluenceWriter:
             f"({self.options.max_conflict_retries + 1} version conflicts)",
             hint="someone is editing the page; the next run tries again",
         )
+
+    # --- charts attached to review pages -----------------------------------------------------
+
+    def _put_charts(
+        self, page_id: str, charts: Mapping[str, Mapping[str, Any]], written: Mapping[str, Any]
+    ) -> None:
+        """Upload each chart whose digest differs from the one the page's marker names
+        (`written`); unchanged charts are neither drawn nor sent."""
+        for filename, chart in charts.items():
+            if written.get(filename) != chart["digest"]:
+                self._put_chart(page_id, filename, chart)
+
+    def _put_chart(self, page_id: str, filename: str, chart: Mapping[str, Any]) -> None:
+        """Draw one chart and upload it unless the attachment already holds these bytes (its
+        comment names their hash: an upload redone after a failure, or a lost marker); then
+        delete the version it replaced."""
+        png = chart_png(
+            series_from_json(chart["series"]),
+            "cycle" if chart["kind"] == "cycle" else "objective",
+            labels_from_json(chart["labels"]),
+        )
+        comment = CHART_COMMENT + hashlib.sha256(png).hexdigest()
+        if page_id not in self._attachments:
+            self._attachments[page_id] = self.client.attachments(page_id)
+        current = self._attachments[page_id].get(filename)
+        if current is not None and _comment_of(current) == comment:
+            return
+        for _ in range(self.options.max_conflict_retries + 1):
+            try:
+                attachment_id, number = self.client.upload_attachment(
+                    page_id,
+                    filename,
+                    png,
+                    "image/png",
+                    comment=comment,
+                    attachment_id=str(current["id"]) if current is not None else None,
+                )
+                break
+            except VersionConflict:
+                continue
+        else:
+            raise TransientError(
+                f"chart {filename} on page {page_id} kept changing while okrsync uploaded it "
+                f"({self.options.max_conflict_retries + 1} version conflicts)",
+                hint="someone is editing the page; the next run tries again",
+            )
+        self._attachments[page_id][filename] = {
+            "id": attachment_id,
+            "extensions": {"comment": comment},
+        }
+        if number > 1:
+            self._prune(attachment_id, number - 1, filename)
+
+    def _prune(self, attachment_id: str, number: int, filename: str) -> None:
+        """Delete the version an upload replaced; a refusal leaves it (the chart is in place
+        either way) and is logged."""
+        try:
+            self.client.delete_version(attachment_id, number)
+        except AccessDenied as exc:
+            log.warning("chart %s: old version %s kept: %s", filename, number, exc)
+        except RecordError as exc:
+            log.warning("chart %s: old version %s kept: %s", filename, number, exc)
 
     # --- managed Page Properties on OKR pages ------------------------------------------------
 
@@ -491,3 +621,12 @@ class ConfluenceWriter:
             f"page {page_id} kept changing while okrsync wrote its outputs",
             hint="someone is editing the page; the next run tries again",
         )
+
+
+def _comment_of(attachment: Mapping[str, Any]) -> str:
+    """The comment of an attachment's current version, wherever the answer carries it."""
+    for holder in ("extensions", "metadata"):
+        found = (attachment.get(holder) or {}).get("comment")
+        if isinstance(found, str) and found:
+            return found
+    return str((attachment.get("version") or {}).get("message") or "")

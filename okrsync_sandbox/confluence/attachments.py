@@ -5,6 +5,8 @@
   name exists); Data Center answers 405 (its clients fall back to POST or `/data`);
 - `POST content/{id}/child/attachment` creates only (400 when the name exists);
 - `POST content/{id}/child/attachment/{attId}/data` uploads a new version of one attachment;
+- `DELETE content/{attId}/version/{n}` deletes one historical version (v1's "delete content
+  version", 204; the current version cannot be deleted: 400); the others keep their numbers;
 - `GET  {context}/download/attachments/{pageId}/{filename}` serves the bytes (`version=`).
 
 Uploads are multipart/form-data with a `file` field (several allowed), a `minorEdit` field
@@ -190,7 +192,17 @@ def put_attachment_content(request: Request, store: Store, match: re.Match[str])
     raise BadRequest("The sandbox does not edit attachment properties")
 
 
+def delete_attachment_version(request: Request, store: Store, match: re.Match[str]) -> Response:
+    store.delete_attachment_version(match["att"], int(match["n"]))
+    return Response(204)
+
+
 ROUTES: Final[list[Route]] = [
+    (
+        "DELETE",
+        re.compile(r"content/(?P<att>att\d+)/version/(?P<n>\d+)"),
+        delete_attachment_version,
+    ),
     ("PUT", re.compile(r"content/(?P<att>att\d+)"), put_attachment_content),
     ("GET", re.compile(r"content/(?P<id>\d+)/child/attachment"), list_attachments),
     ("POST", re.compile(r"content/(?P<id>\d+)/child/attachment"), create_attachments),

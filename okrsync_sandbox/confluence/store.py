@@ -626,6 +626,19 @@ class Store:
             existing.versions.append(upload)
             return existing
 
+    def delete_attachment_version(self, attachment_id: str, number: int) -> None:
+        """Delete a historical version of an attachment (its bytes go; the current stays)."""
+        with self._lock:
+            found = self.attachments.get(attachment_id)
+            if found is None:
+                raise NotFound(f"No content found with id : {attachment_id}")
+            if number == found.current.number:
+                raise BadRequest("Current version can not be deleted")
+            kept = [v for v in found.versions if v.number != number]
+            if len(kept) == len(found.versions):
+                raise NotFound(f"No version {number} of content {attachment_id}")
+            found.versions = kept
+
     # persistence -------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:

@@ -237,6 +237,7 @@ def test_review_page_written_then_unchanged(site: Site) -> None:
     records = list(connector.pull(None))
     writes = [w for w in connector.plan(review_of(records)) if "Q3 2025" in w.payload["title"]]
     assert [w.kind for w in writes] == ["page"]
+    assert len(writes[0].payload["charts"]) == 5  # the burn-up and 4 objectives' charts
     assert connector.apply(writes[0]).status == "applied"
     page_id = _review_page(site)
     page = site.sandbox.page(page_id)
