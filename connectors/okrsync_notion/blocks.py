@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from okrsync.charts.labels import ChartLabels, chart_labels
+from okrsync.charts.review_charts import Chart, CycleCharts
 from okrsync.evaluation import HEALTHS, Health
 from okrsync.i18n import N_, Translator, languages, translator
 from okrsync.i18n.format import format_amount
@@ -64,6 +66,10 @@ MAX_BLOCKS_PER_APPEND: Final = 100
 MAX_NESTING: Final = 2
 TABLE_ROWS_PER_TABLE: Final = 90
 BAR_WIDTH: Final = 10
+CHART_REF: Final = "okrsync-chart:"
+"""How a planned image block names its chart: `okrsync-chart:<digest>` stands where the file
+upload's id goes, so the block's hash changes exactly when its picture does; the writer
+puts the id of the chart's upload there when it sends the block."""
 
 NOTION_COLOURS: Final[dict[str, str]] = {
     "green": "green",
@@ -170,7 +176,24 @@ def number_text(value: float | None, unit: str | None = None, t: Translator = EN
 # ----------------------------------------------------------------------------- the page
 
 
-def review_blocks(review: CycleReview, t: Translator = ENGLISH) -> list[Block]:
+def chart_block(chart: Chart, labels: ChartLabels) -> Block:
+    """An image block showing `chart` (a file upload the writer makes), captioned with its
+    title."""
+    template = labels.objective_title if chart.kind == "objective" else labels.cycle_title
+    return {
+        "object": "block",
+        "type": "image",
+        "image": {
+            "type": "file_upload",
+            "file_upload": {"id": CHART_REF + chart.digest(labels)},
+            "caption": rich(template.format(name=chart.series.name)),
+        },
+    }
+
+
+def review_blocks(
+    review: CycleReview, t: Translator = ENGLISH, charts: CycleCharts | None = None
+) -> list[Block]:
     """The generated part of one review page (below the cut line), in the language of `t`.
 
     Few top-level blocks, whatever the size of the cycle: the summary and the meeting view
@@ -178,14 +201,17 @@ def review_blocks(review: CycleReview, t: Translator = ENGLISH) -> list[Block]:
     section (objectives table, key results per objective, alignment tree, findings of one
     severity, planning notes) is a toggle heading holding its content. Regenerating the page
     deletes the top-level blocks one request each and their children go with them, so a page
-    of thousands of blocks is cleared in about a dozen requests.
+    of thousands of blocks is cleared in about a dozen requests. With `charts`, the burn-up
+    follows the summary and each objective's toggle opens with its progress chart.
     """
     titles = review.names
+    labels = chart_labels(t)
     none = [text_block("paragraph", t.gettext("No objectives in this cycle."))]
     key_results = sum(len(row.key_results) for row in review.objectives)
     return [
         text_block("heading_2", t.gettext("Summary")),
         _headline(review, t),
+        *([chart_block(charts.burn_up, labels)] if charts is not None else []),
         *meeting_blocks(review, t),
         section(
             "heading_2",
@@ -195,7 +221,17 @@ def review_blocks(review: CycleReview, t: Translator = ENGLISH) -> list[Block]:
         section(
             "heading_2",
             t.gettext("Key results ({count})").format(count=key_results),
-            [_objective_toggle(row, t) for row in review.objectives] or none,
+            [
+                _objective_toggle(
+                    row,
+                    t,
+                    chart_block(charts.objectives[row.objective.id], labels)
+                    if charts is not None and row.objective.id in charts.objectives
+                    else None,
+                )
+                for row in review.objectives
+            ]
+            or none,
         ),
         section("heading_2", t.gettext("Alignment"), _alignment(review.alignment, t)),
         text_block("heading_2", t.gettext("Findings")),
@@ -375,7 +411,7 @@ def _table_row(cells: Iterable[str], *, bold: bool = False) -> Block:
     }
 
 
-def _objective_toggle(row: ObjectiveRow, t: Translator) -> Block:
+def _objective_toggle(row: ObjectiveRow, t: Translator, chart: Block | None = None) -> Block:
     result = row.result
     title = (
         f"{row.objective.title} — {grade_text(result.grade, t)} · "
@@ -389,6 +425,8 @@ def _objective_toggle(row: ObjectiveRow, t: Translator) -> Block:
     children: list[Block] = [_key_result_item(kr, t) for kr in row.key_results]
     if not children:
         children.append(text_block("paragraph", t.gettext("No key results.")))
+    if chart is not None:
+        children.insert(0, chart)
     return text_block("toggle", title, children=children)
 
 
@@ -590,6 +628,35 @@ def block_tree(block: Block, ids: Mapping[int, str] | None = None) -> Node:
     own = _digest([block["type"], own_content(block)])
     known = ids.get(id(block)) if ids is not None else None
     return [_digest([own, [kid[0] for kid in kids]]), own, kids, known, block["type"]]
+
+
+def chart_refs(value: Any) -> set[str]:
+    """The chart digests the image blocks in `value` (blocks, or a block's content) name."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        upload = value.get("file_upload")
+        if isinstance(upload, dict) and str(upload.get("id", "")).startswith(CHART_REF):
+            found.add(str(upload["id"])[len(CHART_REF) :])
+        for item in value.values():
+            found |= chart_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= chart_refs(item)
+    return found
+
+
+def with_uploads(value: Any, uploads: Mapping[str, str]) -> Any:
+    """A copy of `value` whose chart references name the uploads in `uploads` (digest ->
+    file upload id)."""
+    if isinstance(value, dict):
+        upload = value.get("file_upload")
+        if isinstance(upload, dict) and str(upload.get("id", "")).startswith(CHART_REF):
+            digest = str(upload["id"])[len(CHART_REF) :]
+            return {**value, "file_upload": {"id": uploads[digest]}}
+        return {k: with_uploads(v, uploads) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_uploads(v, uploads) for v in value]
+    return value
 
 
 def block_text(block: dict[str, Any]) -> str:

@@ -399,6 +399,45 @@ class NotionApi:
             subject=f"block {block_id}",
         )
 
+    def upload_file(self, filename: str, data: bytes, content_type: str) -> str:
+        """Upload one small file (single part: create, then send) and return its id, for a
+        block to attach within the hour before Notion lets an unattached upload expire."""
+        subject = f"file {filename}"
+        created = self.call(
+            "file_uploads.create",
+            "POST",
+            self.client.file_uploads.create,
+            mode="single_part",
+            filename=filename,
+            content_type=content_type,
+            subject=subject,
+            idempotent=True,  # an extra unused upload only expires
+            expect="file_upload",
+        )
+        upload_id = str(created["id"])
+        self.call(
+            "file_uploads.send",
+            "POST",
+            self.client.file_uploads.send,
+            upload_id,
+            file=(filename, data, content_type),
+            subject=subject,
+            expect="file_upload",
+        )
+        return upload_id
+
+    def file_upload_status(self, upload_id: str) -> str:
+        """An upload's status: pending, uploaded, expired or failed."""
+        found = self.call(
+            "file_uploads.retrieve",
+            "GET",
+            self.client.file_uploads.retrieve,
+            upload_id,
+            subject=f"file upload {upload_id}",
+            expect="file_upload",
+        )
+        return str(found.get("status") or "")
+
     def list_users(self) -> Iterator[dict[str, Any]]:
         """Every user of the workspace (people and bots), all pages of `GET /v1/users`."""
         for page in self._pages(

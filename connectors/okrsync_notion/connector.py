@@ -421,6 +421,7 @@ class NotionConnector:
         if self.mapping and resolver and writeback.pages and "check_ins" in resolver.collections():
             writes += plan_check_in_writes(review, self.mapping)
         if writeback.reviews and self.options.review_parent:
+            from okrsync.charts.review_charts import charts_by_review
             from okrsync.review_build import build_cycle_reviews
 
             reviews = build_cycle_reviews(review, per_team=writeback.per_team, t=self.t)
@@ -431,6 +432,7 @@ class NotionConnector:
                 writeback=writeback,
                 place=f"notion:{self.options.base_url}",
                 t=self.t,
+                charts=charts_by_review(review, reviews) if writeback.charts else None,
             )
         return writes
 

@@ -33,15 +33,34 @@ reordered is appended anew while the sections beside it change line by line. Wit
 tree for the page's current hash, or when the page's blocks no longer line up with it (someone
 edited below the cut line), or when that is cheaper still, the generated part is regenerated
 whole.
+
+Charts (writeback `charts`) are image blocks of the review page: the burn-up after the summary,
+each objective's progress chart at the top of its toggle. A planned image block names its chart
+by digest (`blocks.CHART_REF`), so it changes exactly when its picture does and the section diff
+replaces that one block in place. Before anything on the page changes, the writer uploads the
+charts it has no upload for (File Upload API: create, send), so a failed upload leaves the page
+and its old chart as they were and the write fails, to be redone next run; the uploads a write
+attached are kept with the page's block tree (an attached upload does not expire, and one upload
+may be attached again when the page is regenerated). An upload found expired when a block is
+sent (unattached for an hour) is made again and the block sent once more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any, Final, Literal
 
+from okrsync.charts.draw import chart_png
+from okrsync.charts.labels import chart_labels
+from okrsync.charts.review_charts import (
+    CycleCharts,
+    labels_from_json,
+    labels_to_json,
+    series_from_json,
+    series_to_json,
+)
 from okrsync.connector import Write, Writeback, WriteResult, content_hash
 from okrsync.errors import AccessDenied, RecordError, TimedOut, TransientError
 from okrsync.evaluation import Health, KeyResultScore, ObjectiveScore
@@ -59,6 +78,7 @@ from .blocks import (
     append_batches,
     block_text,
     block_tree,
+    chart_refs,
     children_of,
     is_generated_line,
     left_out,
@@ -66,8 +86,9 @@ from .blocks import (
     own_content,
     review_blocks,
     skeleton_blocks,
+    with_uploads,
 )
-from .client import NotionApi
+from .client import NotionApi, NotionRecordError
 from .properties import (
     date_payload,
     fit_lines,
@@ -251,12 +272,25 @@ def plan_review_writes(
     writeback: Writeback,
     place: str = "notion",
     t: Translator = ENGLISH,
+    charts: Mapping[str, CycleCharts] | None = None,
 ) -> list[Write]:
-    """One page write per cycle review, with the hash of its title and blocks."""
+    """One page write per cycle review, with the hash of its title and blocks (the charts'
+    image blocks included, when `charts` has the review's, drawn in the language of `t`)."""
     writes: list[Write] = []
+    labels = chart_labels(t)
     for review in reviews:
         title = review_title(review, writeback, t)
-        blocks = review_blocks(review, t)
+        drawn = charts.get(review.title_key) if charts is not None else None
+        blocks = review_blocks(review, t, drawn)
+        pictures = {
+            chart.digest(labels): {
+                "kind": chart.kind,
+                "filename": chart.filename,
+                "series": series_to_json(chart.series),
+                "labels": labels_to_json(labels),
+            }
+            for chart in (drawn.all() if drawn is not None else [])
+        }
         digest = content_hash({"title": title, "blocks": blocks})
         key = marker_key(source, review.title_key)
         writes.append(
@@ -270,6 +304,7 @@ def plan_review_writes(
                     "marker": key,
                     "hash": digest,
                     "blocks": blocks,
+                    "charts": pictures,
                 },
                 changes={"title": title, "blocks": len(blocks)},
                 content_hash=digest,
@@ -406,6 +441,8 @@ class Writer:
         self._trees: dict[str, dict[str, Any]] = {}
         self._made: dict[int, str] = {}  # Python id of a block appended in this write -> its id
         self._first_blocks: dict[str, Block | None] = {}  # review page id -> its first block
+        self._charts: dict[str, dict[str, Any]] = {}  # chart digest -> what to draw
+        self._uploads: dict[str, str] = {}  # chart digest -> file upload id, for this write
 
     def export(self) -> dict[str, Any]:
         """Per review page (marker key): the hash it was written with and its block tree."""
@@ -524,15 +561,18 @@ class Writer:
         blocks: list[Block] = list(payload["blocks"])
         self._made = {}
         found = self.find_review_page(parent, key, title)
+        if found is not None:
+            parsed = parse_marker(block_text(found[1]))
+            if parsed is not None and parsed[1] == digest:
+                return WriteResult(target=write.target, status="unchanged", remote_version=found[0])
+        # Charts first: a failed upload fails the write before the page changes.
+        kept_uploads = (self._trees.get(key) or {}).get("uploads") or {}
+        self._upload_charts(dict(payload.get("charts") or {}), kept_uploads)
         kept = self._trees.pop(key, None)
         if found is not None:
             page_id, marker = found
             parsed = parse_marker(block_text(marker))
             written = parsed[1] if parsed is not None else None
-            if written == digest:
-                if kept is not None:
-                    self._trees[key] = kept
-                return WriteResult(target=write.target, status="unchanged", remote_version=page_id)
             self._set_marker(str(marker["id"]), marker_text(key, PENDING))
             self._first_blocks.pop(page_id, None)
             self._api.update_page(page_id, properties={"title": title_payload(title)})
@@ -551,9 +591,47 @@ class Writer:
             tree = [block_tree(block, self._made) for block in blocks]
         self._set_marker(str(marker["id"]), marker_text(key, digest))
         self._first_blocks.pop(page_id, None)
-        self._trees[key] = {"hash": digest, "tree": tree}
+        self._trees[key] = {"hash": digest, "tree": tree, "uploads": dict(self._uploads)}
         self._made = {}
         return WriteResult(target=write.target, status="applied", remote_version=page_id)
+
+    # -------------------------------------------------------------- charts
+
+    def _upload_charts(self, charts: dict[str, dict[str, Any]], kept: Mapping[str, Any]) -> None:
+        """Know an upload for every chart of the page: the attached ones kept from earlier
+        writes, new uploads for the rest (drawn now: an unchanged chart is never drawn)."""
+        self._charts = charts
+        self._uploads = {d: str(kept[d]) for d in charts if isinstance(kept.get(d), str)}
+        for digest in charts:
+            if digest not in self._uploads:
+                self._uploads[digest] = self._upload(digest)
+
+    def _upload(self, digest: str) -> str:
+        chart = self._charts[digest]
+        png = chart_png(
+            series_from_json(chart["series"]),
+            "cycle" if chart["kind"] == "cycle" else "objective",
+            labels_from_json(chart["labels"]),
+        )
+        return self._api.upload_file(str(chart["filename"]), png, "image/png")
+
+    def _send(self, content: Any, send: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+        """`send(content)` with the chart references in `content` naming their uploads; an
+        upload Notion finds expired (unattached for an hour) is made again, and sent once more."""
+        refs = chart_refs(content)
+        try:
+            return dict(send(with_uploads(content, self._uploads)))
+        except NotionRecordError as exc:
+            if exc.code != "validation_error" or not refs:
+                raise
+            expired = [
+                d for d in refs if self._api.file_upload_status(self._uploads[d]) == "expired"
+            ]
+            if not expired:
+                raise
+        for digest in expired:
+            self._uploads[digest] = self._upload(digest)
+        return dict(send(with_uploads(content, self._uploads)))
 
     def _rewrite(self, page_id: str, old: list[Node], blocks: list[Block]) -> list[Node] | None:
         """Rewrite only what differs between the kept tree `old` and the new blocks, and
@@ -648,7 +726,10 @@ class Writer:
             for old_kid, kid in zip(old[2], tree[2], strict=True):
                 _copy_ids(old_kid, kid, old_kid[3])
         if old[1] != tree[1]:
-            self._api.update_block(block_id, **{block["type"]: own_content(block)})
+            kind = block["type"]
+            self._send(
+                own_content(block), lambda body: self._api.update_block(block_id, **{kind: body})
+            )
         tree[3] = block_id
 
     def _insert(
@@ -747,10 +828,7 @@ class Writer:
         deeper levels in follow-up requests. Returns the id of the last top-level block."""
         last = after
         for batch in append_batches(blocks):
-            if last is None:
-                response = self._api.append_children(parent_id, batch.payload)
-            else:
-                response = self._api.append_children(parent_id, batch.payload, after=last)
+            response = self._send(batch.payload, self._appender(parent_id, last))
             created = [r for r in response.get("results", []) if isinstance(r, dict)]
             for tree, levels, made in zip(batch.trees, batch.levels, created, strict=False):
                 self._made[id(tree)] = str(made["id"])
@@ -759,6 +837,12 @@ class Writer:
             if created:
                 last = str(created[-1]["id"])
         return last
+
+    def _appender(self, parent_id: str, after: str | None) -> Callable[[Any], dict[str, Any]]:
+        """Append the blocks given to `parent_id`, at its end or right after `after`."""
+        if after is None:
+            return lambda body: self._api.append_children(parent_id, body)
+        return lambda body: self._api.append_children(parent_id, body, after=after)
 
     def _append_rest(self, block_id: str, tree: Block, levels: int) -> None:
         """Append the descendants of `tree` that did not travel with it (sent `levels` deep)."""

@@ -41,14 +41,16 @@ def _connector(
     seeded: SeedResult,
     *,
     reviews: bool = False,
+    charts: bool = False,
     **options: Any,
 ) -> NotionConnector:
+    """A connector for these tests; the review pages' charts are tested in test_charts.py."""
     opts = {**seeded.options, **options}
     opts.pop("base_url")
     opts["token_env"] = "NOTION_TEST_TOKEN"
     if not reviews:
         opts.pop("review_parent", None)
-    return make_connector(mapping, writeback=Writeback(reviews=reviews), **opts)
+    return make_connector(mapping, writeback=Writeback(reviews=reviews, charts=charts), **opts)
 
 
 def _page_values(sandbox: NotionSandbox, page_id: str) -> dict[str, Any]:
