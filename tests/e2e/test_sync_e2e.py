@@ -252,12 +252,19 @@ def test_full_sync_then_nothing_to_write(notion: Seeded) -> None:
     assert endpoints.get("data_sources.query", 0) >= 1
     assert not {"databases.retrieve", "data_sources.retrieve"} & set(endpoints), endpoints
 
-    # Losing the state store costs a full re-read, never a duplicate or a rewrite.
+    # Losing the state store costs a full re-read, never a duplicate or a rewrite of an OKR
+    # page. The value history went with it (this workspace keeps no check-ins database), so
+    # the review page's charts are drawn again from the values the workspace still dates: the
+    # review page is the one write, in place.
     state = Path(tomli_w_load(notion.config)["state_path"])
     for path in state.parent.glob(state.name + "*"):
         path.unlink()
     code, third = notion.sync()
-    assert code == 0 and third["writes"] == 0, applied(third)
+    assert code == 0 and applied(third) <= {
+        o["target"]
+        for o in first["sources"]["notion"]["write_outcomes"]
+        if o["target"].startswith("notion:review:")
+    }, applied(third)
     assert notion.review_titles() == ["OKR Review Q now"]
 
 

@@ -113,7 +113,6 @@ def test_only_the_changed_chart_is_uploaded_and_its_old_version_deleted(
     before = _with_history(review_of(records), (1, 20), (8, 40))
     _sync(site, before, state)
     page_id = _review_page(site)
-    version = site.sandbox.page(page_id).version
     old = {a.title: a.current.content for a in site.sandbox.store.attachments_of(page_id)}
     mark = len(site.sandbox.request_log())
     after = _with_history(review_of(records), (1, 20), (8, 40), (14, 70))
@@ -125,8 +124,6 @@ def test_only_the_changed_chart_is_uploaded_and_its_old_version_deleted(
     changed = {team, burn_up}
     uploads = [p for m, p in _uploads(site, mark) if m in ("PUT", "POST")]
     assert len(uploads) == len(changed)
-    # the page shows today's values, unchanged: only the two charts of the history move
-    assert site.sandbox.page(page_id).version == version
     deletes = [p for m, p in _uploads(site, mark) if m == "DELETE"]
     assert len(deletes) == len(changed)
     now = {a.title: a for a in site.sandbox.store.attachments_of(page_id)}

@@ -59,6 +59,21 @@ def _plan(
     return connector, write
 
 
+def _written_then_moved(
+    sandbox: NotionSandbox,
+    make_connector: ConnectorFactory,
+    mapping: Mapping,
+    seeded: SeedResult,
+) -> tuple[Any, Write, str, dict[str, str]]:
+    """The review page written with one value of "Close 20 deals", and the write of the next
+    week, when it moved: (connector, that write, the page, its image blocks' uploads)."""
+    connector, first = _plan(make_connector, mapping, seeded, (7, 2))
+    connector.apply(first)
+    page = _review_page(sandbox, seeded)
+    _, second = _plan(make_connector, mapping, seeded, (7, 2), (14, 9))
+    return connector, second, page, _images(sandbox, page)
+
+
 def _images(sandbox: NotionSandbox, container: str) -> dict[str, str]:
     """Image block id -> the id of the upload it shows, anywhere below `container`."""
     store = sandbox.store
@@ -118,11 +133,9 @@ def test_a_changed_chart_replaces_its_image_block_in_place(
     make_connector: ConnectorFactory,
     template_mapping: Mapping,
 ) -> None:
-    connector, first = _plan(make_connector, template_mapping, seeded, (7, 2))
-    connector.apply(first)
-    page = _review_page(sandbox, seeded)
-    before = _images(sandbox, page)
-    _, second = _plan(make_connector, template_mapping, seeded, (7, 2), (14, 9))
+    connector, second, page, before = _written_then_moved(
+        sandbox, make_connector, template_mapping, seeded
+    )
     mark = len(sandbox.request_log())
     assert connector.apply(second).status == "applied"
     after = _images(sandbox, page)
@@ -145,12 +158,10 @@ def test_a_failed_upload_keeps_the_old_chart_and_the_next_run_retries(
     make_connector: ConnectorFactory,
     template_mapping: Mapping,
 ) -> None:
-    connector, first = _plan(make_connector, template_mapping, seeded, (7, 2))
-    connector.apply(first)
-    page = _review_page(sandbox, seeded)
-    before = _images(sandbox, page)
+    connector, second, page, before = _written_then_moved(
+        sandbox, make_connector, template_mapping, seeded
+    )
     blocks_before = sandbox.store.live_children(page)
-    _, second = _plan(make_connector, template_mapping, seeded, (7, 2), (14, 9))
     sandbox.set_faults(FaultPlan(seed=3, rates={"500": 1.0}, paths=("file_uploads",)))
     with pytest.raises(TransientError):
         connector.apply(second)
@@ -169,10 +180,9 @@ def test_an_upload_that_expired_before_its_block_was_sent_is_made_again(
     template_mapping: Mapping,
     clock: ManualClock,
 ) -> None:
-    connector, first = _plan(make_connector, template_mapping, seeded, (7, 2))
-    connector.apply(first)
-    page = _review_page(sandbox, seeded)
-    _, second = _plan(make_connector, template_mapping, seeded, (7, 2), (14, 9))
+    connector, second, page, _ = _written_then_moved(
+        sandbox, make_connector, template_mapping, seeded
+    )
     slow: list[str] = []
 
     def an_hour_passes_before_the_first_image_is_sent(incoming: Incoming, respond: Any) -> Outgoing:
