@@ -33,6 +33,8 @@ BENCHMARKS: tuple[tuple[str, ...], ...] = (
     ("benchmarks.compute", "--key-results", "100000"),
     # 5. daemon idle cost
     ("benchmarks.daemon_idle", "--idle-seconds", "45"),
+    # 7. charts: drawing them, a first sync with and without, a weekly sync's uploads
+    ("benchmarks.charts", "--key-results", "1000"),
 )
 
 

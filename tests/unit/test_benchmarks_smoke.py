@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from benchmarks import api_confluence, api_notion, compute, daemon_idle, rate_limit, run
+from benchmarks import api_confluence, api_notion, charts, compute, daemon_idle, rate_limit, run
 
 
 def _printed(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
@@ -91,6 +91,23 @@ def test_daemon_idle_prints_cpu_and_memory(capsys: pytest.CaptureFixture[str]) -
     assert {"idle_cpu_s", "rss_start_mib", "rss_end_mib"} <= set(result)
 
 
+def test_charts_prints_render_sync_and_weekly_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert charts.main(["--key-results", "8"]) == 0
+    result = _printed(capsys)
+    assert result["benchmark"] == "charts"
+    render = result["render"]
+    assert isinstance(render, dict)
+    assert render["charts"] == render["svg_charts_in_html"] == 3  # the burn-up, 2 objectives
+    assert render["sparklines_in_html"] == 8
+    weekly = result["weekly"]
+    assert isinstance(weekly, dict)
+    assert 0 < weekly["chart_requests"]["uploads"] <= weekly["minimum_uploads"]
+    assert result["targets_met"] == {
+        "weekly_uploads_at_most_minimum": True,
+        "repeat_writes_nothing": True,
+    }
+
+
 def test_make_bench_lists_every_benchmark_module() -> None:
     modules = {command[0] for command in run.BENCHMARKS}
     assert modules == {
@@ -99,4 +116,5 @@ def test_make_bench_lists_every_benchmark_module() -> None:
         "benchmarks.rate_limit",
         "benchmarks.compute",
         "benchmarks.daemon_idle",
+        "benchmarks.charts",
     }
