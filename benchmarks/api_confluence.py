@@ -18,7 +18,8 @@ The minimum of a full sync:
 - user lookups: one per distinct person mentioned (storage format carries account ids only,
   the mapping needs names);
 - per review page: its create and its hash marker (a content property), plus one listing of the
-  review parent to find review pages already there.
+  review parent to find review pages already there;
+- per chart on a review page (one per objective, plus the page's burn-up): its upload.
 The label okrsync puts on review pages and the space lookup v2 needs to create a page are
 counted as overhead. Prints one JSON object.
 """
@@ -59,6 +60,9 @@ def full_sync_minimum(workspace: Workspace, review_pages: int) -> dict[str, int]
         "page_reads": max(1, ceil_div(len(workspace.objectives), BULK_PAGES)),
         "user_lookups": len(people),
         "review_pages": (1 if review_pages else 0) + 2 * review_pages,
+        # the review pages' charts (docs/charts.md): one upload per objective and one burn-up
+        # per page, each objective on one page (no per-team pages here)
+        "chart_uploads": (len(workspace.objectives) + review_pages) if review_pages else 0,
     }
     minimum["total"] = sum(minimum.values())
     return minimum

@@ -25,7 +25,9 @@ The minimum of a full sync, counted from the workspace and the emulator's final 
   most 100 blocks per request, nested ones included; the nesting limit is ignored, so this
   is a lower bound) plus one to write the content hash into its marker last (what makes an
   interrupted regeneration visible), and one listing of the review parent to find existing
-  review pages (never duplicate one).
+  review pages (never duplicate one);
+- per chart on a review page (one per objective, plus the page's burn-up): a file upload's
+  create and send.
 Database and data-source lookups (resolving ids and schemas) are not in the minimum; they are
 reported as overhead. Prints one JSON object.
 """
@@ -90,6 +92,11 @@ def full_sync_minimum(workspace: Workspace, blocks_per_review: dict[str, int]) -
         "property_items": property_item_calls(workspace),
         "page_writes_due": len(workspace.objectives) + len(workspace.key_results),
         "review_pages": review,
+        # the review pages' charts (docs/charts.md): per objective and per page's burn-up, a
+        # file upload's create and send (the image blocks travel with the page's appends)
+        "chart_uploads": 2 * (len(workspace.objectives) + len(blocks_per_review))
+        if blocks_per_review
+        else 0,
     }
     minimum["total"] = sum(minimum.values())
     return minimum
