@@ -97,6 +97,12 @@ def full_sync_minimum(workspace: Workspace, blocks_per_review: dict[str, int]) -
         "chart_uploads": 2 * (len(workspace.objectives) + len(blocks_per_review))
         if blocks_per_review
         else 0,
+        # The check-ins database (docs/history.md): one query, and a first row per key result
+        # with a value or confidence, the value okrsync observed.
+        "check_ins_query": 1,
+        "check_in_rows_due": sum(
+            1 for kr in workspace.key_results if kr.current is not None or kr.confidence is not None
+        ),
     }
     minimum["total"] = sum(minimum.values())
     return minimum

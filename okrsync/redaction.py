@@ -112,12 +112,21 @@ class Redactor:
         return self._cut_prefix(value)
 
     def _cut_prefix(self, value: str) -> str:
-        """`value` without a trailing first part (8+ characters) of a known secret."""
+        """`value` without a trailing first part (8+ characters) of a known secret (the
+        longest such part of the first secret that has one).
+
+        Only where the secret's first characters occur near the end is a cut tried, so a long
+        text costs one search per secret rather than one comparison per possible length."""
         for secret in self._values:
             longest = min(len(secret) - 1, len(value))
-            for size in range(longest, MIN_PREFIX_AT_CUT - 1, -1):
-                if value.endswith(secret[:size]):
-                    return value[:-size] + REDACTED
+            if longest < MIN_PREFIX_AT_CUT:
+                continue
+            head = secret[:MIN_PREFIX_AT_CUT]
+            start = value.find(head, len(value) - longest)
+            while start != -1:
+                if secret.startswith(value[start:]):
+                    return value[:start] + REDACTED
+                start = value.find(head, start + 1)
         return value
 
     def truncate(self, value: str, limit: int, *, marker: str = "...") -> str:

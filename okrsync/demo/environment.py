@@ -28,7 +28,7 @@ from okrsync.model import Workspace
 from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
 
 DEMO_SOURCES = ("notion", "confluence")
-SANDBOX_REQUESTS_PER_SECOND = 25.0
+SANDBOX_REQUESTS_PER_SECOND = 200.0
 WIKI_DEPARTMENTS = frozenset({"Customer Success", "People & Operations"})
 DESTINATION = "okr-master"
 

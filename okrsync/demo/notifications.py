@@ -46,6 +46,9 @@ class DemoReceivers:
         return written
 
 
+RECEIVER_REQUESTS_PER_SECOND = 100.0
+
+
 def start_receivers(workspace: Workspace, now: datetime | None = None) -> DemoReceivers:
     """Start the receivers and the [notify] settings that reach them (digests due today)."""
     now = now or datetime.now(UTC)
@@ -64,6 +67,11 @@ def start_receivers(workspace: Workspace, now: datetime | None = None) -> DemoRe
             channels[name] = {
                 **setup.options,
                 **({"webhooks": setup.targets} if setup.targets else {}),
+                # The receivers do not rate-limit; Slack's and Teams' defaults pace one
+                # message a second, which would make the played weeks crawl.
+                **(
+                    {"requests_per_second": RECEIVER_REQUESTS_PER_SECOND} if name != "email" else {}
+                ),
             }
     except BaseException:
         for receiver in receivers.values():

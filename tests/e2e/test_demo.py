@@ -1,4 +1,5 @@
-"""`okrsync demo` on a fresh folder: exit 0, every promised file, and a second run with 0 writes."""
+"""`okrsync demo` on a fresh folder: the played weeks, exit 0, every promised file, and a repeat
+sync with 0 writes."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> No
             str(out),
             "--today",
             "2026-11-21",
+            "--weeks",
+            "3",
         ],
         capture_output=True,
         text=True,
@@ -46,6 +49,15 @@ def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> No
 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     first, second = summary["first_run"], summary["second_run"]
+    # The cycle played: three weekly syncs (each a week later), then today's and its repeat.
+    weeks = summary["weeks"]
+    assert [w["started"][:10] for w in weeks] == ["2026-10-31", "2026-11-07", "2026-11-14"]
+    assert first["run_id"] == weeks[0]["run_id"]
+    assert summary["final_run"]["started"][:10] == "2026-11-21"
+    assert all(w["exit_code"] == 0 for w in weeks)
+    # every played week moved some key results, so okrsync recorded new check-ins
+    assert all(w["sources"]["notion"]["history_added"] > 0 for w in weeks[1:])
+    assert "3 weekly syncs played" in proc.stdout
     assert first["exit_code"] == 0 and first["writes"] > 150
     # Two sources read as one organisation, and the review destination publishing it to the wiki
     assert set(first["sources"]) == {"notion", "confluence", "okr-master"}
@@ -68,12 +80,14 @@ def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> No
     state = json.loads((out / "confluence-sandbox.json").read_text(encoding="utf-8"))
     assert state  # the whole emulator state was saved
 
-    # Notifications: all three channels from the first run, nothing from the repeat sync.
+    # Notifications: all three channels from the played weeks, nothing from the repeat sync.
     sent = [
         json.loads(line)
         for line in (out / "notifications.jsonl").read_text(encoding="utf-8").splitlines()
     ]
-    assert {m["run"] for m in sent} == {first["run_id"]}
+    runs = {w["run_id"] for w in weeks} | {summary["final_run"]["run_id"]}
+    assert first["run_id"] in {m["run"] for m in sent}
+    assert {m["run"] for m in sent} <= runs
     assert {m["channel"] for m in sent} == {"teams", "slack", "email"}
     cards = [m["payload"] for m in sent if m["channel"] == "teams"]
     assert all(c["attachments"][0]["content"]["type"] == "AdaptiveCard" for c in cards)

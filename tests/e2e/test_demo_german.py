@@ -29,7 +29,7 @@ GERMAN = translator("de")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoResult]:
-    yield run_demo(tmp_path_factory.mktemp("demo-de"), today=TODAY, language="de")
+    yield run_demo(tmp_path_factory.mktemp("demo-de"), today=TODAY, language="de", weeks=3)
 
 
 def _company_texts(demo: DemoResult) -> list[str]:

@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 
 from okrsync.demo.company import demo_company
 from okrsync.demo.run import DemoResult, run_demo
+from okrsync.review_build import build_cycle_reviews
 from okrsync.rules.catalogue import FAMILIES
 from okrsync.rules.registry import rules_by_code
 from tests.e2e.browser import file_url, run_chromium, save_screenshot
@@ -43,7 +44,7 @@ FINDING_LINE = re.compile(
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoResult]:
     out = tmp_path_factory.mktemp("demo")
-    yield run_demo(out, today=TODAY)
+    yield run_demo(out, today=TODAY, weeks=3)
 
 
 def _outputs(demo: DemoResult) -> dict[str, str]:
@@ -231,3 +232,20 @@ def test_notion_review_page_in_chromium(demo: DemoResult) -> None:
     page = demo.out / "notion-pages" / "OKR-Review-Q4-2026.html"
     assert "Needs attention" in visible_text(page.read_text(encoding="utf-8"))
     save_screenshot(page, "notion-review.png")
+
+
+def test_the_review_shows_the_history_the_played_weeks_recorded(demo: DemoResult) -> None:
+    assert len(demo.played) == 3 and demo.summaries[1].writes == 0
+    running = next(
+        r
+        for r in build_cycle_reviews(demo.review)
+        if r.cycle and r.cycle.start <= TODAY and r.cycle.end >= TODAY and r.team is None
+    )
+    assert running.what_changed, "the last week moved key results"
+    rows = [kr for row in running.objectives for kr in row.key_results]
+    assert sum(kr.trend.forecast is not None for kr in rows) > len(rows) // 2
+    assert any(kr.trend.confidence_trend == "falling" for kr in rows)
+    notes = [c for c in demo.review.workspace.check_ins if c.note]
+    assert notes and all(c.who for c in notes)  # written by their owners in the check-ins
+    html = (demo.out / "review.html").read_text(encoding="utf-8")
+    assert "What changed since" in html

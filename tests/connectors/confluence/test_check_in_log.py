@@ -18,11 +18,12 @@ import tomli_w
 
 from okrsync.config import Config, load_config
 from okrsync.demo.environment import config_document
+from okrsync.demo.run import PlayClock
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import SeedResult
 from okrsync.sync import SyncSummary, run_lint, run_sync
 from okrsync_sandbox.confluence import ConfluenceSandbox
-from tests.connectors.notion.test_check_ins import START, SteppedClock
+from tests.connectors.notion.test_check_ins import START
 
 LOG = "okrsync-check-ins"
 
@@ -54,10 +55,10 @@ class Wiki:
     config: Config
     env: dict[str, str]
     state: Path
-    clock: SteppedClock
+    clock: PlayClock
 
     def sync(self) -> SyncSummary:
-        self.clock.advance(minutes=10)
+        self.clock.set(self.clock.now() + timedelta(minutes=10))
         return run_sync(self.config, env=self.env, clock=self.clock.now)
 
     def log(self, objective: str) -> list[dict[str, Any]]:
@@ -68,7 +69,7 @@ class Wiki:
 
 @pytest.fixture
 def wiki(tmp_path: Path) -> Iterator[Wiki]:
-    clock = SteppedClock(START)
+    clock = PlayClock(START)
     sandbox = ConfluenceSandbox(0, deployment="cloud", clock=clock)
     sandbox.start()
     try:

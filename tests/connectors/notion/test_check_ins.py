@@ -22,6 +22,7 @@ import tomli_w
 from okrsync.cli.mapping_cmd import infer_command
 from okrsync.config import Config, load_config
 from okrsync.demo.environment import config_document
+from okrsync.demo.run import PlayClock
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.review_build import build_cycle_reviews
 from okrsync.sandbox import Sandbox, SeedResult
@@ -68,23 +69,6 @@ def company() -> Workspace:
     )
 
 
-class SteppedClock:
-    """Real time from `START`, moved on by `advance`: the HTTP policy's throttle waits in real
-    time, so a clock that stood still would make it wait out every interval."""
-
-    def __init__(self, start: datetime) -> None:
-        self.offset = start - datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def __call__(self) -> float:
-        return self.now().timestamp()
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-
-
 @dataclass
 class World:
     sandbox: Sandbox
@@ -92,11 +76,11 @@ class World:
     config: Config
     env: dict[str, str]
     state: Path
-    clock: SteppedClock
+    clock: PlayClock
 
     def sync(self, **kwargs: Any) -> SyncSummary:
         """A sync ten minutes after the last one (past the incremental read's overlap)."""
-        self.clock.advance(minutes=10)
+        self.clock.set(self.clock.now() + timedelta(minutes=10))
         return run_sync(self.config, env=self.env, clock=self.clock.now, **kwargs)
 
     def rows(self) -> list[dict[str, Any]]:
@@ -126,7 +110,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    clock = SteppedClock(START)
+    clock = PlayClock(START)
     sandbox = NotionSandbox(0, clock=clock)
     sandbox.start()
     try:
