@@ -45,6 +45,7 @@ NOTES: Final[dict[str, str]] = {
     "stall": "Stuck: waiting on the partner's legal review before we can go further.",
     "late": "Big jump this week: the work of the last month finally landed.",
     "drop": "Less sure now: the launch slipped two weeks, this may not make the quarter.",
+    "today": "Good week: the pilot customers went live, the numbers followed.",
 }
 NOTED_PER_KIND: Final = 2
 
@@ -180,10 +181,45 @@ def _note(
     return NOTES[kind]
 
 
-def final_state(company: Workspace, played: list[Week]) -> Workspace:
-    """Today's company, with every note people wrote along the way."""
+TODAY_NOTES: Final = 2
+"""Key results whose owners note today's check-in, so the review's "What changed" shows notes."""
+
+
+def final_state(
+    company: Workspace, played: list[Week], today: date | None = None, *, seed: int = 11
+) -> Workspace:
+    """Today's company, with every note people wrote along the way; with `today`, the owners
+    of the key results that moved most since the last played week note their check-in too."""
     notes = played[-1].workspace.check_ins if played else ()
-    return company.model_copy(update={"check_ins": notes})
+    if today is None or not played:
+        return company.model_copy(update={"check_ins": notes})
+    before = {kr.id: kr for kr in played[-1].workspace.key_results}
+    people = company.person_by_id()
+
+    def moved(kr: KeyResult) -> float:
+        last = before.get(kr.id)
+        if kr.current is None or last is None or last.current is None:
+            return 0.0
+        span = abs((kr.target or 0.0) - (kr.start or 0.0)) or 1.0
+        return abs(kr.current - last.current) / span
+
+    movers = sorted(
+        (kr for kr in company.key_results if moved(kr) > 0 and kr.owners),
+        key=lambda kr: (-moved(kr), kr.id),
+    )[:TODAY_NOTES]
+    edited = datetime.combine(today, EDIT_TIME, tzinfo=UTC)
+    today_notes = [
+        CheckIn(
+            key_result=kr.id,
+            at=edited,
+            value=kr.current,
+            confidence=kr.confidence,
+            note=NOTES["late"] if _path_of(kr.id, seed)[0] == "late" else NOTES["today"],
+            who=people[kr.owners[0]].name if kr.owners[0] in people else "",
+        )
+        for kr in movers
+    ]
+    return company.model_copy(update={"check_ins": (*notes, *today_notes)})
 
 
 def first_state(company: Workspace, played: list[Week]) -> Workspace:

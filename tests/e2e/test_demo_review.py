@@ -247,5 +247,7 @@ def test_the_review_shows_the_history_the_played_weeks_recorded(demo: DemoResult
     assert any(kr.trend.confidence_trend == "falling" for kr in rows)
     notes = [c for c in demo.review.workspace.check_ins if c.note]
     assert notes and all(c.who for c in notes)  # written by their owners in the check-ins
+    # today's notes are the week's: "What changed" shows them beside the moves
+    assert any(item.notes for item in running.what_changed)
     html = (demo.out / "review.html").read_text(encoding="utf-8")
     assert "What changed since" in html

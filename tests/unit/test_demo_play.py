@@ -64,3 +64,13 @@ def test_a_few_check_ins_carry_their_owners_notes() -> None:
     assert all(n.who for n in notes)
     assert first_state(company, weeks) == weeks[0].workspace
     assert final_state(company, weeks).key_results == company.key_results
+
+
+def test_todays_biggest_movers_note_their_check_in() -> None:
+    company = demo_company(TODAY)
+    weeks = weekly_states(company, TODAY)
+    earlier = final_state(company, weeks).check_ins
+    today = final_state(company, weeks, TODAY).check_ins
+    added = today[len(earlier) :]
+    assert len(added) == 2
+    assert all(n.at.date() == TODAY and n.note and n.who for n in added)
