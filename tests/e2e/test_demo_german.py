@@ -39,7 +39,8 @@ def _company_texts(demo: DemoResult) -> list[str]:
     texts += [o.description or "" for o in workspace.objectives]
     texts += [o.team or "" for o in workspace.objectives] + [p.name for p in workspace.people]
     texts += [c.name for c in workspace.cycles] + [k.unit or "" for k in workspace.key_results]
-    texts += [ci.note or "" for ci in workspace.check_ins]
+    # the notes people wrote with their check-ins during the played weeks (the company's words)
+    texts += [ci.note or "" for ci in (*workspace.check_ins, *demo.review.workspace.check_ins)]
     return sorted((t for t in texts if len(t) > 2), key=len, reverse=True)
 
 
