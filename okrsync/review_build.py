@@ -261,7 +261,7 @@ def _objective_row(
         for kr in sorted(key_results, key=key_result_sort_key)
         if kr.id in evaluation.key_results
     )
-    points = history.objective_points(key_results)
+    points = history.objective_points(key_results, evaluation.key_results)
     return ObjectiveRow(
         objective=objective,
         result=result,

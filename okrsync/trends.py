@@ -14,9 +14,18 @@ latest scores) and the review's date:
 - **Forecast.** The end-of-cycle score, extrapolated from the dated scores inside the cycle
   with the Theil-Sen estimator (`theil_sen`): the slope is the median of the slopes between
   every two days, the intercept the median of `score - slope * day`, so one odd check-in
-  moves the forecast little. It needs at least `MIN_FORECAST_POINTS` days with a score, is
-  clamped to [0, 1], and exists only while the cycle runs. More than `MAX_FIT_POINTS` days
-  are thinned evenly (first and last kept) so the pairwise fit stays cheap.
+  moves the forecast little. A value is recorded only when it changes, so the scores are
+  first held until today (today's score is the last point) and read on every recorded day and
+  every seventh day back from today, on the straight line between two recorded days: four
+  quiet weeks since the last change weigh as four points, not none. The fit reads the last
+  `FIT_DAYS` (six weeks), the pace kept now rather than in week one. It needs at least
+  `MIN_FORECAST_POINTS` days with a score (today's included), is clamped to [0, 1], and
+  exists only while the cycle runs. More than `MAX_FIT_POINTS` samples are thinned evenly
+  (first and last kept) so the pairwise fit stays cheap.
+- **Objectives.** An objective's dated scores are the weighted mean of its key results'
+  (`History.objective_points`); a key result with no recorded value (a milestone: its done
+  date is not recorded) counts with its current score on every day, so the line, its change
+  and its forecast agree with the objective's score.
 - **Health from the forecast** (`[scoring] health_from_forecast`, off by default): while a
   cycle runs, an item with a forecast is judged by the gap between its bar and its forecast
   (the pace thresholds), instead of by the gap to today's expected pace.
@@ -28,19 +37,22 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Final, Literal
 
 from pydantic import Field
 
-from okrsync.charts.series import Point, key_result_points, merged_points
-from okrsync.evaluation import Evaluation, ScoringSettings
+from okrsync.charts.series import Point, key_result_points, merged_points, with_unrecorded
+from okrsync.evaluation import Evaluation, KeyResultScore, ScoringSettings
 from okrsync.model import CheckIn, Cycle, Frozen, KeyResult, Workspace
 from okrsync.scoring import clamp_score, evaluate, objective_bar, pace_health
 
 MIN_FORECAST_POINTS: Final = 3
 MAX_FIT_POINTS: Final = 40
+SAMPLE_DAYS: Final = 7
+FIT_DAYS: Final = 42
+"""The forecast fits the last six weeks: the pace a key result keeps now, not in week one."""
 STEADY_CONFIDENCE: Final = 0.05
 WHAT_CHANGED_ITEMS: Final = 10
 NOTES_PER_ITEM: Final = 3
@@ -146,15 +158,57 @@ def _in_cycle(points: Sequence[Point], cycle: Cycle, at: date) -> list[Point]:
     return [p for p in points if cycle.start <= p.at <= min(at, cycle.end)]
 
 
-def forecast(points: Sequence[Point], cycle: Cycle | None, at: date) -> float | None:
-    """The score the line through the cycle's dated scores reaches at the cycle's end, clamped
-    to [0, 1]; None with fewer than `MIN_FORECAST_POINTS` days or outside the running cycle."""
+def held_until(points: Sequence[Point], current: float | None, at: date) -> list[Point]:
+    """The dated scores with today's score as the last point (`current`; the points as they
+    are without it)."""
+    if current is None:
+        return list(points)
+    return [*(p for p in points if p.at < at), Point(at, current)]
+
+
+def held_samples(points: Sequence[Point], at: date) -> list[Point]:
+    """The scores read on every recorded day and on every seventh day back from `at`: between
+    two recorded days on the straight line joining them (nobody looked in between), and from
+    the last one on as it holds until `at` (okrsync saw it unchanged). A value is recorded only
+    when it changes, so a key result that stalled for four weeks would otherwise be fitted on
+    its early moves alone."""
+    if not points:
+        return []
+    days = {p.at for p in points}
+    day = at
+    while day > points[0].at:
+        days.add(day)
+        day -= timedelta(days=SAMPLE_DAYS)
+    samples: list[Point] = []
+    index = 0
+    for day in sorted(days):
+        while index + 1 < len(points) and points[index + 1].at <= day:
+            index += 1
+        here = points[index]
+        if index + 1 < len(points) and here.at < day:
+            after = points[index + 1]
+            share = (day - here.at).days / (after.at - here.at).days
+            samples.append(Point(day, here.score + share * (after.score - here.score)))
+        else:
+            samples.append(Point(day, here.score))
+    return samples
+
+
+def forecast(
+    points: Sequence[Point], cycle: Cycle | None, at: date, current: float | None = None
+) -> float | None:
+    """The score the Theil-Sen line through the cycle's dated scores reaches at the cycle's
+    end, clamped to [0, 1]. The scores are held until today at `current` (`held_until`) and
+    read as a step line (`held_samples`), so stalls weigh as much as moves. None with fewer
+    than `MIN_FORECAST_POINTS` days with a score, or outside the running cycle."""
     if cycle is None or not cycle.start <= at <= cycle.end:
         return None
-    inside = thinned(_in_cycle(points, cycle, at))
+    inside = _in_cycle(held_until(points, current, at), cycle, at)
     if len(inside) < MIN_FORECAST_POINTS:
         return None
-    fit = theil_sen([float((p.at - cycle.start).days) for p in inside], [p.score for p in inside])
+    recent = at - timedelta(days=FIT_DAYS)
+    samples = thinned([p for p in held_samples(inside, at) if p.at >= recent])
+    fit = theil_sen([float((p.at - cycle.start).days) for p in samples], [p.score for p in samples])
     if fit is None:
         return None
     slope, intercept = fit
@@ -207,7 +261,7 @@ def trend(
         confidence=confidence,
         confidence_week=change_since(confidences, confidence, start),
         confidence_trend=confidence_direction(confidences, cycle, at),
-        forecast=forecast(points, cycle, at),
+        forecast=forecast(points, cycle, at, current),
         points=len(points),
     )
 
@@ -227,16 +281,22 @@ class History:
             self._kr_points[kr.id] = found
         return found
 
-    def objective_points(self, key_results: Iterable[KeyResult]) -> tuple[Point, ...]:
+    def objective_points(
+        self, key_results: Iterable[KeyResult], results: Mapping[str, KeyResultScore]
+    ) -> tuple[Point, ...]:
         """The objective's weighted mean score on each day, from the first day on which every
         key result with a history has a score (a mean of some key results only is not the
-        objective's score, and would read as a jump when the others join)."""
-        lines = [(self.key_result_points(kr), kr.weight) for kr in key_results]
-        lines = [(points, weight) for points, weight in lines if points]
-        if not lines:
+        objective's score, and would read as a jump when the others join). A key result with
+        no recorded value (a milestone: its done date is not recorded) counts with its
+        current score (`results`) on every day, so the line ends at the objective's score."""
+        krs = list(key_results)
+        lines = [(self.key_result_points(kr), kr.weight) for kr in krs]
+        with_history = [points for points, _ in lines if points]
+        if not with_history:
             return ()
-        first = max(points[0].at for points, _ in lines)
-        return tuple(p for p in merged_points(lines) if p.at >= first)
+        first = max(points[0].at for points in with_history)
+        full = with_unrecorded(lines, [_score(results.get(kr.id)) for kr in krs])
+        return tuple(p for p in merged_points(full) if p.at >= first)
 
     def key_result_trend(
         self, kr: KeyResult, score: float | None, cycle: Cycle | None, at: date
@@ -254,6 +314,10 @@ class History:
             if c.note.strip() and since <= c.at.date() <= at
         ]
         return tuple(dict.fromkeys(found))[:NOTES_PER_ITEM]
+
+
+def _score(result: KeyResultScore | None) -> float | None:
+    return None if result is None else result.score
 
 
 def _last(points: Sequence[Point]) -> float | None:
@@ -294,7 +358,7 @@ def with_forecast_health(
         cycle = cycles.get(objective.cycle or "") if objective is not None else None
         if result is None or not _judged_on_pace(result.health):
             continue
-        ahead = forecast(history.key_result_points(kr), cycle, at)
+        ahead = forecast(history.key_result_points(kr), cycle, at, result.score)
         if ahead is not None:
             bar = objective_bar(objective, settings)
             key_results[kr.id] = result._replace(health=pace_health(bar - ahead, settings))
@@ -304,8 +368,10 @@ def with_forecast_health(
         objective = objectives.get(objective_id)
         if objective is None or not _judged_on_pace(own.health):
             continue
-        points = history.objective_points(by_objective.get(objective_id, ()))
-        ahead = forecast(points, cycles.get(objective.cycle or ""), at)
+        points = history.objective_points(
+            by_objective.get(objective_id, ()), evaluation.key_results
+        )
+        ahead = forecast(points, cycles.get(objective.cycle or ""), at, own.score)
         if ahead is not None:
             scored[objective_id] = own._replace(health=pace_health(own.bar - ahead, settings))
     return Evaluation(

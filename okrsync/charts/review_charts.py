@@ -104,7 +104,8 @@ def cycle_charts(
     key_results: dict[str, Series] = {}
     for row in review.objectives:
         krs = [kr_row.key_result for kr_row in row.key_results]
-        series = objective_series_of(row.objective, krs, review.cycle, history, settings)
+        scores = {kr_row.key_result.id: kr_row.result.score for kr_row in row.key_results}
+        series = objective_series_of(row.objective, krs, review.cycle, history, settings, scores)
         objectives[row.objective.id] = Chart("objective", row.objective.id, series)
         key_results.update((kr.id, key_result_series(kr, history)) for kr in krs)
     burn_up = mean_series(

@@ -87,6 +87,25 @@ def _latest_on_each_day(
     return tuple(merged)
 
 
+def with_unrecorded(
+    lines: Sequence[tuple[tuple[Point, ...], float]], scores: Sequence[float | None]
+) -> list[tuple[tuple[Point, ...], float]]:
+    """An objective's key-result lines, where a key result with no recorded value (a milestone:
+    its done date is not recorded) is a flat line at its current score (`scores`, in the same
+    order) from the first recorded day, so the objective's line ends at its score."""
+    recorded = [points for points, _ in lines if points]
+    if not recorded:
+        return []
+    start = min(points[0].at for points in recorded)
+    full: list[tuple[tuple[Point, ...], float]] = []
+    for (points, weight), score in zip(lines, scores, strict=True):
+        if points:
+            full.append((points, weight))
+        elif score is not None:
+            full.append(((Point(start, score),), weight))
+    return full
+
+
 def merged_points(lines: Sequence[tuple[tuple[Point, ...], float]]) -> tuple[Point, ...]:
     """Several (points, weight) lines as one: their weighted mean on every day one moves (an
     objective from its key results; `okrsync.trends` reads objectives this way too)."""
@@ -120,10 +139,15 @@ def objective_series_of(
     cycle: Cycle | None,
     history: Mapping[str, Sequence[CheckIn]],
     settings: ScoringSettings,
+    scores: Mapping[str, float | None] | None = None,
 ) -> Series:
     """`objective_series` from the objective's own key results and cycle (no workspace scan:
-    a review holds them already)."""
-    lines = [(key_result_points(kr, history.get(kr.id, ())), kr.weight) for kr in key_results]
+    a review holds them already); with `scores` (key result id -> current score), key results
+    without a recorded value count as `with_unrecorded` says."""
+    krs = list(key_results)
+    lines = [(key_result_points(kr, history.get(kr.id, ())), kr.weight) for kr in krs]
+    if scores is not None:
+        lines = with_unrecorded(lines, [scores.get(kr.id) for kr in krs])
     pace = (
         Pace(cycle.start, cycle.end, objective_bar(objective, settings))
         if cycle is not None

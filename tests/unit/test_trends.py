@@ -232,3 +232,45 @@ def test_health_from_the_forecast_is_off_by_default() -> None:
     assert judged.key_results["kr"].health in ("at_risk", "off_track")
     assert judged.key_results["kr"].score == plain.key_results["kr"].score
     assert judged.objectives["o"].health == "off_track"
+
+
+def test_a_stalled_key_result_is_forecast_from_its_stall_not_its_early_pace() -> None:
+    # Rose 0.1 a week for five weeks, then nothing for four: values are recorded only when
+    # they change, so today's score must count as a point or the fit ignores the stall.
+    rising = [Point(day(7 * week), 0.1 * week) for week in range(1, 6)]
+    at = day(7 * 9)
+    early_pace = forecast(rising, CYCLE, rising[-1].at)
+    stalled = forecast(rising, CYCLE, at, current=0.5)
+    assert early_pace is not None and stalled is not None
+    assert early_pace == 1.0
+    # The last six weeks read weekly: two rising, four held at 0.5. The forecast stays near
+    # the stall instead of promising the early pace.
+    assert 0.5 <= stalled <= 0.6
+    # A score that moved today is one point, not two.
+    assert forecast(rising[:2], CYCLE, rising[1].at, current=0.2) is None
+
+
+def test_an_objective_line_counts_milestones_with_their_current_score() -> None:
+    objective = Objective(id="o", title="EU region", cycle="q4", kind="aspirational")
+    moved = KeyResult(id="kr", objective="o", title="Move customers", start=0, target=30)
+    milestone = KeyResult(id="m", objective="o", title="Open the region", kind="milestone")
+    ws = Workspace(
+        cycles=(CYCLE,),
+        objectives=(objective,),
+        key_results=(moved, milestone),
+        check_ins=tuple(
+            CheckIn(key_result="kr", at=when(day(7 * w)), value=v)
+            for w, v in ((1, 3), (2, 6), (3, 9))
+        ),
+    )
+    review = review_workspace(ws, at=day(40), generated_at=when(day(40)))
+    (cycle_review,) = build_cycle_reviews(review)
+    (row,) = cycle_review.objectives
+    assert row.result.score is not None
+    # The milestone (not done) counts with its score of 0 on every day: the line ends at the
+    # objective's score instead of the moving key result's alone, and this week shows no move.
+    points = History(ws).objective_points(ws.key_results, review.evaluation.key_results)
+    assert points[-1].score == pytest.approx(row.result.score)
+    assert points[-1].score == pytest.approx(0.15)
+    assert row.trend.week is None or abs(row.trend.week.delta) < 0.005
+    assert row.trend.forecast is not None and row.trend.forecast < 0.5
