@@ -40,7 +40,6 @@ from okrsync.review_meeting import (
     attention,
     attention_items,
     children_rollup,
-    heading_for_miss,
     missing_check_ins,
 )
 from okrsync.review_noise import rule_title, split_findings
@@ -64,11 +63,16 @@ def objective_sort_key(objective: Objective) -> tuple[int, str, str]:
     return (level, objective.title.casefold(), objective.id)
 
 
-def meeting_order(row: ObjectiveRow) -> tuple[int, float, int, str, str]:
-    """Rows for a meeting: committed misses, then by attention (largest first), then level."""
-    miss = heading_for_miss(row.objective, row.result)
-    level, title, ident = objective_sort_key(row.objective)
-    return (0 if miss else 1, -round(row.attention, 6), level, title, ident)
+def page_order(objective: Objective) -> tuple[int, int, str, str, str]:
+    """The order of a review's long lists (objective tables and toggles): level (company
+    first), team (objectives without a team first), title, then id. It depends only on what
+    people keep in the source, never on a score, so a changed score leaves every row in its
+    place and a page writer patches that row instead of moving it (Notion has no move). The
+    ranking by risk is the short "Needs attention" list's job (`review_meeting.attention_items`).
+    """
+    level, title, ident = objective_sort_key(objective)
+    team = objective.team or ""
+    return (level, 1 if team else 0, team.casefold(), title, ident)
 
 
 def key_result_sort_key(kr: KeyResult) -> tuple[str, str]:
@@ -361,7 +365,7 @@ def _one_review(
         )
         for o in ordered
     ]
-    rows.sort(key=meeting_order)
+    rows.sort(key=lambda row: page_order(row.objective))
     shown_subjects = {f.subject for f in [*shown, *notes]} | {p for o in ordered for p in o.parents}
     moves = change_items(
         (

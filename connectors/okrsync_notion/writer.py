@@ -104,6 +104,14 @@ PENDING: Final = "pending"
 TREES_VERSION: Final = 2
 """The format of `Writer.export`; kept trees of another version are ignored."""
 SCORE_TOLERANCE: Final = 1e-9
+APPEND_WEIGHT: Final = 3
+"""What an append request counts for, against 1 for any other request, when the writer chooses
+between patching a block and replacing it (`_in_place_cost`) or regenerating the page: an
+append sends up to 100 blocks, and the blocks it replaces lose what Notion keeps on a block
+(comments, links to it, a reader's open toggles). So a toggle whose heading and one line
+changed is patched (a listing and two updates) rather than deleted and appended anew (two
+requests, one of them an append), while a long list that really was reordered, where moving
+costs many appends, is still appended anew."""
 CREATE_ATTEMPTS: Final = 3
 
 
@@ -318,11 +326,11 @@ def plan_review_writes(
 
 
 def _append_cost(blocks: Sequence[Block]) -> int:
-    """Requests `Writer._append_tree` makes to append `blocks`: one per batch, plus what the
-    blocks whose descendants did not fit cost (`_rest_cost`)."""
+    """What `Writer._append_tree` costs to append `blocks`: `APPEND_WEIGHT` per append request
+    (one per batch), plus what the blocks whose descendants did not fit cost (`_rest_cost`)."""
     cost = 0
     for batch in append_batches(blocks):
-        cost += 1
+        cost += APPEND_WEIGHT
         for tree, levels in zip(batch.trees, batch.levels, strict=True):
             if left_out(tree, levels):
                 cost += _rest_cost(tree, levels)
@@ -330,7 +338,8 @@ def _append_cost(blocks: Sequence[Block]) -> int:
 
 
 def _rest_cost(tree: Block, levels: int) -> int:
-    """Requests `Writer._append_rest` makes for the descendants of `tree` sent `levels` deep."""
+    """What `Writer._append_rest` costs for the descendants of `tree` sent `levels` deep (a
+    listing 1, appends `APPEND_WEIGHT` each)."""
     kids = children_of(tree)
     if levels <= 0:
         return _append_cost(kids)
@@ -338,15 +347,16 @@ def _rest_cost(tree: Block, levels: int) -> int:
 
 
 def _replace_cost(block: Block) -> int:
-    """Requests to replace a written block by `block`: its delete and appending it anew."""
+    """The cost of replacing a written block by `block`: its delete and appending it anew."""
     return 1 + _append_cost([block])
 
 
 def _in_place_cost(old: Node, block: Block, tree: Node, *, anchored: bool) -> int | None:
-    """Requests to patch the written block `old` into `block`, or None when replacing it is
-    cheaper (or patching impossible). A section whose list was reordered (the meeting view
-    sorts by score) costs fewer requests appended anew than moved block by block; one where a
-    few lines changed in place, fewer patched. Without an `anchored` predecessor (the first
+    """The cost of patching the written block `old` into `block` (requests, appends weighted
+    by `APPEND_WEIGHT`), or None when replacing it is cheaper (or patching impossible). A list
+    that was reordered (the short ranked lists of the meeting view) costs less appended anew
+    than moved block by block; one where a few lines changed in place (the long lists keep
+    their order between syncs), less patched. Without an `anchored` predecessor (the first
     child of a block) nothing can be inserted in its place, so it is patched."""
     try:
         patch = _block_cost(old, block, tree)
@@ -356,7 +366,7 @@ def _in_place_cost(old: Node, block: Block, tree: Node, *, anchored: bool) -> in
 
 
 def _patch_cost(old: list[Node], new: list[Block], tree: list[Node], *, start: bool) -> int:
-    """Requests `Writer._patch` would make to turn children `old` into `new` (without the
+    """The cost (appends weighted) of `Writer._patch` turning children `old` into `new` (without the
     listing of a parent whose children's ids are not kept, counted by the caller). `start`:
     they begin a block's children, where nothing can be inserted before a kept child."""
     opcodes = SequenceMatcher(None, [o[0] for o in old], [t[0] for t in tree], autojunk=False)

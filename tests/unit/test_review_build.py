@@ -112,13 +112,30 @@ def test_team_slugs() -> None:
     assert slug("!!!") == "team"
 
 
-def test_rows_by_attention_then_level_and_title_with_key_results_by_title() -> None:
+def test_rows_in_page_order_level_team_title_with_key_results_by_title() -> None:
     q3 = build_cycle_reviews(review())[1]
-    # m1 is behind pace: it leads; the others are on pace, by level (company first), then title
-    assert [row.objective.id for row in q3.objectives] == ["m1", "c1", "s2", "x1", "x2", "s1"]
-    assert q3.objectives[0].attention > 0 and q3.objectives[1].attention == 0
+    # company first, then by team (Marketing, Ops, Sales), then title; never by score
+    assert [row.objective.id for row in q3.objectives] == ["c1", "m1", "x1", "x2", "s2", "s1"]
     s1 = next(row for row in q3.objectives if row.objective.id == "s1")
     assert [k.key_result.id for k in s1.key_results] == ["k-s1a", "k-s1b"]
+    # the ranking by risk is the attention list's: m1 is behind pace, so it leads there
+    assert q3.attention[0].objective_id == "m1"
+    assert q3.objectives[1].attention > 0 and q3.objectives[0].attention == 0
+
+
+def test_a_changed_score_leaves_every_row_in_its_place() -> None:
+    before = build_cycle_reviews(review())[1]
+    ws = workspace()
+    behind = tuple(
+        kr.model_copy(update={"current": 0}) if kr.id == "k-c1" else kr for kr in ws.key_results
+    )
+    ws = ws.model_copy(update={"key_results": behind})
+    after = build_cycle_reviews(review(workspace=ws, evaluation=evaluate(ws, AT)))[1]
+    c1 = {row.objective.id: row for row in after.objectives}["c1"]
+    assert c1.attention > 0  # the company objective fell behind pace: it ranks first now
+    assert after.attention[0].objective_id == "c1"
+    ids = [row.objective.id for row in after.objectives]
+    assert ids == [row.objective.id for row in before.objectives]
 
 
 def test_owner_display_names_never_show_ids() -> None:

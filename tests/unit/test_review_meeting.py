@@ -84,10 +84,9 @@ def test_needs_attention_puts_committed_misses_first_then_the_largest_weighted_g
     gaps = [item.attention for item in q4.attention[1:]]
     assert gaps == sorted(gaps, reverse=True)
     assert "Company goal" not in titles  # on pace
-    # the objectives table follows the same order, on-pace objectives by level after
-    assert [row.objective.id for row in q4.objectives][: len(titles)] == [
-        item.objective_id for item in q4.attention
-    ]
+    # the objectives table keeps its page order (level, team, title), whatever the scores:
+    # ranking is this short list's job, and a long list that keeps its places is patched
+    assert [row.objective.id for row in q4.objectives] == ["c", "a", "b", "d"]
 
 
 def test_missing_check_ins_grouped_by_owner_name() -> None:

@@ -16,7 +16,7 @@ from okrsync_notion.blocks import (
     total_blocks,
 )
 from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMIT
-from okrsync_notion.writer import _in_place_cost, _replace_cost, parse_marker
+from okrsync_notion.writer import APPEND_WEIGHT, _in_place_cost, _replace_cost, parse_marker
 
 from okrsync.connector import Write, Writeback
 from okrsync.mapping.schema import Mapping
@@ -244,6 +244,23 @@ def _texts(sandbox: NotionSandbox, page_id: str) -> list[str]:
     return out
 
 
+def _long_lists(sandbox: NotionSandbox, page_id: str) -> list[str]:
+    """The block ids of the Objectives and Key results sections and of every block in them."""
+    store = sandbox.store
+    texts = _texts(sandbox, page_id)
+    tops = [
+        block_id
+        for block_id, text in zip(store.live_children(page_id), texts, strict=True)
+        if text.startswith(("Objectives (", "Key results ("))
+    ]
+    assert len(tops) == 2
+
+    def below(block_id: str) -> list[str]:
+        return [block_id, *(b for child in store.live_children(block_id) for b in below(child))]
+
+    return [b for top in tops for b in below(top)]
+
+
 def _tree_size(sandbox: NotionSandbox, container: str) -> int:
     store = sandbox.store
     return sum(1 + _tree_size(sandbox, child) for child in store.live_children(container))
@@ -423,15 +440,21 @@ def test_a_small_change_rewrites_only_the_blocks_that_changed(
     assert texts[1:6] == ["Notes", NOTES_LINE, "My note", "", GENERATED_LINE]
     assert _shown(sandbox, page_id)[6:] == _planned(second.payload["blocks"])
 
-    # key results move: scores, findings and the meeting view's lists change order, which
-    # block by block costs more than appending those sections anew (its notes kept)
+    # scores change: the objectives' rows and toggles keep their places (the page order does
+    # not depend on scores), so their lines are patched where they stand; only the short
+    # ranked lists of the meeting view and the findings may move (its notes kept)
     sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
     sandbox.store.update_page(seeded.ids["k90-2"], {"Current Value": {"number": 0}})
     moved = pull_review(connector, template_mapping, GENERATED + timedelta(hours=2))
     (moved_write,) = [w for w in later.plan(moved) if w.kind == "page"]
+    lists = _long_lists(sandbox, page_id)
     sandbox.reset_log()
     assert later.apply(moved_write).status == "applied"
     spent = sandbox.stats()["requests"]
+    per_endpoint = sandbox.stats()["by_endpoint"]
+    assert per_endpoint.get("PATCH /v1/blocks/{id}/children", 0) <= 3, per_endpoint
+    assert per_endpoint.get("DELETE /v1/blocks/{id}", 0) <= 3, per_endpoint
+    assert _long_lists(sandbox, page_id) == lists  # the same blocks, patched in place
     assert _shown(sandbox, page_id)[6:] == _planned(moved_write.payload["blocks"])
     assert _texts(sandbox, page_id)[3] == "My note"
     top_level = len(moved_write.payload["blocks"])
@@ -532,8 +555,8 @@ def test_each_section_is_patched_or_replaced_whichever_costs_fewer_requests() ->
 
     shuffled = lines[::2] + lines[1::2]  # every other line moves
     reordered = section("heading_2", "Key results", [text_block("toggle", t) for t in shuffled])
-    # its delete, the heading, then its 300 toggles in appends of 100
-    assert _replace_cost(reordered) == 1 + 1 + 3
+    # its delete, the heading, then its 300 toggles in appends of 100 (appends weighted)
+    assert _replace_cost(reordered) == 1 + APPEND_WEIGHT * (1 + 3)
     assert _in_place_cost(_written(before), reordered, block_tree(reordered), anchored=True) is None
     # the first child of a block has nothing before it to insert after: patched, never replaced
     assert _in_place_cost(_written(before), reordered, block_tree(reordered), anchored=False)
