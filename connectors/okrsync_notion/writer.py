@@ -28,8 +28,10 @@ deletes or inserts (`after` its predecessor) only blocks that came or went. A 1%
 large workspace then costs an update per changed line instead of appending the whole page
 again. Each block, sections (the page's top-level blocks, whatever they are) and the toggles
 in them alike, is patched or replaced whole (its delete and appending it anew), whichever the
-kept tree says costs fewer requests (`_in_place_cost`): a section whose list the meeting view
-reordered is appended anew while the sections beside it change line by line. Without a kept
+kept tree says costs less (`_in_place_cost`, appends weighted by `APPEND_WEIGHT`): the long
+lists keep their order between syncs (`review_build.page_order`), so a changed score patches
+its table row and toggle where they stand, while a short ranked list that reordered is
+appended anew. Without a kept
 tree for the page's current hash, or when the page's blocks no longer line up with it (someone
 edited below the cut line), or when that is cheaper still, the generated part is regenerated
 whole.
