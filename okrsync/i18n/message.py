@@ -95,6 +95,27 @@ class Listing(NamedTuple):
     separator: str = ", "
 
 
+class Clause(NamedTuple):
+    """A message said inside another, with its own values: "{who}: {problem}" where `problem`
+    is a clause of its own ("holds {value}, which is not {expected}"). Built with `clause`."""
+
+    message_id: str
+    params: tuple[Any, ...] = ()
+
+
+class Glossed(NamedTuple):
+    """Words kept as they are in English (`text`, e.g. a library's own error message) and
+    said as `gloss` (any parameter value, usually a Clause) in every other language."""
+
+    text: str
+    gloss: Any
+
+
+def clause(message_id: str, **params: Any) -> Clause:
+    """A message and its values by name, to be said inside another message."""
+    return Clause(message_id, ordered(message_id, **params))
+
+
 QUOTE: Final = NC_("quoted title", "'{text}'")
 AND_MORE: Final = Np_("{items} and {count} more", "{items} and {count} more")
 DAYS: Final = Np_("{count} day", "{count} days")
@@ -178,6 +199,14 @@ def _say_date(value: date, t: Translator) -> str:
     return value.isoformat() if _english(t) else format_date(value, locale=t.locale)
 
 
+def _say_clause(value: Clause, t: Translator) -> str:
+    return render(value.message_id, value.params, t)
+
+
+def _say_glossed(value: Glossed, t: Translator) -> Any:
+    return value.text if _english(t) else say(value.gloss, t)
+
+
 _SAYERS: Final[dict[type, Callable[[Any, Translator], Any]]] = {
     bool: lambda value, t: str(value),
     int: _say_int,
@@ -189,6 +218,8 @@ _SAYERS: Final[dict[type, Callable[[Any, Translator], Any]]] = {
     Quoted: _say_quoted,
     Counted: _say_counted,
     Listing: _say_listing,
+    Clause: _say_clause,
+    Glossed: _say_glossed,
     date: _say_date,
     datetime: _say_date,
 }

@@ -23,19 +23,44 @@ from typing import Any, Final, NamedTuple
 from pydantic import ValidationError
 
 from okrsync.connector import SourceRecord
+from okrsync.i18n.message import Clause, Glossed, Listing, clause
 from okrsync.mapping.findings import (
     AMBIGUOUS_RELATION,
+    BAD_DEFAULT,
+    BAD_VALUE_MAP,
+    CANNOT_READ,
+    CYCLE_WITHOUT_DATES,
     DANGLING_RELATION,
     DUPLICATE_ID,
+    FIELD,
+    FIELD_PROBLEM,
+    INVALID,
     INVALID_RECORD,
+    INVALID_SOURCE_RECORD,
+    KEY_RESULT_NOT_READ,
     MISSING_REQUIRED,
+    NO_VALUE,
     NOT_AN_OBJECTIVE,
+    NOT_AN_OPTION,
+    NOT_IN_VALUE_MAP,
+    NOT_IN_VALUE_MAP_DEFAULT,
+    NOT_READ_AS_OBJECTIVE,
+    NOT_READABLE_AS,
+    OBJECTIVE_NOT_READ,
+    REJECTED_VALUE,
+    SAME_ID,
+    SEVERAL_OBJECTIVES,
+    SOURCE_FIELD,
+    UNKNOWN_CYCLE,
     UNKNOWN_OPTION,
     UNPARSEABLE,
     UNREADABLE,
     FindingMaker,
     SuppressionParser,
     finding_maker,
+    model_problem,
+    model_problems,
+    who,
 )
 from okrsync.mapping.keys import find_key
 from okrsync.mapping.page_locale import page_locales, page_of
@@ -84,13 +109,6 @@ from okrsync.model import (
 )
 from okrsync.rules.suppressions import parse_suppressions
 
-NOUNS: Final = {
-    "objectives": "objective",
-    "key_results": "key result",
-    "cycles": "cycle",
-    "people": "person",
-    "check_ins": "check-in",
-}
 # Order matters: cycles and people first (others refer to them), then objectives, key results.
 _ORDER: Final = ("cycles", "people", "objectives", "key_results", "check_ins")
 
@@ -111,16 +129,16 @@ _MISSING: Final = object()
 
 
 class FieldProblem(Exception):
-    """A field could not be read as written: a DATA code and the words to say why.
+    """A field could not be read as written: a DATA code and the clause that says why.
 
     `fallback` is the value used instead (the mapping's default), or `_MISSING` when the
     field is left empty; either way the problem is reported (internal to apply).
     """
 
-    def __init__(self, code: str, message: str, fallback: Any = _MISSING) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, problem: Clause, fallback: Any = _MISSING) -> None:
+        super().__init__(problem.message_id)
         self.code = code
-        self.message = message
+        self.problem = problem
         self.fallback = fallback
 
 
@@ -273,7 +291,11 @@ def _read_field(
     if isinstance(raw, AnyMapping) and "unreadable" in raw:
         raise FieldProblem(
             UNREADABLE,
-            f"cannot read the {raw.get('unreadable')} value {show(raw.get('raw', ''))}",
+            clause(
+                CANNOT_READ,
+                vendor_type=str(raw.get("unreadable")),
+                value=show(raw.get("raw", "")),
+            ),
         )
     if is_empty(raw):
         if spec.default is None:
@@ -289,7 +311,6 @@ def _read_field(
             return parse_kind(kind, spec, raw, locale, options, suppressions)
         except ValueParseError:
             known = ", ".join(f'"{k}"' for k in spec.values)
-            unknown = f"holds {show(raw)}, which the mapping's value map does not know"
             if spec.default is not None:
                 fallback = _parse_or_problem(
                     kind, spec, spec.default, locale, options, "default", suppressions
@@ -297,20 +318,28 @@ def _read_field(
                 # Used, and said: a silently defaulted option would skew scores unseen.
                 raise FieldProblem(
                     UNKNOWN_OPTION,
-                    f"{unknown}, so the default {show(spec.default)} was used (it knows {known})",
+                    clause(
+                        NOT_IN_VALUE_MAP_DEFAULT,
+                        value=show(raw),
+                        default=show(spec.default),
+                        known=known,
+                    ),
                     fallback=fallback,
                 ) from None
-            raise FieldProblem(UNKNOWN_OPTION, f"{unknown} (it knows {known})") from None
+            raise FieldProblem(
+                UNKNOWN_OPTION, clause(NOT_IN_VALUE_MAP, value=show(raw), known=known)
+            ) from None
     try:
         return parse_kind(kind, spec, raw, locale, options, suppressions)
     except ValueParseError as exc:
         if kind == "option" and options:
             choices = ", ".join(CANONICAL_OPTIONS[options])
             raise FieldProblem(
-                UNKNOWN_OPTION,
-                f"holds {show(raw)}, which is not one of {choices} (add a value map)",
+                UNKNOWN_OPTION, clause(NOT_AN_OPTION, value=show(raw), choices=choices)
             ) from None
-        raise FieldProblem(UNPARSEABLE, f"holds {show(raw)}, which is not {exc.expected}") from None
+        raise FieldProblem(
+            UNPARSEABLE, clause(NOT_READABLE_AS, value=show(raw), expected=exc.expected_words)
+        ) from None
 
 
 def _lookup(values: dict[str, Any], raw: Any) -> Any:
@@ -340,7 +369,10 @@ def _parse_or_problem(
     try:
         return parse_kind(kind, spec, value, locale, options, suppressions)
     except ValueParseError as exc:
-        raise FieldProblem(UNPARSEABLE, f"the mapping's {what} {exc}") from None
+        message = BAD_DEFAULT if what == "default" else BAD_VALUE_MAP
+        raise FieldProblem(
+            UNPARSEABLE, clause(message, value=show(exc.value), expected=exc.expected_words)
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,11 +386,8 @@ class ReadRecord(NamedTuple):
     values: dict[str, Any]
 
 
-def _who(collection: str, record: SourceRecord, title: Any) -> str:
-    noun = NOUNS[collection]
-    if isinstance(title, str) and title:
-        return f'{noun} "{title}" ({record.external_id})'
-    return f"{noun} {record.external_id}"
+def _who(collection: str, record: SourceRecord, title: Any) -> Clause:
+    return who(collection, record.external_id, title)
 
 
 def _matches_where(coll: CollectionMap, record: SourceRecord) -> bool:
@@ -397,31 +426,38 @@ def read_record(
         if value is not _MISSING:
             values[name] = value
     title = values.get("title", values.get("name"))
-    who = _who(collection, record, title)
+    subject = _who(collection, record, title)
     findings = [
         report(
-            problem.code, record.external_id, f"{who}: {_field_words(name, spec)} {problem.message}"
+            problem.code,
+            record.external_id,
+            FIELD_PROBLEM,
+            who=subject,
+            field=_field_words(name, spec),
+            problem=problem.problem,
         )
         for name, spec, problem in problems
     ]
     missing = [r for r in REQUIRED_FIELDS[collection] if r not in values]
     if missing:
-        names = ", ".join(_field_words(m, coll.fields.get(m)) for m in missing)
+        names = Listing(tuple(_field_words(m, coll.fields.get(m)) for m in missing))
         findings.append(
             report(
                 MISSING_REQUIRED,
                 record.external_id,
-                f"{who}: no value for {names}; the {NOUNS[collection]} is skipped",
+                NO_VALUE[collection],
+                who=subject,
+                fields=names,
             )
         )
         return None, findings
     return ReadRecord(record, values), findings
 
 
-def _field_words(name: str, spec: FieldSpec | None) -> str:
+def _field_words(name: str, spec: FieldSpec | None) -> Clause:
     if spec is not None and spec.field:
-        return f'source field "{spec.field}" ({name})'
-    return f"field {name}"
+        return clause(SOURCE_FIELD, field=spec.field, name=name)
+    return clause(FIELD, name=name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -483,7 +519,7 @@ def _source_ref(record: SourceRecord, connector: str) -> SourceRef:
 def _build(
     model: type[Frozen],
     data: dict[str, Any],
-    who: str,
+    who: Clause,
     subject: str,
     report: FindingMaker,
     findings: list[Finding],
@@ -498,20 +534,24 @@ def _build(
             bad &= set(data) - {"id", "title", "objective", "key_result", "name"}
             if not bad:
                 findings.append(
-                    report(INVALID_RECORD, subject, f"{who}: {_short(exc)}; it is skipped")
+                    report(INVALID_RECORD, subject, INVALID, who=who, problems=model_problems(exc))
                 )
                 return None
             for name in sorted(bad):
-                message = next(e["msg"] for e in exc.errors() if e["loc"] and e["loc"][0] == name)
+                error = next(e for e in exc.errors() if e["loc"] and e["loc"][0] == name)
                 findings.append(
-                    report(UNPARSEABLE, subject, f"{who}: {name} {show(data[name])}: {message}")
+                    report(
+                        UNPARSEABLE,
+                        subject,
+                        REJECTED_VALUE,
+                        who=who,
+                        name=name,
+                        value=show(data[name]),
+                        problem=Glossed(error["msg"], model_problem(error)),
+                    )
                 )
                 del data[name]
     return None
-
-
-def _short(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 
 
 def _number(value: Any) -> float | None:
@@ -546,7 +586,13 @@ def apply_mapping(
             given_id = given.get("external_id") if isinstance(given, AnyMapping) else None
             subject = str(given_id or f"record #{position + 1}")
             findings.append(
-                report(INVALID_RECORD, subject, f"source record {subject}: {_short(exc)}")
+                report(
+                    INVALID_RECORD,
+                    subject,
+                    INVALID_SOURCE_RECORD,
+                    subject=subject,
+                    problems=model_problems(exc),
+                )
             )
     locales = page_locales(mapping, valid)
     for record in valid:
@@ -567,8 +613,8 @@ def apply_mapping(
                 report(
                     DUPLICATE_ID,
                     record.external_id,
-                    f"{_who(record.collection, record, title)}: another "
-                    f"{NOUNS[record.collection]} has the same id; this one is skipped",
+                    SAME_ID[record.collection],
+                    who=_who(record.collection, record, title),
                 )
             )
             continue
@@ -637,9 +683,9 @@ def _objectives_only(
             report(
                 NOT_AN_OBJECTIVE,
                 record.external_id,
-                f"{_who('objectives', record, values['title'])} matches the source's query but "
-                f"has none of the keys the mapping reads ({keys}, ...) and no key results; it "
-                "is not read as an objective and okrsync never writes on it",
+                NOT_READ_AS_OBJECTIVE,
+                who=_who("objectives", record, values["title"]),
+                keys=keys,
             )
         )
     return kept
@@ -662,7 +708,7 @@ def _cycles(
     for item in items:
         record, values = item
         name: str = values["name"]
-        who = _who("cycles", record, name)
+        subject = _who("cycles", record, name)
         period: Period | None
         try:
             period = parse_cycle(name, locale.fiscal_year_start)
@@ -672,12 +718,7 @@ def _cycles(
         end = values.get("end", period.end if period else None)
         if start is None or end is None:
             findings.append(
-                report(
-                    MISSING_REQUIRED,
-                    record.external_id,
-                    f"{who}: no start and end dates, and the name is not a cycle name like "
-                    f'"Q3 2025"; the cycle is skipped',
-                )
+                report(MISSING_REQUIRED, record.external_id, CYCLE_WITHOUT_DATES, who=subject)
             )
             continue
         data = {
@@ -687,7 +728,7 @@ def _cycles(
             "end": end,
             "source": _source_ref(record, connector),
         }
-        cycle = _build(Cycle, data, who, record.external_id, report, findings)
+        cycle = _build(Cycle, data, subject, record.external_id, report, findings)
         if cycle is None:
             continue
         cycles[cycle.id] = cycle
@@ -739,7 +780,7 @@ def _objectives(
     ids = {item.record.external_id for item in items}
     objectives: dict[str, Objective] = {}
     for record, values in items:
-        who = _who("objectives", record, values["title"])
+        subject = _who("objectives", record, values["title"])
         data: dict[str, Any] = {"id": record.external_id, "source": _source_ref(record, connector)}
         for name, value in values.items():
             if name == "owners":
@@ -751,8 +792,9 @@ def _objectives(
                         report(
                             DANGLING_RELATION,
                             record.external_id,
-                            f"{who}: cycle {show(', '.join(value))} is neither a cycle okrsync "
-                            f'read nor a cycle name like "Q3 2025"; the objective has no cycle',
+                            UNKNOWN_CYCLE,
+                            who=subject,
+                            value=show(", ".join(value)),
                         )
                     )
                 else:
@@ -763,7 +805,7 @@ def _objectives(
                 )
             else:
                 data[name] = value
-        objective = _build(Objective, data, who, record.external_id, report, findings)
+        objective = _build(Objective, data, subject, record.external_id, report, findings)
         if objective is not None:
             objectives[objective.id] = objective
     return objectives
@@ -788,15 +830,18 @@ def _key_results(
         by_title.setdefault(option_key(objective.title), objective.id)
     key_results: dict[str, KeyResult] = {}
     for record, values in items:
-        who = _who("key_results", record, values["title"])
+        subject = _who("key_results", record, values["title"])
         refs: tuple[str, ...] = values["objective"]
         if len(refs) > 1:
             findings.append(
                 report(
                     AMBIGUOUS_RELATION,
                     record.external_id,
-                    f"{who}: linked to {len(refs)} objectives ({', '.join(refs)}); "
-                    f"okrsync uses the first, {refs[0]}",
+                    SEVERAL_OBJECTIVES,
+                    who=subject,
+                    count=len(refs),
+                    refs=", ".join(refs),
+                    first=refs[0],
                 )
             )
         objective_id = _resolve_ref(refs[0], objectives, by_title)
@@ -805,8 +850,9 @@ def _key_results(
                 report(
                     DANGLING_RELATION,
                     record.external_id,
-                    f"{who}: its objective {refs[0]} is not among the objectives okrsync read; "
-                    f"the key result is skipped",
+                    OBJECTIVE_NOT_READ,
+                    who=subject,
+                    ref=refs[0],
                 )
             )
             continue
@@ -831,7 +877,7 @@ def _key_results(
                 if unit:
                     data["unit"] = unit
                     break
-        key_result = _build(KeyResult, data, who, record.external_id, report, findings)
+        key_result = _build(KeyResult, data, subject, record.external_id, report, findings)
         if key_result is not None:
             key_results[key_result.id] = key_result
     return key_results
@@ -846,7 +892,7 @@ def _check_ins(
     by_title = {option_key(kr.title): kr.id for kr in key_results.values()}
     check_ins: list[CheckIn] = []
     for record, values in items:
-        who = _who("check_ins", record, None)
+        subject = _who("check_ins", record, None)
         refs: tuple[str, ...] = values["key_result"]
         key_result = _resolve_ref(refs[0], key_results, by_title)
         if key_result is None:
@@ -854,14 +900,15 @@ def _check_ins(
                 report(
                     DANGLING_RELATION,
                     record.external_id,
-                    f"{who}: its key result {refs[0]} is not among the key results okrsync "
-                    f"read; the check-in is skipped",
+                    KEY_RESULT_NOT_READ,
+                    who=subject,
+                    ref=refs[0],
                 )
             )
             continue
         data = {k: (_number(v) if isinstance(v, ParsedNumber) else v) for k, v in values.items()}
         data["key_result"] = key_result
-        check_in = _build(CheckIn, data, who, record.external_id, report, findings)
+        check_in = _build(CheckIn, data, subject, record.external_id, report, findings)
         if check_in is not None:
             check_ins.append(check_in)
     return check_ins

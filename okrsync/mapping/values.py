@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal, NamedTuple
 
+from okrsync.i18n import N_, SOURCE_LANGUAGE, translator
+from okrsync.i18n.message import Clause, Glossed, Phrase, clause, say
 from okrsync.input_files import MAX_MAGNITUDE
 from okrsync.mapping.schema import Locale
 from okrsync.model import LEVELS, KeyResultKind, Level, ObjectiveKind
@@ -34,16 +36,22 @@ NumberMode = Literal["number", "percent", "fraction"]
 ConfidenceScale = Literal["auto", "unit", "ten", "percent"]
 
 _DEFAULT_LOCALE: Final = Locale()
+_ENGLISH: Final = translator(SOURCE_LANGUAGE)
 _MAX_SHOWN: Final = 60
 
 
 class ValueParseError(ValueError):
-    """A value could not be read; the message says what was seen and what was expected."""
+    """A value could not be read; the message says what was seen and what was expected.
 
-    def __init__(self, value: Any, expected: str) -> None:
+    `expected` is a catalogue phrase or clause (said in a reader's language by the findings
+    that report it, `expected_words`), and the English words of it (`expected`).
+    """
+
+    def __init__(self, value: Any, expected: Phrase | Clause) -> None:
         self.value = value
-        self.expected = expected
-        super().__init__(f"{show(value)} is not {expected}")
+        self.expected_words = expected
+        self.expected: str = say(expected, _ENGLISH)
+        super().__init__(f"{show(value)} is not {self.expected}")
 
 
 def show(value: Any) -> str:
@@ -102,7 +110,27 @@ _NUMBER_CORE: Final = re.compile(r"[0-9][0-9.,' ]*")
 _PREFIX: Final = re.compile(
     r"(?P<sign1>[+-]?)(?P<currency>[$€£¥₹]|CHF|USD|EUR|GBP|JPY|CAD|AUD|SEK|NOK|DKK)?(?P<sign2>[+-]?)"
 )
-_EXPECTED_NUMBER: Final = 'a number (like 27, "27%", "$500K", "1.2M", "1,234.5" or "4.5 stars")'
+_EXPECTED_NUMBER: Final = Phrase(
+    N_('a number (like 27, "27%", "$500K", "1.2M", "1,234.5" or "4.5 stars")')
+)
+_SPACES_GROUP: Final = N_("{number}; spaces may only group thousands")
+_SEVERAL_MARKS: Final = N_(
+    "{number}; it has several {mark!r} decimal marks (set locale.decimal to {other!r} if that "
+    "is how your source writes numbers)"
+)
+_GROUP_AFTER_MARK: Final = N_(
+    "{number}; {other!r} after the decimal mark {mark!r} (set locale.decimal to {other!r} if "
+    "your source writes numbers like 1.234,5)"
+)
+_GROUPS_OF_THREE: Final = N_(
+    "{number}; {other!r} separates thousands here, so groups of 3 digits must follow it (set "
+    "locale.decimal to {other!r} if your source writes decimals with {other!r})"
+)
+_NOT_A_UNIT: Final = N_("{number}; {rest!r} after the number is not a unit (like %, k, M, stars)")
+_NOT_A_CHECKBOX: Final = N_("{number}, not a checkbox")
+_ONE_UNIT: Final = N_("{number} with one unit")
+_FINITE: Final = Phrase(N_("a finite number"))
+_SENSIBLE_SIZE: Final = Phrase(N_("a number of a sensible size"))
 
 
 def _split_number(text: str) -> tuple[str, str, str]:
@@ -122,34 +150,29 @@ def _digits(core: str, locale: Locale, original: Any) -> Decimal:
     core = core.replace("'", " ")
     parts = core.split(" ")
     if len(parts) > 1 and not all(len(p) == 3 and p.isdigit() for p in parts[1:-1]):
-        raise ValueParseError(original, _EXPECTED_NUMBER + "; spaces may only group thousands")
+        raise ValueParseError(original, clause(_SPACES_GROUP, number=_EXPECTED_NUMBER))
     if len(parts) > 1:
         last = parts[-1]
         head = last.split(decimal_mark)[0]
         if len(head) != 3:
-            raise ValueParseError(original, _EXPECTED_NUMBER + "; spaces may only group thousands")
+            raise ValueParseError(original, clause(_SPACES_GROUP, number=_EXPECTED_NUMBER))
     core = "".join(parts)
     if core.count(decimal_mark) > 1:
         raise ValueParseError(
             original,
-            f"{_EXPECTED_NUMBER}; it has several {decimal_mark!r} decimal marks "
-            f"(set locale.decimal to {group_mark!r} if that is how your source writes numbers)",
+            clause(_SEVERAL_MARKS, number=_EXPECTED_NUMBER, mark=decimal_mark, other=group_mark),
         )
     integer, _, fraction = core.partition(decimal_mark)
     if group_mark in fraction:
         raise ValueParseError(
             original,
-            f"{_EXPECTED_NUMBER}; {group_mark!r} after the decimal mark {decimal_mark!r} (set "
-            f"locale.decimal to {group_mark!r} if your source writes numbers like 1.234,5)",
+            clause(_GROUP_AFTER_MARK, number=_EXPECTED_NUMBER, mark=decimal_mark, other=group_mark),
         )
     if group_mark in integer:
         groups = integer.split(group_mark)
         if not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
             raise ValueParseError(
-                original,
-                f"{_EXPECTED_NUMBER}; {group_mark!r} separates thousands here, so groups of 3 "
-                f"digits must follow it (set locale.decimal to {group_mark!r} if your source "
-                f"writes decimals with {group_mark!r})",
+                original, clause(_GROUPS_OF_THREE, number=_EXPECTED_NUMBER, other=group_mark)
             )
         integer = "".join(groups)
     if not integer.isdigit() or (fraction and not fraction.isdigit()):
@@ -186,10 +209,7 @@ def _read_suffix(
     if rest.upper() in _CURRENCY_CODES and rest.isupper():
         return multiplier, rest, False
     if len(rest) > 30 or not re.fullmatch(r"[^\W\d_][\w/.\-² ]*", rest):
-        raise ValueParseError(
-            original,
-            f"{_EXPECTED_NUMBER}; {rest!r} after the number is not a unit (like %, k, M, stars)",
-        )
+        raise ValueParseError(original, clause(_NOT_A_UNIT, number=_EXPECTED_NUMBER, rest=rest))
     return multiplier, rest, False
 
 
@@ -206,10 +226,10 @@ def parse_number(
     if isinstance(value, list | tuple) and len(value) == 1:
         return parse_number(value[0], locale, mode)
     if isinstance(value, bool):
-        raise ValueParseError(value, _EXPECTED_NUMBER + ", not a checkbox")
+        raise ValueParseError(value, clause(_NOT_A_CHECKBOX, number=_EXPECTED_NUMBER))
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueParseError(value, "a finite number")
+            raise ValueParseError(value, _FINITE)
         exact = Decimal(value) if isinstance(value, int) else Decimal(repr(value))
         return _apply_mode(exact, None, False, mode, value)
     if not isinstance(value, str):
@@ -230,7 +250,7 @@ def parse_number(
     multiplier, unit, is_percent = _read_suffix(suffix, currency is not None, value)
     if currency is not None:
         if unit is not None:
-            raise ValueParseError(value, _EXPECTED_NUMBER + " with one unit")
+            raise ValueParseError(value, clause(_ONE_UNIT, number=_EXPECTED_NUMBER))
         unit = currency
     return _apply_mode(sign * number * multiplier, unit, is_percent, mode, value)
 
@@ -249,7 +269,7 @@ def _apply_mode(
     result = float(number)
     # The bound workspace files have: weights and sums of values this large overflow.
     if not abs(result) <= MAX_MAGNITUDE:
-        raise ValueParseError(original, "a number of a sensible size")
+        raise ValueParseError(original, _SENSIBLE_SIZE)
     return ParsedNumber(result, unit)
 
 
@@ -260,6 +280,11 @@ def _tidy(number: float) -> float:
 
 # --------------------------------------------------------------------------------------------
 # Confidence
+
+
+_EXPECTED_CONFIDENCE: Final = Phrase(
+    N_("a confidence (0-1, a 1-10 rating, or a percentage like 70%)")
+)
 
 
 def parse_confidence(
@@ -273,7 +298,7 @@ def parse_confidence(
     under "auto": map it with `parse: scale_10` when the source uses a 1-10 scale.
     """
     number = parse_number(value, locale)
-    expected = "a confidence (0-1, a 1-10 rating, or a percentage like 70%)"
+    expected = _EXPECTED_CONFIDENCE
     x = number.value
     if x < 0:
         raise ValueParseError(value, expected)
@@ -295,6 +320,7 @@ def parse_confidence(
 # --------------------------------------------------------------------------------------------
 # Booleans
 
+_EXPECTED_BOOL: Final = Phrase(N_("yes or no (a checkbox, true/false, yes/no, ja/nein, x, ✓, 1/0)"))
 _TRUE: Final = frozenset(
     {"yes", "y", "ja", "j", "true", "wahr", "x", "✓", "✔", "☑", "✅", "1", "on", "done", "erledigt"}
 )
@@ -315,7 +341,7 @@ def parse_bool(value: Any) -> bool:
             return True
         if key in _FALSE:
             return False
-    raise ValueParseError(value, "yes or no (a checkbox, true/false, yes/no, ja/nein, x, ✓, 1/0)")
+    raise ValueParseError(value, _EXPECTED_BOOL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,7 +366,17 @@ _MONTHS: Final = {
     "dez": 12,
     "dezember": 12,
 }
-_EXPECTED_DATE: Final = 'a date (like 2025-07-01, 01.07.2025, 07/01/2025 or "1 Jul 2025")'
+_EXPECTED_DATE: Final = Phrase(
+    N_('a date (like 2025-07-01, 01.07.2025, 07/01/2025 or "1 Jul 2025")')
+)
+_NO_SUCH_DAY: Final = N_("{date} ({problem})")
+_NOT_IN_CALENDAR: Final = Phrase(N_("that day is not in the calendar"))
+_NOT_A_MONTH: Final = N_("{date}; {name!r} is not a month name")
+_EXPECTED_DATETIME: Final = Phrase(N_("an ISO date-time (like 2025-07-01T09:30:00Z)"))
+_EXPECTED_RANGE: Final = Phrase(
+    N_('a date range (like {start, end}, "2025-07-01..2025-09-30" or "Q3 2025")')
+)
+_END_BEFORE_START: Final = N_("{range} whose end is not before its start")
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?P<time>[T ].+)?")
 _DOTTED: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
 _SLASHED: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
@@ -355,13 +391,16 @@ def _make_date(year: int, month: int, day: int, value: Any) -> date:
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise ValueParseError(value, f"{_EXPECTED_DATE} ({exc})") from None
+        raise ValueParseError(
+            value,
+            clause(_NO_SUCH_DAY, date=_EXPECTED_DATE, problem=Glossed(str(exc), _NOT_IN_CALENDAR)),
+        ) from None
 
 
 def _month(name: str, value: Any) -> int:
     month = _MONTHS.get(name.lower().rstrip("."))
     if month is None:
-        raise ValueParseError(value, _EXPECTED_DATE + f"; {name!r} is not a month name")
+        raise ValueParseError(value, clause(_NOT_A_MONTH, date=_EXPECTED_DATE, name=name))
     return month
 
 
@@ -413,7 +452,7 @@ def parse_datetime(value: Any, locale: Locale = _DEFAULT_LOCALE) -> datetime:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueParseError(value, "an ISO date-time (like 2025-07-01T09:30:00Z)") from None
+            raise ValueParseError(value, _EXPECTED_DATETIME) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     day = parse_date(value, locale)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -428,7 +467,7 @@ def parse_date_range(value: Any, locale: Locale = _DEFAULT_LOCALE) -> tuple[date
     Accepts a `{start, end}` dict (a missing end means the one day), text with two dates joined
     by "..", "–", " - ", " to " or " bis ", or a cycle name such as "Q3 2025" (its dates).
     """
-    expected = 'a date range (like {start, end}, "2025-07-01..2025-09-30" or "Q3 2025")'
+    expected = _EXPECTED_RANGE
     if isinstance(value, AnyMapping):
         if is_empty(value.get("start")):
             raise ValueParseError(value, expected)
@@ -447,7 +486,7 @@ def parse_date_range(value: Any, locale: Locale = _DEFAULT_LOCALE) -> tuple[date
     else:
         raise ValueParseError(value, expected)
     if end < start:
-        raise ValueParseError(value, expected + " whose end is not before its start")
+        raise ValueParseError(value, clause(_END_BEFORE_START, range=expected))
     return start, end
 
 
@@ -464,10 +503,13 @@ class Period(NamedTuple):
     end: date
 
 
-_EXPECTED_CYCLE: Final = (
-    'a cycle name (like "Q3 2025", "2025-Q3", "Q3/25", "H1 2026", "2026-H1", "2025", '
-    '"Quartal 3 2025", "3. Quartal 2025" or "FY25 Q1")'
+_EXPECTED_CYCLE: Final = Phrase(
+    N_(
+        'a cycle name (like "Q3 2025", "2025-Q3", "Q3/25", "H1 2026", "2026-H1", "2025", '
+        '"Quartal 3 2025", "3. Quartal 2025" or "FY25 Q1")'
+    )
 )
+_TWO_HALVES: Final = N_("{cycle}; a year has two halves")
 _YEAR: Final = r"(\d{4}|'?\d{2})"
 _FY: Final = r"(?:FY|GJ)\s*'?(\d{4}|\d{2})"
 _CYCLE_PATTERNS: Final = (
@@ -558,7 +600,7 @@ def parse_cycle(value: Any, fiscal_year_start: int = 1) -> Period:
         kind: Literal["Q", "H"] = "H" if word in ("h", "halbjahr", "half") else "Q"
         number = int(m[number_group])
         if kind == "H" and number > 2:
-            raise ValueParseError(value, _EXPECTED_CYCLE + "; a year has two halves")
+            raise ValueParseError(value, clause(_TWO_HALVES, cycle=_EXPECTED_CYCLE))
         return period_of(kind, number, _year(m[year_group]), start)
     raise ValueParseError(value, _EXPECTED_CYCLE)
 
@@ -579,13 +621,18 @@ _EMAIL: Final = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 _NAME_WITH_EMAIL: Final = re.compile(r"(.*?)\s*<([^<>]+@[^<>]+)>")
 
 
+_EXPECTED_PEOPLE: Final = Phrase(
+    N_('people (a people property, or names/emails like "Ada Lovelace, bob@example.com")')
+)
+
+
 def parse_people(value: Any) -> tuple[PersonValue, ...]:
     """Read people: `{id, name, email}` dicts (one or a list), or names/emails as text.
 
     Text may list several people separated by commas, semicolons or new lines, each a name, an
     email, or "Name <email>".
     """
-    expected = 'people (a people property, or names/emails like "Ada Lovelace, bob@example.com")'
+    expected = _EXPECTED_PEOPLE
     if isinstance(value, AnyMapping):
         return (_person_from_dict(value, expected),)
     if isinstance(value, list | tuple):
@@ -609,7 +656,7 @@ def parse_people(value: Any) -> tuple[PersonValue, ...]:
     return tuple(people)
 
 
-def _person_from_dict(value: AnyMapping[str, Any], expected: str) -> PersonValue:
+def _person_from_dict(value: AnyMapping[str, Any], expected: Phrase) -> PersonValue:
     raw_id = value.get("id")
     name = value.get("name") or ""
     email = value.get("email") or None
@@ -633,7 +680,7 @@ def parse_ids(value: Any) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
     if isinstance(value, int) and not isinstance(value, bool):
         return (str(value),)
-    raise ValueParseError(value, "relation ids (a relation property or page links)")
+    raise ValueParseError(value, Phrase(N_("relation ids (a relation property or page links)")))
 
 
 def parse_text(value: Any) -> str:
@@ -653,7 +700,7 @@ def parse_text(value: Any) -> str:
             return "..".join(str(value[k]) for k in ("start", "end") if value.get(k))
     if isinstance(value, list | tuple):
         return ", ".join(t for t in (parse_text(v) for v in value) if t)
-    raise ValueParseError(value, "text")
+    raise ValueParseError(value, Phrase(N_("text")))
 
 
 def parse_list(value: Any) -> tuple[str, ...]:
@@ -748,6 +795,9 @@ def option_key(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+_ONE_OF: Final = N_("one of {choices}")
+
+
 def parse_option(value: Any, options: str) -> str:
     """Read a canonical option (`options` is "level", "objective_kind" or "key_result_kind").
 
@@ -765,4 +815,4 @@ def parse_option(value: Any, options: str) -> str:
         )
         if found:
             return found
-    raise ValueParseError(value, f"one of {', '.join(canonical)}")
+    raise ValueParseError(value, clause(_ONE_OF, choices=", ".join(canonical)))

@@ -340,6 +340,23 @@ def test_a_broken_mapping_stops_before_anything_is_written(notion: Seeded, tmp_p
     assert all(v["Score"] is None for v in notion.outputs().values()), "nothing was written"
 
 
+def test_a_bad_value_on_a_german_source_is_warned_in_german_on_its_page(notion: Seeded) -> None:
+    document = tomli_w_load(notion.config)
+    document["language"] = "de"
+    notion.config.write_text(tomli_w.dumps(document))
+    notion.set_number("kr-rev", "Confidence", 500)  # no confidence on any scale
+    code, summary = notion.sync()
+    assert code == 0, summary["errors"]
+    warnings = notion.outputs()["kr-rev"]["Warnings"]
+    assert warnings.startswith("⚠ DATA001 Schlüsselergebnis „"), warnings
+    assert (
+        "Quellfeld „Confidence“ (confidence): Der Wert 500 ist nicht lesbar; erwartet: "
+        "eine Zuversicht (0–1, eine Einschätzung von 1 bis 10 oder ein Prozentwert wie 70 %)"
+    ) in warnings
+    assert "which is not" not in warnings and "key result" not in warnings
+    assert notion.outputs()["kr-rev"]["Score"] == 0.4  # the rest of the page still scored
+
+
 def test_an_output_edited_by_hand_is_restored_at_the_next_sync(notion: Seeded) -> None:
     assert notion.sync()[0] == 0
     before = notion.outputs()
