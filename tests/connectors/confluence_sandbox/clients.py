@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import requests
 from atlassian import Confluence, ConfluenceV2
+from okrsync_confluence.client import ConfluenceClient
+from okrsync_confluence.options import ConfluenceOptions
+from pydantic import SecretStr
 
 from okrsync_sandbox.confluence import ConfluenceSandbox
 
@@ -22,6 +27,26 @@ def v1_client(sandbox: ConfluenceSandbox, **kwargs: Any) -> Any:
             **kwargs,
         )
     return Confluence(url=sandbox.url, token=sandbox.token, cloud=False, **kwargs)
+
+
+def okrsync_client(
+    sandbox: ConfluenceSandbox, *, clock: Callable[[], datetime], sleep: Callable[[float], None]
+) -> ConfluenceClient:
+    """okrsync's own client (the real SDK under its HTTP policy: throttle, Retry-After,
+    retries), unpaced until a 429, with its clock and sleep passed in."""
+    options = ConfluenceOptions(
+        url=sandbox.url,
+        deployment=sandbox.deployment,
+        username_env="CONFLUENCE_USER" if sandbox.deployment == "cloud" else None,
+        token_env="CONFLUENCE_TOKEN",
+    )
+    return ConfluenceClient(
+        options,
+        token=SecretStr(sandbox.token),
+        username=sandbox.username if sandbox.deployment == "cloud" else None,
+        sleep=sleep,
+        clock=clock,
+    )
 
 
 def v2_client(sandbox: ConfluenceSandbox) -> Any:
