@@ -28,7 +28,8 @@ PROPERTY_KEY: Final = "okrsync-check-ins"
 LOG_VERSION: Final = 1
 LOG_LIMIT: Final = 250
 LOG_VERSION_FIELD: Final = "@check-in log version"
-"""The log's version, on the objective record: the write updates it without reading it first."""
+"""The log's version, on the objective record (0: the page has none yet): the write creates or
+updates it without reading it first."""
 FIELDS: Final = ("Key result", "At", "Value", "Confidence", "Note", "By")
 """The fields of a `check_ins` record, as the shipped mapping names them."""
 

@@ -556,7 +556,9 @@ class ConfluenceClient:
     ) -> None:
         """Create or update a content property, re-reading its version on a conflict.
 
-        `new_page`: the page was just created, so the first attempt creates without reading.
+        `new_page`: the property is known to be absent (the page was just created, or the
+        listing that asked for it found none), so the first attempt creates without reading;
+        if it exists after all, Confluence answers 409 and the next attempt reads it.
         `version`: the property's version as read earlier in this run, so the first attempt
         updates without reading it again.
         """

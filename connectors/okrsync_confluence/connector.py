@@ -259,9 +259,15 @@ class ConfluenceConnector:
         """A page's check-in log (a content property; no page version is made)."""
         payload = write.payload
         page_id = str(payload["page_id"])
+        version = payload.get("version")
         try:
+            # Version 0: the listing found no log on the page, so it is created without a read.
             self.client.set_property(
-                page_id, str(payload["key"]), payload["value"], version=payload.get("version")
+                page_id,
+                str(payload["key"]),
+                payload["value"],
+                new_page=version == 0,
+                version=version or None,
             )
         except AccessDenied:
             raise  # the executor counts refusals in a row

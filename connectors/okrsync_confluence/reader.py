@@ -395,8 +395,11 @@ class ConfluenceReader:
             return  # okrsync's own review page, caught by a broad locator: not an objective
         for key, value in parsed.details.items():
             fields[key] = self.flatten(value)
-        if self.logs and page.properties and LOG_KEY in page.properties:
-            fields[LOG_VERSION_FIELD] = page.properties[LOG_KEY][1]
+        if self.logs and page.properties is not None:
+            # The listing asked for the log: its version, or 0 when the page has none yet (the
+            # first write then creates it without asking again).
+            found = page.properties.get(LOG_KEY)
+            fields[LOG_VERSION_FIELD] = found[1] if found is not None else 0
         yield self._record("objectives", page.id, page, fields)
         # With `auto` one source holds both layouts: a page without a key-result table is
         # asked for child pages holding Page Properties.

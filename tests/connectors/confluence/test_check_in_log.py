@@ -90,8 +90,14 @@ def _property_requests(wiki: Wiki, since: int) -> list[str]:
 
 
 def test_the_history_lives_in_a_log_on_each_objective_page(wiki: Wiki) -> None:
+    mark = len(wiki.sandbox.request_log())
     first = wiki.sync()
     assert first.exit_code == 0, first
+    # The listing asked for the logs and found none: each is created without a read first.
+    created = _property_requests(wiki, mark)
+    assert sorted(created) == sorted(
+        f"POST /wiki/rest/api/content/{wiki.seed.ids[o]}/property" for o in ("o1", "o2")
+    )
     assert sorted(e["value"] for e in wiki.log("o1")) == [23, 437]
     assert [e["value"] for e in wiki.log("o2")] == [5]
     assert {e["who"] for e in wiki.log("o1")} == {"okrsync"}
