@@ -8,11 +8,8 @@ the next run retries. Cloud (PUT create-or-update) and Data Center (POST, then P
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from okrsync.executor import execute
 from okrsync.model import CheckIn
@@ -20,23 +17,11 @@ from okrsync.records import Write
 from okrsync.review import Review
 from okrsync.sandbox import FaultPlan
 from okrsync.state import StateStore
-from okrsync_sandbox.confluence import ConfluenceSandbox
 
-from .site import FakeClock, Site, build_site
+from .site import Site
 from .test_connector_sandbox import review_of
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(params=["cloud", "datacenter"])
-def site(request: pytest.FixtureRequest) -> Iterator[Site]:
-    clock = FakeClock()
-    sandbox = ConfluenceSandbox(0, deployment=request.param, clock=clock)
-    sandbox.start()
-    try:
-        yield build_site(sandbox, request.param, clock)
-    finally:
-        sandbox.stop()
 
 
 def _with_history(review: Review, *moves: tuple[int, float]) -> Review:

@@ -28,17 +28,6 @@ from .site import GRACE, MAPPING, FakeClock, Site, build_site
 AT = date(2025, 8, 15)
 
 
-@pytest.fixture(params=["cloud", "datacenter"])
-def site(request: pytest.FixtureRequest) -> Iterator[Site]:
-    clock = FakeClock()
-    sandbox = ConfluenceSandbox(0, deployment=request.param, clock=clock)
-    sandbox.start()
-    try:
-        yield build_site(sandbox, request.param, clock)
-    finally:
-        sandbox.stop()
-
-
 @pytest.fixture
 def cloud_site() -> Iterator[Site]:
     clock = FakeClock()

@@ -9,7 +9,6 @@ runs on Cloud (v2 bodies) and Data Center (v1 only).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,22 +26,11 @@ from okrsync.demo.environment import config_document
 from okrsync.sync import SyncSummary, run_sync
 from okrsync_sandbox.confluence import ConfluenceSandbox
 
-from .site import FakeClock, Site, build_site
+from .site import Site
 from .test_connector_sandbox import q3, review_of
 
 # Steps between pulls that leave the previous pull's overlap behind them.
 PAST_OVERLAP = INCREMENTAL_OVERLAP.total_seconds() + 60
-
-
-@pytest.fixture(params=["cloud", "datacenter"])
-def site(request: pytest.FixtureRequest) -> Iterator[Site]:
-    clock = FakeClock()
-    sandbox = ConfluenceSandbox(0, deployment=request.param, clock=clock)
-    sandbox.start()
-    try:
-        yield build_site(sandbox, request.param, clock)
-    finally:
-        sandbox.stop()
 
 
 # The site's default page_size of 2 exercises pagination elsewhere; here one listing request.
