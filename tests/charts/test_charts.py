@@ -12,10 +12,18 @@ from datetime import UTC, date, datetime
 import pytest
 from matplotlib.image import imread
 
-from okrsync.charts.draw import CHART_DPI, CHART_SIZE, chart_png, chart_svg, sparkline_html
-from okrsync.charts.labels import ChartLabels
+from okrsync.charts.draw import (
+    CHART_DPI,
+    CHART_SIZE,
+    Kind,
+    chart_png,
+    chart_svg,
+    sparkline_html,
+)
+from okrsync.charts.labels import ENGLISH, ChartLabels
 from okrsync.charts.series import (
     Pace,
+    Series,
     by_key_result,
     cycle_series,
     key_result_series,
@@ -90,6 +98,33 @@ def test_same_data_same_bytes_and_different_data_different_bytes() -> None:
     changed = objective_series(workspace, workspace.objectives[0], {**HISTORY, **moved}, SETTINGS)
     assert chart_png(changed, "objective") != chart_png(series, "objective")
     assert chart_svg(changed, "objective") != chart_svg(series, "objective")
+
+
+def test_reused_figure_draws_each_chart_as_if_it_were_the_first() -> None:
+    """One figure is drawn again for every chart: drawing A twice gives the same bytes, and
+    A after charts of other kinds, languages and shapes (B) gives A's bytes again."""
+    workspace = _workspace()
+    a = objective_series(workspace, workspace.objectives[0], HISTORY, SETTINGS)
+    german = ChartLabels(objective_title="{name}: Fortschritt", no_data="Noch keine Werte")
+    others: list[tuple[Series, Kind, ChartLabels]] = [
+        (cycle_series(workspace, CYCLE, HISTORY, SETTINGS), "cycle", ENGLISH),
+        (objective_series(workspace, workspace.objectives[0], {}, SETTINGS), "objective", german),
+        (Series("No pace", a.points[:2], None), "objective", ENGLISH),
+        (Series("Nothing", (), None), "cycle", german),
+    ]
+    png, svg = chart_png(a, "objective"), chart_svg(a, "objective")
+    assert chart_png(a, "objective") == png and chart_svg(a, "objective") == svg
+    for b, kind, labels in others:
+        b_png, b_svg = chart_png(b, kind, labels), chart_svg(b, kind, labels)
+        assert b_png != png and b_svg != svg
+        assert chart_png(a, "objective") == png, b.name
+        assert chart_svg(a, "objective") == svg, b.name
+        assert chart_png(b, kind, labels) == b_png, b.name  # and B after A is B again
+    # nothing of a chart stays on the figure for the next: no legend, line or notice
+    empty = chart_svg(Series("Nothing", (), None), "cycle", german)
+    assert "Noch keine Werte" in empty and "Expected pace" not in empty
+    assert "Progress" not in empty and "Grow revenue" not in empty
+    assert "No values recorded yet" not in svg and "Noch keine Werte" not in svg
 
 
 def test_files_carry_no_timestamp_or_version() -> None:
