@@ -14,20 +14,11 @@ from okrsync_teams.card import MAX_BYTES, build_card, card_text, check_envelope,
 
 from okrsync.notify.channel import LimitError
 from okrsync.notify.message import TITLE_LIMIT, Item, Notice, Section, clean_text
+from tests.json_strings import json_strings
 
 from .hostile import CRLF_TITLE, LONG, MARKUP, SURROGATE, hostile_notice
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def test_clean_text_makes_one_valid_bounded_line() -> None:
@@ -98,7 +89,7 @@ def test_teams_card_stays_under_28_kb_and_says_what_it_cut() -> None:
     )
     body = build_card(notice)
     assert size_of(body) <= MAX_BYTES
-    texts = _strings(body)
+    texts = json_strings(body)
     assert any(t.startswith("… and ") and t.endswith(" more") for t in texts)
     assert f"0 {'w' * 140}" in texts  # the first items are kept
 
@@ -125,7 +116,7 @@ def test_slack_blocks_use_plain_text_with_only_three_characters_escaped() -> Non
         for text in [block.get("text"), *block.get("elements", [])]:
             if isinstance(text, dict) and "type" in text and text["type"] != "button":
                 assert text["type"] == "plain_text"
-    strings = _strings(message)
+    strings = json_strings(message)
     assert not any("<" in s or ">" in s for s in strings if not s.startswith("https://"))
     assert slack_text("a & <b> *c* _d_") == "a &amp; &lt;b&gt; *c* _d_"
 

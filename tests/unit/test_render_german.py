@@ -26,6 +26,7 @@ from okrsync.model import Workspace
 from okrsync.render.html import render_html
 from okrsync.render.markdown import render_markdown
 from okrsync.report import review_workspace
+from tests.json_strings import json_strings
 
 ROOT = Path(__file__).resolve().parents[2]
 SALES = ROOT / "examples" / "sales-example.json"
@@ -33,16 +34,6 @@ ACME = ROOT / "examples" / "acme-workspace.json"
 PO = ROOT / "okrsync" / "locale" / "de" / "LC_MESSAGES" / "okrsync.po"
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{4,}")
 ENGLISH_HEALTH = ("On track", "At risk", "Off track", "Not started", "No data")
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def english_words() -> set[str]:
@@ -65,7 +56,7 @@ def english_words() -> set[str]:
 
 def okrsync_words(text: str, workspace_file: Path) -> set[str]:
     """The words of `text` once everything the workspace says is taken out."""
-    own = sorted(_strings(json.loads(workspace_file.read_text(encoding="utf-8"))), key=len)
+    own = sorted(json_strings(json.loads(workspace_file.read_text(encoding="utf-8"))), key=len)
     for piece in reversed(own):
         if len(piece) > 2:
             text = text.replace(piece, " ")
