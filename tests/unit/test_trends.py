@@ -236,7 +236,7 @@ def test_health_from_the_forecast_is_off_by_default() -> None:
 
 def test_a_stalled_key_result_is_forecast_from_its_stall_not_its_early_pace() -> None:
     # Rose 0.1 a week for five weeks, then nothing for four: values are recorded only when
-    # they change, so today's score must count as a point or the fit ignores the stall.
+    # they change, so the last one must hold until today or the fit ignores the stall.
     rising = [Point(day(7 * week), 0.1 * week) for week in range(1, 6)]
     at = day(7 * 9)
     early_pace = forecast(rising, CYCLE, rising[-1].at)
@@ -246,6 +246,10 @@ def test_a_stalled_key_result_is_forecast_from_its_stall_not_its_early_pace() ->
     # The last six weeks read weekly: two rising, four held at 0.5. The forecast stays near
     # the stall instead of promising the early pace.
     assert 0.5 <= stalled <= 0.6
+    # Today's score counts even when the history does not hold it yet: a fall to 0.2 today
+    # pulls the forecast below the stall's.
+    fallen = forecast(rising, CYCLE, at, current=0.2)
+    assert fallen is not None and fallen < stalled
     # A score that moved today is one point, not two.
     assert forecast(rising[:2], CYCLE, rising[1].at, current=0.2) is None
 
