@@ -85,23 +85,52 @@ def new_observations(history: Sequence[CheckIn], seen: Iterable[CheckIn]) -> lis
     `history + new_observations(...)` is the one the next run sees. Only observed check-ins
     (`observed`) are compared with: a check-in someone wrote with another number does not make
     the key result's unchanged value new. An observation already in the history (the same
-    minute and values) is not new either.
+    minute and values) is not new either, nor one a person already checked in (`checked_in`).
     """
-    latest: dict[str, tuple[float | None, float | None]] = {}
+    latest: dict[str, CheckIn] = {}
+    people: dict[str, list[CheckIn]] = {}
     keys: set[CheckInKey] = set()
     for check_in in history:
         if observed(check_in):
-            latest[check_in.key_result] = (check_in.value, check_in.confidence)
+            latest[check_in.key_result] = check_in
+        else:
+            people.setdefault(check_in.key_result, []).append(check_in)
         keys.add(check_in_key(check_in))
     added: list[CheckIn] = []
     for obs in seen:
-        if latest.get(obs.key_result, ("absent", None)) == (obs.value, obs.confidence):
+        last = latest.get(obs.key_result)
+        if last is not None and (last.value, last.confidence) == (obs.value, obs.confidence):
             continue
         if check_in_key(obs) in keys:
             continue
-        latest[obs.key_result] = (obs.value, obs.confidence)
+        if checked_in(obs, last, people.get(obs.key_result, ())):
+            continue
+        latest[obs.key_result] = obs
         added.append(obs)
     return added
+
+
+def checked_in(obs: CheckIn, last: CheckIn | None, people: Iterable[CheckIn]) -> bool:
+    """Whether a person already checked in the observed value: a check-in of theirs with the
+    same value (and the same confidence, when both have one) dated between the day of okrsync's
+    latest observation (`last`) and the observation's day. Check-ins people write carry a date,
+    not a time, so days are compared. The value is then in the history as theirs, with their note,
+    and okrsync does not write it again; after a lost state store the same rule holds on the
+    same check-ins, so nothing is added then either."""
+    since = last.at.date() if last is not None else None
+    for check_in in people:
+        day = check_in.at.date()
+        if (since is not None and day < since) or day > obs.at.date():
+            continue
+        if check_in.value is None or obs.value is None:
+            continue
+        if round(check_in.value, 9) != round(obs.value, 9):
+            continue
+        if check_in.confidence is None or obs.confidence is None:
+            return True
+        if round(check_in.confidence, 6) == round(obs.confidence, 6):
+            return True
+    return False
 
 
 def current_scores(evaluation: Evaluation) -> dict[str, float | None]:

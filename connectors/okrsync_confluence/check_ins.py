@@ -1,4 +1,14 @@
-"""The check-in log: okrsync's value history kept on each objective page (a content property).
+"""Check-ins on Confluence: the people's check-in table and okrsync's log on each objective page.
+
+**The people's check-ins.** A team writes its check-ins on the objective page itself, under a
+heading "Check-ins" (the mapping's `check_ins.source` names another), in a table whose header
+row reads `Date | Key result | Value | Confidence | Note | Who` (or the mapping's names for those
+fields; the shipped mapping also reads the German `Datum | Schlüsselergebnis | Wert | Zuversicht
+| Notiz | Wer`). Each row is a `check_ins` record `<page id>#check-in-<row>` with the cells as
+written (values parsed by the mapping with the page's decimal mark and date formats), `@page`,
+`@row` and `@page_title`, so a row that cannot be read is reported naming its page and row and
+the others count. The key result is named by its title (or a link to its child page) and
+matched to the key results of the same page. okrsync never writes into that table.
 
 Confluence has no database to append rows to, so okrsync keeps, per objective page, one content
 property `okrsync-check-ins` holding the check-ins of that page's key results: when, value,
@@ -10,19 +20,25 @@ log never makes the page look edited. People read the history on the review page
 changed") and in the charts; the log itself is for okrsync.
 
 The log keeps the newest `LOG_LIMIT` check-ins of a page, within Confluence's 32 KB limit for a
-property value.
+property value. It holds only what okrsync observed: a write keeps the log's own entries as they
+are and adds the check-ins okrsync observed that the page lacks, never a person's row (a value a
+person already checked in that day is not observed again, `okrsync.history.new_observations`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from okrsync.connector import SourceRecord, Write
-from okrsync.history import OBSERVER, merged_history
+from okrsync.history import OBSERVER
+from okrsync.mapping.keys import key_form, same_key
+from okrsync.mapping.schema import Mapping as MappingFile
 from okrsync.model import CheckIn
 from okrsync.records import content_hash
 from okrsync.review import Review
+from okrsync_confluence.storage_read import PageLink, Table
 
 PROPERTY_KEY: Final = "okrsync-check-ins"
 LOG_VERSION: Final = 1
@@ -31,7 +47,91 @@ LOG_VERSION_FIELD: Final = "@check-in log version"
 """The log's version, on the objective record (0: the page has none yet): the write creates or
 updates it without reading it first."""
 FIELDS: Final = ("Key result", "At", "Value", "Confidence", "Note", "By")
-"""The fields of a `check_ins` record, as the shipped mapping names them."""
+"""The fields of a log's `check_ins` record, as the shipped mapping names them."""
+LOG_MARK: Final = "@check-in log"
+"""On a `check_ins` record read from the log (not from a people's table)."""
+SECTION: Final = "Check-ins"
+"""The heading of the people's check-in table, unless the mapping's `check_ins.source` names one."""
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "at": ("Date", "Datum"),
+    "key_result": ("Key result", "Schlüsselergebnis"),
+    "value": ("Value", "Wert"),
+    "confidence": ("Confidence", "Zuversicht"),
+    "note": ("Note", "Notiz"),
+    "who": ("Who", "Wer"),
+}
+"""The people's table's columns when the mapping does not name them (English, German)."""
+ROW_ID: Final = "#check-in-"
+
+
+def section_names(mapping: MappingFile | None) -> tuple[str, ...]:
+    """The headings of the people's check-in section: the mapping's `check_ins.source`, else
+    "Check-ins"."""
+    coll = mapping.collections.get("check_ins") if mapping is not None else None
+    return (coll.source,) if coll is not None and coll.source else (SECTION,)
+
+
+def in_section(table: Table, names: tuple[str, ...]) -> bool:
+    """Whether a table is under the check-in section's heading."""
+    return bool(table.heading) and any(same_key(table.heading, name) for name in names)
+
+
+def key_result_columns(mapping: MappingFile | None) -> tuple[str, ...]:
+    """The column naming a check-in's key result: the mapping's names, then the defaults."""
+    coll = mapping.collections.get("check_ins") if mapping is not None else None
+    spec = coll.fields.get("key_result") if coll is not None else None
+    names = tuple(n for n in spec.names if not n.startswith("@")) if spec is not None else ()
+    return (*names, *COLUMNS["key_result"])
+
+
+def _key_result_ref(value: Any, titles: Mapping[str, str], ids: set[str]) -> Any:
+    """A key-result cell as the record's reference: the id of the page's key result it names
+    (by title, or a link to its child page), else the text as written (the mapping reports
+    it)."""
+    if isinstance(value, list) and value and isinstance(value[0], PageLink):
+        for link in value:
+            if link.page_id in ids:
+                return [link.page_id]
+        value = ", ".join(link.title or "" for link in value if link.title)
+    if isinstance(value, str):
+        found = titles.get(key_form(value))
+        return [found] if found is not None else value
+    return value
+
+
+def table_records(
+    page: tuple[str, str, str | None, datetime | None],
+    table: Table,
+    key_results: Iterable[tuple[str, str]],
+    mapping: MappingFile | None,
+    flatten: Callable[[Any], Any],
+) -> Iterator[SourceRecord]:
+    """The rows of a page's check-in table as `check_ins` records.
+
+    `page` is (id, title, url, version time); `key_results` the (record id, title) of the key
+    results on that page; `flatten` resolves mentions and links like any other cell.
+    """
+    page_id, title, url, when = page
+    krs = list(key_results)
+    titles = {key_form(t): i for i, t in krs if t}
+    ids = {i for i, _ in krs}
+    columns = key_result_columns(mapping)
+    kr_column = next((h for h in table.headers if any(same_key(h, c) for c in columns)), None)
+    for number, row in enumerate(table.rows, start=1):
+        fields: dict[str, Any] = {}
+        for header, value in row.items():
+            if header == kr_column:
+                fields[header] = _key_result_ref(value, titles, ids)
+            else:
+                fields[header] = flatten(value)
+        fields.update({"@page": page_id, "@row": number, "@page_title": title, "@url": url})
+        yield SourceRecord(
+            collection="check_ins",
+            external_id=f"{page_id}{ROW_ID}{number}",
+            url=url,
+            updated_at=when,
+            fields=fields,
+        )
 
 
 def log_records(page_id: str, value: Any, url: str | None) -> Iterator[SourceRecord]:
@@ -64,7 +164,7 @@ def log_records(page_id: str, value: Any, url: str | None) -> Iterator[SourceRec
             collection="check_ins",
             external_id=f"{entry['kr']}@{at}",
             url=url,
-            fields={**fields, "@page": page_id},
+            fields={**fields, "@page": page_id, LOG_MARK: True},
         )
 
 
@@ -79,15 +179,44 @@ def _entry(check_in: CheckIn, kr_page_id: str) -> dict[str, Any]:
     }
 
 
-def log_value(check_ins: Iterable[tuple[CheckIn, str]]) -> dict[str, Any]:
-    """The property value of a page's log: the newest `LOG_LIMIT` check-ins, oldest first."""
-    ordered = sorted(check_ins, key=lambda pair: (pair[0].at, pair[1]))[-LOG_LIMIT:]
-    return {"version": LOG_VERSION, "check_ins": [_entry(c, kr) for c, kr in ordered]}
+def log_value(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The property value of a page's log: the newest `LOG_LIMIT` entries, oldest first."""
+    ordered = sorted(entries, key=lambda e: (_when(e.get("at")), str(e.get("kr"))))[-LOG_LIMIT:]
+    return {"version": LOG_VERSION, "check_ins": [dict(e) for e in ordered]}
+
+
+_NEVER: Final = datetime.min.replace(tzinfo=UTC)
+
+
+def _when(at: Any) -> datetime:
+    try:
+        when = datetime.fromisoformat(str(at)) if at else _NEVER
+    except ValueError:
+        return _NEVER
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _entry_of(record: SourceRecord) -> dict[str, Any]:
+    """A log record back as the entry it was read from."""
+    values = [record.fields.get(name) for name in FIELDS]
+    kr = values[0][0] if isinstance(values[0], list) and values[0] else values[0]
+    keys = ("kr", "at", "value", "confidence", "note", "who")
+    return dict(zip(keys, [kr, *values[1:]], strict=True))
+
+
+def _same(entry: Mapping[str, Any]) -> tuple[str, str, Any, Any]:
+    """What makes two entries one: key result, the minute, value and confidence."""
+    when = _when(entry.get("at"))
+    if when == _NEVER:
+        return (str(entry.get("kr")), "", entry.get("value"), entry.get("confidence"))
+    minute = when.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
+    return (str(entry.get("kr")), minute, entry.get("value"), entry.get("confidence"))
 
 
 def plan_log_writes(review: Review) -> list[Write]:
-    """One log write per objective page with a check-in its log lacks (pure): the page's whole
-    log, from every check-in the review knows of its key results."""
+    """One log write per objective page with a check-in its log lacks (pure): the log's own
+    entries as they are, and the check-ins okrsync observed of the page's key results that the
+    workspace does not hold yet. A people's check-in table is never copied into the log."""
     if not review.unrecorded_check_ins:
         return []
     key_results = {kr.id: kr for kr in review.workspace.key_results}
@@ -103,20 +232,25 @@ def plan_log_writes(review: Review) -> list[Write]:
             return None
         return objective.source.external_id, kr.source.external_id
 
-    pages = {found[0] for c in review.unrecorded_check_ins if (found := page_of(c.key_result))}
-    logs: dict[str, list[tuple[CheckIn, str]]] = {page: [] for page in pages}
-    for check_in in merged_history(review.workspace.check_ins, review.unrecorded_check_ins):
+    logs: dict[str, list[dict[str, Any]]] = {}
+    for check_in in review.unrecorded_check_ins:
         found = page_of(check_in.key_result)
-        if found is not None and found[0] in logs:
-            logs[found[0]].append((check_in, found[1]))
-    versions = {
-        r.external_id: r.fields.get(LOG_VERSION_FIELD)
-        for r in review.source_records
-        if r.collection == "objectives" and r.external_id in logs
-    }
+        if found is not None:
+            logs.setdefault(found[0], []).append(_entry(check_in, found[1]))
+    kept: dict[str, list[dict[str, Any]]] = {}
+    versions: dict[str, Any] = {}
+    for record in review.source_records:
+        page = record.fields.get("@page")
+        if record.collection == "check_ins" and record.fields.get(LOG_MARK) and page in logs:
+            kept.setdefault(str(page), []).append(_entry_of(record))
+        elif record.collection == "objectives" and record.external_id in logs:
+            versions[record.external_id] = record.fields.get(LOG_VERSION_FIELD)
     writes = []
     for page_id in sorted(logs):
-        value = log_value(logs[page_id])
+        entries = {_same(e): e for e in kept.get(page_id, [])}
+        for entry in logs[page_id]:
+            entries.setdefault(_same(entry), entry)
+        value = log_value(entries.values())
         version = versions.get(page_id)
         writes.append(
             Write(

@@ -45,10 +45,16 @@ from typing import Any
 
 from okrsync.connector import Collection, FieldInfo, Layout, SourceRecord, SourceSchema
 from okrsync.errors import ConfigError, OkrsyncError, RecordError
-from okrsync.mapping.keys import key_form
+from okrsync.mapping.keys import find_key, key_form
 from okrsync.mapping.page_locale import decimal_evidence
 from okrsync.mapping.schema import Mapping
-from okrsync_confluence.check_ins import LOG_VERSION_FIELD, log_records
+from okrsync_confluence.check_ins import (
+    LOG_VERSION_FIELD,
+    in_section,
+    log_records,
+    section_names,
+    table_records,
+)
 from okrsync_confluence.check_ins import PROPERTY_KEY as LOG_KEY
 from okrsync_confluence.client import BadRequest, ConfluenceClient, PageData, cql_quote
 from okrsync_confluence.options import ConfluenceOptions
@@ -404,13 +410,35 @@ class ConfluenceReader:
         # With `auto` one source holds both layouts: a page without a key-result table is
         # asked for child pages holding Page Properties.
         mode = self.options.key_results
-        table = find_table(parsed.tables, self.kr_title_header()) if mode != "child_pages" else None
+        sections = section_names(self.mapping)
+        tables = [t for t in parsed.tables if not in_section(t, sections)]
+        table = find_table(tables, self.kr_title_header()) if mode != "child_pages" else None
+        key_results: list[SourceRecord] = []
         if table is not None:
-            yield from self._table_records(page, table)
+            key_results = list(self._table_records(page, table))
         elif mode != "table":
-            yield from self._child_records(page, only_with_properties=mode == "auto")
-        if self.logs and page.properties and LOG_KEY in page.properties:
+            key_results = list(self._child_records(page, only_with_properties=mode == "auto"))
+        yield from key_results
+        if not self.logs:
+            return
+        # The people's check-ins: the tables under the check-in section's heading.
+        titles = [(r.external_id, self._kr_title(r)) for r in key_results]
+        where = (page.id, page.title, page.url, page.when)
+        for own in parsed.tables:
+            if in_section(own, sections):
+                yield from table_records(where, own, titles, self.mapping, self.flatten)
+        if page.properties and LOG_KEY in page.properties:
             yield from log_records(page.id, page.properties[LOG_KEY][0], page.url)
+
+    def _kr_title(self, record: SourceRecord) -> str:
+        """A key-result record's title: its row's title column, or its child page's title."""
+        for name in self.kr_title_header():
+            key = find_key(record.fields, name)
+            value = record.fields.get(key) if key is not None else None
+            if isinstance(value, str) and value:
+                return value
+        title = record.fields.get("@title")
+        return title if isinstance(title, str) else ""
 
     def _record(
         self, collection: Collection, external_id: str, page: PageData, fields: dict[str, Any]
@@ -611,8 +639,9 @@ class ConfluenceReader:
                 texts.append(_sample(value))
             table = None
             if self.options.key_results != "child_pages":
-                table = find_table(parsed.tables, title_names) or next(
-                    (t for t in parsed.tables if len(t.headers) >= 3), None
+                own = [t for t in parsed.tables if not in_section(t, section_names(self.mapping))]
+                table = find_table(own, title_names) or next(
+                    (t for t in own if len(t.headers) >= 3), None
                 )
             kr_keys: list[str] = []
             if table is None and self.options.key_results != "table":

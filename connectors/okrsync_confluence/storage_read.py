@@ -95,6 +95,8 @@ class Table:
     headers: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)
+    heading: str = ""
+    """The text of the nearest heading before the table ("" when none): the section it is in."""
 
 
 @dataclass
@@ -369,9 +371,27 @@ def read_details(root: etree._Element) -> list[DetailsBlock]:
     return blocks
 
 
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _sections(root: etree._Element) -> dict[etree._Element, str]:
+    """Each table's section: the text of the last heading before it in document order (a
+    heading inside a table does not start a section)."""
+    found: dict[etree._Element, str] = {}
+    heading = ""
+    for element in root.iter():
+        name = local(element.tag)
+        if name in _HEADINGS and next(element.iterancestors("table"), None) is None:
+            heading = normalise_key(plain_text(element))
+        elif name == "table":
+            found[element] = heading
+    return found
+
+
 def read_tables(root: etree._Element) -> list[Table]:
-    """Tables outside Page Properties macros, with their header row and data rows."""
+    """Tables outside Page Properties macros, with their header row, data rows and section."""
     tables: list[Table] = []
+    sections = _sections(root)
     for table in root.iter("table"):
         if _inside_details(table):
             continue
@@ -385,7 +405,7 @@ def read_tables(root: etree._Element) -> list[Table]:
                 rows[0],
             )
         headers = [normalise_key(plain_text(c)) for c in _cells(header_row)]
-        parsed = Table(headers=headers)
+        parsed = Table(headers=headers, heading=sections.get(table, ""))
         for tr in rows:
             if tr is header_row:
                 continue

@@ -37,6 +37,7 @@ from okrsync.mapping.findings import (
     INVALID,
     INVALID_RECORD,
     INVALID_SOURCE_RECORD,
+    KEY_RESULT_NOT_ON_PAGE,
     KEY_RESULT_NOT_READ,
     MISSING_REQUIRED,
     NO_VALUE,
@@ -387,7 +388,8 @@ class ReadRecord(NamedTuple):
 
 
 def _who(collection: str, record: SourceRecord, title: Any) -> Clause:
-    return who(collection, record.external_id, title)
+    fields = record.fields
+    return who(collection, record.external_id, title, fields.get("@row"), fields.get("@page_title"))
 
 
 def _matches_where(coll: CollectionMap, record: SourceRecord) -> bool:
@@ -890,11 +892,35 @@ def _check_ins(
     findings: list[Finding],
 ) -> list[CheckIn]:
     by_title = {option_key(kr.title): kr.id for kr in key_results.values()}
+    on_page: dict[str, dict[str, str]] = {}
+    for kr in key_results.values():
+        on_page.setdefault(kr.objective, {}).setdefault(option_key(kr.title), kr.id)
     check_ins: list[CheckIn] = []
     for record, values in items:
         subject = _who("check_ins", record, None)
         refs: tuple[str, ...] = values["key_result"]
-        key_result = _resolve_ref(refs[0], key_results, by_title)
+        page = record.fields.get("@page")
+        if isinstance(page, str) and "@row" in record.fields:
+            # A row people wrote on an objective page names a key result of that page.
+            titles = on_page.get(page, {})
+            key_result = (
+                refs[0] if refs[0] in key_results else titles.get(option_key(", ".join(refs)))
+            )
+            if key_result is None:
+                named = [key_results[i].title for i in titles.values()]
+                findings.append(
+                    report(
+                        DANGLING_RELATION,
+                        record.external_id,
+                        KEY_RESULT_NOT_ON_PAGE,
+                        who=subject,
+                        ref=show(", ".join(refs)),
+                        titles=", ".join(named) or "-",
+                    )
+                )
+                continue
+        else:
+            key_result = _resolve_ref(refs[0], key_results, by_title)
         if key_result is None:
             findings.append(
                 report(

@@ -45,6 +45,8 @@ WHO: Final = {
     "people": (N_('person "{title}" ({id})'), N_("person {id}")),
     "check_ins": (N_('check-in "{title}" ({id})'), N_("check-in {id}")),
 }
+# TRANSLATORS: a row people wrote in the check-in table of an objective page (Confluence).
+CHECK_IN_ROW: Final = N_('the check-in in row {row} of the check-ins on page "{page}" ({id})')
 SOURCE_FIELD: Final = N_('source field "{field}" ({name})')
 FIELD: Final = N_("field {name}")
 
@@ -98,6 +100,10 @@ OBJECTIVE_NOT_READ: Final = N_(
 )
 KEY_RESULT_NOT_READ: Final = N_(
     "{who}: its key result {ref} is not among the key results okrsync read; the check-in is skipped"
+)
+KEY_RESULT_NOT_ON_PAGE: Final = N_(
+    "{who}: no key result on that page is called {ref} (its key results: {titles}); write the "
+    "key result's title as its key-result table has it, or link to it; the check-in is skipped"
 )
 # TRANSLATORS: {name} is a field of okrsync's model (current, confidence...), {value} the
 # value as the source wrote it, {problem} what is wrong with it (one of the kinds below).
@@ -155,8 +161,11 @@ def finding_maker() -> FindingMaker:
     return make
 
 
-def who(collection: str, record_id: str, title: Any) -> Clause:
-    """The record a finding is about, with its title when it has one."""
+def who(collection: str, record_id: str, title: Any, row: Any = None, page: Any = None) -> Clause:
+    """The record a finding is about, with its title when it has one; a row of a table on a
+    page (`row`, `page`: a check-in people wrote on an objective page) by its row and page."""
+    if isinstance(row, int) and isinstance(page, str) and page:
+        return clause(CHECK_IN_ROW, row=row, page=page, id=record_id)
     titled, untitled = WHO[collection]
     if isinstance(title, str) and title:
         return clause(titled, title=title, id=record_id)

@@ -1,8 +1,11 @@
-"""The check-in log on Confluence objective pages (a content property; real SDK, real HTTP).
+"""Check-ins on Confluence objective pages (real SDK, real HTTP).
 
 okrsync keeps each objective page's value history in the `okrsync-check-ins` content property,
 reads it with the page listing (no request more), writes it only when it observed a change,
 and after its state store is lost rebuilds the history from it without writing anything.
+People write their own check-ins, with notes, in a "Check-ins" table on the objective page:
+okrsync reads them (English or German, in the page's number and date formats), shows them on
+the review, never writes into that table and does not log a value a person already checked in.
 """
 
 from __future__ import annotations
@@ -68,14 +71,18 @@ class Wiki:
 
 
 @pytest.fixture
-def wiki(tmp_path: Path) -> Iterator[Wiki]:
+def wiki(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Wiki]:
+    """The seeded wiki; `indirect` parametrisation with True also writes review pages and
+    okrsync's outputs on the objective pages."""
     clock = PlayClock(START)
     sandbox = ConfluenceSandbox(0, deployment="cloud", clock=clock)
     sandbox.start()
     try:
         seed = sandbox.seed(company())
         document = config_document({"confluence": seed}, tmp_path)
-        document["sources"]["confluence"]["writeback"]["reviews"] = False
+        everything = bool(getattr(request, "param", False))
+        document["sources"]["confluence"]["writeback"]["reviews"] = everything
+        document["sources"]["confluence"]["options"]["managed_properties"] = everything
         path = tmp_path / "okrsync.toml"
         path.write_text(tomli_w.dumps(document), encoding="utf-8")
         yield Wiki(sandbox, seed, load_config(path), dict(seed.env), tmp_path / "state.db", clock)
@@ -131,3 +138,107 @@ def test_the_history_lives_in_a_log_on_each_objective_page(wiki: Wiki) -> None:
     revenue = next(kr for kr in review.workspace.key_results if kr.title == "Revenue")
     history = [c.value for c in review.workspace.check_ins if c.key_result == revenue.id]
     assert history == [437, 612]
+
+
+ENGLISH_CHECK_INS = (
+    "<h2>Check-ins</h2><table><tbody>"
+    "<tr><th>Date</th><th>Key result</th><th>Value</th><th>Confidence</th><th>Note</th>"
+    "<th>Who</th></tr>"
+    '<tr><td><time datetime="2026-12-01" /></td><td>Revenue</td><td>520</td><td>7</td>'
+    "<td>Two renewals closed early.</td><td>Ana Ruiz</td></tr>"
+    "<tr><td>3 Dec 2026</td><td><p>revenue</p></td><td>612</td><td>80%</td>"
+    "<td>The EU launch landed.</td><td>Ana Ruiz</td></tr>"
+    "<tr><td>2026-12-03</td><td>Revnue</td><td>640</td><td></td><td>typo</td>"
+    "<td>Ana Ruiz</td></tr>"
+    "</tbody></table>"
+)
+GERMAN_CHECK_INS = (
+    '<h3>Check-ins</h3><div class="table-wrap"><table><tbody>'
+    "<tr><td><strong>Datum</strong></td><td><strong>Schlüsselergebnis</strong></td>"
+    "<td><strong>Wert</strong></td><td><strong>Zuversicht</strong></td>"
+    "<td><strong>Notiz</strong></td><td><strong>Wer</strong></td></tr>"
+    "<tr><td>2. Dezember 2026</td><td>Hires</td><td>5</td><td>7,5</td>"
+    "<td>Zwei Zusagen, eine Absage.</td><td>Ana Ruiz</td></tr>"
+    "<tr><td>32.12.2026</td><td>Hires</td><td>6</td><td></td><td>Datum vertippt</td>"
+    "<td>Ana Ruiz</td></tr>"
+    "</tbody></table></div>"
+)
+
+
+def _people(review: Any) -> list[tuple[str, str, float | None, float | None, str, str]]:
+    titles = {kr.id: kr.title for kr in review.workspace.key_results}
+    return [
+        (titles[c.key_result], c.at.date().isoformat(), c.value, c.confidence, c.note, c.who)
+        for c in review.workspace.check_ins
+        if c.who not in ("", "okrsync")
+    ]
+
+
+@pytest.mark.parametrize("wiki", [True], indirect=True)
+def test_people_write_check_ins_on_the_objective_page(wiki: Wiki) -> None:
+    assert wiki.sync().exit_code == 0
+    grow, hire = wiki.seed.ids["o1"], wiki.seed.ids["o2"]
+    # Ana checks in on Thursday: two rows on "Grow" (one names a key result the page does not
+    # have) and moves Revenue to the value she checked in; the German team writes on "Hire".
+    body = wiki.sandbox.store.page(grow).body.replace(">437<", ">612<")
+    wiki.sandbox.human_edit(grow, body + ENGLISH_CHECK_INS)
+    wiki.sandbox.human_edit(hire, wiki.sandbox.store.page(hire).body + GERMAN_CHECK_INS)
+    synced = wiki.sync()
+    # The row whose date is no day is a record that could not be mapped: the sync says so.
+    assert synced.exit_code == 1, synced
+    assert synced.errors == ["confluence: 1 record(s) could not be mapped; see the findings"]
+
+    review = run_lint(wiki.config, env=wiki.env, clock=wiki.clock.now).reviews["confluence"]
+    people = _people(review)
+    assert people == [
+        ("Revenue", "2026-12-01", 520, 0.7, "Two renewals closed early.", "Ana Ruiz"),
+        ("Hires", "2026-12-02", 5, 0.75, "Zwei Zusagen, eine Absage.", "Ana Ruiz"),
+        ("Revenue", "2026-12-03", 612, 0.8, "The EU launch landed.", "Ana Ruiz"),
+    ]
+    # The rows that cannot be read are named by page and row, with what to do; the others count.
+    messages = [f.message for f in review.findings if "check-ins on page" in f.message]
+    assert any(
+        'row 3 of the check-ins on page "Grow"' in m and '"Revnue"' in m and "Revenue" in m
+        for m in messages
+    ), messages
+    assert any(
+        'row 2 of the check-ins on page "Hire"' in m and '"32.12.2026"' in m for m in messages
+    ), messages
+
+    # The log holds what okrsync observed, not the value Ana checked in that day.
+    assert sorted(e["value"] for e in wiki.log("o1")) == [23, 437]
+    assert {e["who"] for e in wiki.log("o1")} == {"okrsync"}
+    # okrsync writes its outputs on the page, never into the people's table.
+    assert "okrsync-outputs" in wiki.sandbox.store.page(grow).body
+    assert ENGLISH_CHECK_INS in wiki.sandbox.store.page(grow).body
+    assert GERMAN_CHECK_INS in wiki.sandbox.store.page(hire).body
+    # The review page shows the notes.
+    pages = [p for p in wiki.sandbox.store.all_pages() if "okr-review" in p.labels]
+    assert pages and "The EU launch landed." in pages[0].body
+
+    # The German team corrects its date: the row counts from the next sync on.
+    fixed = GERMAN_CHECK_INS.replace("32.12.2026", "03.12.2026")
+    page = wiki.sandbox.store.page(hire)
+    wiki.sandbox.human_edit(hire, page.body.replace(GERMAN_CHECK_INS, fixed))
+    assert wiki.sync().exit_code == 0
+    review = run_lint(wiki.config, env=wiki.env, clock=wiki.clock.now).reviews["confluence"]
+    assert ("Hires", "2026-12-03", 6, None, "Datum vertippt", "Ana Ruiz") in _people(review)
+
+    before = (
+        _people(review),
+        sorted((c.key_result, c.at, c.value) for c in review.workspace.check_ins),
+    )
+    logs = wiki.log("o1"), wiki.log("o2")
+    assert wiki.sync().writes == 0
+    # The state store is lost: the history comes back from the page and the logs, unchanged,
+    # nothing is written, and no check-in is there twice.
+    wiki.state.unlink()
+    rebuilt = wiki.sync()
+    assert rebuilt.exit_code == 0, rebuilt
+    assert rebuilt.writes == 0, rebuilt
+    again = run_lint(wiki.config, env=wiki.env, clock=wiki.clock.now).reviews["confluence"]
+    after = _people(again), sorted((c.key_result, c.at, c.value) for c in again.workspace.check_ins)
+    assert after == before
+    assert len(set(after[1])) == len(after[1])
+    assert (wiki.log("o1"), wiki.log("o2")) == logs
+    assert ENGLISH_CHECK_INS in wiki.sandbox.store.page(grow).body
