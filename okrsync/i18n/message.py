@@ -343,7 +343,17 @@ def _say_english(value: Any) -> Any:
         return repr(value.text)
     if kind is Counted:
         return _counted_english(value.message_id, value.n)
+    if kind is int:
+        return _int_english(value)
+    if kind is date:
+        return value.isoformat()
     return say(value, _ENGLISH)
+
+
+@lru_cache(maxsize=4096)
+def _int_english(value: int) -> str:
+    """A whole number in English: the same few counts, formatted by Babel once each."""
+    return _say_int(value, _ENGLISH)
 
 
 @lru_cache(maxsize=4096, typed=True)

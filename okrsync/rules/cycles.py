@@ -262,13 +262,11 @@ SILENT_SINCE: Final = Np_(
 
 def _silence(ctx: Context, t: SilenceThresholds) -> Iterator[Hit]:
     latest: dict[tuple[str, str], datetime | None] = {}
-    activity = ctx.activity
-    for kr, _, objective, cycle, phase in ctx.rows:
+    for _, _, objective, cycle, phase, last in ctx.rows:
         if phase != "during" or objective is None or not objective.team or cycle is None:
             continue
         key = (cycle.id, objective.team)
         seen = latest.get(key)
-        last = activity.get(kr.id)
         if key not in latest or (last is not None and (seen is None or seen < last)):
             latest[key] = last
     for (cycle_id, team), last in latest.items():

@@ -35,7 +35,7 @@ def _dangling(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
     for o in ctx.workspace.objectives:
         if o.cycle is not None and o.cycle not in ctx.cycles:
             yield hit(o.id, MISSING_CYCLE, title=o.title, cycle=o.cycle)
-    for kr, _, objective, _, _ in ctx.rows:
+    for kr, _, objective, _, _, _ in ctx.rows:
         if objective is None:
             yield hit(kr.id, MISSING_OBJECTIVE, title=kr.title, objective=kr.objective)
     reported: set[str] = set()

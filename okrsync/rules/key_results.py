@@ -231,7 +231,7 @@ def _missing_baseline(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 def _start_equals_target(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
-    for kr, result, _, _, _ in ctx.rows:
+    for kr, result, _, _, _, _ in ctx.rows:
         if result is not None and result.unscored == "start_equals_target":
             if kr.target is None:
                 yield hit(kr.id, STARTS_AT_TARGET, title=kr.title)
@@ -255,8 +255,9 @@ NEVER_CHECKED_IN: Final = N_("key result {title!r} has no current value and no c
 
 
 def _never_checked_in(ctx: Context, t: NeverCheckedInThresholds) -> Iterator[Hit]:
-    for kr, result, _, cycle, phase in ctx.rows:
-        if kr.id in ctx.last_check_in or kr.current is not None or kr.done is True:
+    checked_in = ctx.last_check_in
+    for kr, result, _, cycle, phase, _ in ctx.rows:
+        if kr.current is not None or kr.done is True or kr.id in checked_in:
             continue
         if kr.kind == "milestone" or (result is not None and result.kind == "milestone"):
             continue  # a milestone has no current value until it is done: nothing to check in
@@ -291,22 +292,16 @@ def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
     A stale objective is one root cause; it is not repeated once per key result.
     """
     stale: dict[str, list[tuple[int, datetime, KeyResult]]] = {}
-    activity = ctx.activity
     today = ctx.at.toordinal()  # whole days between dates, as `Context.days_since` counts them
-    for kr, _, _, cycle, phase in ctx.rows:
-        if phase != "during" or kr.done is True or cycle is None:
-            continue
-        last = activity.get(kr.id)
-        if last is None:
+    for kr, _, _, cycle, phase, last in ctx.rows:
+        if phase != "during" or last is None or cycle is None or kr.done is True:
             continue
         idle = today - last.toordinal()
         if idle > t.days:
             stale.setdefault(kr.objective, []).append((idle, last, kr))
-    for objective_id in sorted(stale):
-        found = stale[objective_id]
-        if len(found) > 1:  # the longest idle first, then by title and id
-            found.sort(key=_stale_order)
-        idle, last, kr = found[0]
+    for objective_id, found in stale.items():  # the engine puts the findings in order
+        # the longest idle, then by title and id (the first of them: `min` is stable)
+        idle, last, kr = found[0] if len(found) == 1 else min(found, key=_stale_order)
         limit, oldest, day = Counted(DAYS, t.days), Counted(DAYS, idle), last.date()
         if len(found) == 1:
             yield hit(kr.id, STALE_ONE, title=kr.title, idle=oldest, last=day, limit=limit)
@@ -445,7 +440,7 @@ OVERACHIEVED: Final = N_("key result {title!r} is at {attainment} of its target"
 
 
 def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
-    for kr, result, _, cycle, phase in ctx.rows:
+    for kr, result, _, cycle, phase, _ in ctx.rows:
         if result is None or result.score is None or result.score < 1:
             continue
         if result.kind in ("at_least", "at_most"):
@@ -466,7 +461,7 @@ class OverachievedThresholds(Thresholds):
 
 
 def _overachieved(ctx: Context, t: OverachievedThresholds) -> Iterator[Hit]:
-    for kr, result, _, _, _ in ctx.rows:
+    for kr, result, _, _, _, _ in ctx.rows:
         over = None if result is None else result.attainment_over
         if over is not None and over >= t.over:
             yield hit(kr.id, OVERACHIEVED, title=kr.title, attainment=Share(1 + over))
@@ -536,8 +531,11 @@ DOUBTFUL_BUT_ON_TRACK: Final = N_(
 
 
 def _confidence(ctx: Context, t: ConfidenceThresholds) -> Iterator[Hit]:
-    for kr, result, _, _, _ in ctx.rows:
-        confidence = ctx.confidence(kr)
+    latest = ctx.last_confidence
+    for kr, result, _, _, _, _ in ctx.rows:
+        confidence = kr.confidence  # as `Context.confidence` reads it, without a call per row
+        if confidence is None:
+            confidence = latest.get(kr.id)
         if confidence is None or result is None:
             continue
         if confidence >= t.high and result.health == "off_track":
@@ -561,7 +559,7 @@ OFF_TRACK_SCORED: Final = N_(
 
 
 def _due_outside(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
-    for kr, _, _, cycle, _ in ctx.rows:
+    for kr, _, _, cycle, _, _ in ctx.rows:
         if kr.due is None:
             continue
         if cycle is not None and not cycle.start <= kr.due <= cycle.end:
@@ -600,7 +598,7 @@ def _kind_contradiction(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
 
 
 def _kr_off_track(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
-    for kr, result, _, _, _ in ctx.rows:
+    for kr, result, _, _, _, _ in ctx.rows:
         if result is not None and result.health == "off_track":
             if result.score is not None and result.expected is not None:
                 score, expected = Fixed(result.score), Fixed(result.expected)
