@@ -2,14 +2,16 @@
 
 `matplotlib.figure.Figure` with the Agg canvas, never pyplot (its global figure registry
 leaks in a long-running process). The files are deterministic, so an unchanged chart is
-never uploaded again: PNGs carry no `Software` text chunk, SVGs no `<dc:date>`, the SVG ids
-are hashed with a fixed salt (`svg.hashsalt`), text stays `<text>` (`svg.fonttype: none`) and
-the font is matplotlib's bundled DejaVu Sans. The same series and labels give the same bytes
-on every run with the pinned matplotlib minor version.
+never uploaded again: PNGs are written by `png` (no timestamp, no software name), SVGs carry no
+`<dc:date>`, the SVG ids are hashed with a fixed salt (`svg.hashsalt`), text stays `<text>`
+(`svg.fonttype: none`) and the font is matplotlib's bundled DejaVu Sans. The same series and
+labels give the same bytes on every run with the pinned matplotlib minor version. Every text
+is cleaned by `glyphs.drawable` and drawn without math notation (a `$` is a dollar sign).
 
 A process draws every chart on one figure (`_Canvas`), changing only what differs between
-charts: a new figure per chart spent most of its time creating axes and ticks (BENCHMARKS.md 7).
-The bytes are those a new figure gives.
+charts: a new figure per chart spent most of its time creating axes and ticks; and a PNG
+redraws only the chart's own artists over a kept background (BENCHMARKS.md 7.1, 7.2). The
+pixels are those a new figure gives.
 """
 
 from __future__ import annotations
@@ -22,11 +24,16 @@ from datetime import date
 from typing import Any, Final, Literal, cast
 
 import matplotlib
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.transforms import Bbox
 
+from .glyphs import FONT, drawable
 from .labels import ENGLISH, ChartLabels
+from .png import png_of_rgba
 from .series import Series
 
 Kind = Literal["objective", "cycle"]
@@ -34,6 +41,13 @@ Kind = Literal["objective", "cycle"]
 CHART_SIZE: Final = (8.0, 4.0)
 """Inches; at `CHART_DPI` an 800 x 400 pixel PNG."""
 CHART_DPI: Final = 100
+CHART_PIXELS: Final = (800, 400)
+BACKGROUNDS_KEPT: Final = 8
+"""Chart backgrounds a process keeps (1.3 MB each): one per cycle date range, language and
+legend; a review's charts share a few."""
+LEGEND_CLEARANCE: Final = 5.0
+"""Pixels around the legend no line may enter for the legend to be drawn in the background:
+more than half a line's width plus a marker's radius and the antialiasing."""
 SPARKLINE_SIZE: Final = (80, 20)
 """Pixels of a sparkline (drawn as a hand-written SVG polyline: a thousand of them cost
 milliseconds, where matplotlib takes a few milliseconds each)."""
@@ -48,12 +62,11 @@ STYLE: Final[dict[Any, Any]] = {
     "date.epoch": "1970-01-01T00:00:00",
     "svg.hashsalt": "okrsync",
     "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
+    "font.family": FONT,
     "font.size": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
-PNG_METADATA: Final = {"Software": None}
 SVG_METADATA: Final = {"Date": None, "Creator": None}
 
 
@@ -83,44 +96,61 @@ class _Canvas:
     Creating a figure, its axes and their ticks costs more than drawing it, so one process
     keeps one and changes only what differs between charts: the title, the lines' data and
     labels, the x range, the legend. Every property a chart sets is set again on every draw,
-    so a drawing never depends on the chart drawn before it (the tests draw A, B, A)."""
+    so a drawing never depends on the chart drawn before it (the tests draw A, B, A).
+
+    A PNG is drawn in two layers (matplotlib's blitting API): the background (the axes, their
+    ticks, tick labels, grid and axis label, and the legend when no line comes near it) is drawn
+    once per x range, language and legend and kept as pixels (`backgrounds`); a chart restores
+    it and draws only its own artists on top, in the order a full drawing draws them, so the
+    pixels are those of a full drawing (the tests compare them)."""
 
     def __init__(self) -> None:
         self.figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
-        FigureCanvasAgg(self.figure)
+        # the Agg backend is not annotated: keep its canvas untyped
+        self.canvas: Any = FigureCanvasAgg(self.figure)
         self.figure.subplots_adjust(**MARGINS)
         axes = self.axes = self.figure.add_subplot()
         axes.set_ylim(0.0, 1.05)
         axes.grid(axis="y", color="#dfe1e6", linewidth=0.8)
         (self.pace,) = axes.plot([], [], linestyle="--", color=PACE_COLOUR)
         (self.progress,) = axes.plot([], [], marker="o", markersize=4, color=PROGRESS_COLOUR)
-        self.no_data = axes.text(0.5, 0.5, "", transform=axes.transAxes, ha="center", va="center")
+        self.no_data = axes.text(
+            0.5, 0.5, "", transform=axes.transAxes, ha="center", va="center", parse_math=False
+        )
         self.empty_locator = axes.xaxis.get_major_locator()
         self.empty_formatter = axes.xaxis.get_major_formatter()
         # matplotlib.dates is not annotated: build its locator untyped
         self.date_locator = cast(Any, AutoDateLocator)(minticks=3, maxticks=8)
+        self.legends: dict[tuple[str, ...], Legend] = {}
+        """A legend per set of labels: the lines' styles never change, so one is reused."""
+        self.legend_areas: dict[Legend, Bbox] = {}
+        """Where each legend is drawn, with `LEGEND_CLEARANCE` around it."""
+        self.backgrounds: dict[tuple[Any, ...], Any] = {}
+        """Background pixels by what they show, least recently used first."""
+        self.date_format = ""
 
     def draw(self, series: Series, kind: Kind, labels: ChartLabels) -> Figure:
         axes = self.axes
         template = labels.objective_title if kind == "objective" else labels.cycle_title
+        title = drawable(template.format(name=_shown(drawable(series.name))))
         # a fixed title height: placing it above the x-axis' ticks (matplotlib's default)
         # measures the whole axes on every draw, and the charts have no ticks on top
-        axes.set_title(template.format(name=_shown(series.name)), loc="left", y=1.0)
-        axes.set_ylabel(labels.score_axis)
+        axes.set_title(title, loc="left", y=1.0, parse_math=False)
+        axes.set_ylabel(drawable(labels.score_axis), parse_math=False)
         pace = series.pace
         # a line not shown is hidden, emptied and unlabelled (left out of the legend and limits)
         self.pace.set_visible(pace is not None)
         self.pace.set_data(
             _days([pace.start, pace.end]) if pace else [], [0.0, pace.target] if pace else []
         )
-        self.pace.set_label(labels.expected_pace if pace is not None else "_pace")
+        self.pace.set_label(drawable(labels.expected_pace) if pace is not None else "_pace")
         points = series.points
         self.progress.set_visible(bool(points))
         self.progress.set_data(_days([p.at for p in points]), [p.score for p in points])
         label = labels.progress if kind == "objective" else labels.mean_score
-        self.progress.set_label(label if points else "_progress")
+        self.progress.set_label(drawable(label) if points else "_progress")
         self.no_data.set_visible(not points)
-        self.no_data.set_text("" if points else labels.no_data)
+        self.no_data.set_text("" if points else drawable(labels.no_data))
         # the x range from the lines shown, as `plot` sets it on a new axes
         axes.relim()
         axes.set_xlim(0.0, 1.0)
@@ -128,14 +158,81 @@ class _Canvas:
         if pace is not None or points:
             axes.xaxis.set_major_locator(self.date_locator)
             axes.xaxis.set_major_formatter(cast(Any, DateFormatter)(labels.date_format))
+            self.date_format = labels.date_format
             axes.autoscale_view(scaley=False)
-            axes.legend(loc="upper left", frameon=False)
+            self._legend()
         else:
             axes.xaxis.set_major_locator(self.empty_locator)
             axes.xaxis.set_major_formatter(self.empty_formatter)
-            if axes.legend_ is not None:
-                axes.legend_.remove()
+            self.date_format = ""
+            axes.legend_ = None
         return self.figure
+
+    def _legend(self) -> None:
+        """The legend of the lines shown (as `axes.legend()` makes it), reused by labels."""
+        shown = tuple(str(line.get_label()) for line in (self.pace, self.progress))
+        key = tuple(label for label in shown if not label.startswith("_"))
+        legend = self.legends.get(key)
+        if legend is None:
+            self.axes.legend_ = None
+            legend = self.legends[key] = self.axes.legend(loc="upper left", frameon=False)
+            for text in legend.get_texts():
+                text.set_parse_math(False)
+        self.axes.legend_ = legend
+
+    def rgba(self, series: Series, kind: Kind, labels: ChartLabels) -> memoryview:
+        """The chart's pixels (RGBA, `CHART_SIZE` at `CHART_DPI`), drawn on its background."""
+        self.draw(series, kind, labels)
+        axes, canvas = self.axes, self.canvas
+        legend = axes.legend_
+        behind: list[Artist] = [axes.patch, axes.xaxis, axes.yaxis]
+        own = [a for a in axes.get_children() if a not in behind and a is not legend]
+        legend_behind = legend is not None and self._clear_of(legend)
+        if legend is not None and not legend_behind:
+            own.append(legend)
+        for artist in axes.get_children():
+            artist.set_animated(artist in own)
+        key = (
+            axes.get_xlim(),
+            self.date_format,
+            axes.yaxis.label.get_text(),
+            legend if legend_behind else None,
+        )
+        background = self.backgrounds.pop(key, None)
+        if background is None:
+            canvas.draw()  # everything but the chart's own artists (the animated ones)
+            background = canvas.copy_from_bbox(self.figure.bbox)
+            if len(self.backgrounds) >= BACKGROUNDS_KEPT:
+                del self.backgrounds[next(iter(self.backgrounds))]  # the least recently used
+        else:
+            canvas.restore_region(background)
+        self.backgrounds[key] = background
+        renderer = canvas.get_renderer()
+        # the order of `Axes.draw`: by z-order, ties in the order of the axes' children; the
+        # background's artists all come first (z-order 1.5 and the patch)
+        for artist in sorted(own, key=lambda a: a.get_zorder()):
+            if artist.get_visible():
+                artist.draw(renderer)
+        return cast(memoryview, canvas.buffer_rgba())
+
+    def _clear_of(self, legend: Legend) -> bool:
+        """Whether no line and no notice of the chart comes near the legend, so that it can be
+        part of the background (drawn under them instead of over them: the same pixels). The
+        chart's other artists cannot: the titles are above the axes, the spines on their edges,
+        and the legend is inset from the edges by its `borderaxespad`."""
+        renderer = self.canvas.get_renderer()
+        area = self.legend_areas.get(legend)
+        if area is None:  # a legend stays where it is: upper left, the same texts
+            area = self.legend_areas[legend] = legend.get_window_extent(renderer).padded(
+                LEGEND_CLEARANCE
+            )
+        for line in (self.pace, self.progress):
+            if line.get_visible():  # the path: the line's box would cover most of the plot
+                path = line.get_transform().transform_path(line.get_path())
+                if path.intersects_bbox(area, filled=False) or area.count_contains(path.vertices):
+                    return False
+        notice = self.no_data
+        return not (notice.get_visible() and notice.get_window_extent(renderer).overlaps(area))
 
 
 _CANVAS: _Canvas | None = None
@@ -143,26 +240,26 @@ _DRAWING: Final = threading.Lock()
 """One chart at a time per process: the canvas and matplotlib's rc parameters are shared."""
 
 
-def _drawn(series: Series, kind: Kind, labels: ChartLabels, fmt: Literal["png", "svg"]) -> bytes:
+def _canvas() -> _Canvas:
     global _CANVAS
-    with _DRAWING, matplotlib.rc_context(STYLE):
-        if _CANVAS is None:
-            _CANVAS = _Canvas()
-        figure = _CANVAS.draw(series, kind, labels)
-        buffer = io.BytesIO()
-        metadata = PNG_METADATA if fmt == "png" else SVG_METADATA
-        figure.savefig(buffer, format=fmt, metadata=metadata)
-        return buffer.getvalue()
+    if _CANVAS is None:
+        _CANVAS = _Canvas()
+    return _CANVAS
 
 
 def chart_png(series: Series, kind: Kind, labels: ChartLabels = ENGLISH) -> bytes:
     """An objective's progress chart or a cycle's burn-up as PNG (800 x 400 pixels)."""
-    return _drawn(series, kind, labels, "png")
+    with _DRAWING, matplotlib.rc_context(STYLE):
+        return png_of_rgba(_canvas().rgba(series, kind, labels), CHART_PIXELS)
 
 
 def chart_svg(series: Series, kind: Kind, labels: ChartLabels = ENGLISH) -> str:
     """The same chart as an SVG document."""
-    return _drawn(series, kind, labels, "svg").decode("utf-8")
+    with _DRAWING, matplotlib.rc_context(STYLE):
+        figure = _canvas().draw(series, kind, labels)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="svg", metadata=SVG_METADATA)
+        return buffer.getvalue().decode("utf-8")
 
 
 def chart_html(

@@ -6,7 +6,7 @@ sparkline. Every format takes them from here: review.html inlines them as SVG, t
 upload them as PNG (Confluence attachments, Notion file uploads).
 
 A chart's `digest` hashes exactly what its picture is drawn from (kind, series, labels, the
-drawing's version and matplotlib's), so a connector can tell an unchanged chart without drawing
+drawing's version, matplotlib's and zlib's), so a connector can tell an unchanged chart without drawing
 it: a no-change sync draws nothing and sends nothing, and a changed chart is drawn once, when
 it is uploaded. The files are deterministic (see `draw`): the same digest gives the same bytes.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -39,8 +40,10 @@ from .series import (
     objective_series_of,
 )
 
-DRAWING_VERSION: Final = 1
-"""Raise when `draw` changes what the same data look like, so every chart is uploaded again."""
+DRAWING_VERSION: Final = 2
+"""Raise when `draw` changes the bytes the same data give, so every chart is uploaded again.
+2: the PNG is written by `png` (RGB, zlib level 1) instead of matplotlib's `savefig` (the same
+pixels in other bytes); chart text cleaned by `glyphs`, no math notation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class Chart:
                 "labels": labels_to_json(labels),
                 "drawing": DRAWING_VERSION,
                 "matplotlib": matplotlib.__version__,
+                "zlib": zlib.ZLIB_RUNTIME_VERSION,
             }
         )
 

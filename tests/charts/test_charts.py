@@ -7,22 +7,32 @@ different bytes; the PNG decodes at the promised size.
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import UTC, date, datetime
 
+import matplotlib
+import numpy as np
 import pytest
 from matplotlib.image import imread
+from PIL import Image
 
 from okrsync.charts.draw import (
     CHART_DPI,
+    CHART_PIXELS,
     CHART_SIZE,
+    STYLE,
     Kind,
+    _Canvas,
     chart_png,
     chart_svg,
     sparkline_html,
 )
+from okrsync.charts.glyphs import UNDRAWABLE, drawable
 from okrsync.charts.labels import ENGLISH, ChartLabels
+from okrsync.charts.png import png_of_rgba
 from okrsync.charts.series import (
     Pace,
+    Point,
     Series,
     by_key_result,
     cycle_series,
@@ -169,3 +179,64 @@ def test_empty_history_draws_a_notice_and_sparkline_needs_a_trend() -> None:
     assert html.startswith('<span class="sparkline" role="img" aria-label="ARR: score over time">')
     assert "<svg" in html and "<?xml" not in html
     assert html == sparkline_html(key_result_series(workspace.key_results[0], HISTORY))
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_png_pixels_are_those_of_a_full_drawing_on_a_new_figure() -> None:
+    """A PNG restores a kept background and draws only the chart's own artists on it: its
+    pixels are those of a full drawing on a new figure, whatever was drawn before, with the
+    legend in the background or (a line crossing it) drawn over the lines."""
+    workspace = _workspace()
+    pace = Pace(CYCLE.start, CYCLE.end, 1.0)
+    german = ChartLabels(objective_title="{name}: Fortschritt", no_data="Noch keine Werte")
+    early = (Point(date(2026, 1, 2), 0.95), Point(date(2026, 1, 20), 1.0))
+    cases: list[tuple[Series, Kind, ChartLabels]] = [
+        (
+            objective_series(workspace, workspace.objectives[0], HISTORY, SETTINGS),
+            "objective",
+            ENGLISH,
+        ),
+        (Series("Early surge", early, pace), "objective", ENGLISH),  # through the legend
+        (cycle_series(workspace, CYCLE, HISTORY, SETTINGS), "cycle", german),
+        (Series("Nothing", (), None), "cycle", german),
+        (Series("No pace", early, None), "objective", ENGLISH),
+    ]
+    full = []
+    for series, kind, labels in cases:
+        with matplotlib.rc_context(STYLE):
+            buffer = io.BytesIO()
+            _Canvas().draw(series, kind, labels).savefig(buffer, format="rgba")
+        width, height = CHART_PIXELS
+        full.append(np.frombuffer(buffer.getvalue(), np.uint8).reshape(height, width, 4)[..., :3])
+    for index in [0, 1, 2, 3, 4, 0, 4, 3, 2, 1, 0]:
+        series, kind, labels = cases[index]
+        assert np.array_equal(_pixels(chart_png(series, kind, labels)), full[index]), index
+
+
+def test_png_writer_keeps_every_pixel() -> None:
+    rgba = bytes([10, 20, 30, 255, 255, 255, 255, 255, 0, 0, 0, 255] * 2)  # 3 x 2 pixels
+    png = png_of_rgba(rgba, (3, 2))
+    expected = np.frombuffer(rgba, np.uint8).reshape(2, 3, 4)[..., :3]
+    assert np.array_equal(_pixels(png), expected)
+    assert png == png_of_rgba(rgba, (3, 2))
+
+
+def test_hostile_title_is_cleaned_and_drawn_without_a_warning() -> None:
+    """Control characters, lone surrogates, bidirectional overrides, private-use characters,
+    emoji and scripts the font lacks leave a chart's text; `$` stays a dollar sign."""
+    name = "\U0001f680 Launch\x00\x07 v2\ud800 \u202eevil\u202c\ue000 from $1M to $\\frac{$"
+    name += " 增长\n next"
+    series = Series(name, (Point(date(2026, 1, 5), 0.2), Point(date(2026, 1, 12), 0.4)), None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "Glyph ... missing from font(s)" included
+        png = chart_png(series, "objective")
+        svg = chart_svg(series, "objective")
+    shown = "Launch v2 evil from $1M to $\\frac{$ next"
+    assert drawable(name) == shown
+    assert f"{shown}: progress" in svg  # one text, not math: matplotlib would split it
+    assert png.startswith(b"\x89PNG") and _pixels(png).shape == (400, 800, 3)
+    assert drawable("\U0001f680\U0001f9d1\u200d\U0001f4bb") == UNDRAWABLE
+    assert drawable(" \t") == "" and drawable("e\u0301 \u00fc") == "e\u0301 \u00fc"
