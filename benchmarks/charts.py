@@ -3,13 +3,15 @@
     python -m benchmarks.charts --key-results 1000 [--source confluence|notion]
 
 1. `render`: drawing every chart of the review of N key results with eight weeks of values
-   each, without any sync: the series
-   (per objective and cycle, from the value history), one PNG per objective plus the burn-up
-   (what the connectors upload on a first sync), and review.html with its inline SVG charts and
-   sparklines, each timed on its own.
+   each, without any sync: the series (per objective and cycle, from the value history), one
+   PNG per objective plus the burn-up (what the connectors upload on a first sync) in CPU and
+   wall time; then the same PNGs the previous way (a full drawing and matplotlib's `savefig`)
+   against the current way, in alternating chunks, for their CPU ratio in one run; every chart
+   as SVG, every sparkline, and review.html (which holds both), each timed on its own.
 2. `full_sync`: the first sync of a freshly seeded sandbox with `writeback.charts` off, then of
-   another one with charts on (one run each): wall seconds, requests, and the ratio of the two;
-   the difference is what charts add to a first sync (every chart drawn and uploaded).
+   another one with charts on (one run each): wall and CPU seconds (the sandbox runs in the
+   same process: its CPU is counted too), requests, and the ratios of the two; the difference
+   is what charts add to a first sync (every chart drawn and uploaded).
 3. `weekly`: a week later (simulated clock), a person changes the Current value of 10% of the
    key results, then the next sync (charts on). Its chart uploads against the minimum: one per
    objective with a changed key result, plus the burn-up of each review page (every other
@@ -21,6 +23,7 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import tempfile
 import time
@@ -30,13 +33,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import tomli_w
 
 from benchmarks.api_confluence import set_current
 from benchmarks.synthetic import synthetic_workspace
 from benchmarks.workbench import Bench, emit, machine
-from okrsync.charts.draw import chart_png
+from okrsync.charts.draw import STYLE, Kind, _Canvas, chart_png, chart_svg, sparkline_html
+from okrsync.charts.labels import ENGLISH
 from okrsync.charts.review_charts import charts_by_review
+from okrsync.charts.series import Series
 from okrsync.config import load_config
 from okrsync.model import CheckIn, KeyResult, Workspace
 from okrsync.render.html import render_html
@@ -45,6 +51,8 @@ from okrsync.review_build import build_cycle_reviews
 
 WEEK_SECONDS = 7 * 24 * 3600.0
 SHARE = 0.10
+AB_CHUNK = 25
+"""Charts drawn one way, then the other, before switching which goes first."""
 
 
 def with_weekly_history(workspace: Workspace, weeks: int = 8) -> Workspace:
@@ -63,9 +71,21 @@ def with_weekly_history(workspace: Workspace, weeks: int = 8) -> Workspace:
     return workspace.model_copy(update={"check_ins": tuple(check_ins)})
 
 
+def savefig_png(canvas: _Canvas, series: Series, kind: Kind) -> bytes:
+    """A PNG the way okrsync drew one before the kept backgrounds (drawing version 1): the
+    whole figure drawn again, encoded by matplotlib's `savefig` (Pillow, RGBA, level 6)."""
+    with matplotlib.rc_context(STYLE):
+        buffer = io.BytesIO()
+        canvas.draw(series, kind, ENGLISH).savefig(
+            buffer, format="png", metadata={"Software": None}
+        )
+        return buffer.getvalue()
+
+
 def measure_render(workspace: Workspace) -> dict[str, Any]:
-    """Seconds to build the charts' data, draw every PNG, and render review.html, for the
-    workspace with eight weeks of values."""
+    """The time to build the charts' data, draw every PNG (CPU and wall; and, in the same
+    run, CPU the previous way for the ratio), every SVG, the sparklines, and review.html, for
+    the workspace with eight weeks of values."""
     workspace = with_weekly_history(workspace)
     review = review_workspace(
         workspace,
@@ -78,19 +98,59 @@ def measure_render(workspace: Workspace) -> dict[str, Any]:
     charts = charts_by_review(review, reviews)
     series = time.perf_counter()
     pictures = [c for drawn in charts.values() for c in drawn.all()]
+    sparklines = [s for drawn in charts.values() for s in drawn.key_results.values()]
+    cpu = time.process_time()
     size = sum(len(chart_png(c.series, c.kind)) for c in pictures)
+    png_cpu = time.process_time() - cpu
     drawn_png = time.perf_counter()
+    # the same charts the previous way and again the current way, in chunks of alternating
+    # order, so that both see the same load (CPU time: the machine's load swings)
+    previous, current, previous_size = 0.0, 0.0, 0
+    canvas = _Canvas()
+    for index in range(0, len(pictures), AB_CHUNK):
+        chunk = pictures[index : index + AB_CHUNK]
+        for way in ("previous", "current") if index % 2 == 0 else ("current", "previous"):
+            cpu = time.process_time()
+            if way == "previous":
+                previous_size += sum(len(savefig_png(canvas, c.series, c.kind)) for c in chunk)
+                previous += time.process_time() - cpu
+            else:
+                for c in chunk:
+                    chart_png(c.series, c.kind)
+                current += time.process_time() - cpu
+    cpu = time.process_time()
+    svg_size = sum(len(chart_svg(c.series, c.kind)) for c in pictures)
+    svg_cpu = time.process_time() - cpu
+    cpu = time.process_time()
+    sparkline_size = sum(len(sparkline_html(s)) for s in sparklines)
+    sparkline_cpu = time.process_time() - cpu
+    before_html, cpu = time.perf_counter(), time.process_time()
     html = render_html(review)
-    finished = time.perf_counter()
+    html_cpu, finished = time.process_time() - cpu, time.perf_counter()
+    count = max(1, len(pictures))
     return {
         "review_pages": len(reviews),
         "charts": len(pictures),
-        "png_bytes": size,
         "cycle_reviews_s": round(built - started, 3),
         "series_s": round(series - built, 3),
-        "png_s": round(drawn_png - series, 3),
-        "png_ms_per_chart": round((drawn_png - series) * 1000 / max(1, len(pictures)), 1),
-        "review_html_s": round(finished - drawn_png, 3),
+        "png_bytes": size,
+        "png_wall_s": round(drawn_png - series, 3),
+        "png_cpu_s": round(png_cpu, 3),
+        "png_cpu_ms_per_chart": round(png_cpu * 1000 / count, 2),
+        "ab_png_cpu_ms_per_chart": {
+            "previous_savefig": round(previous * 1000 / count, 2),
+            "current": round(current * 1000 / count, 2),
+            "ratio": round(previous / current, 2) if current else None,
+            "previous_png_bytes": previous_size,
+        },
+        "svg_cpu_s": round(svg_cpu, 3),
+        "svg_cpu_ms_per_chart": round(svg_cpu * 1000 / count, 2),
+        "svg_bytes": svg_size,
+        "sparklines": len(sparklines),
+        "sparklines_cpu_s": round(sparkline_cpu, 3),
+        "sparklines_bytes": sparkline_size,
+        "review_html_s": round(finished - before_html, 3),
+        "review_html_cpu_s": round(html_cpu, 3),
         "review_html_bytes": len(html.encode()),
         "svg_charts_in_html": html.count('<figure class="chart"'),
         "sparklines_in_html": html.count('class="sparkline"'),
@@ -170,8 +230,9 @@ def measure(key_results: int, source: str, out: Path) -> dict[str, Any]:
         bench = Bench(source, workspace, out / label)
         try:
             with_charts(bench, on)
-            mark = bench.log_mark()
+            mark, cpu = bench.log_mark(), time.process_time()
             _, full = bench.sync()
+            full["cpu_s"] = round(time.process_time() - cpu, 3)  # okrsync and the sandbox
             full["chart_requests"] = chart_requests(bench, mark)
             runs[label] = full
             if on:
@@ -204,6 +265,8 @@ def measure(key_results: int, source: str, out: Path) -> dict[str, Any]:
         "with_charts": on_run,
         "seconds_added": round(on_run["wall_s"] - off["wall_s"], 3),
         "wall_ratio": round(on_run["wall_s"] / off["wall_s"], 3),
+        "cpu_seconds_added": round(on_run["cpu_s"] - off["cpu_s"], 3),
+        "cpu_ratio": round(on_run["cpu_s"] / off["cpu_s"], 3) if off["cpu_s"] else None,
     }
     result["weekly"] = runs["weekly"]
     result["repeat"] = runs["repeat"]

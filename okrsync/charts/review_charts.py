@@ -6,9 +6,9 @@ sparkline. Every format takes them from here: review.html inlines them as SVG, t
 upload them as PNG (Confluence attachments, Notion file uploads).
 
 A chart's `digest` hashes exactly what its picture is drawn from (kind, series, labels, the
-drawing's version, matplotlib's and zlib's), so a connector can tell an unchanged chart without drawing
-it: a no-change sync draws nothing and sends nothing, and a changed chart is drawn once, when
-it is uploaded. The files are deterministic (see `draw`): the same digest gives the same bytes.
+drawing's version, matplotlib's and zlib's), so a connector can tell an unchanged chart without
+drawing it: a no-change sync draws nothing and sends nothing, and a changed chart is drawn once,
+when it is uploaded. The files are deterministic (see `draw`): the same digest gives the same bytes.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from okrsync.evaluation import ScoringSettings
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
@@ -46,10 +47,21 @@ class Series:
     pace: Pace | None = None
 
 
+def _in_order(check_in: CheckIn) -> tuple[Any, ...]:
+    """Oldest first; check-ins of the same instant by their content (value, confidence, note,
+    who), so that the order the workspace and the state store listed them in never changes a
+    chart (it would change its digest, and upload it again: a weekly sync at 1 000 key results
+    uploaded one or two unchanged charts this way)."""
+    c = check_in
+    value = (c.value is not None, c.value or 0.0)
+    confidence = (c.confidence is not None, c.confidence or 0.0)
+    return (c.at, c.key_result, *value, *confidence, c.note, c.who)
+
+
 def by_key_result(check_ins: Iterable[CheckIn]) -> dict[str, list[CheckIn]]:
-    """Check-ins grouped per key result, each list oldest first."""
+    """Check-ins grouped per key result, each list oldest first (ties: `_in_order`)."""
     grouped: dict[str, list[CheckIn]] = defaultdict(list)
-    for check_in in sorted(check_ins, key=lambda c: (c.at, c.key_result)):
+    for check_in in sorted(check_ins, key=_in_order):
         grouped[check_in.key_result].append(check_in)
     return dict(grouped)
 

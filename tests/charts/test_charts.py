@@ -240,3 +240,19 @@ def test_hostile_title_is_cleaned_and_drawn_without_a_warning() -> None:
     assert png.startswith(b"\x89PNG") and _pixels(png).shape == (400, 800, 3)
     assert drawable("\U0001f680\U0001f9d1\u200d\U0001f4bb") == UNDRAWABLE
     assert drawable(" \t") == "" and drawable("e\u0301 \u00fc") == "e\u0301 \u00fc"
+
+
+def test_check_ins_of_one_instant_give_the_same_series_in_any_order() -> None:
+    """The workspace and the state store may list them in either order: the chart (and its
+    digest, which decides an upload) must not follow that order."""
+    same = [
+        CheckIn(key_result="k1", at=_at(5), value=20),
+        CheckIn(key_result="k1", at=_at(5), value=90),
+    ]
+    workspace = _workspace()
+    one = objective_series(workspace, workspace.objectives[0], by_key_result(same), SETTINGS)
+    other = objective_series(
+        workspace, workspace.objectives[0], by_key_result(same[::-1]), SETTINGS
+    )
+    assert one == other
+    assert one.points[0].score == pytest.approx(0.9)  # the larger value counts as the last
