@@ -73,6 +73,18 @@ class ChildrenRollup(Frozen):
     )
 
 
+class CheckInLine(Frozen):
+    """One check-in as a review lists it (the readable check-in log of an objective)."""
+
+    at: date
+    key_result: str = Field(description="The key result's title.")
+    value: float | None = None
+    unit: str | None = None
+    confidence: float | None = None
+    note: str = ""
+    who: str = ""
+
+
 class ObjectiveRow(Frozen):
     objective: Objective
     result: ObjectiveScore
@@ -87,6 +99,11 @@ class ObjectiveRow(Frozen):
         default=0.0, description="Weighted gap to pace; larger needs more attention."
     )
     trend: Trend = Field(default=Trend(), description="Dated change and forecast.")
+    check_ins: tuple[CheckInLine, ...] = Field(
+        default=(),
+        description="Its key results' latest check-ins in the cycle, newest first: what okrsync "
+        "observed and what people wrote, with their notes.",
+    )
 
 
 class AttentionItem(Frozen):

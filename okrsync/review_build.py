@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Final
 
 from okrsync.evaluation import HEALTHS, Evaluation, KeyResultScore, ObjectiveScore
+from okrsync.history import OBSERVER, observed
 from okrsync.i18n import N_, SOURCE_LANGUAGE, Translator, translator
 from okrsync.model import (
     LEVELS,
@@ -28,6 +30,7 @@ from okrsync.model import (
 )
 from okrsync.review import (
     AlignmentNode,
+    CheckInLine,
     CycleReview,
     Headline,
     KeyResultRow,
@@ -267,6 +270,7 @@ def _objective_row(
     )
     points = history.objective_points(key_results, evaluation.key_results)
     return ObjectiveRow(
+        check_ins=latest_check_ins(key_results, history, cycle, evaluation.at),
         objective=objective,
         result=result,
         owners=display_names(objective.owners, people, t),
@@ -277,6 +281,42 @@ def _objective_row(
         attention=attention(objective, result),
         trend=trend(points, result.score, cycle, evaluation.at),
     )
+
+
+CHECK_INS_PER_OBJECTIVE: Final = 6
+"""How many of an objective's latest check-ins its review lists."""
+
+
+def latest_check_ins(
+    key_results: Sequence[KeyResult], history: History, cycle: Cycle | None, at: date
+) -> tuple[CheckInLine, ...]:
+    """The objective's latest check-ins in its cycle up to `at`, newest first. Of a check-in
+    okrsync observed and one a person wrote with the same value on the same day, the person's
+    (with the note) is listed."""
+    found: list[tuple[object, int, CheckInLine]] = []
+    for kr in key_results:
+        seen: set[tuple[date, float | None]] = set()
+        own = history.check_ins.get(kr.id, ())
+        for check_in in sorted(own, key=lambda c: (c.at, not observed(c)), reverse=True):
+            day = check_in.at.date()
+            if day > at or (cycle is not None and day < cycle.start):
+                continue
+            if (day, check_in.value) in seen:
+                continue
+            seen.add((day, check_in.value))
+            line = CheckInLine(
+                at=day,
+                key_result=kr.title,
+                value=check_in.value,
+                unit=kr.unit,
+                confidence=check_in.confidence,
+                note=" ".join(check_in.note.split()),
+                # okrsync's own, whether observed in this run or read back from the workspace
+                who=check_in.who or OBSERVER,
+            )
+            found.append((check_in.at, len(found), line))
+    found.sort(key=lambda item: (item[0], -item[1]), reverse=True)
+    return tuple(line for _, _, line in found[:CHECK_INS_PER_OBJECTIVE])
 
 
 def _on_page(

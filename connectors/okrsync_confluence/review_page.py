@@ -23,7 +23,9 @@ from okrsync.i18n.format import format_amount
 from okrsync.model import Finding, Severity
 from okrsync.render.figures import (
     ENGLISH,
+    check_in_cells,
     check_in_text,
+    check_ins_heading,
     children_text,
     columns,
     confidence_text,
@@ -259,6 +261,14 @@ def _key_results(
         tbody = sw.table(body, header)
         for kr in row.key_results:
             _kr_row(tbody, kr, t)
+        if row.check_ins:
+            # The readable check-in log: what okrsync observed and what people wrote.
+            sw.el(body, "h4", check_ins_heading(t))
+            log = sw.table(body, columns("check_ins", t))
+            for line in row.check_ins:
+                tr = sw.el(log, "tr")
+                for text in check_in_cells(line, t):
+                    sw.el(tr, "td", text)
 
 
 def _kr_row(tbody: etree._Element, row: KeyResultRow, t: Translator) -> None:

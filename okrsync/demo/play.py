@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, Literal
 
-from okrsync.model import CheckIn, Cycle, KeyResult, Workspace
+from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
 
 WEEKS: Final = 8
 EDIT_TIME: Final = time(8, 30)
@@ -47,6 +47,12 @@ NOTES: Final[dict[str, str]] = {
     "drop": "Less sure now: the launch slipped two weeks, this may not make the quarter.",
     "today": "Good week: the pilot customers went live, the numbers followed.",
 }
+TODAY_TEXTS: Final = (
+    NOTES["today"],
+    "Better than expected: what we shipped last sprint shows in the numbers.",
+    "On plan: the weekly numbers are in, next step agreed with the team on Monday.",
+)
+"""What the owners write with today's check-ins (a late surge says so, see `NOTES`)."""
 NOTED_PER_KIND: Final = 2
 
 
@@ -182,7 +188,9 @@ def _note(
 
 
 TODAY_NOTES: Final = 2
-"""Key results whose owners note today's check-in, so the review's "What changed" shows notes."""
+"""Key results whose owners note today's check-in, so the review's "What changed" shows notes;
+besides them, the owner of each department's biggest mover notes theirs (every team writes
+check-ins, in Notion's check-ins database or on its wiki pages)."""
 
 
 def final_state(
@@ -203,10 +211,18 @@ def final_state(
         span = abs((kr.target or 0.0) - (kr.start or 0.0)) or 1.0
         return abs(kr.current - last.current) / span
 
-    movers = sorted(
+    ranked = sorted(
         (kr for kr in company.key_results if moved(kr) > 0 and kr.owners),
         key=lambda kr: (-moved(kr), kr.id),
-    )[:TODAY_NOTES]
+    )
+    objectives = company.objective_by_id()
+    movers = ranked[:TODAY_NOTES]
+    departments = {department_of(kr.objective, objectives) for kr in movers}
+    for kr in ranked[TODAY_NOTES:]:
+        department = department_of(kr.objective, objectives)
+        if department is not None and department not in departments:
+            departments.add(department)
+            movers.append(kr)
     edited = datetime.combine(today, EDIT_TIME, tzinfo=UTC)
     today_notes = [
         CheckIn(
@@ -214,12 +230,29 @@ def final_state(
             at=edited,
             value=kr.current,
             confidence=kr.confidence,
-            note=NOTES["late"] if _path_of(kr.id, seed)[0] == "late" else NOTES["today"],
+            note=NOTES["late"]
+            if _path_of(kr.id, seed)[0] == "late"
+            else TODAY_TEXTS[index % len(TODAY_TEXTS)],
             who=people[kr.owners[0]].name if kr.owners[0] in people else "",
         )
-        for kr in movers
+        for index, kr in enumerate(movers)
     ]
     return company.model_copy(update={"check_ins": (*notes, *today_notes)})
+
+
+def department_of(objective_id: str, objectives: dict[str, Objective]) -> str | None:
+    """The department an objective belongs to: its own or its nearest department ancestor's."""
+    seen: set[str] = set()
+    todo = [objective_id]
+    while todo:
+        objective = objectives.get(todo.pop(0))
+        if objective is None or objective.id in seen:
+            continue
+        seen.add(objective.id)
+        if objective.level == "department":
+            return objective.team
+        todo.extend(objective.parents)
+    return None
 
 
 def first_state(company: Workspace, played: list[Week]) -> Workspace:

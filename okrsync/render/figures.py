@@ -29,7 +29,7 @@ from okrsync.i18n.format import (
 from okrsync.i18n.message import NC_, Phrase
 from okrsync.mapping.schema import OutputMap
 from okrsync.model import Cycle
-from okrsync.review import ChildrenRollup, CycleReview
+from okrsync.review import CheckInLine, ChildrenRollup, CycleReview
 from okrsync.trends import ChangeItem, CheckInNote, DatedChange, Trend
 
 ENGLISH: Final = translator(SOURCE_LANGUAGE)
@@ -304,6 +304,10 @@ COLUMN_WORDS: Mapping[str, str] = {
     "forecast": N_("Forecast"),
     "behind_most": N_("Behind most"),
     "notes": N_("Notes"),
+    "date": N_("Date"),
+    "value": N_("Value"),
+    "note": N_("Note"),
+    "who": N_("Who"),
 }
 TABLES: Mapping[str, tuple[str, ...]] = {
     "objectives": (
@@ -354,6 +358,7 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     ),
     "attention": ("objective", "owner", "score", "health", "behind_most"),
     "what_changed": ("key_result", "objective", "change", "score", "notes"),
+    "check_ins": ("date", "key_result", "value", "confidence", "note", "who"),
 }
 """The columns of each table the renderers draw: `objectives` and `key_results` in the
 reports (Markdown, HTML), the `_page` ones on the Notion and Confluence review pages."""
@@ -379,6 +384,23 @@ def what_changed_heading(review: CycleReview, t: Translator = ENGLISH) -> str:
 
 def what_changed_empty(t: Translator = ENGLISH) -> str:
     return t.gettext("Nothing moved this week, and nobody wrote a check-in note.")
+
+
+def check_ins_heading(t: Translator = ENGLISH) -> str:
+    """The heading of an objective's readable check-in log on a review."""
+    return t.gettext("Latest check-ins")
+
+
+def check_in_cells(line: CheckInLine, t: Translator = ENGLISH) -> tuple[str, ...]:
+    """One check-in as plain text cells, in `columns("check_ins")` order."""
+    return (
+        day_text(line.at, t),
+        line.key_result,
+        DASH if line.value is None else format_amount(line.value, line.unit, locale=t.locale),
+        DASH if line.confidence is None else percent_text(line.confidence, t),
+        line.note or DASH,
+        line.who or DASH,
+    )
 
 
 def note_text(note: CheckInNote, t: Translator = ENGLISH) -> str:

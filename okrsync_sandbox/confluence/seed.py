@@ -11,6 +11,11 @@ Pages deliberately differ in the ways real pages do (keys in `th` or `td`, `<str
 `<p>` inside cells, wrapper `div`s, `colgroup`s, Cloud editor attributes, the header row in
 `thead` or in the first `tbody` row, thousands separators), so a reader is exercised on all
 of them. Every body is built from escaped text and passes the store's XML check.
+
+Check-ins people wrote with a note (the workspace's check-ins signed by a person) go into a
+"Check-ins" section on their objective page, one row each, the way a team keeps them by hand:
+`Date | Key result | Value | Confidence | Note | Who`, the date and the person written the ways
+people write them (a date macro or typed, a mention or a name).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from html import escape
 from typing import TYPE_CHECKING, Final
 
 from okrsync.mapping.shipped import shipped_mapping
-from okrsync.model import KeyResult, Objective, Person, Workspace
+from okrsync.model import CheckIn, KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import SeedResult
 
 from ..seed_names import KIND_NAMES
@@ -56,6 +61,7 @@ STATUS_COLOURS: Final = {
     "off track": "Red",
     "blocked": "Red",
 }
+CHECK_IN_HEADER: Final = ("Date", "Key result", "Value", "Confidence", "Note", "Who")
 CURRENCIES: Final = frozenset({"$", "€", "£"})
 _XML_FORBIDDEN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 VARIANTS: Final = 4
@@ -236,6 +242,43 @@ class _PageWriter:
         header = "<tr>" + "".join(self.key_cell(h) for h in KR_HEADER) + "</tr>"
         return self.table(header + rows, len(KR_HEADER))
 
+    def check_in_date(self, check_in: CheckIn) -> str:
+        day = check_in.at.date()
+        return [
+            f'<time datetime="{day.isoformat()}" />',
+            f"{day.day} {day.strftime('%b')} {day.year}",
+            day.isoformat(),
+            f"{day.day:02d}.{day.month:02d}.{day.year}",
+        ][self.variant]
+
+    def check_in_row(self, check_in: CheckIn, kr: KeyResult) -> str:
+        by_name = {p.name: p.id for p in self.people.values() if p.name}
+        person = by_name.get(check_in.who)
+        who = self.mention(person) if person and self.variant in (0, 2) else text(check_in.who)
+        confidence = check_in.confidence
+        cells = [
+            self.check_in_date(check_in),
+            text(kr.title),
+            format_number(check_in.value, kr.unit, separators=self.variant == 2),
+            "" if confidence is None else _plain(round(confidence * 10, 1)),
+            text(check_in.note),
+            who,
+        ]
+        return "<tr>" + "".join(self.value_cell(c) for c in cells) + "</tr>"
+
+    def check_ins(self, key_results: list[KeyResult]) -> str:
+        """The "Check-ins" section: the notes people wrote on this page's key results."""
+        by_id = {kr.id: kr for kr in key_results}
+        rows = "".join(
+            self.check_in_row(c, by_id[c.key_result])
+            for c in sorted(self.workspace.check_ins, key=lambda c: (c.at, c.key_result))
+            if c.key_result in by_id and c.who and c.note
+        )
+        if not rows:
+            return ""
+        header = "<tr>" + "".join(self.key_cell(h) for h in CHECK_IN_HEADER) + "</tr>"
+        return "<h2>Check-ins</h2>" + self.table(header + rows, len(CHECK_IN_HEADER))
+
     def body(self, objective: Objective, key_results: list[KeyResult]) -> str:
         parts = []
         if self.variant == 3:
@@ -249,6 +292,7 @@ class _PageWriter:
         parts.append(self.properties(objective))
         parts.append("<h2>Key results</h2>")
         parts.append(self.key_results(key_results))
+        parts.append(self.check_ins(key_results))
         if self.variant == 3:
             parts.append(
                 '<ac:structured-macro ac:name="expand" ac:schema-version="1">'

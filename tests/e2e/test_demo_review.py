@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import html as lxml_html
@@ -251,3 +252,61 @@ def test_the_review_shows_the_history_the_played_weeks_recorded(demo: DemoResult
     assert any(item.notes for item in running.what_changed)
     html = (demo.out / "review.html").read_text(encoding="utf-8")
     assert "What changed since" in html
+
+
+def _notion_review_images(state: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The image blocks of the saved Notion sandbox, by the title of the page they are on."""
+
+    def title(page: dict[str, Any]) -> str:
+        return "".join(t.get("plain_text", "") for t in page["properties"].get("title") or [])
+
+    def page_of(block_id: str) -> str:
+        while block_id not in state["pages"] and block_id in state["blocks"]:
+            parent = state["blocks"][block_id]["parent"]
+            block_id = parent.get("page_id") or parent.get("block_id")
+        return block_id
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for block in state["blocks"].values():
+        if block["type"] == "image" and not block.get("in_trash"):
+            found.setdefault(title(state["pages"][page_of(block["id"])]), []).append(block)
+    return found
+
+
+def test_the_charts_are_on_the_pages_people_read(demo: DemoResult) -> None:
+    """Issue 14's acceptance after the demo: review.html holds SVG charts, the Confluence review
+    pages embed image attachments the sandbox holds, the Notion review pages' images are files
+    uploaded to Notion, and the repeat sync wrote nothing."""
+    assert demo.summaries[1].writes == 0
+    assert (demo.out / "review.html").read_text(encoding="utf-8").count("<svg") > 10
+
+    wiki = json.loads((demo.out / "confluence-sandbox.json").read_text(encoding="utf-8"))
+    attached = {(a["page_id"], a["title"]) for a in wiki["attachments"]}
+    reviews = [p for p in wiki["pages"] if "okr-review" in p["labels"]]
+    assert len(reviews) == 2
+    for page in reviews:
+        names = re.findall(r'<ri:attachment ri:filename="([^"]+)"', page["versions"][-1]["body"])
+        assert len(names) > 2 and all((page["id"], name) in attached for name in names)
+
+    notion = json.loads((demo.out / "notion-sandbox.json").read_text(encoding="utf-8"))
+    images = _notion_review_images(notion)
+    assert {"OKR Review Q3 2026", "OKR Review Q4 2026"} <= set(images)
+    assert all(title.startswith("OKR Review") for title in images)
+    for block in (b for blocks in images.values() for b in blocks):
+        assert block["content"]["type"] == "file_upload"
+        upload = notion["file_uploads"][block["content"]["file_upload"]["id"]]
+        assert upload["status"] == "uploaded" and upload["content_type"] == "image/png"
+
+
+def test_check_ins_people_wrote_on_wiki_pages_are_on_the_review(demo: DemoResult) -> None:
+    """The notes the wiki's teams wrote in the Check-ins table of their objective pages show on
+    the Confluence review, beside each objective's latest check-ins."""
+    wiki = json.loads((demo.out / "confluence-sandbox.json").read_text(encoding="utf-8"))
+    bodies = [p["versions"][-1]["body"] for p in wiki["pages"] if "okr" in p["labels"]]
+    written = [b for b in bodies if "<h2>Check-ins</h2>" in b]
+    assert written, "the demo's wiki teams wrote check-ins with notes"
+    review = (demo.out / "confluence-pages" / "OKR-Review-Q4-2026.html").read_text(encoding="utf-8")
+    shown = visible_text(review)
+    assert "Latest check-ins" in shown
+    notes = {c.note for c in demo.review.workspace.check_ins if c.note}
+    assert any(note in visible_text(body) and note in shown for body in written for note in notes)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from okrsync.demo.company import demo_company
-from okrsync.demo.play import NOTES, final_state, first_state, sync_days, weekly_states
+from okrsync.demo.play import (
+    NOTES,
+    department_of,
+    final_state,
+    first_state,
+    sync_days,
+    weekly_states,
+)
 
 TODAY = date(2026, 11, 21)
 
@@ -72,5 +79,11 @@ def test_todays_biggest_movers_note_their_check_in() -> None:
     earlier = final_state(company, weeks).check_ins
     today = final_state(company, weeks, TODAY).check_ins
     added = today[len(earlier) :]
-    assert len(added) == 2
+    # the two biggest movers, then the biggest mover of each other department (the wiki's too)
+    assert 2 < len(added) <= 2 + 5
     assert all(n.at.date() == TODAY and n.note and n.who for n in added)
+    objectives = company.objective_by_id()
+    krs = {kr.id: kr for kr in company.key_results}
+    departments = [department_of(krs[n.key_result].objective, objectives) for n in added]
+    assert {"Customer Success", "People & Operations"} <= set(departments)
+    assert len(set(departments[2:])) == len(departments[2:])

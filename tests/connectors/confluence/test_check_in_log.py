@@ -214,7 +214,11 @@ def test_people_write_check_ins_on_the_objective_page(wiki: Wiki) -> None:
     assert GERMAN_CHECK_INS in wiki.sandbox.store.page(hire).body
     # The review page shows the notes.
     pages = [p for p in wiki.sandbox.store.all_pages() if "okr-review" in p.labels]
-    assert pages and "The EU launch landed." in pages[0].body
+    assert pages and "The EU launch landed." in pages[0].body  # What changed
+    # Each objective's latest check-ins, people's with their notes, okrsync's observations.
+    latest = pages[0].body.split("Latest check-ins", 1)[1]
+    assert "Two renewals closed early." in latest and "Zwei Zusagen, eine Absage." in latest
+    assert "okrsync" in latest
 
     # The German team corrects its date: the row counts from the next sync on.
     fixed = GERMAN_CHECK_INS.replace("32.12.2026", "03.12.2026")
