@@ -45,6 +45,7 @@ from typing import Any
 
 from okrsync.connector import Collection, FieldInfo, Layout, SourceRecord, SourceSchema
 from okrsync.errors import ConfigError, OkrsyncError, RecordError
+from okrsync.mapping.infer import CHECK_IN_SECTION
 from okrsync.mapping.keys import find_key, key_form
 from okrsync.mapping.page_locale import decimal_evidence
 from okrsync.mapping.schema import Mapping
@@ -621,6 +622,8 @@ class ConfluenceReader:
         layouts: dict[tuple[str, ...], list[Any]] = {}
         marks: dict[str, int] = {}
         pages_read = 0
+        with_check_ins = 0
+        sections = section_names(self.mapping)
         for listed in self._with_bodies(self.list_pages(None)[:sample]):
             try:
                 page = self._complete(listed)
@@ -628,6 +631,7 @@ class ConfluenceReader:
             except (StorageFormatError, RecordError):
                 continue
             pages_read += 1
+            with_check_ins += any(in_section(t, sections) for t in parsed.tables)
             texts: list[str] = []
             details = _input_details(parsed)
             for block in parsed.blocks:
@@ -639,7 +643,7 @@ class ConfluenceReader:
                 texts.append(_sample(value))
             table = None
             if self.options.key_results != "child_pages":
-                own = [t for t in parsed.tables if not in_section(t, section_names(self.mapping))]
+                own = [t for t in parsed.tables if not in_section(t, sections)]
                 table = find_table(own, title_names) or next(
                     (t for t in own if len(t.headers) >= 3), None
                 )
@@ -713,7 +717,7 @@ class ConfluenceReader:
                 "key_results": _infos(kr_fields) + tuple(kr_pseudo),
             },
             titles={"objectives": locator, "key_results": f"key results on {locator}"},
-            sampled={"objectives": pages_read},
+            sampled={"objectives": pages_read, CHECK_IN_SECTION: with_check_ins},
             layouts={
                 "objectives": tuple(
                     Layout(keys=tuple(keys), key_results=where, pages=count, example=title)

@@ -823,8 +823,42 @@ def infer_mapping(schema: SourceSchema) -> str:
                 f"  # Not used: {_q(_locator_name(schema, locator))} (could not tell what it "
                 f"holds). TODO: add it as a collection if it holds OKR data."
             )
+    if schema.connector == "confluence":
+        out += _confluence_check_in_lines(schema)
     out += _output_lines(chosen, outputs, health_selects)
     return "\n".join(out).rstrip() + "\n"
+
+
+CHECK_IN_SECTION: Final = "check-ins section"
+"""`SourceSchema.sampled` key: how many sampled Confluence pages have a Check-ins section."""
+
+
+def _confluence_check_in_lines(schema: SourceSchema) -> list[str]:
+    """The check-in history of a Confluence source: the Check-ins table people write on each
+    objective page and okrsync's log beside it (docs/history.md), as the shipped mapping reads
+    them; how many sampled pages already have the table."""
+    found = schema.sampled.get(CHECK_IN_SECTION, 0)
+    seen = (
+        f"{_pages(found)} already {'has' if found == 1 else 'have'} a Check-ins section"
+        if found
+        else "no sampled page has a Check-ins section yet"
+    )
+    return [
+        "  check_ins:",
+        "    # The value history: a table under the heading `source` on each objective page,",
+        "    #   Date | Key result | Value | Confidence | Note | Who   (German names as aliases),",
+        "    # where people write their check-ins, and the log okrsync keeps beside it (its",
+        f"    # fields are At and By). {seen[0].upper()}{seen[1:]}.",
+        "    source: Check-ins",
+        "    fields:",
+        "      key_result: [Key result, Schlüsselergebnis]",
+        "      at: [At, Date, Datum]",
+        "      value: [Value, Wert]",
+        "      confidence: [Confidence, Zuversicht]",
+        "      note: [Note, Notiz]",
+        "      who: [By, Who, Wer]",
+        "",
+    ]
 
 
 def _layout_lines(schema: SourceSchema) -> list[str]:

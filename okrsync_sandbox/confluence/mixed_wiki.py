@@ -10,7 +10,10 @@ mapping (the shipped `confluence-okr-pages.yaml`, which lists the German keys as
 - one department writes its page in German: "Verantwortlich", "Quartal", "Schlüsselergebnis",
   "Istwert", numbers like "71,5 %" and "1.234,5 €";
 - one objective keeps its key results as child pages (each with its own Page Properties);
-- a page of meeting notes carries the same `okr` label.
+- a page of meeting notes carries the same `okr` label;
+- people write check-ins with notes in a "Check-ins" table on their objective page: the German
+  page in German ("Datum | Schlüsselergebnis | Wert | Zuversicht | Notiz | Wer", "1.234,5 €",
+  "6. November 2026"), the child-page objective naming its key results by links to their pages.
 
 `mixed_wiki_workspace()` is the canonical truth the pages are written from, so a test can
 check that okrsync reads every score right.
@@ -21,10 +24,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Final
 
-from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
+from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import SeedResult
 
 from .seed import (
+    CHECK_IN_HEADER,
     OKR_LABEL,
     SPACE_KEY,
     SPACE_NAME,
@@ -80,6 +84,21 @@ MEETING_NOTES_BODY: Final = (
     "<h2>Agenda</h2><ul><li>Check-ins</li><li>Blockers</li></ul>"
     "<table><tbody><tr><th>Topic</th><th>Decision</th></tr>"
     "<tr><td>Churn</td><td>Interview five lost customers</td></tr></tbody></table>"
+)
+GERMAN_CHECK_IN_HEADER: Final = ("Datum", "Schlüsselergebnis", "Wert", "Zuversicht", "Notiz", "Wer")
+GERMAN_MONTHS: Final = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
 )
 CHILD_PAGE_KEYS: Final = ("Owner", "Kind", "Start", "Current", "Target", "Unit", "Confidence")
 
@@ -195,7 +214,39 @@ def mixed_wiki_workspace() -> Workspace:
         for objective, rows in figures.items()
         for index, (title, start, current, target, unit, kind) in enumerate(rows, start=1)
     )
-    return Workspace(cycles=(CYCLE,), objectives=objectives, key_results=key_results, people=people)
+    check_ins = (
+        CheckIn(
+            key_result=f"{GERMAN_OBJECTIVE}-kr2",
+            at=datetime(2026, 11, 6, tzinfo=UTC),
+            value=1_310.5,
+            confidence=0.65,
+            note="Neuer Spediteur ab Dezember, Kosten sinken langsamer als geplant.",
+            who="Dora Schmidt",
+        ),
+        CheckIn(
+            key_result=f"{GERMAN_OBJECTIVE}-kr1",
+            at=datetime(2026, 11, 20, tzinfo=UTC),
+            value=71.5,
+            confidence=0.75,
+            note="Zwei Lager stabil, das dritte zieht nach.",
+            who="Dora Schmidt",
+        ),
+        CheckIn(
+            key_result=f"{CHILD_PAGE_OBJECTIVE}-kr1",
+            at=datetime(2026, 11, 19, tzinfo=UTC),
+            value=42,
+            confidence=0.7,
+            note="Welcome calls moved the score; detractors are all from one onboarding cohort.",
+            who="Eli Novak",
+        ),
+    )
+    return Workspace(
+        cycles=(CYCLE,),
+        objectives=objectives,
+        key_results=key_results,
+        people=people,
+        check_ins=check_ins,
+    )
 
 
 class _WikiPageWriter(_PageWriter):
@@ -264,6 +315,30 @@ class _GermanPageWriter(_PageWriter):
         header = "".join(f"<th>{text(h)}</th>" for h in GERMAN_KR_HEADER)
         return f"<table><tbody><tr>{header}</tr>{rows}</tbody></table>"
 
+    def check_in_date(self, check_in: CheckIn) -> str:
+        day = check_in.at.date()
+        if day.day >= 10:
+            return f"{day.day:02d}.{day.month:02d}.{day.year}"
+        return f"{day.day}. {GERMAN_MONTHS[day.month - 1]} {day.year}"
+
+    def check_in_row(self, check_in: CheckIn, kr: KeyResult) -> str:
+        confidence = check_in.confidence
+        cells = [
+            self.check_in_date(check_in),
+            text(kr.title),
+            german_number(check_in.value, kr.unit),
+            german_number(None if confidence is None else confidence * 10, None),
+            text(check_in.note),
+            text(check_in.who),
+        ]
+        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+    def check_ins(self, key_results: list[KeyResult]) -> str:
+        english = super().check_ins(key_results)
+        for word, german in zip(CHECK_IN_HEADER, GERMAN_CHECK_IN_HEADER, strict=True):
+            english = english.replace(f">{word}<", f">{german}<", 1)
+        return english
+
 
 class _ChildPageWriter(_PageWriter):
     """An objective page without a key-result table: its key results are child pages."""
@@ -272,7 +347,14 @@ class _ChildPageWriter(_PageWriter):
         return (
             self.properties(objective)
             + "<h2>Key results</h2><p>Each key result has its own page below this one.</p>"
+            + self.check_ins(key_results)
         )
+
+    def check_in_row(self, check_in: CheckIn, kr: KeyResult) -> str:
+        """A row naming its key result by a link to the key result's page."""
+        row = super().check_in_row(check_in, kr)
+        link = f'<ac:link><ri:page ri:content-title="{text(kr.title)}" /></ac:link>'
+        return row.replace(f">{text(kr.title)}<", f">{link}<", 1)
 
     def child_body(self, kr: KeyResult) -> str:
         values = {

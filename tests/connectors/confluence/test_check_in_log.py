@@ -64,6 +64,9 @@ class Wiki:
         self.clock.set(self.clock.now() + timedelta(minutes=10))
         return run_sync(self.config, env=self.env, clock=self.clock.now)
 
+    def store_attachments(self, page_id: str) -> list[Any]:
+        return list(self.sandbox.store.attachments_of(page_id))
+
     def log(self, objective: str) -> list[dict[str, Any]]:
         page = self.sandbox.store.page(self.seed.ids[objective])
         prop = page.properties.get(LOG)
@@ -233,6 +236,8 @@ def test_people_write_check_ins_on_the_objective_page(wiki: Wiki) -> None:
         sorted((c.key_result, c.at, c.value) for c in review.workspace.check_ins),
     )
     logs = wiki.log("o1"), wiki.log("o2")
+    charts = {(a.title, a.current.content) for p in pages for a in wiki.store_attachments(p.id)}
+    assert charts  # the review's charts, attachments of its page
     assert wiki.sync().writes == 0
     # The state store is lost: the history comes back from the page and the logs, unchanged,
     # nothing is written, and no check-in is there twice.
@@ -245,4 +250,7 @@ def test_people_write_check_ins_on_the_objective_page(wiki: Wiki) -> None:
     assert after == before
     assert len(set(after[1])) == len(after[1])
     assert (wiki.log("o1"), wiki.log("o2")) == logs
+    assert {(a.title, a.current.content) for p in pages for a in wiki.store_attachments(p.id)} == (
+        charts
+    )
     assert ENGLISH_CHECK_INS in wiki.sandbox.store.page(grow).body

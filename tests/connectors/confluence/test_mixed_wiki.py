@@ -110,6 +110,17 @@ def test_one_mapping_reads_every_variant_and_every_score_is_right(
         seed.ids[f"{CHILD_PAGE_OBJECTIVE}-kr2"],
     }, "child-page key results keep their own page ids"
 
+    # The check-ins people wrote on the pages: the German table in its own words and number
+    # format, the child-page objective's rows naming their key results by links.
+    titles = {k.id: k.title for k in read.key_results}
+    truth_titles = {k.id: k.title for k in truth.key_results}
+    assert sorted(
+        (titles[c.key_result], c.at, c.value, c.confidence, c.note, c.who) for c in read.check_ins
+    ) == sorted(
+        (truth_titles[c.key_result], c.at, c.value, c.confidence, c.note, c.who)
+        for c in truth.check_ins
+    )
+
 
 def test_a_sync_writes_one_review_page_per_cycle_and_never_the_meeting_notes(
     wiki: tuple[ConfluenceSandbox, SeedResult], tmp_path: Path

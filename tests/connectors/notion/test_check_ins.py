@@ -109,14 +109,15 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    """The seeded workspace; `indirect` parametrisation with True writes review pages too."""
     clock = PlayClock(START)
     sandbox = NotionSandbox(0, clock=clock)
     sandbox.start()
     try:
         seed = sandbox.seed(company())
         document = config_document({"notion": seed}, tmp_path)
-        document["sources"]["notion"]["writeback"]["reviews"] = False
+        document["sources"]["notion"]["writeback"]["reviews"] = getattr(request, "param", False)
         path = tmp_path / "okrsync.toml"
         path.write_text(tomli_w.dumps(document), encoding="utf-8")
         config = load_config(path)
@@ -267,3 +268,47 @@ def test_a_created_check_ins_database_takes_the_mappings_own_names() -> None:
     assert created["Schlüsselergebnis"]["relation"]["data_source_id"] == "ds-krs"
     assert created["Datum"] == {"date": {}}
     assert set(database_definition("ds-krs")) == {"Check-in", *PROPERTY_NAMES.values()}
+
+
+def _review_images(world: World) -> dict[str, str]:
+    """Image block -> the upload it shows, on every review page below the review parent."""
+    store: Any = world.sandbox.store
+    found: dict[str, str] = {}
+    todo = list(store.live_children(world.seed.options["review_parent"]))
+    while todo:
+        block_id = todo.pop()
+        block = store.blocks[block_id]
+        if block["type"] == "image":
+            found[block_id] = block["content"]["file_upload"]["id"]
+        todo.extend(store.live_children(block_id))
+    return found
+
+
+@pytest.mark.parametrize("world", [True], indirect=True)
+def test_a_lost_state_store_keeps_every_chart_and_trend(world: World) -> None:
+    """Issue 14: after the state store is lost, the history comes back from the check-ins
+    database, so the review (its charts, trends and notes) is the one already in place: nothing
+    is uploaded or written, and no check-in row is added twice."""
+    ids = world.seed.ids
+    store: Any = world.sandbox.store
+    assert world.sync().exit_code == 0
+    store.update_page(ids["kr-1"], {"Current Value": {"number": 9}})
+    assert world.sync().exit_code == 0
+    assert world.sync().writes == 0
+    images, rows = _review_images(world), len(world.rows())
+    assert images and all(store.uploads.records[u]["status"] == "uploaded" for u in images.values())
+    before = run_lint(world.config, env=world.env, clock=world.clock.now).reviews["notion"]
+
+    world.state.unlink()
+    mark = len(world.sandbox.request_log())
+    rebuilt = world.sync()
+    assert rebuilt.exit_code == 0 and rebuilt.writes == 0, rebuilt
+    assert not [e for e in world.sandbox.request_log()[mark:] if "file_uploads" in e.path]
+    assert _review_images(world) == images and len(world.rows()) == rows
+    after = run_lint(world.config, env=world.env, clock=world.clock.now).reviews["notion"]
+    (was,), (now,) = build_cycle_reviews(before), build_cycle_reviews(after)
+    assert [o.trend for o in now.objectives] == [o.trend for o in was.objectives]
+    assert [k.trend for o in now.objectives for k in o.key_results] == [
+        k.trend for o in was.objectives for k in o.key_results
+    ]
+    assert now.what_changed == was.what_changed
