@@ -161,13 +161,19 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
     cycles = {c.id: c for c in workspace.cycles}
     by_objective: dict[str, list[KeyResult]] = {o.id: [] for o in workspace.objectives}
     children: dict[str, list[str]] = {}
-    # Each objective's cycle and phase, resolved once for all its key results.
-    placed: dict[str, tuple[Objective | None, Cycle | None, Phase]] = {}
+    # Each objective's cycle, phase and list of key results, resolved once for all its key
+    # results (one look-up per key result finds all of them).
+    placed: dict[str, tuple[Objective | None, Cycle | None, Phase, list[KeyResult]]] = {}
     for objective in workspace.objectives:
         for parent in dict.fromkeys(objective.parents):
             children.setdefault(parent, []).append(objective.id)
         cycle = None if objective.cycle is None else cycles.get(objective.cycle)
-        placed[objective.id] = (objective, cycle, _phase(cycle, evaluation))
+        placed[objective.id] = (
+            objective,
+            cycle,
+            _phase(cycle, evaluation),
+            by_objective[objective.id],
+        )
     last: dict[str, CheckIn] = {}
     confidence_at: dict[str, tuple[tuple[datetime, float, float, str], float]] = {}
     for ci in workspace.check_ins:
@@ -179,9 +185,6 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
             known = confidence_at.get(ci.key_result)
             if known is None or known[0] < key:
                 confidence_at[ci.key_result] = (key, ci.confidence)
-    for kr in workspace.key_results:
-        by_objective.setdefault(kr.objective, []).append(kr)
-    unplaced: tuple[Objective | None, Cycle | None, Phase] = (None, None, "unknown")
     place = placed.get
     key_results = {kr.id: kr for kr in workspace.key_results}
     checked = {kr_id: instant(ci.at) for kr_id, ci in last.items()}
@@ -201,7 +204,14 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
             checked_at = checked.get(kr.id)
             if checked_at is not None and (active is None or active < checked_at):
                 active = checked_at
-        add((kr, score, *place(kr.objective, unplaced), active))
+        found = place(kr.objective)
+        if found is None:  # an objective the workspace does not have
+            by_objective.setdefault(kr.objective, []).append(kr)
+            add((kr, score, None, None, "unknown", active))
+        else:
+            its_objective, its_cycle, phase, krs = found
+            krs.append(kr)
+            add((kr, score, its_objective, its_cycle, phase, active))
     return Context(
         workspace=workspace,
         evaluation=evaluation,

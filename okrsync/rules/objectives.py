@@ -303,20 +303,29 @@ NEAR_DUPLICATE: Final = N_("objective {title!r} is {similarity} like {other!r} i
 
 
 def _duplicates(ctx: Context, t: DuplicateThresholds) -> Iterator[Hit]:
+    # The first of each title in a cycle (by id) is the original, the others its duplicates:
+    # the smallest id found in one pass, without sorting every objective by id.
     first_by_title: dict[tuple[str, str], str] = {}
-    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for o in sorted(ctx.workspace.objectives, key=lambda o: o.id):
+    titled: list[tuple[Objective, str, tuple[str, str]]] = []
+    for o in ctx.workspace.objectives:
         if o.cycle is None:
             continue
         title = normalise_title(o.title)
         if not title:
             continue  # nothing to compare; an empty title is the mapping's finding (DATA002)
-        earlier = first_by_title.setdefault((o.cycle, title), o.id)
+        key = (o.cycle, title)
+        known = first_by_title.get(key)
+        if known is None or o.id < known:
+            first_by_title[key] = o.id
+        titled.append((o, title, key))
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for o, title, key in titled:
+        earlier = first_by_title[key]
         if earlier != o.id:
             yield hit(o.id, DUPLICATE, title=o.title, other=ctx.objectives[earlier].title)
             continue
         owner = o.team or (o.owners[0] if o.owners else "")
-        groups.setdefault((o.cycle, owner), []).append((o.id, title))
+        groups.setdefault((key[0], owner), []).append((o.id, title))
     for items in groups.values():
         for later, earlier, ratio in _near_duplicates(items, t.similarity):
             yield hit(
