@@ -10,7 +10,11 @@ then runs the real engine five times, counting the HTTP requests the emulator re
 1. `full`: the first sync; 2. `no_change_next` and 3. `no_change_again`: at once again;
 4. `no_change_settled`: after three (simulated) minutes; 5. `one_percent_changed`: a person
 changes the Current value of one key result on 1% of the objective pages; the writes must be
-exactly those a full `--dry-run` plans (its requests are not counted).
+exactly those a full `--dry-run` plans (its requests are not counted); 6. `weekly_ten_percent`:
+a week later a person moves 10% of the key results (on pages other than those of phase 5); the
+sync's writes against the minimum (issue 14): the changed outputs (a full dry run's plan), one
+check-in log write per page with a moved key result, one chart upload per objective with a
+moved key result plus the burn-up, and the review page.
 
 The minimum of a full sync:
 - page reads: ceil(pages / 250), the most pages with bodies one request returns (v2 `/pages`,
@@ -19,7 +23,12 @@ The minimum of a full sync:
   the mapping needs names);
 - per review page: its create and its hash marker (a content property), plus one listing of the
   review parent to find review pages already there;
-- per chart on a review page (one per objective, plus the page's burn-up): its upload.
+- per chart on a review page (one per objective, plus the page's burn-up): its upload;
+- per objective page with a key result that has a value or confidence: the creation of its
+  check-in log (a content property, docs/history.md), which holds okrsync's first observation
+  of those values so the history outlives the state store. Each is a request of its own:
+  Confluence takes content properties with a page only when the page is created, the objective
+  pages exist already, and neither API has a batch write for properties.
 The label okrsync puts on review pages and the space lookup v2 needs to create a page are
 counted as overhead. Prints one JSON object.
 """
@@ -30,11 +39,13 @@ import argparse
 import re
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from benchmarks.synthetic import synthetic_workspace
 from benchmarks.workbench import (
+    WEEK_SECONDS,
     Bench,
     applied_targets,
     ceil_div,
@@ -42,11 +53,13 @@ from benchmarks.workbench import (
     machine,
     parse_options,
     planned_targets,
+    weekly_writes,
 )
-from okrsync.model import Workspace
+from okrsync.model import KeyResult, Workspace
 
 BULK_PAGES = 250
 SETTLE_SECONDS = 180.0
+WEEKLY_SHARE = 0.10
 CURRENT_COLUMN = 4  # Key Result | Owner | Kind | Start | Current | ...
 _CELL = re.compile(r"<td[^>]*>.*?</td>", re.DOTALL)
 _NUMBER = re.compile(r"-?\d[\d.,]*")
@@ -63,6 +76,13 @@ def full_sync_minimum(workspace: Workspace, review_pages: int) -> dict[str, int]
         # the review pages' charts (docs/charts.md): one upload per objective and one burn-up
         # per page, each objective on one page (no per-team pages here)
         "chart_uploads": (len(workspace.objectives) + review_pages) if review_pages else 0,
+        "check_in_logs": len(
+            {
+                kr.objective
+                for kr in workspace.key_results
+                if kr.current is not None or kr.confidence is not None
+            }
+        ),
     }
     minimum["total"] = sum(minimum.values())
     return minimum
@@ -102,6 +122,36 @@ def change_key_results(bench: Bench, workspace: Workspace, share: float) -> list
     return edited
 
 
+def move_key_results(
+    bench: Bench, workspace: Workspace, share: float, exclude: Collection[str] = ()
+) -> list[KeyResult]:
+    """A person moves `share` of the key results (increasing ones, spread over the workspace,
+    none on the pages in `exclude`) to their target or back to their start, editing each
+    objective page once. Returns the key results moved."""
+    sandbox: Any = bench.sandbox
+    increasing = [
+        kr
+        for kr in workspace.key_results
+        if kr.kind is None
+        and kr.start is not None
+        and kr.target is not None
+        and bench.seed.ids[kr.objective] not in exclude
+    ]
+    count = max(1, round(len(workspace.key_results) * share))
+    step = max(1, len(increasing) // count)
+    moved = increasing[::step][:count]
+    by_page: dict[str, list[KeyResult]] = {}
+    for kr in moved:
+        by_page.setdefault(bench.seed.ids[kr.objective], []).append(kr)
+    for page_id, krs in by_page.items():
+        body = sandbox.store.page(page_id).body
+        for kr in krs:
+            new = kr.target if (kr.current or 0) < (kr.target or 0) * 0.9 else kr.start
+            body = set_current(body, kr.title, float(new or 0))
+        sandbox.human_edit(page_id, body)
+    return moved
+
+
 def measure(key_results: int, out: Path, options: dict[str, Any]) -> dict[str, Any]:
     workspace = synthetic_workspace(key_results, wide_every=100)
     bench = Bench("confluence", workspace, out, options=options)
@@ -136,6 +186,24 @@ def measure(key_results: int, out: Path, options: dict[str, Any]) -> dict[str, A
                 "missing_writes": sorted(expected - applied)[:10],
             }
         )
+
+        # A week later a person moves 10% of the key results (issue 14's weekly sync).
+        bench.clock.advance(WEEK_SECONDS)
+        moved = move_key_results(bench, workspace, WEEKLY_SHARE, exclude=set(edited))
+        planned, _ = bench.sync(full=True, dry_run=True)
+        mark = bench.log_mark()
+        weekly_summary, weekly = bench.sync()
+        objectives = {kr.objective for kr in moved}
+        weekly = weekly_writes(
+            bench,
+            weekly_summary,
+            weekly,
+            mark,
+            planned=planned,
+            key_results=len(moved),
+            objectives=len(objectives),
+            rows_due=len(objectives),  # one check-in log write per page with a moved value
+        )
         targets = {
             "full_ratio_le_1_10": full["ratio_to_minimum"] <= 1.10,
             "no_change_zero_writes": all(
@@ -152,6 +220,10 @@ def measure(key_results: int, out: Path, options: dict[str, Any]) -> dict[str, A
                 "property_writes"
             ]
             <= changed["writes_applied"],
+            "weekly_writes_at_minimum": bool(
+                weekly["exactly_expected"]
+                and weekly["writes"]["total"] <= weekly["minimum"]["total"]
+            ),
         }
         return {
             "benchmark": "api_confluence",
@@ -164,6 +236,7 @@ def measure(key_results: int, out: Path, options: dict[str, Any]) -> dict[str, A
             "no_change_again": again,
             "no_change_settled": settled,
             "one_percent_changed": changed,
+            "weekly_ten_percent": weekly,
             "targets_met": targets,
             "machine": machine(),
         }

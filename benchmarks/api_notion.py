@@ -16,6 +16,10 @@ HTTP requests the emulator received:
 6. `one_percent_changed`: a person changes Current Value on 1% of the key-result pages; the
    writes applied must be exactly those a full re-read would plan (computed first by a full
    `--dry-run`, whose requests are not counted) and must include every edited page.
+7. `weekly_ten_percent`: a week later a person moves 10% of the key results (others than
+   those of phase 6); the sync's writes against the minimum (issue 14): the changed outputs (a
+   full dry run's plan), one check-in row per moved key result, one chart upload per objective
+   with a moved key result plus the burn-up, and the review page.
 
 The minimum of a full sync, counted from the workspace and the emulator's final state:
 - queries: ceil(pages / 100) per data source queried (at least one each);
@@ -37,11 +41,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from benchmarks.synthetic import synthetic_workspace
 from benchmarks.workbench import (
+    WEEK_SECONDS,
     Bench,
     applied_targets,
     ceil_div,
@@ -49,12 +55,14 @@ from benchmarks.workbench import (
     machine,
     parse_options,
     planned_targets,
+    weekly_writes,
 )
 from okrsync.model import Workspace
 
 PAGE_SIZE = 100
 REFERENCE_CUT = 25
 SETTLE_SECONDS = 180.0
+WEEKLY_SHARE = 0.10
 
 
 def property_item_calls(workspace: Workspace) -> int:
@@ -108,14 +116,20 @@ def full_sync_minimum(workspace: Workspace, blocks_per_review: dict[str, int]) -
     return minimum
 
 
-def change_key_results(bench: Bench, workspace: Workspace, share: float) -> list[str]:
+def change_key_results(
+    bench: Bench, workspace: Workspace, share: float, exclude: Collection[str] = ()
+) -> list[str]:
     """A person sets Current Value on `share` of the increasing key results so that each
-    one's score surely changes (to the target, or back to the start). Returns page ids."""
+    one's score surely changes (to the target, or back to the start), leaving the pages in
+    `exclude` (changed before) alone. Returns page ids."""
     store: Any = getattr(bench.sandbox, "store")  # noqa: B009
     increasing = [
         kr
         for kr in workspace.key_results
-        if kr.kind is None and kr.start is not None and kr.target is not None
+        if kr.kind is None
+        and kr.start is not None
+        and kr.target is not None
+        and bench.seed.ids[kr.id] not in exclude
     ]
     count = max(1, round(len(workspace.key_results) * share))
     step = max(1, len(increasing) // count)
@@ -169,6 +183,24 @@ def measure(
                 "every_edited_page_written": edited_targets <= applied,
             }
         )
+
+        # A week later a person moves 10% of the key results (issue 14's weekly sync).
+        bench.clock.advance(WEEK_SECONDS)
+        moved = change_key_results(bench, workspace, WEEKLY_SHARE, exclude=set(edited))
+        planned, _ = bench.sync(full=True, dry_run=True)
+        mark = bench.log_mark()
+        weekly_summary, weekly = bench.sync()
+        by_page = {bench.seed.ids[kr.id]: kr for kr in workspace.key_results}
+        weekly = weekly_writes(
+            bench,
+            weekly_summary,
+            weekly,
+            mark,
+            planned=planned,
+            key_results=len(moved),
+            objectives=len({by_page[p].objective for p in moved}),
+            rows_due=len(moved),  # one check-in row per key result that moved
+        )
         data_sources = 3
         targets = {
             "full_ratio_le_1_10": full["ratio_to_minimum"] <= 1.10,
@@ -188,6 +220,10 @@ def measure(
             "one_percent_exact_writes": bool(
                 changed["exactly_expected"] and changed["every_edited_page_written"]
             ),
+            "weekly_writes_at_minimum": bool(
+                weekly["exactly_expected"]
+                and weekly["writes"]["total"] <= weekly["minimum"]["total"]
+            ),
         }
         return {
             "benchmark": "api_notion",
@@ -202,6 +238,7 @@ def measure(
             "no_change_settled": settled,
             "no_change_steady": steady,
             "one_percent_changed": changed,
+            "weekly_ten_percent": weekly,
             "targets_met": targets,
             "machine": machine(),
         }

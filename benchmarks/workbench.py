@@ -208,3 +208,78 @@ def parse_options(pairs: list[str]) -> dict[str, Any]:
 def emit(result: dict[str, Any]) -> None:
     """Print one benchmark result as one JSON line (what benchmarks.run collects)."""
     print(json.dumps(result, default=str), flush=True)
+
+
+WEEK_SECONDS = 7 * 24 * 3600.0
+
+
+def chart_uploads(bench: Bench, mark: int) -> int:
+    """Chart uploads the sandbox logged after `mark`: Notion file uploads created (each also
+    sent: two requests), Confluence attachments created or updated."""
+    entries = bench.sandbox.request_log()[mark:]
+    if bench.source == "notion":
+        return sum(1 for e in entries if e.method == "POST" and e.path.endswith("/file_uploads"))
+    return sum(1 for e in entries if e.method in ("PUT", "POST") and "/child/attachment" in e.path)
+
+
+def applied_by_kind(summary: SyncSummary) -> dict[str, int]:
+    """Writes a sync applied, by kind (properties: outputs, row: check-in rows or logs, page:
+    review pages)."""
+    counts = Counter(
+        o.kind for s in summary.sources.values() for o in s.write_outcomes if o.status == "applied"
+    )
+    return dict(sorted(counts.items()))
+
+
+def weekly_writes(
+    bench: Bench,
+    summary: SyncSummary,
+    figures: dict[str, Any],
+    mark: int,
+    *,
+    planned: SyncSummary,
+    key_results: int,
+    objectives: int,
+    rows_due: int,
+    review_pages: int = 1,
+) -> dict[str, Any]:
+    """The writes of a weekly sync against the minimum (issue 14): the changed outputs (what a
+    full dry run, `planned`, would write: every page whose output values differ), the new
+    check-in rows (`rows_due`), one chart upload per objective with a changed key result plus
+    each review page's burn-up, and the review pages. `figures` is the sync's own measurement,
+    `mark` the request log before it."""
+    applied = applied_by_kind(summary)
+    uploads = chart_uploads(bench, mark)
+    expected = planned_targets(planned)
+    outputs_due = sum(
+        1
+        for s in planned.sources.values()
+        for o in s.write_outcomes
+        if o.kind == "properties" and o.status != "skipped"
+    )
+    minimum = {
+        "outputs": outputs_due,
+        "check_in_rows": rows_due,
+        "chart_uploads": objectives + review_pages,
+        "review_pages": review_pages,
+    }
+    minimum["total"] = sum(minimum.values())
+    writes = {
+        "outputs": applied.get("properties", 0),
+        "check_in_rows": applied.get("row", 0),
+        "chart_uploads": uploads,
+        "review_pages": applied.get("page", 0),
+    }
+    writes["total"] = sum(writes.values())
+    applied_targets_ = applied_targets(summary)
+    return {
+        **figures,
+        "key_results_changed": key_results,
+        "objectives_changed": objectives,
+        "writes": writes,
+        "minimum": minimum,
+        "ratio_to_minimum": round(writes["total"] / max(1, minimum["total"]), 3),
+        "exactly_expected": applied_targets_ == expected,
+        "unexpected_writes": sorted(applied_targets_ - expected)[:10],
+        "missing_writes": sorted(expected - applied_targets_)[:10],
+    }

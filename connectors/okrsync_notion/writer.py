@@ -28,7 +28,7 @@ deletes or inserts (`after` its predecessor) only blocks that came or went. A 1%
 large workspace then costs an update per changed line instead of appending the whole page
 again. Each block, sections (the page's top-level blocks, whatever they are) and the toggles
 in them alike, is patched or replaced whole (its delete and appending it anew), whichever the
-kept tree says costs less (`_in_place_cost`, appends weighted by `APPEND_WEIGHT`): the long
+kept tree says costs less (`_in_place_cost`, appends weighed by `APPEND_WEIGHTS`): the long
 lists keep their order between syncs (`review_build.page_order`), so a changed score patches
 its table row and toggle where they stand, while a short ranked list that reordered is
 appended anew. Without a kept
@@ -106,14 +106,20 @@ PENDING: Final = "pending"
 TREES_VERSION: Final = 2
 """The format of `Writer.export`; kept trees of another version are ignored."""
 SCORE_TOLERANCE: Final = 1e-9
-APPEND_WEIGHT: Final = 3
-"""What an append request counts for, against 1 for any other request, when the writer chooses
-between patching a block and replacing it (`_in_place_cost`) or regenerating the page: an
-append sends up to 100 blocks, and the blocks it replaces lose what Notion keeps on a block
-(comments, links to it, a reader's open toggles). So a toggle whose heading and one line
-changed is patched (a listing and two updates) rather than deleted and appended anew (two
-requests, one of them an append), while a long list that really was reordered, where moving
-costs many appends, is still appended anew."""
+APPEND_WEIGHTS: Final = (1, 2, 3, 4, 6, 10)
+"""What an append request may count for, against 1 for any other request, when the writer
+chooses between patching a block and replacing it (`_in_place_cost`) or regenerating the page:
+a rewrite takes the lightest weight whose plan stays within `APPEND_BUDGET` appends
+(`_rewrite_plan`). At weight 1 it makes the fewest requests: a changed toggle whose children's
+ids are not kept (Notion's append answers with the ids of the first level only) is deleted and
+appended anew in its place (two requests) rather than listed and patched line by line (a
+listing and an update per changed line, its heading and its chart). Heavier weights keep more
+blocks in place, where Notion keeps what it holds on a block (comments, links to it, a
+reader's open toggles), and spend fewer appends, each of them a request of up to 100 blocks."""
+APPEND_BUDGET: Final = 45
+"""The appends a rewrite may spend before it prefers patching (issue 16: a 1% change of 10 000
+key results costs at most 50 appends; the rest of the budget is for what can only be
+appended: blocks that came, short ranked lists that reordered)."""
 CREATE_ATTEMPTS: Final = 3
 
 
@@ -327,56 +333,83 @@ def plan_review_writes(
 # ----------------------------------------------------------------------------- applying
 
 
-def _append_cost(blocks: Sequence[Block]) -> int:
-    """What `Writer._append_tree` costs to append `blocks`: `APPEND_WEIGHT` per append request
-    (one per batch), plus what the blocks whose descendants did not fit cost (`_rest_cost`)."""
-    cost = 0
+Cost = tuple[int, int]
+"""What a way of writing costs: (requests, of which appends)."""
+NOTHING: Final[Cost] = (0, 0)
+
+
+def _plus(*costs: Cost) -> Cost:
+    return sum(c[0] for c in costs), sum(c[1] for c in costs)
+
+
+def _weighed(cost: Cost, weight: int) -> int:
+    """A cost as one number: each append counts `weight` requests (see `APPEND_WEIGHTS`)."""
+    return cost[0] + (weight - 1) * cost[1]
+
+
+def _append_cost(blocks: Sequence[Block]) -> Cost:
+    """What `Writer._append_tree` costs to append `blocks`: an append per batch, plus what the
+    blocks whose descendants did not fit cost (`_rest_cost`)."""
+    requests = appends = 0
     for batch in append_batches(blocks):
-        cost += APPEND_WEIGHT
+        requests += 1
+        appends += 1
         for tree, levels in zip(batch.trees, batch.levels, strict=True):
             if left_out(tree, levels):
-                cost += _rest_cost(tree, levels)
-    return cost
+                rest = _rest_cost(tree, levels)
+                requests += rest[0]
+                appends += rest[1]
+    return requests, appends
 
 
-def _rest_cost(tree: Block, levels: int) -> int:
+def _rest_cost(tree: Block, levels: int) -> Cost:
     """What `Writer._append_rest` costs for the descendants of `tree` sent `levels` deep (a
-    listing 1, appends `APPEND_WEIGHT` each)."""
+    listing, then appends)."""
     kids = children_of(tree)
     if levels <= 0:
         return _append_cost(kids)
-    return 1 + sum(_rest_cost(kid, levels - 1) for kid in kids if left_out(kid, levels - 1))
+    return _plus(
+        (1, 0), *(_rest_cost(kid, levels - 1) for kid in kids if left_out(kid, levels - 1))
+    )
 
 
-def _replace_cost(block: Block) -> int:
+def _replace_cost(block: Block) -> Cost:
     """The cost of replacing a written block by `block`: its delete and appending it anew."""
-    return 1 + _append_cost([block])
+    return _plus((1, 0), _append_cost([block]))
 
 
-def _in_place_cost(old: Node, block: Block, tree: Node, *, anchored: bool) -> int | None:
-    """The cost of patching the written block `old` into `block` (requests, appends weighted
-    by `APPEND_WEIGHT`), or None when replacing it is cheaper (or patching impossible). A list
-    that was reordered (the short ranked lists of the meeting view) costs less appended anew
-    than moved block by block; one where a few lines changed in place (the long lists keep
-    their order between syncs), less patched. Without an `anchored` predecessor (the first
-    child of a block) nothing can be inserted in its place, so it is patched."""
+def _in_place_cost(
+    old: Node, block: Block, tree: Node, *, anchored: bool, weight: int
+) -> Cost | None:
+    """The cost of patching the written block `old` into `block`, or None when replacing it
+    costs less with appends weighed by `weight` (or patching is impossible). A list that was
+    reordered (the short ranked lists of the meeting view) costs less appended anew than moved
+    block by block; a toggle whose children's ids okrsync has not learnt (an append answers
+    with the ids of the blocks it sent at the first level only) costs a listing more patched
+    than replaced. Without an `anchored` predecessor (the first child of a block) nothing can
+    be inserted in its place, so it is patched."""
     try:
-        patch = _block_cost(old, block, tree)
+        patch = _block_cost(old, block, tree, weight)
     except _Replace:
         return None
-    return patch if not anchored or patch <= _replace_cost(block) else None
+    if not anchored:
+        return patch
+    return patch if _weighed(patch, weight) <= _weighed(_replace_cost(block), weight) else None
 
 
-def _patch_cost(old: list[Node], new: list[Block], tree: list[Node], *, start: bool) -> int:
-    """The cost (appends weighted) of `Writer._patch` turning children `old` into `new` (without the
-    listing of a parent whose children's ids are not kept, counted by the caller). `start`:
-    they begin a block's children, where nothing can be inserted before a kept child."""
+def _patch_cost(
+    old: list[Node], new: list[Block], tree: list[Node], *, start: bool, weight: int
+) -> Cost:
+    """The cost of `Writer._patch` turning children `old` into `new` with appends weighed by
+    `weight` (without the listing of a parent whose children's ids are not kept, counted by the
+    caller). `start`: they begin a block's children, where nothing can be inserted before a
+    kept child."""
     opcodes = SequenceMatcher(None, [o[0] for o in old], [t[0] for t in tree], autojunk=False)
     codes = opcodes.get_opcodes()
     if start and old and codes and codes[0][0] == "insert":
         raise _Replace("")
     anchored = not start
-    cost = 0
+    requests = appends = 0
     for tag, i1, i2, j1, j2 in codes:
         if tag == "equal":
             anchored = True
@@ -385,32 +418,55 @@ def _patch_cost(old: list[Node], new: list[Block], tree: list[Node], *, start: b
         for k in range(i2 - i1):
             j = j1 + k
             in_place = (
-                _in_place_cost(old[i1 + k], new[j], tree[j], anchored=anchored)
+                _in_place_cost(old[i1 + k], new[j], tree[j], anchored=anchored, weight=weight)
                 if j < j2 and old[i1 + k][4] == new[j]["type"]
                 else None
             )
             if in_place is not None:
-                cost += in_place + _append_cost(pending)
+                done = _plus(in_place, _append_cost(pending))
+                requests += done[0]
+                appends += done[1]
                 pending = []
                 anchored = True
                 continue
-            cost += 1  # the delete
+            requests += 1  # the delete
             if j < j2:
                 pending.append(new[j])
         pending.extend(new[j1 + (i2 - i1) : j2])
-        cost += _append_cost(pending)
+        inserted = _append_cost(pending)
+        requests += inserted[0]
+        appends += inserted[1]
         anchored = anchored or bool(pending)
-    return cost
+    return requests, appends
 
 
-def _block_cost(old: Node, block: Block, tree: Node) -> int:
-    """Requests `Writer._patch_block` would make for one block (`_Replace` when it cannot)."""
-    cost = 0
+def _block_cost(old: Node, block: Block, tree: Node, weight: int) -> Cost:
+    """What `Writer._patch_block` would spend on one block (`_Replace` when it cannot)."""
+    cost = NOTHING
     if [kid[0] for kid in old[2]] != [kid[0] for kid in tree[2]]:
         if old[2] and not all(kid[3] for kid in old[2]):
-            cost += -(-len(old[2]) // 100)  # reading the children's ids
-        cost += _patch_cost(old[2], children_of(block), tree[2], start=True)
-    return cost + (1 if old[1] != tree[1] else 0)
+            cost = (-(-len(old[2]) // 100), 0)  # reading the children's ids
+        cost = _plus(
+            cost, _patch_cost(old[2], children_of(block), tree[2], start=True, weight=weight)
+        )
+    return _plus(cost, (1, 0)) if old[1] != tree[1] else cost
+
+
+def _rewrite_plan(
+    old: list[Node], blocks: list[Block], tree: list[Node], budget: int = APPEND_BUDGET
+) -> tuple[int, bool]:
+    """The weight to rewrite the generated part with, and whether to patch it (rather than
+    regenerate it whole): at the lightest of `APPEND_WEIGHTS` whose cheaper way spends at most
+    `budget` appends (the heaviest when none does), counted from the kept tree without a
+    request."""
+    regenerate = _plus(_append_cost(blocks), (len(old), 0))  # deletes, then appends
+    weight, patching = APPEND_WEIGHTS[-1], True
+    for weight in APPEND_WEIGHTS:
+        patch = _patch_cost(old, blocks, tree, start=False, weight=weight)
+        patching = _weighed(patch, weight) < _weighed(regenerate, weight)
+        if (patch if patching else regenerate)[1] <= budget:
+            break
+    return weight, patching
 
 
 def _copy_ids(old: Node, new: Node, block_id: str | None) -> None:
@@ -445,14 +501,18 @@ class Writer:
         *,
         verify: bool = False,
         t: Translator = ENGLISH,
+        append_budget: int = APPEND_BUDGET,
     ) -> None:
         self._api = api
+        self._append_budget = append_budget
         self._t = t  # the language of a new page's notes section and cut line
         self._max_attempts = max_attempts
         self._verify = verify
         self._trees: dict[str, dict[str, Any]] = {}
         self._made: dict[int, str] = {}  # Python id of a block appended in this write -> its id
         self._first_blocks: dict[str, Block | None] = {}  # review page id -> its first block
+        self._titles: dict[str, str | None] = {}  # review page id -> its title, as listed
+        self._weight = APPEND_WEIGHTS[-1]  # of an append, in the rewrite under way
         self._charts: dict[str, dict[str, Any]] = {}  # chart digest -> what to draw
         self._uploads: dict[str, str] = {}  # chart digest -> file upload id, for this write
 
@@ -553,6 +613,7 @@ class Writer:
         candidates.sort(key=lambda b: (b.get("child_page") or {}).get("title") != title)
         for block in candidates:
             page_id = str(block["id"])
+            self._titles[page_id] = (block.get("child_page") or {}).get("title")
             if page_id in self._first_blocks:
                 first = self._first_blocks[page_id]
             else:
@@ -587,7 +648,8 @@ class Writer:
             written = parsed[1] if parsed is not None else None
             self._set_marker(str(marker["id"]), marker_text(key, PENDING))
             self._first_blocks.pop(page_id, None)
-            self._api.update_page(page_id, properties={"title": title_payload(title)})
+            if self._titles.get(page_id) != title:  # the listing that found it tells the title
+                self._api.update_page(page_id, properties={"title": title_payload(title)})
             old = kept["tree"] if kept is not None and kept.get("hash") == written else None
             tree = self._rewrite(page_id, old, blocks) if old is not None else None
             if tree is None:
@@ -657,7 +719,8 @@ class Writer:
         try:
             # When the change reorders much of the page, rewriting block by block costs more
             # requests than regenerating: then regenerate.
-            if _patch_cost(old, blocks, tree, start=False) >= _append_cost(blocks) + len(old):
+            self._weight, patching = _rewrite_plan(old, blocks, tree, self._append_budget)
+            if not patching:
                 return None
             self._patch(page_id, top[cut + 1 :], old, blocks, tree, after=str(top[cut]["id"]))
         except (_Drift, _Replace, RecordError):
@@ -701,7 +764,13 @@ class Writer:
                 if (
                     j < j2
                     and block.get("type") == new[j]["type"]
-                    and _in_place_cost(old[i1 + k], new[j], tree[j], anchored=anchor is not None)
+                    and _in_place_cost(
+                        old[i1 + k],
+                        new[j],
+                        tree[j],
+                        anchored=anchor is not None,
+                        weight=self._weight,
+                    )
                     is not None
                 ):
                     try:

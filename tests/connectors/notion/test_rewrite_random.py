@@ -17,7 +17,7 @@ import pytest
 from okrsync_notion.blocks import GENERATED_LINE, Block, section, text_block
 from okrsync_notion.client import NotionApi
 from okrsync_notion.options import NotionOptions
-from okrsync_notion.writer import Writer
+from okrsync_notion.writer import APPEND_BUDGET, Writer
 
 from okrsync.connector import Write, content_hash
 from okrsync.model import Workspace
@@ -114,10 +114,22 @@ def _write(parent: str, blocks: list[Block]) -> Write:
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize(
+    ("seed", "append_budget"),
+    [
+        (1, APPEND_BUDGET),
+        (2, APPEND_BUDGET),
+        (3, APPEND_BUDGET),
+        (4, APPEND_BUDGET),
+        (5, 0),
+        (6, 0),
+    ],
+)
 def test_random_changes_end_with_exactly_the_planned_page(
-    sandbox: NotionSandbox, clock: ManualClock, seed: int
+    sandbox: NotionSandbox, clock: ManualClock, seed: int, append_budget: int
 ) -> None:
+    """With the default budget of appends the writer mostly replaces changed blocks (fewest
+    requests); with none it patches wherever it can."""
     parent = str(sandbox.seed(Workspace()).options["review_parent"])
     options = NotionOptions.model_validate(
         {
@@ -128,7 +140,7 @@ def test_random_changes_end_with_exactly_the_planned_page(
     )
     api = NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
     pages = RandomPage(seed)
-    writer = Writer(api)
+    writer = Writer(api, append_budget=append_budget)
     blocks = pages.page()
     for _ in range(20):
         assert writer.apply(_write(parent, blocks)).status in ("applied", "unchanged")
@@ -142,7 +154,9 @@ def test_random_changes_end_with_exactly_the_planned_page(
         assert shown[cut + 1 :] == _planned(blocks)
         kept = writer.export()
         if pages.rng.random() < 0.5:
-            writer = Writer(api)  # the next run, given what this one kept
+            writer = Writer(
+                api, append_budget=append_budget
+            )  # the next run, given what this one kept
             writer.restore(kept)
         blocks = pages.change(blocks)
     api.close()

@@ -16,7 +16,7 @@ from okrsync_notion.blocks import (
     total_blocks,
 )
 from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMIT
-from okrsync_notion.writer import APPEND_WEIGHT, _in_place_cost, _replace_cost, parse_marker
+from okrsync_notion.writer import _in_place_cost, _replace_cost, parse_marker
 
 from okrsync.connector import Write, Writeback
 from okrsync.mapping.schema import Mapping
@@ -441,8 +441,9 @@ def test_a_small_change_rewrites_only_the_blocks_that_changed(
     assert _shown(sandbox, page_id)[6:] == _planned(second.payload["blocks"])
 
     # scores change: the objectives' rows and toggles keep their places (the page order does
-    # not depend on scores), so their lines are patched where they stand; only the short
-    # ranked lists of the meeting view and the findings may move (its notes kept)
+    # not depend on scores), so they are rewritten where they stand (a changed toggle or
+    # table is replaced in its place when that costs fewer requests than listing its lines to
+    # patch them); only the short ranked lists of the meeting view and the findings may move
     sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
     sandbox.store.update_page(seeded.ids["k90-2"], {"Current Value": {"number": 0}})
     moved = pull_review(connector, template_mapping, GENERATED + timedelta(hours=2))
@@ -454,7 +455,10 @@ def test_a_small_change_rewrites_only_the_blocks_that_changed(
     per_endpoint = sandbox.stats()["by_endpoint"]
     assert per_endpoint.get("PATCH /v1/blocks/{id}/children", 0) <= 3, per_endpoint
     assert per_endpoint.get("DELETE /v1/blocks/{id}", 0) <= 3, per_endpoint
-    assert _long_lists(sandbox, page_id) == lists  # the same blocks, patched in place
+    after = _long_lists(sandbox, page_id)
+    assert len(after) == len(lists) and after[0] == lists[0]  # nothing came, went or moved
+    # everything else kept: at most the changed objectives' toggles and their tables replaced
+    assert sum(a != b for a, b in zip(after, lists, strict=True)) <= 2 * 100
     assert _shown(sandbox, page_id)[6:] == _planned(moved_write.payload["blocks"])
     assert _texts(sandbox, page_id)[3] == "My note"
     top_level = len(moved_write.payload["blocks"])
@@ -543,7 +547,9 @@ def _written(block: dict[str, Any], prefix: str = "b") -> list[Any]:
 def test_each_section_is_patched_or_replaced_whichever_costs_fewer_requests() -> None:
     """A section where one line changed is patched (one update); a section whose long list
     was reordered (the meeting view sorts by score) is replaced whole: its delete and a few
-    appends cost less than moving its blocks one by one."""
+    appends cost less than moving its blocks one by one, at any weight of an append. A toggle
+    whose lines' ids are not kept is replaced (two requests) rather than listed and patched
+    (three) when appends count as requests, patched when they weigh more."""
     lines = [f"Objective {i} — 0.{i % 10}" for i in range(300)]
     before = section("heading_2", "Key results", [text_block("toggle", t) for t in lines])
     edited = section(
@@ -551,12 +557,35 @@ def test_each_section_is_patched_or_replaced_whichever_costs_fewer_requests() ->
         "Key results",
         [text_block("toggle", t + (" renamed" if i == 7 else "")) for i, t in enumerate(lines)],
     )
-    assert _in_place_cost(_written(before), edited, block_tree(edited), anchored=True) == 1
+    for weight in (1, 3):
+        cost = _in_place_cost(
+            _written(before), edited, block_tree(edited), anchored=True, weight=weight
+        )
+        assert cost == (1, 0)
 
     shuffled = lines[::2] + lines[1::2]  # every other line moves
     reordered = section("heading_2", "Key results", [text_block("toggle", t) for t in shuffled])
-    # its delete, the heading, then its 300 toggles in appends of 100 (appends weighted)
-    assert _replace_cost(reordered) == 1 + APPEND_WEIGHT * (1 + 3)
-    assert _in_place_cost(_written(before), reordered, block_tree(reordered), anchored=True) is None
+    # its delete, the heading, then its 300 toggles in appends of 100
+    assert _replace_cost(reordered) == (1 + 1 + 3, 1 + 3)
+    for weight in (1, 3, 8):
+        assert (
+            _in_place_cost(
+                _written(before), reordered, block_tree(reordered), anchored=True, weight=weight
+            )
+            is None
+        )
     # the first child of a block has nothing before it to insert after: patched, never replaced
-    assert _in_place_cost(_written(before), reordered, block_tree(reordered), anchored=False)
+    assert _in_place_cost(
+        _written(before), reordered, block_tree(reordered), anchored=False, weight=1
+    )
+
+    toggle = text_block("toggle", "O1 — 0.5", children=[text_block("paragraph", "KR a — 0.5")])
+    changed = text_block("toggle", "O1 — 0.7", children=[text_block("paragraph", "KR a — 0.9")])
+    unknown = block_tree(toggle)  # appended: its own id known, its line's not
+    unknown[3] = "t1"
+    assert _in_place_cost(unknown, changed, block_tree(changed), anchored=True, weight=1) is None
+    assert _in_place_cost(unknown, changed, block_tree(changed), anchored=True, weight=3) == (3, 0)
+    # once its line's id is kept (learnt by a listing), patching costs what replacing does
+    assert _in_place_cost(
+        _written(toggle), changed, block_tree(changed), anchored=True, weight=1
+    ) == (2, 0)
