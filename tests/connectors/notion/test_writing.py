@@ -19,9 +19,11 @@ from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMI
 from okrsync_notion.writer import _in_place_cost, _replace_cost, parse_marker
 
 from okrsync.connector import Write, Writeback
+from okrsync.errors import TransientError
 from okrsync.mapping.schema import Mapping
 from okrsync.model import Finding
 from okrsync.sandbox import SeedResult
+from okrsync_sandbox.kit.http_server import RESET, Incoming, Outgoing
 from okrsync_sandbox.notion import NotionSandbox
 
 from .conftest import ConnectorFactory
@@ -299,12 +301,26 @@ def test_the_review_page_is_created_once_and_updated_in_place(
     changed = pull_review(connector, template_mapping, GENERATED + timedelta(hours=1))
     (new_write,) = [w for w in connector.plan(changed) if w.kind == "page"]
     assert new_write.content_hash != page_write.content_hash
+    sandbox.reset_log()
     assert connector.apply(new_write).status == "applied"
+    # the listing that found the page showed its title unchanged: not written again
+    assert "PATCH /v1/pages/{id}" not in sandbox.stats()["by_endpoint"]
     assert _review_pages(sandbox, parent) == [page_id]
     texts = _texts(sandbox, page_id)
     assert parse_marker(texts[0]) == (marker[0], new_write.content_hash)
     assert "My note" in texts
     assert _tree_size(sandbox, page_id) == 6 + total_blocks(new_write.payload["blocks"])
+
+    # a new title (the title pattern changed): the same page, renamed
+    renamed = new_write.model_copy(
+        update={
+            "payload": {**new_write.payload, "title": "OKR Review Q3", "hash": "renamed"},
+            "content_hash": "renamed",
+        }
+    )
+    assert connector.apply(renamed).status == "applied"
+    assert _review_pages(sandbox, parent) == [page_id]
+    assert sandbox.store.title_of(sandbox.store.get_page(page_id)) == "OKR Review Q3"
 
 
 def test_regenerating_a_large_review_page_deletes_a_handful_of_blocks_and_keeps_notes(
@@ -589,3 +605,84 @@ def test_each_section_is_patched_or_replaced_whichever_costs_fewer_requests() ->
     assert _in_place_cost(
         _written(toggle), changed, block_tree(changed), anchored=True, weight=1
     ) == (2, 0)
+
+
+def test_a_rewrite_stopped_half_way_is_repaired_by_the_next_run(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    """The rewrite of a changed toggle deletes it and appends it anew in its place. When the
+    run stops between the two (Notion unreachable), the page keeps its pending marker, and the
+    next run, whose kept tree no longer matches the page, regenerates the generated part."""
+    seeded = sandbox.seed(large_workspace(120))
+    connector = _connector(make_connector, template_mapping, seeded, reviews=True, max_retries=1)
+    (first,) = [
+        w for w in connector.plan(pull_review(connector, template_mapping, GENERATED))
+        if w.kind == "page"
+    ]  # fmt: skip
+    assert connector.apply(first).status == "applied"
+    (page_id,) = _review_pages(sandbox, seeded.options["review_parent"])
+    sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
+    changed = pull_review(connector, template_mapping, GENERATED + timedelta(hours=1))
+    (second,) = [w for w in connector.plan(changed) if w.kind == "page"]
+    deleted: list[str] = []
+
+    def notion_goes_away_after_a_delete(incoming: Incoming, respond: Any) -> Outgoing:
+        if deleted:
+            return RESET
+        if incoming.method == "DELETE":
+            deleted.append(incoming.path)
+        return respond(incoming)  # type: ignore[no-any-return]
+
+    sandbox.set_interceptor(notion_goes_away_after_a_delete)
+    with pytest.raises(TransientError):
+        connector.apply(second)
+    sandbox.set_interceptor(None)
+    assert deleted
+    assert parse_marker(_texts(sandbox, page_id)[0]) == (second.payload["marker"], "pending")
+    assert _shown(sandbox, page_id)[5:] != _planned(second.payload["blocks"])  # half done
+
+    later = _connector(make_connector, template_mapping, seeded, reviews=True)
+    later.restore_lookups(connector.lookups())  # what the stopped run kept
+    assert later.apply(second).status == "applied"
+    texts = _texts(sandbox, page_id)
+    assert parse_marker(texts[0]) == (second.payload["marker"], second.content_hash)
+    assert _shown(sandbox, page_id)[5:] == _planned(second.payload["blocks"])
+    assert later.apply(second).status == "unchanged"
+
+
+def test_a_changed_toggle_is_replaced_in_its_place_and_unchanged_blocks_are_untouched(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    """One key result moves: its objective's toggle, whose lines' ids okrsync never learnt, is
+    deleted and appended anew right where it stood (two requests, no listing of its lines);
+    the other toggles and the sections that did not change keep their blocks."""
+    seeded = sandbox.seed(large_workspace(120))
+    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
+    (first,) = [
+        w for w in connector.plan(pull_review(connector, template_mapping, GENERATED))
+        if w.kind == "page"
+    ]  # fmt: skip
+    assert connector.apply(first).status == "applied"
+    (page_id,) = _review_pages(sandbox, seeded.options["review_parent"])
+    store = sandbox.store
+    texts = _texts(sandbox, page_id)
+    top = store.live_children(page_id)
+    section_id = top[texts.index("Key results (360)")]
+    toggles = store.live_children(section_id)
+    alignment = top[texts.index("Alignment")]
+    alignment_blocks = store.live_children(alignment)
+
+    sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
+    changed = pull_review(connector, template_mapping, GENERATED + timedelta(hours=1))
+    (second,) = [w for w in connector.plan(changed) if w.kind == "page"]
+    sandbox.reset_log()
+    assert connector.apply(second).status == "applied"
+    assert _shown(sandbox, page_id)[5:] == _planned(second.payload["blocks"])
+    assert store.live_children(page_id)[texts.index("Key results (360)")] == section_id
+    after = store.live_children(section_id)
+    replaced = [i for i, (a, b) in enumerate(zip(toggles, after, strict=True)) if a != b]
+    assert len(replaced) == 1  # the moved objective's toggle, in its place
+    assert store.blocks[toggles[replaced[0]]]["in_trash"]  # the old one
+    assert store.live_children(alignment) == alignment_blocks  # only patched where it changed
+    by_endpoint = sandbox.stats()["by_endpoint"]
+    assert by_endpoint["PATCH /v1/blocks/{id}/children"] <= 6, by_endpoint
