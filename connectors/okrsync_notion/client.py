@@ -346,14 +346,17 @@ class NotionApi:
         ):
             yield from page.get("results", [])
 
-    def first_child(self, block_id: str) -> dict[str, Any] | None:
-        """The first child block of a page or block, with a single small request."""
+    def children_page(
+        self, block_id: str, *, page_size: int = 100
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The first `page_size` children of a page or block in one request, and whether it has
+        more."""
         page = self.call(
             "blocks.children.list",
             "GET",
             self.client.blocks.children.list,
             block_id,
-            page_size=1,
+            page_size=page_size,
             subject=f"block {block_id}",
         )
         results = page.get("results")
@@ -362,7 +365,12 @@ class NotionApi:
                 f"Notion blocks.children.list (block {block_id}): the answer has no results",
                 hint="a Notion API or proxy fault; the next run reads again",
             )
-        return results[0] if results else None
+        return [r for r in results if isinstance(r, dict)], bool(page.get("has_more"))
+
+    def first_child(self, block_id: str) -> dict[str, Any] | None:
+        """The first child block of a page or block, with a single small request."""
+        first, _more = self.children_page(block_id, page_size=1)
+        return first[0] if first else None
 
     def append_children(
         self, block_id: str, children: list[dict[str, Any]], *, after: str | None = None

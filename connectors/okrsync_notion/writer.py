@@ -512,6 +512,7 @@ class Writer:
         self._made: dict[int, str] = {}  # Python id of a block appended in this write -> its id
         self._first_blocks: dict[str, Block | None] = {}  # review page id -> its first block
         self._titles: dict[str, str | None] = {}  # review page id -> its title, as listed
+        self._tops: dict[str, list[Block]] = {}  # review page id -> its blocks, as found
         self._weight = APPEND_WEIGHTS[-1]  # of an append, in the rewrite under way
         self._charts: dict[str, dict[str, Any]] = {}  # chart digest -> what to draw
         self._uploads: dict[str, str] = {}  # chart digest -> file upload id, for this write
@@ -603,7 +604,8 @@ class Writer:
 
         The first block of each page looked at is remembered for the rest of the run (until
         okrsync writes that page's marker), so writing a review page per team reads each
-        page's marker once, not once per page written after it.
+        page's marker once, not once per page written after it. The one request that reads it
+        asks for the page's first 100 blocks: a rewrite then needs no listing of its own.
         """
         candidates = [
             b
@@ -617,7 +619,10 @@ class Writer:
             if page_id in self._first_blocks:
                 first = self._first_blocks[page_id]
             else:
-                first = self._first_blocks[page_id] = self._api.first_child(page_id)
+                top, more = self._api.children_page(page_id)
+                first = self._first_blocks[page_id] = top[0] if top else None
+                if not more:
+                    self._tops[page_id] = top
             if first is None:
                 continue
             parsed = parse_marker(block_text(first))
@@ -665,6 +670,7 @@ class Writer:
             tree = [block_tree(block, self._made) for block in blocks]
         self._set_marker(str(marker["id"]), marker_text(key, digest))
         self._first_blocks.pop(page_id, None)
+        self._tops.pop(page_id, None)
         self._trees[key] = {"hash": digest, "tree": tree, "uploads": dict(self._uploads)}
         self._made = {}
         return WriteResult(target=write.target, status="applied", remote_version=page_id)
@@ -711,7 +717,7 @@ class Writer:
         """Rewrite only what differs between the kept tree `old` and the new blocks, and
         return the new tree; None when the page no longer lines up with `old` (then the
         caller regenerates it whole)."""
-        top = self._top_level(page_id)
+        top = self._tops.pop(page_id, None) or self._top_level(page_id)
         cut = next((i for i, b in enumerate(top) if is_generated_line(b)), None)
         if cut is None or len(top) - cut - 1 != len(old):
             return None
@@ -727,8 +733,8 @@ class Writer:
             return None
         except (IndexError, TypeError, KeyError, ValueError):
             return None  # a kept tree that is not what this version writes
-        if self._generated_count(page_id) != len(blocks):
-            return None
+        # Not listed again to count: a block someone adds or deletes meanwhile makes the next
+        # run's page no longer line up with the kept tree (the check above), which regenerates.
         return tree
 
     def _patch(

@@ -39,6 +39,10 @@ def test_api_notion_prints_every_phase_and_its_minimum(capsys: pytest.CaptureFix
     assert full["ratio_to_minimum"] >= 1.0
     assert result["no_change_settled"]["writes_applied"] == 0  # type: ignore[index]
     assert result["one_percent_changed"]["every_edited_page_written"] is True  # type: ignore[index]
+    weekly = result["weekly_ten_percent"]
+    assert isinstance(weekly, dict)
+    assert weekly["exactly_expected"] is True
+    assert weekly["minimum"]["check_in_rows"] == weekly["key_results_changed"] > 0
     assert set(result["targets_met"]) >= {  # type: ignore[arg-type]
         "full_ratio_le_1_10",
         "no_change_zero_writes",
@@ -55,6 +59,11 @@ def test_api_confluence_prints_every_phase(capsys: pytest.CaptureFixture[str]) -
         assert result[phase]["outcome"] == "ok"  # type: ignore[index]
     assert result["full"]["minimum"]["user_lookups"] > 0  # type: ignore[index]
     assert result["one_percent_changed"]["pages_edited"] == 1  # type: ignore[index]
+    assert result["full"]["minimum"]["check_in_logs"] > 0  # type: ignore[index]
+    weekly = result["weekly_ten_percent"]
+    assert isinstance(weekly, dict)
+    assert weekly["exactly_expected"] is True
+    assert weekly["writes"]["total"] == weekly["minimum"]["total"]
 
 
 def test_api_confluence_edits_the_current_cell_only() -> None:
