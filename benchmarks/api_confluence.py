@@ -52,7 +52,9 @@ from benchmarks.workbench import (
     applied_targets,
     ceil_div,
     emit,
+    key_results_to_move,
     machine,
+    moved_value,
     parse_options,
     planned_targets,
     weekly_writes,
@@ -107,23 +109,21 @@ def set_current(body: str, title: str, value: float) -> str:
 
 
 def change_key_results(bench: Bench, workspace: Workspace, share: float) -> list[str]:
-    """A person edits `share` of the objective pages, each time moving one increasing key
-    result's Current value so that its score surely changes. Returns the page ids."""
+    """A person edits `share` of the objective pages, each time moving one key result's Current
+    value so that its score surely changes. Returns the page ids."""
     sandbox: Any = bench.sandbox
-    by_objective: dict[str, list[Any]] = {}
-    for kr in workspace.key_results:
-        if kr.kind is None and kr.start is not None and kr.target is not None:
-            by_objective.setdefault(kr.objective, []).append(kr)
-    objectives = [o for o in workspace.objectives if o.id in by_objective]
+    first: dict[str, KeyResult] = {}
+    for kr in key_results_to_move(workspace, 1.0):
+        first.setdefault(kr.objective, kr)
+    objectives = [o for o in workspace.objectives if o.id in first]
     count = max(1, round(len(workspace.objectives) * share))
     step = max(1, len(objectives) // count)
     edited: list[str] = []
     for objective in objectives[::step][:count]:
-        kr = by_objective[objective.id][0]
+        kr = first[objective.id]
         page_id = bench.seed.ids[objective.id]
-        new = kr.target if (kr.current or 0) < (kr.target or 0) * 0.9 else kr.start
         body = sandbox.store.page(page_id).body
-        sandbox.human_edit(page_id, set_current(body, kr.title, float(new)))
+        sandbox.human_edit(page_id, set_current(body, kr.title, moved_value(kr)))
         edited.append(page_id)
     return edited
 
@@ -131,29 +131,19 @@ def change_key_results(bench: Bench, workspace: Workspace, share: float) -> list
 def move_key_results(
     bench: Bench, workspace: Workspace, share: float, exclude: Collection[str] = ()
 ) -> list[KeyResult]:
-    """A person moves `share` of the key results (increasing ones, spread over the workspace,
-    none on the pages in `exclude`) to their target or back to their start, editing each
-    objective page once. Returns the key results moved."""
+    """A person moves `share` of the key results (none on the pages in `exclude`), editing
+    each objective page once. Returns the key results moved."""
     sandbox: Any = bench.sandbox
-    increasing = [
-        kr
-        for kr in workspace.key_results
-        if kr.kind is None
-        and kr.start is not None
-        and kr.target is not None
-        and bench.seed.ids[kr.objective] not in exclude
-    ]
-    count = max(1, round(len(workspace.key_results) * share))
-    step = max(1, len(increasing) // count)
-    moved = increasing[::step][:count]
+    moved = key_results_to_move(
+        workspace, share, lambda kr: bench.seed.ids[kr.objective] in exclude
+    )
     by_page: dict[str, list[KeyResult]] = {}
     for kr in moved:
         by_page.setdefault(bench.seed.ids[kr.objective], []).append(kr)
     for page_id, krs in by_page.items():
         body = sandbox.store.page(page_id).body
         for kr in krs:
-            new = kr.target if (kr.current or 0) < (kr.target or 0) * 0.9 else kr.start
-            body = set_current(body, kr.title, float(new or 0))
+            body = set_current(body, kr.title, moved_value(kr))
         sandbox.human_edit(page_id, body)
     return moved
 

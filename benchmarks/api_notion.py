@@ -52,7 +52,9 @@ from benchmarks.workbench import (
     applied_targets,
     ceil_div,
     emit,
+    key_results_to_move,
     machine,
+    moved_value,
     parse_options,
     planned_targets,
     weekly_writes,
@@ -119,25 +121,13 @@ def full_sync_minimum(workspace: Workspace, blocks_per_review: dict[str, int]) -
 def change_key_results(
     bench: Bench, workspace: Workspace, share: float, exclude: Collection[str] = ()
 ) -> list[str]:
-    """A person sets Current Value on `share` of the increasing key results so that each
-    one's score surely changes (to the target, or back to the start), leaving the pages in
-    `exclude` (changed before) alone. Returns page ids."""
+    """A person sets Current Value on `share` of the key results so that each one's score
+    surely changes, leaving the pages in `exclude` (changed before) alone. Returns page ids."""
     store: Any = getattr(bench.sandbox, "store")  # noqa: B009
-    increasing = [
-        kr
-        for kr in workspace.key_results
-        if kr.kind is None
-        and kr.start is not None
-        and kr.target is not None
-        and bench.seed.ids[kr.id] not in exclude
-    ]
-    count = max(1, round(len(workspace.key_results) * share))
-    step = max(1, len(increasing) // count)
     edited: list[str] = []
-    for kr in increasing[::step][:count]:
+    for kr in key_results_to_move(workspace, share, lambda kr: bench.seed.ids[kr.id] in exclude):
         page_id = bench.seed.ids[kr.id]
-        new = kr.target if (kr.current or 0) < (kr.target or 0) * 0.9 else kr.start
-        store.update_page(page_id, {"Current Value": {"number": new}})
+        store.update_page(page_id, {"Current Value": {"number": moved_value(kr)}})
         edited.append(page_id)
     return edited
 

@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,7 @@ import tomli_w
 
 from okrsync.config import load_config
 from okrsync.demo.environment import config_document
-from okrsync.model import Workspace
+from okrsync.model import KeyResult, Workspace
 from okrsync.sandbox import Sandbox, SeedResult, load_sandbox
 from okrsync.sync import SyncSummary, run_sync
 
@@ -283,3 +284,23 @@ def weekly_writes(
         "unexpected_writes": sorted(applied_targets_ - expected)[:10],
         "missing_writes": sorted(expected - applied_targets_)[:10],
     }
+
+
+def key_results_to_move(
+    workspace: Workspace, share: float, leave: Callable[[KeyResult], bool] = lambda kr: False
+) -> list[KeyResult]:
+    """`share` of the key results (at least one), spread evenly over the increasing ones with a
+    start and a target (so moving one surely changes its score), none that `leave` names."""
+    increasing = [
+        kr
+        for kr in workspace.key_results
+        if kr.kind is None and kr.start is not None and kr.target is not None and not leave(kr)
+    ]
+    count = max(1, round(len(workspace.key_results) * share))
+    step = max(1, len(increasing) // count)
+    return increasing[::step][:count]
+
+
+def moved_value(kr: KeyResult) -> float:
+    """Where a person moves `kr`: to its target, or back to its start when it is near it."""
+    return float((kr.target if (kr.current or 0) < (kr.target or 0) * 0.9 else kr.start) or 0)

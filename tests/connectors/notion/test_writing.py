@@ -412,19 +412,31 @@ def _planned(blocks: list[dict[str, Any]]) -> list[Any]:
     return shown
 
 
-def test_a_small_change_rewrites_only_the_blocks_that_changed(
-    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
-) -> None:
-    """With the block tree of the page it wrote, the writer updates changed blocks in place,
-    inserts and deletes only what came or went, and ends with exactly the planned page."""
+def _large_page_written(
+    sandbox: NotionSandbox,
+    make_connector: ConnectorFactory,
+    template_mapping: Mapping,
+    **options: Any,
+) -> tuple[SeedResult, NotionConnector, str]:
+    """A workspace of 120 objectives, a connector that has written its review page, and the
+    page's id."""
     seeded = sandbox.seed(large_workspace(120))
-    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
+    connector = _connector(make_connector, template_mapping, seeded, reviews=True, **options)
     (first,) = [
         w for w in connector.plan(pull_review(connector, template_mapping, GENERATED))
         if w.kind == "page"
     ]  # fmt: skip
     assert connector.apply(first).status == "applied"
     (page_id,) = _review_pages(sandbox, seeded.options["review_parent"])
+    return seeded, connector, page_id
+
+
+def test_a_small_change_rewrites_only_the_blocks_that_changed(
+    sandbox: NotionSandbox, make_connector: ConnectorFactory, template_mapping: Mapping
+) -> None:
+    """With the block tree of the page it wrote, the writer updates changed blocks in place,
+    inserts and deletes only what came or went, and ends with exactly the planned page."""
+    seeded, connector, page_id = _large_page_written(sandbox, make_connector, template_mapping)
     top = sandbox.store.live_children(page_id)
     sandbox.store.append_children(
         page_id, [{"paragraph": {"rich_text": [{"text": {"content": "My note"}}]}}],
@@ -613,14 +625,9 @@ def test_a_rewrite_stopped_half_way_is_repaired_by_the_next_run(
     """The rewrite of a changed toggle deletes it and appends it anew in its place. When the
     run stops between the two (Notion unreachable), the page keeps its pending marker, and the
     next run, whose kept tree no longer matches the page, regenerates the generated part."""
-    seeded = sandbox.seed(large_workspace(120))
-    connector = _connector(make_connector, template_mapping, seeded, reviews=True, max_retries=1)
-    (first,) = [
-        w for w in connector.plan(pull_review(connector, template_mapping, GENERATED))
-        if w.kind == "page"
-    ]  # fmt: skip
-    assert connector.apply(first).status == "applied"
-    (page_id,) = _review_pages(sandbox, seeded.options["review_parent"])
+    seeded, connector, page_id = _large_page_written(
+        sandbox, make_connector, template_mapping, max_retries=1
+    )
     sandbox.store.update_page(seeded.ids["k7-0"], {"Current Value": {"number": 9}})
     changed = pull_review(connector, template_mapping, GENERATED + timedelta(hours=1))
     (second,) = [w for w in connector.plan(changed) if w.kind == "page"]
@@ -656,14 +663,7 @@ def test_a_changed_toggle_is_replaced_in_its_place_and_unchanged_blocks_are_unto
     """One key result moves: its objective's toggle, whose lines' ids okrsync never learnt, is
     deleted and appended anew right where it stood (two requests, no listing of its lines);
     the other toggles and the sections that did not change keep their blocks."""
-    seeded = sandbox.seed(large_workspace(120))
-    connector = _connector(make_connector, template_mapping, seeded, reviews=True)
-    (first,) = [
-        w for w in connector.plan(pull_review(connector, template_mapping, GENERATED))
-        if w.kind == "page"
-    ]  # fmt: skip
-    assert connector.apply(first).status == "applied"
-    (page_id,) = _review_pages(sandbox, seeded.options["review_parent"])
+    seeded, connector, page_id = _large_page_written(sandbox, make_connector, template_mapping)
     store = sandbox.store
     texts = _texts(sandbox, page_id)
     top = store.live_children(page_id)
