@@ -1,41 +1,20 @@
 """`okrsync demo` on a fresh folder: the played weeks, exit 0, every promised file, and a repeat
-sync with 0 writes."""
+sync with 0 writes (the session's one played demo, `played_demo` in conftest.py)."""
 
 from __future__ import annotations
 
 import email
 import json
-import subprocess
-import sys
 from email.policy import default as default_policy
-from pathlib import Path
 
 from lxml import html
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.played_demo import PlayedDemo
 
 
-def test_demo_syncs_twice_and_leaves_everything_to_look_at(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "okrsync.cli.main",
-            "demo",
-            "--out",
-            str(out),
-            "--today",
-            "2026-11-21",
-            "--weeks",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
+def test_demo_syncs_twice_and_leaves_everything_to_look_at(played_demo: PlayedDemo) -> None:
+    out = played_demo.out
+    proc = played_demo
     assert proc.returncode == 0, proc.stderr[-3000:]
     for name in (
         "review.html",

@@ -1,17 +1,17 @@
 """The demo's outputs read like a review an OKR Master can run a meeting from.
 
-Runs the whole demo (both sandboxes, two syncs) once and reads what it wrote, as a person
-would: the Notion review and OKR pages, the Confluence review and OKR pages, review.html and
-review.md. Checks the facts the issue asked for: no raw id and no scientific notation
-anywhere, at most 1.5 findings per objective on a review, at most one warning line per
-objective on the OKR pages, and each cycle's page about that cycle only.
+Reads what the session's one played demo wrote (`played_demo`, tests/e2e/played_demo.py: both
+sandboxes, three played weeks, today's sync and its repeat), as a person would: the Notion
+review and OKR pages, the Confluence review and OKR pages, review.html and review.md. Checks
+the facts the issue asked for: no raw id and no scientific notation anywhere, at most 1.5
+findings per objective on a review, at most one warning line per objective on the OKR pages,
+and each cycle's page about that cycle only.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import pytest
 from lxml import html as lxml_html
 
 from okrsync.demo.company import demo_company
-from okrsync.demo.run import DemoResult, run_demo
+from okrsync.demo.run import DemoResult
 from okrsync.review_build import build_cycle_reviews
 from okrsync.rules.catalogue import FAMILIES
 from okrsync.rules.registry import rules_by_code
@@ -33,6 +33,7 @@ from tests.e2e.demo_outputs import (
     rich_text,
     visible_text,
 )
+from tests.e2e.played_demo import PlayedDemo, relinted_review
 
 TODAY = date(2026, 11, 21)
 MAX_FINDINGS_PER_OBJECTIVE = 1.5
@@ -43,9 +44,9 @@ FINDING_LINE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoResult]:
-    out = tmp_path_factory.mktemp("demo")
-    yield run_demo(out, today=TODAY, weeks=3)
+def demo(played_demo: PlayedDemo, tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """The session's played demo (conftest.py), with the review it linted."""
+    return relinted_review(played_demo, tmp_path_factory.mktemp("relint"))
 
 
 def _outputs(demo: DemoResult) -> dict[str, str]:
