@@ -18,7 +18,6 @@ from okrsync.errors import (
     TransientError,
 )
 from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
-from okrsync.render.html import render_html
 from okrsync.render.json import render_json
 from okrsync.render.markdown import render_markdown
 from okrsync.report import review_workspace
@@ -47,6 +46,10 @@ def render(review: Review, fmt: str, t: Translator | None = None) -> str:
         return json.dumps(render_json(review), indent=2, sort_keys=False) + "\n"
     if fmt == "markdown":
         return render_markdown(review, t=t)
+    # HTML draws its charts with matplotlib, whose import alone costs about half a second of
+    # CPU: imported here, only `report --format html` pays it, not every command of the CLI.
+    from okrsync.render.html import render_html
+
     return render_html(review, t=t)
 
 

@@ -19,7 +19,7 @@ from okrsync.charts.review_charts import (
 )
 from okrsync.charts.series import by_key_result
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
-from okrsync.render import render_html
+from okrsync.render.html import render_html
 from okrsync.review import Review
 from okrsync.review_build import build_cycle_reviews
 from okrsync.scoring import evaluate

@@ -11,8 +11,9 @@ import lxml.html
 import pytest
 
 from okrsync.model import Cycle, Finding, KeyResult, Objective, Person, Workspace
-from okrsync.render import render_html, render_json, render_markdown
+from okrsync.render import render_json, render_markdown
 from okrsync.render.figures import change_text, value_text
+from okrsync.render.html import render_html
 from okrsync.render.markdown import escape
 from okrsync.review import Review
 from okrsync.scoring import evaluate

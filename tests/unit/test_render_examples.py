@@ -10,7 +10,8 @@ from typing import Any
 import lxml.html
 
 from okrsync.model import Workspace
-from okrsync.render import render_html, render_json, render_markdown
+from okrsync.render import render_json, render_markdown
+from okrsync.render.html import render_html
 from okrsync.review import Review
 from okrsync.scoring import evaluate
 

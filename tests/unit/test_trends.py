@@ -9,7 +9,8 @@ import pytest
 from okrsync.charts.series import Point
 from okrsync.evaluation import ScoringSettings
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
-from okrsync.render import render_html, render_markdown
+from okrsync.render import render_markdown
+from okrsync.render.html import render_html
 from okrsync.report import review_workspace
 from okrsync.review_build import build_cycle_reviews
 from okrsync.trends import (
