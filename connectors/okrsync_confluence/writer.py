@@ -31,7 +31,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
-from okrsync.charts.draw import chart_png
 from okrsync.charts.labels import ChartLabels, chart_labels
 from okrsync.charts.review_charts import (
     CycleCharts,
@@ -520,6 +519,8 @@ class ConfluenceWriter:
         """Draw one chart and upload it unless the attachment already holds these bytes (its
         comment names their hash: an upload redone after a failure, or a lost marker); then
         delete the version it replaced."""
+        from okrsync.charts.draw import chart_png  # matplotlib: only when a chart is drawn
+
         png = chart_png(
             series_from_json(chart["series"]),
             "cycle" if chart["kind"] == "cycle" else "objective",

@@ -54,7 +54,6 @@ from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any, Final, Literal
 
-from okrsync.charts.draw import chart_png
 from okrsync.charts.labels import chart_labels
 from okrsync.charts.review_charts import (
     CycleCharts,
@@ -688,6 +687,8 @@ class Writer:
 
     def _upload(self, digest: str) -> str:
         chart = self._charts[digest]
+        from okrsync.charts.draw import chart_png  # matplotlib: only when a chart is drawn
+
         png = chart_png(
             series_from_json(chart["series"]),
             "cycle" if chart["kind"] == "cycle" else "objective",

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import matplotlib
 
@@ -28,7 +28,9 @@ from okrsync.model import CheckIn
 from okrsync.records import content_hash
 from okrsync.review import CycleReview, Review
 
-from .draw import Kind
+if TYPE_CHECKING:  # `draw` imports matplotlib's figure and Agg: only a drawing process pays
+    from .draw import Kind
+
 from .labels import ENGLISH, ChartLabels
 from .series import (
     Pace,
