@@ -32,9 +32,14 @@ typecheck: install
 	$(BIN)/mypy okrsync okrsync_sandbox connectors/okrsync_notion connectors/okrsync_confluence \
 		connectors/okrsync_teams connectors/okrsync_slack connectors/okrsync_email
 
-# Four workers on two cores: most of the suite waits on loopback servers, deadlines and
-# subprocesses rather than computing, so the wall time halves (5:54 -> 2:47 measured alone).
-# --dist loadfile keeps a file's module fixtures (a whole demo run) in one worker.
+# Four workers on two cores: part of the suite waits (loopback servers, deadlines, subprocesses
+# starting), so more workers than cores keep both cores busy; the rest is CPU, and the CPU time
+# bounds the wall time. Pytest and every process it starts used 485 s of CPU in all on
+# 2026-12-06 (4:51 in CI), 299 s after that day's changes (one played demo shared by the e2e
+# files, matplotlib imported only by a process that draws, charts drawn 4x cheaper): about
+# 2:30 on 2 cores at best (CPU summed per test with getrusage, self and children, -n 3).
+# --dist loadfile keeps a file's module fixtures in one worker; the one played demo is shared
+# across workers through a file lock (tests/e2e/played_demo.py).
 unit: install
 	$(BIN)/pytest -q -m "not soak" -n 4 --dist loadfile
 
