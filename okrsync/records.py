@@ -84,6 +84,17 @@ class WriteResult(Frozen):
     error: str | None = None
     subject: str | None = Field(default=None, description="Page or record the failure is about.")
 
+    @classmethod
+    def failed(cls, write: Write, exc: Exception, subject: str | None = None) -> WriteResult:
+        """`write` failed with `exc` (one bad record: the others go on), said as the write's
+        description and the error, about `subject` (a page or record)."""
+        return cls(
+            target=write.target,
+            status="failed",
+            error=f"{write.description}: {exc}",
+            subject=subject,
+        )
+
 
 def content_hash(payload: Any) -> str:
     """Stable SHA-256 of a JSON-able value (keys sorted, dates as ISO strings)."""

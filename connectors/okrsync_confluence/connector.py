@@ -272,12 +272,7 @@ class ConfluenceConnector:
         except AccessDenied:
             raise  # the executor counts refusals in a row
         except RecordError as exc:
-            return WriteResult(
-                target=write.target,
-                status="failed",
-                error=f"{write.description}: {exc}",
-                subject=page_id,
-            )
+            return WriteResult.failed(write, exc, subject=page_id)
         return WriteResult(target=write.target, status="applied", subject=page_id)
 
     def stats(self) -> ConnectorStats:

@@ -455,12 +455,7 @@ class NotionConnector:
         except AccessDenied:
             raise  # the executor counts refusals in a row
         except (RecordError, ConfigError) as exc:
-            return WriteResult(
-                target=write.target,
-                status="failed",
-                error=f"{write.description}: {exc}",
-                subject=write.about,
-            )
+            return WriteResult.failed(write, exc, subject=write.about)
         return WriteResult(
             target=write.target,
             status="applied",

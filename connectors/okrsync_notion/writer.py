@@ -546,11 +546,8 @@ class Writer:
         except AccessDenied:
             raise  # the executor counts refusals in a row
         except RecordError as exc:
-            return WriteResult(
-                target=write.target,
-                status="failed",
-                error=f"{write.description}: {exc}",
-                subject=exc.subject or write.payload.get("page_id"),
+            return WriteResult.failed(
+                write, exc, subject=exc.subject or write.payload.get("page_id")
             )
         return WriteResult(
             target=write.target, status="failed", error=f"unsupported write kind {write.kind!r}"
@@ -571,12 +568,7 @@ class Writer:
         except AccessDenied:
             raise  # the executor counts refusals in a row
         except RecordError as exc:
-            return WriteResult(
-                target=write.target,
-                status="failed",
-                error=f"{write.description}: {exc}",
-                subject=page_id,
-            )
+            return WriteResult.failed(write, exc, subject=page_id)
         return WriteResult(
             target=write.target,
             status="applied",
