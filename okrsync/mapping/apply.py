@@ -435,14 +435,14 @@ def read_record(
             record.external_id,
             FIELD_PROBLEM,
             who=subject,
-            field=_field_words(name, spec),
+            field=_field_words(name, spec, record),
             problem=problem.problem,
         )
         for name, spec, problem in problems
     ]
     missing = [r for r in REQUIRED_FIELDS[collection] if r not in values]
     if missing:
-        names = Listing(tuple(_field_words(m, coll.fields.get(m)) for m in missing))
+        names = Listing(tuple(_field_words(m, coll.fields.get(m), record) for m in missing))
         findings.append(
             report(
                 MISSING_REQUIRED,
@@ -456,10 +456,17 @@ def read_record(
     return ReadRecord(record, values), findings
 
 
-def _field_words(name: str, spec: FieldSpec | None) -> Clause:
-    if spec is not None and spec.field:
-        return clause(SOURCE_FIELD, field=spec.field, name=name)
-    return clause(FIELD, name=name)
+def _field_words(name: str, spec: FieldSpec | None, record: SourceRecord | None = None) -> Clause:
+    """The field a finding is about: the source field as the record heads it (the alias it
+    was read from, e.g. a German table's "Datum"), else the mapping's first name."""
+    if spec is None or not spec.field:
+        return clause(FIELD, name=name)
+    written = spec.field
+    if record is not None:
+        keys = [k for k in (find_key(record.fields, n) for n in spec.names) if k is not None]
+        filled = [k for k in keys if not is_empty(record.fields[k])]
+        written = next(iter(filled or keys), written)
+    return clause(SOURCE_FIELD, field=written, name=name)
 
 
 # --------------------------------------------------------------------------------------------
