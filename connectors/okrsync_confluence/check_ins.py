@@ -46,10 +46,15 @@ LOG_LIMIT: Final = 250
 LOG_VERSION_FIELD: Final = "@check-in log version"
 """The log's version, on the objective record (0: the page has none yet): the write creates or
 updates it without reading it first."""
+ENTRY_KEYS: Final = ("kr", "at", "value", "confidence", "note", "who")
+"""okrsync's own keys of a log entry, in the order of `CANONICAL` (fixed: the stored shape)."""
+CANONICAL: Final = ("key_result", "at", "value", "confidence", "note", "who")
 FIELDS: Final = ("Key result", "At", "Value", "Confidence", "Note", "By")
-"""The fields of a log's `check_ins` record, as the shipped mapping names them."""
+"""The field names of a log's `check_ins` record when the mapping names none (and the names
+records read by earlier versions carry)."""
 LOG_MARK: Final = "@check-in log"
-"""On a `check_ins` record read from the log (not from a people's table)."""
+"""On a `check_ins` record read from the log (not from a people's table): the entry itself, with
+okrsync's own keys (`True` on records read by earlier versions)."""
 SECTION: Final = "Check-ins"
 """The heading of the people's check-in table, unless the mapping's `check_ins.source` names one."""
 COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -134,8 +139,24 @@ def table_records(
         )
 
 
-def log_records(page_id: str, value: Any, url: str | None) -> Iterator[SourceRecord]:
-    """The check-ins of one page's log as `check_ins` records (entries okrsync cannot read are
+def log_field_names(mapping: MappingFile | None) -> tuple[str, ...]:
+    """The field names a log record carries its values under: the name the mapping reads each
+    `check_ins` field by (its first), so the log reads whatever the people's columns are
+    called; `FIELDS` for a field the mapping does not name."""
+    coll = mapping.collections.get("check_ins") if mapping is not None else None
+    names = []
+    for canonical, default in zip(CANONICAL, FIELDS, strict=True):
+        spec = coll.fields.get(canonical) if coll is not None else None
+        first = next((n for n in spec.names if not n.startswith("@")), None) if spec else None
+        names.append(first or default)
+    return tuple(names)
+
+
+def log_records(
+    page_id: str, value: Any, url: str | None, names: tuple[str, ...] = FIELDS
+) -> Iterator[SourceRecord]:
+    """The check-ins of one page's log as `check_ins` records, their values under `names`
+    (`log_field_names`) and the entry itself under `LOG_MARK` (entries okrsync cannot read are
     left out: the log is okrsync's own)."""
     if not isinstance(value, Mapping) or value.get("version") != LOG_VERSION:
         return
@@ -146,25 +167,20 @@ def log_records(page_id: str, value: Any, url: str | None) -> Iterator[SourceRec
         if not isinstance(entry, Mapping) or not isinstance(entry.get("kr"), str):
             continue
         at = str(entry.get("at") or "")
-        fields = dict(
-            zip(
-                FIELDS,
-                (
-                    [entry["kr"]],
-                    at,
-                    entry.get("value"),
-                    entry.get("confidence"),
-                    str(entry.get("note") or ""),
-                    str(entry.get("who") or ""),
-                ),
-                strict=True,
-            )
+        own = (
+            entry["kr"],
+            at,
+            entry.get("value"),
+            entry.get("confidence"),
+            str(entry.get("note") or ""),
+            str(entry.get("who") or ""),
         )
+        fields = dict(zip(names, ([own[0]], *own[1:]), strict=True))
         yield SourceRecord(
             collection="check_ins",
             external_id=f"{entry['kr']}@{at}",
             url=url,
-            fields={**fields, "@page": page_id, LOG_MARK: True},
+            fields={**fields, "@page": page_id, LOG_MARK: dict(zip(ENTRY_KEYS, own, strict=True))},
         )
 
 
@@ -196,12 +212,15 @@ def _when(at: Any) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _entry_of(record: SourceRecord) -> dict[str, Any]:
-    """A log record back as the entry it was read from."""
+def entry_of(record: SourceRecord) -> dict[str, Any]:
+    """A log record back as the entry it was read from (a record an earlier version read and
+    cached carries the values under `FIELDS` only)."""
+    own = record.fields.get(LOG_MARK)
+    if isinstance(own, Mapping):
+        return {key: own.get(key) for key in ENTRY_KEYS}
     values = [record.fields.get(name) for name in FIELDS]
     kr = values[0][0] if isinstance(values[0], list) and values[0] else values[0]
-    keys = ("kr", "at", "value", "confidence", "note", "who")
-    return dict(zip(keys, [kr, *values[1:]], strict=True))
+    return dict(zip(ENTRY_KEYS, [kr, *values[1:]], strict=True))
 
 
 def _same(entry: Mapping[str, Any]) -> tuple[str, str, Any, Any]:
@@ -242,7 +261,7 @@ def plan_log_writes(review: Review) -> list[Write]:
     for record in review.source_records:
         page = record.fields.get("@page")
         if record.collection == "check_ins" and record.fields.get(LOG_MARK) and page in logs:
-            kept.setdefault(str(page), []).append(_entry_of(record))
+            kept.setdefault(str(page), []).append(entry_of(record))
         elif record.collection == "objectives" and record.external_id in logs:
             versions[record.external_id] = record.fields.get(LOG_VERSION_FIELD)
     writes = []

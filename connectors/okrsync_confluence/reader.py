@@ -52,6 +52,7 @@ from okrsync.mapping.schema import Mapping
 from okrsync_confluence.check_ins import (
     LOG_VERSION_FIELD,
     in_section,
+    log_field_names,
     log_records,
     section_names,
     table_records,
@@ -182,6 +183,11 @@ class ConfluenceReader:
         """The content properties the listing brings along: the check-in log, when the
         mapping reads check-ins."""
         return (LOG_KEY,) if self.mapping and "check_ins" in self.mapping.collections else ()
+
+    @property
+    def log_names(self) -> tuple[str, ...]:
+        """The field names the check-in log's records carry their values under."""
+        return log_field_names(self.mapping)
 
     def _mapped_fields(self, collection: str) -> list[str]:
         if self.mapping is None:
@@ -429,7 +435,7 @@ class ConfluenceReader:
             if in_section(own, sections):
                 yield from table_records(where, own, titles, self.mapping, self.flatten)
         if page.properties and LOG_KEY in page.properties:
-            yield from log_records(page.id, page.properties[LOG_KEY][0], page.url)
+            yield from log_records(page.id, page.properties[LOG_KEY][0], page.url, self.log_names)
 
     def _kr_title(self, record: SourceRecord) -> str:
         """A key-result record's title: its row's title column, or its child page's title."""

@@ -18,10 +18,19 @@ from typing import Any
 
 import pytest
 import tomli_w
+from okrsync_confluence.check_ins import (
+    FIELDS,
+    LOG_MARK,
+    entry_of,
+    log_field_names,
+    log_records,
+    log_value,
+)
 
 from okrsync.config import Config, load_config
 from okrsync.demo.environment import config_document
 from okrsync.demo.run import PlayClock
+from okrsync.mapping.loader import parse_mapping
 from okrsync.model import Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.sandbox import SeedResult
 from okrsync.sync import SyncSummary, run_lint, run_sync
@@ -255,3 +264,40 @@ def test_people_write_check_ins_on_the_objective_page(wiki: Wiki) -> None:
         charts
     )
     assert ENGLISH_CHECK_INS in wiki.sandbox.store.page(grow).body
+
+
+def test_the_log_reads_whatever_the_columns_are_called() -> None:
+    """okrsync's log keeps its own keys: a mapping that names the columns only in German
+    (no `At`, no `By`) reads a log as a0ee291 stored it, and writes it back unchanged; a record
+    an earlier version read and cached (values under `At`/`By`) gives the same entry."""
+    shipped = Path(__file__).parents[3] / "mappings" / "confluence-okr-pages.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    german = text.replace("at: [Date, Datum, At]", "at: Datum")
+    german = german.replace("who: [Who, Wer, By]", "who: Wer")
+    assert "At]" not in german and "By]" not in german and german != text
+    mapping = parse_mapping(german)
+    stored: dict[str, Any] = {
+        "version": 1,
+        "check_ins": [
+            {
+                "kr": "k-1",
+                "at": "2026-12-01T10:00:00+00:00",
+                "value": 520,
+                "confidence": 0.7,
+                "note": "",
+                "who": "okrsync",
+            },
+        ],
+    }
+    names = log_field_names(mapping)
+    assert names[1] == "Datum" and names[5] == "Wer"
+    (record,) = log_records("p-1", stored, None, names)
+    assert record.fields["Datum"] == "2026-12-01T10:00:00+00:00"
+    assert record.fields["Wer"] == "okrsync"
+    assert log_value([entry_of(record)]) == stored
+    entry = stored["check_ins"][0]
+    values = (["k-1"], entry["at"], entry["value"], entry["confidence"], "", "okrsync")
+    legacy = record.model_copy(
+        update={"fields": {**dict(zip(FIELDS, values, strict=True)), LOG_MARK: True}}
+    )
+    assert entry_of(legacy) == entry
