@@ -77,6 +77,8 @@ class RequestLogEntry(Frozen):
 @runtime_checkable
 class Sandbox(Protocol):
     name: str
+    language: str
+    """The language the seeded people write their own words in ("en", "de")."""
 
     @property
     def base_url(self) -> str:

@@ -193,6 +193,7 @@ def start_demo_environment(
             factory = load_sandbox(name)
             port = (ports or {}).get(name, 0)
             sandbox = factory(port=port, clock=clock) if clock else factory(port=port)
+            sandbox.language = language
             sandbox.start()
             sandboxes[name] = sandbox
             seeds[name] = sandbox.seed(parts.get(name, workspace))

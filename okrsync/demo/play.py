@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, Literal
 
+from okrsync.i18n import N_, Translator
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
 
 WEEKS: Final = 8
@@ -41,16 +42,18 @@ PATHS: Final[tuple[tuple[Path, float], ...]] = (
 )
 CONFIDENCE_DROP_SHARE: Final = 0.2
 CONFIDENCE_DROP: Final = 0.3
+# TRANSLATORS: NOTES and TODAY_TEXTS are notes the demo company's people write with their
+# check-ins, in the demo's language (`okrsync demo --language`), as a team lead would write them.
 NOTES: Final[dict[str, str]] = {
-    "stall": "Stuck: waiting on the partner's legal review before we can go further.",
-    "late": "Big jump this week: the work of the last month finally landed.",
-    "drop": "Less sure now: the launch slipped two weeks, this may not make the quarter.",
-    "today": "Good week: the pilot customers went live, the numbers followed.",
+    "stall": N_("Stuck: waiting on the partner's legal review before we can go further."),
+    "late": N_("Big jump this week: the work of the last month finally landed."),
+    "drop": N_("Less sure now: the launch slipped two weeks, this may not make the quarter."),
+    "today": N_("Good week: the pilot customers went live, the numbers followed."),
 }
 TODAY_TEXTS: Final = (
     NOTES["today"],
-    "Better than expected: what we shipped last sprint shows in the numbers.",
-    "On plan: the weekly numbers are in, next step agreed with the team on Monday.",
+    N_("Better than expected: what we shipped last sprint shows in the numbers."),
+    N_("On plan: the weekly numbers are in, next step agreed with the team on Monday."),
 )
 """What the owners write with today's check-ins (a late surge says so, see `NOTES`)."""
 NOTED_PER_KIND: Final = 2
@@ -258,3 +261,13 @@ def department_of(objective_id: str, objectives: dict[str, Objective]) -> str | 
 def first_state(company: Workspace, played: list[Week]) -> Workspace:
     """What the demo seeds: the first played week, or today's company when none is played."""
     return played[0].workspace if played else final_state(company, played)
+
+
+def notes_in(workspace: Workspace, t: Translator) -> Workspace:
+    """The company with its people's notes (`NOTES`, `TODAY_TEXTS`) in `t`'s language: the
+    demo's people write in the language the demo runs in."""
+    check_ins = tuple(
+        c.model_copy(update={"note": t.gettext(c.note)}) if c.note else c
+        for c in workspace.check_ins
+    )
+    return workspace.model_copy(update={"check_ins": check_ins})

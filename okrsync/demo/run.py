@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,15 @@ from okrsync.connector import Writeback
 from okrsync.demo.company import demo_company
 from okrsync.demo.environment import DemoEnvironment, start_demo_environment
 from okrsync.demo.notifications import record_deliveries
-from okrsync.demo.play import SYNC_TIME, WEEKS, Week, final_state, first_state, weekly_states
+from okrsync.demo.play import (
+    SYNC_TIME,
+    WEEKS,
+    Week,
+    final_state,
+    first_state,
+    notes_in,
+    weekly_states,
+)
 from okrsync.i18n import SOURCE_LANGUAGE, Translator, translator
 from okrsync.log import Redactor, make_logger
 from okrsync.model import Workspace
@@ -80,14 +88,19 @@ def run_demo(
     `language` is what okrsync writes in: the review pages, the OKR pages' outputs,
     review.html and review.md (okrsync.toml `language`)."""
     company = demo_company(today)
-    played = weekly_states(company, today, weeks=weeks)
+    t = translator(language)
+    # The company's people write their notes in the demo's language.
+    played = [
+        replace(week, workspace=notes_in(week.workspace, t))
+        for week in weekly_states(company, today, weeks=weeks)
+    ]
     start = played[0].edited if played else datetime.combine(today, SYNC_TIME, UTC)
     clock = PlayClock(start)
     env = start_demo_environment(
         out,
         today=today,
         language=language,
-        workspace=first_state(company, played),
+        workspace=notes_in(first_state(company, played), t),
         clock=clock,
     )
     try:
@@ -96,9 +109,9 @@ def run_demo(
             out,
             clock,
             played,
-            final_state(company, played, today),
+            notes_in(final_state(company, played, today), t),
             today,
-            translator(language),
+            t,
         )
     finally:
         env.stop()

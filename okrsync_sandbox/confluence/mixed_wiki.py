@@ -28,7 +28,6 @@ from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspac
 from okrsync.sandbox import SeedResult
 
 from .seed import (
-    CHECK_IN_HEADER,
     OKR_LABEL,
     SPACE_KEY,
     SPACE_NAME,
@@ -85,7 +84,6 @@ MEETING_NOTES_BODY: Final = (
     "<table><tbody><tr><th>Topic</th><th>Decision</th></tr>"
     "<tr><td>Churn</td><td>Interview five lost customers</td></tr></tbody></table>"
 )
-GERMAN_CHECK_IN_HEADER: Final = ("Datum", "Schlüsselergebnis", "Wert", "Zuversicht", "Notiz", "Wer")
 GERMAN_MONTHS: Final = (
     "Januar",
     "Februar",
@@ -333,12 +331,6 @@ class _GermanPageWriter(_PageWriter):
         ]
         return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
-    def check_ins(self, key_results: list[KeyResult]) -> str:
-        english = super().check_ins(key_results)
-        for word, german in zip(CHECK_IN_HEADER, GERMAN_CHECK_IN_HEADER, strict=True):
-            english = english.replace(f">{word}<", f">{german}<", 1)
-        return english
-
 
 class _ChildPageWriter(_PageWriter):
     """An objective page without a key-result table: its key results are child pages."""
@@ -397,7 +389,7 @@ def seed_mixed_wiki(sandbox: ConfluenceSandbox, workspace: Workspace | None = No
             args = (workspace, sandbox.deployment, titles, english % VARIANTS)
             writer: _PageWriter
             if objective.id == GERMAN_OBJECTIVE:
-                writer = _GermanPageWriter(workspace, sandbox.deployment, titles, 0)
+                writer = _GermanPageWriter(workspace, sandbox.deployment, titles, 0, "de")
             elif objective.id == CHILD_PAGE_OBJECTIVE:
                 writer = _ChildPageWriter(*args)
             else:

@@ -14,8 +14,9 @@ of them. Every body is built from escaped text and passes the store's XML check.
 
 Check-ins people wrote with a note (the workspace's check-ins signed by a person) go into a
 "Check-ins" section on their objective page, one row each, the way a team keeps them by hand:
-`Date | Key result | Value | Confidence | Note | Who`, the date and the person written the ways
-people write them (a date macro or typed, a mention or a name).
+`Date | Key result | Value | Confidence | Note | Who` (German headings when the sandbox's
+`language` is "de"), the date and the person written the ways people write them (a date macro or
+typed, a mention or a name).
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ STATUS_COLOURS: Final = {
     "off track": "Red",
     "blocked": "Red",
 }
-CHECK_IN_HEADER: Final = ("Date", "Key result", "Value", "Confidence", "Note", "Who")
+CHECK_IN_HEADERS: Final = {
+    "en": ("Date", "Key result", "Value", "Confidence", "Note", "Who"),
+    "de": ("Datum", "Schlüsselergebnis", "Wert", "Zuversicht", "Notiz", "Wer"),
+}
+"""The header row of the people's Check-ins table, in the language the wiki's teams write."""
 CURRENCIES: Final = frozenset({"$", "€", "£"})
 _XML_FORBIDDEN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 VARIANTS: Final = 4
@@ -115,8 +120,10 @@ class _PageWriter:
         deployment: str,
         titles: dict[str, str],
         variant: int,
+        language: str = "en",
     ) -> None:
         self.workspace = workspace
+        self.language = language
         self.deployment = deployment
         self.titles = titles
         self.variant = variant
@@ -244,11 +251,12 @@ class _PageWriter:
 
     def check_in_date(self, check_in: CheckIn) -> str:
         day = check_in.at.date()
+        typed = f"{day.day:02d}.{day.month:02d}.{day.year}"
         return [
             f'<time datetime="{day.isoformat()}" />',
-            f"{day.day} {day.strftime('%b')} {day.year}",
+            typed if self.language == "de" else f"{day.day} {day.strftime('%b')} {day.year}",
             day.isoformat(),
-            f"{day.day:02d}.{day.month:02d}.{day.year}",
+            typed,
         ][self.variant]
 
     def check_in_row(self, check_in: CheckIn, kr: KeyResult) -> str:
@@ -276,8 +284,9 @@ class _PageWriter:
         )
         if not rows:
             return ""
-        header = "<tr>" + "".join(self.key_cell(h) for h in CHECK_IN_HEADER) + "</tr>"
-        return "<h2>Check-ins</h2>" + self.table(header + rows, len(CHECK_IN_HEADER))
+        names = CHECK_IN_HEADERS.get(self.language, CHECK_IN_HEADERS["en"])
+        header = "<tr>" + "".join(self.key_cell(h) for h in names) + "</tr>"
+        return "<h2>Check-ins</h2>" + self.table(header + rows, len(names))
 
     def body(self, objective: Objective, key_results: list[KeyResult]) -> str:
         parts = []
@@ -383,7 +392,9 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
         titles = _unique_titles(ordered)
         by_objective = workspace.key_results_by_objective()
         for index, objective in enumerate(ordered):
-            writer = _PageWriter(workspace, sandbox.deployment, titles, index % VARIANTS)
+            writer = _PageWriter(
+                workspace, sandbox.deployment, titles, index % VARIANTS, sandbox.language
+            )
             key_results = by_objective.get(objective.id, [])
             page_id = _write_objective_page(
                 sandbox, titles[objective.id], writer.body(objective, key_results), objectives_page

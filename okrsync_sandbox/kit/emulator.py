@@ -34,6 +34,9 @@ class Emulator(ABC):
     """A local vendor API on loopback; implements `okrsync.sandbox.Sandbox`."""
 
     name: str
+    language: str = "en"
+    """The language the seeded people write their own words in (on Confluence, the headings of
+    their Check-ins table); the demo sets its own."""
 
     def __init__(
         self,

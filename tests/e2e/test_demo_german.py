@@ -9,6 +9,7 @@ written; every word okrsync adds must be German. Saves the German review pages a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -16,6 +17,7 @@ from datetime import date
 import pytest
 
 from okrsync.demo.company import demo_company
+from okrsync.demo.play import NOTES, TODAY_TEXTS
 from okrsync.demo.run import DemoResult, run_demo
 from okrsync.i18n import translator
 from okrsync.render.figures import health_text
@@ -105,3 +107,27 @@ def test_okr_page_outputs_are_german(demo: DemoResult) -> None:
 def test_german_review_pages_in_chromium(demo: DemoResult, tool: str) -> None:
     page = demo.out / f"{tool}-pages" / "OKR-Review-Q4-2026.html"
     save_screenshot(page, f"{tool}-review-de.png")
+
+
+def test_the_german_wiki_teams_write_their_check_ins_in_german(demo: DemoResult) -> None:
+    """The German demo's wiki teams head their Check-ins table in German and write their notes in
+    German; okrsync reads that table, and the Confluence review shows their German notes."""
+    wiki = json.loads((demo.out / "confluence-sandbox.json").read_text(encoding="utf-8"))
+    bodies = [p["versions"][-1]["body"] for p in wiki["pages"] if "okr" in p["labels"]]
+    tables = [b.split("<h2>Check-ins</h2>", 1)[1] for b in bodies if "<h2>Check-ins</h2>" in b]
+    assert tables, "the demo's wiki teams wrote check-ins with notes"
+    for table in tables:
+        header = visible_text(table.split("</tr>", 1)[0])
+        assert "Schlüsselergebnis" in header and "Zuversicht" in header, header
+        assert "Key result" not in header and "Confidence" not in header, header
+    english = {*NOTES.values(), *TODAY_TEXTS}
+    german = {GERMAN.gettext(note) for note in english}
+    assert not german & english
+    written = " ".join(visible_text(t) for t in tables)
+    assert any(note in written for note in german) and not any(n in written for n in english)
+    shown = " ".join(
+        visible_text(page.read_text(encoding="utf-8"))
+        for page in (demo.out / "confluence-pages").glob("OKR-Review-*.html")
+    )
+    assert any(note in shown and note in written for note in german)
+    assert not any(note in shown for note in english)
