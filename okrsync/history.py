@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from okrsync.evaluation import Evaluation
-from okrsync.model import CheckIn, Workspace
+from okrsync.model import CheckIn, Workspace, check_in_order
 
 StoredScore = tuple[float | None, float | None]
 """A subject's stored (score, previous score)."""
@@ -41,13 +41,14 @@ def check_in_key(check_in: CheckIn) -> CheckInKey:
 
 def merged_history(*groups: Iterable[CheckIn]) -> list[CheckIn]:
     """Check-ins from several places (the workspace's own, the state store's, this run's) as one
-    history, oldest first, each check-in once. Of two copies the first given is kept, so the
-    workspace's (with its note and author) wins over the store's."""
+    history in `check_in_order` (oldest first; the same instant by content, so the order the
+    groups listed them in never matters), each check-in once. Of two copies the first given is
+    kept, so the workspace's (with its note and author) wins over the store's."""
     seen: dict[CheckInKey, CheckIn] = {}
     for group in groups:
         for check_in in group:
             seen.setdefault(check_in_key(check_in), check_in)
-    return sorted(seen.values(), key=lambda c: (c.at, c.key_result))
+    return sorted(seen.values(), key=check_in_order)
 
 
 def unrecorded(recorded: Iterable[CheckIn], known: Iterable[CheckIn]) -> list[CheckIn]:
@@ -59,7 +60,7 @@ def unrecorded(recorded: Iterable[CheckIn], known: Iterable[CheckIn]) -> list[Ch
         key = check_in_key(check_in)
         if key not in there:
             missing.setdefault(key, check_in)
-    return sorted(missing.values(), key=lambda c: (c.at, c.key_result))
+    return sorted(missing.values(), key=check_in_order)
 
 
 def observations(workspace: Workspace, now: datetime) -> list[CheckIn]:

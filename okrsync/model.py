@@ -7,7 +7,9 @@ workspace is `Workspace.model_dump(mode="json")`; its format is versioned by `Wo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import Annotated, Any, Final, Literal, NamedTuple
 
 from pydantic import (
@@ -138,6 +140,56 @@ class CheckIn(Frozen):
     who: str = Field(default="", description="Who checked in (a name), when the source says.")
 
 
+CheckInOrder = tuple[datetime, str, bool, float, bool, float, str, str]
+
+
+def check_in_order(check_in: CheckIn) -> CheckInOrder:
+    """The one order of check-ins (a sort key): oldest first; check-ins of the same instant by
+    their content: key result, then value (none before any, the larger last), confidence (the
+    same way), note and who.
+
+    So the order the workspace, the state store or a merge listed them in never matters: "the
+    latest value" of a key result checked in twice at one instant is the larger value for
+    scoring, trends, notifications, charts and the history alike. (Taken from the listing order,
+    it flipped between syncs, and with it a chart's digest: an unchanged chart was uploaded
+    again.)
+    """
+    c = check_in
+    return (
+        c.at,
+        c.key_result,
+        c.value is not None,
+        0.0 if c.value is None else c.value,
+        c.confidence is not None,
+        0.0 if c.confidence is None else c.confidence,
+        c.note,
+        c.who,
+    )
+
+
+def check_ins_by_key_result(check_ins: Iterable[CheckIn]) -> dict[str, list[CheckIn]]:
+    """Check-ins per key result (keys in the order the key results first appear), each list in
+    `check_in_order`. Each list is sorted on its own by time, and again by the whole order only
+    when two of its check-ins share an instant (rare): cheaper than one sort of them all."""
+    grouped: dict[str, list[CheckIn]] = {}
+    for check_in in check_ins:
+        found = grouped.get(check_in.key_result)
+        if found is None:
+            grouped[check_in.key_result] = [check_in]
+        else:
+            found.append(check_in)
+    for group in grouped.values():
+        if len(group) > 1:
+            group.sort(key=_checked_at)
+            if any(a.at == b.at for a, b in pairwise(group)):
+                group.sort(key=check_in_order)
+    return grouped
+
+
+def _checked_at(check_in: CheckIn) -> datetime:
+    return check_in.at
+
+
 class Workspace(Frozen):
     """A whole workspace in canonical form; this is also the documented JSON exchange format."""
 
@@ -161,11 +213,8 @@ class Workspace(Frozen):
         return grouped
 
     def check_ins_by_key_result(self) -> dict[str, list[CheckIn]]:
-        """Check-ins per key result, oldest first."""
-        grouped: dict[str, list[CheckIn]] = {}
-        for ci in sorted(self.check_ins, key=lambda c: c.at):
-            grouped.setdefault(ci.key_result, []).append(ci)
-        return grouped
+        """Check-ins per key result, each list in `check_in_order` (oldest first)."""
+        return check_ins_by_key_result(self.check_ins)
 
     def person_by_id(self) -> dict[str, Person]:
         return {p.id: p for p in self.people}

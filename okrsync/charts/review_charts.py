@@ -35,7 +35,6 @@ from .series import (
     Pace,
     Point,
     Series,
-    by_key_result,
     key_result_series,
     mean_series,
     objective_series_of,
@@ -108,7 +107,7 @@ def cycle_charts(
     settings: ScoringSettings,
 ) -> CycleCharts:
     """The charts of `review` from the value history (`history`: check-ins per key result,
-    oldest first, as `series.by_key_result` groups them)."""
+    oldest first, as `Workspace.check_ins_by_key_result` groups them)."""
     objectives: dict[str, Chart] = {}
     key_results: dict[str, Series] = {}
     for row in review.objectives:
@@ -126,7 +125,7 @@ def cycle_charts(
 def charts_by_review(review: Review, reviews: Sequence[CycleReview]) -> dict[str, CycleCharts]:
     """The charts of each cycle review of `review`, by title key, from the value history the
     review's workspace holds."""
-    history = by_key_result(review.workspace.check_ins)
+    history = review.workspace.check_ins_by_key_result()
     settings = review.evaluation.settings
     return {r.title_key: cycle_charts(r, history, settings) for r in reviews}
 

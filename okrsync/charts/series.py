@@ -12,11 +12,9 @@ the cycle chart runs to 1.0), the line the health rules measure the gap against.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from okrsync.evaluation import ScoringSettings
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
@@ -45,25 +43,6 @@ class Series:
     name: str
     points: tuple[Point, ...]
     pace: Pace | None = None
-
-
-def _in_order(check_in: CheckIn) -> tuple[Any, ...]:
-    """Oldest first; check-ins of the same instant by their content (value, confidence, note,
-    who), so that the order the workspace and the state store listed them in never changes a
-    chart (it would change its digest, and upload it again: a weekly sync at 1 000 key results
-    uploaded one or two unchanged charts this way)."""
-    c = check_in
-    value = (c.value is not None, c.value or 0.0)
-    confidence = (c.confidence is not None, c.confidence or 0.0)
-    return (c.at, c.key_result, *value, *confidence, c.note, c.who)
-
-
-def by_key_result(check_ins: Iterable[CheckIn]) -> dict[str, list[CheckIn]]:
-    """Check-ins grouped per key result, each list oldest first (ties: `_in_order`)."""
-    grouped: dict[str, list[CheckIn]] = defaultdict(list)
-    for check_in in sorted(check_ins, key=_in_order):
-        grouped[check_in.key_result].append(check_in)
-    return dict(grouped)
 
 
 def key_result_points(kr: KeyResult, check_ins: Sequence[CheckIn]) -> tuple[Point, ...]:
@@ -135,7 +114,7 @@ def objective_series(
     settings: ScoringSettings,
 ) -> Series:
     """Progress over time of one objective against its expected pace (`history`: check-ins
-    per key result, as `by_key_result` groups them)."""
+    per key result, as `okrsync.model.check_ins_by_key_result` groups them)."""
     return objective_series_of(
         objective,
         [kr for kr in workspace.key_results if kr.objective == objective.id],

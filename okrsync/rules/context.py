@@ -17,7 +17,16 @@ from typing import Final
 from okrsync.evaluation import Evaluation, KeyResultScore, Phase
 from okrsync.i18n import N_
 from okrsync.i18n.message import Listing, Phrase, Quoted
-from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
+from okrsync.model import (
+    CheckIn,
+    CheckInOrder,
+    Cycle,
+    KeyResult,
+    Objective,
+    Person,
+    Workspace,
+    check_in_order,
+)
 
 UNKNOWN_PERSON: Final = Phrase(N_("unknown person"))
 UNREADABLE_OBJECTIVE: Final = Phrase(N_("an objective okrsync cannot read"))
@@ -148,13 +157,6 @@ class Context:
         return (self.at - moment.date()).days
 
 
-def _check_in_order(ci: CheckIn) -> tuple[datetime, float, float, str]:
-    """Newest last; ties at the same moment broken by content so input order never matters."""
-    confidence = -1.0 if ci.confidence is None else ci.confidence
-    value = float("-inf") if ci.value is None else ci.value
-    return (instant(ci.at), confidence, value, ci.note)
-
-
 def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
     """Index the workspace in one pass over each collection."""
     objectives = {o.id: o for o in workspace.objectives}
@@ -175,11 +177,11 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
             by_objective[objective.id],
         )
     last: dict[str, CheckIn] = {}
-    confidence_at: dict[str, tuple[tuple[datetime, float, float, str], float]] = {}
+    confidence_at: dict[str, tuple[CheckInOrder, float]] = {}
     for ci in workspace.check_ins:
-        key = _check_in_order(ci)
+        key = check_in_order(ci)
         seen = last.get(ci.key_result)
-        if seen is None or _check_in_order(seen) < key:
+        if seen is None or check_in_order(seen) < key:
             last[ci.key_result] = ci
         if ci.confidence is not None:
             known = confidence_at.get(ci.key_result)

@@ -34,13 +34,12 @@ from okrsync.charts.series import (
     Pace,
     Point,
     Series,
-    by_key_result,
     cycle_series,
     key_result_series,
     objective_series,
 )
 from okrsync.evaluation import ScoringSettings
-from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
+from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace, check_ins_by_key_result
 
 CYCLE = Cycle(id="q1", name="Q1 2026", start=date(2026, 1, 1), end=date(2026, 3, 31))
 SETTINGS = ScoringSettings()
@@ -65,7 +64,7 @@ def _at(day: int, month: int = 1) -> datetime:
     return datetime(2026, month, day, 9, 0, tzinfo=UTC)
 
 
-HISTORY = by_key_result(
+HISTORY = check_ins_by_key_result(
     [
         CheckIn(key_result="k1", at=_at(5), value=10),
         CheckIn(key_result="k1", at=_at(5, 1).replace(hour=17), value=20),  # same day: last wins
@@ -104,7 +103,9 @@ def test_same_data_same_bytes_and_different_data_different_bytes() -> None:
     again = objective_series(_workspace(), _workspace().objectives[0], HISTORY, SETTINGS)
     assert chart_png(series, "objective") == chart_png(again, "objective")
     assert chart_svg(series, "objective") == chart_svg(again, "objective")
-    moved = by_key_result([*HISTORY["k1"], CheckIn(key_result="k1", at=_at(26), value=80)])
+    moved = check_ins_by_key_result(
+        [*HISTORY["k1"], CheckIn(key_result="k1", at=_at(26), value=80)]
+    )
     changed = objective_series(workspace, workspace.objectives[0], {**HISTORY, **moved}, SETTINGS)
     assert chart_png(changed, "objective") != chart_png(series, "objective")
     assert chart_svg(changed, "objective") != chart_svg(series, "objective")
@@ -250,9 +251,11 @@ def test_check_ins_of_one_instant_give_the_same_series_in_any_order() -> None:
         CheckIn(key_result="k1", at=_at(5), value=90),
     ]
     workspace = _workspace()
-    one = objective_series(workspace, workspace.objectives[0], by_key_result(same), SETTINGS)
+    one = objective_series(
+        workspace, workspace.objectives[0], check_ins_by_key_result(same), SETTINGS
+    )
     other = objective_series(
-        workspace, workspace.objectives[0], by_key_result(same[::-1]), SETTINGS
+        workspace, workspace.objectives[0], check_ins_by_key_result(same[::-1]), SETTINGS
     )
     assert one == other
     assert one.points[0].score == pytest.approx(0.9)  # the larger value counts as the last

@@ -17,7 +17,6 @@ from okrsync.charts.review_charts import (
     series_from_json,
     series_to_json,
 )
-from okrsync.charts.series import by_key_result
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
 from okrsync.render.html import render_html
 from okrsync.review import Review
@@ -100,7 +99,7 @@ def test_sparkline_rises_with_the_score() -> None:
 def test_chart_digest_and_file_name_are_stable_and_follow_what_is_drawn() -> None:
     review = _review()
     (cycle_review,) = build_cycle_reviews(review)
-    history = by_key_result(review.workspace.check_ins)
+    history = review.workspace.check_ins_by_key_result()
     charts = cycle_charts(cycle_review, history, review.evaluation.settings)
     again = cycle_charts(cycle_review, history, review.evaluation.settings)
     assert [c.digest() for c in charts.all()] == [c.digest() for c in again.all()]
