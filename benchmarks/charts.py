@@ -29,6 +29,7 @@ import tempfile
 import time
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,17 @@ import tomli_w
 from benchmarks.api_confluence import set_current
 from benchmarks.synthetic import synthetic_workspace
 from benchmarks.workbench import Bench, emit, machine
-from okrsync.charts.draw import STYLE, Kind, _Canvas, chart_png, chart_svg, sparkline_html
+from okrsync.charts.draw import (
+    STYLE,
+    SVG_METADATA,
+    Kind,
+    _Canvas,
+    chart_png,
+    chart_svg,
+    sparkline_html,
+)
 from okrsync.charts.labels import ENGLISH
-from okrsync.charts.review_charts import charts_by_review
+from okrsync.charts.review_charts import Chart, charts_by_review
 from okrsync.charts.series import Series
 from okrsync.config import load_config
 from okrsync.model import CheckIn, KeyResult, Workspace
@@ -82,6 +91,36 @@ def savefig_png(canvas: _Canvas, series: Series, kind: Kind) -> bytes:
         return buffer.getvalue()
 
 
+def savefig_svg(canvas: _Canvas, series: Series, kind: Kind) -> str:
+    """An SVG the way okrsync drew one before the layered documents: the whole figure drawn
+    again by `savefig` (on the PNGs' 100 dpi figure, switched to 72 dpi and back)."""
+    with matplotlib.rc_context(STYLE):
+        buffer = io.BytesIO()
+        canvas.draw(series, kind, ENGLISH).savefig(buffer, format="svg", metadata=SVG_METADATA)
+        return buffer.getvalue().decode("utf-8")
+
+
+def alternating(
+    pictures: list[Chart], previous: Callable[[Chart], int], current: Callable[[Chart], object]
+) -> tuple[float, float, int]:
+    """CPU seconds of drawing every chart the previous way and the current way, in chunks of
+    alternating order so that both see the same load (the machine's load swings), and the
+    previous way's bytes."""
+    previous_s, current_s, previous_size = 0.0, 0.0, 0
+    for index in range(0, len(pictures), AB_CHUNK):
+        chunk = pictures[index : index + AB_CHUNK]
+        for way in ("previous", "current") if index % 2 == 0 else ("current", "previous"):
+            cpu = time.process_time()
+            if way == "previous":
+                previous_size += sum(previous(c) for c in chunk)
+                previous_s += time.process_time() - cpu
+            else:
+                for c in chunk:
+                    current(c)
+                current_s += time.process_time() - cpu
+    return previous_s, current_s, previous_size
+
+
 def measure_render(workspace: Workspace) -> dict[str, Any]:
     """The time to build the charts' data, draw every PNG (CPU and wall; and, in the same
     run, CPU the previous way for the ratio), every SVG, the sparklines, and review.html, for
@@ -105,22 +144,20 @@ def measure_render(workspace: Workspace) -> dict[str, Any]:
     drawn_png = time.perf_counter()
     # the same charts the previous way and again the current way, in chunks of alternating
     # order, so that both see the same load (CPU time: the machine's load swings)
-    previous, current, previous_size = 0.0, 0.0, 0
     canvas = _Canvas()
-    for index in range(0, len(pictures), AB_CHUNK):
-        chunk = pictures[index : index + AB_CHUNK]
-        for way in ("previous", "current") if index % 2 == 0 else ("current", "previous"):
-            cpu = time.process_time()
-            if way == "previous":
-                previous_size += sum(len(savefig_png(canvas, c.series, c.kind)) for c in chunk)
-                previous += time.process_time() - cpu
-            else:
-                for c in chunk:
-                    chart_png(c.series, c.kind)
-                current += time.process_time() - cpu
+    previous, current, previous_size = alternating(
+        pictures,
+        lambda c: len(savefig_png(canvas, c.series, c.kind)),
+        lambda c: chart_png(c.series, c.kind),
+    )
     cpu = time.process_time()
     svg_size = sum(len(chart_svg(c.series, c.kind)) for c in pictures)
     svg_cpu = time.process_time() - cpu
+    svg_previous, svg_current, svg_previous_size = alternating(
+        pictures,
+        lambda c: len(savefig_svg(canvas, c.series, c.kind)),
+        lambda c: chart_svg(c.series, c.kind),
+    )
     cpu = time.process_time()
     sparkline_size = sum(len(sparkline_html(s)) for s in sparklines)
     sparkline_cpu = time.process_time() - cpu
@@ -142,6 +179,12 @@ def measure_render(workspace: Workspace) -> dict[str, Any]:
             "current": round(current * 1000 / count, 2),
             "ratio": round(previous / current, 2) if current else None,
             "previous_png_bytes": previous_size,
+        },
+        "ab_svg_cpu_ms_per_chart": {
+            "previous_savefig": round(svg_previous * 1000 / count, 2),
+            "current_layered": round(svg_current * 1000 / count, 2),
+            "ratio": round(svg_previous / svg_current, 2) if svg_current else None,
+            "previous_svg_bytes": svg_previous_size,
         },
         "svg_cpu_s": round(svg_cpu, 3),
         "svg_cpu_ms_per_chart": round(svg_cpu * 1000 / count, 2),

@@ -7,12 +7,16 @@ different bytes; the PNG decodes at the promised size.
 from __future__ import annotations
 
 import io
+import re
 import warnings
+from collections import Counter
 from datetime import UTC, date, datetime
+from typing import Final
 
 import matplotlib
 import numpy as np
 import pytest
+from lxml import etree
 from matplotlib.image import imread
 from PIL import Image
 
@@ -21,6 +25,7 @@ from okrsync.charts.draw import (
     CHART_PIXELS,
     CHART_SIZE,
     STYLE,
+    SVG_DPI,
     Kind,
     _Canvas,
     chart_png,
@@ -186,15 +191,13 @@ def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
-def test_png_pixels_are_those_of_a_full_drawing_on_a_new_figure() -> None:
-    """A PNG restores a kept background and draws only the chart's own artists on it: its
-    pixels are those of a full drawing on a new figure, whatever was drawn before, with the
-    legend in the background or (a line crossing it) drawn over the lines."""
+def _cases() -> list[tuple[Series, Kind, ChartLabels]]:
+    """Charts of every layering: a legend in the background, one a line crosses, no data."""
     workspace = _workspace()
     pace = Pace(CYCLE.start, CYCLE.end, 1.0)
     german = ChartLabels(objective_title="{name}: Fortschritt", no_data="Noch keine Werte")
     early = (Point(date(2026, 1, 2), 0.95), Point(date(2026, 1, 20), 1.0))
-    cases: list[tuple[Series, Kind, ChartLabels]] = [
+    return [
         (
             objective_series(workspace, workspace.objectives[0], HISTORY, SETTINGS),
             "objective",
@@ -205,6 +208,13 @@ def test_png_pixels_are_those_of_a_full_drawing_on_a_new_figure() -> None:
         (Series("Nothing", (), None), "cycle", german),
         (Series("No pace", early, None), "objective", ENGLISH),
     ]
+
+
+def test_png_pixels_are_those_of_a_full_drawing_on_a_new_figure() -> None:
+    """A PNG restores a kept background and draws only the chart's own artists on it: its
+    pixels are those of a full drawing on a new figure, whatever was drawn before, with the
+    legend in the background or (a line crossing it) drawn over the lines."""
+    cases = _cases()
     full = []
     for series, kind, labels in cases:
         with matplotlib.rc_context(STYLE):
@@ -215,6 +225,45 @@ def test_png_pixels_are_those_of_a_full_drawing_on_a_new_figure() -> None:
     for index in [0, 1, 2, 3, 4, 0, 4, 3, 2, 1, 0]:
         series, kind, labels = cases[index]
         assert np.array_equal(_pixels(chart_png(series, kind, labels)), full[index]), index
+
+
+_REFERENCE: Final = re.compile(r"url\(#[^)]+\)|^#.+")
+
+
+def _painted(svg: str) -> Counter[tuple[str, str, str]]:
+    """What an SVG paints: every drawing element outside `<defs>` with its attributes and text,
+    ids and references to ids left out (they name, they do not draw)."""
+    root = etree.fromstring(svg.encode())
+    found: Counter[tuple[str, str, str]] = Counter()
+    for element in root.iter("{*}path", "{*}use", "{*}text", "{*}rect", "{*}polyline"):
+        if any(etree.QName(a).localname in ("defs", "clipPath") for a in element.iterancestors()):
+            continue
+        attributes = sorted(
+            (etree.QName(k).localname, _REFERENCE.sub("#", str(v)))
+            for k, v in element.attrib.items()
+            if k != "id"
+        )
+        found[(etree.QName(element).localname, str(attributes), element.text or "")] += 1
+    return found
+
+
+def test_svg_paints_what_a_full_drawing_on_a_new_figure_paints() -> None:
+    """An SVG is a kept background document with the chart's own artists painted over it:
+    the same elements a full drawing has, whatever was drawn before; a legend a line crosses
+    is painted over the lines, as in a full drawing."""
+    cases = _cases()
+    full = []
+    for series, kind, labels in cases:
+        with matplotlib.rc_context(STYLE):
+            buffer = io.BytesIO()
+            _Canvas(dpi=SVG_DPI).draw(series, kind, labels).savefig(buffer, format="svg")
+        full.append(_painted(buffer.getvalue().decode()))
+    for index in [0, 1, 2, 3, 4, 0, 4, 3, 2, 1, 0]:
+        series, kind, labels = cases[index]
+        svg = chart_svg(series, kind, labels)
+        assert _painted(svg) == full[index], index
+        crossed = bool(series.points) and series.points[0].score > 0.9  # the early surges
+        assert ('id="front-legend_1"' in svg) == crossed, index
 
 
 def test_png_writer_keeps_every_pixel() -> None:
