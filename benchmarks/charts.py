@@ -144,7 +144,8 @@ def measure_render(workspace: Workspace) -> dict[str, Any]:
     drawn_png = time.perf_counter()
     # the same charts the previous way and again the current way, in chunks of alternating
     # order, so that both see the same load (CPU time: the machine's load swings)
-    canvas = _Canvas()
+    with matplotlib.rc_context(STYLE):  # as `draw` makes its canvas: no top and right spines
+        canvas = _Canvas()
     previous, current, previous_size = alternating(
         pictures,
         lambda c: len(savefig_png(canvas, c.series, c.kind)),
