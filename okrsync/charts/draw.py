@@ -234,7 +234,7 @@ class _Canvas:
     def rgba(self, series: Series, kind: Kind, labels: ChartLabels) -> memoryview:
         """The chart's pixels (RGBA, `CHART_SIZE` at `CHART_DPI`), drawn on its background."""
         self.draw(series, kind, labels)
-        behind, own, key = self._layers()
+        _, own, key = self._layers()
         for artist in self.axes.get_children():
             artist.set_animated(artist in own)
         canvas = self.canvas
