@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from itertools import pairwise
+from itertools import islice
+from operator import attrgetter, eq
 from typing import Annotated, Any, Final, Literal, NamedTuple
 
 from pydantic import (
@@ -180,14 +181,14 @@ def check_ins_by_key_result(check_ins: Iterable[CheckIn]) -> dict[str, list[Chec
             found.append(check_in)
     for group in grouped.values():
         if len(group) > 1:
-            group.sort(key=_checked_at)
-            if any(a.at == b.at for a, b in pairwise(group)):
+            group.sort(key=_CHECKED_AT)
+            times = list(map(_CHECKED_AT, group))
+            if any(map(eq, times, islice(times, 1, None))):
                 group.sort(key=check_in_order)
     return grouped
 
 
-def _checked_at(check_in: CheckIn) -> datetime:
-    return check_in.at
+_CHECKED_AT: Final = attrgetter("at")
 
 
 class Workspace(Frozen):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, NamedTuple
 
@@ -433,22 +433,6 @@ def _score_key_result(
 _new_tuple: Final = tuple.__new__
 
 
-def _check_ins_by_key_result(check_ins: Sequence[CheckIn]) -> dict[str, list[CheckIn]]:
-    """`Workspace.check_ins_by_key_result()`: check-ins per key result, oldest first (ties in
-    workspace order), each key result's sorted on its own instead of all of them together."""
-    grouped: dict[str, list[CheckIn]] = {}
-    for ci in check_ins:
-        grouped.setdefault(ci.key_result, []).append(ci)
-    for group in grouped.values():
-        if len(group) > 1:
-            group.sort(key=_observed_at)
-    return grouped
-
-
-def _observed_at(ci: CheckIn) -> datetime:
-    return ci.at
-
-
 def _counting_check_ins(
     check_ins: Sequence[CheckIn], cycle: Cycle | None, at: date
 ) -> Sequence[CheckIn]:
@@ -504,7 +488,7 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
     cycles = workspace.cycle_by_id()
     statuses = {c.id: cycle_status(c, at) for c in workspace.cycles}
     objectives = workspace.objective_by_id()
-    check_ins = _check_ins_by_key_result(workspace.check_ins)
+    check_ins = workspace.check_ins_by_key_result()
 
     # What every key result of one objective is judged by: its cycle, that cycle's status and
     # the objective's bar, looked up once per objective rather than once per key result; and
