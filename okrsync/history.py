@@ -9,25 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Final
 
 from okrsync.evaluation import Evaluation
+from okrsync.model import OBSERVER as OBSERVER
 from okrsync.model import CheckIn, Workspace, check_in_order
+from okrsync.model import observed as observed
 
 StoredScore = tuple[float | None, float | None]
 """A subject's stored (score, previous score)."""
 
 CheckInKey = tuple[str, str, float | None, float | None]
-
-OBSERVER: Final = "okrsync"
-"""The `who` of the check-ins okrsync writes into a workspace: values it observed, which
-nobody typed there. Check-ins by anyone else (a name) are people's own: shown with their notes,
-but not what okrsync compares the key result's current value with."""
-
-
-def observed(check_in: CheckIn) -> bool:
-    """Whether a check-in is a value okrsync observed (its own, or one nobody signed)."""
-    return check_in.who in ("", OBSERVER)
 
 
 def check_in_key(check_in: CheckIn) -> CheckInKey:

@@ -141,24 +141,39 @@ class CheckIn(Frozen):
     who: str = Field(default="", description="Who checked in (a name), when the source says.")
 
 
-CheckInOrder = tuple[datetime, str, bool, float, bool, float, str, str]
+OBSERVER: Final = "okrsync"
+"""The `who` of the check-ins okrsync writes into a workspace: values it observed, which
+nobody typed there. Check-ins by anyone else (a name) are people's own: shown with their notes,
+but not what okrsync compares the key result's current value with."""
+
+
+def observed(check_in: CheckIn) -> bool:
+    """Whether a check-in is a value okrsync observed (its own, or one nobody signed)."""
+    return check_in.who in ("", OBSERVER)
+
+
+CheckInOrder = tuple[datetime, str, bool, bool, float, bool, float, str, str]
 
 
 def check_in_order(check_in: CheckIn) -> CheckInOrder:
-    """The one order of check-ins (a sort key): oldest first; check-ins of the same instant by
-    their content: key result, then value (none before any, the larger last), confidence (the
-    same way), note and who.
+    """The one order of check-ins (a sort key): oldest first; of check-ins of the same instant
+    people's before okrsync's observations, then by content: value (none before any, the larger
+    last), confidence (the same way), note and who.
 
-    So the order the workspace, the state store or a merge listed them in never matters: "the
-    latest value" of a key result checked in twice at one instant is the larger value for
+    So the order the workspace, the state store or a merge listed them in never matters, for
     scoring, trends, notifications, charts and the history alike. (Taken from the listing order,
-    it flipped between syncs, and with it a chart's digest: an unchanged chart was uploaded
-    again.)
+    it flipped between syncs: a chart's digest, and the change since Monday of a key result
+    whose page was last edited at the instant of a person's check-in, because the first sync
+    made its observation in memory after the rows it read and the next read its own row back in
+    the database's order: the review page rewritten by the first no-change sync.) An
+    observation is last because it is the value the page held after that edit (it is dated by
+    the edit): the latest value at that instant, the one a later sync still reads there.
     """
     c = check_in
     return (
         c.at,
         c.key_result,
+        observed(c),
         c.value is not None,
         0.0 if c.value is None else c.value,
         c.confidence is not None,

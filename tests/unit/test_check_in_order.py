@@ -2,7 +2,8 @@
 
 The workspace and the state store list check-ins in different orders; two of the same instant
 must give the same score, trends, "What changed", chart series and history either way, and all
-of them must agree on which is "the latest" (the larger value, `model.check_in_order`).
+of them must agree on which is "the latest" (`model.check_in_order`: okrsync's observation, the
+page's value after that edit, then of people's the larger value).
 """
 
 from __future__ import annotations
@@ -68,11 +69,12 @@ def test_check_ins_of_one_instant_give_the_same_results_in_any_order() -> None:
     assert _everything((*CHECK_INS[:2], tied[1], tied[2], tied[0], CHECK_INS[5])) == forward
 
 
-def test_the_latest_of_one_instant_is_the_larger_value_everywhere() -> None:
+def test_the_latest_of_one_instant_is_the_same_everywhere() -> None:
     workspace = _workspace(CHECK_INS[::-1])
     history = workspace.check_ins_by_key_result()["kr"]
-    # No value first, then the smaller value, then the larger: the latest is 60.
-    assert [c.value for c in history] == [20, 42, None, 45, 60]
+    # People's first (the smaller value, then the larger), okrsync's observation last: it has
+    # no value, so the latest value is 60; its confidence is the latest confidence.
+    assert [c.value for c in history] == [20, 42, 45, 60, None]
     review = review_workspace(workspace, at=AT, generated_at=datetime(2026, 12, 3, tzinfo=UTC))
     assert review.evaluation.key_results["kr"].score == pytest.approx(0.6)
     (cycle_review,) = build_cycle_reviews(review)
@@ -81,8 +83,8 @@ def test_the_latest_of_one_instant_is_the_larger_value_everywhere() -> None:
     chart = charts_by_review(review, [cycle_review])[cycle_review.title_key]
     assert chart.key_results["kr"].points[-1].score == pytest.approx(0.6)
     # The confidence of the latest check-in that has one: the rules and the trend agree.
-    assert build_context(workspace, review.evaluation).last_confidence["kr"] == 0.4
-    assert cycle_review.objectives[0].key_results[0].trend.confidence == 0.4
+    assert build_context(workspace, review.evaluation).last_confidence["kr"] == 0.9
+    assert cycle_review.objectives[0].key_results[0].trend.confidence == 0.9
     # The history agrees too: of two observations of one instant the larger is the latest, so
     # seeing that value again later is not new, in whichever order the store listed them.
     observed = [CheckIn(key_result="kr", at=TIED, value=v) for v in (60, 45)]

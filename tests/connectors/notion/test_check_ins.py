@@ -12,7 +12,7 @@ import io
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,14 +110,17 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
-    """The seeded workspace; `indirect` parametrisation with True writes review pages too."""
+    """The seeded workspace; `indirect` parametrisation with True writes review pages too, with
+    (True, a workspace) review pages of that workspace."""
+    param = getattr(request, "param", False)
+    reviews, workspace = param if isinstance(param, tuple) else (param, company())
     clock = PlayClock(START)
     sandbox = NotionSandbox(0, clock=clock)
     sandbox.start()
     try:
-        seed = sandbox.seed(company())
+        seed = sandbox.seed(workspace)
         document = config_document({"notion": seed}, tmp_path)
-        document["sources"]["notion"]["writeback"]["reviews"] = getattr(request, "param", False)
+        document["sources"]["notion"]["writeback"]["reviews"] = reviews
         path = tmp_path / "okrsync.toml"
         path.write_text(tomli_w.dumps(document), encoding="utf-8")
         config = load_config(path)
@@ -312,3 +315,39 @@ def test_a_lost_state_store_keeps_every_chart_and_trend(world: World) -> None:
         k.trend for o in was.objectives for k in o.key_results
     ]
     assert now.what_changed == was.what_changed
+
+
+def company_with_a_tie() -> Workspace:
+    """kr-1's page was last edited last Saturday, at the very instant of a check-in Ana wrote
+    with a larger value: two values of one instant, okrsync's observation (the page's value
+    after that edit, 4) and hers (9)."""
+    base = company()
+    edited = datetime.combine(TODAY - timedelta(days=5), time.min, tzinfo=UTC)
+    key_results = tuple(
+        kr.model_copy(update={"updated_at": edited}) if kr.id == "kr-1" else kr
+        for kr in base.key_results
+    )
+    tie = CheckIn(key_result="kr-1", at=edited, value=9, who="Ana Ruiz")
+    return base.model_copy(update={"key_results": key_results, "check_ins": (*base.check_ins, tie)})
+
+
+@pytest.mark.parametrize("world", [(True, company_with_a_tie())], indirect=True)
+def test_the_first_sync_builds_the_review_the_next_one_sees(world: World) -> None:
+    """Issues 14 and 16: the first sync orders a history's check-ins of one instant as the
+    next sync does when it reads its own row back (in the database's order), so the no-change
+    sync after it writes nothing (it rewrote the review page's change since Monday); and the
+    page's value is the latest of that instant, so kr-1 held 4 since Saturday: no change since
+    Monday (not -0.5 from Ana's 9)."""
+    assert world.sync().exit_code == 0
+    second = world.sync()
+    assert second.exit_code == 0 and second.writes == 0, second
+    review = run_lint(world.config, env=world.env, clock=world.clock.now).reviews["notion"]
+    (cycle_review,) = build_cycle_reviews(review)
+    (kr_1,) = [
+        k
+        for o in cycle_review.objectives
+        for k in o.key_results
+        if k.key_result.title.endswith(" 10 customers")
+    ]
+    assert kr_1.trend is not None and kr_1.trend.week is not None
+    assert kr_1.trend.week.delta == 0
