@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -271,14 +271,15 @@ class ConfluenceClient:
         body: Any = None,
         endpoint: str | None = None,
         idempotent: bool = True,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
+        files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
         """One request through the HTTP policy (a 409 is not repeated: the writer re-reads).
 
         A non-idempotent call (creating a page) is not repeated after a lost connection or a
         5xx, since it may have been applied: the caller looks before trying again. With
-        `files`, the body is a multipart form (`body`: its other fields) and `headers`
+        `files` (form field name, (file name, bytes, media type)), the body is a multipart
+        form (`body`: its other fields, a list of pairs when a name repeats) and `headers`
         replace the JSON ones (requests then sets the multipart content type itself).
         """
         label = endpoint or path.split("?")[0]
@@ -292,7 +293,7 @@ class ConfluenceClient:
                 data=body,
                 absolute=absolute,
                 advanced_mode=True,
-                files=files,
+                files=None if files is None else MultipartFiles(files),
                 headers=headers,
             )
             return self._result(response, method, label)
@@ -695,41 +696,75 @@ class ConfluenceClient:
         comment: str,
         attachment_id: str | None = None,
     ) -> tuple[str, int]:
-        """Upload a file to a page and return (attachment id, its version number).
+        """Upload one file to a page and return (attachment id, its version number).
 
         Cloud: `PUT child/attachment`, create-or-update by file name (a new version when the
         name exists). Data Center refuses that PUT (405): there a new file is `POST`ed and a
-        known one (`attachment_id`) gets a new version through `POST .../{id}/data`. A
-        multipart form with the file, `minorEdit` (no watcher notifications) and `comment`,
-        behind the `X-Atlassian-Token: no-check` header Confluence's XSRF check asks for.
+        known one (`attachment_id`) gets a new version through `POST .../{id}/data`.
         """
+        if self.cloud:
+            ((_, found),) = self.upload_attachments(
+                page_id, [AttachmentUpload(filename, data, media_type, comment)]
+            ).items()
+            return found
         path = self.v1(f"content/{page_id}/child/attachment")
         endpoint = "v1 content/{id}/child/attachment"
-        method = "PUT"
-        if not self.cloud:
-            method = "POST"
-            if attachment_id is not None:
-                path += f"/{attachment_id}/data"
-                endpoint += "/{attachmentId}/data"
-        answer = _object(
+        if attachment_id is not None:
+            path += f"/{attachment_id}/data"
+            endpoint += "/{attachmentId}/data"
+        answer = self._upload(
+            "POST", path, endpoint, [AttachmentUpload(filename, data, media_type, comment)]
+        )
+        results = answer.get("results")
+        item = results[0] if isinstance(results, list) and results else answer
+        return _uploaded(item, "POST", endpoint)
+
+    def upload_attachments(
+        self, page_id: str, uploads: Sequence[AttachmentUpload]
+    ) -> dict[str, tuple[str, int]]:
+        """Cloud only: create-or-update several files of one page in ONE request (`PUT
+        child/attachment` takes one `file` part per file and a `comment` part per file, paired
+        in order); (attachment id, version number) by file name. Confluence applies the request
+        as a whole or answers an error for it (the sandbox too): the caller decides what to do
+        with the files of a refused request."""
+        endpoint = "v1 content/{id}/child/attachment"
+        answer = self._upload(
+            "PUT", self.v1(f"content/{page_id}/child/attachment"), endpoint, uploads
+        )
+        results = answer.get("results")
+        items = results if isinstance(results, list) else []
+        found = {
+            str(item.get("title")): _uploaded(item, "PUT", endpoint)
+            for item in items
+            if isinstance(item, dict)
+        }
+        missing = [u.filename for u in uploads if u.filename not in found]
+        if missing:
+            raise UnexpectedAnswer(
+                f"Confluence PUT {endpoint}: the answer names no attachment for "
+                f"{', '.join(missing)}",
+                hint="the next run uploads the chart again",
+            )
+        return found
+
+    def _upload(
+        self, method: str, path: str, endpoint: str, uploads: Sequence[AttachmentUpload]
+    ) -> dict[str, Any]:
+        """A multipart form with a `file` and a `comment` part per upload and `minorEdit` (no
+        watcher notifications), behind the `X-Atlassian-Token: no-check` header Confluence's
+        XSRF check asks for."""
+        fields = [("minorEdit", "true"), *(("comment", u.comment) for u in uploads)]
+        return _object(
             self.call(
                 method,
                 path,
-                body={"minorEdit": "true", "comment": comment},
-                files={"file": (filename, data, media_type)},
+                body=fields,
+                files=[("file", (u.filename, u.data, u.media_type)) for u in uploads],
                 headers={"X-Atlassian-Token": "no-check", "Accept": "application/json"},
                 endpoint=endpoint,
             ),
             endpoint,
         )
-        results = answer.get("results")
-        item = results[0] if isinstance(results, list) and results else answer
-        if not isinstance(item, dict) or "id" not in item:
-            raise UnexpectedAnswer(
-                f"Confluence {method} {endpoint}: the answer names no attachment",
-                hint="the next run uploads the chart again",
-            )
-        return str(item["id"]), int((item.get("version") or {}).get("number") or 1)
 
     def delete_version(self, content_id: str, number: int) -> None:
         """Delete one historical version of a page or attachment (v1 `DELETE
@@ -739,3 +774,41 @@ class ConfluenceClient:
             self.v1(f"content/{content_id}/version/{number}"),
             endpoint="v1 content/{id}/version/{n}",
         )
+
+
+@dataclass(frozen=True)
+class AttachmentUpload:
+    """One file to attach to a page, with the comment its new version carries."""
+
+    filename: str
+    data: bytes
+    media_type: str
+    comment: str
+
+
+def _uploaded(item: Any, method: str, endpoint: str) -> tuple[str, int]:
+    """(attachment id, version number) of one attachment in an upload's answer."""
+    if not isinstance(item, dict) or "id" not in item:
+        raise UnexpectedAnswer(
+            f"Confluence {method} {endpoint}: the answer names no attachment",
+            hint="the next run uploads the chart again",
+        )
+    return str(item["id"]), int((item.get("version") or {}).get("number") or 1)
+
+
+class MultipartFiles(dict[str, tuple[str, bytes, str]]):
+    """File parts for a multipart form in which a field name repeats (several `file` parts).
+
+    atlassian-python-api takes `files` as a dict (it walks `values()` to rewind streams before
+    a retry) and hands it to requests, which sends one part per pair of `items()`; a plain dict
+    cannot hold one name twice, so this one answers its pairs from a list."""
+
+    def __init__(self, parts: Sequence[tuple[str, tuple[str, bytes, str]]]) -> None:
+        super().__init__(parts)
+        self._parts = list(parts)
+
+    def items(self) -> Any:
+        return list(self._parts)
+
+    def values(self) -> Any:
+        return [value for _, value in self._parts]

@@ -48,7 +48,13 @@ from okrsync.model import Finding
 from okrsync.render.figures import ENGLISH, output_health
 from okrsync.review import CycleReview, Review
 from okrsync.review_noise import page_findings, warning_lines
-from okrsync_confluence.client import ConfluenceClient, PageData, VersionConflict, cql_quote
+from okrsync_confluence.client import (
+    AttachmentUpload,
+    ConfluenceClient,
+    PageData,
+    VersionConflict,
+    cql_quote,
+)
 from okrsync_confluence.options import ConfluenceOptions
 from okrsync_confluence.reader import own_write_message
 from okrsync_confluence.review_page import (
@@ -69,6 +75,15 @@ VERSION_MESSAGE: Final = "okrsync: regenerated"
 CHART_COMMENT: Final = "okrsync chart sha256="
 """How an uploaded chart's comment names its bytes (the attachment's own metadata, read back
 when the state store is lost)."""
+
+MAX_BATCH_FILES: Final = 50
+MAX_BATCH_BYTES: Final = 5_000_000
+"""At most this many charts and bytes in one create-or-update request on Cloud (a 1 000-KR
+first sync's 251 charts, about 8.5 MB, go in 6 requests). Confluence Cloud documents no cap on
+the number of files of one request, only the site's attachment size limit per file; these keep
+a request small: 5 MB is seconds on a slow uplink, so SIGTERM, the deadline and the HTTP
+timeout keep their meaning, a request stays far below the body size proxies commonly refuse
+(10 MB and up), and a refused batch costs at most 50 single retries."""
 
 log = logging.getLogger(__name__)
 
@@ -509,16 +524,58 @@ class ConfluenceWriter:
     def _put_charts(
         self, page_id: str, charts: Mapping[str, Mapping[str, Any]], written: Mapping[str, Any]
     ) -> None:
-        """Upload each chart whose digest differs from the one the page's marker names
-        (`written`); unchanged charts are neither drawn nor sent."""
-        for filename, chart in charts.items():
-            if written.get(filename) != chart["digest"]:
-                self._put_chart(page_id, filename, chart)
+        """Upload the charts whose digest differs from the one the page's marker names
+        (`written`), in batches on Cloud (`upload_batches`); unchanged charts are neither drawn
+        nor sent.
 
-    def _put_chart(self, page_id: str, filename: str, chart: Mapping[str, Any]) -> None:
-        """Draw one chart and upload it unless the attachment already holds these bytes (its
-        comment names their hash: an upload redone after a failure, or a lost marker); then
-        delete the version it replaced."""
+        A batch Confluence refuses as such (a 4xx: one file too large or refused can be the
+        cause) is sent again one file at a time, so one bad chart never keeps the others off
+        the page; the refused ones fail the write (the marker keeps their old digests, the
+        next run tries them again). A batch that fails otherwise (5xx, lost connection, after
+        the HTTP policy's retries; SIGTERM or the deadline) fails the write at once with the
+        old charts in place: more requests would not help, the next run retries."""
+        due = [
+            upload
+            for filename, chart in charts.items()
+            if written.get(filename) != chart["digest"]
+            for upload in [self._drawn(page_id, filename, chart)]
+            if upload is not None
+        ]
+        refused: list[RecordError] = []
+        for batch in upload_batches(due, max_files=MAX_BATCH_FILES if self.client.cloud else 1):
+            try:
+                self._send(page_id, batch)
+            except AccessDenied:
+                raise
+            except RecordError as exc:
+                if len(batch) == 1:
+                    refused.append(exc)
+                    continue
+                log.warning(
+                    "page %s: %s charts refused together (%s); sending them one by one",
+                    page_id,
+                    len(batch),
+                    exc,
+                )
+                for upload in batch:
+                    try:
+                        self._send(page_id, [upload])
+                    except AccessDenied:
+                        raise
+                    except RecordError as single:
+                        refused.append(single)
+        if refused:
+            raise RecordError(
+                f"{len(refused)} of {len(due)} charts refused on page {page_id}: {refused[0]}",
+                subject=page_id,
+                hint="the other charts are in place; the next run tries these again",
+            )
+
+    def _drawn(
+        self, page_id: str, filename: str, chart: Mapping[str, Any]
+    ) -> AttachmentUpload | None:
+        """Draw one chart; None when the attachment already holds these bytes (its comment
+        names their hash: an upload redone after a failure, or a lost marker)."""
         from okrsync.charts.draw import chart_png  # matplotlib: only when a chart is drawn
 
         png = chart_png(
@@ -531,32 +588,48 @@ class ConfluenceWriter:
             self._attachments[page_id] = self.client.attachments(page_id)
         current = self._attachments[page_id].get(filename)
         if current is not None and _comment_of(current) == comment:
-            return
+            return None
+        return AttachmentUpload(filename, png, "image/png", comment)
+
+    def _send(self, page_id: str, batch: Sequence[AttachmentUpload]) -> None:
+        """Upload a batch (one request on Cloud; a batch of one on Data Center, where a new
+        version goes to `.../{id}/data`), then delete the versions they replaced."""
+        known = self._attachments[page_id]
         for _ in range(self.options.max_conflict_retries + 1):
             try:
-                attachment_id, number = self.client.upload_attachment(
-                    page_id,
-                    filename,
-                    png,
-                    "image/png",
-                    comment=comment,
-                    attachment_id=str(current["id"]) if current is not None else None,
-                )
+                if self.client.cloud:
+                    done = self.client.upload_attachments(page_id, batch)
+                else:
+                    ((upload,),) = (batch,)
+                    current = known.get(upload.filename)
+                    done = {
+                        upload.filename: self.client.upload_attachment(
+                            page_id,
+                            upload.filename,
+                            upload.data,
+                            upload.media_type,
+                            comment=upload.comment,
+                            attachment_id=str(current["id"]) if current is not None else None,
+                        )
+                    }
                 break
             except VersionConflict:
                 continue
         else:
             raise TransientError(
-                f"chart {filename} on page {page_id} kept changing while okrsync uploaded it "
-                f"({self.options.max_conflict_retries + 1} version conflicts)",
+                f"charts {', '.join(u.filename for u in batch)} on page {page_id} kept changing "
+                f"while okrsync uploaded them ({self.options.max_conflict_retries + 1} version "
+                "conflicts)",
                 hint="someone is editing the page; the next run tries again",
             )
-        self._attachments[page_id][filename] = {
-            "id": attachment_id,
-            "extensions": {"comment": comment},
-        }
-        if number > 1:
-            self._prune(attachment_id, number - 1, filename)
+        for upload in batch:
+            attachment_id, number = done[upload.filename]
+            known[upload.filename] = {
+                "id": attachment_id,
+                "extensions": {"comment": upload.comment},
+            }
+            if number > 1:
+                self._prune(attachment_id, number - 1, upload.filename)
 
     def _prune(self, attachment_id: str, number: int, filename: str) -> None:
         """Delete the version an upload replaced; a refusal leaves it (the chart is in place
@@ -631,3 +704,23 @@ def _comment_of(attachment: Mapping[str, Any]) -> str:
         if isinstance(found, str) and found:
             return found
     return str((attachment.get("version") or {}).get("message") or "")
+
+
+def upload_batches(
+    uploads: Sequence[AttachmentUpload],
+    *,
+    max_files: int = MAX_BATCH_FILES,
+    max_bytes: int = MAX_BATCH_BYTES,
+) -> list[list[AttachmentUpload]]:
+    """The uploads in order, cut into batches of at most `max_files` files and `max_bytes`
+    bytes (a file larger than `max_bytes` alone)."""
+    batches: list[list[AttachmentUpload]] = []
+    size = 0
+    for upload in uploads:
+        if batches and len(batches[-1]) < max_files and size + len(upload.data) <= max_bytes:
+            batches[-1].append(upload)
+            size += len(upload.data)
+        else:
+            batches.append([upload])
+            size = len(upload.data)
+    return batches

@@ -9,10 +9,12 @@
   version", 204; the current version cannot be deleted: 400); the others keep their numbers;
 - `GET  {context}/download/attachments/{pageId}/{filename}` serves the bytes (`version=`).
 
-Uploads are multipart/form-data with a `file` field (several allowed), a `minorEdit` field
-(required) and an optional `comment`, and need the `X-Atlassian-Token: no-check` header
-(without it Confluence's XSRF check answers 403). Create and PUT answer a results envelope;
-`/data` answers the single attachment.
+Uploads are multipart/form-data with a `file` field (several allowed: Confluence's
+"add one or more attachments"), a `minorEdit` field (required) and an optional `comment` (one
+for all, or one per file paired in order), a request applied whole or refused whole (a file over
+the site's `max_attachment_bytes` answers 413 and attaches nothing), and need the
+`X-Atlassian-Token: no-check` header (without it Confluence's XSRF check answers 403). Create
+and PUT answer a results envelope; `/data` answers the single attachment.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .store import (
     NotFound,
     Page,
     Store,
+    TooLarge,
     UnsupportedMediaType,
     iso,
 )
@@ -124,16 +127,24 @@ def _upload(
 ) -> list[Attachment]:
     fields = _form(request)
     minor = (field_named(fields, "minorEdit") or FormField("minorEdit", b"false")).text
-    comment_field = field_named(fields, "comment")
-    comment = comment_field.text if comment_field is not None else ""
+    comments = [f.text for f in fields if f.name == "comment"]
     files = [f for f in fields if f.name == "file"]
     if attachment_id is not None and len(files) != 1:
         raise BadRequest("Updating an attachment's data takes exactly one file")
+    if len(comments) > 1 and len(comments) != len(files):
+        raise BadRequest("Send one 'comment' for every 'file', in the same order, or just one")
     uploaded = []
     with store.locked():
         for upload in files:
             if not upload.filename:
                 raise BadRequest("The 'file' field needs a file name")
+            limit = store.max_attachment_bytes
+            if limit is not None and len(upload.data) > limit:
+                raise TooLarge(
+                    f"The file {upload.filename} is larger than the site's maximum attachment "
+                    f"size ({limit} bytes); nothing of this request was attached"
+                )
+        for index, upload in enumerate(files):
             uploaded.append(
                 store.attach(
                     page_id,
@@ -141,7 +152,7 @@ def _upload(
                     upload.data,
                     upload.content_type or "application/octet-stream",
                     author=request.user.account_id,
-                    comment=comment,
+                    comment=comments[index] if len(comments) > 1 else "".join(comments),
                     minor_edit=minor.strip().lower() == "true",
                     attachment_id=attachment_id,
                     create_only=create_only,

@@ -58,6 +58,10 @@ class UnsupportedMediaType(StoreError):
     status = 415
 
 
+class TooLarge(StoreError):
+    status = 413
+
+
 def iso(at: float) -> str:
     """Format epoch seconds the way Confluence does: ISO 8601, UTC, milliseconds."""
     moment = datetime.fromtimestamp(at, tz=UTC)
@@ -196,6 +200,8 @@ class Store:
         self.bot_account_id: str = ""
         self.rewrite_macros = False
         """When set, stored bodies get macro ids as Confluence adds them (see add_macro_ids)."""
+        self.max_attachment_bytes: int | None = None
+        """The site's "Attachment Maximum Size" (None: no limit); larger files answer 413."""
 
     @contextmanager
     def locked(self) -> Iterator[Store]:

@@ -2,7 +2,8 @@
 
 Attachments of the review page, embedded by file name, uploaded with the page write only when
 their picture changed, the replaced version deleted; a failed upload keeps the old chart and
-the next run retries. Cloud (PUT create-or-update) and Data Center (POST, then POST .../data).
+the next run retries. Cloud (PUT create-or-update, the changed charts of a page in one
+multipart request) and Data Center (POST, then POST .../data, one file each).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from okrsync.charts.draw import chart_png
+from okrsync.charts.review_charts import labels_from_json, series_from_json
 from okrsync.executor import execute
 from okrsync.model import CheckIn
 from okrsync.records import Write
@@ -75,7 +78,10 @@ def test_charts_are_attachments_embedded_by_name_and_a_repeat_sends_nothing(
     charts = write.payload["charts"]
     assert len(charts) == 1 + 4  # the burn-up and the four readable Q3 objectives
     state = tmp_path / "state.db"
+    mark = len(site.sandbox.request_log())
     assert _sync(site, review, state) == ["applied"]
+    uploads = [p for m, p in _uploads(site, mark) if m in ("PUT", "POST")]
+    assert len(uploads) == (1 if site.deployment == "cloud" else len(charts))  # one request
     page_id = _review_page(site)
     body = site.sandbox.page(page_id).body
     stored = {a.title: a for a in site.sandbox.store.attachments_of(page_id)}
@@ -108,7 +114,7 @@ def test_only_the_changed_chart_is_uploaded_and_its_old_version_deleted(
     burn_up = next(n for n, c in charts.items() if c["kind"] == "cycle")
     changed = {team, burn_up}
     uploads = [p for m, p in _uploads(site, mark) if m in ("PUT", "POST")]
-    assert len(uploads) == len(changed)
+    assert len(uploads) == (1 if site.deployment == "cloud" else len(changed))  # one batch
     deletes = [p for m, p in _uploads(site, mark) if m == "DELETE"]
     assert len(deletes) == len(changed)
     now = {a.title: a for a in site.sandbox.store.attachments_of(page_id)}
@@ -166,3 +172,45 @@ def test_a_failed_upload_keeps_the_old_chart_and_the_next_run_retries(
     assert _sync(site, after, state) == ["applied"]  # the next run
     new = {a.title: a.current.content for a in site.sandbox.store.attachments_of(page_id)}
     assert sum(new[n] != old[n] for n in old) == 2  # the objective's chart and the burn-up
+
+
+def test_a_refused_batch_is_sent_file_by_file_and_one_bad_chart_stops_no_other(
+    site: Site, tmp_path: Path
+) -> None:
+    records = list(site.connector().pull(None))
+    review = _with_history(review_of(records), (1, 20), (8, 40))
+    (write,) = _q3(site.connector().plan(review))
+    sizes = {
+        name: len(
+            chart_png(
+                series_from_json(chart["series"]),
+                "cycle" if chart["kind"] == "cycle" else "objective",
+                labels_from_json(chart["labels"]),
+            )
+        )
+        for name, chart in write.payload["charts"].items()
+    }
+    largest = max(sizes, key=lambda name: sizes[name])
+    site.sandbox.store.max_attachment_bytes = sizes[largest] - 1  # the site refuses that one
+    state = tmp_path / "state.db"
+    mark = len(site.sandbox.request_log())
+    assert _sync(site, review, state) == ["failed"]
+    uploads = [
+        e.status
+        for e in site.sandbox.request_log()[mark:]
+        if e.path.endswith("/child/attachment") and e.method in ("PUT", "POST")
+    ]
+    if site.deployment == "cloud":  # the batch refused whole, then each chart on its own
+        assert uploads[0] == 413
+        assert sorted(uploads[1:]) == [200] * (len(sizes) - 1) + [413]
+    else:
+        assert sorted(uploads) == [200] * (len(sizes) - 1) + [413]
+    page_id = _review_page(site)
+    attached = {a.title for a in site.sandbox.store.attachments_of(page_id)}
+    assert attached == set(sizes) - {largest}  # the others are in place
+    site.sandbox.store.max_attachment_bytes = None  # an admin raises the limit
+    mark = len(site.sandbox.request_log())
+    assert _sync(site, review, state) == ["applied"]  # the next run sends only the refused one
+    uploads = [p for m, p in _uploads(site, mark) if m in ("PUT", "POST")]
+    assert len(uploads) == 1
+    assert {a.title for a in site.sandbox.store.attachments_of(page_id)} == set(sizes)
