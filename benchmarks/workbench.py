@@ -243,11 +243,13 @@ def weekly_writes(
     objectives: int,
     rows_due: int,
     review_pages: int = 1,
+    charts_per_upload: int = 1,
 ) -> dict[str, Any]:
     """The writes of a weekly sync against the minimum (issue 14): the changed outputs (what a
     full dry run, `planned`, would write: every page whose output values differ), the new
     check-in rows (`rows_due`), one chart upload per objective with a changed key result plus
-    each review page's burn-up, and the review pages. `figures` is the sync's own measurement,
+    each review page's burn-up (in requests: ceil(charts / `charts_per_upload`) where one
+    request carries several), and the review pages. `figures` is the sync's own measurement,
     `mark` the request log before it."""
     applied = applied_by_kind(summary)
     uploads = chart_uploads(bench, mark)
@@ -261,7 +263,7 @@ def weekly_writes(
     minimum = {
         "outputs": outputs_due,
         "check_in_rows": rows_due,
-        "chart_uploads": objectives + review_pages,
+        "chart_uploads": ceil_div(objectives + review_pages, charts_per_upload),
         "review_pages": review_pages,
     }
     minimum["total"] = sum(minimum.values())
