@@ -27,7 +27,7 @@ The minimum of a full sync:
 - the charts of a review page (one per objective, plus the page's burn-up): ceil(charts / 50)
   uploads, the most charts the connector puts in one create-or-update request
   (`okrsync_confluence.writer.MAX_BATCH_FILES`; its byte bound, 5 MB, does not bind here:
-  50 charts are about 1.7 MB);
+  50 charts are about 1.5 MB);
 - per objective page with a key result that has a value or confidence: the creation of its
   check-in log (a content property, docs/history.md), which holds okrsync's first observation
   of those values so the history outlives the state store. Each is a request of its own:

@@ -79,7 +79,7 @@ when the state store is lost)."""
 MAX_BATCH_FILES: Final = 50
 MAX_BATCH_BYTES: Final = 5_000_000
 """At most this many charts and bytes in one create-or-update request on Cloud (a 1 000-KR
-first sync's 251 charts, about 8.5 MB, go in 6 requests). Confluence Cloud documents no cap on
+first sync's 251 charts, about 7.5 MB, go in 6 requests). Confluence Cloud documents no cap on
 the number of files of one request, only the site's attachment size limit per file; these keep
 a request small: 5 MB is seconds on a slow uplink, so SIGTERM, the deadline and the HTTP
 timeout keep their meaning, a request stays far below the body size proxies commonly refuse
