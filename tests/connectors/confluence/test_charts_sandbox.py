@@ -211,6 +211,6 @@ def test_a_refused_batch_is_sent_file_by_file_and_one_bad_chart_stops_no_other(
     site.sandbox.store.max_attachment_bytes = None  # an admin raises the limit
     mark = len(site.sandbox.request_log())
     assert _sync(site, review, state) == ["applied"]  # the next run sends only the refused one
-    uploads = [p for m, p in _uploads(site, mark) if m in ("PUT", "POST")]
-    assert len(uploads) == 1
+    retried = [p for m, p in _uploads(site, mark) if m in ("PUT", "POST")]
+    assert len(retried) == 1
     assert {a.title for a in site.sandbox.store.attachments_of(page_id)} == set(sizes)
