@@ -134,6 +134,7 @@ def _upload(
     if len(comments) > 1 and len(comments) != len(files):
         raise BadRequest("Send one 'comment' for every 'file', in the same order, or just one")
     uploaded = []
+    named: list[tuple[str, FormField]] = []
     with store.locked():
         for upload in files:
             if not upload.filename:
@@ -144,11 +145,12 @@ def _upload(
                     f"The file {upload.filename} is larger than the site's maximum attachment "
                     f"size ({limit} bytes); nothing of this request was attached"
                 )
-        for index, upload in enumerate(files):
+            named.append((upload.filename, upload))
+        for index, (filename, upload) in enumerate(named):
             uploaded.append(
                 store.attach(
                     page_id,
-                    upload.filename,
+                    filename,
                     upload.data,
                     upload.content_type or "application/octet-stream",
                     author=request.user.account_id,
