@@ -55,7 +55,17 @@ TODAY_TEXTS: Final = (
     N_("Better than expected: what we shipped last sprint shows in the numbers."),
     N_("On plan: the weekly numbers are in, next step agreed with the team on Monday."),
 )
-"""What the owners write with today's check-ins (a late surge says so, see `NOTES`)."""
+"""What the owners write with today's check-ins (a late surge says so, see `SURGE_TEXTS`)."""
+SURGE_TEXTS: Final = (
+    NOTES["late"],
+    N_("Finally moving: the new process is in place and every week counts now."),
+    N_("Caught up this week after a slow start; we expect to keep this pace."),
+    N_("Two blockers cleared at once this week; the numbers followed right away."),
+    N_("The team's focus week paid off: more done in five days than in the month before."),
+    N_("Late but real: the fix we shipped last week is finally showing in the numbers."),
+)
+"""What the owners of today's late surges write: one text each in turn, so two owners never
+post the same words on one review."""
 NOTED_PER_KIND: Final = 2
 
 
@@ -227,18 +237,20 @@ def final_state(
             departments.add(department)
             movers.append(kr)
     edited = datetime.combine(today, EDIT_TIME, tzinfo=UTC)
+    surges = [kr for kr in movers if _path_of(kr.id, seed)[0] == "late"]
+    others = [kr for kr in movers if kr not in surges]
+    texts = {kr.id: SURGE_TEXTS[i % len(SURGE_TEXTS)] for i, kr in enumerate(surges)}
+    texts |= {kr.id: TODAY_TEXTS[i % len(TODAY_TEXTS)] for i, kr in enumerate(others)}
     today_notes = [
         CheckIn(
             key_result=kr.id,
             at=edited,
             value=kr.current,
             confidence=kr.confidence,
-            note=NOTES["late"]
-            if _path_of(kr.id, seed)[0] == "late"
-            else TODAY_TEXTS[index % len(TODAY_TEXTS)],
+            note=texts[kr.id],
             who=people[kr.owners[0]].name if kr.owners[0] in people else "",
         )
-        for index, kr in enumerate(movers)
+        for kr in movers
     ]
     return company.model_copy(update={"check_ins": (*notes, *today_notes)})
 
@@ -264,8 +276,8 @@ def first_state(company: Workspace, played: list[Week]) -> Workspace:
 
 
 def notes_in(workspace: Workspace, t: Translator) -> Workspace:
-    """The company with its people's notes (`NOTES`, `TODAY_TEXTS`) in `t`'s language: the
-    demo's people write in the language the demo runs in."""
+    """The company with its people's notes (`NOTES`, `TODAY_TEXTS`, `SURGE_TEXTS`) in `t`'s
+    language: the demo's people write in the language the demo runs in."""
     check_ins = tuple(
         c.model_copy(update={"note": t.gettext(c.note)}) if c.note else c
         for c in workspace.check_ins

@@ -17,7 +17,7 @@ from datetime import date
 import pytest
 
 from okrsync.demo.company import demo_company
-from okrsync.demo.play import NOTES, TODAY_TEXTS
+from okrsync.demo.play import NOTES, SURGE_TEXTS, TODAY_TEXTS
 from okrsync.demo.run import DemoResult, run_demo
 from okrsync.i18n import translator
 from okrsync.render.figures import health_text
@@ -120,7 +120,7 @@ def test_the_german_wiki_teams_write_their_check_ins_in_german(demo: DemoResult)
         header = visible_text(table.split("</tr>", 1)[0])
         assert "Schlüsselergebnis" in header and "Zuversicht" in header, header
         assert "Key result" not in header and "Confidence" not in header, header
-    english = {*NOTES.values(), *TODAY_TEXTS}
+    english = {*NOTES.values(), *TODAY_TEXTS, *SURGE_TEXTS}
     german = {GERMAN.gettext(note) for note in english}
     assert not german & english
     written = " ".join(visible_text(t) for t in tables)

@@ -87,3 +87,5 @@ def test_todays_biggest_movers_note_their_check_in() -> None:
     departments = [department_of(krs[n.key_result].objective, objectives) for n in added]
     assert {"Customer Success", "People & Operations"} <= set(departments)
     assert len(set(departments[2:])) == len(departments[2:])
+    # two owners never post the same words on one review
+    assert len({n.note for n in added}) == len(added)
