@@ -296,8 +296,10 @@ def latest_check_ins(
     found: list[tuple[object, int, CheckInLine]] = []
     for kr in key_results:
         seen: set[tuple[date, float | None]] = set()
-        own = history.check_ins.get(kr.id, ())
-        for check_in in sorted(own, key=lambda c: (c.at, not observed(c)), reverse=True):
+        own = history.check_ins.get(kr.id, ())  # oldest first, the latest of an instant last
+        # newest first; of one instant people's before okrsync's, each kind's latest first
+        newest_first = sorted(own, key=lambda c: (c.at, not observed(c)))[::-1]
+        for check_in in newest_first:
             day = check_in.at.date()
             if day > at or (cycle is not None and day < cycle.start):
                 continue

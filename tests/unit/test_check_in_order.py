@@ -16,8 +16,9 @@ from okrsync.charts.review_charts import charts_by_review
 from okrsync.history import merged_history, new_observations
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Workspace
 from okrsync.report import review_workspace
-from okrsync.review_build import build_cycle_reviews
+from okrsync.review_build import build_cycle_reviews, latest_check_ins
 from okrsync.rules.context import build_context
+from okrsync.trends import History
 
 CYCLE = Cycle(id="q4", name="Q4 2026", start=date(2026, 10, 1), end=date(2026, 12, 31))
 AT = date(2026, 12, 3)
@@ -92,3 +93,16 @@ def test_the_latest_of_one_instant_is_the_same_everywhere() -> None:
     for listed in (observed, observed[::-1]):
         assert [c.value for c in merged_history(listed)] == [45, 60]
         assert new_observations(merged_history(listed), [later]) == []
+
+
+@pytest.mark.parametrize("listed", [CHECK_INS, tuple(reversed(CHECK_INS))])
+def test_latest_check_ins_list_the_latest_of_an_instant_first(listed: tuple[CheckIn, ...]) -> None:
+    """Newest first: at one instant the people's check-ins (with their notes) come before
+    okrsync's observation, and of those the latest (the larger value) leads."""
+    workspace = _workspace(listed)
+    lines = latest_check_ins(workspace.key_results[:1], History(workspace), CYCLE, AT)
+    assert [(line.value, line.who) for line in lines[:3]] == [
+        (60, "Ana"),
+        (45, "Bo"),
+        (None, "okrsync"),
+    ]
