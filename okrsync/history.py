@@ -11,9 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from okrsync.evaluation import Evaluation
-from okrsync.model import OBSERVER as OBSERVER
-from okrsync.model import CheckIn, Workspace, check_in_order
-from okrsync.model import observed as observed
+from okrsync.model import CheckIn, Workspace, check_in_order, observed
 
 StoredScore = tuple[float | None, float | None]
 """A subject's stored (score, previous score)."""

@@ -14,10 +14,10 @@ from datetime import date
 from typing import Final
 
 from okrsync.evaluation import HEALTHS, Evaluation, KeyResultScore, ObjectiveScore
-from okrsync.history import OBSERVER, observed
 from okrsync.i18n import N_, SOURCE_LANGUAGE, Translator, translator
 from okrsync.model import (
     LEVELS,
+    OBSERVER,
     SEVERITIES,
     Cycle,
     Finding,
@@ -27,6 +27,7 @@ from okrsync.model import (
     Severity,
     Workspace,
     finding_sort_key,
+    observed,
 )
 from okrsync.review import (
     AlignmentNode,

@@ -32,10 +32,9 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from okrsync.connector import SourceRecord, Write
-from okrsync.history import OBSERVER
 from okrsync.mapping.keys import key_form, same_key
 from okrsync.mapping.schema import Mapping as MappingFile
-from okrsync.model import CheckIn
+from okrsync.model import OBSERVER, CheckIn
 from okrsync.records import content_hash
 from okrsync.review import Review
 from okrsync_confluence.storage_read import PageLink, Table

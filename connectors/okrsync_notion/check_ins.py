@@ -18,10 +18,9 @@ from datetime import datetime
 from typing import Any, Final
 
 from okrsync.connector import Write
-from okrsync.history import OBSERVER
 from okrsync.mapping.schema import FieldSpec
 from okrsync.mapping.schema import Mapping as MappingFile
-from okrsync.model import CheckIn
+from okrsync.model import OBSERVER, CheckIn
 from okrsync.records import content_hash
 from okrsync.review import Review
 
