@@ -23,6 +23,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from math import floor, fsum, isfinite
 from typing import Final, NamedTuple
 
 from okrsync.alignment_graph import strongly_connected_components
@@ -102,10 +103,12 @@ def infer_kind(kr: KeyResult) -> KeyResultKind | None:
     """
     if kr.kind is not None:
         return kr.kind
-    target = finite(kr.target)
-    if target is not None:
-        start = finite(kr.start)
-        return "decrease" if (0.0 if start is None else start) > target else "increase"
+    target = kr.target
+    if target is not None and isfinite(target):
+        start = kr.start
+        if start is None or not isfinite(start):
+            start = 0.0
+        return "decrease" if start > target else "increase"
     if kr.done is not None and finite(kr.start) is None and finite(kr.current) is None:
         return "milestone"
     return None
@@ -114,11 +117,14 @@ def infer_kind(kr: KeyResult) -> KeyResultKind | None:
 def latest_value(kr: KeyResult, check_ins: Sequence[CheckIn]) -> float | None:
     """The latest observed value: `current`, else the newest check-in with a finite value."""
     current = finite(kr.current)
-    if current is not None:
-        return current
+    return current if current is not None else _latest_check_in(check_ins)
+
+
+def _latest_check_in(check_ins: Sequence[CheckIn]) -> float | None:
+    """The newest finite value of `check_ins` (oldest first), if any."""
     for ci in reversed(check_ins):
-        value = finite(ci.value)
-        if value is not None:
+        value = ci.value
+        if value is not None and isfinite(value):
             return value
     return None
 
@@ -155,12 +161,17 @@ _NOT_DONE: Final[_Progress] = (0.0, None, None)
 
 
 def _progress(kr: KeyResult, kind: KeyResultKind | None, check_ins: Sequence[CheckIn]) -> _Progress:
-    """`kr_progress`'s answer as a plain tuple."""
-    target = finite(kr.target)
+    """`kr_progress`'s answer as a plain tuple. (`finite` is spelled out: this runs for every
+    key result and for every recorded value a chart plots.)"""
     if kind is None:
         return _MISSING_TARGET
+    target = kr.target
+    if target is not None and not isfinite(target):
+        target = None
+    current = kr.current
+    if current is not None and not isfinite(current):
+        current = None
     if kind == "milestone":
-        current = finite(kr.current)
         if kr.done is not None:
             return _DONE if kr.done else _NOT_DONE
         if current is not None and target is not None:
@@ -168,29 +179,31 @@ def _progress(kr: KeyResult, kind: KeyResultKind | None, check_ins: Sequence[Che
         return _NOT_DONE
     if target is None:
         return _MISSING_TARGET
-    if kind in ("at_least", "at_most"):
-        latest = latest_value(kr, check_ins)
+    if kind == "at_least" or kind == "at_most":
+        latest = current if current is not None else _latest_check_in(check_ins)
         if latest is None:
             return _MISSING_CURRENT
         observed = [v for v in (finite(ci.value) for ci in check_ins) if v is not None]
-        if finite(kr.current) is not None:
+        if current is not None:
             observed.append(latest)
         held = sum(1 for v in observed if holds(kind, v, target))
         return (1.0 if holds(kind, latest, target) else 0.0, held / len(observed), None)
-    start = finite(kr.start)
-    if start is None and kind == "decrease":
-        return (None, None, "missing_start")
-    start = 0.0 if start is None else start
+    start = kr.start
+    if start is None or not isfinite(start):
+        if kind == "decrease":
+            return (None, None, "missing_start")
+        start = 0.0
     if abs(start - target) <= _NEAR_MARGIN and near(start) == near(target):
         return (None, None, "start_equals_target")
-    current = latest_value(kr, check_ins)
     if current is None:
-        return _MISSING_CURRENT
+        current = _latest_check_in(check_ins)
+        if current is None:
+            return _MISSING_CURRENT
     if kind == "increase":
         progress = (current - start) / (target - start)
     else:
         progress = (start - current) / (start - target)
-    if not math.isfinite(progress):  # only when the numbers overflow a float
+    if not isfinite(progress):  # only when the numbers overflow a float
         return _MISSING_CURRENT
     return (progress, None, None)
 
@@ -214,12 +227,18 @@ def grade(score: float, step: float = 0.1) -> float:
     which floats are exact enough. The result is the Decimal multiple of the step as a float,
     so grades compare equal to literals like 0.3.
     """
+    return _grade_of(score, step, _step_multiples(step))
+
+
+def _grade_of(score: float, step: float, multiples: tuple[float, ...]) -> float:
+    """`grade(score, step)` with `multiples` = `_step_multiples(step)` at hand."""
     quotient = score / step
-    if abs(quotient - math.floor(quotient) - 0.5) > _TIE_MARGIN:
+    if abs(quotient - floor(quotient) - 0.5) > _TIE_MARGIN:
         # Clearly not a tie: nearest-step rounding in floats is exact, and much faster.
-        return _step_multiple(math.floor(quotient + 0.5), step)
-    steps = (denoise(score) / Decimal(repr(step))).quantize(Decimal(1), ROUND_HALF_UP)
-    return _step_multiple(int(steps), step)
+        steps = floor(quotient + 0.5)
+    else:
+        steps = int((denoise(score) / Decimal(repr(step))).quantize(Decimal(1), ROUND_HALF_UP))
+    return multiples[steps] if 0 <= steps < len(multiples) else _step_multiple(steps, step)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -229,6 +248,15 @@ def _step_multiple(steps: int, step: float) -> float:
     computed once.
     """
     return float(Decimal(steps) * Decimal(repr(step)))
+
+
+@functools.lru_cache(maxsize=16)
+def _step_multiples(step: float) -> tuple[float, ...]:
+    """`_step_multiple` for every number of steps a score in [0, 1] can round to (at most 101,
+    the finest step settings allow), computed once per step: a look-up by position costs less
+    than the cached call."""
+    most = min(floor(1 / step + 0.5), 100)
+    return tuple(_step_multiple(steps, step) for steps in range(most + 1))
 
 
 def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
@@ -281,7 +309,11 @@ class Bands(NamedTuple):
 
 def pace_health(gap: float, settings: ScoringSettings | Bands) -> Health:
     """Health during a cycle from the gap between the expected and the actual score."""
-    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
+    return _pace(gap, settings if isinstance(settings, Bands) else Bands.of(settings))
+
+
+def _pace(gap: float, bands: Bands) -> Health:
+    """`pace_health` with the bands already denoised."""
     gap_n = _near_any(gap, bands.on_track_gap, bands.at_risk_gap)
     if gap_n <= bands.on_track_gap:
         return "on_track"
@@ -292,7 +324,11 @@ def pace_health(gap: float, settings: ScoringSettings | Bands) -> Health:
 
 def final_health(graded: float, settings: ScoringSettings | Bands) -> Health:
     """Health after a cycle from the grade: green, yellow or red."""
-    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
+    return _final(graded, settings if isinstance(settings, Bands) else Bands.of(settings))
+
+
+def _final(graded: float, bands: Bands) -> Health:
+    """`final_health` with the bands already denoised."""
     graded_n = _near_any(graded, bands.green_from, bands.yellow_from)
     if graded_n >= bands.green_from:
         return "green"
@@ -306,62 +342,6 @@ def objective_bar(objective: Objective | None, settings: ScoringSettings) -> flo
     if objective is not None and objective.kind == "committed":
         return settings.committed_bar
     return settings.aspirational_bar
-
-
-class HealthResult(NamedTuple):
-    """Health of one scored item plus the pace figures it was judged by."""
-
-    health: Health
-    expected: float | None = None
-    gap: float | None = None
-
-
-_NO_DATA: Final = HealthResult(health="no_data")
-
-
-def health(
-    score: float | None,
-    status: CycleStatus | None,
-    bar: float,
-    settings: ScoringSettings | Bands,
-    graded: float | None = None,
-) -> HealthResult:
-    """Health of a score in a cycle's phase, with the expected score and the gap.
-
-    Without a cycle or a score there is no health (`no_data`); before the cycle `not_started`;
-    during it the pace bands; after it the grade bands (expected is then the full bar).
-    `graded` is the score's grade when the caller has it already (it is computed otherwise).
-    """
-    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
-    return HealthResult(*_judge(score, status, bar, bands, graded))
-
-
-_Judged = tuple[Health, float | None, float | None]
-"""(health, expected, gap): `HealthResult` as a plain tuple (see `_Progress`)."""
-_UNJUDGED: Final[_Judged] = ("no_data", None, None)
-
-
-def _judge(
-    score: float | None,
-    status: CycleStatus | None,
-    bar: float,
-    bands: Bands,
-    graded: float | None,
-) -> _Judged:
-    """`health`'s answer as a plain tuple."""
-    if status is None or status.phase == "unknown" or status.elapsed_share is None:
-        return _UNJUDGED
-    expected = status.elapsed_share * bar
-    if status.phase == "before":
-        return ("not_started", expected, None)
-    if score is None:
-        return ("no_data", expected, None)
-    gap = expected - score
-    if status.phase == "during":
-        return (pace_health(gap, bands), expected, gap)
-    if graded is None:
-        graded = grade(score, bands.grade_step)
-    return (final_health(graded, bands), expected, gap)
 
 
 def children_by_parent(objectives: Sequence[Objective]) -> dict[str, list[str]]:
@@ -379,58 +359,33 @@ def children_by_parent(objectives: Sequence[Objective]) -> dict[str, list[str]]:
     return children
 
 
-def score_key_result(
-    kr: KeyResult,
-    check_ins: Sequence[CheckIn],
-    status: CycleStatus | None,
-    bar: float,
-    settings: ScoringSettings | Bands,
-) -> KeyResultScore:
-    """The full result of one key result: kind, progress, score, grade, band share, health."""
-    bands = settings if isinstance(settings, Bands) else Bands.of(settings)
-    return _score_key_result(kr, check_ins, status, bar, bands)
+_UNJUDGED: Final = 0
+_BEFORE: Final = 1
+_DURING: Final = 2
+_AFTER: Final = 3
+_PHASES: Final[dict[str, int]] = {"before": _BEFORE, "during": _DURING, "after": _AFTER}
 
 
-def _score_key_result(
-    kr: KeyResult,
-    check_ins: Sequence[CheckIn],
-    status: CycleStatus | None,
-    bar: float,
-    bands: Bands,
-) -> KeyResultScore:
-    """`score_key_result` with the bands already denoised."""
-    kind = kr.kind if kr.kind is not None else infer_kind(kr)
-    progress, band_share, unscored = _progress(kr, kind, check_ins)
-    # tuple.__new__ builds the named tuple without its Python-level constructor (a third of
-    # the cost, for every key result), with every field given in order.
-    if progress is None:
-        judged, expected, _ = _judge(None, status, bar, bands, None)
-        return _new_tuple(
-            KeyResultScore,
-            (kr.id, kind, None, None, None, judged, None, None, expected, None, unscored),
-        )
-    score = 1.0 if progress > 1.0 else (progress if progress > 0.0 else 0.0)  # clamp_score
-    graded = grade(score, bands.grade_step)
-    judged, expected, gap = _judge(score, status, bar, bands, graded)
-    return _new_tuple(
-        KeyResultScore,
-        (
-            kr.id,
-            kind,
-            progress,
-            score,
-            graded,
-            judged,
-            progress - 1.0 if progress > 1.0 else None,  # attainment_over
-            band_share,
-            expected,
-            gap,
-            None if status is not None else "no_cycle",
-        ),
-    )
+class _Judging(NamedTuple):
+    """What one objective and its key results are judged by, found once per objective:
+    its cycle, the cycle's phase on the day (`_UNJUDGED` without a known cycle), the
+    objective's bar, the score expected by now (elapsed share x bar, None when unjudged),
+    why a score would still be unjudged ("no_cycle" or None), and its counted key results
+    as flat (weight, weight x progress, weight x score) triples, in workspace order."""
+
+    cycle: Cycle | None
+    phase: int
+    bar: float
+    expected: float | None
+    no_cycle: Unscored | None
+    counted: list[float]
 
 
-_new_tuple: Final = tuple.__new__
+def _judging(cycle: Cycle | None, status: CycleStatus | None, bar: float) -> _Judging:
+    no_cycle: Unscored | None = "no_cycle" if status is None else None
+    if status is None or status.elapsed_share is None or status.phase not in _PHASES:
+        return _Judging(cycle, _UNJUDGED, bar, None, no_cycle, [])
+    return _Judging(cycle, _PHASES[status.phase], bar, status.elapsed_share * bar, no_cycle, [])
 
 
 def _counting_check_ins(
@@ -446,20 +401,66 @@ def _counting_check_ins(
     ]
 
 
-def milestone_before_due(
-    result: KeyResultScore, kr: KeyResult, cycle: Cycle | None, at: date, settings: ScoringSettings
+def _score_key_result(
+    kr: KeyResult,
+    check_ins: Sequence[CheckIn],
+    judging: _Judging,
+    bands: Bands,
+    multiples: tuple[float, ...],
+    at: date,
+    window: int,
 ) -> KeyResultScore:
-    """An unfinished milestone is on track until its due date approaches.
+    """The full result of one key result: kind, progress, score, grade, band share, health.
 
-    A milestone is done or not: it has no pace to fall behind, so during the cycle it is judged
-    only from `milestone_window_days` before it is due (its due date, else the cycle's end).
+    An unfinished milestone is on track until its due date approaches: a milestone is done or
+    not, it has no pace to fall behind, so during the cycle it is judged only from
+    `milestone_window_days` (`window`) before it is due (its due date, else the cycle's end).
     """
-    if result.kind != "milestone" or result.health not in ("at_risk", "off_track"):
-        return result
-    due = kr.due or (cycle.end if cycle is not None else None)
-    if due is None or (due - at).days <= settings.milestone_window_days:
-        return result
-    return result._replace(health="on_track", gap=None)
+    kind = kr.kind if kr.kind is not None else infer_kind(kr)
+    progress, band_share, unscored = _progress(kr, kind, check_ins)
+    cycle, phase, _, expected, no_cycle, _ = judging
+    # tuple.__new__ builds the named tuple without its Python-level constructor (a third of
+    # the cost, for every key result), with every field given in order.
+    if progress is None:
+        judged: Health = "not_started" if phase == _BEFORE else "no_data"
+        return _new_tuple(
+            KeyResultScore,
+            (kr.id, kind, None, None, None, judged, None, None, expected, None, unscored),
+        )
+    score = 1.0 if progress > 1.0 else (progress if progress > 0.0 else 0.0)  # clamp_score
+    graded = _grade_of(score, bands.grade_step, multiples)
+    gap: float | None = None
+    if phase == _DURING:
+        gap = expected - score  # type: ignore[operator]  # judged phases have an expectation
+        judged = _pace(gap, bands)
+        if kind == "milestone" and judged != "on_track":
+            due = kr.due or (cycle.end if cycle is not None else None)
+            if due is not None and (due - at).days > window:
+                judged, gap = "on_track", None
+    elif phase == _AFTER:
+        gap = expected - score  # type: ignore[operator]
+        judged = _final(graded, bands)
+    else:
+        judged = "not_started" if phase == _BEFORE else "no_data"
+    return _new_tuple(
+        KeyResultScore,
+        (
+            kr.id,
+            kind,
+            progress,
+            score,
+            graded,
+            judged,
+            progress - 1.0 if progress > 1.0 else None,  # attainment_over
+            band_share,
+            expected,
+            gap,
+            no_cycle,
+        ),
+    )
+
+
+_new_tuple: Final = tuple.__new__
 
 
 def evaluate(
@@ -485,152 +486,161 @@ def evaluate(
 
 def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Evaluation:
     bands = Bands.of(settings)
+    multiples = _step_multiples(settings.grade_step)
+    window = settings.milestone_window_days
     cycles = workspace.cycle_by_id()
     statuses = {c.id: cycle_status(c, at) for c in workspace.cycles}
     objectives = workspace.objective_by_id()
     check_ins = workspace.check_ins_by_key_result()
 
-    # What every key result of one objective is judged by: its cycle, that cycle's status and
-    # the objective's bar, looked up once per objective rather than once per key result; and
-    # the list its counted key results' (result, weight) go to, in workspace order, so the
-    # objectives need not look their key results up again (one look-up per key result finds
-    # both: in a table of 25 000 objectives each is a cache miss).
-    counted: dict[str, list[tuple[KeyResultScore, float]]] = {}
-    judged_by: dict[
-        str, tuple[Cycle | None, CycleStatus | None, float, list[tuple[KeyResultScore, float]]]
-    ] = {}
+    # What every key result of one objective is judged by, found once per objective rather
+    # than once per key result, with the list its counted key results go to (one look-up per
+    # key result finds both: in a table of 25 000 objectives each is a cache miss).
+    judged_by: dict[str, _Judging] = {}
     for objective in objectives.values():
         cycle = cycles.get(objective.cycle) if objective.cycle is not None else None
         status = statuses.get(cycle.id) if cycle is not None else None
-        own_list = counted[objective.id] = []
-        judged_by[objective.id] = (cycle, status, objective_bar(objective, settings), own_list)
+        judged_by[objective.id] = _judging(cycle, status, objective_bar(objective, settings))
     # Key results of an objective the workspace lacks: scored, counted by no objective.
-    orphan: tuple[None, None, float, list[tuple[KeyResultScore, float]]] = (
-        None,
-        None,
-        objective_bar(None, settings),
-        [],
-    )
+    orphan = _judging(None, None, objective_bar(None, settings))
 
     kr_scores: dict[str, KeyResultScore] = {}
     for kr in workspace.key_results:
-        cycle, status, bar, own_list = judged_by.get(kr.objective, orphan)
+        judging = judged_by.get(kr.objective, orphan)
         observed = check_ins.get(kr.id)
         result = _score_key_result(
-            kr, _counting_check_ins(observed, cycle, at) if observed else (), status, bar, bands
+            kr,
+            _counting_check_ins(observed, judging.cycle, at) if observed else (),
+            judging,
+            bands,
+            multiples,
+            at,
+            window,
         )
-        if result.kind == "milestone":
-            result = milestone_before_due(result, kr, cycle, at, settings)
         kr_scores[kr.id] = result
-        if kr.weight > 0 and result.score is not None:
-            own_list.append((result, kr.weight))
-
-    ordered = list(objectives.values())
-    rollup = settings.rollup
-    children = children_by_parent(ordered) if rollup != "key_results" else {}
-    # Children before parents when scores roll up; without roll-up any order will do.
-    components = (
-        strongly_connected_components([o.id for o in ordered], children)
-        if rollup != "key_results"
-        else [[o.id] for o in ordered]
-    )
-    results: dict[str, ObjectiveScore] = {}
-    no_kids: list[ObjectiveScore] = []
-    no_own: list[tuple[KeyResultScore, float]] = []
-    for component in components:
-        inside = set(component) if len(component) > 1 else ()
-        for objective_id in component:
-            own = counted.get(objective_id, no_own)
-            kids = no_kids
-            if rollup != "key_results":
-                kids = [
-                    results[child]
-                    for child in children[objective_id]
-                    if child not in inside
-                    and child != objective_id
-                    and results[child].score is not None
-                ]
-                if rollup == "children" and kids:
-                    own = []
-            objective = objectives[objective_id]
-            progress, score = _means(own, kids)
-            results[objective_id] = _objective_result(
-                objective,
-                progress,
-                score,
-                len(own),
-                tuple(k.id for k in kids) if kids else (),
-                judged_by[objective_id][1],
-                settings,
-                bands,
+        weight = kr.weight
+        if weight > 0 and result.score is not None:
+            judging.counted.extend(
+                (weight, (result.progress or 0.0) * weight, result.score * weight)
             )
 
+    results: dict[str, ObjectiveScore] = {}
+    rollup = settings.rollup
+    if rollup == "key_results":
+        # judged_by lists the objectives in the order of `objectives`.
+        for objective, judging in zip(objectives.values(), judged_by.values(), strict=True):
+            own = judging.counted
+            results[objective.id] = _objective_result(
+                objective, judging, own, len(own) // 3, (), bands, multiples
+            )
+        return Evaluation(
+            at=at, settings=settings, cycles=statuses, objectives=results, key_results=kr_scores
+        )
+
+    ordered = list(objectives.values())
+    children = children_by_parent(ordered)
+    # Children before parents.
+    for component in strongly_connected_components([o.id for o in ordered], children):
+        inside = set(component) if len(component) > 1 else ()
+        for objective_id in component:
+            judging = judged_by[objective_id]
+            kids = [
+                results[child]
+                for child in children[objective_id]
+                if child not in inside
+                and child != objective_id
+                and results[child].score is not None
+            ]
+            own = judging.counted
+            if rollup == "children" and kids:
+                own = []
+            sums = own
+            if kids:
+                sums = own.copy()
+                for kid in kids:
+                    sums.extend((1.0, (kid.progress or 0.0) * 1.0, (kid.score or 0.0) * 1.0))
+            results[objective_id] = _objective_result(
+                objectives[objective_id],
+                judging,
+                sums,
+                len(own) // 3,
+                tuple(k.id for k in kids),
+                bands,
+                multiples,
+            )
     return Evaluation(
         at=at,
         settings=settings,
         cycles=statuses,
-        # Without roll-up the results were made in this order already.
-        objectives=results if rollup == "key_results" else {o.id: results[o.id] for o in ordered},
+        objectives={o.id: results[o.id] for o in ordered},
         key_results=kr_scores,
     )
 
 
-def _means(
-    own: Sequence[tuple[KeyResultScore, float]], kids: Sequence[ObjectiveScore]
-) -> tuple[float | None, float | None]:
-    """The weighted means of progress and of score over an objective's counted key results
-    (weights above 0) and its rolled-up children (weight 1 each): `weighted_mean` of both in
-    one go, with the same sums in the same order, so the same numbers."""
-    if not own and not kids:
-        return None, None
-    total = math.fsum([w for _, w in own] + [1.0] * len(kids))
-    if total <= 0:
-        return None, None
-    progress = math.fsum(
-        [(s.progress or 0.0) * w for s, w in own] + [(k.progress or 0.0) * 1.0 for k in kids]
-    )
-    score = math.fsum(
-        [(s.score or 0.0) * w for s, w in own] + [(k.score or 0.0) * 1.0 for k in kids]
-    )
-    return progress / total, score / total
-
-
 def _objective_result(
     objective: Objective,
-    progress: float | None,
-    score: float | None,
+    judging: _Judging,
+    sums: list[float],
     counted: int,
     rolled_up: tuple[str, ...],
-    status: CycleStatus | None,
-    settings: ScoringSettings,
     bands: Bands,
+    multiples: tuple[float, ...],
 ) -> ObjectiveScore:
-    """Assemble one objective's result from its mean, its cycle's status and its bar."""
-    bar = objective_bar(objective, settings)
-    graded = grade(score, bands.grade_step) if score is not None else None
-    judged, expected, gap = _judge(score, status, bar, bands, graded)
-    unscored: Unscored | None = None
+    """One objective's result from its counted key results and rolled-up children, `sums`
+    their flat (weight, weight x progress, weight x score) triples (children weigh 1).
+
+    The score is `weighted_mean` of both at once: `math.fsum` is correctly rounded, so the
+    order of the terms does not matter."""
+    _, phase, bar, expected, no_cycle, _ = judging
+    progress: float | None = None
+    score: float | None = None
+    if sums:
+        total = fsum(sums[0::3])
+        if total > 0:
+            progress = fsum(sums[1::3]) / total
+            score = fsum(sums[2::3]) / total
     if score is None:
-        unscored = "no_key_results"
-    elif status is None:
-        unscored = "no_cycle"
-    return ObjectiveScore(
-        id=objective.id,
-        progress=progress,
-        score=score,
-        grade=graded,
-        health=judged,
-        expected=expected,
-        gap=gap if score is not None else None,
-        bar=bar,
-        miss=(
-            objective.kind == "committed"
-            and status is not None
-            and status.phase == "after"
-            and score is not None
-            and near(score) < 1
+        return _new_tuple(
+            ObjectiveScore,
+            (
+                objective.id,
+                progress,
+                None,
+                None,
+                "not_started" if phase == _BEFORE else "no_data",
+                expected,
+                None,
+                bar,
+                False,
+                counted,
+                rolled_up,
+                "no_key_results",
+            ),
+        )
+    graded = _grade_of(score, bands.grade_step, multiples)
+    gap: float | None = None
+    if phase == _DURING:
+        gap = expected - score  # type: ignore[operator]  # judged phases have an expectation
+        judged: Health = _pace(gap, bands)
+    elif phase == _AFTER:
+        gap = expected - score  # type: ignore[operator]
+        judged = _final(graded, bands)
+    else:
+        judged = "not_started" if phase == _BEFORE else "no_data"
+    return _new_tuple(
+        ObjectiveScore,
+        (
+            objective.id,
+            progress,
+            score,
+            graded,
+            judged,
+            expected,
+            gap,
+            bar,
+            phase == _AFTER and objective.kind == "committed" and near(score) < 1,
+            counted,
+            rolled_up,
+            no_cycle,
         ),
-        counted_key_results=counted,
-        rolled_up_children=rolled_up,
-        unscored=unscored,
     )
