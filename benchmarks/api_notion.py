@@ -49,6 +49,7 @@ from benchmarks.synthetic import synthetic_workspace
 from benchmarks.workbench import (
     WEEK_SECONDS,
     Bench,
+    applied_by_kind,
     applied_targets,
     ceil_div,
     emit,
@@ -60,6 +61,7 @@ from benchmarks.workbench import (
     weekly_writes,
 )
 from okrsync.model import Workspace
+from okrsync.sync import SyncSummary
 
 PAGE_SIZE = 100
 REFERENCE_CUT = 25
@@ -118,6 +120,40 @@ def full_sync_minimum(workspace: Workspace, blocks_per_review: dict[str, int]) -
     return minimum
 
 
+def same_work(bench: Bench, summary: SyncSummary, figures: dict[str, Any], mark: int) -> None:
+    """Split a sync's requests (logged after `mark`) into the new features' own (issue 14:
+    check-in rows written, queries of the check-ins database, chart uploads, image blocks
+    updated to show a changed chart) and the rest, the same work as before them
+    (BENCHMARKS.md 9.1); adds both to `figures`."""
+    store: Any = getattr(bench.sandbox, "store")  # noqa: B009 (Notion-specific state)
+    check_ins = store.databases[bench.seed.options["databases"]["check_ins"]]["data_sources"][0]
+    entries = bench.sandbox.request_log()[mark:]
+
+    def image(path: str) -> bool:
+        block = store.blocks.get(path.rsplit("/", 1)[-1])
+        return block is not None and block.get("type") == "image"
+
+    own = {
+        "check_in_rows": applied_by_kind(summary).get("row", 0),
+        "check_ins_queries": sum(
+            1
+            for e in entries
+            if e.method == "POST" and e.path == f"/v1/data_sources/{check_ins}/query"
+        ),
+        "chart_uploads": sum(1 for e in entries if e.path.startswith("/v1/file_uploads")),
+        "chart_image_updates": sum(
+            1
+            for e in entries
+            if e.method == "PATCH"
+            and e.path.startswith("/v1/blocks/")
+            and not e.path.endswith("/children")
+            and image(e.path)
+        ),
+    }
+    figures["new_features_requests"] = own
+    figures["same_work_requests"] = len(entries) - sum(own.values())
+
+
 def change_key_results(
     bench: Bench, workspace: Workspace, share: float, exclude: Collection[str] = ()
 ) -> list[str]:
@@ -144,7 +180,9 @@ def measure(
     options = {"requests_per_second": rps, **(options or {})}
     bench = Bench("notion", workspace, out, options=options)
     try:
-        _, full = bench.sync()
+        mark = bench.log_mark()
+        summary, full = bench.sync()
+        same_work(bench, summary, full, mark)
         minimum = full_sync_minimum(workspace, review_pages(bench))
         full["minimum"] = minimum
         full["ratio_to_minimum"] = round(full["requests"]["total"] / minimum["total"], 3)
@@ -155,17 +193,25 @@ def measure(
             (full["requests"]["total"] - lookups) / minimum["total"], 3
         )
 
-        _, next_sync = bench.sync()
-        _, again = bench.sync()
+        def measured() -> dict[str, Any]:
+            mark = bench.log_mark()
+            summary, figures = bench.sync()
+            same_work(bench, summary, figures, mark)
+            return figures
+
+        next_sync = measured()
+        again = measured()
         bench.clock.advance(SETTLE_SECONDS)
-        _, settled = bench.sync()
-        _, steady = bench.sync()
+        settled = measured()
+        steady = measured()
 
         bench.clock.advance(SETTLE_SECONDS)
         edited = change_key_results(bench, workspace, 0.01)
         expected_summary, _ = bench.sync(full=True, dry_run=True)
         expected = planned_targets(expected_summary)
+        mark = bench.log_mark()
         changed_summary, changed = bench.sync()
+        same_work(bench, changed_summary, changed, mark)
         applied = applied_targets(changed_summary)
         edited_targets = {f"notion:page:{p}" for p in edited}
         changed.update(

@@ -27,9 +27,10 @@ it leaves equal blocks alone, updates a block whose own content changed in place
 deletes or inserts (`after` its predecessor) only blocks that came or went. A 1% change of a
 large workspace then costs an update per changed line instead of appending the whole page
 again. Each block, sections (the page's top-level blocks, whatever they are) and the toggles
-in them alike, is patched or replaced whole (its delete and appending it anew), whichever the
-kept tree says costs less (`_in_place_cost`, appends weighed by `APPEND_WEIGHTS`): the long
-lists keep their order between syncs (`review_build.page_order`), so a changed score patches
+in them alike, is patched or replaced whole (its delete and appending it anew): the plan
+(`_rewrite_plan`, counted from the kept tree without a request) takes the fewest requests that
+spend at most `APPEND_BUDGET` appends, choosing for every changed block at once. The long
+lists keep their order between syncs (`review_build.page_order`), so a changed score changes
 its table row and toggle where they stand, while a short ranked list that reordered is
 appended anew. Without a kept
 tree for the page's current hash, or when the page's blocks no longer line up with it (someone
@@ -49,7 +50,8 @@ sent (unattached for an hour) is made again and the block sent once more.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
 from typing import Any, Final, Literal
@@ -105,20 +107,15 @@ PENDING: Final = "pending"
 TREES_VERSION: Final = 2
 """The format of `Writer.export`; kept trees of another version are ignored."""
 SCORE_TOLERANCE: Final = 1e-9
-APPEND_WEIGHTS: Final = (1, 2, 3, 4, 6, 10)
-"""What an append request may count for, against 1 for any other request, when the writer
-chooses between patching a block and replacing it (`_in_place_cost`) or regenerating the page:
-a rewrite takes the lightest weight whose plan stays within `APPEND_BUDGET` appends
-(`_rewrite_plan`). At weight 1 it makes the fewest requests: a changed toggle whose children's
-ids are not kept (Notion's append answers with the ids of the first level only) is deleted and
-appended anew in its place (two requests) rather than listed and patched line by line (a
-listing and an update per changed line, its heading and its chart). Heavier weights keep more
-blocks in place, where Notion keeps what it holds on a block (comments, links to it, a
-reader's open toggles), and spend fewer appends, each of them a request of up to 100 blocks."""
 APPEND_BUDGET: Final = 45
-"""The appends a rewrite may spend before it prefers patching (issue 16: a 1% change of 10 000
-key results costs at most 50 appends; the rest of the budget is for what can only be
-appended: blocks that came, short ranked lists that reordered)."""
+"""The appends a rewrite may spend (issue 16: a 1% change of 10 000 key results costs at most
+50 appends). Within it the writer makes the fewest requests: a changed toggle whose children's
+ids are not kept (Notion's append answers with the ids of the first level only) costs a
+listing and an update per changed line, its heading and its chart when patched, its delete and
+an append when replaced in its place; a table of 90 objectives with a few changed rows, or the
+section of those tables, saves more requests per append replaced than a toggle does. Past
+the budget, changed blocks are patched where they stand, where Notion also keeps what it holds
+on a block (comments, links to it, a reader's open toggles)."""
 CREATE_ATTEMPTS: Final = 3
 
 
@@ -336,14 +333,15 @@ Cost = tuple[int, int]
 """What a way of writing costs: (requests, of which appends)."""
 NOTHING: Final[Cost] = (0, 0)
 
+Kept = tuple[Any, ...] | int | None
+"""The blocks a way patches in place (the Python ids of their new nodes), as a tree of pairs
+that sharing ways can extend without copying; `_kept_ids` flattens it."""
+Way = tuple[int, int, Kept]
+"""One way of writing some blocks: (appends, requests, the blocks it patches in place)."""
+
 
 def _plus(*costs: Cost) -> Cost:
     return sum(c[0] for c in costs), sum(c[1] for c in costs)
-
-
-def _weighed(cost: Cost, weight: int) -> int:
-    """A cost as one number: each append counts `weight` requests (see `APPEND_WEIGHTS`)."""
-    return cost[0] + (weight - 1) * cost[1]
 
 
 def _append_cost(blocks: Sequence[Block]) -> Cost:
@@ -377,95 +375,147 @@ def _replace_cost(block: Block) -> Cost:
     return _plus((1, 0), _append_cost([block]))
 
 
-def _in_place_cost(
-    old: Node, block: Block, tree: Node, *, anchored: bool, weight: int
-) -> Cost | None:
-    """The cost of patching the written block `old` into `block`, or None when replacing it
-    costs less with appends weighed by `weight` (or patching is impossible). A list that was
-    reordered (the short ranked lists of the meeting view) costs less appended anew than moved
-    block by block; a toggle whose children's ids okrsync has not learnt (an append answers
-    with the ids of the blocks it sent at the first level only) costs a listing more patched
-    than replaced. Without an `anchored` predecessor (the first child of a block) nothing can
-    be inserted in its place, so it is patched."""
-    try:
-        patch = _block_cost(old, block, tree, weight)
-    except _Replace:
-        return None
-    if not anchored:
-        return patch
-    return patch if _weighed(patch, weight) <= _weighed(_replace_cost(block), weight) else None
+def _best_ways(candidates: Iterable[Way], cap: int) -> list[Way]:
+    """The ways no other beats (none costs as few or fewer requests with as few or fewer
+    appends), fewest appends first, within `cap` appends; when none is within, the one with
+    the fewest appends (then requests). Of two ways that cost the same, the first given."""
+    best: list[Way] = []
+    for way in sorted(candidates, key=lambda w: (w[0], w[1])):  # stable: the first wins ties
+        if best and (way[1] >= best[-1][1] or way[0] > cap):
+            if way[0] > cap:
+                break
+            continue
+        best.append(way)
+        if way[0] > cap:
+            break
+    return best
 
 
-def _patch_cost(
-    old: list[Node], new: list[Block], tree: list[Node], *, start: bool, weight: int
-) -> Cost:
-    """The cost of `Writer._patch` turning children `old` into `new` with appends weighed by
-    `weight` (without the listing of a parent whose children's ids are not kept, counted by the
-    caller). `start`: they begin a block's children, where nothing can be inserted before a
-    kept child."""
-    opcodes = SequenceMatcher(None, [o[0] for o in old], [t[0] for t in tree], autojunk=False)
-    codes = opcodes.get_opcodes()
+def _both(first: list[Way], second: list[Way], cap: int) -> list[Way]:
+    """The best ways to do both: each way of `first` with each of `second`."""
+    if len(second) == 1:
+        a, r, kept = second[0]
+        if kept is None:
+            return [(a1 + a, r1 + r, k1) for a1, r1, k1 in first]
+    return _best_ways(
+        (
+            (a1 + a2, r1 + r2, k2 if k1 is None else k1 if k2 is None else (k1, k2))
+            for a1, r1, k1 in first
+            for a2, r2, k2 in second
+        ),
+        cap,
+    )
+
+
+def _kept_ids(kept: Kept) -> frozenset[int]:
+    ids: set[int] = set()
+    stack = [kept]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            stack.extend(item)
+        elif item is not None:
+            ids.add(item)
+    return frozenset(ids)
+
+
+def _children_ways(
+    old: list[Node], new: list[Block], tree: list[Node], *, start: bool, cap: int
+) -> list[Way]:
+    """The best ways for `Writer._patch` to turn children `old` into `new` (without the listing
+    of a parent whose children's ids are not kept, counted by the caller): each changed child
+    of the same type patched in place or replaced (its delete and an append after its
+    predecessor), whichever the whole needs. `start`: they begin a block's children, where
+    nothing can be inserted before a kept child (`_Replace`), so a first child is patched."""
+    codes = SequenceMatcher(
+        None, [o[0] for o in old], [t[0] for t in tree], autojunk=False
+    ).get_opcodes()
     if start and old and codes and codes[0][0] == "insert":
         raise _Replace("")
     anchored = not start
-    requests = appends = 0
+    ways: list[Way] = [(0, 0, None)]
+    requests = appends = 0  # what every way spends: deletes and appends of what came or went
     for tag, i1, i2, j1, j2 in codes:
         if tag == "equal":
             anchored = True
             continue
         pending: list[Block] = []
+        went = False
         for k in range(i2 - i1):
             j = j1 + k
-            in_place = (
-                _in_place_cost(old[i1 + k], new[j], tree[j], anchored=anchored, weight=weight)
-                if j < j2 and old[i1 + k][4] == new[j]["type"]
-                else None
-            )
-            if in_place is not None:
-                done = _plus(in_place, _append_cost(pending))
-                requests += done[0]
-                appends += done[1]
-                pending = []
-                anchored = True
+            if j >= j2 or old[i1 + k][4] != new[j]["type"]:
+                requests += 1  # the delete
+                if j < j2:
+                    pending.append(new[j])
                 continue
-            requests += 1  # the delete
-            if j < j2:
-                pending.append(new[j])
+            block_ways = _block_ways(old[i1 + k], new[j], tree[j], anchored=anchored, cap=cap)
+            ways = _both(ways, block_ways, cap)
+            if not anchored and block_ways[0][2] is None:
+                went = True  # it cannot be patched: replaced, to be appended with `pending`
+            else:
+                anchored = True
         pending.extend(new[j1 + (i2 - i1) : j2])
         inserted = _append_cost(pending)
         requests += inserted[0]
         appends += inserted[1]
-        anchored = anchored or bool(pending)
-    return requests, appends
+        anchored = anchored or went or bool(pending)
+    return [(a + appends, r + requests, kept) for a, r, kept in ways]
 
 
-def _block_cost(old: Node, block: Block, tree: Node, weight: int) -> Cost:
-    """What `Writer._patch_block` would spend on one block (`_Replace` when it cannot)."""
-    cost = NOTHING
+def _block_ways(old: Node, block: Block, tree: Node, *, anchored: bool, cap: int) -> list[Way]:
+    """The best ways to turn the written block `old` into `block`: patched in place (its
+    own content updated, its children patched, after a listing when their ids are not kept),
+    or replaced (its delete and appending it anew after its predecessor) when it is
+    `anchored` (has a predecessor to be appended after) or cannot be patched."""
+    replaced = _replace_cost(block)
+    replace: Way = (replaced[1], replaced[0], None)
+    own = 1 if old[1] != tree[1] else 0
     if [kid[0] for kid in old[2]] != [kid[0] for kid in tree[2]]:
         if old[2] and not all(kid[3] for kid in old[2]):
-            cost = (-(-len(old[2]) // 100), 0)  # reading the children's ids
-        cost = _plus(
-            cost, _patch_cost(old[2], children_of(block), tree[2], start=True, weight=weight)
-        )
-    return _plus(cost, (1, 0)) if old[1] != tree[1] else cost
+            own += -(-len(old[2]) // 100)  # reading the children's ids
+        try:
+            below = _children_ways(old[2], children_of(block), tree[2], start=True, cap=cap)
+        except _Replace:
+            return [replace]
+    else:
+        below = [(0, 0, None)]
+    me = id(tree)
+    patch: list[Way] = [(a, r + own, me if kept is None else (kept, me)) for a, r, kept in below]
+    return _best_ways([*patch, replace], cap) if anchored else patch
+
+
+@dataclass(frozen=True)
+class RewritePlan:
+    """How to rewrite a review page's generated part: patched (`patch`), keeping in place the
+    blocks in `kept` (the Python ids of their nodes in the new tree) and replacing the other
+    changed ones, or regenerated whole; and what that costs by the kept tree."""
+
+    patch: bool
+    requests: int
+    appends: int
+    kept: frozenset[int] = frozenset()
 
 
 def _rewrite_plan(
     old: list[Node], blocks: list[Block], tree: list[Node], budget: int = APPEND_BUDGET
-) -> tuple[int, bool]:
-    """The weight to rewrite the generated part with, and whether to patch it (rather than
-    regenerate it whole): at the lightest of `APPEND_WEIGHTS` whose cheaper way spends at most
-    `budget` appends (the heaviest when none does), counted from the kept tree without a
-    request."""
-    regenerate = _plus(_append_cost(blocks), (len(old), 0))  # deletes, then appends
-    weight, patching = APPEND_WEIGHTS[-1], True
-    for weight in APPEND_WEIGHTS:
-        patch = _patch_cost(old, blocks, tree, start=False, weight=weight)
-        patching = _weighed(patch, weight) < _weighed(regenerate, weight)
-        if (patch if patching else regenerate)[1] <= budget:
-            break
-    return weight, patching
+) -> RewritePlan:
+    """The fewest requests that rewrite the generated part within `budget` appends, counted
+    from the kept tree without a request: each changed block patched in place or replaced,
+    or the whole part regenerated. The appends go where each saves the most requests (a
+    section whose many lines changed, replaced whole, before toggles that save less), as an
+    exact choice over the page's tree, not one exchange rate for the whole page. When no way
+    stays within the budget: the fewest appends, then requests."""
+    regenerated = _plus(_append_cost(blocks), (len(old), 0))  # deletes, then appends
+    ways = _children_ways(old, blocks, tree, start=False, cap=budget)
+    within = [w for w in ways if w[0] <= budget]
+    appends, requests, kept = min(within, key=lambda w: (w[1], w[0])) if within else ways[0]
+    if regenerated[1] <= budget:
+        regenerate = not within or regenerated < (requests, appends)
+    else:
+        regenerate = not within and (regenerated[1], regenerated[0]) < (appends, requests)
+    if regenerate:
+        return RewritePlan(False, *regenerated)
+    return RewritePlan(True, requests, appends, _kept_ids(kept))
 
 
 def _copy_ids(old: Node, new: Node, block_id: str | None) -> None:
@@ -512,7 +562,7 @@ class Writer:
         self._first_blocks: dict[str, Block | None] = {}  # review page id -> its first block
         self._titles: dict[str, str | None] = {}  # review page id -> its title, as listed
         self._tops: dict[str, list[Block]] = {}  # review page id -> its blocks, as found
-        self._weight = APPEND_WEIGHTS[-1]  # of an append, in the rewrite under way
+        self._kept: frozenset[int] = frozenset()  # nodes patched in place, in the rewrite
         self._charts: dict[str, dict[str, Any]] = {}  # chart digest -> what to draw
         self._uploads: dict[str, str] = {}  # chart digest -> file upload id, for this write
 
@@ -718,9 +768,10 @@ class Writer:
         try:
             # When the change reorders much of the page, rewriting block by block costs more
             # requests than regenerating: then regenerate.
-            self._weight, patching = _rewrite_plan(old, blocks, tree, self._append_budget)
-            if not patching:
+            plan = _rewrite_plan(old, blocks, tree, self._append_budget)
+            if not plan.patch:
                 return None
+            self._kept = plan.kept
             self._patch(page_id, top[cut + 1 :], old, blocks, tree, after=str(top[cut]["id"]))
         except (_Drift, _Replace, RecordError):
             return None
@@ -760,18 +811,7 @@ class Writer:
             pending: list[Block] = []
             for k in range(i2 - i1):
                 block, j = live[i1 + k], j1 + k
-                if (
-                    j < j2
-                    and block.get("type") == new[j]["type"]
-                    and _in_place_cost(
-                        old[i1 + k],
-                        new[j],
-                        tree[j],
-                        anchored=anchor is not None,
-                        weight=self._weight,
-                    )
-                    is not None
-                ):
+                if j < j2 and block.get("type") == new[j]["type"] and id(tree[j]) in self._kept:
                     try:
                         self._patch_block(block, old[i1 + k], new[j], tree[j])
                     except _Replace:

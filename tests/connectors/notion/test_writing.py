@@ -10,13 +10,10 @@ from okrsync_notion import NotionConnector
 from okrsync_notion.blocks import (
     GENERATED_LINE,
     NOTES_LINE,
-    block_tree,
-    section,
-    text_block,
     total_blocks,
 )
 from okrsync_notion.properties import RICH_TEXT_ITEM_LIMIT, RICH_TEXT_ITEMS_LIMIT
-from okrsync_notion.writer import _in_place_cost, _replace_cost, parse_marker
+from okrsync_notion.writer import parse_marker
 
 from okrsync.connector import Write, Writeback
 from okrsync.errors import TransientError
@@ -557,66 +554,6 @@ def test_health_is_written_as_the_databases_own_options_when_the_mapping_maps_th
     assert written <= set(german.values()), written
     assert _page_values(sandbox, seeded.ids["k3"])["Health"] == "Keine Daten"
     assert connector.plan(pull_review(connector, mapping, GENERATED)) == []
-
-
-def _written(block: dict[str, Any], prefix: str = "b") -> list[Any]:
-    """The kept tree of `block` as if every block's id were known (as after a listing)."""
-    node = block_tree(block)
-
-    def fill(n: list[Any], path: str) -> None:
-        n[3] = path
-        for i, kid in enumerate(n[2]):
-            fill(kid, f"{path}.{i}")
-
-    fill(node, prefix)
-    return node
-
-
-def test_each_section_is_patched_or_replaced_whichever_costs_fewer_requests() -> None:
-    """A section where one line changed is patched (one update); a section whose long list
-    was reordered (the meeting view sorts by score) is replaced whole: its delete and a few
-    appends cost less than moving its blocks one by one, at any weight of an append. A toggle
-    whose lines' ids are not kept is replaced (two requests) rather than listed and patched
-    (three) when appends count as requests, patched when they weigh more."""
-    lines = [f"Objective {i} — 0.{i % 10}" for i in range(300)]
-    before = section("heading_2", "Key results", [text_block("toggle", t) for t in lines])
-    edited = section(
-        "heading_2",
-        "Key results",
-        [text_block("toggle", t + (" renamed" if i == 7 else "")) for i, t in enumerate(lines)],
-    )
-    for weight in (1, 3):
-        cost = _in_place_cost(
-            _written(before), edited, block_tree(edited), anchored=True, weight=weight
-        )
-        assert cost == (1, 0)
-
-    shuffled = lines[::2] + lines[1::2]  # every other line moves
-    reordered = section("heading_2", "Key results", [text_block("toggle", t) for t in shuffled])
-    # its delete, the heading, then its 300 toggles in appends of 100
-    assert _replace_cost(reordered) == (1 + 1 + 3, 1 + 3)
-    for weight in (1, 3, 8):
-        assert (
-            _in_place_cost(
-                _written(before), reordered, block_tree(reordered), anchored=True, weight=weight
-            )
-            is None
-        )
-    # the first child of a block has nothing before it to insert after: patched, never replaced
-    assert _in_place_cost(
-        _written(before), reordered, block_tree(reordered), anchored=False, weight=1
-    )
-
-    toggle = text_block("toggle", "O1 — 0.5", children=[text_block("paragraph", "KR a — 0.5")])
-    changed = text_block("toggle", "O1 — 0.7", children=[text_block("paragraph", "KR a — 0.9")])
-    unknown = block_tree(toggle)  # appended: its own id known, its line's not
-    unknown[3] = "t1"
-    assert _in_place_cost(unknown, changed, block_tree(changed), anchored=True, weight=1) is None
-    assert _in_place_cost(unknown, changed, block_tree(changed), anchored=True, weight=3) == (3, 0)
-    # once its line's id is kept (learnt by a listing), patching costs what replacing does
-    assert _in_place_cost(
-        _written(toggle), changed, block_tree(changed), anchored=True, weight=1
-    ) == (2, 0)
 
 
 def test_a_rewrite_stopped_half_way_is_repaired_by_the_next_run(

@@ -1,0 +1,212 @@
+"""The rewrite plan of a review page: which changed blocks to patch in place and which to
+replace (delete and append anew), for the fewest requests within the budget of appends.
+
+The pure plan is checked on kept trees built by hand (ids known as far as a first write
+learns them: Notion's append answers with the ids of the first level it was sent); one page
+is then written and rewritten through the real SDK against the sandbox, to check that the
+writer spends exactly what its plan counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from okrsync_notion.blocks import GENERATED_LINE, Block, Node, block_tree, section, text_block
+from okrsync_notion.client import NotionApi
+from okrsync_notion.options import NotionOptions
+from okrsync_notion.writer import Writer, _block_ways, _replace_cost, _rewrite_plan
+
+from okrsync.model import Workspace
+from okrsync_sandbox.kit.clock import ManualClock
+from okrsync_sandbox.notion import NotionSandbox
+
+from .conftest import TOKEN
+from .test_rewrite_random import _write
+from .test_writing import _planned, _shown
+
+
+def _known(block: Block, levels: int, prefix: str = "b") -> Node:
+    """The kept tree of `block` with the ids of its first `levels` levels known."""
+    node = block_tree(block)
+
+    def fill(n: Node, path: str, depth: int) -> None:
+        if depth < levels:
+            n[3] = path
+        for i, kid in enumerate(n[2]):
+            fill(kid, f"{path}.{i}", depth + 1)
+
+    fill(node, prefix, 0)
+    return node
+
+
+def test_a_section_is_patched_or_replaced_whichever_costs_fewer_requests() -> None:
+    """A section where one line changed is patched (one update); a section whose long list
+    was reordered (the meeting view sorts by score) costs far fewer requests replaced whole
+    (its delete and a few appends) than moved block by block; a toggle whose lines' ids are
+    not kept costs a listing more patched (three requests) than replaced (two, one of them an
+    append); the first child of a block has nothing before it to be appended after, so it is
+    patched."""
+    lines = [f"Objective {i} — 0.{i % 10}" for i in range(300)]
+    before = section("heading_2", "Key results", [text_block("toggle", t) for t in lines])
+    edited = section(
+        "heading_2",
+        "Key results",
+        [text_block("toggle", t + (" renamed" if i == 7 else "")) for i, t in enumerate(lines)],
+    )
+    ((appends, requests, _),) = _block_ways(
+        _known(before, 3), edited, block_tree(edited), anchored=True, cap=45
+    )
+    assert (appends, requests) == (0, 1)
+
+    shuffled = lines[::2] + lines[1::2]  # every other line moves
+    reordered = section("heading_2", "Key results", [text_block("toggle", t) for t in shuffled])
+    # its delete, the heading, then its 300 toggles in appends of 100
+    assert _replace_cost(reordered) == (1 + 1 + 3, 1 + 3)
+    ways = _block_ways(_known(before, 3), reordered, block_tree(reordered), anchored=True, cap=45)
+    assert (ways[-1][0], ways[-1][1]) == (4, 5)  # the fewest requests: replaced
+    assert all(requests > 100 for _, requests, _ in ways[:-1])  # patched: a move per line
+    unanchored = _block_ways(
+        _known(before, 3), reordered, block_tree(reordered), anchored=False, cap=45
+    )
+    assert all(kept is not None for _, _, kept in unanchored)  # only patched
+
+    toggle = text_block("toggle", "O1 — 0.5", children=[text_block("paragraph", "KR a — 0.5")])
+    changed = text_block("toggle", "O1 — 0.7", children=[text_block("paragraph", "KR a — 0.9")])
+    ways = _block_ways(_known(toggle, 1), changed, block_tree(changed), anchored=True, cap=45)
+    assert [(a, r) for a, r, _ in ways] == [(0, 3), (1, 2)]
+    # once its line's id is kept (learnt by a listing), patching costs what replacing does
+    ways = _block_ways(_known(toggle, 2), changed, block_tree(changed), anchored=True, cap=45)
+    assert [(a, r) for a, r, _ in ways] == [(0, 2)]
+
+
+def _rows(table: int, changed: bool) -> list[Block]:
+    def row(r: int) -> Block:
+        mark = " changed" if changed and r % 10 == 0 else ""
+        cells = [[{"type": "text", "text": {"content": f"O{table}.{r}{mark}"}}], []]
+        return {"object": "block", "type": "table_row", "table_row": {"cells": cells}}
+
+    return [row(r) for r in range(30)]
+
+
+def _table(table: int, changed: bool) -> Block:
+    return {
+        "object": "block",
+        "type": "table",
+        "table": {"table_width": 2, "has_column_header": True, "children": _rows(table, changed)},
+    }
+
+
+def _toggle(objective: int, changed: bool) -> Block:
+    mark = " changed" if changed else ""
+    lines = [text_block("bulleted_list_item", f"KR {objective}.{k}") for k in range(3)]
+    if changed:
+        lines[1] = text_block("bulleted_list_item", f"KR {objective}.1{mark}")
+    return text_block("toggle", f"Objective {objective}{mark}", children=lines)
+
+
+def _page(changed: bool) -> list[Block]:
+    """Like a review page, 10 objectives changed: a section of four tables of 30 rows (three
+    changed rows each), a section of 300 toggles (every 30th changed in its heading and a
+    line; replaced whole, its delete and 13 appends), and a section that did not change."""
+    return [
+        text_block("heading_2", "Summary"),
+        section("heading_2", "Objectives", [_table(t, changed) for t in range(4)]),
+        section(
+            "heading_2", "Key results", [_toggle(o, changed and o % 30 == 0) for o in range(300)]
+        ),
+        section("heading_2", "Alignment", [text_block("paragraph", f"A{i}") for i in range(500)]),
+    ]
+
+
+def _first_write_tree(blocks: list[Block]) -> list[Node]:
+    """The kept tree after the page was first written: the ids of the sections, the tables and
+    the toggles (each sent alone or in their own appends), not of the rows and lines below."""
+    return [_known(block, 2, f"s{i}") for i, block in enumerate(blocks)]
+
+
+@pytest.mark.parametrize(
+    ("budget", "requests", "appends"),
+    [
+        # every table and toggle patched: a listing and 3 row updates per table, a listing and
+        # 2 updates (heading, line) per toggle
+        (0, 4 * 4 + 10 * 3, 0),
+        # the objectives section replaced whole: its delete, its heading, its four tables in 2
+        # appends (4 requests, 3 appends, 12 fewer than patched: 4 per append) before any
+        # toggle (2 requests and an append replaced: 1 fewer), then 2 toggles replaced; one
+        # exchange rate for the whole page could not use the 2 appends left (a toggle saves
+        # exactly 1, so it ties at every weight that leaves the section replaced)
+        (5, 4 + 2 * 2 + 8 * 3, 5),
+        # within 45 both sections are replaced whole (18 requests), which beats replacing the
+        # changed toggles (25 requests, 12 appends: the first toggle, the section's first
+        # child, can only be patched) and regenerating the page (24 requests, 20 appends)
+        (45, 4 + 14, 3 + 13),
+    ],
+)
+def test_the_appends_go_where_they_save_the_most_requests(
+    budget: int, requests: int, appends: int
+) -> None:
+    old = _first_write_tree(_page(False))
+    blocks = _page(True)
+    plan = _rewrite_plan(old, blocks, [block_tree(b) for b in blocks], budget)
+    assert plan.patch
+    assert (plan.requests, plan.appends) == (requests, appends)
+
+
+def test_a_page_past_the_budget_is_patched_with_the_fewest_appends() -> None:
+    """When no way stays within the budget (blocks that came can only be appended), the plan
+    spends the fewest appends it can."""
+    old = _first_write_tree(_page(False))
+    blocks = _page(True)
+    blocks[2] = section(
+        "heading_2",
+        "Key results",
+        [_toggle(o, o % 30 == 0) for o in range(300)]
+        + [text_block("paragraph", f"new {i}") for i in range(150)],
+    )
+    plan = _rewrite_plan(old, blocks, [block_tree(b) for b in blocks], 1)
+    assert plan.patch
+    assert plan.appends == 2  # the 150 new lines, in appends of 100
+
+
+def test_the_writer_spends_what_its_plan_counts(sandbox: NotionSandbox, clock: ManualClock) -> None:
+    """Written through the real SDK and rewritten within a budget of 5 appends: the sandbox
+    sees exactly the plan's requests (plus finding the page and its marker), and the page
+    reads as planned."""
+    parent = str(sandbox.seed(Workspace()).options["review_parent"])
+    options = NotionOptions.model_validate(
+        {
+            "base_url": sandbox.base_url,
+            "token_env": "NOTION_TEST_TOKEN",
+            "requests_per_second": 1000,
+        }
+    )
+    api = NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
+    try:
+        writer = Writer(api, append_budget=5)
+        assert writer.apply(_write(parent, _page(False))).status == "applied"
+        kept = writer.export()
+        writer = Writer(api, append_budget=5)  # the next run, given what this one kept
+        writer.restore(kept)
+        sandbox.reset_log()
+        blocks = _page(True)
+        assert writer.apply(_write(parent, blocks)).status == "applied"
+        by_endpoint: dict[str, Any] = sandbox.stats()["by_endpoint"]
+        (page_id,) = [
+            b
+            for b in sandbox.store.live_children(parent)
+            if sandbox.store.blocks[b]["type"] == "child_page"
+        ]
+        shown = _shown(sandbox, page_id)
+        cut = next(i for i, b in enumerate(shown) if b[1] == GENERATED_LINE)
+        assert shown[cut + 1 :] == _planned(blocks)
+    finally:
+        api.close()
+    # the plan: 5 appends, 3 deletes (the objectives section, 2 toggles), 8 listings and 16
+    # updates (8 toggles' headings and lines); finding the page lists its parent and its first
+    # blocks, and the marker is written twice (pending, then the new hash)
+    assert by_endpoint.get("PATCH /v1/blocks/{id}/children") == 5, by_endpoint
+    assert by_endpoint.get("DELETE /v1/blocks/{id}") == 3, by_endpoint
+    assert by_endpoint.get("GET /v1/blocks/{id}/children") == 2 + 8, by_endpoint
+    assert by_endpoint.get("PATCH /v1/blocks/{id}") == 16 + 2, by_endpoint
+    assert sum(by_endpoint.values()) == 4 + 2 * 2 + 8 * 3 + 2 + 2, by_endpoint
