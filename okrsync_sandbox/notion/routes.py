@@ -7,6 +7,7 @@ HTTP server does transport, auth, faults and logging around it. The route templa
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,6 +214,34 @@ def _page_view(store: NotionStore, page: JSON) -> PageView:
     )
 
 
+RELATIVE_DATES: Final = re.compile(r'"(past_|next_|this_week)')
+
+
+def _relative(asked: str) -> bool:
+    """Whether a query's filter depends on when it is asked (past_week, next_month...)."""
+    return RELATIVE_DATES.search(asked) is not None
+
+
+def _query_order(
+    store: NotionStore, source_id: str, spec: JSON | None, sorts: list[JSON], want_trash: bool
+) -> list[str]:
+    """The ids of the data source's pages the filter `spec` matches, in the order of `sorts`."""
+    candidates = [
+        page
+        for page in store.pages.values()
+        if page["parent"].get("data_source_id") == source_id
+        and page["in_trash"] == want_trash
+        and page["id"] not in store.hidden
+    ]
+    if spec is None and not sorts:
+        return [page["id"] for page in candidates]  # creation order, no rendering needed
+    now = store.moment()
+    views = [_page_view(store, page) for page in candidates]
+    if spec is not None:
+        views = [view for view in views if matches(spec, view, now)]
+    return [view.page_id for view in sort_views(views, sorts)]
+
+
 def query_data_source(store: NotionStore, request: Request, args: list[str]) -> JSON:
     body = request.body
     source = store.get_data_source(args[0])
@@ -230,21 +259,15 @@ def query_data_source(store: NotionStore, request: Request, args: list[str]) -> 
             if find_property(schema, key) is None:
                 raise validation_error(f"filter_properties: {key} is not a property that exists.")
     want_trash = body.get("in_trash") is True or body.get("archived") is True
-    candidates = [
-        page
-        for page in store.pages.values()
-        if page["parent"].get("data_source_id") == source["id"]
-        and page["in_trash"] == want_trash
-        and page["id"] not in store.hidden
-    ]
-    if spec is None and not sorts:
-        ordered = [page["id"] for page in candidates]  # creation order, no rendering needed
-    else:
-        now = store.moment()
-        views = [_page_view(store, page) for page in candidates]
-        if spec is not None:
-            views = [view for view in views if matches(spec, view, now)]
-        ordered = [view.page_id for view in sort_views(views, sorts)]
+    asked = json.dumps([spec, sorts], sort_keys=True)
+    query = (source["id"], asked, want_trash)
+    ordered = store.query_orders.get((*query, store.revision))
+    if ordered is None or body.get("start_cursor") is None or _relative(asked):
+        ordered = _query_order(store, source["id"], spec, sorts, want_trash)
+        # The next pages of this query, asked before anything changes, find the same order
+        # here instead of filtering and sorting every page of the data source again.
+        kept = {k: v for k, v in store.query_orders.items() if k[-1] == store.revision}
+        store.query_orders = {**kept, (*query, store.revision): ordered}
     chunk, next_cursor = _paginate_ids(ordered, body.get("start_cursor"), size)
     results = [store.page_object(page_id, only=only) for page_id in chunk]
     return _list(results, next_cursor, "page_or_data_source")

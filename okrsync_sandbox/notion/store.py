@@ -11,11 +11,12 @@ The public methods are also the test API: `create_database`, `create_data_source
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
 from ..kit.clock import Clock, moment, system_clock
 from .blocks import BlockSpec, normalize_children
@@ -46,6 +47,25 @@ from .uploads import FileUploads
 
 STATE_FORMAT: Final = 1
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _mutates(
+    method: Callable[Concatenate[NotionStore, _P], _R],
+) -> Callable[Concatenate[NotionStore, _P], _R]:
+    """A public method that may change what a query answers: it moves `revision` on (once it
+    is done), so an answer kept for the next pages of a query is not used past it."""
+
+    @functools.wraps(method)
+    def changed(store: NotionStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(store, *args, **kwargs)
+        finally:
+            store.revision += 1
+
+    return changed
+
 
 def _slug(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-")
@@ -73,6 +93,10 @@ class NotionStore(ValueContext):
         self.blocks: dict[str, JSON] = {}
         self.children: dict[str, list[str]] = {}
         self.hidden: set[str] = set()
+        self.revision = 0
+        """Moved on by every public method that may change what a query answers."""
+        self.query_orders: dict[tuple[Any, ...], list[str]] = {}
+        """The order of a query's matching pages at a revision, for its next pages (routes)."""
         self.uploads = FileUploads(self.moment, self.new_id)
         self.bot_id = self.create_user(workspace_name, bot=True)
         self.human_id = self.create_user("Sandbox Editor", email="editor@sandbox.invalid")
@@ -167,12 +191,14 @@ class NotionStore(ValueContext):
             return source["database_id"] not in self.hidden
         return True
 
+    @_mutates
     def unshare(self, object_id: str) -> None:
         """Take a page, database or data source away from the integration: Notion then answers
         404 object_not_found for it (and for the pages of an unshared database)."""
         with self.lock:
             self.hidden.add(normalize_id(object_id))
 
+    @_mutates
     def share(self, object_id: str) -> None:
         with self.lock:
             self.hidden.discard(normalize_id(object_id))
@@ -230,6 +256,7 @@ class NotionStore(ValueContext):
             raise validation_error(f"Relation target data source {data_source_id} does not exist.")
         return str(source["database_id"])
 
+    @_mutates
     def create_database(
         self,
         title: str,
@@ -274,6 +301,7 @@ class NotionStore(ValueContext):
             )
             return database_id, source_id
 
+    @_mutates
     def create_data_source(
         self, database_id: str, title: str, *, properties: JSON | None = None
     ) -> str:
@@ -307,6 +335,7 @@ class NotionStore(ValueContext):
             self.update_data_source(source_id, properties=requested)
             return source_id
 
+    @_mutates
     def update_data_source(
         self,
         data_source_id: str,
@@ -420,6 +449,7 @@ class NotionStore(ValueContext):
             "synced_property_id": partner_id,
         }
 
+    @_mutates
     def update_database(
         self, database_id: str, *, title: str | None = None, in_trash: bool | None = None
     ) -> JSON:
@@ -434,6 +464,7 @@ class NotionStore(ValueContext):
 
     # ----------------------------------------------------------------- pages
 
+    @_mutates
     def create_page(
         self,
         parent: JSON,
@@ -580,6 +611,7 @@ class NotionStore(ValueContext):
             other["last_edited_time"] = now
             other["last_edited_by"] = author
 
+    @_mutates
     def update_page(
         self,
         page_id: str,
@@ -614,6 +646,7 @@ class NotionStore(ValueContext):
             page["last_edited_by"] = author
             return page
 
+    @_mutates
     def set_computed(self, page_id: str, property_key: str, value: JSON) -> None:
         """Fix the result of a formula (or override a rollup) on one page, e.g.
         `{"type": "number", "number": 3}`: the emulator does not evaluate formula expressions."""
@@ -624,6 +657,7 @@ class NotionStore(ValueContext):
                 raise schema_entry_error(property_key)
             page["properties"][prop["id"]] = value
 
+    @_mutates
     def trash_page(self, page_id: str, *, by: str | None = None) -> JSON:
         """Move a page to the trash (queries stop returning it)."""
         return self.update_page(page_id, by=by, in_trash=True)
@@ -704,6 +738,7 @@ class NotionStore(ValueContext):
                 page["last_edited_time"] = now
                 page["last_edited_by"] = author
 
+    @_mutates
     def append_children(
         self,
         parent_id: str,
@@ -731,6 +766,7 @@ class NotionStore(ValueContext):
             self._touch_container(container, author)
             return created
 
+    @_mutates
     def delete_block(self, block_id: str, *, by: str | None = None) -> JSON:
         """Move a block (or a page, through its block) to the trash."""
         with self.lock:
@@ -751,6 +787,7 @@ class NotionStore(ValueContext):
             self._touch_container(str(parent[parent["type"]]), author)
             return self.block_object(block["id"])
 
+    @_mutates
     def update_block(self, block_id: str, body: JSON, *, by: str | None = None) -> JSON:
         """Change a block's content or restore it (`archived`/`in_trash` false)."""
         with self.lock:
@@ -1002,6 +1039,7 @@ class NotionStore(ValueContext):
                 "id_state": self.ids.state(),
             }
 
+    @_mutates
     def load_json(self, state: JSON) -> None:
         """Replace the whole workspace with a document written by `to_json`."""
         if state.get("format") != STATE_FORMAT:
