@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from okrsync_notion.client import NotionApi
+from okrsync_notion.options import NotionOptions
 from okrsync_notion.reader import is_trashed
 
 from okrsync.connector import SourceRecord
@@ -14,7 +16,7 @@ from okrsync.mapping.schema import CollectionMap, FieldSpec, Mapping
 from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
 
-from .conftest import ConnectorFactory
+from .conftest import TOKEN, ConnectorFactory
 
 
 def _title(text: str) -> dict[str, Any]:
@@ -252,6 +254,39 @@ def test_250_pages_are_read_in_three_pages_of_results(
     assert {r.external_id for r in records} == created
     assert connector.stats().by_endpoint["data_sources.query"] == 3
     assert "pages.properties.retrieve" not in connector.stats().by_endpoint
+
+
+def test_a_query_read_page_by_page_sees_the_edits_made_between_its_pages(
+    sandbox: NotionSandbox, clock: ManualClock
+) -> None:
+    """The emulator keeps a query's order for its next pages only until something changes:
+    a page edited out of the filter, or to sort last, after the first page is answered, is
+    left out of the next pages, or found at the end, as Notion answers."""
+    store = sandbox.store
+    _, source = store.create_database(
+        "Objectives", properties={"Name": {"title": {}}, "Score": {"number": {}}}
+    )
+    ids = [
+        store.create_page({"data_source_id": source}, {**_title(f"O{i}"), "Score": {"number": i}})
+        for i in range(250)
+    ]
+    options = NotionOptions.model_validate(
+        {"base_url": sandbox.base_url, "token_env": "NOTION_TEST_TOKEN"}
+    )
+    api = NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
+    try:
+        responses = api.query_responses(
+            source,
+            filter={"property": "Score", "number": {"greater_than_or_equal_to": 0}},
+            sorts=[{"property": "Score", "direction": "ascending"}],
+        )
+        assert [p["id"] for p in next(responses)["results"]] == ids[:100]
+        store.update_page(ids[150], {"Score": {"number": -1}})  # no longer matches
+        store.update_page(ids[0], {"Score": {"number": 1000}})  # now sorts last
+        rest = [p["id"] for response in responses for p in response["results"]]
+    finally:
+        api.close()
+    assert rest == ids[100:150] + ids[151:] + [ids[0]]
 
 
 def test_a_database_with_two_data_sources_is_chosen_by_name_never_guessed(
