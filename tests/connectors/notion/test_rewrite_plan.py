@@ -12,18 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from okrsync_notion.blocks import GENERATED_LINE, Block, Node, block_tree, section, text_block
-from okrsync_notion.client import NotionApi
-from okrsync_notion.options import NotionOptions
+from okrsync_notion.blocks import Block, Node, block_tree, section, text_block
 from okrsync_notion.writer import Writer, _block_ways, _replace_cost, _rewrite_plan
 
-from okrsync.model import Workspace
 from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
 
-from .conftest import TOKEN
-from .test_rewrite_random import _write
-from .test_writing import _planned, _shown
+from .test_rewrite_random import generated_part, review_parent_and_api, write_review
+from .test_writing import _planned
 
 
 def _known(block: Block, levels: int, prefix: str = "b") -> Node:
@@ -173,33 +169,18 @@ def test_the_writer_spends_what_its_plan_counts(sandbox: NotionSandbox, clock: M
     """Written through the real SDK and rewritten within a budget of 5 appends: the sandbox
     sees exactly the plan's requests (plus finding the page and its marker), and the page
     reads as planned."""
-    parent = str(sandbox.seed(Workspace()).options["review_parent"])
-    options = NotionOptions.model_validate(
-        {
-            "base_url": sandbox.base_url,
-            "token_env": "NOTION_TEST_TOKEN",
-            "requests_per_second": 1000,
-        }
-    )
-    api = NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
+    parent, api = review_parent_and_api(sandbox, clock)
     try:
         writer = Writer(api, append_budget=5)
-        assert writer.apply(_write(parent, _page(False))).status == "applied"
+        assert writer.apply(write_review(parent, _page(False))).status == "applied"
         kept = writer.export()
         writer = Writer(api, append_budget=5)  # the next run, given what this one kept
         writer.restore(kept)
         sandbox.reset_log()
         blocks = _page(True)
-        assert writer.apply(_write(parent, blocks)).status == "applied"
+        assert writer.apply(write_review(parent, blocks)).status == "applied"
         by_endpoint: dict[str, Any] = sandbox.stats()["by_endpoint"]
-        (page_id,) = [
-            b
-            for b in sandbox.store.live_children(parent)
-            if sandbox.store.blocks[b]["type"] == "child_page"
-        ]
-        shown = _shown(sandbox, page_id)
-        cut = next(i for i, b in enumerate(shown) if b[1] == GENERATED_LINE)
-        assert shown[cut + 1 :] == _planned(blocks)
+        assert generated_part(sandbox, parent) == _planned(blocks)
     finally:
         api.close()
     # the plan: 5 appends, 3 deletes (the objectives section, 2 toggles), 8 listings and 16

@@ -97,7 +97,32 @@ class RandomPage:
         return out
 
 
-def _write(parent: str, blocks: list[Block]) -> Write:
+def review_parent_and_api(sandbox: NotionSandbox, clock: ManualClock) -> tuple[str, NotionApi]:
+    """The review parent of an empty seeded workspace, and an API client of the sandbox."""
+    parent = str(sandbox.seed(Workspace()).options["review_parent"])
+    options = NotionOptions.model_validate(
+        {
+            "base_url": sandbox.base_url,
+            "token_env": "NOTION_TEST_TOKEN",
+            "requests_per_second": 1000,
+        }
+    )
+    return parent, NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
+
+
+def generated_part(sandbox: NotionSandbox, parent: str) -> list[Any]:
+    """The blocks below the cut line of the one review page under `parent` (see `_shown`)."""
+    (page_id,) = [
+        b
+        for b in sandbox.store.live_children(parent)
+        if sandbox.store.blocks[b]["type"] == "child_page"
+    ]
+    shown = _shown(sandbox, page_id)
+    cut = next(i for i, b in enumerate(shown) if b[1] == GENERATED_LINE)
+    return shown[cut + 1 :]
+
+
+def write_review(parent: str, blocks: list[Block]) -> Write:
     digest = content_hash({"title": "Review", "blocks": blocks})
     return Write(
         target="notion:review:okrs:q",
@@ -130,28 +155,13 @@ def test_random_changes_end_with_exactly_the_planned_page(
 ) -> None:
     """With the default budget of appends the writer mostly replaces changed blocks (fewest
     requests); with none it patches wherever it can."""
-    parent = str(sandbox.seed(Workspace()).options["review_parent"])
-    options = NotionOptions.model_validate(
-        {
-            "base_url": sandbox.base_url,
-            "token_env": "NOTION_TEST_TOKEN",
-            "requests_per_second": 1000,
-        }
-    )
-    api = NotionApi(options, TOKEN, clock=clock.now, sleep=clock.sleep)
+    parent, api = review_parent_and_api(sandbox, clock)
     pages = RandomPage(seed)
     writer = Writer(api, append_budget=append_budget)
     blocks = pages.page()
     for _ in range(20):
-        assert writer.apply(_write(parent, blocks)).status in ("applied", "unchanged")
-        (page_id,) = [
-            b
-            for b in sandbox.store.live_children(parent)
-            if sandbox.store.blocks[b]["type"] == "child_page"
-        ]
-        shown = _shown(sandbox, page_id)
-        cut = next(i for i, b in enumerate(shown) if b[1] == GENERATED_LINE)
-        assert shown[cut + 1 :] == _planned(blocks)
+        assert writer.apply(write_review(parent, blocks)).status in ("applied", "unchanged")
+        assert generated_part(sandbox, parent) == _planned(blocks)
         kept = writer.export()
         if pages.rng.random() < 0.5:
             writer = Writer(
