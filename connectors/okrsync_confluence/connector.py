@@ -39,6 +39,7 @@ from okrsync_confluence.reader import (
     output_collision_hint,
     output_collision_message,
 )
+from okrsync_confluence.review_page import page_outputs
 from okrsync_confluence.writer import ConfluenceWriter, plan_page_writes, plan_review_writes
 
 
@@ -91,7 +92,7 @@ class ConfluenceConnector:
             return {}
         keys: dict[str, str] = {}
         for collection in ("objectives", "key_results"):
-            outputs = self.mapping.output_map(collection)
+            outputs = page_outputs(self.mapping.output_map(collection), self.t)
             for output in ("score", "health", "warnings"):
                 name = getattr(outputs, output)
                 if name:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from lxml import etree
 
@@ -20,6 +21,8 @@ from okrsync.connector import Writeback, content_hash
 from okrsync.evaluation import HEALTHS, Health
 from okrsync.i18n import N_, Translator, languages, translator
 from okrsync.i18n.format import format_amount
+from okrsync.i18n.message import NC_
+from okrsync.mapping.schema import OutputMap
 from okrsync.model import Finding, Severity
 from okrsync.render.figures import (
     ENGLISH,
@@ -536,6 +539,27 @@ def extract_notes(body: str) -> str | None:
 
 # --- the managed Page Properties macro on OKR pages ---------------------------------------
 
+OWN_OUTPUT_NAMES: Final = {
+    "score": NC_("okr page output", "Score"),
+    # TRANSLATORS: the row of okrsync's health lozenge on an OKR page. Not the page's own
+    # "Status" (people keep that one on the same page): a traffic light, in German "Ampel".
+    "health": NC_("okr page output", "Health"),
+    "warnings": NC_("okr page output", "Warnings"),
+    "last_synced": NC_("okr page output", "Last synced"),
+}
+"""okrsync's own names of its outputs (the mapping's defaults), said in the page's language."""
+
+
+def page_outputs(outputs: OutputMap, t: Translator = ENGLISH) -> OutputMap:
+    """The output names as okrsync writes them into its macro: its own names (Score, Health,
+    Warnings, Last synced) in the language of `t`, a name the mapping chose as given."""
+    said = {
+        output: t.pgettext(phrase.context or "", phrase.text)
+        for output, phrase in OWN_OUTPUT_NAMES.items()
+        if getattr(outputs, output) == phrase.text
+    }
+    return outputs.model_copy(update=said) if said else outputs
+
 
 def render_managed_macro(
     values: Sequence[tuple[str, str]], health_key: str | None, health_colour: str | None = None
@@ -565,16 +589,20 @@ def render_managed_macro(
 
 
 def replace_managed_macro(body: str, macro: str) -> str:
-    """The body with okrsync's managed macro replaced (or appended), all else byte for byte."""
+    """The body with okrsync's managed macro replaced where it is, all else byte for byte.
+
+    A page without it gets it right below its own Page Properties (the first `details` macro),
+    where a reader looks for the objective's facts (at the top of a page that has none): the
+    end of the page, below the key results and check-ins, is where nobody sees it. Below, not
+    above: the page's own keys stay the first of their name on the page."""
     spans = element_spans(body)
-    current = next(
-        (s for s in spans if s.macro == "details" and s.params.get("id") == MANAGED_MACRO_ID),
-        None,
-    )
+    details = [s for s in spans if s.macro == "details"]
+    current = next((s for s in details if s.params.get("id") == MANAGED_MACRO_ID), None)
     raw = body.encode("utf-8")
-    if current is None:
-        new = body + macro
+    if current is not None:
+        start, end = current.start, current.end
     else:
-        new = (raw[: current.start] + macro.encode("utf-8") + raw[current.end :]).decode("utf-8")
+        start = end = details[0].end if details else 0
+    new = (raw[:start] + macro.encode("utf-8") + raw[end:]).decode("utf-8")
     sw.verify(new, check_safety=False)
     return new

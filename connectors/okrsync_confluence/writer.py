@@ -63,6 +63,7 @@ from okrsync_confluence.review_page import (
     extract_notes,
     format_grade,
     health_label,
+    page_outputs,
     render_managed_macro,
     render_review,
     replace_managed_macro,
@@ -158,11 +159,12 @@ def plan_review_writes(
 
 
 def _outputs(
-    mapping: MappingFile | None, collection: Literal["objectives", "key_results"]
+    mapping: MappingFile | None,
+    collection: Literal["objectives", "key_results"],
+    t: Translator,
 ) -> OutputMap:
-    if mapping is None:
-        return OutputMap()
-    return mapping.outputs.get(collection, OutputMap())
+    """The outputs of `collection` named as they are written (`page_outputs`)."""
+    return page_outputs(OutputMap() if mapping is None else mapping.output_map(collection), t)
 
 
 def _outputs_write(
@@ -237,7 +239,7 @@ def plan_page_writes(
     by_subject = page_findings(
         review.workspace, review.findings, review.evaluation.at, review.planning_weeks
     )
-    outputs = _outputs(mapping, "objectives")
+    outputs = _outputs(mapping, "objectives", t)
     krs = review.workspace.key_results_by_objective()
     if any((outputs.score, outputs.health, outputs.warnings)):
         for objective in review.workspace.objectives:
@@ -263,7 +265,7 @@ def plan_page_writes(
             )
             if write is not None:
                 writes.append(write)
-    kr_outputs = _outputs(mapping, "key_results")
+    kr_outputs = _outputs(mapping, "key_results", t)
     # Key results kept as child pages (with `child_pages`, or a table-less objective's
     # children under `table`) get their outputs on their own page; table rows ("#kr-") do not.
     if any((kr_outputs.score, kr_outputs.health, kr_outputs.warnings)):

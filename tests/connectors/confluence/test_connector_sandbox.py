@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from okrsync_confluence import create
+from okrsync_confluence.page_spans import element_spans
 from okrsync_confluence.review_page import MANAGED_MACRO_ID, NOTES_END, extract_notes
 from okrsync_confluence.storage_read import read_page
 
@@ -22,6 +23,7 @@ from okrsync.model import CheckIn
 from okrsync.review import Review
 from okrsync.sandbox import FaultPlan
 from okrsync_sandbox.confluence import ConfluenceSandbox
+from okrsync_sandbox.confluence.seed import okrsync_outputs
 
 from .site import GRACE, MAPPING, FakeClock, Site, build_site
 
@@ -347,7 +349,10 @@ def test_managed_properties_written_once_rest_untouched(site: Site) -> None:
     original = site.sandbox.page(site.ids["team"]).body
     assert connector.apply(team_write).status == "applied"
     body = site.sandbox.page(site.ids["team"]).body
-    assert body.startswith(original), "the page people wrote is untouched"
+    outputs = okrsync_outputs(body)
+    assert outputs and body.replace(outputs, "", 1) == original, "the rest is untouched"
+    people = next(s for s in element_spans(original) if s.macro == "details")
+    assert body.encode().index(outputs.encode()) == people.end, "right below the page's own"
     assert body.count(MANAGED_MACRO_ID) == 1
     assert connector.apply(team_write).status == "unchanged"
     for write in writes:

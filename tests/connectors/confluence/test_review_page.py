@@ -11,12 +11,16 @@ from okrsync_confluence.review_page import (
     DEFAULT_NOTES,
     MANAGED_MACRO_ID,
     extract_notes,
+    page_outputs,
     render_managed_macro,
     render_review,
     replace_managed_macro,
 )
 from okrsync_confluence.storage_read import parse_storage, read_page
 from okrsync_confluence.storage_write import clean_text, safe_href
+
+from okrsync.i18n import translator
+from okrsync.mapping.schema import OutputMap
 
 from .factories import cycle_review
 
@@ -154,6 +158,30 @@ def test_managed_macro_replaced_leaving_the_page_untouched() -> None:
     assert second.startswith(original)
     assert second.count(MANAGED_MACRO_ID) == 1
     assert read_page(second).details["Score"] == "0.9"
+
+
+def test_managed_macro_goes_below_the_pages_own_properties_or_on_top() -> None:
+    """Where a reader looks for the objective's facts, not at the end of a long page; below
+    the page's own Page Properties, so their keys stay the first of their names."""
+    people = (
+        '<ac:structured-macro ac:name="details"><ac:rich-text-body><table><tbody>'
+        "<tr><th>Status</th><td>Open</td></tr></tbody></table></ac:rich-text-body>"
+        "</ac:structured-macro>"
+    )
+    rest = "<h2>Key results</h2><table><tbody><tr><td>KR</td></tr></tbody></table>"
+    macro = render_managed_macro([("Score", "0.4"), ("Ampel", "Im Plan")], "Ampel")
+    placed = replace_managed_macro("<p>Why</p>" + people + rest, macro)
+    assert placed == "<p>Why</p>" + people + macro + rest
+    assert read_page(placed).details["Status"] == "Open"
+    assert replace_managed_macro(rest, macro) == macro + rest
+
+
+def test_okrsyncs_own_output_names_are_said_in_the_pages_language() -> None:
+    german = page_outputs(OutputMap(), translator("de"))
+    assert (german.score, german.health, german.warnings) == ("Bewertung", "Ampel", "Warnungen")
+    assert page_outputs(OutputMap()) == OutputMap()
+    own = OutputMap(score="Punkte", health=None, warnings="Warnings", last_synced="Stand")
+    assert page_outputs(own, translator("de")) == own.model_copy(update={"warnings": "Warnungen"})
 
 
 def test_text_typed_below_the_end_anchor_is_kept_too() -> None:
