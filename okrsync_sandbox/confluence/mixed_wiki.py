@@ -335,9 +335,10 @@ class _GermanPageWriter(_PageWriter):
 class _ChildPageWriter(_PageWriter):
     """An objective page without a key-result table: its key results are child pages."""
 
-    def body(self, objective: Objective, key_results: list[KeyResult]) -> str:
+    def body(self, objective: Objective, key_results: list[KeyResult], outputs: str = "") -> str:
         return (
             self.properties(objective)
+            + outputs
             + "<h2>Key results</h2><p>Each key result has its own page below this one.</p>"
             + self.check_ins(key_results)
         )

@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
+from functools import partial
 from html import escape
 from typing import TYPE_CHECKING, Final
 
@@ -67,6 +69,10 @@ CHECK_IN_HEADERS: Final = {
     "de": ("Datum", "Schlüsselergebnis", "Wert", "Zuversicht", "Notiz", "Wer"),
 }
 """The header row of the people's Check-ins table, in the language the wiki's teams write."""
+OUTPUTS_MACRO: Final = '<ac:parameter ac:name="id">okrsync-outputs</ac:parameter>'
+"""How okrsync's own Page Properties macro on an objective page (its Score, Health and Warnings)
+is recognised: its `id` parameter."""
+_MACRO_TAG: Final = re.compile(r"<ac:structured-macro\b[^>]*?(/?)>|</ac:structured-macro>")
 CURRENCIES: Final = frozenset({"$", "€", "£"})
 _XML_FORBIDDEN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 VARIANTS: Final = 4
@@ -288,7 +294,9 @@ class _PageWriter:
         header = "<tr>" + "".join(self.key_cell(h) for h in names) + "</tr>"
         return "<h2>Check-ins</h2>" + self.table(header + rows, len(names))
 
-    def body(self, objective: Objective, key_results: list[KeyResult]) -> str:
+    def body(self, objective: Objective, key_results: list[KeyResult], outputs: str = "") -> str:
+        """The page as its people write it; `outputs` (okrsync's macro, as stored) stays right
+        below the page's Page Properties, where okrsync put it."""
         parts = []
         if self.variant == 3:
             parts.append(
@@ -299,6 +307,7 @@ class _PageWriter:
         if objective.description:
             parts.append(f"<p>{text(objective.description)}</p>")
         parts.append(self.properties(objective))
+        parts.append(outputs)
         parts.append("<h2>Key results</h2>")
         parts.append(self.key_results(key_results))
         parts.append(self.check_ins(key_results))
@@ -312,6 +321,24 @@ class _PageWriter:
                 "</ac:task></ac:task-list></ac:rich-text-body></ac:structured-macro>"
             )
         return "".join(parts)
+
+
+def okrsync_outputs(body: str) -> str:
+    """okrsync's outputs macro in a stored page body, byte for byte ('' when the page has
+    none): a person editing an objective page in Confluence's editor keeps it as it is."""
+    marker = body.find(OUTPUTS_MACRO)
+    start = body.rfind("<ac:structured-macro", 0, marker)
+    if marker < 0 or start < 0:
+        return ""
+    depth = 0
+    for tag in _MACRO_TAG.finditer(body, start):
+        if tag.group(0).startswith("</"):
+            depth -= 1
+        elif not tag.group(1):
+            depth += 1
+        if depth == 0:
+            return body[start : tag.end()]
+    return ""
 
 
 def _cdata(value: str) -> str:
@@ -397,7 +424,10 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
             )
             key_results = by_objective.get(objective.id, [])
             page_id = _write_objective_page(
-                sandbox, titles[objective.id], writer.body(objective, key_results), objectives_page
+                sandbox,
+                titles[objective.id],
+                partial(writer.body, objective, key_results),
+                objectives_page,
             )
             ids[objective.id] = page_id
             edits = [kr.updated_at.timestamp() for kr in key_results if kr.updated_at]
@@ -438,13 +468,19 @@ def space_seed_result(
     )
 
 
-def _write_objective_page(sandbox: ConfluenceSandbox, title: str, body: str, parent_id: str) -> str:
-    """Create the objective's page, or on a second seed write a new version of it."""
+def _write_objective_page(
+    sandbox: ConfluenceSandbox, title: str, body_with: Callable[[str], str], parent_id: str
+) -> str:
+    """Create the objective's page, or on a second seed write a new version of it (when its
+    body changed), keeping okrsync's outputs on it; `body_with(outputs)` is the body."""
     store = sandbox.store
     existing = store.find_by_title(SPACE_KEY, title)
     if not existing:
-        return sandbox.create_page(SPACE_KEY, title, body, parent_id, labels=(OKR_LABEL,)).id
+        return sandbox.create_page(
+            SPACE_KEY, title, body_with(""), parent_id, labels=(OKR_LABEL,)
+        ).id
     page = existing[0]
+    body = body_with(okrsync_outputs(page.body))
     if page.body != body or page.parent_id != parent_id:
         store.update_page(page.id, version=page.version + 1, body=body, parent_id=parent_id)
     store.set_label(page.id, OKR_LABEL)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from okrsync_confluence.page_spans import element_spans
 
 from okrsync.sandbox import Sandbox, load_sandbox
 from okrsync.testing.workspace import sample_workspace
@@ -17,6 +18,7 @@ from okrsync_sandbox.confluence.seed import (
     KR_HEADER,
     account_id_for,
     format_number,
+    okrsync_outputs,
     slug,
     user_key_for,
 )
@@ -217,6 +219,46 @@ def test_seeding_twice_updates_in_place(cloud: ConfluenceSandbox) -> None:
     assert second.ids == first.ids
     assert cloud.page(first.ids["o-company"]).version == 2
     assert cloud.page(first.ids["o-sales"]).version == 1
+
+
+OKRSYNC_BOX = (
+    '<ac:structured-macro ac:name="details" ac:schema-version="1">'
+    '<ac:parameter ac:name="id">okrsync-outputs</ac:parameter><ac:rich-text-body><table><tbody>'
+    '<tr><th>Health</th><td><ac:structured-macro ac:name="status" ac:schema-version="1">'
+    '<ac:parameter ac:name="title">At risk</ac:parameter></ac:structured-macro></td></tr>'
+    "</tbody></table></ac:rich-text-body></ac:structured-macro>"
+)
+
+
+def test_seeding_again_keeps_okrsyncs_outputs_as_people_editing_the_page_do(
+    cloud: ConfluenceSandbox,
+) -> None:
+    """The demo's weeks edit the pages by seeding again; a person editing a page in Confluence
+    keeps okrsync's own Page Properties box on it, so the seed does too (else okrsync would
+    write every page again every week)."""
+    workspace = sample_workspace()
+    page_id = cloud.seed(workspace).ids["o-company"]
+    body = cloud.page(page_id).body
+    raw = body.encode()
+    people_end = next(s for s in element_spans(body) if s.macro == "details").end
+    with_box = (raw[:people_end] + OKRSYNC_BOX.encode() + raw[people_end:]).decode()
+    cloud.store.update_page(page_id, version=2, body=with_box)
+    assert okrsync_outputs(with_box) == OKRSYNC_BOX and okrsync_outputs(body) == ""
+    cloud.seed(workspace)
+    assert cloud.page(page_id).version == 2, "nothing changed, nothing written"
+    changed = workspace.model_copy(
+        update={
+            "key_results": tuple(
+                kr.model_copy(update={"current": 41.0}) if kr.id == "kr-nps" else kr
+                for kr in workspace.key_results
+            )
+        }
+    )
+    cloud.seed(changed)
+    page = cloud.page(page_id)
+    assert page.version == 3 and ">41<" in page.body
+    assert page.body.count(OKRSYNC_BOX) == 1, "okrsync's box stays, where it was"
+    assert page.body.index(OKRSYNC_BOX) == with_box.index(OKRSYNC_BOX)
 
 
 # view ----------------------------------------------------------------------------------
