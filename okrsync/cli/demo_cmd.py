@@ -51,7 +51,11 @@ def _run(args: argparse.Namespace) -> int:
         ("review.html", "the review, open it in a browser"),
         ("review.md", "the same review as Markdown"),
         ("summary.json", "every run's summary: the played weeks, today's sync and its repeat"),
-        ("confluence-pages/", "every Confluence page as written, review pages included"),
+        (
+            "confluence-pages/",
+            "every Confluence page as written: the objective pages with okrsync's Score, "
+            "Health and Warnings, the review pages",
+        ),
         ("notifications.jsonl", "every Teams card, Slack message and e-mail sent"),
         ("emails/", "each e-mail's HTML part, as the owner sees it"),
         ("notifications/", "the Teams channel, Slack and inbox as the receivers got them"),

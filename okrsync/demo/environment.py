@@ -117,14 +117,18 @@ def split_by_tool(workspace: Workspace) -> dict[str, Workspace]:
 def config_document(
     seeds: dict[str, SeedResult], out: Path, language: str = SOURCE_LANGUAGE
 ) -> dict[str, Any]:
-    """The okrsync.toml content for the seeded sandboxes (every source writes back), its
-    pages in `language`."""
+    """The okrsync.toml content for the seeded sandboxes (every source writes back: its OKR
+    pages' outputs and its reviews), its pages in `language`."""
     sources: dict[str, Any] = {}
     for name, seed in seeds.items():
         options = dict(seed.options)
         if seed.connector == "notion":
             # The sandbox does not rate-limit; real Notion needs the default of 3 per second.
             options.setdefault("requests_per_second", SANDBOX_REQUESTS_PER_SECOND)
+        if seed.connector == "confluence":
+            # Score, Health and Warnings on each objective page, as the Notion pages show them
+            # (okrsync's own Page Properties box, right below the page's own).
+            options.setdefault("managed_properties", True)
         sources[name] = {
             "connector": seed.connector,
             "mapping": str(seed.mapping.resolve()),

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from lxml import html
 
 from okrsync.demo.company import demo_company
 from okrsync.demo.play import NOTES, SURGE_TEXTS, TODAY_TEXTS
@@ -101,6 +102,25 @@ def test_okr_page_outputs_are_german(demo: DemoResult) -> None:
     for page in notion_pages(demo.out / "notion-sandbox.json"):
         warnings = rich_text(page.properties.get("Warnings"))
         assert not _english_left(warnings, company), warnings
+    # The wiki's objective pages: okrsync's own box below the page's, its rows named in German
+    # too (okrsync names them; "Ampel", not "Status", which the page's people keep for theirs).
+    shown = 0
+    for path in (demo.out / "confluence-pages").glob("*.html"):
+        boxes = html.fromstring(path.read_text(encoding="utf-8")).xpath(
+            "//div[@class='page-properties']"
+        )
+        if len(boxes) < 2:
+            continue
+        rows = {
+            r[0].text_content().strip(): r[1].text_content().strip()
+            for r in boxes[1].xpath(".//tr")
+        }
+        assert list(rows) == ["Bewertung", "Ampel", "Warnungen"], path.name
+        assert rows["Ampel"] in labels and "." not in rows["Bewertung"], rows
+        left = _english_left(f"{rows['Ampel']} {rows['Warnungen']}", company)
+        assert not left, (path.name, left, rows["Warnungen"])
+        shown += 1
+    assert shown >= 5, "every objective page in the wiki shows okrsync's outputs"
 
 
 @pytest.mark.parametrize("tool", ["notion", "confluence"])

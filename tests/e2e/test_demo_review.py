@@ -21,6 +21,7 @@ from lxml import html as lxml_html
 
 from okrsync.demo.company import demo_company
 from okrsync.demo.run import DemoResult
+from okrsync.render.figures import health_text
 from okrsync.review_build import build_cycle_reviews
 from okrsync.rules.catalogue import FAMILIES
 from okrsync.rules.registry import rules_by_code
@@ -138,8 +139,7 @@ def test_at_most_one_warning_line_per_objective_on_okr_pages(demo: DemoResult) -
     assert len(warning_lines) <= MAX_WARNING_LINES_PER_OBJECTIVE * objectives, warning_lines
     for page in pages:
         assert len(lines(rich_text(page.properties.get("Warnings")))) <= 3, page.title
-    # Confluence OKR pages carry okrsync's outputs only with managed_properties; whatever they
-    # show must respect the same limit.
+    # The wiki's OKR pages carry okrsync's outputs too (managed_properties): the same limit.
     conf = [
         line
         for page in (demo.out / "confluence-pages").glob("*.html")
@@ -226,6 +226,77 @@ def test_confluence_review_page_in_chromium(demo: DemoResult, tmp_path: Path) ->
     assert layout["attention"] < layout["missing"] < layout["decisions"] < layout["objectives"]
     assert layout["scrollWidth"] <= layout["viewport"] + 2, "nothing may overflow sideways"
     save_screenshot(page, "confluence-review.png")
+
+
+def _boxes(page: Any) -> list[dict[str, Any]]:
+    """A page's Page Properties boxes as the view shows them: key -> cell, in page order
+    (people write the key in a header or a plain cell)."""
+    return [
+        {row[0].text_content().strip(): row[1] for row in box.xpath(".//tr") if len(row) == 2}
+        for box in page.xpath("//div[@class='page-properties']")
+    ]
+
+
+def test_wiki_objective_pages_show_the_score_and_health_okrsync_computed(
+    demo: DemoResult,
+) -> None:
+    """The demo's wiki source keeps okrsync's outputs on its objective pages (the Confluence
+    option `managed_properties`), as the Notion source does: right below the page's own Page
+    Properties, above the key results, the Score and Health the review shows for it, and the
+    warnings the review lists for it. Saves test-artifacts/confluence-objective.png."""
+    workspace = demo.review.workspace
+    results = {o.title: demo.review.evaluation.objectives[o.id] for o in workspace.objectives}
+    in_wiki = {
+        o.title for o in workspace.objectives if o.source and o.source.connector == "confluence"
+    }
+    review_rows = [
+        [cell.text_content().strip() for cell in tr.xpath("./td")]
+        for name in ("OKR-Review-Q3-2026.html", "OKR-Review-Q4-2026.html")
+        for tr in lxml_html.fromstring(
+            (demo.out / "confluence-pages" / name).read_text(encoding="utf-8")
+        ).xpath("//tr[td]")
+    ]
+    key_results = workspace.key_results_by_objective()
+    seen: list[str] = []
+    for path in sorted((demo.out / "confluence-pages").glob("*.html")):
+        page = lxml_html.fromstring(path.read_text(encoding="utf-8"))
+        boxes = _boxes(page)
+        if not boxes or "Owner" not in boxes[0]:
+            continue  # not an objective page
+        title = page.xpath("//h1")[0].text_content().strip()
+        seen.append(title)
+        assert len(boxes) == 2, f"{title}: one box of its people's, one of okrsync's"
+        people, outputs = boxes
+        assert list(outputs) == ["Score", "Health", "Warnings"], title
+        assert not {"Score", "Health", "Warnings"} & set(people), title
+        heading = page.xpath("//h2[normalize-space()='Key results']")[0]
+        order = list(page.iter())
+        assert order.index(outputs["Score"]) < order.index(heading), f"{title}: below the fold"
+        result = results[title]
+        score = outputs["Score"].text_content().strip()
+        health = outputs["Health"].text_content().strip()
+        assert score == ("n/a" if result.grade is None else f"{result.grade:.1f}"), title
+        assert health == health_text(result.health, result.miss), title
+        assert outputs["Health"].xpath(".//span[@class='lozenge']"), "health reads as a lozenge"
+        # The same score and health as the wiki's review page shows for the objective.
+        rows = [r for r in review_rows if len(r) > 3 and r[0].startswith(title)]
+        assert any(r[2].split(" ")[0] == score and r[3] == health for r in rows), (title, rows)
+        warnings = [p.text_content() for p in outputs["Warnings"].xpath("./p")] or [
+            outputs["Warnings"].text_content().strip()
+        ]
+        objective = next(o for o in workspace.objectives if o.title == title)
+        about = {objective.id} | {k.id for k in key_results.get(objective.id, [])}
+        codes = {f.code for f in demo.review.findings if f.subject in about}
+        for line in filter(None, warnings):
+            found = FINDING_LINE.match(line)
+            assert found and found.group(1) in codes, (title, line, codes)
+    assert sorted(seen) == sorted(in_wiki), "every objective the wiki departments keep"
+    assert any(results[t].health != "on_track" for t in seen), "the demo shows a worried one"
+    save_screenshot(
+        demo.out / "confluence-pages" / "Get-every-new-customer-live-within-two-weeks.html",
+        "confluence-objective.png",
+        height=1200,
+    )
 
 
 def test_notion_review_page_in_chromium(demo: DemoResult) -> None:
