@@ -103,13 +103,16 @@ def infer_kind(kr: KeyResult) -> KeyResultKind | None:
     """
     if kr.kind is not None:
         return kr.kind
-    target = kr.target
-    if target is not None and isfinite(target):
-        start = kr.start
-        if start is None or not isfinite(start):
-            start = 0.0
-        return "decrease" if start > target else "increase"
-    if kr.done is not None and finite(kr.start) is None and finite(kr.current) is None:
+    return _inferred_kind(finite(kr.target), finite(kr.start), finite(kr.current), kr.done)
+
+
+def _inferred_kind(
+    target: float | None, start: float | None, current: float | None, done: bool | None
+) -> KeyResultKind | None:
+    """`infer_kind` from the key result's numbers, each already `finite`."""
+    if target is not None:
+        return "decrease" if (0.0 if start is None else start) > target else "increase"
+    if done is not None and start is None and current is None:
         return "milestone"
     return None
 
@@ -148,7 +151,8 @@ def kr_progress(
     and the band share of at_least / at_most key results. NaN and infinite numbers count as
     missing.
     """
-    return KeyResultProgress(*_progress(kr, kind, check_ins))
+    numbers = finite(kr.target), finite(kr.start), finite(kr.current)
+    return KeyResultProgress(*_progress(kind, *numbers, kr.done, check_ins))
 
 
 _Progress = tuple[float | None, float | None, Unscored | None]
@@ -160,20 +164,21 @@ _DONE: Final[_Progress] = (1.0, None, None)
 _NOT_DONE: Final[_Progress] = (0.0, None, None)
 
 
-def _progress(kr: KeyResult, kind: KeyResultKind | None, check_ins: Sequence[CheckIn]) -> _Progress:
-    """`kr_progress`'s answer as a plain tuple. (`finite` is spelled out: this runs for every
-    key result and for every recorded value a chart plots.)"""
+def _progress(
+    kind: KeyResultKind | None,
+    target: float | None,
+    start: float | None,
+    current: float | None,
+    done: bool | None,
+    check_ins: Sequence[CheckIn],
+) -> _Progress:
+    """`kr_progress`'s answer as a plain tuple, from the key result's numbers, each already
+    `finite` (read once per key result: `evaluate` reads them for the kind too)."""
     if kind is None:
         return _MISSING_TARGET
-    target = kr.target
-    if target is not None and not isfinite(target):
-        target = None
-    current = kr.current
-    if current is not None and not isfinite(current):
-        current = None
     if kind == "milestone":
-        if kr.done is not None:
-            return _DONE if kr.done else _NOT_DONE
+        if done is not None:
+            return _DONE if done else _NOT_DONE
         if current is not None and target is not None:
             return _DONE if holds("at_least", current, target) else _NOT_DONE
         return _NOT_DONE
@@ -183,13 +188,19 @@ def _progress(kr: KeyResult, kind: KeyResultKind | None, check_ins: Sequence[Che
         latest = current if current is not None else _latest_check_in(check_ins)
         if latest is None:
             return _MISSING_CURRENT
-        observed = [v for v in (finite(ci.value) for ci in check_ins) if v is not None]
+        # The band share: of the finite check-in values and `current`, those that held. (A
+        # loop, not comprehensions: for one or two values their setup costs more.)
+        latest_held = holds(kind, latest, target)
+        observed = held = 0
         if current is not None:
-            observed.append(latest)
-        held = sum(1 for v in observed if holds(kind, v, target))
-        return (1.0 if holds(kind, latest, target) else 0.0, held / len(observed), None)
-    start = kr.start
-    if start is None or not isfinite(start):
+            observed, held = 1, int(latest_held)
+        for ci in check_ins:
+            value = ci.value
+            if value is not None and isfinite(value):
+                observed += 1
+                held += holds(kind, value, target)
+        return (1.0 if latest_held else 0.0, held / observed, None)
+    if start is None:
         if kind == "decrease":
             return (None, None, "missing_start")
         start = 0.0
@@ -368,12 +379,14 @@ _PHASES: Final[dict[str, int]] = {"before": _BEFORE, "during": _DURING, "after":
 
 class _Judging(NamedTuple):
     """What one objective and its key results are judged by, found once per objective:
-    its cycle, the cycle's phase on the day (`_UNJUDGED` without a known cycle), the
-    objective's bar, the score expected by now (elapsed share x bar, None when unjudged),
-    why a score would still be unjudged ("no_cycle" or None), and its counted key results
-    as flat (weight, weight x progress, weight x score) triples, in workspace order."""
+    its cycle, the first day a check-in counts (the cycle's start, else any day), the cycle's
+    phase on the day (`_UNJUDGED` without a known cycle), the objective's bar, the score
+    expected by now (elapsed share x bar, None when unjudged), why a score would still be
+    unjudged ("no_cycle" or None), and its counted key results as flat (weight, weight x
+    progress, weight x score) triples, in workspace order."""
 
     cycle: Cycle | None
+    since: date
     phase: int
     bar: float
     expected: float | None
@@ -381,24 +394,26 @@ class _Judging(NamedTuple):
     counted: list[float]
 
 
-def _judging(cycle: Cycle | None, status: CycleStatus | None, bar: float) -> _Judging:
+_Judgement = tuple[Cycle | None, date, int, float, float | None, Unscored | None]
+"""A `_Judging` without its list: the same for every objective of one cycle and kind."""
+
+
+def _judgement(cycle: Cycle | None, status: CycleStatus | None, bar: float) -> _Judgement:
+    since = cycle.start if cycle is not None else date.min
     no_cycle: Unscored | None = "no_cycle" if status is None else None
     if status is None or status.elapsed_share is None or status.phase not in _PHASES:
-        return _Judging(cycle, _UNJUDGED, bar, None, no_cycle, [])
-    return _Judging(cycle, _PHASES[status.phase], bar, status.elapsed_share * bar, no_cycle, [])
+        return (cycle, since, _UNJUDGED, bar, None, no_cycle)
+    return (cycle, since, _PHASES[status.phase], bar, status.elapsed_share * bar, no_cycle)
 
 
-def _counting_check_ins(
-    check_ins: Sequence[CheckIn], cycle: Cycle | None, at: date
-) -> Sequence[CheckIn]:
-    """Check-ins observed up to `at` and, when the cycle is known, not before it started."""
-    if not check_ins:
-        return ()
-    return [
-        ci
-        for ci in check_ins
-        if ci.at.date() <= at and (cycle is None or ci.at.date() >= cycle.start)
-    ]
+def _counting_check_ins(check_ins: Sequence[CheckIn], since: date, at: date) -> list[CheckIn]:
+    """Check-ins observed from `since` (the cycle's start) up to `at`. (A loop: most key results
+    have a check-in or two, for which a comprehension's setup costs more than the loop.)"""
+    counting = []
+    for ci in check_ins:
+        if since <= ci.at.date() <= at:
+            counting.append(ci)
+    return counting
 
 
 def _score_key_result(
@@ -416,9 +431,19 @@ def _score_key_result(
     not, it has no pace to fall behind, so during the cycle it is judged only from
     `milestone_window_days` (`window`) before it is due (its due date, else the cycle's end).
     """
-    kind = kr.kind if kr.kind is not None else infer_kind(kr)
-    progress, band_share, unscored = _progress(kr, kind, check_ins)
-    cycle, phase, _, expected, no_cycle, _ = judging
+    # Each number read and checked once (`finite` spelled out), for the kind and the progress.
+    target, start, current, done = kr.target, kr.start, kr.current, kr.done
+    if target is not None and not isfinite(target):
+        target = None
+    if start is not None and not isfinite(start):
+        start = None
+    if current is not None and not isfinite(current):
+        current = None
+    kind = kr.kind
+    if kind is None:
+        kind = _inferred_kind(target, start, current, done)
+    progress, band_share, unscored = _progress(kind, target, start, current, done, check_ins)
+    cycle, _, phase, _, expected, no_cycle, _ = judging
     # tuple.__new__ builds the named tuple without its Python-level constructor (a third of
     # the cost, for every key result), with every field given in order.
     if progress is None:
@@ -493,16 +518,22 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
     objectives = workspace.objective_by_id()
     check_ins = workspace.check_ins_by_key_result()
 
-    # What every key result of one objective is judged by, found once per objective rather
-    # than once per key result, with the list its counted key results go to (one look-up per
-    # key result finds both: in a table of 25 000 objectives each is a cache miss).
+    # What every key result of one objective is judged by, found once per cycle and kind of
+    # objective rather than once per key result, with the list its counted key results go to
+    # (one look-up per key result finds both: in a table of 25 000 objectives each is a cache
+    # miss).
+    judgements: dict[tuple[str | None, str], _Judgement] = {}
     judged_by: dict[str, _Judging] = {}
     for objective in objectives.values():
-        cycle = cycles.get(objective.cycle) if objective.cycle is not None else None
-        status = statuses.get(cycle.id) if cycle is not None else None
-        judged_by[objective.id] = _judging(cycle, status, objective_bar(objective, settings))
+        found = judgements.get((objective.cycle, objective.kind))
+        if found is None:
+            cycle = cycles.get(objective.cycle) if objective.cycle is not None else None
+            status = statuses.get(cycle.id) if cycle is not None else None
+            found = _judgement(cycle, status, objective_bar(objective, settings))
+            judgements[objective.cycle, objective.kind] = found
+        judged_by[objective.id] = _new_tuple(_Judging, (*found, []))
     # Key results of an objective the workspace lacks: scored, counted by no objective.
-    orphan = _judging(None, None, objective_bar(None, settings))
+    orphan = _Judging(*_judgement(None, None, objective_bar(None, settings)), [])
 
     kr_scores: dict[str, KeyResultScore] = {}
     for kr in workspace.key_results:
@@ -510,7 +541,7 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
         observed = check_ins.get(kr.id)
         result = _score_key_result(
             kr,
-            _counting_check_ins(observed, judging.cycle, at) if observed else (),
+            _counting_check_ins(observed, judging.since, at) if observed else (),
             judging,
             bands,
             multiples,
@@ -591,7 +622,7 @@ def _objective_result(
 
     The score is `weighted_mean` of both at once: `math.fsum` is correctly rounded, so the
     order of the terms does not matter."""
-    _, phase, bar, expected, no_cycle, _ = judging
+    _, _, phase, bar, expected, no_cycle, _ = judging
     progress: float | None = None
     score: float | None = None
     if sums:
