@@ -331,7 +331,6 @@ def plan_review_writes(
 
 Cost = tuple[int, int]
 """What a way of writing costs: (requests, of which appends)."""
-NOTHING: Final[Cost] = (0, 0)
 
 Kept = tuple[Any, ...] | int | None
 """The blocks a way patches in place (the Python ids of their new nodes), as a tree of pairs
@@ -381,13 +380,13 @@ def _best_ways(candidates: Iterable[Way], cap: int) -> list[Way]:
     the fewest appends (then requests). Of two ways that cost the same, the first given."""
     best: list[Way] = []
     for way in sorted(candidates, key=lambda w: (w[0], w[1])):  # stable: the first wins ties
-        if best and (way[1] >= best[-1][1] or way[0] > cap):
-            if way[0] > cap:
-                break
-            continue
+        if best and way[0] > cap:
+            break
+        if best and way[1] >= best[-1][1]:
+            continue  # as many appends as a kept way or more, and no fewer requests
         best.append(way)
         if way[0] > cap:
-            break
+            break  # none within the budget: only the fewest appends
     return best
 
 
@@ -408,6 +407,7 @@ def _both(first: list[Way], second: list[Way], cap: int) -> list[Way]:
 
 
 def _kept_ids(kept: Kept) -> frozenset[int]:
+    """The blocks `kept` patches in place, as a set."""
     ids: set[int] = set()
     stack = [kept]
     while stack:
