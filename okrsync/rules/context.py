@@ -9,8 +9,9 @@ through validation again would cost more than every rule together.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Final
 
@@ -57,6 +58,28 @@ def folded(text: str) -> str:
     return text.translate(_IGNORECASE_ALIASES).lower()
 
 
+_ASCII_LETTERS: Final = re.compile(r"[a-z]+")
+_LETTERS: Final = re.compile(r"[^\W\d_]+")
+
+TitleScan = tuple[str, list[str]]
+"""A title as the text rules read it, scanned once for all of them: (its first `TEXT_LIMIT`
+characters `folded`, the runs of letters in that text, in order).
+
+A case-insensitive regex `\\bword\\b` can only match a title whose scan has `word` among its
+runs (the folding maps every character the regex equates with an ASCII letter to that letter,
+and never turns a non-word character into a letter), so a rule that looks for a few words
+tests its set of words against the runs, in one set operation, and runs its regex only when
+one of them is there. Scanning each title once for every rule costs less than each rule's own
+search for its key words in the text.
+"""
+
+
+def scan_title(title: str) -> TitleScan:
+    """`title` scanned for the text rules (see `TitleScan`)."""
+    text = folded(clip(title))
+    return text, (_ASCII_LETTERS if text.isascii() else _LETTERS).findall(text)
+
+
 def instant(moment: datetime) -> datetime:
     """`moment` as an aware datetime (naive values are read as UTC) so any two compare."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -92,6 +115,17 @@ class Context:
     people: Mapping[str, Person]
     rows: Sequence[KeyResultRow]
     """Every key result of the workspace, in workspace order, with its lookups resolved."""
+    _title_scans: list[TitleScan] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+
+    def key_result_titles(self) -> Sequence[TitleScan]:
+        """Each key result's title scanned for the text rules (`scan_title`), in workspace
+        order: scanned on the first call, so that the rules reading titles share one scan and
+        a check without them makes none."""
+        if not self._title_scans and self.workspace.key_results:
+            self._title_scans.extend(scan_title(kr.title) for kr in self.workspace.key_results)
+        return self._title_scans
 
     @property
     def at(self) -> date:

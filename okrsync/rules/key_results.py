@@ -14,7 +14,7 @@ from okrsync.i18n.format import PERCENT_UNITS, currency_code
 from okrsync.i18n.message import DAYS, Amount, Counted, Fixed, Share
 from okrsync.model import KeyResult
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds, hit
-from okrsync.rules.context import Context, clip, folded
+from okrsync.rules.context import Context, TitleScan, clip, scan_title
 
 _SCORED_KINDS: Final = ("increase", "decrease", None)
 
@@ -180,19 +180,23 @@ class TaskThresholds(Thresholds):
     )
 
 
-def task_verb(title: str, extra_verbs: frozenset[str] = frozenset()) -> str | None:
+def task_verb(
+    title: str, extra_verbs: frozenset[str] = frozenset(), scan: TitleScan | None = None
+) -> str | None:
     """The activity verb that makes `title` read like a task, or None.
 
     English imperatives lead the sentence ("Launch the new site"); German infinitives usually
     close it ("Onboarding-Prozess einführen") but may lead it too. Only the first `TEXT_LIMIT`
-    characters are read.
+    characters are read; `scan` is the title's `scan_title`, when the caller has it.
     """
     title = clip(title)
     words: list[str]
-    if title.isascii():  # where casefold() is lower(), done once for the whole title
-        words = _ASCII_WORD_RE.findall(title.lower())
-    else:
+    if not title.isascii():
         words = [w.casefold() for w in _WORD_RE.findall(title)]
+    else:  # where casefold() is lower(): the scan's folded text
+        text, runs = scan_title(title) if scan is None else scan
+        # Without a hyphen the words are the scan's runs of letters ("Build-time" is one word).
+        words = _ASCII_WORD_RE.findall(text) if "-" in text else runs
     if not words:
         return None
     first, last = words[0], words[-1]
@@ -210,8 +214,8 @@ TASK: Final = N_("key result {title!r} reads like a task ({verb!r})")
 
 def _task(ctx: Context, t: TaskThresholds) -> Iterator[Hit]:
     extra = frozenset(v.casefold() for v in t.extra_verbs)
-    for kr in ctx.workspace.key_results:
-        verb = task_verb(kr.title, extra)
+    for kr, scan in zip(ctx.workspace.key_results, ctx.key_result_titles(), strict=True):
+        verb = task_verb(kr.title, extra, scan)
         if verb is not None:
             yield hit(kr.id, TASK, title=kr.title, verb=verb)
 
@@ -359,21 +363,24 @@ def unit_category(unit: str | None) -> str | None:
     return currency_code(unit)
 
 
-# Each alternative of _TITLE_UNIT_RE contains one of these in lower case: a title without any
-# skips the case-insensitive regex, which costs ten times more than this plain search.
-_TITLE_UNIT_HINT: Final = re.compile(r"[%$€£]|cent|prozent|usd|eur|gbp|chf")
+# A title can match _TITLE_UNIT_RE only with one of these signs in it or one of these words
+# among its runs of letters (see `TitleScan`); any other title skips the case-insensitive regex.
+_UNIT_WORDS: Final = frozenset(
+    {"cent", "percent", "prozent", "usd", "eur", "euro", "euros", "gbp", "chf"}
+)
 
 
-def title_units(title: str) -> list[str]:
+def title_units(title: str, scan: TitleScan | None = None) -> list[str]:
     """The unit categories a title mentions ('%', 'USD', 'EUR', ...), in order of appearance.
 
-    Only the first `TEXT_LIMIT` characters are read.
+    Only the first `TEXT_LIMIT` characters are read; `scan` is the title's `scan_title`.
     """
-    title = clip(title)
-    if _TITLE_UNIT_HINT.search(folded(title)) is None:
+    text, runs = scan_title(title) if scan is None else scan
+    signs = "%" in text or "$" in text or "€" in text or "£" in text
+    if not signs and _UNIT_WORDS.isdisjoint(runs):
         return []
     found: dict[str, None] = {}
-    for match in _TITLE_UNIT_RE.finditer(title):
+    for match in _TITLE_UNIT_RE.finditer(clip(title)):
         group = match.lastgroup or ""
         found["%" if group == "percent" else group] = None
     return list(found)
@@ -387,6 +394,15 @@ def _percentages_in(title: str) -> set[float]:
     return {float(m.group(1).replace(",", ".")) for m in _PERCENT_IN_TITLE.finditer(clip(title))}
 
 
+def _larger(a: float | None, b: float | None) -> float | None:
+    """The larger of two values that may be missing (`a` on a tie, as `max` picks)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if b > a else a
+
+
 UNIT_MISMATCH: Final = N_("key result {title!r} mentions {mentioned} but its unit is {unit!r}")
 PERCENT_TOO_HIGH: Final = N_(
     "key result {title!r} is in % but its start or target is {value}, above {maximum}"
@@ -395,29 +411,29 @@ PERCENT_TOO_HIGH: Final = N_(
 
 def _unit_mismatch(ctx: Context, t: UnitMismatchThresholds) -> Iterator[Hit]:
     categories: dict[str | None, str | None] = {}  # a workspace has a handful of units
-    for kr in ctx.workspace.key_results:
+    for kr, scan in zip(ctx.workspace.key_results, ctx.key_result_titles(), strict=True):
         if kr.unit not in categories:
             categories[kr.unit] = unit_category(kr.unit)
         unit = categories[kr.unit]
         if unit is None:
             continue
-        mentioned = title_units(kr.title)
+        mentioned = title_units(kr.title, scan)
         if mentioned and unit not in mentioned:
             yield hit(
                 kr.id, UNIT_MISMATCH, title=kr.title, mentioned=", ".join(mentioned), unit=kr.unit
             )
         elif unit == "%":
-            values = [v for v in (kr.start, kr.target) if v is not None]
+            highest = _larger(kr.start, kr.target)
             if (
-                values
-                and max(values) > t.max_percent
-                and max(values) not in _percentages_in(kr.title)
+                highest is not None
+                and highest > t.max_percent
+                and highest not in _percentages_in(kr.title)
             ):
                 yield hit(
                     kr.id,
                     PERCENT_TOO_HIGH,
                     title=kr.title,
-                    value=Amount(max(values), "%"),
+                    value=Amount(highest, "%"),
                     maximum=Amount(t.max_percent, "%"),
                 )
 
@@ -476,16 +492,36 @@ _KEEP_RE: Final = re.compile(
 )
 
 
-# Every word of _KEEP_RE starts with one of these in lower case (see _TITLE_UNIT_HINT).
-_KEEP_HINT: Final = re.compile(r"maint|keep|stay|sustain|remain|hold|halten|beibehalten|bleiben")
+# The words _KEEP_RE looks for, as runs of letters ("hold" for "hold at"): a title without any
+# of them among its runs (see `TitleScan`) skips the case-insensitive regex.
+_KEEP_WORDS: Final = frozenset(
+    {
+        "maintain",
+        "maintaining",
+        "keep",
+        "keeping",
+        "stay",
+        "staying",
+        "sustain",
+        "remain",
+        "hold",
+        "halten",
+        "beibehalten",
+        "aufrechterhalten",
+        "bleiben",
+    }
+)
 
 
-def keep_word(title: str) -> str | None:
-    """The word that makes a title read like a KPI to keep ("Maintain", "halten"), if any."""
-    title = clip(title)
-    if _KEEP_HINT.search(folded(title)) is None:
+def keep_word(title: str, scan: TitleScan | None = None) -> str | None:
+    """The word that makes a title read like a KPI to keep ("Maintain", "halten"), if any.
+
+    `scan` is the title's `scan_title`, when the caller has it.
+    """
+    _, runs = scan_title(title) if scan is None else scan
+    if _KEEP_WORDS.isdisjoint(runs):
         return None
-    match = _KEEP_RE.search(title)
+    match = _KEEP_RE.search(clip(title))
     return None if match is None else match.group(0)
 
 
@@ -497,11 +533,11 @@ KPI_TO_KEEP: Final = N_("key result {title!r} reads like a KPI to keep ({word!r}
 
 
 def _kpi(ctx: Context, t: NoThresholds) -> Iterator[Hit]:
-    for kr in ctx.workspace.key_results:
+    for kr, scan in zip(ctx.workspace.key_results, ctx.key_result_titles(), strict=True):
         if kr.kind in ("at_least", "at_most"):
             yield hit(kr.id, KPI_BAND[kr.kind], title=kr.title)
             continue
-        match = keep_word(kr.title)
+        match = keep_word(kr.title, scan)
         if match:
             yield hit(kr.id, KPI_TO_KEEP, title=kr.title, word=match)
 

@@ -14,7 +14,7 @@ from okrsync.i18n import N_
 from okrsync.i18n.message import Fixed, Np_, Quoted, Share
 from okrsync.model import Objective
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds, hit
-from okrsync.rules.context import Context, clip, folded
+from okrsync.rules.context import Context, clip, scan_title
 
 # -- OBJ001 -----------------------------------------------------------------------------------
 
@@ -179,9 +179,12 @@ class MetricTitleThresholds(Thresholds):
     )
 
 
-# Every match of _METRIC_RE contains one of these in lower case (see `folded`): a title with
-# none of them skips the case-insensitive regex, ten times slower than this plain one.
-_METRIC_HINT: Final = re.compile(r"[%$€£]|cent|prozent|from|von|\d\s*[kmbxue]")
+# A title can match _METRIC_RE only with one of these signs in it or one of these words among
+# its runs of letters (see `TitleScan`: "5k", "10 x" and "5 usd" end in a run of their own);
+# any other title skips the case-insensitive regex.
+_METRIC_WORDS: Final = frozenset(
+    {"cent", "percent", "prozent", "from", "von", "k", "m", "mio", "bn", "x", "usd", "eur"}
+)
 
 
 def metric_in_title(title: str, plain_number_from: int) -> str | None:
@@ -190,7 +193,9 @@ def metric_in_title(title: str, plain_number_from: int) -> str | None:
     Only the first `TEXT_LIMIT` characters are read.
     """
     title = clip(title)
-    if _METRIC_HINT.search(folded(title)) is not None:
+    text, runs = scan_title(title)
+    signs = "%" in text or "$" in text or "€" in text or "£" in text
+    if signs or not _METRIC_WORDS.isdisjoint(runs):
         match = _METRIC_RE.search(title)
         if match:
             return str(match.group(0))
@@ -235,12 +240,24 @@ class DuplicateThresholds(Thresholds):
     )
 
 
+# What normalise_title's regex does to an ASCII text, as one table: every character other than
+# a letter, digit, underscore or white space becomes a space.
+_ASCII_PUNCTUATION: Final = {
+    code: " "
+    for code in range(128)
+    if not (chr(code).isalnum() or chr(code) == "_" or chr(code).isspace())
+}
+
+
 def normalise_title(title: str) -> str:
     """Lower case, punctuation dropped, whitespace collapsed: the form duplicates compare in.
 
     Only the first `TEXT_LIMIT` characters count, so a huge title costs no more than a long one.
     """
-    return " ".join(re.sub(r"[^\w\s]", " ", clip(title).casefold()).split())
+    title = clip(title)
+    if title.isascii():  # casefold() is lower(), and a table does the regex's work
+        return " ".join(title.lower().translate(_ASCII_PUNCTUATION).split())
+    return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
 
 
 def _candidates(titles: list[str]) -> Iterator[tuple[int, list[int]]]:
