@@ -263,33 +263,29 @@ def render(message_id: str, params: Sequence[Any], t: Translator) -> str:
         return render(message_id, params, translator(SOURCE_LANGUAGE))
 
 
+EnglishSayer = Callable[[dict[str, Any]], tuple[str, tuple[Any, ...]]]
+"""A message's English text and its values in placeholder order, from its values by name
+(KeyError for a missing one): what `english` answers."""
+
+
 class _English(NamedTuple):
     """What saying a message in English needs, worked out once per message id."""
 
     names: tuple[str, ...]
     singular: str
     plural: str | None
-    pick: Callable[[dict[str, Any]], tuple[Any, ...]]
-    """The values of the named placeholders, in order (KeyError for a missing one)."""
-    say_singular: Callable[..., str]
-    """The singular form filled in from those values, by position (see `_filler`)."""
-    say_plural: Callable[..., str] | None
+    say: EnglishSayer
+    """The message said in English (see `_sayer`)."""
 
 
 _SIMPLE_SPEC: Final = re.compile(r"[0-9A-Za-z.,_%<>=^+\- #]*")
 """Format specs an f-string reads as `str.format` does (no nested field, quote or backslash)."""
 
 
-def _filler(text: str, names: tuple[str, ...]) -> Callable[..., str]:
-    """`text` filled in from the values of `names` given by position, as
-    `text.format_map(dict(zip(names, values)))` fills it.
-
-    A template whose fields are plain names with at most a conversion and a simple format
-    spec becomes one compiled f-string (a tenth of what `str.format` costs to parse the
-    template on every call, for a quarter of a million findings at 100 000 key results); any
-    other template keeps `format_map`.
-    """
-    simple = all(name.isidentifier() and not keyword.iskeyword(name) for name in names) and all(
+def _compiles(text: str, names: tuple[str, ...]) -> bool:
+    """True when `text` can be an f-string over local variables named `names`: its fields are
+    plain names with at most a conversion and a simple format spec."""
+    return all(
         field is None
         or (
             field in names
@@ -298,15 +294,47 @@ def _filler(text: str, names: tuple[str, ...]) -> Callable[..., str]:
         )
         for _, field, spec, conversion in string.Formatter().parse(text)
     )
-    if simple:
-        source = f"lambda {', '.join(names)}: f{text!r}"
-        compiled: Callable[..., str] = eval(source, {"__builtins__": {}})  # noqa: S307
+
+
+def _sayer(singular: str, plural: str | None, names: tuple[str, ...]) -> EnglishSayer:
+    """The English of a message with placeholders `names`, as `english` says it.
+
+    A message whose forms compile (`_compiles`, placeholders named like plain variables)
+    becomes one generated function: it reads each value by name, says the values that are not
+    text (`_say_english`) and fills the form in with a compiled f-string, for a quarter of a
+    million findings at 100 000 key results (`str.format` would parse the template on every
+    call). Any other message is filled in with `format_map`.
+    """
+    forms = (singular,) if plural is None else (singular, plural)
+    if all(
+        name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")
+        for name in names
+    ) and all(_compiles(form, names) for form in forms):
+        lines = ["def say(_params):"]
+        lines += [f"    {name} = _params[{name!r}]" for name in names]
+        lines.append(f"    _values = ({''.join(f'{name}, ' for name in names)})")
+        lines += [f"    if _type({name}) is not _str: {name} = _say({name})" for name in names]
+        if plural is not None:
+            lines.append(f"    if _params.get({COUNT!r}) != 1: return f{plural!r}, _values")
+        lines.append(f"    return f{singular!r}, _values")
+        scope: dict[str, Any] = {
+            "__builtins__": {},
+            "_type": type,
+            "_str": str,
+            "_say": _say_english,
+        }
+        exec("\n".join(lines), scope)  # noqa: S102
+        compiled: EnglishSayer = scope["say"]
         return compiled
+    pick = _picker(names)
 
-    def fill(*values: Any) -> str:
-        return text.format_map(dict(zip(names, values, strict=True)))
+    def say(params: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        values = pick(params)
+        form = singular if plural is None or params.get(COUNT) == 1 else plural
+        said = [v if type(v) is str else _say_english(v) for v in values]
+        return form.format_map(dict(zip(names, said, strict=True))), values
 
-    return fill
+    return say
 
 
 def _picker(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -322,14 +350,7 @@ def _picker(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...
 def _english_form(message_id: str) -> _English:
     singular, _, plural = message_id.partition(PLURAL_SEPARATOR)
     names = param_names(message_id)
-    return _English(
-        names,
-        singular,
-        plural or None,
-        _picker(names),
-        _filler(singular, names),
-        _filler(plural, names) if plural else None,
-    )
+    return _English(names, singular, plural or None, _sayer(singular, plural or None, names))
 
 
 def _say_english(value: Any) -> Any:
@@ -367,17 +388,9 @@ def english(message_id: str, params: dict[str, Any]) -> tuple[str, tuple[Any, ..
 
     What `render(message_id, values, translator("en"))` gives, on the path every finding takes
     (a quarter of a million at 100 000 key results): no catalogue look-up, text values filled
-    in as they are, and the template compiled once per message id.
+    in as they are, and the message compiled once per message id (`_sayer`).
     """
-    form = _english_form(message_id)
-    values = form.pick(params)
-    fill = form.say_singular
-    if form.plural is not None and params.get(COUNT) != 1:
-        fill = form.say_plural or fill
-    for value in values:
-        if type(value) is not str:
-            return fill(*[v if type(v) is str else _say_english(v) for v in values]), values
-    return fill(*values), values
+    return _english_form(message_id).say(params)
 
 
 _ENGLISH: Final = translator(SOURCE_LANGUAGE)
