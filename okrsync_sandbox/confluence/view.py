@@ -2,11 +2,12 @@
 
 Macros are drawn simply: status lozenges as coloured labels, info/note/warning/tip panels as
 coloured boxes, expands open (`<details open>`) with their title, Page Properties (details)
-macros as their table, task lists as checkboxes, user mentions as `@name`, page links as
-links to their view. Everything is rebuilt from the parsed tree: text and attribute values
-are always escaped, only a fixed set of plain HTML elements and attributes is re-emitted,
-and unknown elements keep only their (escaped) text, so a stored body cannot inject markup
-into the view.
+macros as their table (none when `hidden`), a Page Properties Report (detailssummary) as the
+table Confluence builds from the pages it finds (page_properties.py), task lists as
+checkboxes, user mentions as `@name`, page links as links to their view. Everything is
+rebuilt from the parsed tree: text and attribute values are always escaped, only a fixed set
+of plain HTML elements and attributes is re-emitted, and unknown elements keep only their
+(escaped) text, so a stored body cannot inject markup into the view.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from html import escape
 from typing import Final
 
 from lxml import etree
+from lxml import html as lxml_html
 
+from .page_properties import Report, ReportError, build_report
 from .storage_xml import AC_NS, RI_NS, StorageFormatError, parse_storage
 from .store import Page, Store
 
@@ -60,6 +63,9 @@ td > p, th > p { margin: 0; }
 .panel { border-left: 4px solid; border-radius: 3px; padding: .5rem 1rem; margin: .75rem 0; }
 .panel-title { font-weight: 700; }
 .page-properties { border: 1px dashed #c1c7d0; padding: .25rem .5rem; margin: .75rem 0; }
+.page-properties-report { overflow-x: auto; margin: .75rem 0; }
+.page-properties-report table { margin: 0; }
+.page-properties-report.wide { width: calc(100vw - 4rem); margin-left: calc(50% - 50vw + 2rem); }
 .macro { color: #6b778c; font-style: italic; }
 details { border: 1px solid #dfe1e6; padding: .25rem .75rem; margin: .5rem 0; }
 summary { font-weight: 600; }
@@ -77,9 +83,11 @@ def _attr(element: etree._Element, name: str) -> str:
 class _Renderer:
     """Walks one parsed body; needs the store to name users and find linked pages."""
 
-    def __init__(self, store: Store, page: Page) -> None:
+    def __init__(self, store: Store, page: Page, *, in_report: bool = False) -> None:
         self.store = store
         self.page = page
+        self.in_report = in_report
+        """Drawing a cell of a Page Properties Report (which does not run a report again)."""
 
     def children(self, element: etree._Element) -> str:
         out = [escape(element.text or "")]
@@ -224,10 +232,11 @@ class _Renderer:
                 f"<details open><summary>{escape(title)}</summary>{self.rich_body(macro)}</details>"
             )
         if name == "details":
+            if params.get("hidden", "").strip().lower() == "true":
+                return ""  # shown only in the reports that read it
             return f'<div class="page-properties">{self.rich_body(macro)}</div>'
         if name == "detailssummary":
-            cql = params.get("cql", "")
-            return f'<div class="macro">[Page Properties Report: {escape(cql)}]</div>'
+            return self.report(params, _attr(macro, "data-layout"))
         if name == "anchor":
             return ""
         if name in ("code", "noformat"):
@@ -236,6 +245,48 @@ class _Renderer:
             return f"<pre><code>{escape(code)}</code></pre>"
         inner = self.rich_body(macro)
         return f'<div class="macro">[{escape(name)} macro]</div>{inner}'
+
+    def report(self, params: dict[str, str], layout: str = "") -> str:
+        """A Page Properties Report as Confluence draws it: a table with the title column
+        (each page linked) and a column per property, one row per page it finds; as wide as
+        the window when the macro's `data-layout` (Cloud's width setting) is wide or
+        full-width, scrolling sideways where it does not fit."""
+        if self.in_report:
+            return '<div class="macro">[Page Properties Report]</div>'
+        try:
+            report = build_report(params, self.store, self.page, self.report_cell, _shown_text)
+        except ReportError as exc:
+            return (
+                f'<div class="panel panel-warning">Page Properties Report: {escape(str(exc))}</div>'
+            )
+        if not report.rows:
+            return '<div class="macro">Page Properties Report: no pages found.</div>'
+        return _report_table(report, wide=layout in ("wide", "full-width"))
+
+    def report_cell(self, page: Page, cell: etree._Element) -> str:
+        """A property's value as a report shows it: its cell drawn as on its own page."""
+        return _Renderer(self.store, page, in_report=True).children(cell)
+
+
+def _shown_text(cell: str) -> str:
+    return str(lxml_html.fragment_fromstring(cell or " ", create_parent="div").text_content())
+
+
+def _report_table(report: Report[str], *, wide: bool) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in (report.title_heading, *report.columns))
+    rows = []
+    for row in report.rows:
+        link = f'<a href="/view/{row.page.id}">{escape(row.page.title)}</a>'
+        cells = "".join(f"<td>{row.cells.get(c, '')}</td>" for c in report.columns)
+        rows.append(f"<tr><td>{link}</td>{cells}</tr>")
+    more = ""
+    if report.total > len(report.rows):
+        more = f'<p class="meta">1-{len(report.rows)} of {report.total} pages</p>'
+    kind = "page-properties-report wide" if wide else "page-properties-report"
+    return (
+        f'<div class="{kind}"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>{more}</div>"
+    )
 
 
 def render_body(body: str, store: Store, page: Page) -> str:
