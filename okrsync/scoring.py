@@ -406,6 +406,27 @@ def _judgement(cycle: Cycle | None, status: CycleStatus | None, bar: float) -> _
     return (cycle, since, _PHASES[status.phase], bar, status.elapsed_share * bar, no_cycle)
 
 
+def _judged(
+    score: float, phase: int, expected: float | None, bands: Bands, multiples: tuple[float, ...]
+) -> tuple[float, Health, float | None]:
+    """The grade of a score, its health in its cycle's phase and its gap to the expected score:
+    during the cycle by the pace bands, after it by the grade bands (expected is then the full
+    bar), `not_started` before it and `no_data` without a known cycle (no gap). `multiples`
+    are the grade step's (`_step_multiples`)."""
+    graded = _grade_of(score, bands.grade_step, multiples)
+    if phase == _DURING:
+        gap = expected - score  # type: ignore[operator]  # judged phases have an expectation
+        return graded, _pace(gap, bands), gap
+    if phase == _AFTER:
+        return graded, _final(graded, bands), expected - score  # type: ignore[operator]
+    return graded, _unjudged(phase), None
+
+
+def _unjudged(phase: int) -> Health:
+    """The health of an item without a score (or before its cycle)."""
+    return "not_started" if phase == _BEFORE else "no_data"
+
+
 def _counting_check_ins(check_ins: Sequence[CheckIn], since: date, at: date) -> list[CheckIn]:
     """Check-ins observed from `since` (the cycle's start) up to `at`. (A loop: most key results
     have a check-in or two, for which a comprehension's setup costs more than the loop.)"""
@@ -447,26 +468,16 @@ def _score_key_result(
     # tuple.__new__ builds the named tuple without its Python-level constructor (a third of
     # the cost, for every key result), with every field given in order.
     if progress is None:
-        judged: Health = "not_started" if phase == _BEFORE else "no_data"
         return _new_tuple(
             KeyResultScore,
-            (kr.id, kind, None, None, None, judged, None, None, expected, None, unscored),
+            (kr.id, kind, None, None, None, _unjudged(phase), None, None, expected, None, unscored),
         )
     score = 1.0 if progress > 1.0 else (progress if progress > 0.0 else 0.0)  # clamp_score
-    graded = _grade_of(score, bands.grade_step, multiples)
-    gap: float | None = None
-    if phase == _DURING:
-        gap = expected - score  # type: ignore[operator]  # judged phases have an expectation
-        judged = _pace(gap, bands)
-        if kind == "milestone" and judged != "on_track":
-            due = kr.due or (cycle.end if cycle is not None else None)
-            if due is not None and (due - at).days > window:
-                judged, gap = "on_track", None
-    elif phase == _AFTER:
-        gap = expected - score  # type: ignore[operator]
-        judged = _final(graded, bands)
-    else:
-        judged = "not_started" if phase == _BEFORE else "no_data"
+    graded, judged, gap = _judged(score, phase, expected, bands, multiples)
+    if kind == "milestone" and (judged == "at_risk" or judged == "off_track"):
+        due = kr.due or (cycle.end if cycle is not None else None)
+        if due is not None and (due - at).days > window:
+            judged, gap = "on_track", None
     return _new_tuple(
         KeyResultScore,
         (
@@ -638,7 +649,7 @@ def _objective_result(
                 progress,
                 None,
                 None,
-                "not_started" if phase == _BEFORE else "no_data",
+                _unjudged(phase),
                 expected,
                 None,
                 bar,
@@ -648,16 +659,7 @@ def _objective_result(
                 "no_key_results",
             ),
         )
-    graded = _grade_of(score, bands.grade_step, multiples)
-    gap: float | None = None
-    if phase == _DURING:
-        gap = expected - score  # type: ignore[operator]  # judged phases have an expectation
-        judged: Health = _pace(gap, bands)
-    elif phase == _AFTER:
-        gap = expected - score  # type: ignore[operator]
-        judged = _final(graded, bands)
-    else:
-        judged = "not_started" if phase == _BEFORE else "no_data"
+    graded, judged, gap = _judged(score, phase, expected, bands, multiples)
     return _new_tuple(
         ObjectiveScore,
         (
