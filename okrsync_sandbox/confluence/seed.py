@@ -385,7 +385,11 @@ HOME_BODY: Final = (
 )
 OBJECTIVES_BODY: Final = (
     "<p>One page per objective, labelled <code>okr</code>.</p>"
-    '<ac:structured-macro ac:name="detailssummary" ac:schema-version="2">'
+    # The team's overview: every property of every objective page (no `headings`, so okrsync's
+    # Score, Health and Warnings join as columns once it writes them), set to full width in the
+    # editor (Cloud's `data-layout`) because a dozen columns do not fit the page's width.
+    '<ac:structured-macro ac:name="detailssummary" ac:schema-version="2" '
+    'data-layout="full-width">'
     '<ac:parameter ac:name="cql">label = &quot;okr&quot; and space = currentSpace()</ac:parameter>'
     "</ac:structured-macro>"
 )

@@ -121,6 +121,17 @@ def test_okr_page_outputs_are_german(demo: DemoResult) -> None:
         assert not left, (path.name, left, rows["Warnungen"])
         shown += 1
     assert shown >= 5, "every objective page in the wiki shows okrsync's outputs"
+    # The Objectives overview (a Page Properties Report) shows them as German columns, each
+    # objective's Ampel the one on its page.
+    overview = html.fromstring(
+        (demo.out / "confluence-pages" / "Objectives.html").read_text(encoding="utf-8")
+    ).xpath("//div[contains(@class, 'page-properties-report')]//table")[0]
+    headers = [th.text_content().strip() for th in overview.xpath(".//thead//th")]
+    assert {"Bewertung", "Ampel", "Warnungen"} <= set(headers), headers
+    ampel = [
+        r[headers.index("Ampel")].text_content().strip() for r in overview.xpath(".//tbody/tr")
+    ]
+    assert len(ampel) == shown and set(ampel) <= labels, ampel
 
 
 @pytest.mark.parametrize("tool", ["notion", "confluence"])

@@ -139,11 +139,12 @@ def test_at_most_one_warning_line_per_objective_on_okr_pages(demo: DemoResult) -
     assert len(warning_lines) <= MAX_WARNING_LINES_PER_OBJECTIVE * objectives, warning_lines
     for page in pages:
         assert len(lines(rich_text(page.properties.get("Warnings")))) <= 3, page.title
-    # The wiki's OKR pages carry okrsync's outputs too (managed_properties): the same limit.
+    # The wiki's OKR pages carry okrsync's outputs too (managed_properties): the same limit
+    # (the Objectives overview repeats them, one row per page, so it is not counted twice).
     conf = [
         line
         for page in (demo.out / "confluence-pages").glob("*.html")
-        if not page.name.startswith("OKR-Review")
+        if not page.name.startswith("OKR-Review") and page.name != "Objectives.html"
         for line in lines(visible_text(page.read_text(encoding="utf-8")))
         if FINDING_LINE.match(line)
     ]
@@ -297,6 +298,56 @@ def test_wiki_objective_pages_show_the_score_and_health_okrsync_computed(
         "confluence-objective.png",
         height=1200,
     )
+
+
+def test_the_wiki_overview_lists_every_objective_with_the_score_okrsync_wrote(
+    demo: DemoResult,
+) -> None:
+    """The wiki's Objectives page holds a Page Properties Report, the overview an OKR Master
+    reads in Confluence: one row per objective page the wiki keeps, its title linked, the
+    people's own properties, and the Score, Health and Warnings okrsync wrote on that page
+    (its own box, read by the report with the people's), the score and health the review
+    computed. Saves test-artifacts/confluence-overview.png."""
+    workspace = demo.review.workspace
+    results = {o.title: demo.review.evaluation.objectives[o.id] for o in workspace.objectives}
+    in_wiki = {
+        o.title for o in workspace.objectives if o.source and o.source.connector == "confluence"
+    }
+    written: dict[str, dict[str, str]] = {}
+    for path in (demo.out / "confluence-pages").glob("*.html"):
+        page = lxml_html.fromstring(path.read_text(encoding="utf-8"))
+        boxes = _boxes(page)
+        if len(boxes) == 2:
+            title = page.xpath("//h1")[0].text_content().strip()
+            written[title] = {k: v.text_content().strip() for k, v in boxes[1].items()}
+    overview = demo.out / "confluence-pages" / "Objectives.html"
+    tables = lxml_html.fromstring(overview.read_text(encoding="utf-8")).xpath(
+        "//div[contains(@class, 'page-properties-report')]//table"
+    )
+    assert len(tables) == 1, "the overview is a table, not a placeholder"
+    headers = [th.text_content().strip() for th in tables[0].xpath(".//thead//th")]
+    assert headers[0] == "Title"
+    assert {"Owner", "Team", "Status", "Score", "Health", "Warnings"} <= set(headers), headers
+    rows = {}
+    for tr in tables[0].xpath(".//tbody/tr"):
+        cells = tr.xpath("./td")
+        assert cells[0].xpath("./a[starts-with(@href, '/view/')]"), "each title links its page"
+        rows[cells[0].text_content().strip()] = dict(zip(headers, cells, strict=True))
+    assert sorted(rows) == sorted(in_wiki), "one row per objective the wiki keeps"
+    assert sorted(written) == sorted(in_wiki)
+    for title, row in rows.items():
+        score = row["Score"].text_content().strip()
+        health = row["Health"].text_content().strip()
+        assert score == written[title]["Score"], (title, score, written[title])
+        assert health == written[title]["Health"], (title, health, written[title])
+        assert row["Warnings"].text_content().strip() == written[title]["Warnings"], title
+        result = results[title]
+        assert score == ("n/a" if result.grade is None else f"{result.grade:.1f}"), title
+        assert health == health_text(result.health, result.miss), title
+        assert row["Health"].xpath(".//span[@class='lozenge']"), "health reads as a lozenge"
+        assert row["Owner"].xpath(".//span[@class='mention']"), "the people's owner, as a mention"
+    assert any(results[t].health != "on_track" for t in rows), "the overview shows a worried one"
+    save_screenshot(overview, "confluence-overview.png", height=1200)
 
 
 def test_notion_review_page_in_chromium(demo: DemoResult) -> None:
