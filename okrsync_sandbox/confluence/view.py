@@ -19,7 +19,7 @@ from typing import Final
 from lxml import etree
 from lxml import html as lxml_html
 
-from .page_properties import Report, ReportError, build_report
+from .page_properties import Report, ReportError, build_report, macro_parameters
 from .storage_xml import AC_NS, RI_NS, StorageFormatError, parse_storage
 from .store import Page, Store
 
@@ -123,12 +123,6 @@ class _Renderer:
             return f"<{tag}{kept}>{self.children(element)}</{tag}>"
         return self.children(element)
 
-    def parameters(self, macro: etree._Element) -> dict[str, str]:
-        return {
-            _attr(p, f"{AC}name"): "".join(str(t) for t in p.itertext())
-            for p in macro.findall(f"{AC}parameter")
-        }
-
     def rich_body(self, macro: etree._Element) -> str:
         body = macro.find(f"{AC}rich-text-body")
         return self.children(body) if body is not None else ""
@@ -209,7 +203,7 @@ class _Renderer:
 
     def macro(self, macro: etree._Element) -> str:
         name = _attr(macro, f"{AC}name")
-        params = self.parameters(macro)
+        params = macro_parameters(macro)
         if name == "status":
             colour = params.get("colour", params.get("color", "Grey")).lower()
             background, foreground = LOZENGE_COLOURS.get(colour, LOZENGE_COLOURS["grey"])
