@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -81,19 +81,16 @@ class NoThresholds(Thresholds):
     """For rules with nothing to tune."""
 
 
-class Hit(NamedTuple):
-    """One raw result of a check: what it is about and what is wrong, in words.
+Hit = tuple[str, str, "str | None", str, tuple[Any, ...]]
+"""One raw result of a check, what it is about and what is wrong, in words: (subject, message,
+cycle, message_id, params), as the fields of `Finding` of the same names.
 
-    `cycle` is set by checks whose subject is a team, a person or a cycle and which count per
-    cycle, so the finding lands on that cycle's review page only. `message` is English;
-    `message_id` and `params` say it in any language later (made by `hit()`).
-    """
-
-    subject: str
-    message: str
-    cycle: str | None = None
-    message_id: str = ""
-    params: tuple[Any, ...] = ()
+`cycle` is set by checks whose subject is a team, a person or a cycle and which count per
+cycle, so the finding lands on that cycle's review page only. `message` is English;
+`message_id` and `params` say it in any language later. Made by `hit()` and read only by the
+engine, by position: a plain tuple, built in a tenth of the time a named tuple takes, for a
+quarter of a million hits at 100 000 key results.
+"""
 
 
 def hit(subject: str, message_id: str, /, *, in_cycle: str | None = None, **params: Any) -> Hit:
@@ -103,11 +100,7 @@ def hit(subject: str, message_id: str, /, *, in_cycle: str | None = None, **para
     placeholder `count`); `in_cycle` is the hit's `cycle`.
     """
     text, values = english(message_id, params)
-    return _new_hit(Hit, (subject, text, in_cycle, message_id, values))
-
-
-_new_hit: Final = tuple.__new__
-"""Builds a Hit without the named tuple's Python-level constructor (half the cost)."""
+    return (subject, text, in_cycle, message_id, values)
 
 
 Checker = Callable[[Context, Any], Iterable[Hit]]
