@@ -302,11 +302,16 @@ def _stale(ctx: Context, t: StaleThresholds) -> Iterator[Hit]:
             continue
         idle = today - last.toordinal()
         if idle > t.days:
-            stale.setdefault(kr.objective, []).append((idle, last, kr))
+            known = stale.get(kr.objective)
+            if known is None:
+                stale[kr.objective] = [(idle, last, kr)]
+            else:
+                known.append((idle, last, kr))
+    limit = Counted(DAYS, t.days)
     for objective_id, found in stale.items():  # the engine puts the findings in order
         # the longest idle, then by title and id (the first of them: `min` is stable)
         idle, last, kr = found[0] if len(found) == 1 else min(found, key=_stale_order)
-        limit, oldest, day = Counted(DAYS, t.days), Counted(DAYS, idle), last.date()
+        oldest, day = Counted(DAYS, idle), last.date()
         if len(found) == 1:
             yield hit(kr.id, STALE_ONE, title=kr.title, idle=oldest, last=day, limit=limit)
             continue

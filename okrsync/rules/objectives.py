@@ -240,13 +240,13 @@ class DuplicateThresholds(Thresholds):
     )
 
 
-# What normalise_title's regex does to an ASCII text, as one table: every character other than
-# a letter, digit, underscore or white space becomes a space.
-_ASCII_PUNCTUATION: Final = {
-    code: " "
-    for code in range(128)
-    if not (chr(code).isalnum() or chr(code) == "_" or chr(code).isspace())
-}
+# What normalise_title's regex and split do to an ASCII text, as one table of bytes: every
+# character other than a letter, digit or underscore becomes a space (white space too, so
+# that splitting bytes splits where splitting the text would).
+_ASCII_SPACED: Final = bytes(
+    code if code >= 128 or chr(code).isalnum() or chr(code) == "_" else ord(" ")
+    for code in range(256)
+)
 
 
 def normalise_title(title: str) -> str:
@@ -255,8 +255,8 @@ def normalise_title(title: str) -> str:
     Only the first `TEXT_LIMIT` characters count, so a huge title costs no more than a long one.
     """
     title = clip(title)
-    if title.isascii():  # casefold() is lower(), and a table does the regex's work
-        return " ".join(title.lower().translate(_ASCII_PUNCTUATION).split())
+    if title.isascii():  # casefold() is lower(); a table of bytes does the regex's work
+        return b" ".join(title.lower().encode().translate(_ASCII_SPACED).split()).decode()
     return " ".join(re.sub(r"[^\w\s]", " ", title.casefold()).split())
 
 
