@@ -213,11 +213,17 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
     last: dict[str, CheckIn] = {}
     confidence_at: dict[str, tuple[CheckInOrder, float]] = {}
     for ci in workspace.check_ins:
-        key = check_in_order(ci)
+        # A check-in's place in the order is worked out only to compare it with another.
+        key: CheckInOrder | None = None
         seen = last.get(ci.key_result)
-        if seen is None or check_in_order(seen) < key:
+        if seen is None:
             last[ci.key_result] = ci
+        else:
+            key = check_in_order(ci)
+            if check_in_order(seen) < key:
+                last[ci.key_result] = ci
         if ci.confidence is not None:
+            key = check_in_order(ci) if key is None else key
             known = confidence_at.get(ci.key_result)
             if known is None or known[0] < key:
                 confidence_at[ci.key_result] = (key, ci.confidence)
