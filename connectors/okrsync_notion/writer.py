@@ -419,17 +419,36 @@ def _kept_ids(kept: Kept) -> frozenset[int]:
     return frozenset(ids)
 
 
+Opcodes = list[tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]]
+
+
+def _opcodes(old: list[Node], tree: list[Node], memo: dict[int, Opcodes]) -> Opcodes:
+    """How children `old` line up with `tree` (equal runs, and what changed between them),
+    worked out once per plan (`memo`, by the new children's list)."""
+    if id(tree) not in memo:
+        matcher = SequenceMatcher(None, [o[0] for o in old], [t[0] for t in tree], autojunk=False)
+        memo[id(tree)] = matcher.get_opcodes()
+    return memo[id(tree)]
+
+
 def _children_ways(
-    old: list[Node], new: list[Block], tree: list[Node], *, start: bool, cap: int
+    old: list[Node],
+    new: list[Block],
+    tree: list[Node],
+    *,
+    start: bool,
+    cap: int,
+    memo: dict[int, Opcodes] | None = None,
 ) -> list[Way]:
     """The best ways for `Writer._patch` to turn children `old` into `new` (without the listing
     of a parent whose children's ids are not kept, counted by the caller): each changed child
     of the same type patched in place or replaced (its delete and an append after its
-    predecessor), whichever the whole needs. `start`: they begin a block's children, where
-    nothing can be inserted before a kept child (`_Replace`), so a first child is patched."""
-    codes = SequenceMatcher(
-        None, [o[0] for o in old], [t[0] for t in tree], autojunk=False
-    ).get_opcodes()
+    predecessor), whichever the whole needs, each replaced child counted as appended on its
+    own (the writer may send neighbours together: `_cost_of` counts that). `start`: they
+    begin a block's children, where nothing can be inserted before a kept child (`_Replace`),
+    so a first child is patched."""
+    memo = {} if memo is None else memo
+    codes = _opcodes(old, tree, memo)
     if start and old and codes and codes[0][0] == "insert":
         raise _Replace("")
     anchored = not start
@@ -448,7 +467,9 @@ def _children_ways(
                 if j < j2:
                     pending.append(new[j])
                 continue
-            block_ways = _block_ways(old[i1 + k], new[j], tree[j], anchored=anchored, cap=cap)
+            block_ways = _block_ways(
+                old[i1 + k], new[j], tree[j], anchored=anchored, cap=cap, memo=memo
+            )
             ways = _both(ways, block_ways, cap)
             if not anchored and block_ways[0][2] is None:
                 went = True  # it cannot be patched: replaced, to be appended with `pending`
@@ -462,7 +483,15 @@ def _children_ways(
     return [(a + appends, r + requests, kept) for a, r, kept in ways]
 
 
-def _block_ways(old: Node, block: Block, tree: Node, *, anchored: bool, cap: int) -> list[Way]:
+def _block_ways(
+    old: Node,
+    block: Block,
+    tree: Node,
+    *,
+    anchored: bool,
+    cap: int,
+    memo: dict[int, Opcodes] | None = None,
+) -> list[Way]:
     """The best ways to turn the written block `old` into `block`: patched in place (its
     own content updated, its children patched, after a listing when their ids are not kept),
     or replaced (its delete and appending it anew after its predecessor) when it is
@@ -474,7 +503,9 @@ def _block_ways(old: Node, block: Block, tree: Node, *, anchored: bool, cap: int
         if old[2] and not all(kid[3] for kid in old[2]):
             own += -(-len(old[2]) // 100)  # reading the children's ids
         try:
-            below = _children_ways(old[2], children_of(block), tree[2], start=True, cap=cap)
+            below = _children_ways(
+                old[2], children_of(block), tree[2], start=True, cap=cap, memo=memo
+            )
         except _Replace:
             return [replace]
     else:
@@ -506,16 +537,74 @@ def _rewrite_plan(
     exact choice over the page's tree, not one exchange rate for the whole page. When no way
     stays within the budget: the fewest appends, then requests."""
     regenerated = _plus(_append_cost(blocks), (len(old), 0))  # deletes, then appends
-    ways = _children_ways(old, blocks, tree, start=False, cap=budget)
-    within = [w for w in ways if w[0] <= budget]
-    appends, requests, kept = min(within, key=lambda w: (w[1], w[0])) if within else ways[0]
+    memo: dict[int, Opcodes] = {}
+    ways = _children_ways(old, blocks, tree, start=False, cap=budget, memo=memo)
+    plans = []  # each way as the writer sends it: neighbours replaced together share appends
+    for _, _, kept in ways:
+        ids = _kept_ids(kept)
+        requests, appends = _cost_of(old, blocks, tree, ids, start=False, memo=memo)
+        plans.append(RewritePlan(True, requests, appends, ids))
+    within = [p for p in plans if p.appends <= budget]
+    best = (
+        min(within, key=lambda p: (p.requests, p.appends))
+        if within
+        else min(plans, key=lambda p: (p.appends, p.requests))
+    )
     if regenerated[1] <= budget:
-        regenerate = not within or regenerated < (requests, appends)
+        regenerate = not within or regenerated < (best.requests, best.appends)
     else:
-        regenerate = not within and (regenerated[1], regenerated[0]) < (appends, requests)
-    if regenerate:
-        return RewritePlan(False, *regenerated)
-    return RewritePlan(True, requests, appends, _kept_ids(kept))
+        regenerate = not within and (regenerated[1], regenerated[0]) < (best.appends, best.requests)
+    return RewritePlan(False, *regenerated) if regenerate else best
+
+
+def _cost_of(
+    old: list[Node],
+    new: list[Block],
+    tree: list[Node],
+    kept: frozenset[int],
+    *,
+    start: bool,
+    memo: dict[int, Opcodes],
+) -> Cost:
+    """What `Writer._patch` spends turning children `old` into `new` when it patches in place
+    exactly the blocks in `kept` and replaces the other changed ones, replaced neighbours
+    appended together as it sends them (without the listing of the parent, as above)."""
+    requests = appends = 0
+    for tag, i1, i2, j1, j2 in _opcodes(old, tree, memo):
+        if tag == "equal":
+            continue
+        pending: list[Block] = []
+        for k in range(i2 - i1):
+            j = j1 + k
+            if j < j2 and old[i1 + k][4] == new[j]["type"] and id(tree[j]) in kept:
+                done = _plus(
+                    _patched_cost(old[i1 + k], new[j], tree[j], kept, memo), _append_cost(pending)
+                )
+                requests += done[0]
+                appends += done[1]
+                pending = []
+                continue
+            requests += 1  # the delete
+            if j < j2:
+                pending.append(new[j])
+        pending.extend(new[j1 + (i2 - i1) : j2])
+        inserted = _append_cost(pending)
+        requests += inserted[0]
+        appends += inserted[1]
+    return requests, appends
+
+
+def _patched_cost(
+    old: Node, block: Block, tree: Node, kept: frozenset[int], memo: dict[int, Opcodes]
+) -> Cost:
+    """What `Writer._patch_block` spends on a block it keeps in place (see `_cost_of`)."""
+    requests = 1 if old[1] != tree[1] else 0
+    if [kid[0] for kid in old[2]] == [kid[0] for kid in tree[2]]:
+        return requests, 0
+    if old[2] and not all(kid[3] for kid in old[2]):
+        requests += -(-len(old[2]) // 100)  # reading the children's ids
+    below = _cost_of(old[2], children_of(block), tree[2], kept, start=True, memo=memo)
+    return requests + below[0], below[1]
 
 
 def _copy_ids(old: Node, new: Node, block_id: str | None) -> None:
