@@ -361,13 +361,15 @@ def children_by_parent(objectives: Sequence[Objective]) -> dict[str, list[str]]:
     Parents that are not objectives of the workspace (dangling) are left out; a child listed
     twice under one parent counts once. Children keep workspace order.
     """
-    known = {o.id for o in objectives}
-    children: dict[str, list[str]] = {o.id: [] for o in objectives}
+    # Each parent's children as the keys of a dict: an ordered set, so that adding a child is
+    # not a search of the parent's list (hundreds of children made that quadratic).
+    children: dict[str, dict[str, None]] = {o.id: {} for o in objectives}
     for child in objectives:
-        for parent in dict.fromkeys(child.parents):
-            if parent in known and child.id not in children[parent]:
-                children[parent].append(child.id)
-    return children
+        for parent in child.parents:
+            found = children.get(parent)
+            if found is not None:
+                found[child.id] = None
+    return {parent: list(kids) for parent, kids in children.items()}
 
 
 _UNJUDGED: Final = 0
@@ -586,27 +588,24 @@ def _evaluate(workspace: Workspace, at: date, settings: ScoringSettings) -> Eval
         inside = set(component) if len(component) > 1 else ()
         for objective_id in component:
             judging = judged_by[objective_id]
-            kids = [
-                results[child]
-                for child in children[objective_id]
-                if child not in inside
-                and child != objective_id
-                and results[child].score is not None
-            ]
-            own = judging.counted
-            if rollup == "children" and kids:
-                own = []
-            sums = own
-            if kids:
-                sums = own.copy()
-                for kid in kids:
-                    sums.extend((1.0, (kid.progress or 0.0) * 1.0, (kid.score or 0.0) * 1.0))
+            own = sums = judging.counted
+            kids: list[str] = []  # a loop: most objectives are leaves, with no child to add
+            for child in children[objective_id]:
+                if child in inside or child == objective_id:
+                    continue
+                kid = results[child]
+                if kid.score is None:
+                    continue
+                if not kids:
+                    sums = [] if rollup == "children" else own.copy()
+                kids.append(child)
+                sums.extend((1.0, (kid.progress or 0.0) * 1.0, (kid.score or 0.0) * 1.0))
             results[objective_id] = _objective_result(
                 objectives[objective_id],
                 judging,
                 sums,
-                len(own) // 3,
-                tuple(k.id for k in kids),
+                0 if rollup == "children" and kids else len(own) // 3,
+                tuple(kids),
                 bands,
                 multiples,
             )
