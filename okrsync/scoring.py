@@ -78,13 +78,12 @@ def near(value: float) -> float:
     return round(value, _NOISE_DECIMALS)
 
 
-def _near_any(value: float, *edges: float) -> float:
-    """`value` as it compares with `edges` (already `near`): rounded only when it lies within
-    `_NEAR_MARGIN` of one of them, since a value further away compares the same either way and
-    `round(value, 9)` costs more than all the rest of judging one key result."""
-    for edge in edges:
-        if abs(value - edge) <= _NEAR_MARGIN:
-            return near(value)
+def _near_either(value: float, first: float, second: float) -> float:
+    """`value` as it compares with two thresholds (already `near`): rounded only when it lies
+    within `_NEAR_MARGIN` of one of them, since a value further away compares the same either
+    way and `round(value, 9)` costs more than all the rest of judging one key result."""
+    if abs(value - first) <= _NEAR_MARGIN or abs(value - second) <= _NEAR_MARGIN:
+        return near(value)
     return value
 
 
@@ -325,7 +324,7 @@ def pace_health(gap: float, settings: ScoringSettings | Bands) -> Health:
 
 def _pace(gap: float, bands: Bands) -> Health:
     """`pace_health` with the bands already denoised."""
-    gap_n = _near_any(gap, bands.on_track_gap, bands.at_risk_gap)
+    gap_n = _near_either(gap, bands.on_track_gap, bands.at_risk_gap)
     if gap_n <= bands.on_track_gap:
         return "on_track"
     if gap_n <= bands.at_risk_gap:
@@ -340,7 +339,7 @@ def final_health(graded: float, settings: ScoringSettings | Bands) -> Health:
 
 def _final(graded: float, bands: Bands) -> Health:
     """`final_health` with the bands already denoised."""
-    graded_n = _near_any(graded, bands.green_from, bands.yellow_from)
+    graded_n = _near_either(graded, bands.green_from, bands.yellow_from)
     if graded_n >= bands.green_from:
         return "green"
     if graded_n >= bands.yellow_from:
