@@ -114,13 +114,17 @@ def alignment_loops(
     The strongly connected components of the child -> parent graph that hold more than one
     objective, or one objective aligned to itself.
     """
+    # Only an objective with both a parent and a child can be on a loop, and every objective on
+    # a loop has both on that loop: the walk leaves the others (most of them) out.
+    with_child = {parent for objective in objectives.values() for parent in objective.parents}
     edges = {
         node: [p for p in dict.fromkeys(objective.parents) if p in objectives]
         for node, objective in objectives.items()
+        if objective.parents and node in with_child
     }
     return [
         sorted(component)
-        for component in strongly_connected_components(list(objectives), edges)
+        for component in strongly_connected_components(list(edges), edges)
         if len(component) > 1 or component[0] in objectives[component[0]].parents
     ]
 
