@@ -76,7 +76,8 @@ search for its key words in the text.
 
 def scan_title(title: str) -> TitleScan:
     """`title` scanned for the text rules (see `TitleScan`)."""
-    text = folded(clip(title))
+    text = title[:TEXT_LIMIT]  # `folded(clip(title))` without two calls for an ASCII title
+    text = text.lower() if text.isascii() else folded(text)
     return text, (_ASCII_LETTERS if text.isascii() else _LETTERS).findall(text)
 
 
@@ -124,7 +125,7 @@ class Context:
         order: scanned on the first call, so that the rules reading titles share one scan and
         a check without them makes none."""
         if not self._title_scans and self.workspace.key_results:
-            self._title_scans.extend(scan_title(kr.title) for kr in self.workspace.key_results)
+            self._title_scans[:] = [scan_title(kr.title) for kr in self.workspace.key_results]
         return self._title_scans
 
     @property
