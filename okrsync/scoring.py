@@ -379,12 +379,12 @@ _PHASES: Final[dict[str, int]] = {"before": _BEFORE, "during": _DURING, "after":
 
 
 class _Judging(NamedTuple):
-    """What one objective and its key results are judged by, found once per objective:
-    its cycle, the first day a check-in counts (the cycle's start, else any day), the cycle's
-    phase on the day (`_UNJUDGED` without a known cycle), the objective's bar, the score
-    expected by now (elapsed share x bar, None when unjudged), why a score would still be
-    unjudged ("no_cycle" or None), and its counted key results as flat (weight, weight x
-    progress, weight x score) triples, in workspace order."""
+    """What one objective and its key results are judged by, one per objective: its cycle,
+    the first day a check-in counts (the cycle's start, else any day), the cycle's phase on
+    the day (`_UNJUDGED` without a known cycle), the objective's bar, the score expected by
+    now (elapsed share x bar, None when unjudged), why a score would still be unjudged
+    ("no_cycle" or None), and its counted key results as flat (weight, weight x progress,
+    weight x score) triples, in workspace order."""
 
     cycle: Cycle | None
     since: date
@@ -400,6 +400,7 @@ _Judgement = tuple[Cycle | None, date, int, float, float | None, Unscored | None
 
 
 def _judgement(cycle: Cycle | None, status: CycleStatus | None, bar: float) -> _Judgement:
+    """The judgement of the objectives of `cycle` (its status on the day) with `bar`."""
     since = cycle.start if cycle is not None else date.min
     no_cycle: Unscored | None = "no_cycle" if status is None else None
     if status is None or status.elapsed_share is None or status.phase not in _PHASES:
