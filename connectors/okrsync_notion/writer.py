@@ -445,8 +445,9 @@ def _children_ways(
     of the same type patched in place or replaced (its delete and an append after its
     predecessor), whichever the whole needs, each replaced child counted as appended on its
     own (the writer may send neighbours together: `_cost_of` counts that). `start`: they
-    begin a block's children, where nothing can be inserted before a kept child (`_Replace`),
-    so a first child is patched."""
+    begin a block's children, where nothing can be inserted before a kept child, so a first
+    child is patched, and children that must be appended there while others stay after them
+    (a first child retyped, or one that cannot be patched) make the parent `_Replace`d."""
     memo = {} if memo is None else memo
     codes = _opcodes(old, tree, memo)
     if start and old and codes and codes[0][0] == "insert":
@@ -473,9 +474,13 @@ def _children_ways(
             ways = _both(ways, block_ways, cap)
             if not anchored and block_ways[0][2] is None:
                 went = True  # it cannot be patched: replaced, to be appended with `pending`
+            elif not anchored and (pending or went):
+                raise _Replace("")  # what went before it cannot be inserted before it
             else:
                 anchored = True
         pending.extend(new[j1 + (i2 - i1) : j2])
+        if not anchored and (pending or went) and i2 < len(old):
+            raise _Replace("")  # nor before the children that stay after them
         inserted = _append_cost(pending)
         requests += inserted[0]
         appends += inserted[1]
@@ -950,7 +955,7 @@ class Writer:
         if not blocks:
             return after
         if after is None and later:
-            raise _Drift(parent_id)  # cannot happen: `_patch` replaces such a parent first
+            raise _Drift(parent_id)  # cannot happen: the plan replaces such a parent whole
         return self._append_tree(parent_id, blocks, after=after) or after
 
     def _create(self, parent: str, key: str, title: str) -> str:

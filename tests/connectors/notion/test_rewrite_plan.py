@@ -212,3 +212,50 @@ def test_the_writer_spends_what_its_plan_counts(
     assert by_endpoint.get("GET /v1/blocks/{id}/children") == 2 + listings, by_endpoint
     assert by_endpoint.get("PATCH /v1/blocks/{id}") == updates + 2, by_endpoint
     assert sum(by_endpoint.values()) == plan.requests + 4, by_endpoint
+
+
+def _first_line_retyped(changed: bool) -> list[Block]:
+    """A section whose first toggle's first line changes type (a paragraph becomes a bullet)
+    while its second line stays, followed by 250 toggles that do not change."""
+    first = text_block("bulleted_list_item" if changed else "paragraph", "first")
+    second = text_block("paragraph", "second" + (" changed" if changed else ""))
+    toggles = [text_block("toggle", f"Other {i}") for i in range(250)]
+    return [
+        text_block("heading_2", "Summary"),
+        section(
+            "heading_2",
+            "Key results",
+            [text_block("toggle", "Objective", children=[first, second]), *toggles],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("budget", [45, 0])
+def test_a_first_child_that_cannot_be_put_back_first_is_planned_as_the_writer_does(
+    sandbox: NotionSandbox, clock: ManualClock, budget: int
+) -> None:
+    """Nothing can be inserted before a block's first child: a first line that changes type is
+    deleted and its successor cannot go back in its place while a later line stays, so its
+    block cannot be patched. The plan says so (the block, here the section's first toggle,
+    cannot be replaced in its place either: the section is replaced whole) and the writer
+    spends what it counted, instead of giving up half way and regenerating the page."""
+    parent, api = review_parent_and_api(sandbox, clock)
+    try:
+        writer = Writer(api, append_budget=budget)
+        assert writer.apply(write_review(parent, _first_line_retyped(False))).status == "applied"
+        kept = writer.export()
+        writer = Writer(api, append_budget=budget)
+        writer.restore(kept)
+        sandbox.reset_log()
+        blocks = _first_line_retyped(True)
+        assert writer.apply(write_review(parent, blocks)).status == "applied"
+        by_endpoint: dict[str, Any] = sandbox.stats()["by_endpoint"]
+        assert generated_part(sandbox, parent) == _planned(blocks)
+    finally:
+        api.close()
+    (page,) = kept["pages"].values()
+    plan = _rewrite_plan(page["tree"], blocks, [block_tree(b) for b in blocks], budget)
+    assert plan.patch
+    # finding the page lists its parent and its first blocks; the marker is written twice
+    assert sum(by_endpoint.values()) == plan.requests + 4, by_endpoint
+    assert by_endpoint.get("PATCH /v1/blocks/{id}/children") == plan.appends, by_endpoint
