@@ -166,6 +166,33 @@ def test_a_page_past_the_budget_is_patched_with_the_fewest_appends() -> None:
     assert plan.appends == 2  # the 150 new lines, in appends of 100
 
 
+def _rewritten(
+    sandbox: NotionSandbox,
+    clock: ManualClock,
+    budget: int,
+    before: list[Block],
+    after: list[Block],
+) -> tuple[dict[str, Any], list[Node]]:
+    """Write `before` through the real SDK, then `after` as the next run (given what the first
+    kept) with a budget of appends: the requests the rewrite made by endpoint, and the kept
+    tree it started from. The page must read as planned."""
+    parent, api = review_parent_and_api(sandbox, clock)
+    try:
+        writer = Writer(api, append_budget=budget)
+        assert writer.apply(write_review(parent, before)).status == "applied"
+        kept = writer.export()
+        writer = Writer(api, append_budget=budget)  # the next run, given what this one kept
+        writer.restore(kept)
+        sandbox.reset_log()
+        assert writer.apply(write_review(parent, after)).status == "applied"
+        by_endpoint: dict[str, Any] = sandbox.stats()["by_endpoint"]
+        assert generated_part(sandbox, parent) == _planned(after)
+    finally:
+        api.close()
+    (page,) = kept["pages"].values()
+    return by_endpoint, page["tree"]
+
+
 @pytest.mark.parametrize(
     ("budget", "appends", "deletes", "listings", "updates"),
     [
@@ -188,20 +215,8 @@ def test_the_writer_spends_what_its_plan_counts(
     """Written through the real SDK and rewritten within a budget of appends: the sandbox sees
     exactly the plan's requests (plus finding the page and its marker), and the page reads as
     planned."""
-    parent, api = review_parent_and_api(sandbox, clock)
-    try:
-        writer = Writer(api, append_budget=budget)
-        assert writer.apply(write_review(parent, _page(False))).status == "applied"
-        kept = writer.export()
-        writer = Writer(api, append_budget=budget)  # the next run, given what this one kept
-        writer.restore(kept)
-        sandbox.reset_log()
-        blocks = _page(True)
-        assert writer.apply(write_review(parent, blocks)).status == "applied"
-        by_endpoint: dict[str, Any] = sandbox.stats()["by_endpoint"]
-        assert generated_part(sandbox, parent) == _planned(blocks)
-    finally:
-        api.close()
+    blocks = _page(True)
+    by_endpoint, _ = _rewritten(sandbox, clock, budget, _page(False), blocks)
     tree = _first_write_tree(_page(False))
     plan = _rewrite_plan(tree, blocks, [block_tree(b) for b in blocks], budget)
     assert (plan.requests, plan.appends) == (appends + deletes + listings + updates, appends)
@@ -239,22 +254,9 @@ def test_a_first_child_that_cannot_be_put_back_first_is_planned_as_the_writer_do
     block cannot be patched. The plan says so (the block, here the section's first toggle,
     cannot be replaced in its place either: the section is replaced whole) and the writer
     spends what it counted, instead of giving up half way and regenerating the page."""
-    parent, api = review_parent_and_api(sandbox, clock)
-    try:
-        writer = Writer(api, append_budget=budget)
-        assert writer.apply(write_review(parent, _first_line_retyped(False))).status == "applied"
-        kept = writer.export()
-        writer = Writer(api, append_budget=budget)
-        writer.restore(kept)
-        sandbox.reset_log()
-        blocks = _first_line_retyped(True)
-        assert writer.apply(write_review(parent, blocks)).status == "applied"
-        by_endpoint: dict[str, Any] = sandbox.stats()["by_endpoint"]
-        assert generated_part(sandbox, parent) == _planned(blocks)
-    finally:
-        api.close()
-    (page,) = kept["pages"].values()
-    plan = _rewrite_plan(page["tree"], blocks, [block_tree(b) for b in blocks], budget)
+    blocks = _first_line_retyped(True)
+    by_endpoint, kept = _rewritten(sandbox, clock, budget, _first_line_retyped(False), blocks)
+    plan = _rewrite_plan(kept, blocks, [block_tree(b) for b in blocks], budget)
     assert plan.patch
     # finding the page lists its parent and its first blocks; the marker is written twice
     assert sum(by_endpoint.values()) == plan.requests + 4, by_endpoint
