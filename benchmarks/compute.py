@@ -9,6 +9,12 @@ machine the CPU ratio (`cpu_ratio`) is the steadier figure, since other processe
 unevenly on the phases' wall times. `--no-gc` (a diagnostic) turns Python's cyclic garbage
 collector off for evaluate and rules, to show how much of the growth with size is its scans of
 the live heap.
+
+`floor_us_per_key_result` is what merely reading the model costs at that size: one pass that
+reads each key result's fields and looks up its objective by id, nothing else, the collector
+off, run after the timed phases (so it warms nothing for them). Its growth from 10 000 to
+100 000 key results is the memory's, not an algorithm's: the yardstick for the growth of
+`us_per_key_result` (BENCHMARKS.md 6.10).
 """
 
 from __future__ import annotations
@@ -22,12 +28,27 @@ import time
 from datetime import date
 
 from benchmarks.synthetic import synthetic_workspace
+from okrsync.gc_pause import collector_paused
+from okrsync.model import Workspace
 from okrsync.rules import RuleSettings, check
 from okrsync.scoring import evaluate
 
 
 def _clocks() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
+
+
+def floor_pass(workspace: Workspace) -> float:
+    """CPU seconds of one read of every key result and its objective (see the module doc)."""
+    objectives = {o.id: o for o in workspace.objectives}
+    with collector_paused():
+        start = time.process_time()
+        seen = 0
+        for key_result in workspace.key_results:
+            objective = objectives.get(key_result.objective)
+            if objective is not None and objective.cycle and key_result.title:
+                seen += key_result.current is not None
+        return time.process_time() - start
 
 
 def measure(key_results: int, *, collect: bool = True) -> dict[str, float | int | bool]:
@@ -42,6 +63,7 @@ def measure(key_results: int, *, collect: bool = True) -> dict[str, float | int 
     findings = check(workspace, evaluation, RuleSettings())
     done = _clocks()
     gc.enable()
+    floor = min(floor_pass(workspace) for _ in range(3))
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall = [b[0] - a[0] for a, b in ((build_start, built), (built, scored), (scored, done))]
     cpu = [b[1] - a[1] for a, b in ((build_start, built), (built, scored), (scored, done))]
@@ -60,6 +82,7 @@ def measure(key_results: int, *, collect: bool = True) -> dict[str, float | int 
         "rules_cpu_s": round(cpu[2], 3),
         "cpu_ratio": round((cpu[1] + cpu[2]) / cpu[0], 2),
         "us_per_key_result": round((cpu[1] + cpu[2]) / len(workspace.key_results) * 1e6, 1),
+        "floor_us_per_key_result": round(floor / len(workspace.key_results) * 1e6, 3),
         "peak_rss_mib": round(rss_after / 1024, 1),
         "rss_growth_during_evaluation_mib": round((rss_after - rss_before) / 1024, 1),
     }

@@ -87,6 +87,7 @@ def test_compute_prints_time_and_memory(capsys: pytest.CaptureFixture[str]) -> N
     result = _printed(capsys)
     assert result["key_results"] == 200
     assert {"evaluate_s", "rules_s", "ratio", "cpu_ratio", "peak_rss_mib"} <= set(result)
+    assert result["floor_us_per_key_result"] >= 0  # type: ignore[operator]
     assert result["gc"] is True
     assert compute.main(["--key-results", "200", "--no-gc"]) == 0
     assert _printed(capsys)["gc"] is False
