@@ -261,7 +261,8 @@ def test_a_query_read_page_by_page_sees_the_edits_made_between_its_pages(
 ) -> None:
     """The emulator keeps a query's order for its next pages only until something changes:
     a page edited out of the filter, or to sort last, after the first page is answered, is
-    left out of the next pages, or found at the end, as Notion answers."""
+    left out of the next pages, or found at the end, as computing the query again answers
+    (what Notion answers there is not documented: docs/sandbox-notion.md)."""
     store = sandbox.store
     _, source = store.create_database(
         "Objectives", properties={"Name": {"title": {}}, "Score": {"number": {}}}
