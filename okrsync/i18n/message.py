@@ -362,8 +362,8 @@ def _say_english(value: Any) -> Any:
         return f"{value.value:.{value.digits}f}"
     if kind is Quoted:
         return repr(value.text)
-    if kind is Counted:
-        return _counted_english(value.message_id, value.n)
+    if kind is Counted:  # cached by the value itself where its count is a whole number
+        return _counted_english(value) if type(value.n) is int else _say_counted(value, _ENGLISH)
     if kind is int:
         return _int_english(value)
     if kind is date:
@@ -377,10 +377,10 @@ def _int_english(value: int) -> str:
     return _say_int(value, _ENGLISH)
 
 
-@lru_cache(maxsize=4096, typed=True)
-def _counted_english(message_id: str, n: int) -> str:
+@lru_cache(maxsize=4096)
+def _counted_english(value: Counted) -> str:
     """A `Counted` in English: the same few counts of days or key results, said once each."""
-    return _say_counted(Counted(message_id, n), _ENGLISH)
+    return _say_counted(value, _ENGLISH)
 
 
 def english(message_id: str, params: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -390,7 +390,17 @@ def english(message_id: str, params: dict[str, Any]) -> tuple[str, tuple[Any, ..
     (a quarter of a million at 100 000 key results): no catalogue look-up, text values filled
     in as they are, and the message compiled once per message id (`_sayer`).
     """
-    return _english_form(message_id).say(params)
+    return english_sayer(message_id)(params)
+
+
+@cache
+def english_sayer(message_id: str) -> EnglishSayer:
+    """The function `english` says `message_id` with, to be called with the values by name.
+
+    For a caller that says every finding (`hit`): the function comes out of a cache keyed by
+    the message id alone, in C, and is called directly, without a call of `english` between.
+    """
+    return _english_form(message_id).say
 
 
 _ENGLISH: Final = translator(SOURCE_LANGUAGE)

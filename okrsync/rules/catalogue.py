@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from okrsync.i18n import N_
-from okrsync.i18n.message import english
+from okrsync.i18n.message import english_sayer
 from okrsync.model import Frozen, Severity
 from okrsync.rules.context import Context
 
@@ -99,7 +99,7 @@ def hit(subject: str, message_id: str, /, *, in_cycle: str | None = None, **para
     `message_id` is a module constant marked with `N_` (or `Np_` for a plural chosen by the
     placeholder `count`); `in_cycle` is the hit's `cycle`.
     """
-    text, values = english(message_id, params)
+    text, values = english_sayer(message_id)(params)  # `english`, one call fewer per finding
     return (subject, text, in_cycle, message_id, values)
 
 

@@ -10,6 +10,7 @@ through validation again would cost more than every rule together.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -81,6 +82,32 @@ def scan_title(title: str) -> TitleScan:
     return text, (_ASCII_LETTERS if text.isascii() else _LETTERS).findall(text)
 
 
+# ASCII letters in lower case, "\n" kept (it separates the titles `scan_titles` joins), any
+# other ASCII character a space: the runs of letters of ASCII titles in one `str.translate`.
+_ASCII_RUNS: Final = (
+    dict.fromkeys(range(128), " ")
+    | {ord(letter): letter.lower() for letter in string.ascii_letters}
+    | {ord("\n"): "\n"}
+)
+
+
+def scan_titles(titles: Sequence[str]) -> list[TitleScan]:
+    """Each of `titles` scanned as `scan_title` does, in order.
+
+    Titles are almost always ASCII without a line break: then they are joined, folded and
+    split into runs of letters in three passes of C over one text (`_ASCII_RUNS`; a run of
+    letters is what `_ASCII_LETTERS` finds), instead of a regular expression and two function
+    calls per title, a third of the cost. Any other list is scanned title by title.
+    """
+    clipped = [title[:TEXT_LIMIT] for title in titles]
+    joined = "\n".join(clipped)
+    if not clipped or not joined.isascii() or joined.count("\n") != len(clipped) - 1:
+        return [scan_title(title) for title in clipped]
+    texts = joined.lower().split("\n")
+    runs = joined.translate(_ASCII_RUNS).split("\n")
+    return [(text, letters.split()) for text, letters in zip(texts, runs, strict=True)]
+
+
 def instant(moment: datetime) -> datetime:
     """`moment` as an aware datetime (naive values are read as UTC) so any two compare."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -125,7 +152,7 @@ class Context:
         order: scanned on the first call, so that the rules reading titles share one scan and
         a check without them makes none."""
         if not self._title_scans and self.workspace.key_results:
-            self._title_scans[:] = [scan_title(kr.title) for kr in self.workspace.key_results]
+            self._title_scans[:] = scan_titles([kr.title for kr in self.workspace.key_results])
         return self._title_scans
 
     @property
