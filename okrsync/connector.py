@@ -157,6 +157,12 @@ class ConnectorContext(Frozen):
         repr=False,
         description="Set by SIGTERM/SIGINT: a request in flight gives up, the run ends (exit 5).",
     )
+    log: Any = Field(
+        default=None,
+        repr=False,
+        description="The run's structlog logger, for what a connector recovered from on its "
+        "own (None: it logs nothing).",
+    )
 
     def secret(self, variable: str | None, *, what: str) -> SecretStr:
         """Read a credential from the environment variable named in the options."""

@@ -33,6 +33,7 @@ FaultKind = Literal[
     "conflict",  # 409 (Notion conflict_error, Confluence version conflict)
     "applied_then_reset",  # do the write, then drop the connection before answering
     "human_edit",  # Confluence: a person edits the page between okrsync's read and write
+    "invalid_cursor",  # Notion: a request with a start_cursor gets 400 validation_error
 ]
 
 

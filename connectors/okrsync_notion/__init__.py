@@ -46,5 +46,6 @@ def create(context: ConnectorContext) -> NotionConnector:
         clock=context.clock,
         sleep=context.sleep,
         stop=context.stop,
+        log=context.log,
     )
     return NotionConnector(context, options, mapping, api=api)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -69,9 +70,11 @@ class NotionApi:
         stop: threading.Event | None = None,
         stats: ConnectorStats | None = None,
         http_client: httpx.Client | None = None,
+        log: Any = None,
     ) -> None:
         self.options = options
         self._clock = clock
+        self._log = log  # the run's structlog logger; None logs nothing
         self.policy = HttpPolicy(
             options,
             base_url=options.base_url,
@@ -176,16 +179,62 @@ class NotionApi:
         goes on, None at its end; `what` names the list in its errors. The next response is
         only asked for when the caller wants it, so stopping early costs no request. A response
         without a list of results is an error, never an empty list.
+
+        Notion may refuse a cursor it handed out a moment before (400 `validation_error`, "The
+        start_cursor provided is invalid": its cursors can expire during a long read). Then
+        the list is read once more from its first page, and what was already yielded is left
+        out of the responses read again (by `_result_key`), so callers see every result once.
+        A second refusal in the same read is an error; a refused first page never restarts.
         """
         cursor: str | None = None
         seen: set[str] = set()
+        yielded: Counter[str] = Counter()
+        skip: Counter[str] = Counter()  # after the restart: what was yielded before it
+        restarted = False
         while True:
-            page = self.call(endpoint, method, fn, *args, start_cursor=cursor, **kwargs)
-            if page.get("object") != "property_item" and not isinstance(page.get("results"), list):
+            try:
+                page = self.call(endpoint, method, fn, *args, start_cursor=cursor, **kwargs)
+            except NotionRecordError as refused:
+                if cursor is None or not _cursor_refused(refused):
+                    raise
+                if restarted:
+                    raise NotionRecordError(
+                        f"Notion {what}: Notion refused the list's cursor twice in one read, "
+                        "also after reading the list again from its first page",
+                        subject=refused.subject,
+                        code=refused.code,
+                        hint="Notion's pagination cursors can expire during a long read; the "
+                        "next run reads the list again (if it keeps failing, check "
+                        "status.notion.so)",
+                    ) from refused
+                restarted = True
+                if self._log is not None:
+                    self._log.warning(
+                        "notion_list_restarted",
+                        list=what,
+                        endpoint=endpoint,
+                        results_read=sum(yielded.values()),
+                        reason="Notion refused the next-page cursor; reading from the first page",
+                    )
+                skip, cursor, seen = Counter(yielded), None, set()
+                continue
+            results = page.get("results")
+            if page.get("object") != "property_item" and not isinstance(results, list):
                 raise UnexpectedAnswer(
                     f"Notion {what}: the answer has no list of results",
                     hint="a Notion API or proxy fault; the next run reads the list again",
                 )
+            if isinstance(results, list):
+                kept = []
+                for result in results:
+                    key = _result_key(result)
+                    if skip[key] > 0:
+                        skip[key] -= 1
+                    else:
+                        kept.append(result)
+                        yielded[key] += 1
+                if len(kept) != len(results):
+                    page = {**page, "results": kept}
             yield page
             cursor = next_cursor(page, seen, what)
             if cursor is None:
@@ -476,6 +525,20 @@ class NotionApi:
             idempotent=True,
         ):
             yield from page.get("results", [])
+
+
+def _cursor_refused(error: NotionRecordError) -> bool:
+    """Whether Notion refused a request for its `start_cursor` (and not, say, its filter)."""
+    return error.code == "validation_error" and "start_cursor" in str(error)
+
+
+def _result_key(result: Any) -> str:
+    """What tells one result of a list from the others when the list is read again: the id of
+    a page, block, user or data source; the whole item for a property item (their `id` is the
+    property's, the same for every item of the list)."""
+    if isinstance(result, dict) and result.get("object") != "property_item" and result.get("id"):
+        return str(result["id"])
+    return json.dumps(result, sort_keys=True, default=str)
 
 
 def _lenient_cursor(page: dict[str, Any], seen: set[str], what: str) -> str | None:

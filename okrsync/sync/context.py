@@ -88,6 +88,7 @@ class RunContext:
                 clock=self.clock,
                 sleep=interruptible_sleep(self.stop),
                 stop=self.stop,
+                log=self.log.bind(source=src.name),
             )
         )
 

@@ -46,12 +46,12 @@ V1_ROUTES: Final = [*attachments.ROUTES, *v1.ROUTES]
 def fault_eligible(kind: FaultKind, method: str, path: str) -> bool:
     """Which requests a fault kind can hit: conflicts and applied-then-reset only writes
     (POST, PUT, DELETE), a human edit only reads and updates of one page (v1 `content/{id}`,
-    v2 `pages/{id}`), every other kind any request."""
+    v2 `pages/{id}`), a refused pagination cursor (Notion's) none, every other kind any request."""
     if kind in ("conflict", "applied_then_reset"):
         return method in WRITE_METHODS
     if kind == "human_edit":
         return method in ("GET", "PUT") and PAGE_PATH.search(path) is not None
-    return True
+    return kind != "invalid_cursor"
 
 
 def endpoint_of(path: str) -> str:

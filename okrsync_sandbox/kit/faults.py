@@ -28,6 +28,7 @@ FAULT_ORDER: Final[tuple[FaultKind, ...]] = (
     "conflict",
     "applied_then_reset",
     "human_edit",
+    "invalid_cursor",
 )
 
 Eligibility = Callable[[FaultKind, str, str], bool]

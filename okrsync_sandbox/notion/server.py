@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from ..kit.emulator import Emulator
 from ..kit.http_server import RESET, Incoming, Outgoing
 from ..kit.rate import TokenBucket, retry_after_header
 from .routes import Request, dispatch, route
-from .shapes import JSON, ApiError
+from .shapes import JSON, ApiError, validation_error
 from .store import NotionStore
 
 DEFAULT_TOKEN: Final = "secret_sandbox_token"  # noqa: S105 (a sandbox-only token)
@@ -56,6 +57,19 @@ class Answer:
         if self.body is None:
             return RESET
         return Outgoing(self.status, json.dumps(self.body).encode("utf-8"), self.headers)
+
+
+def _start_cursor(method: str, query: str, raw_body: bytes) -> str | None:
+    """The `start_cursor` a request sends: in the query of a GET, in the JSON body of a POST."""
+    if method.upper() == "GET":
+        sent = parse_qs(query).get("start_cursor")
+        return sent[0] if sent else None
+    try:
+        body = json.loads(raw_body) if raw_body else None
+    except ValueError:
+        return None
+    cursor = body.get("start_cursor") if isinstance(body, dict) else None
+    return str(cursor) if cursor else None
 
 
 def _is_write(method: str, path: str) -> bool:
@@ -104,6 +118,7 @@ class NotionSandbox(Emulator):
         self._limiter: TokenBucket | None = None
         self.read_only = False
         self.edit_restrictions: set[str] = set()
+        self._request_cursor = threading.local()  # the start_cursor of the request being drawn
 
     # ----------------------------------------------------------------- configuration
 
@@ -118,9 +133,12 @@ class NotionSandbox(Emulator):
         )
 
     def fault_eligible(self, kind: FaultKind, method: str, path: str) -> bool:
-        """Conflicts and applied-then-reset only hit writes (not GETs, queries or searches)."""
+        """Conflicts and applied-then-reset only hit writes (not GETs, queries or searches); a
+        refused cursor only a request that sends a `start_cursor` (never a list's first page)."""
         if kind in ("conflict", "applied_then_reset"):
             return _is_write(method, path)
+        if kind == "invalid_cursor":
+            return getattr(self._request_cursor, "value", None) is not None
         return True
 
     # ----------------------------------------------------------------- people and access
@@ -182,11 +200,13 @@ class NotionSandbox(Emulator):
         except ApiError:
             endpoint = f"{method} (unknown)"
         self.retry_watch.arrived()
+        cursor = _start_cursor(method, query, raw_body)
+        self._request_cursor.value = cursor
         fault: str | None = self.draw_fault(method, path)
         if fault == "reset":
             answer = Answer(0, None)
         else:
-            answer, limited = self._answer(method, path, query, headers, raw_body, fault)
+            answer, limited = self._answer(method, path, query, headers, raw_body, fault, cursor)
             if fault == "applied_then_reset" and answer.status == 200:
                 answer = Answer(0, None)
             if limited:
@@ -202,6 +222,7 @@ class NotionSandbox(Emulator):
         headers: dict[str, str],
         raw_body: bytes,
         fault: str | None,
+        cursor: str | None = None,
     ) -> tuple[Answer, bool]:
         """The answer, and whether the emulator's own rate limit refused the request."""
         request_id = str(uuid.uuid4())
@@ -220,6 +241,8 @@ class NotionSandbox(Emulator):
                     limited = True
                     raise _rate_limited(float(max(1, math.ceil(wait))))
             self._check_auth(headers)
+            if fault == "invalid_cursor":  # Notion's answer to a cursor it no longer honours
+                raise validation_error(f"The start_cursor provided is invalid: {cursor}")
             if (self.read_only or self._restricted(path)) and _is_write(method, path):
                 raise ApiError(
                     403, "restricted_resource", "Insufficient permissions for this endpoint."
