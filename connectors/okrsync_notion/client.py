@@ -198,7 +198,7 @@ class NotionApi:
                 if cursor is None or not _cursor_refused(refused):
                     raise
                 if restarted:
-                    raise NotionRecordError(
+                    raise CursorRefused(
                         f"Notion {what}: Notion refused the list's cursor twice in one read, "
                         "also after reading the list again from its first page",
                         subject=refused.subject,
@@ -583,6 +583,11 @@ class NotionRecordError(RecordError):
     def __init__(self, message: str, *, subject: str, code: str, hint: str = "") -> None:
         super().__init__(message, subject=subject, hint=hint)
         self.code = code
+
+
+class CursorRefused(NotionRecordError):
+    """Notion refused a list's cursor twice in one read: the read fails (the list, not a schema
+    or a page, is at fault)."""
 
 
 def translate_error(

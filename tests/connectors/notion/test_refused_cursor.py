@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from okrsync_notion.client import NotionApi, NotionRecordError
+from okrsync_notion.client import CursorRefused, NotionApi, NotionRecordError
 from okrsync_notion.options import NotionOptions
 from structlog.testing import CapturingLogger
 
@@ -111,7 +111,7 @@ def test_a_cursor_refused_twice_is_a_clear_error(
 ) -> None:
     _db, source, _ids = _rows(sandbox, 250)
     _refuse_cursors(sandbox, 2)
-    with pytest.raises(NotionRecordError) as refused:
+    with pytest.raises(CursorRefused) as refused:
         list(_api(sandbox, clock).query_data_source(source))
     message = str(refused.value)
     assert message.startswith(f"Notion data source {source}: Notion refused the list's cursor")
