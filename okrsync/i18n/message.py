@@ -313,7 +313,10 @@ def _sayer(singular: str, plural: str | None, names: tuple[str, ...]) -> English
         lines = ["def say(_params):"]
         lines += [f"    {name} = _params[{name!r}]" for name in names]
         lines.append(f"    _values = ({''.join(f'{name}, ' for name in names)})")
-        lines += [f"    if _type({name}) is not _str: {name} = _say({name})" for name in names]
+        for name in names:  # a share, in most findings that are not text only, said in line
+            lines.append(f"    if _type({name}) is not _str:")
+            lines.append(f"        if _type({name}) is _Share: {name} = f'{{{name}[0]:.0%}}'")
+            lines.append(f"        else: {name} = _say({name})")
         if plural is not None:
             lines.append(f"    if _params.get({COUNT!r}) != 1: return f{plural!r}, _values")
         lines.append(f"    return f{singular!r}, _values")
@@ -322,6 +325,7 @@ def _sayer(singular: str, plural: str | None, names: tuple[str, ...]) -> English
             "_type": type,
             "_str": str,
             "_say": _say_english,
+            "_Share": Share,
         }
         exec("\n".join(lines), scope)  # noqa: S102
         compiled: EnglishSayer = scope["say"]

@@ -256,7 +256,8 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
             if known is None or known[0] < key:
                 confidence_at[ci.key_result] = (key, ci.confidence)
     place = placed.get
-    key_results = {kr.id: kr for kr in workspace.key_results}
+    ids = [kr.id for kr in workspace.key_results]  # each record's id read once, for all below
+    key_results = dict(zip(ids, workspace.key_results, strict=True))
     checked = {kr_id: instant(ci.at) for kr_id, ci in last.items()}
     # A key result's last edit; where two share an id, the last one known among them.
     edited = (
@@ -266,7 +267,7 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
     )
     rows: list[KeyResultRow] = []
     add = rows.append
-    for kr, score in _scored(workspace, evaluation):
+    for kr, score in _scored(workspace, ids, evaluation):
         # The latest sign of life: last edits are aware times (the model's UtcDatetime), so
         # they compare with check-ins'.
         active = kr.updated_at if edited is None else edited.get(kr.id)
@@ -298,17 +299,17 @@ def build_context(workspace: Workspace, evaluation: Evaluation) -> Context:
 
 
 def _scored(
-    workspace: Workspace, evaluation: Evaluation
+    workspace: Workspace, ids: list[str], evaluation: Evaluation
 ) -> Iterable[tuple[KeyResult, KeyResultScore | None]]:
-    """Each key result with its score. The evaluation of this workspace holds them by id in
-    the same order (checked), so they pair up without a look-up in a table of every key
-    result; any other evaluation is looked up by id."""
+    """Each key result with its score (`ids`: the key results' ids, in order). The evaluation
+    of this workspace holds them by id in the same order (checked), so they pair up without a
+    look-up in a table of every key result; any other evaluation is looked up by id."""
     krs = workspace.key_results
     scores = evaluation.key_results
-    if len(scores) == len(krs) and list(scores) == [kr.id for kr in krs]:
+    if len(scores) == len(krs) and list(scores) == ids:
         return zip(krs, scores.values(), strict=True)
     get = scores.get
-    return [(kr, get(kr.id)) for kr in krs]
+    return [(kr, get(kr_id)) for kr, kr_id in zip(krs, ids, strict=True)]
 
 
 def _phase(cycle: Cycle | None, evaluation: Evaluation) -> Phase:

@@ -461,6 +461,8 @@ OVERACHIEVED: Final = N_("key result {title!r} is at {attainment} of its target"
 
 
 def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
+    # Each cycle's elapsed share, found once for all its key results (None: late enough)
+    early: dict[str, Share | None] = {}
     for kr, result, _, cycle, phase, _ in ctx.rows:
         if result is None or result.score is None or result.score < 1:
             continue
@@ -468,9 +470,13 @@ def _hit_early(ctx: Context, t: HitEarlyThresholds) -> Iterator[Hit]:
             continue  # a band KPI scores 1 whenever it holds; that is not a target hit
         if cycle is None or phase != "during":
             continue
-        share = ctx.elapsed_share(cycle)
-        if share < t.before_share:
-            yield hit(kr.id, HIT_EARLY, title=kr.title, elapsed=Share(share))
+        if cycle.id in early:
+            elapsed = early[cycle.id]
+        else:
+            share = ctx.elapsed_share(cycle)
+            elapsed = early[cycle.id] = Share(share) if share < t.before_share else None
+        if elapsed is not None:
+            yield hit(kr.id, HIT_EARLY, title=kr.title, elapsed=elapsed)
 
 
 class OverachievedThresholds(Thresholds):

@@ -14,7 +14,7 @@ from okrsync.i18n import N_
 from okrsync.i18n.message import Fixed, Np_, Quoted, Share
 from okrsync.model import Objective
 from okrsync.rules.catalogue import Hit, NoThresholds, Rule, Thresholds, hit
-from okrsync.rules.context import Context, clip, scan_title
+from okrsync.rules.context import Context, TitleScan, clip, scan_title, scan_titles
 
 # -- OBJ001 -----------------------------------------------------------------------------------
 
@@ -187,13 +187,16 @@ _METRIC_WORDS: Final = frozenset(
 )
 
 
-def metric_in_title(title: str, plain_number_from: int) -> str | None:
+def metric_in_title(
+    title: str, plain_number_from: int, scan: TitleScan | None = None
+) -> str | None:
     """The metric-like fragment of a title (a percentage, an amount, "from X to Y"), if any.
 
-    Only the first `TEXT_LIMIT` characters are read.
+    Only the first `TEXT_LIMIT` characters are read; `scan` is the title's `scan_title`, when
+    the caller has it.
     """
     title = clip(title)
-    text, runs = scan_title(title)
+    text, runs = scan_title(title) if scan is None else scan
     signs = "%" in text or "$" in text or "€" in text or "£" in text
     if signs or not _METRIC_WORDS.isdisjoint(runs):
         match = _METRIC_RE.search(title)
@@ -215,8 +218,10 @@ METRIC_TITLE: Final = N_("objective {title!r} reads like a metric ({fragment!r})
 
 
 def _metric_title(ctx: Context, t: MetricTitleThresholds) -> Iterator[Hit]:
-    for o in ctx.workspace.objectives:
-        fragment = metric_in_title(o.title, t.plain_number_from)
+    objectives = ctx.workspace.objectives
+    scans = scan_titles([o.title for o in objectives])  # all titles at once, as they are read
+    for o, scan in zip(objectives, scans, strict=True):
+        fragment = metric_in_title(o.title, t.plain_number_from, scan)
         if fragment is not None:
             yield hit(o.id, METRIC_TITLE, title=o.title, fragment=fragment)
 
