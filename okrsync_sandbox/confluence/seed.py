@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from html import escape
 from typing import TYPE_CHECKING, Final
@@ -117,6 +117,16 @@ def _plain(value: float, *, separators: bool = False) -> str:
     return f"{value:,.6g}" if separators else f"{value:.6g}"
 
 
+def noted_check_ins(workspace: Workspace) -> dict[str, list[CheckIn]]:
+    """The check-ins a person wrote a note on, per key result, in the workspace's order: what
+    the objective pages' "Check-ins" tables show (found once for all the pages of a seed)."""
+    noted: dict[str, list[CheckIn]] = {}
+    for check_in in workspace.check_ins:
+        if check_in.who and check_in.note:
+            noted.setdefault(check_in.key_result, []).append(check_in)
+    return noted
+
+
 class _PageWriter:
     """Builds the storage body of one objective page in one of the variants."""
 
@@ -127,6 +137,8 @@ class _PageWriter:
         titles: dict[str, str],
         variant: int,
         language: str = "en",
+        *,
+        noted: Mapping[str, list[CheckIn]] | None = None,
     ) -> None:
         self.workspace = workspace
         self.language = language
@@ -134,7 +146,9 @@ class _PageWriter:
         self.titles = titles
         self.variant = variant
         self.people = workspace.person_by_id()
+        self.person_named = {p.name: p.id for p in workspace.people if p.name}
         self.cycles = workspace.cycle_by_id()
+        self.noted = noted_check_ins(workspace) if noted is None else noted
 
     def mention(self, person_id: str) -> str:
         if self.deployment == "cloud":
@@ -266,8 +280,7 @@ class _PageWriter:
         ][self.variant]
 
     def check_in_row(self, check_in: CheckIn, kr: KeyResult) -> str:
-        by_name = {p.name: p.id for p in self.people.values() if p.name}
-        person = by_name.get(check_in.who)
+        person = self.person_named.get(check_in.who)
         who = self.mention(person) if person and self.variant in (0, 2) else text(check_in.who)
         confidence = check_in.confidence
         cells = [
@@ -283,11 +296,9 @@ class _PageWriter:
     def check_ins(self, key_results: list[KeyResult]) -> str:
         """The "Check-ins" section: the notes people wrote on this page's key results."""
         by_id = {kr.id: kr for kr in key_results}
-        rows = "".join(
-            self.check_in_row(c, by_id[c.key_result])
-            for c in sorted(self.workspace.check_ins, key=lambda c: (c.at, c.key_result))
-            if c.key_result in by_id and c.who and c.note
-        )
+        noted = [(c, kr) for kr_id, kr in by_id.items() for c in self.noted.get(kr_id, ())]
+        noted.sort(key=lambda pair: (pair[0].at, pair[0].key_result))
+        rows = "".join(self.check_in_row(c, kr) for c, kr in noted)
         if not rows:
             return ""
         names = CHECK_IN_HEADERS.get(self.language, CHECK_IN_HEADERS["en"])
@@ -422,9 +433,15 @@ def seed_workspace(sandbox: ConfluenceSandbox, workspace: Workspace) -> SeedResu
         ordered = _ordered(workspace.objectives)
         titles = _unique_titles(ordered)
         by_objective = workspace.key_results_by_objective()
+        noted = noted_check_ins(workspace)
         for index, objective in enumerate(ordered):
             writer = _PageWriter(
-                workspace, sandbox.deployment, titles, index % VARIANTS, sandbox.language
+                workspace,
+                sandbox.deployment,
+                titles,
+                index % VARIANTS,
+                sandbox.language,
+                noted=noted,
             )
             key_results = by_objective.get(objective.id, [])
             page_id = _write_objective_page(
