@@ -696,17 +696,12 @@ class ConfluenceClient:
         comment: str,
         attachment_id: str | None = None,
     ) -> tuple[str, int]:
-        """Upload one file to a page and return (attachment id, its version number).
-
-        Cloud: `PUT child/attachment`, create-or-update by file name (a new version when the
-        name exists). Data Center refuses that PUT (405): there a new file is `POST`ed and a
-        known one (`attachment_id`) gets a new version through `POST .../{id}/data`.
+        """Data Center: upload one file to a page and return (attachment id, its version
+        number). Data Center refuses Cloud's create-or-update `PUT child/attachment` (405), so
+        a new file is `POST`ed and a known one (`attachment_id`) gets a new version through
+        `POST .../{id}/data`. Cloud sends its files with `upload_attachments`, several per
+        request.
         """
-        if self.cloud:
-            ((_, found),) = self.upload_attachments(
-                page_id, [AttachmentUpload(filename, data, media_type, comment)]
-            ).items()
-            return found
         path = self.v1(f"content/{page_id}/child/attachment")
         endpoint = "v1 content/{id}/child/attachment"
         if attachment_id is not None:

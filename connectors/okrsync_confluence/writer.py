@@ -602,7 +602,7 @@ class ConfluenceWriter:
                 if self.client.cloud:
                     done = self.client.upload_attachments(page_id, batch)
                 else:
-                    ((upload,),) = (batch,)
+                    (upload,) = batch
                     current = known.get(upload.filename)
                     done = {
                         upload.filename: self.client.upload_attachment(
