@@ -19,6 +19,16 @@ from .properties import comparable, find_property
 from .shapes import JSON, floor_minute, parse_time, validation_error
 
 TEXT_TYPES: Final = frozenset({"title", "rich_text", "url", "email", "phone_number"})
+RELATIVE_DATE_OPERATORS: Final = (
+    "past_week",
+    "past_month",
+    "past_year",
+    "next_week",
+    "next_month",
+    "next_year",
+    "this_week",
+)
+"""The date filter operators whose answer depends on when the query is asked."""
 # Which filter keys each property type accepts.
 FILTER_KEY: Final = {
     "title": ("title", "rich_text"),
@@ -140,15 +150,7 @@ def _date_condition(actual: datetime | None, condition: JSON, now: datetime) -> 
             return actual is not None
         if actual is None:
             return False
-        if op in (
-            "past_week",
-            "past_month",
-            "past_year",
-            "next_week",
-            "next_month",
-            "next_year",
-            "this_week",
-        ):
+        if op in RELATIVE_DATE_OPERATORS:
             spans = {"week": 7, "month": 31, "year": 365}
             if op == "this_week":
                 start = (now - timedelta(days=now.weekday())).replace(

@@ -15,7 +15,14 @@ from typing import Any, Final
 from urllib.parse import quote, unquote
 
 from .properties import find_property
-from .query import PageView, matches, sort_views, validate_filter, validate_sorts
+from .query import (
+    RELATIVE_DATE_OPERATORS,
+    PageView,
+    matches,
+    sort_views,
+    validate_filter,
+    validate_sorts,
+)
 from .shapes import (
     JSON,
     MAX_PAGE_SIZE,
@@ -214,7 +221,7 @@ def _page_view(store: NotionStore, page: JSON) -> PageView:
     )
 
 
-RELATIVE_DATES: Final = re.compile(r'"(past_|next_|this_week)')
+RELATIVE_DATES: Final = re.compile("|".join(f'"{re.escape(op)}"' for op in RELATIVE_DATE_OPERATORS))
 
 
 def _relative(asked: str) -> bool:

@@ -120,7 +120,9 @@ def test_a_cursor_refused_twice_is_a_clear_error(
     assert sandbox.stats()["by_endpoint"][QUERY] == 4  # page 1, refused, page 1, refused
 
 
-def test_a_refused_first_page_is_not_read_again(sandbox: NotionSandbox, clock: ManualClock) -> None:
+def test_a_first_page_sends_no_cursor_and_a_refused_filter_is_not_read_again(
+    sandbox: NotionSandbox, clock: ManualClock
+) -> None:
     _db, source, _ids = _rows(sandbox, 3)
     _refuse_cursors(sandbox, 5)
     api = _api(sandbox, clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from notion_client.helpers import collect_paginated_api
 
 from okrsync_sandbox.kit.clock import ManualClock
 from okrsync_sandbox.notion import NotionSandbox
+from okrsync_sandbox.notion.query import RELATIVE_DATE_OPERATORS
+from okrsync_sandbox.notion.routes import _relative
 
 
 def _title(text: str) -> list[dict[str, Any]]:
@@ -343,3 +346,12 @@ def test_property_item_of_a_plain_value_and_bad_cursors(
     with pytest.raises(APIResponseError) as missing:
         client.pages.properties.retrieve(rich["first"], "nope")
     assert missing.value.code == "object_not_found"
+
+
+@pytest.mark.parametrize("operator", RELATIVE_DATE_OPERATORS)
+def test_a_query_relative_to_now_never_reuses_a_kept_page_order(operator: str) -> None:
+    """The next pages of a query reuse its order unless its answer depends on the clock."""
+    relative = {"property": "Due", "date": {operator: {}}}
+    fixed = {"property": "Due", "date": {"on_or_after": "2026-10-01"}}
+    assert _relative(json.dumps([relative, []], sort_keys=True))
+    assert not _relative(json.dumps([fixed, []], sort_keys=True))
