@@ -501,8 +501,6 @@ def _block_ways(
     own content updated, its children patched, after a listing when their ids are not kept),
     or replaced (its delete and appending it anew after its predecessor) when it is
     `anchored` (has a predecessor to be appended after) or cannot be patched."""
-    replaced = _replace_cost(block)
-    replace: Way = (replaced[1], replaced[0], None)
     own = 1 if old[1] != tree[1] else 0
     if [kid[0] for kid in old[2]] != [kid[0] for kid in tree[2]]:
         if old[2] and not all(kid[3] for kid in old[2]):
@@ -512,12 +510,18 @@ def _block_ways(
                 old[2], children_of(block), tree[2], start=True, cap=cap, memo=memo
             )
         except _Replace:
-            return [replace]
+            return [_replacement(block)]
     else:
         below = [(0, 0, None)]
     me = id(tree)
     patch: list[Way] = [(a, r + own, me if kept is None else (kept, me)) for a, r, kept in below]
-    return _best_ways([*patch, replace], cap) if anchored else patch
+    return _best_ways([*patch, _replacement(block)], cap) if anchored else patch
+
+
+def _replacement(block: Block) -> Way:
+    """The way that replaces a written block by `block` (costed only where it may be taken)."""
+    requests, appends = _replace_cost(block)
+    return (appends, requests, None)
 
 
 @dataclass(frozen=True)
