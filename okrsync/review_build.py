@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Final
 
 from okrsync.evaluation import HEALTHS, Evaluation, KeyResultScore, ObjectiveScore
@@ -19,6 +20,7 @@ from okrsync.model import (
     LEVELS,
     OBSERVER,
     SEVERITIES,
+    CheckIn,
     Cycle,
     Finding,
     KeyResult,
@@ -294,7 +296,7 @@ def latest_check_ins(
     """The objective's latest check-ins in its cycle up to `at`, newest first. Of a check-in
     okrsync observed and one a person wrote with the same value on the same day, the person's
     (with the note) is listed."""
-    found: list[tuple[object, int, CheckInLine]] = []
+    found: list[tuple[datetime, KeyResult, CheckIn]] = []
     for kr in key_results:
         seen: set[tuple[date, float | None]] = set()
         own = history.check_ins.get(kr.id, ())  # oldest first, the latest of an instant last
@@ -307,19 +309,21 @@ def latest_check_ins(
             if (day, check_in.value) in seen:
                 continue
             seen.add((day, check_in.value))
-            line = CheckInLine(
-                at=day,
-                key_result=kr.title,
-                value=check_in.value,
-                unit=kr.unit,
-                confidence=check_in.confidence,
-                note=" ".join(check_in.note.split()),
-                # okrsync's own, whether observed in this run or read back from the workspace
-                who=check_in.who or OBSERVER,
-            )
-            found.append((check_in.at, len(found), line))
-    found.sort(key=lambda item: (item[0], -item[1]), reverse=True)
-    return tuple(line for _, _, line in found[:CHECK_INS_PER_OBJECTIVE])
+            found.append((check_in.at, kr, check_in))
+    found.sort(key=itemgetter(0), reverse=True)  # stable: of one instant, the order found
+    return tuple(
+        CheckInLine(
+            at=check_in.at.date(),
+            key_result=kr.title,
+            value=check_in.value,
+            unit=kr.unit,
+            confidence=check_in.confidence,
+            note=" ".join(check_in.note.split()),
+            # okrsync's own, whether observed in this run or read back from the workspace
+            who=check_in.who or OBSERVER,
+        )
+        for _, kr, check_in in found[:CHECK_INS_PER_OBJECTIVE]
+    )
 
 
 def _on_page(
