@@ -116,12 +116,6 @@ def _inferred_kind(
     return None
 
 
-def latest_value(kr: KeyResult, check_ins: Sequence[CheckIn]) -> float | None:
-    """The latest observed value: `current`, else the newest check-in with a finite value."""
-    current = finite(kr.current)
-    return current if current is not None else _latest_check_in(check_ins)
-
-
 def _latest_check_in(check_ins: Sequence[CheckIn]) -> float | None:
     """The newest finite value of `check_ins` (oldest first), if any."""
     for ci in reversed(check_ins):
@@ -332,13 +326,8 @@ def _pace(gap: float, bands: Bands) -> Health:
     return "off_track"
 
 
-def final_health(graded: float, settings: ScoringSettings | Bands) -> Health:
-    """Health after a cycle from the grade: green, yellow or red."""
-    return _final(graded, settings if isinstance(settings, Bands) else Bands.of(settings))
-
-
 def _final(graded: float, bands: Bands) -> Health:
-    """`final_health` with the bands already denoised."""
+    """Health after a cycle from the grade (green, yellow or red), the bands denoised."""
     graded_n = _near_either(graded, bands.green_from, bands.yellow_from)
     if graded_n >= bands.green_from:
         return "green"

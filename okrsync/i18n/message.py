@@ -271,7 +271,6 @@ EnglishSayer = Callable[[dict[str, Any]], tuple[str, tuple[Any, ...]]]
 class _English(NamedTuple):
     """What saying a message in English needs, worked out once per message id."""
 
-    names: tuple[str, ...]
     singular: str
     plural: str | None
     say: EnglishSayer
@@ -354,7 +353,7 @@ def _picker(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...
 def _english_form(message_id: str) -> _English:
     singular, _, plural = message_id.partition(PLURAL_SEPARATOR)
     names = param_names(message_id)
-    return _English(names, singular, plural or None, _sayer(singular, plural or None, names))
+    return _English(singular, plural or None, _sayer(singular, plural or None, names))
 
 
 def _say_english(value: Any) -> Any:
