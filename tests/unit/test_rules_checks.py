@@ -18,6 +18,7 @@ import pytest
 from okrsync.evaluation import Evaluation, Health
 from okrsync.model import CheckIn, Cycle, KeyResult, Objective, Person, Workspace
 from okrsync.rules import RuleSettings, check, make_finding
+from okrsync.rules.context import TEXT_LIMIT, scan_title, scan_titles
 from okrsync.scoring import evaluate
 
 Q3 = Cycle(id="q3", name="Q3 2025", start=date(2025, 7, 1), end=date(2025, 9, 30))
@@ -376,6 +377,7 @@ def test_kr001_not_measurable() -> None:
         ("Increase activation from 20% to 35%", (), False),
         ("Time to launch under two weeks", (), False),
         ("Build time from 20 to 5 minutes", (), False),
+        ("Build-out of the EU region at 100%", (), False),  # a noun, not "build"
         ("Release frequency from 2 to 4 per month", (), False),
         ("Run rate from $1M to $2M", (), False),
         ("Release the mobile app", (), True),
@@ -385,6 +387,21 @@ def test_kr001_not_measurable() -> None:
 def test_kr002_key_result_is_a_task(title: str, extra: tuple[str, ...], fires: bool) -> None:
     ws = replace(base_workspace(), key_results=[key_result("T1-1", "T1", title=title)])
     assert subjects("KR002", ws, thresholds={"extra_verbs": extra}) == (["T1-1"] if fires else [])
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [
+        ["Launch the new site", "Build-time under 5 minutes", "Cut churn to 2%"],
+        ["Ship it\nthis quarter", "Raise NPS"],  # a line break inside a title
+        ["Kundenzufriedenheit steigern", "Raise NPS"],  # not ASCII
+        ["İstanbul office live", "Raise NPS"],  # folds as re.IGNORECASE does
+        ["x" * (TEXT_LIMIT + 50) + " launch", ""],  # past the limit, and empty
+        [],
+    ],
+)
+def test_titles_scanned_together_read_as_each_scanned_alone(titles: list[str]) -> None:
+    assert scan_titles(titles) == [scan_title(title) for title in titles]
 
 
 def test_kr003_missing_baseline() -> None:
